@@ -1,0 +1,83 @@
+/* main: subcommand dispatch. Each subcommand lives in its own module and is listed once in
+ * the table below, which also feeds the top-level --help. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "util.h"
+#include "version.h"
+
+struct subcommand {
+    const char *name;
+    const char *summary;
+    int (*run)(int argc, char **argv);
+};
+
+/* Subcommands arrive with the issues that build them (scan, check, match, report, ...). */
+static const struct subcommand subcommands[] = {
+    {.name = NULL},
+};
+
+enum { OPT_HELP, OPT_VERSION };
+static const struct cli_opt main_opts[] = {
+    {.name = "help", .short_name = 'h', .help = "show this help and exit", .id = OPT_HELP},
+    {.name = "version", .short_name = 'V', .help = "show the version and exit", .id = OPT_VERSION},
+};
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "mxsurvey %s: a bulk TLS survey scanner for email (SMTP STARTTLS).\n"
+            "It resolves MX hosts, runs STARTTLS against each, captures the certificates and\n"
+            "classifies their names against the domain, MX host, PTR and greeting names.\n\n"
+            "Usage: mxsurvey [OPTIONS] COMMAND [ARGS]\n\n",
+            MXSURVEY_VERSION);
+    int any = 0;
+    for (const struct subcommand *s = subcommands; s->name; s++) {
+        if (!any)
+            fprintf(f, "Commands:\n");
+        any = 1;
+        fprintf(f, "  %-12s %s\n", s->name, s->summary);
+    }
+    if (any)
+        fprintf(f, "\n");
+    cli_print_options(f, main_opts, (int)ARRAY_LEN(main_opts));
+    fprintf(f, "\nExit codes: 0 success, 1 the command reports failure, 2 usage or input error.\n");
+}
+
+int main(int argc, char **argv)
+{
+    struct cli_parser p;
+    cli_init(&p, "mxsurvey", main_opts, (int)ARRAY_LEN(main_opts), argc, argv);
+    /* Only options before the subcommand belong to us; the subcommand parses its own. */
+    int first_cmd = 1;
+    while (first_cmd < argc && argv[first_cmd][0] == '-')
+        first_cmd++;
+    p.argc = first_cmd;
+    int c;
+    while ((c = cli_next(&p)) != -1) {
+        switch (c) {
+        case OPT_HELP:
+            usage(stdout);
+            cli_done(&p);
+            return CLI_EXIT_OK;
+        case OPT_VERSION:
+            printf("mxsurvey %s\n", MXSURVEY_VERSION);
+            cli_done(&p);
+            return CLI_EXIT_OK;
+        default:
+            cli_done(&p);
+            return CLI_EXIT_USAGE;
+        }
+    }
+    cli_done(&p);
+    if (first_cmd >= argc) {
+        usage(stderr);
+        return CLI_EXIT_USAGE;
+    }
+    for (const struct subcommand *s = subcommands; s->name; s++)
+        if (strcmp(s->name, argv[first_cmd]) == 0)
+            return s->run(argc - first_cmd, argv + first_cmd);
+    fprintf(stderr, "mxsurvey: unknown command '%s' (see mxsurvey --help)\n", argv[first_cmd]);
+    return CLI_EXIT_USAGE;
+}
