@@ -1,6 +1,7 @@
 # mxsurvey — plain Makefile.
 #   make            build/mxsurvey (+ the world's fixture server, build/mxsurvey-fixture)
 #   make asan       the same with ASan + UBSan into build/asan/
+#   make test-asan  the test suite on the sanitizer build
 #   make test       install missing deps, build, bring the world up, unit + integration tests, world down
 #   make demo       install missing deps, build, bring the world up, scan it, write a report, world down
 #   make install PREFIX=/usr/local
@@ -34,7 +35,7 @@ FIX_OBJS := $(patsubst tests/world/fixture/%.c,$(BUILD)/obj/fixture/%.o,$(FIX_SR
 UNIT_SRCS := $(sort $(wildcard tests/unit/*.c))
 UNIT_OBJS := $(patsubst tests/unit/%.c,$(BUILD)/obj/unit/%.o,$(UNIT_SRCS))
 
-.PHONY: all asan test demo clean install deps world-up world-down unit
+.PHONY: all asan test test-asan demo clean install deps world-up world-down unit
 all: $(BUILD)/mxsurvey $(BUILD)/mxsurvey-fixture $(BUILD)/unit-tests
 
 $(BUILD)/mxsurvey: $(OBJS)
@@ -70,10 +71,15 @@ deps:
 unit: $(BUILD)/unit-tests
 	$(BUILD)/unit-tests
 
-# The test entry point. BUILD=build/asan (after `make asan`) runs the suite on the sanitizer build.
+# The test entry point (README, CI).
 test: deps
 	$(MAKE) all
 	tests/run --build $(BUILD)
+
+# The same suite on the ASan + UBSan build: unit tests, the fixture and every scan run sanitized.
+test-asan: deps
+	$(MAKE) asan
+	tests/run --build build/asan
 
 demo: deps
 	$(MAKE) all

@@ -1,0 +1,44 @@
+#!/bin/sh
+# Installs what mxsurvey's build, tests and demo need, from Debian 12's packages.
+# Idempotent: when everything is present it only checks (well under a second).
+# Needs root to install. Service start-ups are suppressed during the install (policy-rc.d),
+# so no system unbound or Postfix instance starts; the world starts its own private ones.
+set -eu
+
+PKGS="gcc make pkg-config libc6-dev
+libuv1-dev libmbedtls-dev libldns-dev libjansson-dev libpsl-dev libidn2-dev publicsuffix
+ldnsutils unbound postfix openssl ca-certificates python3 iproute2 procps bsdutils"
+
+missing=""
+for p in $PKGS; do
+    if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+        missing="$missing $p"
+    fi
+done
+[ -z "$missing" ] && exit 0
+
+echo "install-deps: installing:$missing"
+if [ "$(id -u)" != 0 ]; then
+    echo "install-deps: these Debian packages are missing and installing them needs root:$missing" >&2
+    echo "install-deps: run as root: sudo scripts/install-deps.sh" >&2
+    exit 1
+fi
+
+export DEBIAN_FRONTEND=noninteractive
+# Postfix: no system configuration, so the package starts no system MTA.
+echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
+
+policy=/usr/sbin/policy-rc.d
+made_policy=0
+if [ ! -e "$policy" ]; then
+    printf '#!/bin/sh\nexit 101\n' > "$policy"
+    chmod +x "$policy"
+    made_policy=1
+fi
+cleanup() { [ "$made_policy" = 1 ] && rm -f "$policy"; }
+trap cleanup EXIT
+
+apt-get update -qq
+# shellcheck disable=SC2086
+apt-get install -y -qq --no-install-recommends $missing
+echo "install-deps: done"

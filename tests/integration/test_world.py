@@ -1,0 +1,336 @@
+"""The local world is what the world file declares: checked with reference tools only
+(drill for DNS, posttls-finger and openssl s_client for SMTP and TLS), never with mxsurvey."""
+import os
+import re
+import socket
+import subprocess
+
+from helpers import (after_down, cert_file_fingerprint, cert_names, drill, fingerprint,
+                     pem_blocks, posttls_finger, s_client, sh, verify_chain)
+
+
+def _fails(errors):
+    if errors:
+        raise AssertionError("%d mismatches:\n  " % len(errors) + "\n  ".join(errors[:40]))
+
+
+# ------------------------------------------------------------------ DNS
+
+def test_dns_domains(ctx):
+    errors = []
+    for d in ctx.world.domains.values():
+        if d.dns == "drop":
+            try:
+                a = drill(ctx, d.name, "MX", timeout=3)
+                errors.append("%s: expected no answer (dropped), got rcode %s" % (d.name, a.rcode))
+            except subprocess.TimeoutExpired:
+                pass
+            continue
+        a = drill(ctx, d.name, "MX")
+        want_rcode = {"refuse": "REFUSED", "servfail": "SERVFAIL"}.get(d.dns, "NOERROR")
+        if a.rcode != want_rcode:
+            errors.append("%s MX: rcode %s, expected %s" % (d.name, a.rcode, want_rcode))
+            continue
+        if d.dns:
+            continue
+        if d.cname:
+            if a.rdata("CNAME") != [d.cname + "."]:
+                errors.append("%s: CNAME %s, expected %s" % (d.name, a.rdata("CNAME"), d.cname))
+            continue
+        if d.filler_mx:
+            if "tc" not in a.flags:
+                errors.append("%s: UDP answer without EDNS is not truncated (flags %s)" % (d.name, a.flags))
+            a = drill(ctx, d.name, "MX", tcp=True)
+        got = sorted((int(r.split()[0]), r.split()[1].rstrip(".").lower() or ".") for r in a.rdata("MX"))
+        if d.mx == "null":
+            want = [(0, ".")]
+        else:
+            want = sorted((d.mx or []) + [(100 + i, h) for i, h in enumerate(d.filler_hosts())])
+        if got != want:
+            errors.append("%s MX: got %s, expected %s" % (d.name, got, want))
+    _fails(errors)
+
+
+def test_dns_addresses(ctx):
+    errors = []
+    for host, ips in ctx.world.host_addresses().items():
+        for rtype, fam in (("A", 4), ("AAAA", 6)):
+            want = sorted(ip for ip in ips if (":" in ip) == (fam == 6))
+            a = drill(ctx, host, rtype)
+            got = sorted(a.rdata(rtype))
+            if a.rcode != "NOERROR" or got != want:
+                errors.append("%s %s: %s %s, expected %s" % (host, rtype, a.rcode, got, want))
+    # MX targets the world leaves without addresses really have none.
+    for d in ctx.world.domains.values():
+        for _, host in (d.mx if isinstance(d.mx, list) else []):
+            if host not in ctx.world.host_addresses():
+                a = drill(ctx, host, "A")
+                if a.rcode != "NXDOMAIN":
+                    errors.append("%s: expected NXDOMAIN for an MX target without address, got %s" % (host, a.rcode))
+    _fails(errors)
+
+
+def test_dns_ptr(ctx):
+    errors = []
+    for ep in ctx.world.endpoints:
+        a = drill(ctx, ep.ip, reverse=True)
+        if ep.ptr:
+            if a.rdata("PTR") != [ep.ptr + "."]:
+                errors.append("%s PTR: %s %s, expected %s" % (ep.ip, a.rcode, a.rdata("PTR"), ep.ptr))
+        elif a.rcode != "NXDOMAIN":
+            errors.append("%s PTR: expected NXDOMAIN (no PTR declared), got %s %s" % (ep.ip, a.rcode, a.rdata("PTR")))
+    _fails(errors)
+
+
+def test_dns_unknown_names_and_no_recursion(ctx):
+    a = drill(ctx, "undeclared-domain.example", "MX")
+    assert a.rcode == "NXDOMAIN", "undeclared name: rcode %s" % a.rcode
+    # Outside the world's zones the resolver refuses: it never recurses to the real Internet.
+    for name in ("example.com", "www.debian.org"):
+        a = drill(ctx, name, "MX")
+        assert a.rcode == "REFUSED", "%s: rcode %s, expected REFUSED" % (name, a.rcode)
+
+
+# ------------------------------------------------------------------ SMTP dialogue (posttls-finger)
+
+def _tls_endpoints(ctx):
+    return [ep for ep in ctx.world.endpoints
+            if ep.server != "none" and ep.opt("silent") != "yes" and ep.offers_starttls
+            and ep.opt("greeting", "220") == "220" and ep.opt("starttls_reply", "220") == "220"
+            and ep.opt("close_after_starttls") != "yes"]
+
+
+def test_smtp_dialogue(ctx):
+    """Every endpoint's greeting, EHLO reply, STARTTLS offer and answer, per posttls-finger."""
+    errors = []
+    for ep in ctx.world.endpoints:
+        where = "%s (%s)" % (ep.ip, ep.hosts[0] if ep.hosts else "-")
+        if ep.opt("silent") == "yes":
+            continue  # test_smtp_silent
+        out, server, client = posttls_finger(ctx, ep.ip)
+        if ep.server == "none":
+            if "Connection refused" not in out:
+                errors.append("%s: expected connection refused, got: %s" % (where, out.strip()[-200:]))
+            continue
+        greeting_code = ep.opt("greeting", "220")
+        if not server:
+            errors.append("%s: no server reply seen: %s" % (where, out.strip()[-200:]))
+            continue
+        n_greet = int(ep.opt("greeting_lines", "1")) if greeting_code == "220" else 1
+        greet = server[:n_greet]
+        last = greet[-1]
+        if not last.startswith("%s %s " % (greeting_code, ep.banner)):
+            errors.append("%s: greeting %r, expected '%s %s ...'" % (where, last, greeting_code, ep.banner))
+            continue
+        if any(not g.startswith(greeting_code + "-") for g in greet[:-1]):
+            errors.append("%s: greeting continuation lines %r" % (where, greet))
+        if greeting_code != "220":
+            if client and client[0].startswith("EHLO") and greeting_code.startswith("4"):
+                errors.append("%s: client went on after a %s greeting" % (where, greeting_code))
+            continue
+        ehlo = server[n_greet:]
+        if not ehlo or not ehlo[0][:4] in ("250-", "250 ") or ehlo[0][4:].split()[:1] != [ep.ehlo]:
+            errors.append("%s: EHLO reply starts %r, expected 250-%s" % (where, ehlo[:1], ep.ehlo))
+        offered = any(l[4:].upper() == "STARTTLS" for l in ehlo if l.startswith("250"))
+        if offered != ep.offers_starttls:
+            errors.append("%s: STARTTLS offered=%s, expected %s" % (where, offered, ep.offers_starttls))
+        if not offered:
+            continue
+        after = server[server.index(ehlo[0]) + 1:]
+        tls_reply = [l for l in after if not l.startswith("250")]
+        code = ep.opt("starttls_reply", "220")
+        if not tls_reply or not tls_reply[0].startswith(code + " "):
+            errors.append("%s: STARTTLS answered %r, expected %s" % (where, tls_reply[:1], code))
+            continue
+        established = "TLS connection established" in out
+        want_tls = code == "220" and ep.opt("close_after_starttls") != "yes"
+        if established != want_tls:
+            errors.append("%s: TLS established=%s, expected %s" % (where, established, want_tls))
+        if established:
+            m = re.search(r"fingerprint=([0-9A-F:]+)", out)
+            want_fp = cert_file_fingerprint(os.path.join(ctx.certs, ep.cert + ".pem"))
+            got_fp = m.group(1).replace(":", "").lower() if m else None
+            if got_fp != want_fp:
+                errors.append("%s: leaf fingerprint %s, expected %s (%s)" % (where, got_fp, want_fp, ep.cert))
+    _fails(errors)
+
+
+def test_smtp_silent(ctx):
+    """A silent endpoint accepts the connection and never greets."""
+    for ep in ctx.world.endpoints:
+        if ep.opt("silent") != "yes":
+            continue
+        with socket.create_connection((ep.ip, ctx.world.smtp_port), timeout=5) as s:
+            s.settimeout(2.0)
+            try:
+                data = s.recv(100)
+                raise AssertionError("%s: silent endpoint sent %r" % (ep.ip, data))
+            except socket.timeout:
+                pass
+        # And a reference client sees no greeting either.
+        try:
+            out, server, _ = posttls_finger(ctx, ep.ip, timeout=3)
+            raise AssertionError("%s: posttls-finger finished: %s" % (ep.ip, out[-200:]))
+        except subprocess.TimeoutExpired:
+            pass
+
+
+def test_postfix_is_real(ctx):
+    """The real-MTA endpoint is Postfix and completes a verified STARTTLS session."""
+    eps = [ep for ep in ctx.world.endpoints if ep.server == "postfix"]
+    assert eps, "the world declares no Postfix endpoint"
+    ep = eps[0]
+    out, server, _ = posttls_finger(ctx, ep.ip, extra=("-l", "secure", "-F", os.path.join(ctx.certs, "ca.pem")),
+                                    names=(ep.hosts[0],))
+    assert server and server[0] == "220 %s ESMTP Postfix" % ep.banner, "greeting %r" % server[:1]
+    assert "matched peername: %s" % ep.hosts[0] in out, out[-400:]
+    assert "Verified TLS connection established" in out, out[-400:]
+
+
+# ------------------------------------------------------------------ TLS (openssl s_client)
+
+def test_tls_chains(ctx):
+    """Each TLS endpoint serves its declared leaf (names, fingerprint) and chain, and the chain
+    verifies against the test root exactly when the world says it should."""
+    errors = []
+    ca = os.path.join(ctx.certs, "ca.pem")
+    for ep in _tls_endpoints(ctx):
+        where = "%s (%s)" % (ep.ip, ep.cert)
+        cert = ctx.world.certs[ep.cert]
+        rc, out, err = s_client(ctx, ep.ip, ep.hosts[0])
+        pems = pem_blocks(out)
+        if rc != 0 or not pems:
+            errors.append("%s: s_client rc=%s: %s" % (where, rc, err.strip()[-200:]))
+            continue
+        want_len = 1 + (cert.issuer in ("inter", "untrusted"))
+        if len(pems) != want_len:
+            errors.append("%s: chain of %d, expected %d" % (where, len(pems), want_len))
+        if fingerprint(pems[0]) != cert_file_fingerprint(os.path.join(ctx.certs, ep.cert + ".pem")):
+            errors.append("%s: served leaf is not the generated certificate" % where)
+        cn, sans = cert_names(pems[0])
+        if cn != cert.cn or sans != cert.san:
+            errors.append("%s: names CN=%s SAN=%s, expected CN=%s SAN=%s" % (where, cn, sans, cert.cn, cert.san))
+        ok, why = verify_chain(ca, pems)
+        past, future = cert.valid[1] < 0, cert.valid[0] > 0
+        want_ok = cert.issuer in ("inter", "root") and not past and not future
+        if ok != want_ok:
+            errors.append("%s: chain verifies=%s, expected %s: %s" % (where, ok, want_ok, why.strip()[-150:]))
+        if past and "expired" not in why:
+            errors.append("%s: expected 'certificate has expired', got %s" % (where, why.strip()[-150:]))
+        if future and "not yet valid" not in why:
+            errors.append("%s: expected 'certificate is not yet valid', got %s" % (where, why.strip()[-150:]))
+        if cert.issuer == "untrusted" and "unable to get" not in why and "self-signed" not in why:
+            errors.append("%s: expected an unknown-issuer failure, got %s" % (where, why.strip()[-150:]))
+    _fails(errors)
+
+
+def _protocol(out):
+    m = re.search(r"^\s*Protocol\s*:\s*(\S+)", out, re.M) or re.search(r"New, (TLSv[\d.]+),", out)
+    return m.group(1) if m else None
+
+
+def test_tls_versions_and_keys(ctx):
+    errors = []
+    for ep in _tls_endpoints(ctx):
+        where = "%s (%s)" % (ep.ip, ep.hosts[0])
+        lo, hi = ep.opt("tls_min", "1.0"), ep.opt("tls_max", "1.2")
+        for ver, flag in (("1.0", "-tls1"), ("1.1", "-tls1_1"), ("1.2", "-tls1_2")):
+            rc, out, err = s_client(ctx, ep.ip, ep.hosts[0], extra=(flag,))
+            want = lo <= ver <= hi
+            got = rc == 0 and _protocol(out) == ("TLSv1" if ver == "1.0" else "TLSv" + ver)
+            if got != want:
+                errors.append("%s: TLS %s handshake=%s, expected %s (%s)" % (where, ver, got, want, _protocol(out)))
+        if ep.ip == ctx.world.endpoints[0].ip or ep.cert in ("ecdsa", "weak"):
+            rc, out, _ = s_client(ctx, ep.ip, ep.hosts[0])
+            bits = re.search(r"Server public key is (\d+) bit", out)
+            want_bits = {"rsa2048": "2048", "rsa1024": "1024", "ec256": "256"}[ctx.world.certs[ep.cert].key]
+            if not bits or bits.group(1) != want_bits:
+                errors.append("%s: server key %s bits, expected %s" % (where, bits and bits.group(1), want_bits))
+    _fails(errors)
+
+
+def test_tls_abrupt_close(ctx):
+    for ep in ctx.world.endpoints:
+        if ep.opt("close_after_starttls") == "yes":
+            rc, out, err = s_client(ctx, ep.ip, ep.hosts[0])
+            assert rc != 0 and not pem_blocks(out), "%s: handshake should fail, rc=%s" % (ep.ip, rc)
+
+
+# ------------------------------------------------------------------ lifecycle
+
+_recorded = {}
+
+
+def _descendants(pids):
+    """PIDs of the given processes and all their descendants (from /proc)."""
+    children = {}
+    for d in os.listdir("/proc"):
+        if d.isdigit():
+            try:
+                with open("/proc/%s/stat" % d) as f:
+                    ppid = int(f.read().rsplit(")", 1)[1].split()[1])
+                children.setdefault(ppid, []).append(int(d))
+            except (OSError, ValueError, IndexError):
+                pass
+    out, todo = set(), list(pids)
+    while todo:
+        p = todo.pop()
+        if p not in out:
+            out.add(p)
+            todo += children.get(p, [])
+    return out
+
+
+def test_world_status_and_refusal(ctx):
+    r = ctx.world_cmd("status")
+    assert r.returncode == 0, "status exit %d: %s" % (r.returncode, r.stdout + r.stderr)
+    n = len(ctx.world.listeners())
+    assert "%d/%d listeners" % (n, n) in r.stdout, r.stdout
+    # A second world on the same addresses refuses clearly and starts nothing.
+    import tempfile
+    with tempfile.TemporaryDirectory() as other:
+        r = ctx.world_cmd("up", MXS_WORLD_DIR=other)
+        assert r.returncode == 1, "second up exit %d" % r.returncode
+        assert "address in use" in r.stderr and "127.53.0.1:5300" in r.stderr, r.stderr
+        assert not os.path.exists(os.path.join(other, "pids")), "second up recorded pids"
+    # Remember every process the world runs now, children included, for the after-down check.
+    with open(os.path.join(ctx.world_dir, "pids")) as f:
+        pids = [int(line.split()[1]) for line in f]
+    _recorded["pids"] = _descendants(pids)
+    assert len(_recorded["pids"]) >= len(pids)
+
+
+def _alive(pid):
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"  # zombies are gone
+    except OSError:
+        return False
+
+
+@after_down
+def test_world_down_leaves_nothing(ctx):
+    assert _recorded.get("pids"), "no PIDs were recorded while the world was up"
+    left = [p for p in _recorded["pids"] if _alive(p)]
+    assert not left, "processes left after world down: %s" % left
+    assert not os.path.exists(os.path.join(ctx.world_dir, "pids")), "pids file left behind"
+    listening = []
+    for ip, port, _ in ctx.world.listeners():
+        fam = socket.AF_INET6 if ":" in ip else socket.AF_INET
+        with socket.socket(fam, socket.SOCK_STREAM) as s:
+            s.settimeout(0.5)
+            if s.connect_ex((ip, port)) == 0:
+                listening.append("%s:%d" % (ip, port))
+    assert not listening, "still listening: %s" % listening
+    rip, rport = ctx.world.resolver
+    r = sh(["ss", "-Hlnu", "src", "%s:%d" % (rip, rport)])
+    assert r.stdout.strip() == "", "resolver socket left: %s" % r.stdout
+
+
+@after_down
+def test_fixture_log_clean(ctx):
+    """The fixture server (sanitizer build under make test-asan) reported nothing at exit."""
+    with open(os.path.join(ctx.world_dir, "fixture.log"), errors="replace") as f:
+        log = f.read()
+    for bad in ("AddressSanitizer", "LeakSanitizer", "runtime error:", "internal error"):
+        assert bad not in log, "fixture.log reports %s:\n%s" % (bad, log[-1500:])

@@ -1,0 +1,312 @@
+"""The world file: parser and model, shared by the world harness and the tests.
+
+A world file (data/world/world.conf, format in docs/world.md) declares certificates, SMTP
+endpoints and DNS domains. The harness turns it into running servers; the tests read the same
+model to know what each reference tool must see. Python standard library only.
+"""
+import ipaddress
+import re
+
+SERVERS = ("fixture", "postfix", "none")
+ISSUERS = ("inter", "root", "untrusted", "self")
+KEYS = ("rsa2048", "rsa1024", "ec256")
+TLS_VERSIONS = ("1.0", "1.1", "1.2")
+# Endpoint keys handed to the fixture server as they are (docs/fixture.md).
+FIXTURE_KEYS = ("banner", "ehlo", "starttls", "starttls_reply", "greeting", "greeting_lines",
+                "silent", "delay_ms", "tls_min", "tls_max", "close_after_starttls")
+DNS_MODES = ("refuse", "drop", "servfail")
+
+_NAME_RE = re.compile(r"^[A-Za-z0-9*_.-]+$")
+_HOST_RE = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
+
+
+class WorldError(Exception):
+    pass
+
+
+class Cert:
+    def __init__(self, name):
+        self.name = name
+        self.issuer = "inter"
+        self.cn = None
+        self.san = None          # list of names; [] means no SAN extension
+        self.key = "rsa2048"
+        self.valid = (-30, 365)  # days relative to now
+
+    def names(self):
+        """Presented DNS names as the world declares them (SAN, else the CN)."""
+        return list(self.san) if self.san else ([self.cn] if self.cn else [])
+
+
+class Endpoint:
+    def __init__(self, ip):
+        self.ip = ip
+        self.hosts = []
+        self.ptr = None
+        self.server = "fixture"
+        self.cert = None
+        self.opts = {}   # fixture behaviour keys
+
+    @property
+    def family(self):
+        return ipaddress.ip_address(self.ip).version
+
+    @property
+    def banner(self):
+        return self.opts.get("banner") or (self.hosts[0] if self.hosts else "localhost")
+
+    @property
+    def ehlo(self):
+        return self.opts.get("ehlo") or self.banner
+
+    def opt(self, key, default=None):
+        return self.opts.get(key, default)
+
+    @property
+    def offers_starttls(self):
+        return self.opt("starttls", "yes") == "yes"
+
+
+class Domain:
+    def __init__(self, name):
+        self.name = name
+        self.mx = None          # list of (pref, host); None = no MX RRset; "null" = RFC 7505
+        self.cname = None
+        self.dns = None         # refuse | drop | servfail
+        self.a = []
+        self.txt = None
+        self.filler_mx = 0      # extra unresolvable MX targets to overflow a 512-octet UDP answer
+
+    def filler_hosts(self):
+        return ["mx%02d.a-rather-long-label-to-fill-a-udp-answer.%s" % (i, self.name)
+                for i in range(self.filler_mx)]
+
+
+class World:
+    def __init__(self):
+        self.settings = {"resolver": "127.53.0.1:5300", "smtp_port": "2525", "zones": "example"}
+        self.certs = {}
+        self.endpoints = []
+        self.domains = {}
+
+    # -- settings
+    @property
+    def resolver(self):
+        ip, _, port = self.settings["resolver"].rpartition(":")
+        return ip, int(port)
+
+    @property
+    def smtp_port(self):
+        return int(self.settings["smtp_port"])
+
+    @property
+    def zones(self):
+        return [z.strip().lower().rstrip(".") for z in self.settings["zones"].split(",") if z.strip()]
+
+    # -- derived views
+    def host_addresses(self):
+        """host name -> list of addresses, in declaration order."""
+        out = {}
+        for ep in self.endpoints:
+            for h in ep.hosts:
+                out.setdefault(h, []).append(ep.ip)
+        for d in self.domains.values():
+            for ip in d.a:
+                out.setdefault(d.name, []).append(ip)
+        return out
+
+    def endpoint_at(self, ip):
+        for ep in self.endpoints:
+            if ep.ip == ip:
+                return ep
+        return None
+
+    def listeners(self):
+        """(ip, port, endpoint) for every address where some server must listen."""
+        return [(ep.ip, self.smtp_port, ep) for ep in self.endpoints if ep.server != "none"]
+
+
+def _kv(tokens, lineno):
+    out = {}
+    for t in tokens:
+        if "=" not in t:
+            raise WorldError("line %d: expected key=value, got %r" % (lineno, t))
+        k, v = t.split("=", 1)
+        if k in out:
+            raise WorldError("line %d: key %r given twice" % (lineno, k))
+        out[k] = v
+    return out
+
+
+def _check_host(name, lineno, what):
+    if not _HOST_RE.match(name):
+        raise WorldError("line %d: %s %r is not a valid lowercase host name" % (lineno, what, name))
+
+
+def _check_ip(ip, lineno):
+    try:
+        addr = ipaddress.ip_address(ip)
+    except ValueError:
+        raise WorldError("line %d: %r is not an IP address" % (lineno, ip))
+    # The network rule: the world lives on loopback only.
+    if not addr.is_loopback:
+        raise WorldError("line %d: %s is not a loopback address (the world lives on 127.0.0.0/8 and ::1)" % (lineno, ip))
+
+
+def parse(text, path="world file"):
+    w = World()
+    for lineno, raw in enumerate(text.splitlines(), 1):
+        line = raw.split("#", 1)[0].strip() if not raw.lstrip().startswith("#") else ""
+        if not line:
+            continue
+        tok = line.split()
+        kind = tok[0]
+        try:
+            if kind == "set":
+                if len(tok) != 3 or tok[1] not in w.settings:
+                    raise WorldError("line %d: expected 'set resolver|smtp_port|zones VALUE'" % lineno)
+                w.settings[tok[1]] = tok[2]
+            elif kind == "cert":
+                _parse_cert(w, tok, lineno)
+            elif kind == "endpoint":
+                _parse_endpoint(w, tok, lineno)
+            elif kind == "domain":
+                _parse_domain(w, tok, lineno)
+            else:
+                raise WorldError("line %d: unknown statement %r" % (lineno, kind))
+        except WorldError as e:
+            raise WorldError("%s: %s" % (path, e))
+    _validate(w, path)
+    return w
+
+
+def _parse_cert(w, tok, lineno):
+    if len(tok) < 2:
+        raise WorldError("line %d: cert needs a name" % lineno)
+    c = Cert(tok[1])
+    if c.name in w.certs:
+        raise WorldError("line %d: cert %r declared twice" % (lineno, c.name))
+    kv = _kv(tok[2:], lineno)
+    for k, v in kv.items():
+        if k == "issuer":
+            if v not in ISSUERS:
+                raise WorldError("line %d: issuer must be one of %s" % (lineno, ", ".join(ISSUERS)))
+            c.issuer = v
+        elif k == "cn":
+            c.cn = None if v == "none" else v
+        elif k == "san":
+            c.san = [] if v == "none" else v.split(",")
+        elif k == "key":
+            if v not in KEYS:
+                raise WorldError("line %d: key must be one of %s" % (lineno, ", ".join(KEYS)))
+            c.key = v
+        elif k == "valid":
+            m = re.match(r"^(-?\d+):(-?\d+)$", v)
+            if not m or int(m.group(1)) >= int(m.group(2)):
+                raise WorldError("line %d: valid=FROM:TO needs FROM < TO (days)" % lineno)
+            c.valid = (int(m.group(1)), int(m.group(2)))
+        else:
+            raise WorldError("line %d: unknown cert key %r" % (lineno, k))
+    if c.san is None:
+        c.san = [c.cn] if c.cn else []
+    for n in c.san + ([c.cn] if c.cn else []):
+        if not _NAME_RE.match(n):
+            raise WorldError("line %d: certificate name %r has characters the harness cannot pass to openssl" % (lineno, n))
+    if not c.cn and not c.san:
+        raise WorldError("line %d: cert %r has neither cn nor san" % (lineno, c.name))
+    w.certs[c.name] = c
+
+
+def _parse_endpoint(w, tok, lineno):
+    if len(tok) < 2:
+        raise WorldError("line %d: endpoint needs an IP" % lineno)
+    ep = Endpoint(tok[1])
+    _check_ip(ep.ip, lineno)
+    if w.endpoint_at(ep.ip):
+        raise WorldError("line %d: endpoint %s declared twice" % (lineno, ep.ip))
+    for k, v in _kv(tok[2:], lineno).items():
+        if k == "host":
+            ep.hosts = v.split(",")
+            for h in ep.hosts:
+                _check_host(h, lineno, "host")
+        elif k == "ptr":
+            _check_host(v, lineno, "ptr")
+            ep.ptr = v
+        elif k == "server":
+            if v not in SERVERS:
+                raise WorldError("line %d: server must be one of %s" % (lineno, ", ".join(SERVERS)))
+            ep.server = v
+        elif k == "cert":
+            ep.cert = v
+        elif k in FIXTURE_KEYS:
+            ep.opts[k] = v
+        else:
+            raise WorldError("line %d: unknown endpoint key %r" % (lineno, k))
+    for k in ("tls_min", "tls_max"):
+        if k in ep.opts and ep.opts[k] not in TLS_VERSIONS:
+            raise WorldError("line %d: %s must be one of %s" % (lineno, k, ", ".join(TLS_VERSIONS)))
+    needs_cert = ep.server != "none" and ep.offers_starttls and ep.opt("silent") != "yes"
+    if needs_cert and not ep.cert:
+        raise WorldError("line %d: endpoint %s offers STARTTLS but names no cert" % (lineno, ep.ip))
+    if ep.server == "postfix" and ep.opts:
+        raise WorldError("line %d: behaviour keys apply to the fixture server only" % lineno)
+    w.endpoints.append(ep)
+
+
+def _parse_domain(w, tok, lineno):
+    if len(tok) < 2:
+        raise WorldError("line %d: domain needs a name" % lineno)
+    d = Domain(tok[1])
+    _check_host(d.name, lineno, "domain")
+    if d.name in w.domains:
+        raise WorldError("line %d: domain %r declared twice" % (lineno, d.name))
+    for k, v in _kv(tok[2:], lineno).items():
+        if k == "mx":
+            if v == "null":
+                d.mx = "null"
+            else:
+                d.mx = []
+                for item in v.split(","):
+                    m = re.match(r"^(\d+):(.+)$", item)
+                    if not m or int(m.group(1)) > 65535:
+                        raise WorldError("line %d: mx entries are PREF:HOST" % lineno)
+                    _check_host(m.group(2), lineno, "MX host")
+                    d.mx.append((int(m.group(1)), m.group(2)))
+        elif k == "cname":
+            _check_host(v, lineno, "cname target")
+            d.cname = v
+        elif k == "dns":
+            if v not in DNS_MODES:
+                raise WorldError("line %d: dns must be one of %s" % (lineno, ", ".join(DNS_MODES)))
+            d.dns = v
+        elif k == "a":
+            d.a = v.split(",")
+            for ip in d.a:
+                _check_ip(ip, lineno)
+        elif k == "txt":
+            d.txt = v
+        elif k == "filler_mx":
+            d.filler_mx = int(v)
+        else:
+            raise WorldError("line %d: unknown domain key %r" % (lineno, k))
+    if d.cname and (d.mx or d.a or d.txt):
+        raise WorldError("line %d: a CNAME owner cannot have other records" % lineno)
+    w.domains[d.name] = d
+
+
+def _validate(w, path):
+    for ep in w.endpoints:
+        if ep.cert and ep.cert not in w.certs:
+            raise WorldError("%s: endpoint %s names unknown cert %r" % (path, ep.ip, ep.cert))
+    if sum(1 for ep in w.endpoints if ep.server == "postfix") > 1:
+        raise WorldError("%s: at most one postfix endpoint" % path)
+    zones = w.zones
+    addrs = w.host_addresses()
+    for name in list(addrs) + list(w.domains):
+        if not any(name == z or name.endswith("." + z) for z in zones):
+            raise WorldError("%s: %s lies outside the world's zones (%s)" % (path, name, ", ".join(zones)))
+
+
+def load(path):
+    with open(path, encoding="utf-8") as f:
+        return parse(f.read(), path)
