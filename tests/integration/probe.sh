@@ -2,7 +2,9 @@
 # Probe stage against the fixture SMTP server: builds tests/integration/probe_driver.c against
 # the objects of a build (make / make asan first), starts build/mxsurvey-fixture on
 # 127.65.x.y:2525 with one listener per case, probes them and asserts the outcomes; the OK case
-# is compared with openssl s_client. Ends with "probe: N passed, N failed"; exit 0 if all passed.
+# is compared with openssl s_client. Cases the fixture cannot produce (malformed replies,
+# resets, injection after STARTTLS, plaintext instead of TLS, TLS 1.3 only, IPv6 on ::1 with a
+# kernel-chosen port) come from tests/integration/hostile_smtp.py on 127.65.3.x. Ends with "probe: N passed, N failed"; exit 0 if all passed.
 #
 #   tests/integration/probe.sh [--build DIR]      (DIR: build or build/asan; default build)
 #   FIXTURE=/path/to/mxsurvey-fixture tests/integration/probe.sh   (another fixture binary)
@@ -28,11 +30,12 @@ done
 
 tmp=$(mktemp -d)
 fixture_pid=
+hostile_pid=
 cleanup() {
-    if [ -n "$fixture_pid" ]; then
-        kill "$fixture_pid" 2>/dev/null || true
-        wait "$fixture_pid" 2>/dev/null || true
-    fi
+    for pid in $fixture_pid $hostile_pid; do
+        kill "$pid" 2>/dev/null || true
+        wait "$pid" 2>/dev/null || true
+    done
     if [ -n "${KEEP_TMP:-}" ]; then echo "kept $tmp" >&2; else rm -rf "$tmp"; fi
 }
 trap cleanup EXIT INT TERM
@@ -61,6 +64,8 @@ export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0
     cat leaf.pem ca.pem >chain.pem
     openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout ec.key \
         -subj "/CN=ec.probe.test" -days 3650 -out ec.pem
+    openssl req -x509 -newkey rsa:1024 -nodes -keyout old.key -subj "/CN=old.probe.test" \
+        -days 3650 -sha1 -out old.pem
 ) 2>/dev/null
 
 # ---- the fixture: one listener per case ----
@@ -81,6 +86,7 @@ tls="cert=$T/chain.pem key=$T/leaf.key"
     echo "listen 127.65.1.12 2525 cert=$T/ec.pem key=$T/ec.key"
     echo "listen 127.65.1.13 2525 $tls stall_after_starttls=yes"
     echo "listen 127.65.1.14 2525 silent=yes"
+    echo "listen 127.65.1.15 2525 cert=$T/old.pem key=$T/old.key tls_max=1.0"
     i=1
     while [ $i -le 200 ]; do
         echo "listen 127.65.2.$i 2525 silent=yes"
@@ -98,6 +104,21 @@ while [ ! -s "$tmp/fixture.pid" ]; do
     fi
     sleep 0.05
 done
+
+python3 tests/integration/hostile_smtp.py "$tmp/leaf.pem" "$tmp/leaf.key" "$tmp/hostile.port" \
+    2>"$tmp/hostile.err" &
+hostile_pid=$!
+n=0
+while [ ! -s "$tmp/hostile.port" ]; do
+    n=$((n + 1))
+    if [ $n -gt 100 ] || ! kill -0 "$hostile_pid" 2>/dev/null; then
+        echo "probe.sh: hostile_smtp.py did not start" >&2
+        cat "$tmp/hostile.err" >&2
+        exit 1
+    fi
+    sleep 0.05
+done
+v6port=$(cat "$tmp/hostile.port")
 
 pass=0
 fail=0
@@ -138,7 +159,8 @@ run main -t 5000 -q 1000 \
     $E1 plain.probe.test,127.65.1.2,2525 x,127.65.1.3,2525 x,127.65.1.4,2525 \
     x,127.65.1.5,2525 x,127.65.1.6,2525 x,127.65.1.7,2525 x,127.65.1.8,2525 \
     slow.probe.test,127.65.1.9,2525 old.probe.test,127.65.1.10,2525 x,127.65.1.11,2525 \
-    ec.probe.test,127.65.1.12,2525 x,127.65.9.9,2525 x,not-an-ip,2525 x,127.65.1.1,0
+    ec.probe.test,127.65.1.12,2525 x,127.65.9.9,2525 x,not-an-ip,2525 x,127.65.1.1,0 \
+    old.probe.test,127.65.1.15,2525
 
 expect "ok: status, TLS 1.2, banner and EHLO host" $E1 \
     '.status == "ok" and .error == null and .tls_version == "TLSv1.2" and .smtp_code == 220
@@ -215,6 +237,10 @@ expect "self-signed EC P-256 leaf" ec.probe.test,127.65.1.12,2525 \
     '.status == "ok" and (.chain | length) == 1 and .chain[0].key_type == "EC"
      and .chain[0].key_bits == 256 and .chain[0].self_signed == true
      and .chain[0].subject_cn == "ec.probe.test" and .chain[0].san_dns == []'
+expect "RSA 1024 / SHA-1 self-signed leaf over TLS 1.0 is recorded, not refused" \
+    old.probe.test,127.65.1.15,2525 \
+    '.status == "ok" and .tls_version == "TLSv1.0" and .chain[0].key_bits == 1024
+     and .chain[0].sig_alg == "RSA-SHA1" and .chain[0].self_signed == true'
 expect "connect-failed on a closed port" x,127.65.9.9,2525 \
     '.status == "connect-failed" and (.error | test("refused"))'
 expect "connect-failed on a bad address" x,not-an-ip,2525 \
@@ -275,6 +301,37 @@ cur=abort
 run abort -t 10000 -A 300 x,127.65.1.14,2525 x,127.65.2.1,2525
 expect "probe_abort: one callback, status timeout, aborted" x,127.65.1.14,2525 \
     '.status == "timeout" and .error == "aborted in greeting" and .elapsed_ms < 2000'
+
+# ---- misbehaving servers (hostile_smtp.py) ----
+cur=hostile
+run hostile -t 3000 -q 500 x,127.65.3.1,2525 x,127.65.3.2,2525 127.65.3.3,127.65.3.3,2525 \
+    x,127.65.3.4,2525 x,127.65.3.5,2525 x,127.65.3.6,2525 x,127.65.3.7,2525 \
+    x,127.65.3.8,2525 "V6.Probe.Test.,::1,$v6port"
+expect "smtp-error on a greeting without a code" x,127.65.3.1,2525 \
+    '.status == "smtp-error" and (.error | startswith("malformed reply in greeting"))'
+expect "smtp-error when the server closes after EHLO" x,127.65.3.2,2525 \
+    '.status == "smtp-error" and .error == "connection closed by server in ehlo"
+     and .banner_host == "hostile.test"'
+expect "octets injected after STARTTLS's 220 are discarded, then ok" 127.65.3.3,127.65.3.3,2525 \
+    '.status == "ok" and (.transcript | index("*: discarded 14 octets sent after 220 to STARTTLS")) != null
+     and ([.transcript[] | select(test("injected"))] | length) == 0'
+expect "no SNI when the MX name is an IP literal" 127.65.3.3,127.65.3.3,2525 \
+    '.transcript[-1] == "S: 221 sni=none"'
+expect "tls-failed with the mbedTLS error when the server answers in clear" x,127.65.3.4,2525 \
+    '.status == "tls-failed" and (.error | startswith("mbedTLS -0x7200: SSL - "))'
+expect "a 1500-octet greeting line with a NUL: truncated, flagged, parsed on" x,127.65.3.5,2525 \
+    '.status == "no-starttls" and .banner_host == "hostile.test"
+     and (.transcript | index("S: 220-hostile.test ? first")) != null
+     and (.transcript | index("*: reply line longer than 1000 octets truncated")) != null'
+expect "smtp-error on lines with different codes" x,127.65.3.6,2525 \
+    '.status == "smtp-error" and (.error | test("different codes"))'
+expect "smtp-error on a reset during the greeting" x,127.65.3.7,2525 \
+    '.status == "smtp-error" and (.error | test("reset"))'
+expect "tls-failed against a TLS 1.3-only server" x,127.65.3.8,2525 '.status == "tls-failed"'
+expect "IPv6 (::1): ok" "V6.Probe.Test.,::1,$v6port" \
+    '.status == "ok" and .tls_version == "TLSv1.2" and .chain[0].subject_cn == "mx.probe.test"'
+expect "SNI is the MX name without its trailing dot" "V6.Probe.Test.,::1,$v6port" \
+    '.transcript[-1] | ascii_downcase == "s: 221 sni=v6.probe.test"'
 
 echo "probe: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
