@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """A deliberately misbehaving SMTP server for tests/integration/probe.sh: the cases the fixture
 server cannot produce (malformed replies, resets, octets injected after STARTTLS's 220,
-plaintext instead of TLS, a TLS 1.3-only server, IPv6).
+plaintext instead of TLS, a TLS 1.3-only server, no 221 to QUIT, IPv6).
 
 usage: hostile_smtp.py CERT KEY READYFILE
 Listens on 127.65.3.N:2525 (one behaviour per N, see CASES) and on [::1] with a port the
@@ -111,6 +111,15 @@ async def tls13_only(reader, writer):
     await tls_then_quit(reader, writer, ctx)
 
 
+async def mute_after_quit(reader, writer):
+    await ehlo_with_starttls(reader, writer)
+    writer.write(b"220 Go ahead\r\n")
+    await writer.drain()
+    await writer.start_tls(tls_context())
+    await read_line(reader)  # QUIT, never answered
+    await asyncio.sleep(30)
+
+
 async def ipv6_ok(reader, writer):
     await ehlo_with_starttls(reader, writer)
     await tls_then_quit(reader, writer, tls_context())
@@ -125,6 +134,7 @@ CASES = {
     6: mismatched_codes,
     7: reset_in_greeting,
     8: tls13_only,
+    9: mute_after_quit,
 }
 
 

@@ -279,6 +279,12 @@ expect "timeout on a silent server names the phase" x,127.65.1.14,2525 \
 expect "timeout when the server stalls the handshake" x,127.65.1.13,2525 \
     '.status == "timeout" and .error == "timeout in tls-handshake"'
 
+# Greeting lines each within the timeout, the whole greeting not: the budget is per phase.
+cur=slowloris
+run slowloris -t 600 x,127.65.1.9,2525
+expect "a greeting trickling in for longer than timeout_ms times out" x,127.65.1.9,2525 \
+    '.status == "timeout" and .error == "timeout in greeting" and .elapsed_ms < 1000'
+
 cur=many
 set --
 i=1
@@ -306,7 +312,7 @@ expect "probe_abort: one callback, status timeout, aborted" x,127.65.1.14,2525 \
 cur=hostile
 run hostile -t 3000 -q 500 x,127.65.3.1,2525 x,127.65.3.2,2525 127.65.3.3,127.65.3.3,2525 \
     x,127.65.3.4,2525 x,127.65.3.5,2525 x,127.65.3.6,2525 x,127.65.3.7,2525 \
-    x,127.65.3.8,2525 "V6.Probe.Test.,::1,$v6port"
+    x,127.65.3.8,2525 x,127.65.3.9,2525 "V6.Probe.Test.,::1,$v6port"
 expect "smtp-error on a greeting without a code" x,127.65.3.1,2525 \
     '.status == "smtp-error" and (.error | startswith("malformed reply in greeting"))'
 expect "smtp-error when the server closes after EHLO" x,127.65.3.2,2525 \
@@ -328,6 +334,9 @@ expect "smtp-error on lines with different codes" x,127.65.3.6,2525 \
 expect "smtp-error on a reset during the greeting" x,127.65.3.7,2525 \
     '.status == "smtp-error" and (.error | test("reset"))'
 expect "tls-failed against a TLS 1.3-only server" x,127.65.3.8,2525 '.status == "tls-failed"'
+expect "no 221 to QUIT: still ok, after the bounded QUIT wait (500 ms)" x,127.65.3.9,2525 \
+    '.status == "ok" and .transcript[-1] == "C: QUIT" and .elapsed_ms >= 450
+     and .elapsed_ms < 2000'
 expect "IPv6 (::1): ok" "V6.Probe.Test.,::1,$v6port" \
     '.status == "ok" and .tls_version == "TLSv1.2" and .chain[0].subject_cn == "mx.probe.test"'
 expect "SNI is the MX name without its trailing dot" "V6.Probe.Test.,::1,$v6port" \
