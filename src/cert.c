@@ -60,8 +60,8 @@ static void sha256_hex(char out[65], const unsigned char *der, size_t len)
 
 static char *der_to_pem(const unsigned char *der, size_t len)
 {
-    static const char *header = "-----BEGIN CERTIFICATE-----\n";
-    static const char *footer = "-----END CERTIFICATE-----\n";
+    static const char header[] = "-----BEGIN CERTIFICATE-----\n";
+    static const char footer[] = "-----END CERTIFICATE-----\n";
     /* base64 (4 per 3 octets) + a newline per 64 characters + header and footer */
     size_t cap = (len + 2) / 3 * 4 + len / 48 + 2 + strlen(header) + strlen(footer) + 1;
     unsigned char *buf = xmalloc(cap);
