@@ -22,6 +22,10 @@ struct tls_config;
 struct probe_ctx {
     struct tls_config *tls; /* owned */
     int quit_wait_ms;       /* how long to wait for 221 after QUIT (capped by timeout_ms) */
+    /* One read buffer for all probes of the loop: libuv pairs every alloc with its read
+     * callback, and each read is consumed (copied into the reply parser or the TLS input)
+     * inside that callback, so memory per probe does not include a read buffer. */
+    char read_buf[65536];
 };
 
 /* Returns a new context, or NULL with *err set to a message the caller frees. */
@@ -48,7 +52,7 @@ struct probe_params {
     const char *ip;        /* IPv4 or IPv6 literal (IPv6 may carry a %scope) */
     int port;              /* usually 25 */
     const char *ehlo_name; /* our EHLO argument; "localhost" when NULL */
-    int timeout_ms;        /* per phase: connect, greeting, EHLO, STARTTLS, handshake */
+    int timeout_ms;        /* per phase: connect, greeting, EHLO, STARTTLS, handshake (> 0) */
     int stop_after_certificate; /* close right after the server Certificate message */
     /* Optional: every line sent ('C'), received ('S'), and notes ('*'), without line ending.
      * Called from loop callbacks; lines are raw server bytes (NUL shown as '?'): the consumer

@@ -210,7 +210,6 @@ struct smtp_session {
     struct probe_result *res;
     probe_cb cb;
     void *cb_arg;
-    char rbuf[16384]; /* read buffer: libuv pairs each alloc with one read, so one suffices */
 };
 
 static void dispatch(struct smtp_session *s, enum smtp_event ev, int status);
@@ -388,8 +387,8 @@ static void lost(struct smtp_session *s, enum smtp_event ev, int status)
 static void alloc_cb(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
 {
     struct smtp_session *s = h->data;
-    buf->base = s->rbuf;
-    buf->len = sizeof(s->rbuf);
+    buf->base = s->ctx->read_buf;
+    buf->len = sizeof(s->ctx->read_buf);
 }
 
 static void handle_input(struct smtp_session *s, const char *data, size_t len);
