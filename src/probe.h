@@ -1,0 +1,94 @@
+/* probe: the probe stage's public entry. One probe = one TCP connection to one MX address:
+ * greeting, EHLO, STARTTLS, TLS handshake (chain, version, cipher captured), QUIT. The
+ * scheduler starts probes on a libuv loop and gets exactly one callback per probe.
+ *
+ * Ownership: the caller owns the probe_ctx (one per loop, shared by all probes on it, freed
+ * after the last probe's callback); probe_start copies what it needs from the params; the
+ * result passed to the callback belongs to the callee (probe_result_free).
+ * Nothing here is global: several loops (threads) each use their own probe_ctx.
+ */
+#ifndef MXS_PROBE_H
+#define MXS_PROBE_H
+#include <stddef.h>
+
+#include <uv.h>
+
+#include "cert.h"
+
+struct tls_config;
+
+/* Per loop: the TLS configuration (mbedtls_ssl_config, entropy, CTR_DRBG) and options. Not
+ * thread-safe: use one per loop. */
+struct probe_ctx {
+    struct tls_config *tls; /* owned */
+    int quit_wait_ms;       /* how long to wait for 221 after QUIT (capped by timeout_ms) */
+    /* One read buffer for all probes of the loop: libuv pairs every alloc with its read
+     * callback, and each read is consumed (copied into the reply parser or the TLS input)
+     * inside that callback, so memory per probe does not include a read buffer. */
+    char read_buf[65536];
+};
+
+/* Returns a new context, or NULL with *err set to a message the caller frees. */
+struct probe_ctx *probe_ctx_new(char **err);
+/* Frees ctx and its TLS configuration; only after every probe using it has called back. */
+void probe_ctx_free(struct probe_ctx *ctx);
+
+enum probe_status {
+    PROBE_OK,               /* TLS handshake done (or the certificate seen, in that mode) */
+    PROBE_NO_STARTTLS,      /* EHLO reply does not advertise STARTTLS */
+    PROBE_STARTTLS_REFUSED, /* STARTTLS answered with something other than 220 */
+    PROBE_TLS_FAILED,       /* handshake failed, or the connection closed during it */
+    PROBE_CONNECT_FAILED,   /* TCP connect refused or unreachable, or a bad address */
+    PROBE_TIMEOUT,          /* some phase took longer than timeout_ms; also probe_abort */
+    PROBE_SMTP_ERROR,       /* greeting or EHLO refused, malformed reply, closed or reset */
+};
+
+/* "ok", "no-starttls", "starttls-refused", "tls-failed", "connect-failed", "timeout",
+ * "smtp-error". */
+const char *probe_status_str(enum probe_status s);
+
+struct probe_params {
+    const char *mx_host;   /* SNI (omitted when NULL or an IP literal); trailing dot dropped */
+    const char *ip;        /* IPv4 or IPv6 literal (IPv6 may carry a %scope) */
+    int port;              /* usually 25 */
+    const char *ehlo_name; /* our EHLO argument; "localhost" when NULL */
+    int timeout_ms;        /* per phase: connect, greeting, EHLO, STARTTLS, handshake (> 0) */
+    int stop_after_certificate; /* close right after the server Certificate message */
+    /* Optional: every line sent ('C'), received ('S'), and notes ('*'), without line ending.
+     * Called from loop callbacks; lines are raw server bytes (NUL shown as '?'): the consumer
+     * escapes them for its output. */
+    void (*transcript)(void *arg, char dir, const char *line);
+    void *transcript_arg;
+};
+
+struct probe_result {
+    enum probe_status status;
+    char *error;        /* why, for any status but ok; NULL otherwise */
+    int smtp_code;      /* last reply code before QUIT, 0 if none */
+    int temporary;      /* the failure was a 4xx reply: worth a retry later */
+    char *banner_host;  /* first token of the greeting text, NULL if none */
+    char *ehlo_host;    /* first token of the EHLO reply text, NULL if none */
+    char *tls_version;  /* "TLSv1.2", "TLSv1.1", "TLSv1.0"; NULL before ServerHello */
+    char *tls_cipher;   /* IANA name, "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384" */
+    struct cert_info **chain; /* as the server sent it, leaf first; may be non-empty even
+                               * when the handshake failed after the Certificate message */
+    size_t chain_len;
+};
+
+/* Frees res and everything it owns; NULL is fine. */
+void probe_result_free(struct probe_result *res);
+
+/* res: ownership passes to the callee (free with probe_result_free). */
+typedef void (*probe_cb)(void *arg, struct probe_result *res);
+
+struct probe;
+
+/* Starts a probe. cb is called exactly once, from the loop, never inside probe_start, after
+ * every handle of the probe is closed; the probe pointer is invalid from then on. */
+struct probe *probe_start(struct probe_ctx *ctx, uv_loop_t *loop, const struct probe_params *p,
+                          probe_cb cb, void *arg);
+/* For shutdown: stops the probe now; cb is still called once (status timeout, error
+ * "aborted in <phase>"). Only valid before cb has run. */
+void probe_abort(struct probe *p);
+
+#endif

@@ -1,0 +1,229 @@
+/* smtp: the reply parser, each input fed whole and again in pieces of 1, 2 and 7 octets. */
+#include "test.h"
+#include "smtp.h"
+#include "util.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static const size_t steps[] = {0, 1, 2, 7}; /* 0: the whole input at once */
+
+/* Feeds in[0..len) in pieces of `step` octets until the parser stops asking for more. */
+static enum smtp_feed_result feed_steps(struct smtp_reply_parser *p, const char *in, size_t len,
+                                        size_t step, size_t *total)
+{
+    size_t off = 0;
+    enum smtp_feed_result r = SMTP_NEED_MORE;
+    while (off < len) {
+        size_t n = step && step < len - off ? step : len - off;
+        size_t used = 0;
+        r = smtp_reply_feed(p, in + off, n, &used);
+        off += used;
+        if (r != SMTP_NEED_MORE)
+            break;
+    }
+    *total = off;
+    return r;
+}
+
+TEST(smtp_reply_single_line)
+{
+    const char *in = "220 mx.example.com ESMTP Postfix\r\n";
+    for (size_t i = 0; i < ARRAY_LEN(steps); i++) {
+        struct smtp_reply_parser p;
+        smtp_reply_parser_init(&p);
+        size_t used;
+        CHECK_INT(feed_steps(&p, in, strlen(in), steps[i], &used), SMTP_COMPLETE);
+        CHECK_INT(used, strlen(in));
+        CHECK_INT(p.code, 220);
+        CHECK_INT(p.nlines, 1);
+        CHECK_STR(p.lines[0], "220 mx.example.com ESMTP Postfix");
+        CHECK_STR(smtp_reply_text(&p, 0), "mx.example.com ESMTP Postfix");
+        char *tok = smtp_reply_first_token(&p);
+        CHECK_STR(tok, "mx.example.com");
+        free(tok);
+        CHECK_INT(p.truncated, 0);
+        smtp_reply_parser_free(&p);
+    }
+}
+
+TEST(smtp_reply_multi_line_ehlo)
+{
+    /* CRLF and bare LF mixed; keyword case differs; look-alike keywords must not match. */
+    const char *in = "250-mx.example.com Hello [127.0.0.1]\r\n"
+                     "250-PIPELINING\n"
+                     "250-XSTARTTLS\r\n"
+                     "250-starttls\r\n"
+                     "250-SIZE 10240000\r\n"
+                     "250 8BITMIME\r\n";
+    for (size_t i = 0; i < ARRAY_LEN(steps); i++) {
+        struct smtp_reply_parser p;
+        smtp_reply_parser_init(&p);
+        size_t used;
+        CHECK_INT(feed_steps(&p, in, strlen(in), steps[i], &used), SMTP_COMPLETE);
+        CHECK_INT(used, strlen(in));
+        CHECK_INT(p.code, 250);
+        CHECK_INT(p.nlines, 6);
+        CHECK_STR(p.lines[1], "250-PIPELINING");
+        CHECK_STR(p.lines[5], "250 8BITMIME");
+        char *tok = smtp_reply_first_token(&p);
+        CHECK_STR(tok, "mx.example.com");
+        free(tok);
+        CHECK(smtp_reply_has_keyword(&p, "STARTTLS"));
+        CHECK(smtp_reply_has_keyword(&p, "size"));
+        CHECK(!smtp_reply_has_keyword(&p, "8BIT"));
+        CHECK(!smtp_reply_has_keyword(&p, "mx.example.com")); /* first line is no keyword */
+        smtp_reply_parser_free(&p);
+    }
+
+    /* STARTTLS only as a word later on a line, or as a prefix: not advertised. */
+    const char *no = "250-mx Hello\r\n250-X STARTTLS\r\n250 STARTTLSX\r\n";
+    struct smtp_reply_parser p;
+    smtp_reply_parser_init(&p);
+    size_t used;
+    CHECK_INT(smtp_reply_feed(&p, no, strlen(no), &used), SMTP_COMPLETE);
+    CHECK(!smtp_reply_has_keyword(&p, "STARTTLS"));
+    smtp_reply_parser_free(&p);
+}
+
+TEST(smtp_reply_two_in_a_row)
+{
+    /* A read may hold more than one reply: consumed stops after the first. */
+    const char *in = "221-bye\r\n221 closing\r\n250 next\r\n";
+    for (size_t i = 0; i < ARRAY_LEN(steps); i++) {
+        struct smtp_reply_parser p;
+        smtp_reply_parser_init(&p);
+        size_t used, used2;
+        CHECK_INT(feed_steps(&p, in, strlen(in), steps[i], &used), SMTP_COMPLETE);
+        CHECK_INT(used, strlen("221-bye\r\n221 closing\r\n"));
+        CHECK_INT(p.code, 221);
+        CHECK_INT(p.nlines, 2);
+        CHECK_INT(feed_steps(&p, in + used, strlen(in) - used, steps[i], &used2), SMTP_COMPLETE);
+        CHECK_INT(p.code, 250);
+        CHECK_INT(p.nlines, 1);
+        CHECK_STR(p.lines[0], "250 next");
+        smtp_reply_parser_free(&p);
+    }
+}
+
+TEST(smtp_reply_bare_code_and_odd_text)
+{
+    const char in[] = "220\r\n";
+    struct smtp_reply_parser p;
+    smtp_reply_parser_init(&p);
+    size_t used;
+    CHECK_INT(smtp_reply_feed(&p, in, strlen(in), &used), SMTP_COMPLETE);
+    CHECK_INT(p.code, 220);
+    CHECK_STR(smtp_reply_text(&p, 0), "");
+    CHECK_STR(smtp_reply_first_token(&p), NULL);
+    smtp_reply_parser_free(&p);
+
+    /* A NUL octet inside a line is kept as '?' so the line cannot be cut short. */
+    const char nul[] = "220 mx\0evil ready\r\n";
+    smtp_reply_parser_init(&p);
+    CHECK_INT(smtp_reply_feed(&p, nul, sizeof(nul) - 1, &used), SMTP_COMPLETE);
+    CHECK_STR(p.lines[0], "220 mx?evil ready");
+    smtp_reply_parser_free(&p);
+
+    /* Leading blanks before the host name; a CR alone inside a line is kept. */
+    const char sp[] = "220   host\tESMTP\rx\r\n";
+    smtp_reply_parser_init(&p);
+    CHECK_INT(smtp_reply_feed(&p, sp, strlen(sp), &used), SMTP_COMPLETE);
+    char *tok = smtp_reply_first_token(&p);
+    CHECK_STR(tok, "host");
+    free(tok);
+    CHECK_STR(p.lines[0], "220   host\tESMTP\rx");
+    smtp_reply_parser_free(&p);
+}
+
+TEST(smtp_reply_errors)
+{
+    static const char *const bad[] = {
+        "2x0 hello\r\n",             /* non-digit */
+        "22\r\n",                    /* too short */
+        "620 six hundred\r\n",       /* first digit outside 2-5 */
+        "120 one hundred\r\n",
+        "220x no separator\r\n",     /* fourth octet neither '-' nor SP */
+        "220-first\r\n221 second\r\n", /* codes differ between lines */
+        "250-a\r\n\r\n",             /* empty line inside a reply */
+        "hello\r\n",
+    };
+    for (size_t b = 0; b < ARRAY_LEN(bad); b++) {
+        for (size_t i = 0; i < ARRAY_LEN(steps); i++) {
+            struct smtp_reply_parser p;
+            smtp_reply_parser_init(&p);
+            size_t used;
+            enum smtp_feed_result r = feed_steps(&p, bad[b], strlen(bad[b]), steps[i], &used);
+            if (r != SMTP_ERROR)
+                fprintf(stderr, "  input %zu step %zu\n", b, steps[i]);
+            CHECK_INT(r, SMTP_ERROR);
+            CHECK(p.error != NULL);
+            /* An error is sticky. */
+            CHECK_INT(smtp_reply_feed(&p, "250 ok\r\n", 8, &used), SMTP_ERROR);
+            CHECK_INT(used, 0);
+            smtp_reply_parser_free(&p);
+        }
+    }
+}
+
+TEST(smtp_reply_long_lines)
+{
+    /* A line of exactly SMTP_LINE_MAX octets plus CRLF is whole. */
+    size_t cap = 3 * SMTP_LINE_MAX;
+    char *in = xmalloc(cap);
+    memcpy(in, "250 ", 4);
+    memset(in + 4, 'a', SMTP_LINE_MAX - 4);
+    memcpy(in + SMTP_LINE_MAX, "\r\n", 2);
+    size_t len = SMTP_LINE_MAX + 2;
+    for (size_t i = 0; i < ARRAY_LEN(steps); i++) {
+        struct smtp_reply_parser p;
+        smtp_reply_parser_init(&p);
+        size_t used;
+        CHECK_INT(feed_steps(&p, in, len, steps[i], &used), SMTP_COMPLETE);
+        CHECK_INT(strlen(p.lines[0]), SMTP_LINE_MAX);
+        CHECK_INT(p.truncated, 0);
+        smtp_reply_parser_free(&p);
+    }
+
+    /* 2000 octets in a continuation line: cut to SMTP_LINE_MAX, flagged, the reply goes on. */
+    memcpy(in, "250-", 4);
+    memset(in + 4, 'b', 1996);
+    memcpy(in + 2000, "\r\n250 end\r\n", 11);
+    len = 2011;
+    for (size_t i = 0; i < ARRAY_LEN(steps); i++) {
+        struct smtp_reply_parser p;
+        smtp_reply_parser_init(&p);
+        size_t used;
+        CHECK_INT(feed_steps(&p, in, len, steps[i], &used), SMTP_COMPLETE);
+        CHECK_INT(used, len);
+        CHECK_INT(p.nlines, 2);
+        CHECK_INT(strlen(p.lines[0]), SMTP_LINE_MAX);
+        CHECK_INT(p.truncated, 1);
+        CHECK_STR(p.lines[1], "250 end");
+        smtp_reply_parser_free(&p);
+    }
+    free(in);
+}
+
+TEST(smtp_reply_too_many_lines)
+{
+    struct smtp_reply_parser p;
+    smtp_reply_parser_init(&p);
+    size_t used;
+    enum smtp_feed_result r = SMTP_NEED_MORE;
+    for (int i = 0; i <= SMTP_REPLY_MAX_LINES && r == SMTP_NEED_MORE; i++)
+        r = smtp_reply_feed(&p, "250-more\r\n", 10, &used);
+    CHECK_INT(r, SMTP_ERROR);
+    CHECK_INT(p.nlines, SMTP_REPLY_MAX_LINES);
+    smtp_reply_parser_free(&p);
+    smtp_reply_parser_free(&p); /* twice is fine */
+}
+
+TEST(smtp_state_names)
+{
+    CHECK_STR(smtp_state_str(SMTP_STATE_GREETING), "greeting");
+    CHECK_STR(smtp_state_str(SMTP_STATE_TLS_HANDSHAKE), "tls-handshake");
+    CHECK_STR(probe_status_str(PROBE_STARTTLS_REFUSED), "starttls-refused");
+    CHECK_STR(probe_status_str(PROBE_CONNECT_FAILED), "connect-failed");
+    CHECK_STR(probe_status_str(PROBE_NO_STARTTLS), "no-starttls");
+}

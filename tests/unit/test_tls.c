@@ -1,0 +1,44 @@
+/* tls: the configuration offers what a survey needs (the handshake itself is exercised
+ * against real servers by tests/integration/probe.sh). */
+#include "test.h"
+#include "tls.h"
+
+#include <mbedtls/ssl_ciphersuites.h>
+
+static int offers(const struct tls_config *cfg, int suite)
+{
+    for (const int *s = cfg->ciphersuites; *s; s++)
+        if (*s == suite)
+            return 1;
+    return 0;
+}
+
+TEST(tls_config_offer)
+{
+    char err[256] = "";
+    struct tls_config *cfg = tls_config_new(err, sizeof(err));
+    CHECK(cfg != NULL);
+    if (!cfg) {
+        fprintf(stderr, "  %s\n", err);
+        return;
+    }
+    CHECK_INT(cfg->conf.min_minor_ver, MBEDTLS_SSL_MINOR_VERSION_1); /* TLS 1.0 */
+    CHECK_INT(cfg->conf.max_minor_ver, MBEDTLS_SSL_MINOR_VERSION_3); /* TLS 1.2 */
+    CHECK_INT(cfg->conf.authmode, MBEDTLS_SSL_VERIFY_NONE);
+    CHECK(offers(cfg, MBEDTLS_TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256));
+    CHECK(offers(cfg, MBEDTLS_TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256));
+    CHECK(offers(cfg, MBEDTLS_TLS_RSA_WITH_AES_128_CBC_SHA));     /* the TLS 1.0 staple */
+    CHECK(offers(cfg, MBEDTLS_TLS_DHE_RSA_WITH_AES_256_CBC_SHA));
+    CHECK(offers(cfg, MBEDTLS_TLS_RSA_WITH_3DES_EDE_CBC_SHA));    /* Debian leaves it out */
+    CHECK(!offers(cfg, MBEDTLS_TLS_RSA_WITH_RC4_128_SHA));        /* RFC 7465 */
+    /* 3DES comes after every AES suite: only for servers with nothing better. */
+    int seen_3des = 0, aes_after_3des = 0;
+    for (const int *s = cfg->ciphersuites; *s; s++) {
+        if (*s == MBEDTLS_TLS_RSA_WITH_3DES_EDE_CBC_SHA)
+            seen_3des = 1;
+        else if (seen_3des && *s == MBEDTLS_TLS_RSA_WITH_AES_128_CBC_SHA)
+            aes_after_3des = 1;
+    }
+    CHECK(!aes_after_3des);
+    tls_config_free(cfg);
+}
