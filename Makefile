@@ -35,7 +35,8 @@ UNIT_SRCS := $(sort $(wildcard tests/unit/*.c))
 UNIT_OBJS := $(patsubst tests/unit/%.c,$(BUILD)/obj/unit/%.o,$(UNIT_SRCS))
 
 .PHONY: all asan test demo clean install deps world-up world-down unit
-all: $(BUILD)/mxsurvey $(BUILD)/mxsurvey-fixture $(BUILD)/unit-tests
+# The fixture server is built only once its sources exist (linking zero objects fails).
+all: $(BUILD)/mxsurvey $(if $(FIX_SRCS),$(BUILD)/mxsurvey-fixture) $(BUILD)/unit-tests
 
 $(BUILD)/mxsurvey: $(OBJS)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
