@@ -1,0 +1,1034 @@
+/* resolve: see resolve.h.
+ *
+ * Rules, in order, for a domain:
+ *   1. Ask MX. Follow CNAMEs in the answer; when the answer stops at a CNAME target without
+ *      records, ask the target (RESOLVE_MAX_CNAME CNAMEs per lookup, a name seen twice is a
+ *      loop). NXDOMAIN → nxdomain. Any other RCODE, a timeout, a loop → dns-error.
+ *   2. A lone MX "0 ." → null-mx (RFC 7505 §3); nothing more is looked up.
+ *   3. No MX records → the domain is its own implicit MX (RFC 5321 §5.1) if it has A (or,
+ *      with want_aaaa, AAAA) records: no-mx with one entry {domain, 0}; without addresses:
+ *      no-mx with no entries; an error looking the addresses up is a dns-error.
+ *   4. Otherwise the MX list, sorted by preference then name, each host resolved to A (and
+ *      AAAA) through the cache; a host without addresses is listed with ips [] and a reason.
+ * For an address: PTR of its reverse name (CNAMEs followed too: RFC 2317 delegations).
+ *
+ * Three kinds of objects: a lookup asks one (name, type) and follows CNAMEs; a cache entry
+ * owns the lookup of an address or PTR name and the waiters for it; a job is one request
+ * (domain or PTR) and waits on cache entries. Answers from a finished entry are not given
+ * synchronously but through a queue drained by a uv_idle handle, so no callback ever runs
+ * inside the call that asked. */
+#include "resolve.h"
+
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util.h"
+
+/* ---------------------------------------------------------------- pure answer handling */
+
+const char *resolve_status_str(enum resolve_status st)
+{
+    switch (st) {
+    case RESOLVE_OK:
+        return "ok";
+    case RESOLVE_NXDOMAIN:
+        return "nxdomain";
+    case RESOLVE_NO_MX:
+        return "no-mx";
+    case RESOLVE_NULL_MX:
+        return "null-mx";
+    case RESOLVE_NODATA:
+        return "nodata";
+    case RESOLVE_DNS_ERROR:
+        return "dns-error";
+    case RESOLVE_CANCELLED:
+        return "cancelled";
+    }
+    return "?";
+}
+
+static const char *type_name(ldns_rr_type t)
+{
+    switch (t) {
+    case LDNS_RR_TYPE_MX:
+        return "MX";
+    case LDNS_RR_TYPE_A:
+        return "A";
+    case LDNS_RR_TYPE_AAAA:
+        return "AAAA";
+    case LDNS_RR_TYPE_PTR:
+        return "PTR";
+    default:
+        return "DNS";
+    }
+}
+
+static const char *rcode_name(int rcode)
+{
+    const ldns_lookup_table *lt = ldns_lookup_by_id(ldns_rcodes, rcode);
+    return lt ? lt->name : "unknown RCODE";
+}
+
+void resolve_name_canon(char *name)
+{
+    str_ascii_lower(name);
+    size_t n = strlen(name);
+    if (n > 1 && name[n - 1] == '.')
+        name[n - 1] = '\0';
+}
+
+static char *rdf_name(const ldns_rdf *rdf)
+{
+    char *s = ldns_rdf2str(rdf);
+    if (!s)
+        s = xstrdup("?");
+    resolve_name_canon(s);
+    return s;
+}
+
+/* Binary form of an A/AAAA string, for numeric ordering (all of one family). */
+static int cmp_addr(const void *a, const void *b)
+{
+    const char *x = ((const struct answer_rr *)a)->str, *y = ((const struct answer_rr *)b)->str;
+    unsigned char bx[16] = {0}, by[16] = {0};
+    int fx = strchr(x, ':') ? AF_INET6 : AF_INET, fy = strchr(y, ':') ? AF_INET6 : AF_INET;
+    if (fx != fy)
+        return fx == AF_INET ? -1 : 1;
+    inet_pton(fx, x, bx);
+    inet_pton(fy, y, by);
+    return memcmp(bx, by, sizeof(bx));
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(((const struct answer_rr *)a)->str, ((const struct answer_rr *)b)->str);
+}
+
+void resolve_answer_clear(struct answer *a)
+{
+    for (int i = 0; i < a->n; i++)
+        free(a->rrs[i].str);
+    free(a->rrs);
+    free(a->target);
+    memset(a, 0, sizeof(*a));
+}
+
+/* Collects the type's records owned by name into out; returns how many. */
+static int collect(const ldns_rr_list *ans, const ldns_rdf *name, ldns_rr_type type,
+                   struct answer *out)
+{
+    size_t count = ldns_rr_list_rr_count(ans);
+    for (size_t i = 0; i < count; i++) {
+        const ldns_rr *rr = ldns_rr_list_rr(ans, i);
+        if (ldns_rr_get_type(rr) != type || ldns_rr_get_class(rr) != LDNS_RR_CLASS_IN ||
+            ldns_dname_compare(ldns_rr_owner(rr), name) != 0)
+            continue;
+        size_t need = type == LDNS_RR_TYPE_MX ? 2 : 1;
+        if (ldns_rr_rd_count(rr) < need)
+            continue; /* empty RDATA: nothing to use */
+        out->rrs = xrealloc(out->rrs, (size_t)(out->n + 1) * sizeof(*out->rrs));
+        struct answer_rr *a = &out->rrs[out->n++];
+        a->pref = 0;
+        if (type == LDNS_RR_TYPE_MX) {
+            a->pref = ldns_rdf2native_int16(ldns_rr_rdf(rr, 0));
+            a->str = rdf_name(ldns_rr_rdf(rr, 1));
+        } else if (type == LDNS_RR_TYPE_A || type == LDNS_RR_TYPE_AAAA) {
+            char *s = ldns_rdf2str(ldns_rr_rdf(rr, 0));
+            a->str = s ? s : xstrdup("?");
+        } else {
+            a->str = rdf_name(ldns_rr_rdf(rr, 0));
+        }
+    }
+    return out->n;
+}
+
+static const ldns_rr *find_cname(const ldns_rr_list *ans, const ldns_rdf *name)
+{
+    size_t count = ldns_rr_list_rr_count(ans);
+    for (size_t i = 0; i < count; i++) {
+        const ldns_rr *rr = ldns_rr_list_rr(ans, i);
+        if (ldns_rr_get_type(rr) == LDNS_RR_TYPE_CNAME && ldns_rr_rd_count(rr) >= 1 &&
+            ldns_dname_compare(ldns_rr_owner(rr), name) == 0)
+            return rr;
+    }
+    return NULL;
+}
+
+void resolve_parse_answer(const ldns_pkt *p, const char *qname, ldns_rr_type type, int max_hops,
+                          struct answer *out)
+{
+    memset(out, 0, sizeof(*out));
+    int rcode = ldns_pkt_get_rcode(p);
+    if (rcode == LDNS_RCODE_NXDOMAIN) {
+        out->kind = ANSWER_NXDOMAIN;
+        return;
+    }
+    if (rcode != LDNS_RCODE_NOERROR) {
+        out->kind = ANSWER_ERROR;
+        out->error = rcode_name(rcode);
+        return;
+    }
+    ldns_rdf *start = ldns_dname_new_frm_str(qname);
+    if (!start) {
+        out->kind = ANSWER_ERROR;
+        out->error = "invalid name";
+        return;
+    }
+    const ldns_rr_list *ans = ldns_pkt_answer(p);
+    const ldns_rdf *chain[RESOLVE_MAX_CNAME + 2]; /* names visited, for loop detection */
+    const ldns_rdf *cur = start;
+    int hops = 0;
+    chain[0] = start;
+    out->kind = ANSWER_NODATA;
+    for (;;) {
+        if (collect(ans, cur, type, out) > 0) {
+            out->kind = ANSWER_RECORDS;
+            if (type == LDNS_RR_TYPE_A || type == LDNS_RR_TYPE_AAAA)
+                qsort(out->rrs, (size_t)out->n, sizeof(*out->rrs), cmp_addr);
+            else if (type == LDNS_RR_TYPE_PTR)
+                qsort(out->rrs, (size_t)out->n, sizeof(*out->rrs), cmp_str);
+            break;
+        }
+        const ldns_rr *cname = find_cname(ans, cur);
+        if (!cname) {
+            if (hops > 0) {
+                out->kind = ANSWER_CNAME; /* the resolver gave the alias only: ask on */
+                out->target = rdf_name(cur);
+            }
+            break;
+        }
+        const ldns_rdf *next = ldns_rr_rdf(cname, 0);
+        int loop = 0;
+        for (int i = 0; i <= hops; i++)
+            loop |= ldns_dname_compare(chain[i], next) == 0;
+        if (loop || hops >= max_hops || hops >= RESOLVE_MAX_CNAME) {
+            out->kind = ANSWER_ERROR;
+            out->error = loop ? "CNAME loop" : "CNAME chain too long";
+            break;
+        }
+        chain[++hops] = next;
+        cur = next;
+    }
+    out->hops = hops;
+    ldns_rdf_deep_free(start);
+}
+
+static int cmp_mx(const void *a, const void *b)
+{
+    const struct resolve_mx *x = a, *y = b;
+    if (x->pref != y->pref)
+        return x->pref < y->pref ? -1 : 1;
+    return strcmp(x->host, y->host);
+}
+
+enum resolve_status resolve_mx_list(const struct answer_rr *rrs, int n, struct resolve_mx **mx,
+                                    int *nmx)
+{
+    *mx = NULL;
+    *nmx = 0;
+    if (n == 1 && rrs[0].pref == 0 && strcmp(rrs[0].str, ".") == 0)
+        return RESOLVE_NULL_MX;
+    if (n == 0)
+        return RESOLVE_OK;
+    *mx = xcalloc((size_t)n, sizeof(**mx));
+    for (int i = 0; i < n; i++) {
+        (*mx)[i].host = xstrdup(rrs[i].str);
+        (*mx)[i].pref = rrs[i].pref;
+    }
+    qsort(*mx, (size_t)n, sizeof(**mx), cmp_mx);
+    *nmx = n;
+    return RESOLVE_OK;
+}
+
+int resolve_reverse_name(const char *ip, char *out, size_t outsz)
+{
+    unsigned char b[16];
+    if (inet_pton(AF_INET, ip, b) == 1) {
+        int n = snprintf(out, outsz, "%u.%u.%u.%u.in-addr.arpa", b[3], b[2], b[1], b[0]);
+        return n > 0 && (size_t)n < outsz ? 0 : -1;
+    }
+    if (inet_pton(AF_INET6, ip, b) == 1) {
+        static const char hex[] = "0123456789abcdef";
+        if (outsz < 64 + sizeof("ip6.arpa"))
+            return -1;
+        char *p = out;
+        for (int i = 15; i >= 0; i--) {
+            *p++ = hex[b[i] & 0xF];
+            *p++ = '.';
+            *p++ = hex[b[i] >> 4];
+            *p++ = '.';
+        }
+        strcpy(p, "ip6.arpa");
+        return 0;
+    }
+    return -1;
+}
+
+void resolve_result_free(struct resolve_result *res)
+{
+    if (!res)
+        return;
+    for (int i = 0; i < res->nmx; i++) {
+        struct resolve_mx *m = &res->mx[i];
+        for (int k = 0; k < m->nips; k++)
+            free(m->ips[k]);
+        free(m->ips);
+        free(m->host);
+        free(m->error);
+    }
+    free(res->mx);
+    free(res->domain);
+    free(res->error);
+    free(res);
+}
+
+void resolve_ptr_result_free(struct resolve_ptr_result *res)
+{
+    if (!res)
+        return;
+    free(res->ip);
+    free(res->name);
+    free(res->error);
+    free(res);
+}
+
+/* ---------------------------------------------------------------- the resolver */
+
+struct lookup;
+struct job;
+
+/* The outcome of one lookup, kept in cache entries. */
+struct outcome {
+    enum resolve_status status; /* OK (records), NXDOMAIN, NODATA or DNS_ERROR */
+    char *error;                /* DNS_ERROR: "A query: SERVFAIL" */
+    struct answer_rr *rrs;
+    int n;
+};
+
+struct waiter {
+    struct waiter *next;
+    struct job *job;
+    struct centry *entry;
+    int idx; /* which MX host the job asked for */
+};
+
+/* One (name, type) of the cache. Entries live until resolver_free(), so jobs may keep
+ * pointers to them. */
+struct centry {
+    struct centry *next; /* hash chain */
+    ldns_rr_type type;
+    char *name;
+    int done;
+    struct waiter *waiters; /* while !done */
+    struct outcome out;
+};
+
+/* Named states of a job; job_step() dispatches on them. */
+enum job_state {
+    JOB_MX,       /* domain: the MX lookup is in flight */
+    JOB_ADDRS,    /* domain: waiting for the MX hosts' addresses */
+    JOB_IMPLICIT, /* domain: no MX; waiting for the domain's own addresses */
+    JOB_PTR,      /* address: waiting for the PTR entry */
+    JOB_DONE,     /* result ready: deliver it */
+};
+
+struct job {
+    struct resolver *r;
+    struct job *prev, *next; /* in r->jobs */
+    enum job_state state;
+    resolve_cb cb;
+    resolve_ptr_cb ptr_cb;
+    void *arg;
+    int pending;             /* cache entries still awaited */
+    struct resolve_result *res;
+    struct resolve_ptr_result *pres;
+    struct centry *(*ent)[2]; /* per MX host (or the implicit MX): its A and AAAA entries */
+    struct centry *ptr_entry;
+};
+
+typedef void (*lookup_done_fn)(struct resolver *r, struct lookup *lk);
+
+struct lookup {
+    struct resolver *r;
+    struct lookup *prev, *next; /* in r->lookups */
+    ldns_rr_type type;
+    char *name;                 /* current name: the original, then CNAME targets */
+    char *asked[RESOLVE_MAX_CNAME + 1];
+    int nasked;
+    int hops;
+    struct dns_query *q;
+    lookup_done_fn done;
+    struct job *job;            /* owner when a job's MX lookup */
+    struct centry *entry;       /* owner when a cache entry's lookup */
+    struct outcome out;
+};
+
+/* Work that must not run in the caller's stack: delivered from the idle handle. */
+enum defer_kind { DEFER_ENTRY, DEFER_LOOKUP, DEFER_JOB };
+struct deferred {
+    struct deferred *next;
+    enum defer_kind kind;
+    struct waiter w;     /* DEFER_ENTRY */
+    struct lookup *lk;   /* DEFER_LOOKUP: finish it (its start failed) */
+    struct job *job;     /* DEFER_JOB: deliver it */
+};
+
+struct resolver {
+    uv_loop_t *loop;
+    struct dns_client *dns;
+    struct resolve_opts opts;
+    struct centry **buckets;
+    size_t nbuckets, nentries;
+    struct job *jobs;
+    struct lookup *lookups;
+    struct deferred *ready, *ready_tail;
+    uv_idle_t idle;
+    int closing; /* resolver_free() was called: new requests are refused */
+    int busy;    /* depth of loop callbacks running inside the resolver */
+    struct resolve_stats stats;
+};
+
+static void job_step(struct job *job);
+static void lookup_ask(struct lookup *lk);
+
+/* ---- deferred queue ---- */
+
+/* Entry e has the answer job waited for in slot idx. */
+static void entry_arrived(struct job *job, int idx, struct centry *e)
+{
+    if (job->state == JOB_PTR)
+        job->ptr_entry = e;
+    else
+        job->ent[idx][e->type == LDNS_RR_TYPE_AAAA] = e;
+    if (--job->pending == 0)
+        job_step(job);
+}
+
+static void teardown(struct resolver *r);
+
+/* Every way the loop enters the resolver goes through these, so that resolver_free() called
+ * from a user callback waits until nothing of ours is on the stack. */
+static void enter(struct resolver *r)
+{
+    r->busy++;
+}
+
+static void leave(struct resolver *r)
+{
+    if (--r->busy == 0 && r->closing)
+        teardown(r);
+}
+
+static void on_idle(uv_idle_t *h)
+{
+    struct resolver *r = container_of(h, struct resolver, idle);
+    struct deferred *d = r->ready;
+    r->ready = r->ready_tail = NULL;
+    uv_idle_stop(h);
+    enter(r);
+    /* Items queued while these run wait for the next loop iteration. Once resolver_free()
+     * has been called they are only freed: teardown cancels what they would have advanced. */
+    while (d) {
+        struct deferred *next = d->next;
+        if (!r->closing) {
+            switch (d->kind) {
+            case DEFER_ENTRY:
+                entry_arrived(d->w.job, d->w.idx, d->w.entry);
+                break;
+            case DEFER_LOOKUP:
+                d->lk->done(r, d->lk);
+                break;
+            case DEFER_JOB:
+                job_step(d->job);
+                break;
+            }
+        }
+        free(d);
+        d = next;
+    }
+    leave(r);
+}
+
+static void defer(struct resolver *r, struct deferred *d)
+{
+    d->next = NULL;
+    if (r->ready_tail)
+        r->ready_tail->next = d;
+    else
+        r->ready = d;
+    r->ready_tail = d;
+    uv_idle_start(&r->idle, on_idle);
+}
+
+/* ---- lookups ---- */
+
+static void outcome_clear(struct outcome *o)
+{
+    for (int i = 0; i < o->n; i++)
+        free(o->rrs[i].str);
+    free(o->rrs);
+    free(o->error);
+    memset(o, 0, sizeof(*o));
+}
+
+static void lookup_free(struct lookup *lk)
+{
+    struct resolver *r = lk->r;
+    if (lk->prev)
+        lk->prev->next = lk->next;
+    else
+        r->lookups = lk->next;
+    if (lk->next)
+        lk->next->prev = lk->prev;
+    for (int i = 0; i < lk->nasked; i++)
+        free(lk->asked[i]);
+    outcome_clear(&lk->out);
+    free(lk);
+}
+
+static void lookup_error(struct lookup *lk, const char *why)
+{
+    size_t sz = strlen(why) + 16;
+    lk->out.status = RESOLVE_DNS_ERROR;
+    lk->out.error = xmalloc(sz);
+    snprintf(lk->out.error, sz, "%s query: %s", type_name(lk->type), why);
+}
+
+/* Reads a reply into lk->out; returns 1 when the lookup is over, 0 when it asked on (the
+ * answer stopped at a CNAME target). */
+static int lookup_read_reply(struct lookup *lk, const ldns_pkt *reply)
+{
+    struct answer a;
+    resolve_parse_answer(reply, lk->name, lk->type, RESOLVE_MAX_CNAME - lk->hops, &a);
+    lk->hops += a.hops;
+    switch (a.kind) {
+    case ANSWER_RECORDS:
+        lk->out.status = RESOLVE_OK;
+        lk->out.rrs = a.rrs;
+        lk->out.n = a.n;
+        a.rrs = NULL;
+        a.n = 0;
+        break;
+    case ANSWER_NODATA:
+        lk->out.status = RESOLVE_NODATA;
+        break;
+    case ANSWER_NXDOMAIN:
+        lk->out.status = RESOLVE_NXDOMAIN;
+        break;
+    case ANSWER_ERROR:
+        lookup_error(lk, a.error);
+        break;
+    case ANSWER_CNAME: {
+        int loop = 0;
+        for (int i = 0; i < lk->nasked; i++)
+            loop |= strcmp(lk->asked[i], a.target) == 0;
+        if (loop || lk->nasked > RESOLVE_MAX_CNAME || lk->hops >= RESOLVE_MAX_CNAME) {
+            lookup_error(lk, loop ? "CNAME loop" : "CNAME chain too long");
+            break;
+        }
+        lk->name = lk->asked[lk->nasked++] = a.target;
+        a.target = NULL;
+        resolve_answer_clear(&a);
+        lookup_ask(lk);
+        return 0;
+    }
+    }
+    resolve_answer_clear(&a);
+    return 1;
+}
+
+
+static void lookup_on_reply(void *arg, enum dns_status st, const ldns_pkt *reply)
+{
+    struct lookup *lk = arg;
+    struct resolver *r = lk->r;
+    lk->q = NULL;
+    if (r->closing)
+        return; /* teardown's dns_cancel(): teardown frees lk itself */
+    enter(r);
+    int over = 1;
+    if (st != DNS_OK)
+        lookup_error(lk, dns_status_str(st));
+    else
+        over = lookup_read_reply(lk, reply);
+    if (over)
+        lk->done(r, lk);
+    leave(r);
+}
+
+static void lookup_ask(struct lookup *lk)
+{
+    struct resolver *r = lk->r;
+    switch (lk->type) {
+    case LDNS_RR_TYPE_MX:
+        r->stats.q_mx++;
+        break;
+    case LDNS_RR_TYPE_A:
+        r->stats.q_a++;
+        break;
+    case LDNS_RR_TYPE_AAAA:
+        r->stats.q_aaaa++;
+        break;
+    default:
+        r->stats.q_ptr++;
+        break;
+    }
+    lk->q = dns_query(r->dns, lk->name, lk->type, lookup_on_reply, lk);
+    if (!lk->q) {
+        /* Not a name dns.c can ask (or its client is gone): finish from the loop. */
+        lookup_error(lk, "invalid name");
+        struct deferred *d = xcalloc(1, sizeof(*d));
+        d->kind = DEFER_LOOKUP;
+        d->lk = lk;
+        defer(r, d);
+    }
+}
+
+static void lookup_start(struct resolver *r, ldns_rr_type type, const char *name,
+                         lookup_done_fn done, struct job *job, struct centry *entry)
+{
+    struct lookup *lk = xcalloc(1, sizeof(*lk));
+    lk->r = r;
+    lk->type = type;
+    lk->name = lk->asked[lk->nasked++] = xstrdup(name);
+    lk->done = done;
+    lk->job = job;
+    lk->entry = entry;
+    lk->next = r->lookups;
+    if (r->lookups)
+        r->lookups->prev = lk;
+    r->lookups = lk;
+    lookup_ask(lk);
+}
+
+/* ---- cache ---- */
+
+static size_t hash_key(ldns_rr_type type, const char *name)
+{
+    size_t h = 1469598103934665603ULL ^ (size_t)type; /* FNV-1a */
+    for (const unsigned char *p = (const unsigned char *)name; *p; p++)
+        h = (h ^ *p) * 1099511628211ULL;
+    return h;
+}
+
+static void cache_grow(struct resolver *r)
+{
+    size_t n = r->nbuckets ? r->nbuckets * 2 : 256;
+    struct centry **b = xcalloc(n, sizeof(*b));
+    for (size_t i = 0; i < r->nbuckets; i++) {
+        struct centry *e = r->buckets[i], *next;
+        for (; e; e = next) {
+            next = e->next;
+            size_t k = hash_key(e->type, e->name) & (n - 1);
+            e->next = b[k];
+            b[k] = e;
+        }
+    }
+    free(r->buckets);
+    r->buckets = b;
+    r->nbuckets = n;
+}
+
+/* A cache entry's lookup ended: keep the outcome, wake the waiters (in request order). */
+static void entry_done(struct resolver *r, struct lookup *lk)
+{
+    struct centry *e = lk->entry;
+    e->out = lk->out;
+    memset(&lk->out, 0, sizeof(lk->out));
+    e->done = 1;
+    lookup_free(lk);
+    struct waiter *w = e->waiters, *rev = NULL, *next;
+    e->waiters = NULL;
+    for (; w; w = next) {
+        next = w->next;
+        w->next = rev;
+        rev = w;
+    }
+    for (w = rev; w; w = next) {
+        next = w->next;
+        struct job *job = w->job;
+        int idx = w->idx;
+        free(w);
+        entry_arrived(job, idx, e); /* a no-op step once resolver_free() was called */
+    }
+}
+
+/* Asks for (name, type) on behalf of job (slot idx); the answer arrives later, always. */
+static void cache_get(struct resolver *r, ldns_rr_type type, const char *name, struct job *job,
+                      int idx)
+{
+    if (r->nentries >= r->nbuckets)
+        cache_grow(r);
+    size_t k = hash_key(type, name) & (r->nbuckets - 1);
+    struct centry *e = r->buckets[k];
+    while (e && (e->type != type || strcmp(e->name, name) != 0))
+        e = e->next;
+    job->pending++;
+    if (e && e->done) {
+        r->stats.cache_hits++;
+        struct deferred *d = xcalloc(1, sizeof(*d));
+        d->kind = DEFER_ENTRY;
+        d->w.job = job;
+        d->w.entry = e;
+        d->w.idx = idx;
+        defer(r, d);
+        return;
+    }
+    int fresh = !e;
+    if (fresh) {
+        e = xcalloc(1, sizeof(*e));
+        e->type = type;
+        e->name = xstrdup(name);
+        e->next = r->buckets[k];
+        r->buckets[k] = e;
+        r->nentries++;
+    } else {
+        r->stats.coalesced++;
+    }
+    struct waiter *w = xcalloc(1, sizeof(*w));
+    w->job = job;
+    w->entry = e;
+    w->idx = idx;
+    w->next = e->waiters;
+    e->waiters = w;
+    if (fresh)
+        lookup_start(r, type, name, entry_done, NULL, e);
+}
+
+/* ---- jobs ---- */
+
+static struct job *job_new(struct resolver *r, enum job_state state, void *arg)
+{
+    struct job *job = xcalloc(1, sizeof(*job));
+    job->r = r;
+    job->state = state;
+    job->arg = arg;
+    job->next = r->jobs;
+    if (r->jobs)
+        r->jobs->prev = job;
+    r->jobs = job;
+    return job;
+}
+
+static void job_unlink(struct job *job)
+{
+    struct resolver *r = job->r;
+    if (job->prev)
+        job->prev->next = job->next;
+    else
+        r->jobs = job->next;
+    if (job->next)
+        job->next->prev = job->prev;
+    job->prev = job->next = NULL;
+}
+
+/* Hands the result over and frees the job. Unlinked first: the callback may free the
+ * resolver, which must not see this job again. */
+static void job_deliver(struct job *job)
+{
+    job_unlink(job);
+    if (job->cb) {
+        struct resolve_result *res = job->res;
+        job->res = NULL;
+        job->cb(job->arg, res);
+    } else {
+        struct resolve_ptr_result *res = job->pres;
+        job->pres = NULL;
+        job->ptr_cb(job->arg, res);
+    }
+    free(job->ent);
+    free(job);
+}
+
+static char *xstrcat3(const char *a, const char *b, const char *c)
+{
+    size_t n = strlen(a) + strlen(b) + strlen(c) + 1;
+    char *s = xmalloc(n);
+    snprintf(s, n, "%s%s%s", a, b, c);
+    return s;
+}
+
+/* Copies the addresses of a host's A and AAAA entries into m (A first). */
+static void fill_addrs(struct resolve_mx *m, const struct centry *a, const struct centry *aaaa)
+{
+    const struct centry *fam[2] = {a, aaaa};
+    int n = 0;
+    for (int f = 0; f < 2; f++)
+        if (fam[f] && fam[f]->out.status == RESOLVE_OK)
+            n += fam[f]->out.n;
+    m->ips = n ? xcalloc((size_t)n, sizeof(*m->ips)) : NULL;
+    for (int f = 0; f < 2; f++)
+        if (fam[f] && fam[f]->out.status == RESOLVE_OK)
+            for (int i = 0; i < fam[f]->out.n; i++)
+                m->ips[m->nips++] = xstrdup(fam[f]->out.rrs[i].str);
+    m->resolved = m->nips > 0;
+    if (m->resolved)
+        return;
+    /* Why there is no address: a failed query says more than an empty answer. */
+    if (a && a->out.status == RESOLVE_DNS_ERROR)
+        m->error = xstrdup(a->out.error);
+    else if (aaaa && aaaa->out.status == RESOLVE_DNS_ERROR)
+        m->error = xstrdup(aaaa->out.error);
+    else if (a && a->out.status == RESOLVE_NXDOMAIN)
+        m->error = xstrdup("NXDOMAIN");
+    else
+        m->error = xstrdup("no address records");
+}
+
+/* Starts the address lookups for entry idx of job's host list. */
+static void ask_addrs(struct job *job, int idx, const char *host)
+{
+    cache_get(job->r, LDNS_RR_TYPE_A, host, job, idx);
+    if (job->r->opts.want_aaaa)
+        cache_get(job->r, LDNS_RR_TYPE_AAAA, host, job, idx);
+}
+
+/* The MX lookup of a domain ended (lookup_done_fn). */
+static void mx_done(struct resolver *r, struct lookup *lk)
+{
+    struct job *job = lk->job;
+    struct resolve_result *res = job->res;
+    struct outcome out = lk->out;
+    memset(&lk->out, 0, sizeof(lk->out));
+    lookup_free(lk);
+    switch (out.status) {
+    case RESOLVE_NXDOMAIN:
+        res->status = RESOLVE_NXDOMAIN;
+        job->state = JOB_DONE;
+        break;
+    case RESOLVE_NODATA:
+        job->state = JOB_IMPLICIT;
+        job->ent = xcalloc(1, sizeof(*job->ent));
+        ask_addrs(job, 0, res->domain);
+        break;
+    case RESOLVE_OK:
+        res->status = resolve_mx_list(out.rrs, out.n, &res->mx, &res->nmx);
+        if (res->status == RESOLVE_NULL_MX) {
+            job->state = JOB_DONE;
+            break;
+        }
+        job->state = JOB_ADDRS;
+        job->ent = xcalloc((size_t)res->nmx, sizeof(*job->ent));
+        for (int i = 0; i < res->nmx; i++) {
+            if (strcmp(res->mx[i].host, ".") == 0)
+                res->mx[i].error = xstrdup("null MX target among other MX records");
+            else
+                ask_addrs(job, i, res->mx[i].host);
+        }
+        break;
+    default:
+        res->status = RESOLVE_DNS_ERROR;
+        res->error = out.error;
+        out.error = NULL;
+        job->state = JOB_DONE;
+        break;
+    }
+    outcome_clear(&out);
+    if (job->pending == 0)
+        job_step(job);
+}
+
+static void addrs_done(struct job *job)
+{
+    struct resolve_result *res = job->res;
+    for (int i = 0; i < res->nmx; i++)
+        if (!res->mx[i].error) /* "." targets were never asked */
+            fill_addrs(&res->mx[i], job->ent[i][0], job->ent[i][1]);
+    res->status = RESOLVE_OK;
+    job->state = JOB_DONE;
+}
+
+static void implicit_done(struct job *job)
+{
+    struct resolve_result *res = job->res;
+    struct resolve_mx m = {.host = xstrdup(res->domain)};
+    fill_addrs(&m, job->ent[0][0], job->ent[0][1]);
+    const struct centry *a = job->ent[0][0], *aaaa = job->ent[0][1];
+    if (m.resolved) {
+        res->status = RESOLVE_NO_MX;
+        res->implicit_mx = 1;
+        res->mx = xmalloc(sizeof(*res->mx));
+        res->mx[0] = m;
+        res->nmx = 1;
+        m.host = NULL; /* moved */
+    } else if (a->out.status == RESOLVE_DNS_ERROR ||
+               (aaaa && aaaa->out.status == RESOLVE_DNS_ERROR)) {
+        res->status = RESOLVE_DNS_ERROR;
+        res->error = xstrcat3(m.error, " (implicit MX)", "");
+    } else {
+        res->status = RESOLVE_NO_MX; /* neither MX nor addresses: no mail route at all */
+    }
+    if (m.host) {
+        for (int i = 0; i < m.nips; i++)
+            free(m.ips[i]);
+        free(m.ips);
+        free(m.host);
+        free(m.error);
+    }
+    job->state = JOB_DONE;
+}
+
+static void ptr_done(struct job *job)
+{
+    struct resolve_ptr_result *res = job->pres;
+    const struct outcome *o = &job->ptr_entry->out;
+    res->status = o->status;
+    if (o->status == RESOLVE_OK && o->n > 0)
+        res->name = xstrdup(o->rrs[0].str);
+    else if (o->status == RESOLVE_DNS_ERROR)
+        res->error = xstrdup(o->error);
+    job->state = JOB_DONE;
+}
+
+/* One step of a job whose awaited entries have all arrived. */
+static void job_step(struct job *job)
+{
+    if (job->r->closing)
+        return; /* resolver_free() was called meanwhile: teardown cancels the job */
+    switch (job->state) {
+    case JOB_MX:
+        break; /* advanced by mx_done() */
+    case JOB_ADDRS:
+        addrs_done(job);
+        break;
+    case JOB_IMPLICIT:
+        implicit_done(job);
+        break;
+    case JOB_PTR:
+        ptr_done(job);
+        break;
+    case JOB_DONE:
+        break;
+    }
+    if (job->state == JOB_DONE)
+        job_deliver(job);
+}
+
+/* ---- public ---- */
+
+struct resolver *resolver_new(uv_loop_t *loop, struct dns_client *dns,
+                              const struct resolve_opts *opts)
+{
+    struct resolver *r = xcalloc(1, sizeof(*r));
+    r->loop = loop;
+    r->dns = dns;
+    if (opts)
+        r->opts = *opts;
+    uv_idle_init(loop, &r->idle);
+    cache_grow(r);
+    return r;
+}
+
+int resolve_domain(struct resolver *r, const char *domain, resolve_cb cb, void *arg)
+{
+    if (r->closing)
+        return -1;
+    struct job *job = job_new(r, JOB_MX, arg);
+    job->cb = cb;
+    job->res = xcalloc(1, sizeof(*job->res));
+    job->res->domain = xstrdup(domain);
+    r->stats.domains++;
+    lookup_start(r, LDNS_RR_TYPE_MX, domain, mx_done, job, NULL);
+    return 0;
+}
+
+int resolve_ptr(struct resolver *r, const char *ip, resolve_ptr_cb cb, void *arg)
+{
+    if (r->closing)
+        return -1;
+    struct job *job = job_new(r, JOB_PTR, arg);
+    job->ptr_cb = cb;
+    job->pres = xcalloc(1, sizeof(*job->pres));
+    job->pres->ip = xstrdup(ip);
+    r->stats.ptrs++;
+    char rev[80];
+    if (resolve_reverse_name(ip, rev, sizeof(rev)) < 0) {
+        job->pres->status = RESOLVE_DNS_ERROR;
+        job->pres->error = xstrdup("not an IP address");
+        job->state = JOB_DONE;
+        struct deferred *d = xcalloc(1, sizeof(*d));
+        d->kind = DEFER_JOB;
+        d->job = job;
+        defer(r, d);
+        return 0;
+    }
+    cache_get(r, LDNS_RR_TYPE_PTR, rev, job, 0);
+    return 0;
+}
+
+static void on_resolver_closed(uv_handle_t *h)
+{
+    free(container_of(h, struct resolver, idle));
+}
+
+/* Frees everything; pending jobs get RESOLVE_CANCELLED. Runs outside any resolver callback. */
+static void teardown(struct resolver *r)
+{
+    /* dns_cancel() calls lookup_on_reply() at once, which sees r->closing and returns. */
+    while (r->lookups) {
+        struct lookup *lk = r->lookups;
+        if (lk->q)
+            dns_cancel(lk->q);
+        lookup_free(lk);
+    }
+    while (r->ready) {
+        struct deferred *d = r->ready;
+        r->ready = d->next;
+        free(d);
+    }
+    r->ready_tail = NULL;
+    while (r->jobs) {
+        struct job *job = r->jobs;
+        if (job->res) {
+            struct resolve_result *res = job->res;
+            char *domain = res->domain;
+            res->domain = NULL;
+            resolve_result_free(res);
+            job->res = xcalloc(1, sizeof(*job->res));
+            job->res->domain = domain;
+            job->res->status = RESOLVE_CANCELLED;
+        } else {
+            free(job->pres->name);
+            free(job->pres->error);
+            job->pres->name = job->pres->error = NULL;
+            job->pres->status = RESOLVE_CANCELLED;
+        }
+        job_deliver(job);
+    }
+    for (size_t i = 0; i < r->nbuckets; i++) {
+        struct centry *e = r->buckets[i], *next;
+        for (; e; e = next) {
+            next = e->next;
+            struct waiter *w = e->waiters, *wn;
+            for (; w; w = wn) {
+                wn = w->next;
+                free(w);
+            }
+            outcome_clear(&e->out);
+            free(e->name);
+            free(e);
+        }
+    }
+    free(r->buckets);
+    r->buckets = NULL;
+    r->nbuckets = 0;
+    uv_close((uv_handle_t *)&r->idle, on_resolver_closed);
+}
+
+void resolver_free(struct resolver *r)
+{
+    if (!r || r->closing)
+        return;
+    r->closing = 1;
+    /* From inside one of our callbacks the stack still uses jobs, entries and lookups: the
+     * outermost entry point tears down once it unwinds. */
+    if (r->busy == 0)
+        teardown(r);
+}
+
+const struct resolve_stats *resolver_stats(const struct resolver *r)
+{
+    return &r->stats;
+}

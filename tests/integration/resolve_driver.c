@@ -1,0 +1,156 @@
+/* resolve_driver: drives resolve.c (and so dns.c) for tests/integration/dns_resolve.sh.
+ *
+ *   resolve_driver [--edns] [--aaaa] [--timeout MS] [--retries N] SERVER ITEM... [--then ITEM...]
+ *
+ * An ITEM is a domain, or "ptr:ADDRESS". The items of one phase are all started at once (so
+ * shared names are coalesced); the next phase starts when every callback of the previous one
+ * has come (so shared names come from the cache). Results print in item order in a stable
+ * text form, then one line of counters per phase. Exits 1 if a handle outlives the resolver
+ * and the DNS client (uv_loop_close() fails), 2 on usage errors. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dns.h"
+#include "resolve.h"
+#include "util.h"
+
+struct item {
+    const char *text;
+    int done;
+    char *out; /* the printed result */
+};
+
+static char *fmt_domain(const struct resolve_result *res)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    fprintf(f, "domain %s %s", res->domain, resolve_status_str(res->status));
+    if (res->implicit_mx)
+        fprintf(f, " implicit");
+    if (res->error)
+        fprintf(f, " (%s)", res->error);
+    fprintf(f, "\n");
+    for (int i = 0; i < res->nmx; i++) {
+        const struct resolve_mx *m = &res->mx[i];
+        fprintf(f, "  mx %u %s", m->pref, m->host);
+        for (int k = 0; k < m->nips; k++)
+            fprintf(f, " %s", m->ips[k]);
+        if (!m->resolved)
+            fprintf(f, " - (%s)", m->error ? m->error : "?");
+        fprintf(f, "\n");
+    }
+    fclose(f);
+    return buf;
+}
+
+static void on_domain(void *arg, struct resolve_result *res)
+{
+    struct item *it = arg;
+    it->out = fmt_domain(res);
+    it->done = 1;
+    resolve_result_free(res);
+}
+
+static void on_ptr(void *arg, struct resolve_ptr_result *res)
+{
+    struct item *it = arg;
+    char line[512];
+    snprintf(line, sizeof(line), "ptr %s %s%s%s%s%s%s\n", res->ip, resolve_status_str(res->status),
+             res->name ? " " : "", res->name ? res->name : "", res->error ? " (" : "",
+             res->error ? res->error : "", res->error ? ")" : "");
+    it->out = xstrdup(line);
+    it->done = 1;
+    resolve_ptr_result_free(res);
+}
+
+int main(int argc, char **argv)
+{
+    struct dns_opts dopts = {.timeout_ms = 300, .retries = 1};
+    struct resolve_opts ropts = {0};
+    int a = 1;
+    for (; a < argc && strncmp(argv[a], "--", 2) == 0 && strcmp(argv[a], "--then") != 0; a++) {
+        if (strcmp(argv[a], "--edns") == 0)
+            dopts.edns = 1;
+        else if (strcmp(argv[a], "--aaaa") == 0)
+            ropts.want_aaaa = 1;
+        else if (strcmp(argv[a], "--timeout") == 0 && a + 1 < argc)
+            dopts.timeout_ms = atoi(argv[++a]);
+        else if (strcmp(argv[a], "--retries") == 0 && a + 1 < argc)
+            dopts.retries = atoi(argv[++a]);
+        else
+            goto usage;
+    }
+    if (a + 1 >= argc)
+        goto usage;
+    struct sockaddr_storage server;
+    if (dns_parse_server(argv[a], &server) < 0) {
+        fprintf(stderr, "bad server '%s'\n", argv[a]);
+        return 2;
+    }
+    a++;
+
+    uv_loop_t loop;
+    uv_loop_init(&loop);
+    struct dns_client *dns = dns_client_new(&loop, &server, 1, &dopts);
+    struct resolver *r = resolver_new(&loop, dns, &ropts);
+    int nitems = argc - a;
+    struct item *items = xcalloc((size_t)nitems, sizeof(*items));
+    int phase = 0;
+    struct resolve_stats before = {0};
+    struct dns_stats dbefore = {0};
+    while (a < argc) {
+        int first = a - (argc - nitems);
+        int n = 0;
+        phase++;
+        for (; a < argc && strcmp(argv[a], "--then") != 0; a++, n++) {
+            struct item *it = &items[first + n];
+            it->text = argv[a];
+            if (strncmp(it->text, "ptr:", 4) == 0)
+                resolve_ptr(r, it->text + 4, on_ptr, it);
+            else
+                resolve_domain(r, it->text, on_domain, it);
+        }
+        a++; /* past "--then" */
+        for (;;) {
+            int pending = 0;
+            for (int i = 0; i < n; i++)
+                pending += !items[first + i].done;
+            if (!pending)
+                break;
+            uv_run(&loop, UV_RUN_ONCE);
+        }
+        for (int i = 0; i < n; i++)
+            fputs(items[first + i].out, stdout);
+        const struct resolve_stats *s = resolver_stats(r);
+        const struct dns_stats *d = dns_client_stats(dns);
+        printf("phase %d: queries mx=%lu a=%lu aaaa=%lu ptr=%lu; cache hits=%lu coalesced=%lu; "
+               "udp=%lu tcp=%lu truncated=%lu timeouts=%lu\n",
+               phase, s->q_mx - before.q_mx, s->q_a - before.q_a, s->q_aaaa - before.q_aaaa,
+               s->q_ptr - before.q_ptr, s->cache_hits - before.cache_hits,
+               s->coalesced - before.coalesced, d->udp_sent - dbefore.udp_sent,
+               d->tcp_sent - dbefore.tcp_sent, d->truncated - dbefore.truncated,
+               d->timeouts - dbefore.timeouts);
+        before = *s;
+        dbefore = *d;
+    }
+
+    resolver_free(r);
+    dns_client_free(dns);
+    uv_run(&loop, UV_RUN_DEFAULT);
+    int rc = uv_loop_close(&loop);
+    for (int i = 0; i < nitems; i++)
+        free(items[i].out);
+    free(items);
+    if (rc != 0) {
+        fprintf(stderr, "resolve_driver: handles left open at exit: %s\n", uv_strerror(rc));
+        return 1;
+    }
+    return 0;
+
+usage:
+    fprintf(stderr, "usage: resolve_driver [--edns] [--aaaa] [--timeout MS] [--retries N] SERVER "
+                    "ITEM... [--then ITEM...]\n");
+    return 2;
+}

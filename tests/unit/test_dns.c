@@ -1,0 +1,500 @@
+/* dns.c against a scripted DNS server on 127.0.0.1 in the same loop. The server answers by
+ * the first label of the question:
+ *   a       one A record
+ *   noise   three bad replies (wrong ID, wrong name, wrong type), then the real one
+ *   big     TC=1 over UDP; 40 A records over TCP
+ *   close   TC=1 over UDP; over TCP it accepts and closes at once
+ *   garbage a datagram carrying the query's ID and nothing parseable
+ *   drop    nothing (the client times out)
+ * Every test ends with uv_loop_close() == 0: no handle outlives the client. */
+#include "dns.h"
+#include "test.h"
+#include "util.h"
+
+#include <arpa/inet.h>
+#include <stdlib.h>
+
+struct fake {
+    uv_loop_t *loop;
+    uv_udp_t udp;
+    uv_tcp_t listener;
+    struct sockaddr_storage addr;
+    int udp_queries, tcp_queries, edns_seen;
+    uint16_t ids[64];
+    int ports[64];
+};
+
+struct fake_tcp {
+    uv_tcp_t tcp;
+    struct fake *f;
+    uint8_t buf[4096];
+    size_t len;
+};
+
+static const char *first_label(const ldns_pkt *q, char *buf, size_t sz)
+{
+    char *s = ldns_rdf2str(ldns_rr_owner(ldns_rr_list_rr(ldns_pkt_question(q), 0)));
+    snprintf(buf, sz, "%s", s);
+    free(s);
+    char *dot = strchr(buf, '.');
+    if (dot)
+        *dot = '\0';
+    str_ascii_lower(buf);
+    return buf;
+}
+
+/* A reply to q with n A records; tc sets the truncation bit (and no records). */
+static uint8_t *make_reply(const ldns_pkt *q, int n, int tc, size_t *len)
+{
+    ldns_pkt *r = ldns_pkt_new();
+    ldns_pkt_set_id(r, ldns_pkt_id(q));
+    ldns_pkt_set_qr(r, 1);
+    ldns_pkt_set_rd(r, 1);
+    ldns_pkt_set_ra(r, 1);
+    ldns_pkt_set_tc(r, tc);
+    ldns_rr *qr = ldns_rr_clone(ldns_rr_list_rr(ldns_pkt_question(q), 0));
+    ldns_dname2canonical(ldns_rr_owner(qr)); /* lowercased: the client must not care */
+    ldns_pkt_push_rr(r, LDNS_SECTION_QUESTION, qr);
+    for (int i = 0; i < (tc ? 0 : n); i++) {
+        ldns_rr *rr = ldns_rr_new();
+        ldns_rr_set_owner(rr, ldns_rdf_clone(ldns_rr_owner(qr)));
+        ldns_rr_set_type(rr, LDNS_RR_TYPE_A);
+        ldns_rr_set_class(rr, LDNS_RR_CLASS_IN);
+        ldns_rr_set_ttl(rr, 60);
+        char ip[32];
+        snprintf(ip, sizeof(ip), "192.0.2.%d", i + 1);
+        ldns_rr_push_rdf(rr, ldns_rdf_new_frm_str(LDNS_RDF_TYPE_A, ip));
+        ldns_pkt_push_rr(r, LDNS_SECTION_ANSWER, rr);
+    }
+    uint8_t *w = NULL;
+    ldns_pkt2wire(&w, r, len);
+    ldns_pkt_free(r);
+    return w;
+}
+
+static void fake_send(struct fake *f, const struct sockaddr *to, uint8_t *w, size_t len)
+{
+    uv_buf_t b = uv_buf_init((char *)w, (unsigned)len);
+    CHECK_INT(uv_udp_try_send(&f->udp, &b, 1, to), (int)len);
+    free(w);
+}
+
+static void fake_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
+{
+    static char mem[65536]; /* test-only: one server, one read at a time */
+    *buf = uv_buf_init(mem, sizeof(mem));
+}
+
+static void fake_udp_recv(uv_udp_t *h, ssize_t nread, const uv_buf_t *buf,
+                          const struct sockaddr *from, unsigned flags)
+{
+    struct fake *f = container_of(h, struct fake, udp);
+    ldns_pkt *q = NULL;
+    if (nread <= 0 || ldns_wire2pkt(&q, (uint8_t *)buf->base, (size_t)nread) != LDNS_STATUS_OK)
+        return;
+    if (f->udp_queries < 64) {
+        f->ids[f->udp_queries] = ldns_pkt_id(q);
+        f->ports[f->udp_queries] = ntohs(((const struct sockaddr_in *)from)->sin_port);
+    }
+    f->udp_queries++;
+    f->edns_seen += ldns_pkt_edns(q) && ldns_pkt_edns_udp_size(q) == DNS_EDNS_BUFSIZE;
+    char l[256];
+    first_label(q, l, sizeof(l));
+    size_t len;
+    uint8_t *w;
+    if (strcmp(l, "a") == 0) {
+        w = make_reply(q, 1, 0, &len);
+        fake_send(f, from, w, len);
+    } else if (strcmp(l, "noise") == 0) {
+        w = make_reply(q, 1, 0, &len);
+        w[0] ^= 0x55; /* wrong ID */
+        fake_send(f, from, w, len);
+        const ldns_rdf *owner = ldns_rr_owner(ldns_rr_list_rr(ldns_pkt_question(q), 0));
+        ldns_pkt *other = ldns_pkt_query_new(ldns_dname_new_frm_str("other.test"),
+                                             LDNS_RR_TYPE_A, LDNS_RR_CLASS_IN, 0);
+        ldns_pkt_set_id(other, ldns_pkt_id(q));
+        w = make_reply(other, 1, 0, &len);
+        fake_send(f, from, w, len); /* wrong name */
+        ldns_pkt_free(other);
+        other = ldns_pkt_query_new(ldns_rdf_clone(owner), LDNS_RR_TYPE_MX, LDNS_RR_CLASS_IN, 0);
+        ldns_pkt_set_id(other, ldns_pkt_id(q));
+        w = make_reply(other, 1, 0, &len);
+        fake_send(f, from, w, len); /* wrong type */
+        ldns_pkt_free(other);
+        w = make_reply(q, 2, 0, &len);
+        fake_send(f, from, w, len);
+    } else if (strcmp(l, "big") == 0 || strcmp(l, "close") == 0) {
+        w = make_reply(q, 0, 1, &len);
+        fake_send(f, from, w, len);
+    } else if (strcmp(l, "garbage") == 0) {
+        w = xmalloc(7);
+        memcpy(w, "\0\0garbage", 7);
+        w[0] = (uint8_t)(ldns_pkt_id(q) >> 8);
+        w[1] = (uint8_t)ldns_pkt_id(q);
+        fake_send(f, from, w, 7);
+    }
+    ldns_pkt_free(q);
+}
+
+static void fake_tcp_closed(uv_handle_t *h)
+{
+    free(container_of(h, struct fake_tcp, tcp));
+}
+
+static void fake_tcp_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
+{
+    struct fake_tcp *t = container_of(h, struct fake_tcp, tcp);
+    *buf = uv_buf_init((char *)t->buf + t->len, (unsigned)(sizeof(t->buf) - t->len));
+}
+
+static void fake_tcp_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
+{
+    struct fake_tcp *t = container_of(s, struct fake_tcp, tcp);
+    if (nread < 0) {
+        uv_close((uv_handle_t *)s, fake_tcp_closed);
+        return;
+    }
+    t->len += (size_t)nread;
+    if (t->len < 2 || t->len < 2 + (size_t)(t->buf[0] << 8 | t->buf[1]))
+        return;
+    ldns_pkt *q = NULL;
+    CHECK_INT(ldns_wire2pkt(&q, t->buf + 2, t->len - 2), LDNS_STATUS_OK);
+    t->f->tcp_queries++;
+    char l[256];
+    if (q && strcmp(first_label(q, l, sizeof(l)), "big") == 0) {
+        size_t len;
+        uint8_t *w = make_reply(q, 40, 0, &len);
+        uint8_t *out = xmalloc(len + 2);
+        out[0] = (uint8_t)(len >> 8), out[1] = (uint8_t)len;
+        memcpy(out + 2, w, len);
+        uv_buf_t b = uv_buf_init((char *)out, (unsigned)(len + 2));
+        CHECK_INT(uv_try_write(s, &b, 1), (int)(len + 2));
+        free(w);
+        free(out);
+    }
+    ldns_pkt_free(q);
+    uv_close((uv_handle_t *)s, fake_tcp_closed); /* "close": no answer at all */
+}
+
+static void fake_accept(uv_stream_t *server, int status)
+{
+    struct fake *f = container_of(server, struct fake, listener);
+    struct fake_tcp *t = xcalloc(1, sizeof(*t));
+    t->f = f;
+    uv_tcp_init(f->loop, &t->tcp);
+    CHECK_INT(uv_accept(server, (uv_stream_t *)&t->tcp), 0);
+    uv_read_start((uv_stream_t *)&t->tcp, fake_tcp_alloc, fake_tcp_read);
+}
+
+static void fake_start(struct fake *f, uv_loop_t *loop)
+{
+    memset(f, 0, sizeof(*f));
+    f->loop = loop;
+    struct sockaddr_in sin;
+    uv_ip4_addr("127.0.0.1", 0, &sin);
+    uv_udp_init(loop, &f->udp);
+    CHECK_INT(uv_udp_bind(&f->udp, (struct sockaddr *)&sin, 0), 0);
+    int len = sizeof(f->addr);
+    uv_udp_getsockname(&f->udp, (struct sockaddr *)&f->addr, &len);
+    uv_udp_recv_start(&f->udp, fake_alloc, fake_udp_recv);
+    uv_tcp_init(loop, &f->listener);
+    CHECK_INT(uv_tcp_bind(&f->listener, (struct sockaddr *)&f->addr, 0), 0);
+    CHECK_INT(uv_listen((uv_stream_t *)&f->listener, 8, fake_accept), 0);
+}
+
+static void fake_stop(struct fake *f)
+{
+    uv_close((uv_handle_t *)&f->udp, NULL);
+    uv_close((uv_handle_t *)&f->listener, NULL);
+}
+
+/* What a test callback saw. */
+struct seen {
+    int calls;
+    enum dns_status st;
+    int answers;
+    int rcode;
+    struct dns_client *free_client; /* when set, the callback frees this client */
+    struct fake *stop_fake;         /* ... and stops this server */
+};
+
+static void record_cb(void *arg, enum dns_status st, const ldns_pkt *reply)
+{
+    struct seen *s = arg;
+    s->calls++;
+    s->st = st;
+    CHECK((reply != NULL) == (st == DNS_OK));
+    if (reply) {
+        s->answers = (int)ldns_pkt_ancount(reply);
+        s->rcode = ldns_pkt_get_rcode(reply);
+    }
+    if (s->free_client)
+        dns_client_free(s->free_client);
+    if (s->stop_fake)
+        fake_stop(s->stop_fake);
+}
+
+/* Runs the loop until every listed query has had its callback (the fake server keeps the
+ * loop alive, so uv_run(UV_RUN_DEFAULT) would not return). */
+static void run_until(uv_loop_t *loop, struct seen *const *list, int n)
+{
+    for (;;) {
+        int pending = 0;
+        for (int i = 0; i < n; i++)
+            pending += list[i]->calls == 0;
+        if (!pending)
+            return;
+        uv_run(loop, UV_RUN_ONCE);
+    }
+}
+
+static void finish_loop(uv_loop_t *loop, struct fake *f, struct dns_client *c)
+{
+    dns_client_free(c);
+    fake_stop(f);
+    uv_run(loop, UV_RUN_DEFAULT);
+    CHECK_INT(uv_loop_close(loop), 0);
+}
+
+TEST(dns_query_basics)
+{
+    uv_loop_t loop;
+    uv_loop_init(&loop);
+    struct fake f;
+    fake_start(&f, &loop);
+    struct dns_opts o = {.timeout_ms = 200, .retries = 1};
+    struct dns_client *c = dns_client_new(&loop, &f.addr, 1, &o);
+
+    struct seen a = {0}, a2 = {0}, noise = {0}, drop = {0}, garbage = {0};
+    CHECK(dns_query(c, "a.test", LDNS_RR_TYPE_A, record_cb, &a) != NULL);
+    CHECK(dns_query(c, "A.Test.", LDNS_RR_TYPE_A, record_cb, &a2) != NULL);
+    CHECK(dns_query(c, "noise.test", LDNS_RR_TYPE_A, record_cb, &noise) != NULL);
+    CHECK(dns_query(c, "drop.test", LDNS_RR_TYPE_A, record_cb, &drop) != NULL);
+    CHECK(dns_query(c, "garbage.test", LDNS_RR_TYPE_A, record_cb, &garbage) != NULL);
+    CHECK(dns_query(c, "bad..name", LDNS_RR_TYPE_A, record_cb, &a) == NULL);
+    CHECK_INT(a.calls, 0); /* never called from inside dns_query() */
+    run_until(&loop, (struct seen *[]){&a, &a2, &noise, &drop, &garbage}, 5);
+
+    CHECK_INT(a.calls, 1);
+    CHECK_INT(a.st, DNS_OK);
+    CHECK_INT(a.answers, 1);
+    CHECK_INT(a2.st, DNS_OK);
+    CHECK_INT(noise.calls, 1);
+    CHECK_INT(noise.st, DNS_OK);
+    CHECK_INT(noise.answers, 2);
+    CHECK_INT(drop.calls, 1);
+    CHECK_INT(drop.st, DNS_TIMEOUT);
+    CHECK_INT(garbage.st, DNS_BADREPLY);
+    const struct dns_stats *st = dns_client_stats(c);
+    CHECK_INT(st->queries, 5);
+    CHECK_INT(st->udp_sent, 7);  /* drop and garbage were tried twice */
+    CHECK_INT(st->timeouts, 4);
+    CHECK_INT(st->ignored, 5);   /* noise: 3, garbage: 1 per try */
+    CHECK_INT(f.udp_queries, 7);
+    CHECK_INT(f.edns_seen, 0);
+    /* Every try came from its own socket, with its own ID. */
+    for (int i = 0; i < f.udp_queries; i++)
+        for (int j = i + 1; j < f.udp_queries; j++) {
+            CHECK(f.ports[i] != f.ports[j]);
+            CHECK(f.ids[i] != f.ids[j] || i == j); /* 7 of 65536: a clash is a 1-in-3000 fluke */
+        }
+    finish_loop(&loop, &f, c);
+}
+
+TEST(dns_truncated_falls_back_to_tcp)
+{
+    uv_loop_t loop;
+    uv_loop_init(&loop);
+    struct fake f;
+    fake_start(&f, &loop);
+    struct dns_opts o = {.timeout_ms = 500, .retries = 0, .edns = 1};
+    struct dns_client *c = dns_client_new(&loop, &f.addr, 1, &o);
+    struct seen big = {0}, closed = {0};
+    dns_query(c, "big.test", LDNS_RR_TYPE_A, record_cb, &big);
+    dns_query(c, "close.test", LDNS_RR_TYPE_A, record_cb, &closed);
+    run_until(&loop, (struct seen *[]){&big, &closed}, 2);
+    CHECK_INT(big.st, DNS_OK);
+    CHECK_INT(big.answers, 40);
+    CHECK_INT(closed.st, DNS_NETERR);
+    CHECK_INT(dns_client_stats(c)->truncated, 2);
+    CHECK_INT(dns_client_stats(c)->tcp_sent, 2);
+    CHECK_INT(f.tcp_queries, 2);
+    CHECK_INT(f.edns_seen, 2);
+    finish_loop(&loop, &f, c);
+}
+
+/* A loopback UDP address nothing listens on: bind port 0, note the port, close. */
+static struct sockaddr_storage free_udp_port(uv_loop_t *loop)
+{
+    struct sockaddr_storage ss;
+    struct sockaddr_in sin;
+    uv_udp_t u;
+    uv_ip4_addr("127.0.0.1", 0, &sin);
+    uv_udp_init(loop, &u);
+    uv_udp_bind(&u, (struct sockaddr *)&sin, 0);
+    int len = sizeof(ss);
+    uv_udp_getsockname(&u, (struct sockaddr *)&ss, &len);
+    uv_close((uv_handle_t *)&u, NULL);
+    uv_run(loop, UV_RUN_NOWAIT);
+    return ss;
+}
+
+TEST(dns_retry_rotates_servers)
+{
+    /* servers[0] is a loopback port nobody listens on: ICMP port unreachable ends the first
+     * try at once (connected UDP), and the second try goes to the fake server. */
+    uv_loop_t loop;
+    uv_loop_init(&loop);
+    struct fake f;
+    fake_start(&f, &loop);
+    struct sockaddr_storage servers[2];
+    servers[0] = free_udp_port(&loop);
+    servers[1] = f.addr;
+    struct dns_opts o = {.timeout_ms = 1000, .retries = 1};
+    struct dns_client *c = dns_client_new(&loop, servers, 2, &o);
+    struct seen a = {0};
+    dns_query(c, "a.test", LDNS_RR_TYPE_A, record_cb, &a);
+    uint64_t t0 = uv_now(&loop);
+    run_until(&loop, (struct seen *[]){&a}, 1);
+    CHECK_INT(a.st, DNS_OK);
+    CHECK(uv_now(&loop) - t0 < 900); /* the refusal was not waited out */
+    CHECK_INT(dns_client_stats(c)->udp_sent, 2);
+    CHECK_INT(dns_client_stats(c)->timeouts, 0);
+    CHECK_INT(f.udp_queries, 1);
+    finish_loop(&loop, &f, c);
+}
+
+TEST(dns_cancel_and_free)
+{
+    uv_loop_t loop;
+    uv_loop_init(&loop);
+    struct fake f;
+    fake_start(&f, &loop);
+    struct dns_opts o = {.timeout_ms = 5000};
+    struct dns_client *c = dns_client_new(&loop, &f.addr, 1, &o);
+
+    /* dns_cancel: the callback runs once, inside the call. */
+    struct seen x = {0};
+    struct dns_query *q = dns_query(c, "a.test", LDNS_RR_TYPE_A, record_cb, &x);
+    dns_cancel(q);
+    CHECK_INT(x.calls, 1);
+    CHECK_INT(x.st, DNS_CANCELLED);
+
+    /* A callback that frees the client: the other pending query is cancelled, nothing leaks,
+     * and the long timeouts do not hold the loop. */
+    struct seen first = {.free_client = c, .stop_fake = &f}, d1 = {0}, d2 = {0};
+    dns_query(c, "a.test", LDNS_RR_TYPE_A, record_cb, &first);
+    dns_query(c, "drop.test", LDNS_RR_TYPE_A, record_cb, &d1);
+    dns_query(c, "drop.test", LDNS_RR_TYPE_A, record_cb, &d2);
+    uint64_t t0 = uv_now(&loop);
+    uv_run(&loop, UV_RUN_DEFAULT);
+    CHECK(uv_now(&loop) - t0 < 4000);
+    CHECK_INT(x.calls, 1);
+    CHECK_INT(first.calls, 1);
+    CHECK_INT(first.st, DNS_OK);
+    CHECK_INT(d1.calls, 1);
+    CHECK_INT(d1.st, DNS_CANCELLED);
+    CHECK_INT(d2.calls, 1);
+    CHECK_INT(d2.st, DNS_CANCELLED);
+    CHECK_INT(uv_loop_close(&loop), 0);
+
+    /* Freeing a client with queries still waiting to start. */
+    uv_loop_init(&loop);
+    c = dns_client_new(&loop, &f.addr, 1, &o);
+    struct seen y = {0};
+    dns_query(c, "a.test", LDNS_RR_TYPE_A, record_cb, &y);
+    dns_client_free(c);
+    CHECK_INT(y.st, DNS_CANCELLED);
+    uv_run(&loop, UV_RUN_DEFAULT);
+    CHECK_INT(y.calls, 1);
+    CHECK_INT(uv_loop_close(&loop), 0);
+}
+
+TEST(dns_reply_validation)
+{
+    ldns_rdf *qname = ldns_dname_new_frm_str("mx.example");
+    ldns_pkt *q = ldns_pkt_query_new(ldns_dname_new_frm_str("MX.Example."), LDNS_RR_TYPE_A,
+                                     LDNS_RR_CLASS_IN, LDNS_RD);
+    ldns_pkt_set_id(q, 1234);
+    CHECK(!dns_reply_matches(q, 1234, qname, LDNS_RR_TYPE_A)); /* QR not set: not a reply */
+    ldns_pkt_set_qr(q, 1);
+    CHECK(dns_reply_matches(q, 1234, qname, LDNS_RR_TYPE_A));
+    CHECK(!dns_reply_matches(q, 1235, qname, LDNS_RR_TYPE_A));
+    CHECK(!dns_reply_matches(q, 1234, qname, LDNS_RR_TYPE_AAAA));
+    ldns_rr_set_class(ldns_rr_list_rr(ldns_pkt_question(q), 0), LDNS_RR_CLASS_CH);
+    CHECK(!dns_reply_matches(q, 1234, qname, LDNS_RR_TYPE_A));
+    ldns_pkt_free(q);
+    ldns_rdf_deep_free(qname);
+
+    struct sockaddr_storage a, b;
+    dns_parse_server("127.0.0.1:53", &a);
+    dns_parse_server("127.0.0.1:54", &b);
+    CHECK(!dns_sockaddr_equal((struct sockaddr *)&a, (struct sockaddr *)&b));
+    dns_parse_server("127.0.0.1", &b);
+    CHECK(dns_sockaddr_equal((struct sockaddr *)&a, (struct sockaddr *)&b));
+    dns_parse_server("::1", &b);
+    CHECK(!dns_sockaddr_equal((struct sockaddr *)&a, (struct sockaddr *)&b));
+}
+
+TEST(dns_parse_server_specs)
+{
+    static const struct {
+        const char *spec;
+        const char *want; /* dns_server_str() of the result, NULL: rejected */
+    } t[] = {
+        {"127.0.0.1", "127.0.0.1:53"},
+        {"127.54.0.1:5354", "127.54.0.1:5354"},
+        {"::1", "[::1]:53"},
+        {"[::1]", "[::1]:53"},
+        {"[::1]:5353", "[::1]:5353"},
+        {"2001:db8::53", "[2001:db8::53]:53"},
+        {"", NULL},
+        {"localhost", NULL},
+        {"127.0.0.1:", NULL},
+        {"127.0.0.1:0", NULL},
+        {"127.0.0.1:65536", NULL},
+        {"127.0.0.1:+53", NULL},
+        {"127.0.0.1:53x", NULL},
+        {"127.0.0.1:5:3", NULL},
+        {"[::1", NULL},
+        {"[::1]53", NULL},
+        {"[127.0.0.1]:53", NULL},
+        {"256.0.0.1", NULL},
+        {"::1:53:zz", NULL},
+        {"[fe80::1%eth0]:53", NULL},
+        {"1234567890123456789012345678901234567890123456789012345678901234567890", NULL},
+    };
+    for (size_t i = 0; i < ARRAY_LEN(t); i++) {
+        struct sockaddr_storage ss;
+        char buf[80];
+        int rc = dns_parse_server(t[i].spec, &ss);
+        if (t[i].want) {
+            CHECK_INT(rc, 0);
+            CHECK_STR(dns_server_str(&ss, buf, sizeof(buf)), t[i].want);
+        } else {
+            if (rc != -1)
+                fprintf(stderr, "  accepted \"%s\"\n", t[i].spec);
+            CHECK_INT(rc, -1);
+        }
+    }
+}
+
+TEST(dns_resolv_conf)
+{
+    char path[] = "/tmp/mxs-resolv-XXXXXX";
+    int fd = mkstemp(path);
+    FILE *f = fdopen(fd, "w");
+    fputs("# comment\nsearch example.com\nnameserver 127.0.0.53\nnameserver\tfe80::1%eth0\n"
+          "nameserver ::1 \noptions ndots:1\nnameserver bogus\nnameserver 127.0.0.2\n"
+          "nameserver 127.0.0.3\n",
+          f);
+    fclose(f);
+    struct sockaddr_storage ss[3];
+    char buf[80];
+    CHECK_INT(dns_servers_from_resolv_conf(path, ss, 3), 3);
+    CHECK_STR(dns_server_str(&ss[0], buf, sizeof(buf)), "127.0.0.53:53");
+    CHECK_STR(dns_server_str(&ss[1], buf, sizeof(buf)), "[::1]:53");
+    CHECK_STR(dns_server_str(&ss[2], buf, sizeof(buf)), "127.0.0.2:53");
+    unlink(path);
+    CHECK_INT(dns_servers_from_resolv_conf(path, ss, 3), -1);
+}
