@@ -631,3 +631,27 @@ const char *dns_server_str(const struct sockaddr_storage *ss, char *buf, size_t 
     }
     return buf;
 }
+
+int dns_reverse_name(const char *ip, char *out, size_t outsz)
+{
+    unsigned char b[16];
+    if (inet_pton(AF_INET, ip, b) == 1) {
+        int n = snprintf(out, outsz, "%u.%u.%u.%u.in-addr.arpa", b[3], b[2], b[1], b[0]);
+        return n > 0 && (size_t)n < outsz ? 0 : -1;
+    }
+    if (inet_pton(AF_INET6, ip, b) == 1) {
+        static const char hex[] = "0123456789abcdef";
+        if (outsz < 64 + sizeof("ip6.arpa"))
+            return -1;
+        char *p = out;
+        for (int i = 15; i >= 0; i--) {
+            *p++ = hex[b[i] & 0xF];
+            *p++ = '.';
+            *p++ = hex[b[i] >> 4];
+            *p++ = '.';
+        }
+        strcpy(p, "ip6.arpa");
+        return 0;
+    }
+    return -1;
+}

@@ -90,6 +90,10 @@ int dns_servers_from_resolv_conf(const char *path, struct sockaddr_storage *out,
 /* "IP:PORT" or "[IPv6]:PORT" into buf (at least 64 octets), for messages. */
 const char *dns_server_str(const struct sockaddr_storage *ss, char *buf, size_t bufsz);
 
+/* "192.0.2.1" → "1.2.0.192.in-addr.arpa"; IPv6 → 32 nibbles under ip6.arpa. Returns 0, or
+ * -1 when ip is not an address or out (74 octets suffice) is too small. */
+int dns_reverse_name(const char *ip, char *out, size_t outsz);
+
 /* Pure checks behind the validation, exported for the unit tests. */
 /* 1 when a and b hold the same family, address and port. */
 int dns_sockaddr_equal(const struct sockaddr *a, const struct sockaddr *b);

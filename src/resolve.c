@@ -2,7 +2,7 @@
  *
  * Rules, in order, for a domain:
  *   1. Ask MX. Follow CNAMEs in the answer; when the answer stops at a CNAME target without
- *      records, ask the target (RESOLVE_MAX_CNAME CNAMEs per lookup, a name seen twice is a
+ *      records, ask the target (ANSWER_MAX_CNAME CNAMEs per lookup, a name seen twice is a
  *      loop). NXDOMAIN → nxdomain. Any other RCODE, a timeout, a loop → dns-error.
  *   2. A lone MX "0 ." → null-mx (RFC 7505 §3); nothing more is looked up.
  *   3. No MX records → the domain is its own implicit MX (RFC 5321 §5.1) if it has A (or,
@@ -19,14 +19,13 @@
  * inside the call that asked. */
 #include "resolve.h"
 
-#include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "util.h"
 
-/* ---------------------------------------------------------------- pure answer handling */
+/* ---------------------------------------------------------------- results */
 
 const char *resolve_status_str(enum resolve_status st)
 {
@@ -65,156 +64,6 @@ static const char *type_name(ldns_rr_type t)
     }
 }
 
-static const char *rcode_name(int rcode)
-{
-    const ldns_lookup_table *lt = ldns_lookup_by_id(ldns_rcodes, rcode);
-    return lt ? lt->name : "unknown RCODE";
-}
-
-void resolve_name_canon(char *name)
-{
-    str_ascii_lower(name);
-    size_t n = strlen(name);
-    if (n > 1 && name[n - 1] == '.')
-        name[n - 1] = '\0';
-}
-
-static char *rdf_name(const ldns_rdf *rdf)
-{
-    char *s = ldns_rdf2str(rdf);
-    if (!s)
-        s = xstrdup("?");
-    resolve_name_canon(s);
-    return s;
-}
-
-/* Binary form of an A/AAAA string, for numeric ordering (all of one family). */
-static int cmp_addr(const void *a, const void *b)
-{
-    const char *x = ((const struct answer_rr *)a)->str, *y = ((const struct answer_rr *)b)->str;
-    unsigned char bx[16] = {0}, by[16] = {0};
-    int fx = strchr(x, ':') ? AF_INET6 : AF_INET, fy = strchr(y, ':') ? AF_INET6 : AF_INET;
-    if (fx != fy)
-        return fx == AF_INET ? -1 : 1;
-    inet_pton(fx, x, bx);
-    inet_pton(fy, y, by);
-    return memcmp(bx, by, sizeof(bx));
-}
-
-static int cmp_str(const void *a, const void *b)
-{
-    return strcmp(((const struct answer_rr *)a)->str, ((const struct answer_rr *)b)->str);
-}
-
-void resolve_answer_clear(struct answer *a)
-{
-    for (int i = 0; i < a->n; i++)
-        free(a->rrs[i].str);
-    free(a->rrs);
-    free(a->target);
-    memset(a, 0, sizeof(*a));
-}
-
-/* Collects the type's records owned by name into out; returns how many. */
-static int collect(const ldns_rr_list *ans, const ldns_rdf *name, ldns_rr_type type,
-                   struct answer *out)
-{
-    size_t count = ldns_rr_list_rr_count(ans);
-    for (size_t i = 0; i < count; i++) {
-        const ldns_rr *rr = ldns_rr_list_rr(ans, i);
-        if (ldns_rr_get_type(rr) != type || ldns_rr_get_class(rr) != LDNS_RR_CLASS_IN ||
-            ldns_dname_compare(ldns_rr_owner(rr), name) != 0)
-            continue;
-        size_t need = type == LDNS_RR_TYPE_MX ? 2 : 1;
-        if (ldns_rr_rd_count(rr) < need)
-            continue; /* empty RDATA: nothing to use */
-        out->rrs = xrealloc(out->rrs, (size_t)(out->n + 1) * sizeof(*out->rrs));
-        struct answer_rr *a = &out->rrs[out->n++];
-        a->pref = 0;
-        if (type == LDNS_RR_TYPE_MX) {
-            a->pref = ldns_rdf2native_int16(ldns_rr_rdf(rr, 0));
-            a->str = rdf_name(ldns_rr_rdf(rr, 1));
-        } else if (type == LDNS_RR_TYPE_A || type == LDNS_RR_TYPE_AAAA) {
-            char *s = ldns_rdf2str(ldns_rr_rdf(rr, 0));
-            a->str = s ? s : xstrdup("?");
-        } else {
-            a->str = rdf_name(ldns_rr_rdf(rr, 0));
-        }
-    }
-    return out->n;
-}
-
-static const ldns_rr *find_cname(const ldns_rr_list *ans, const ldns_rdf *name)
-{
-    size_t count = ldns_rr_list_rr_count(ans);
-    for (size_t i = 0; i < count; i++) {
-        const ldns_rr *rr = ldns_rr_list_rr(ans, i);
-        if (ldns_rr_get_type(rr) == LDNS_RR_TYPE_CNAME && ldns_rr_rd_count(rr) >= 1 &&
-            ldns_dname_compare(ldns_rr_owner(rr), name) == 0)
-            return rr;
-    }
-    return NULL;
-}
-
-void resolve_parse_answer(const ldns_pkt *p, const char *qname, ldns_rr_type type, int max_hops,
-                          struct answer *out)
-{
-    memset(out, 0, sizeof(*out));
-    int rcode = ldns_pkt_get_rcode(p);
-    if (rcode == LDNS_RCODE_NXDOMAIN) {
-        out->kind = ANSWER_NXDOMAIN;
-        return;
-    }
-    if (rcode != LDNS_RCODE_NOERROR) {
-        out->kind = ANSWER_ERROR;
-        out->error = rcode_name(rcode);
-        return;
-    }
-    ldns_rdf *start = ldns_dname_new_frm_str(qname);
-    if (!start) {
-        out->kind = ANSWER_ERROR;
-        out->error = "invalid name";
-        return;
-    }
-    const ldns_rr_list *ans = ldns_pkt_answer(p);
-    const ldns_rdf *chain[RESOLVE_MAX_CNAME + 2]; /* names visited, for loop detection */
-    const ldns_rdf *cur = start;
-    int hops = 0;
-    chain[0] = start;
-    out->kind = ANSWER_NODATA;
-    for (;;) {
-        if (collect(ans, cur, type, out) > 0) {
-            out->kind = ANSWER_RECORDS;
-            if (type == LDNS_RR_TYPE_A || type == LDNS_RR_TYPE_AAAA)
-                qsort(out->rrs, (size_t)out->n, sizeof(*out->rrs), cmp_addr);
-            else if (type == LDNS_RR_TYPE_PTR)
-                qsort(out->rrs, (size_t)out->n, sizeof(*out->rrs), cmp_str);
-            break;
-        }
-        const ldns_rr *cname = find_cname(ans, cur);
-        if (!cname) {
-            if (hops > 0) {
-                out->kind = ANSWER_CNAME; /* the resolver gave the alias only: ask on */
-                out->target = rdf_name(cur);
-            }
-            break;
-        }
-        const ldns_rdf *next = ldns_rr_rdf(cname, 0);
-        int loop = 0;
-        for (int i = 0; i <= hops; i++)
-            loop |= ldns_dname_compare(chain[i], next) == 0;
-        if (loop || hops >= max_hops || hops >= RESOLVE_MAX_CNAME) {
-            out->kind = ANSWER_ERROR;
-            out->error = loop ? "CNAME loop" : "CNAME chain too long";
-            break;
-        }
-        chain[++hops] = next;
-        cur = next;
-    }
-    out->hops = hops;
-    ldns_rdf_deep_free(start);
-}
-
 static int cmp_mx(const void *a, const void *b)
 {
     const struct resolve_mx *x = a, *y = b;
@@ -242,42 +91,22 @@ enum resolve_status resolve_mx_list(const struct answer_rr *rrs, int n, struct r
     return RESOLVE_OK;
 }
 
-int resolve_reverse_name(const char *ip, char *out, size_t outsz)
+static void mx_clear(struct resolve_mx *m)
 {
-    unsigned char b[16];
-    if (inet_pton(AF_INET, ip, b) == 1) {
-        int n = snprintf(out, outsz, "%u.%u.%u.%u.in-addr.arpa", b[3], b[2], b[1], b[0]);
-        return n > 0 && (size_t)n < outsz ? 0 : -1;
-    }
-    if (inet_pton(AF_INET6, ip, b) == 1) {
-        static const char hex[] = "0123456789abcdef";
-        if (outsz < 64 + sizeof("ip6.arpa"))
-            return -1;
-        char *p = out;
-        for (int i = 15; i >= 0; i--) {
-            *p++ = hex[b[i] & 0xF];
-            *p++ = '.';
-            *p++ = hex[b[i] >> 4];
-            *p++ = '.';
-        }
-        strcpy(p, "ip6.arpa");
-        return 0;
-    }
-    return -1;
+    for (int k = 0; k < m->nips; k++)
+        free(m->ips[k]);
+    free(m->ips);
+    free(m->host);
+    free(m->error);
+    memset(m, 0, sizeof(*m));
 }
 
 void resolve_result_free(struct resolve_result *res)
 {
     if (!res)
         return;
-    for (int i = 0; i < res->nmx; i++) {
-        struct resolve_mx *m = &res->mx[i];
-        for (int k = 0; k < m->nips; k++)
-            free(m->ips[k]);
-        free(m->ips);
-        free(m->host);
-        free(m->error);
-    }
+    for (int i = 0; i < res->nmx; i++)
+        mx_clear(&res->mx[i]);
     free(res->mx);
     free(res->domain);
     free(res->error);
@@ -355,7 +184,7 @@ struct lookup {
     struct lookup *prev, *next; /* in r->lookups */
     ldns_rr_type type;
     char *name;                 /* current name: the original, then CNAME targets */
-    char *asked[RESOLVE_MAX_CNAME + 1];
+    char *asked[ANSWER_MAX_CNAME + 1];
     int nasked;
     int hops;
     struct dns_query *q;
@@ -501,7 +330,7 @@ static void lookup_error(struct lookup *lk, const char *why)
 static int lookup_read_reply(struct lookup *lk, const ldns_pkt *reply)
 {
     struct answer a;
-    resolve_parse_answer(reply, lk->name, lk->type, RESOLVE_MAX_CNAME - lk->hops, &a);
+    answer_parse(reply, lk->name, lk->type, ANSWER_MAX_CNAME - lk->hops, &a);
     lk->hops += a.hops;
     switch (a.kind) {
     case ANSWER_RECORDS:
@@ -524,18 +353,19 @@ static int lookup_read_reply(struct lookup *lk, const ldns_pkt *reply)
         int loop = 0;
         for (int i = 0; i < lk->nasked; i++)
             loop |= strcmp(lk->asked[i], a.target) == 0;
-        if (loop || lk->nasked > RESOLVE_MAX_CNAME || lk->hops >= RESOLVE_MAX_CNAME) {
+        /* The parse already capped the hops; nasked <= hops + 1 keeps asked[] in bounds. */
+        if (loop || lk->nasked > ANSWER_MAX_CNAME) {
             lookup_error(lk, loop ? "CNAME loop" : "CNAME chain too long");
             break;
         }
         lk->name = lk->asked[lk->nasked++] = a.target;
         a.target = NULL;
-        resolve_answer_clear(&a);
+        answer_clear(&a);
         lookup_ask(lk);
         return 0;
     }
     }
-    resolve_answer_clear(&a);
+    answer_clear(&a);
     return 1;
 }
 
@@ -742,14 +572,6 @@ static void job_deliver(struct job *job)
     free(job);
 }
 
-static char *xstrcat3(const char *a, const char *b, const char *c)
-{
-    size_t n = strlen(a) + strlen(b) + strlen(c) + 1;
-    char *s = xmalloc(n);
-    snprintf(s, n, "%s%s%s", a, b, c);
-    return s;
-}
-
 /* Copies the addresses of a host's A and AAAA entries into m (A first). */
 static void fill_addrs(struct resolve_mx *m, const struct centry *a, const struct centry *aaaa)
 {
@@ -850,22 +672,19 @@ static void implicit_done(struct job *job)
         res->status = RESOLVE_NO_MX;
         res->implicit_mx = 1;
         res->mx = xmalloc(sizeof(*res->mx));
-        res->mx[0] = m;
+        res->mx[0] = m; /* moved */
         res->nmx = 1;
-        m.host = NULL; /* moved */
-    } else if (a->out.status == RESOLVE_DNS_ERROR ||
-               (aaaa && aaaa->out.status == RESOLVE_DNS_ERROR)) {
-        res->status = RESOLVE_DNS_ERROR;
-        res->error = xstrcat3(m.error, " (implicit MX)", "");
     } else {
-        res->status = RESOLVE_NO_MX; /* neither MX nor addresses: no mail route at all */
-    }
-    if (m.host) {
-        for (int i = 0; i < m.nips; i++)
-            free(m.ips[i]);
-        free(m.ips);
-        free(m.host);
-        free(m.error);
+        if (a->out.status == RESOLVE_DNS_ERROR ||
+            (aaaa && aaaa->out.status == RESOLVE_DNS_ERROR)) {
+            size_t n = strlen(m.error) + sizeof(" (implicit MX)");
+            res->status = RESOLVE_DNS_ERROR;
+            res->error = xmalloc(n);
+            snprintf(res->error, n, "%s (implicit MX)", m.error);
+        } else {
+            res->status = RESOLVE_NO_MX; /* neither MX nor addresses: no mail route at all */
+        }
+        mx_clear(&m);
     }
     job->state = JOB_DONE;
 }
@@ -944,7 +763,7 @@ int resolve_ptr(struct resolver *r, const char *ip, resolve_ptr_cb cb, void *arg
     job->pres->ip = xstrdup(ip);
     r->stats.ptrs++;
     char rev[80];
-    if (resolve_reverse_name(ip, rev, sizeof(rev)) < 0) {
+    if (dns_reverse_name(ip, rev, sizeof(rev)) < 0) {
         job->pres->status = RESOLVE_DNS_ERROR;
         job->pres->error = xstrdup("not an IP address");
         job->state = JOB_DONE;

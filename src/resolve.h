@@ -18,9 +18,9 @@
 #include <ldns/ldns.h>
 #include <uv.h>
 
+#include "answer.h"
 #include "dns.h"
 
-#define RESOLVE_MAX_CNAME 8 /* CNAMEs followed per lookup before giving up */
 
 enum resolve_status {
     RESOLVE_OK,        /* domain: MX hosts found; PTR: a name found */
@@ -99,49 +99,11 @@ int resolve_ptr(struct resolver *r, const char *ip, resolve_ptr_cb cb, void *arg
 void resolver_free(struct resolver *r);
 const struct resolve_stats *resolver_stats(const struct resolver *r);
 
-/* ---- Pure answer handling: packets in, facts out, no I/O (exported for the unit tests) ---- */
+/* ---- Pure (no I/O), exported for the unit tests ---- */
 
-enum answer_kind {
-    ANSWER_RECORDS,  /* records of the type asked, at the end of any CNAME chain */
-    ANSWER_NODATA,   /* NOERROR, the name has no records of the type */
-    ANSWER_NXDOMAIN, /* RCODE NXDOMAIN (also when reached through CNAMEs) */
-    ANSWER_CNAME,    /* the chain ends at a name the answer says nothing more about: ask it */
-    ANSWER_ERROR,    /* another RCODE, a CNAME loop or an over-long chain */
-};
-
-struct answer_rr {
-    char *str;     /* MX: host; A/AAAA: address; PTR: name. Names lowercase, no trailing dot,
-                      the root as "." */
-    unsigned pref; /* MX only */
-};
-
-struct answer {
-    enum answer_kind kind;
-    const char *error;    /* ANSWER_ERROR: static, "SERVFAIL", "REFUSED", "CNAME loop",
-                             "CNAME chain too long", ... */
-    char *target;         /* ANSWER_CNAME: the next name to ask */
-    int hops;             /* CNAMEs followed inside this answer */
-    struct answer_rr *rrs; /* ANSWER_RECORDS, in answer order (A/AAAA: numeric order) */
-    int n;
-};
-
-/* Reads a reply to (qname, type): follows CNAMEs in the answer section from qname, at most
- * max_hops of them. Fills *out (release with resolve_answer_clear()). */
-void resolve_parse_answer(const ldns_pkt *p, const char *qname, ldns_rr_type type, int max_hops,
-                          struct answer *out);
-void resolve_answer_clear(struct answer *a);
-
-/* MX records (as parsed above) into a sorted MX list without addresses. Returns
+/* MX records (from answer_parse()) into a sorted MX list without addresses. Returns
  * RESOLVE_NULL_MX (and no list) for a lone "0 ." record, else RESOLVE_OK. */
 enum resolve_status resolve_mx_list(const struct answer_rr *rrs, int n, struct resolve_mx **mx,
                                     int *nmx);
-
-/* "192.0.2.1" → "1.2.0.192.in-addr.arpa"; IPv6 → nibbles under ip6.arpa. Returns 0, or -1
- * when ip is not an address. out needs 74 octets. */
-int resolve_reverse_name(const char *ip, char *out, size_t outsz);
-
-/* Lowercases a domain name in presentation format and drops its trailing dot, in place;
- * the root stays ".". */
-void resolve_name_canon(char *name);
 
 #endif
