@@ -21,7 +21,7 @@ WARN     := -Wall -Wextra -Werror -Wformat=2 -Wshadow -Wstrict-prototypes -Wno-u
 OPT      ?= -O2 -g
 SAN      ?=
 CFLAGS   := -std=c11 -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L $(WARN) $(OPT) $(SAN) $(PKG_CFLAGS) \
-            -Isrc $(EXTRA_CFLAGS)
+            -iquote src $(EXTRA_CFLAGS)
 LDFLAGS  := $(SAN) $(EXTRA_LDFLAGS)
 LDLIBS   := $(PKG_LIBS) $(MBED_LIBS) -lm
 

@@ -111,8 +111,10 @@ const char *dns_status_str(enum dns_status st)
 
 static void client_release(struct dns_client *c)
 {
-    if (--c->alive == 0 && c->freeing)
+    if (--c->alive == 0 && c->freeing) {
+        rng_free(&c->rng);
         free(c);
+    }
 }
 
 static const struct sockaddr *query_server(const struct dns_query *q)
@@ -447,7 +449,7 @@ struct dns_client *dns_client_new(uv_loop_t *loop, const struct sockaddr_storage
         if (servers[i].ss_family != AF_INET && servers[i].ss_family != AF_INET6)
             return NULL;
     struct dns_client *c = xcalloc(1, sizeof(*c));
-    if (rng_init(&c->rng) < 0) {
+    if (rng_init(&c->rng) < 0) { /* rng_init already released its state */
         free(c);
         return NULL;
     }
@@ -504,8 +506,10 @@ void dns_client_free(struct dns_client *c)
     c->freeing = 1;
     while (c->active)
         finish(c->active, DNS_CANCELLED, NULL);
-    if (c->alive == 0)
+    if (c->alive == 0) {
+        rng_free(&c->rng);
         free(c);
+    }
 }
 
 const struct dns_stats *dns_client_stats(const struct dns_client *c)

@@ -203,7 +203,7 @@ echo "drill: unbound serves the expected records"
 # ---- build the driver ------------------------------------------------------------------
 CC=${CC:-cc}
 CFLAGS="-std=c11 -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Werror \
- -Wno-unused-parameter -g -I$ROOT/src $(pkg-config --cflags libuv ldns)"
+ -Wno-unused-parameter -g -iquote $ROOT/src $(pkg-config --cflags libuv ldns)"
 RUN=
 case $MODE in
 asan) CFLAGS="$CFLAGS -O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined" ;;
@@ -214,7 +214,7 @@ esac
 # shellcheck disable=SC2086
 $CC $CFLAGS -o "$TMP/resolve_driver" "$ROOT/tests/integration/resolve_driver.c" \
     "$ROOT/src/answer.c" "$ROOT/src/dns.c" "$ROOT/src/resolve.c" "$ROOT/src/rng.c" "$ROOT/src/util.c" \
-    $(pkg-config --libs libuv ldns) || fail "driver build"
+    $(pkg-config --libs libuv ldns) -lmbedcrypto || fail "driver build"
 
 # ---- run it ----------------------------------------------------------------------------
 SERVER="$IP:$PORT"

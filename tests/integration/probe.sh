@@ -46,9 +46,9 @@ case $BUILD in *asan*) SAN="-fsanitize=address,undefined -fno-sanitize-recover=u
 objs=$(ls "$BUILD"/obj/*.o | grep -v '/main\.o$')
 # shellcheck disable=SC2086
 cc -std=c11 -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Werror -Wformat=2 \
-    -Wshadow -Wstrict-prototypes -Wno-unused-parameter -O1 -g $SAN -Isrc \
+    -Wshadow -Wstrict-prototypes -Wno-unused-parameter -O1 -g $SAN -iquote src \
     -o "$tmp/probe_driver" tests/integration/probe_driver.c $objs \
-    $(pkg-config --libs libuv jansson) -lmbedtls -lmbedx509 -lmbedcrypto -lm
+    $(pkg-config --libs libuv jansson ldns libidn2 libpsl) -lmbedtls -lmbedx509 -lmbedcrypto -lm
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0
 
 # ---- certificates: a CA, an RSA leaf with SANs, a self-signed EC leaf ----

@@ -188,18 +188,28 @@ static void fake_accept(uv_stream_t *server, int status)
 
 static void fake_start(struct fake *f, uv_loop_t *loop)
 {
-    memset(f, 0, sizeof(*f));
-    f->loop = loop;
-    struct sockaddr_in sin;
-    uv_ip4_addr("127.0.0.1", 0, &sin);
-    uv_udp_init(loop, &f->udp);
-    CHECK_INT(uv_udp_bind(&f->udp, (struct sockaddr *)&sin, 0), 0);
-    int len = sizeof(f->addr);
-    uv_udp_getsockname(&f->udp, (struct sockaddr *)&f->addr, &len);
-    uv_udp_recv_start(&f->udp, fake_alloc, fake_udp_recv);
-    uv_tcp_init(loop, &f->listener);
-    CHECK_INT(uv_tcp_bind(&f->listener, (struct sockaddr *)&f->addr, 0), 0);
-    CHECK_INT(uv_listen((uv_stream_t *)&f->listener, 8, fake_accept), 0);
+    /* UDP and TCP on one kernel-chosen port: the port the kernel gives UDP may be taken for
+     * TCP by anything else on the machine, so try again with another until both bind. */
+    for (int attempt = 0; attempt < 50; attempt++) {
+        memset(f, 0, sizeof(*f));
+        f->loop = loop;
+        struct sockaddr_in sin;
+        uv_ip4_addr("127.0.0.1", 0, &sin);
+        uv_udp_init(loop, &f->udp);
+        CHECK_INT(uv_udp_bind(&f->udp, (struct sockaddr *)&sin, 0), 0);
+        int len = sizeof(f->addr);
+        uv_udp_getsockname(&f->udp, (struct sockaddr *)&f->addr, &len);
+        uv_tcp_init(loop, &f->listener);
+        if (uv_tcp_bind(&f->listener, (struct sockaddr *)&f->addr, 0) == 0 &&
+            uv_listen((uv_stream_t *)&f->listener, 8, fake_accept) == 0) {
+            uv_udp_recv_start(&f->udp, fake_alloc, fake_udp_recv);
+            return;
+        }
+        uv_close((uv_handle_t *)&f->udp, NULL);
+        uv_close((uv_handle_t *)&f->listener, NULL);
+        uv_run(loop, UV_RUN_NOWAIT);
+    }
+    CHECK(!"no port free for both UDP and TCP after 50 tries");
 }
 
 static void fake_stop(struct fake *f)
