@@ -742,6 +742,10 @@ struct smtp_session *smtp_session_start(struct probe_ctx *ctx, uv_loop_t *loop,
         fprintf(stderr, "mxsurvey: uv init failed: %s\n", uv_strerror(r));
         abort();
     }
+    /* SMTP and the TLS handshake are write-write-read exchanges of small segments: without
+     * TCP_NODELAY, Nagle holds the second write until the peer's delayed ACK (~40 ms) comes.
+     * libuv applies the flag when connect creates the socket. */
+    uv_tcp_nodelay(&s->tcp, 1);
     s->tcp.data = s;
     s->timer.data = s;
     s->open_handles = 2;
