@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "scan.h"
 #include "util.h"
 #include "version.h"
 
@@ -13,8 +14,9 @@ struct subcommand {
     int (*run)(int argc, char **argv);
 };
 
-/* Subcommands arrive with the issues that build them (scan, check, match, report, ...). */
 static const struct subcommand subcommands[] = {
+    {.name = "scan", .summary = "scan a list of domains (FILE or -) and write records", .run = cmd_scan},
+    {.name = "check", .summary = "scan one domain and show the dialogue and findings", .run = cmd_check},
     {.name = NULL},
 };
 
@@ -42,7 +44,8 @@ static void usage(FILE *f)
     if (any)
         fprintf(f, "\n");
     cli_print_options(f, main_opts, (int)ARRAY_LEN(main_opts));
-    fprintf(f, "\nExit codes: 0 success, 1 the command reports failure, 2 usage or input error.\n");
+    fprintf(f, "\n`mxsurvey COMMAND --help` shows a command's options.\n"
+               "Exit codes: 0 success, 1 the command reports failure, 2 usage or input error.\n");
 }
 
 int main(int argc, char **argv)

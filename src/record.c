@@ -1,0 +1,126 @@
+/* record: see record.h. */
+#include "record.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cert.h"
+#include "util.h"
+
+json_t *record_text(const char *s)
+{
+    if (!s)
+        return json_null();
+    json_t *j = json_string(s);
+    if (j)
+        return j;
+    /* Not valid UTF-8: keep ASCII, write every other octet as \xHH (as cert.c does). */
+    size_t n = strlen(s);
+    char *out = xmalloc(n * 4 + 1), *o = out;
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (*p < 0x80) {
+            *o++ = (char)*p;
+        } else {
+            snprintf(o, 5, "\\x%02x", *p);
+            o += 4;
+        }
+    }
+    *o = '\0';
+    j = json_string(out);
+    free(out);
+    return j ? j : json_null();
+}
+
+static json_t *cert_json(const struct probe_result *res)
+{
+    const struct cert_info *c = res->chain[0];
+    json_t *o = json_object();
+    json_object_set_new(o, "subject_cn", record_text(c->subject_cn));
+    json_t *san = json_array();
+    for (size_t i = 0; i < c->nsan; i++)
+        json_array_append_new(san, record_text(c->san_dns[i]));
+    json_object_set_new(o, "san_dns", san);
+    json_object_set_new(o, "subject", record_text(c->subject));
+    json_object_set_new(o, "issuer", record_text(c->issuer));
+    json_object_set_new(o, "not_before", c->error ? json_null() : json_string(c->not_before));
+    json_object_set_new(o, "not_after", c->error ? json_null() : json_string(c->not_after));
+    json_object_set_new(o, "sha256", json_string(c->sha256));
+    json_object_set_new(o, "key_type", record_text(c->key_type));
+    json_object_set_new(o, "key_bits", c->error ? json_null() : json_integer(c->key_bits));
+    json_object_set_new(o, "sig_alg", record_text(c->sig_alg));
+    json_object_set_new(o, "self_signed", json_boolean(c->self_signed));
+    json_object_set_new(o, "chain_len", json_integer((json_int_t)res->chain_len));
+    json_object_set_new(o, "parse_error", record_text(c->error));
+    return o;
+}
+
+json_t *record_endpoint_json(const struct endpoint_rec *r)
+{
+    const struct probe_result *res = r->res;
+    json_t *o = json_object();
+    json_object_set_new(o, "mx_host", record_text(r->mx_host));
+    json_object_set_new(o, "ip", json_string(r->ip));
+    json_object_set_new(o, "port", json_integer(r->port));
+    json_object_set_new(o, "ptr", record_text(r->ptr));
+    json_object_set_new(o, "ptr_status", record_text(r->ptr_status));
+    json_object_set_new(o, "first_domain", record_text(r->first_domain));
+    json_object_set_new(o, "status", json_string(probe_status_str(res->status)));
+    json_object_set_new(o, "error", record_text(res->error));
+    json_object_set_new(o, "smtp_code", res->smtp_code ? json_integer(res->smtp_code) : json_null());
+    json_object_set_new(o, "temporary", json_boolean(res->temporary));
+    json_object_set_new(o, "attempts", json_integer(r->attempts));
+    json_object_set_new(o, "banner_host", record_text(res->banner_host));
+    json_object_set_new(o, "ehlo_host", record_text(res->ehlo_host));
+    if (res->tls_version) {
+        json_t *t = json_object();
+        json_object_set_new(t, "version", json_string(res->tls_version));
+        json_object_set_new(t, "cipher", record_text(res->tls_cipher));
+        json_object_set_new(o, "tls", t);
+    } else {
+        json_object_set_new(o, "tls", json_null());
+    }
+    json_object_set_new(o, "cert", res->chain_len ? cert_json(res) : json_null());
+    json_t *shas = json_array();
+    for (size_t i = 0; i < res->chain_len; i++)
+        json_array_append_new(shas, json_string(res->chain[i]->sha256));
+    json_object_set_new(o, "chain_sha256", shas);
+    json_object_set_new(o, "chain_file", record_text(r->chain_file));
+    return o;
+}
+
+json_t *record_domain_json(const struct domain_rec *r)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "line", json_integer((json_int_t)r->line));
+    json_object_set_new(o, "domain", record_text(r->domain));
+    json_object_set_new(o, "status", json_string(r->status));
+    json_object_set_new(o, "error", record_text(r->error));
+    json_t *mx = json_array();
+    if (r->rr) {
+        for (int i = 0; i < r->rr->nmx; i++) {
+            const struct resolve_mx *m = &r->rr->mx[i];
+            json_t *e = json_object();
+            json_object_set_new(e, "host", record_text(m->host));
+            json_object_set_new(e, "pref", json_integer(m->pref));
+            json_t *ips = json_array();
+            for (int k = 0; k < m->nips; k++)
+                json_array_append_new(ips, json_string(m->ips[k]));
+            json_object_set_new(e, "ips", ips);
+            json_object_set_new(e, "error", record_text(m->error));
+            json_array_append_new(mx, e);
+        }
+    }
+    json_object_set_new(o, "mx", mx);
+    json_object_set_new(o, "implicit_mx", json_boolean(r->rr && r->rr->implicit_mx));
+    json_t *eps = json_array();
+    for (size_t i = 0; i < r->neps; i++) {
+        json_t *e = json_object();
+        json_object_set_new(e, "mx_host", record_text(r->eps[i].mx_host));
+        json_object_set_new(e, "ip", json_string(r->eps[i].ip));
+        json_object_set_new(e, "status", json_string(r->eps[i].status));
+        json_array_append_new(eps, e);
+    }
+    json_object_set_new(o, "endpoints", eps);
+    return o;
+}

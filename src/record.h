@@ -1,0 +1,53 @@
+/* record: the scan's results as plain structs, and their one JSON form (jansson). Outputs
+ * (out_jsonl.c, later CSV and HTML) take these JSON objects; nothing else formats records.
+ * Field names are a contract with researchers: docs/schema.md documents every one.
+ *
+ * Attacker-controlled text (greeting and EHLO words, certificate names) goes into JSON through
+ * record_text(), which keeps valid UTF-8 as it is (jansson escapes it correctly) and writes any
+ * other octet as \xHH, so no input can produce invalid JSON or be silently dropped. */
+#ifndef MXS_RECORD_H
+#define MXS_RECORD_H
+#include <jansson.h>
+
+#include "probe.h"
+#include "resolve.h"
+
+/* One endpoint: an MX host name at one address. Borrowed pointers, valid during the call. */
+struct endpoint_rec {
+    const char *mx_host;
+    const char *ip;
+    int port;
+    const char *ptr;        /* PTR name, NULL when none */
+    const char *ptr_status; /* "ok", "nxdomain", "nodata", "dns-error" */
+    int attempts;           /* connections made (1 + retries used) */
+    const char *first_domain; /* the first input domain (in input order seen) that led here */
+    const struct probe_result *res;
+    const char *chain_file; /* "chains/<leaf sha256>.pem", NULL without a chain */
+};
+
+/* Returns a new object (caller decrefs). */
+json_t *record_endpoint_json(const struct endpoint_rec *r);
+
+struct domain_ep_ref {
+    const char *mx_host;
+    const char *ip;
+    const char *status; /* the endpoint's probe status */
+};
+
+struct domain_rec {
+    unsigned long line;     /* 1-based line of the input file */
+    const char *domain;     /* A-label form, or the raw line when invalid */
+    const char *status;     /* ok | nxdomain | no-mx | null-mx | dns-error | invalid */
+    const char *error;      /* why, for dns-error and invalid; NULL otherwise */
+    const struct resolve_result *rr; /* NULL for invalid lines */
+    int ipv6;               /* were IPv6 addresses probed */
+    const struct domain_ep_ref *eps;
+    size_t neps;
+};
+
+json_t *record_domain_json(const struct domain_rec *r);
+
+/* A JSON string for arbitrary octets (see above); NULL s gives JSON null. */
+json_t *record_text(const char *s);
+
+#endif

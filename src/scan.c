@@ -1,0 +1,377 @@
+/* scan: the `mxsurvey scan` and `mxsurvey check` subcommands: options into struct sched_opts,
+ * the output folder and its run.json, then the scheduler. */
+#include "scan.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+#include <mbedtls/sha256.h>
+
+#include "cli.h"
+#include "dns.h"
+#include "sched.h"
+#include "util.h"
+#include "version.h"
+
+enum {
+    OPT_HELP, OPT_RESOLVER, OPT_PORT, OPT_EHLO, OPT_TIMEOUT, OPT_RETRIES, OPT_RETRY_DELAY,
+    OPT_PER_IP, OPT_CONCURRENCY, OPT_RATE, OPT_IPV6, OPT_OUT, OPT_QUIET, OPT_DNS_TIMEOUT,
+    OPT_MAX_DOMAINS, OPT_CERT_ONLY,
+};
+
+static const struct cli_opt scan_opts[] = {
+    {.name = "resolver", .arg = "IP[:PORT]", .help = "DNS resolver (repeatable; default: /etc/resolv.conf)", .id = OPT_RESOLVER},
+    {.name = "port", .arg = "N", .help = "SMTP port to probe (default 25)", .id = OPT_PORT},
+    {.name = "ehlo", .arg = "NAME", .help = "our EHLO name (default: this machine's host name)", .id = OPT_EHLO},
+    {.name = "timeout", .arg = "SECONDS", .help = "timeout of each SMTP/TLS phase (default 10)", .id = OPT_TIMEOUT},
+    {.name = "dns-timeout", .arg = "SECONDS", .help = "timeout of each DNS try (default 2; 2 retries)", .id = OPT_DNS_TIMEOUT},
+    {.name = "retries", .arg = "N", .help = "retries after a 4xx reply (default 1)", .id = OPT_RETRIES},
+    {.name = "retry-delay", .arg = "SECONDS", .help = "back-off before the first retry, doubling (default 5)", .id = OPT_RETRY_DELAY},
+    {.name = "per-ip", .arg = "N", .help = "connections to one address at a time (default 2)", .id = OPT_PER_IP},
+    {.name = "concurrency", .arg = "N", .help = "endpoints probed at once (default 500)", .id = OPT_CONCURRENCY},
+    {.name = "rate", .arg = "N", .help = "new connections per second at most (default: no limit)", .id = OPT_RATE},
+    {.name = "max-domains", .arg = "N", .help = "domains in flight at once (default 1000)", .id = OPT_MAX_DOMAINS},
+    {.name = "ipv6", .help = "also probe IPv6 addresses (AAAA)", .id = OPT_IPV6},
+    {.name = "cert-only", .help = "stop each TLS handshake after the server's certificate", .id = OPT_CERT_ONLY},
+    {.name = "out", .short_name = 'o', .arg = "DIR", .help = "output folder (default reports/<UTC date-time>/)", .id = OPT_OUT},
+    {.name = "quiet", .short_name = 'q', .help = "no progress line", .id = OPT_QUIET},
+    {.name = "help", .short_name = 'h', .help = "show this help and exit", .id = OPT_HELP},
+};
+
+/* Parses a whole number in [lo, hi]; 0 on success. */
+static int parse_int(const char *s, long lo, long hi, long *out)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (errno || end == s || *end || v < lo || v > hi)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+static int parse_seconds(const char *s, double lo, double hi, int *ms)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (errno || end == s || *end || !(v >= lo && v <= hi))
+        return -1;
+    *ms = (int)(v * 1000.0 + 0.5);
+    return 0;
+}
+
+/* The machine's host name, as our EHLO argument. No DNS lookup: a scanner must not send
+ * queries to resolvers it was not told to use. */
+static void default_ehlo(char *buf, size_t len)
+{
+    if (gethostname(buf, len) != 0 || !buf[0])
+        snprintf(buf, len, "localhost");
+    buf[len - 1] = '\0';
+}
+
+static int bad(const char *prog, const char *opt, const char *val, const char *want)
+{
+    fprintf(stderr, "%s: --%s %s: %s\n", prog, opt, val, want);
+    return CLI_EXIT_USAGE;
+}
+
+int scan_parse_args(const char *prog, int argc, char **argv, struct scan_args *a,
+                      void (*usage)(FILE *))
+{
+    struct cli_parser p;
+    sched_opts_default(&a->o);
+    default_ehlo(a->ehlo, sizeof(a->ehlo));
+    a->o.ehlo = a->ehlo;
+    a->options = json_object();
+    cli_init(&p, prog, scan_opts, (int)ARRAY_LEN(scan_opts), argc, argv);
+    int c, rc = -1;
+    long v;
+    while (rc < 0 && (c = cli_next(&p)) != -1) {
+        const char *arg = p.optarg;
+        for (size_t i = 0; i < ARRAY_LEN(scan_opts); i++)
+            if (scan_opts[i].id == c && c != OPT_HELP) {
+                json_t *val = arg ? json_string(arg) : json_true();
+                if (c == OPT_RESOLVER) {
+                    json_t *list = json_object_get(a->options, "resolver");
+                    if (!list)
+                        json_object_set_new(a->options, "resolver", list = json_array());
+                    json_array_append_new(list, val);
+                } else {
+                    json_object_set_new(a->options, scan_opts[i].name, val ? val : json_null());
+                }
+            }
+        switch (c) {
+        case OPT_HELP:
+            usage(stdout);
+            rc = CLI_EXIT_OK;
+            break;
+        case OPT_RESOLVER:
+            if (a->o.nresolvers >= SCHED_MAX_RESOLVERS)
+                rc = bad(prog, "resolver", arg, "too many resolvers (at most 8)");
+            else if (dns_parse_server(arg, &a->o.resolvers[a->o.nresolvers]) < 0)
+                rc = bad(prog, "resolver", arg, "not an IP address with an optional :PORT");
+            else
+                a->o.nresolvers++;
+            break;
+        case OPT_PORT:
+            if (parse_int(arg, 1, 65535, &v) < 0)
+                rc = bad(prog, "port", arg, "expected a port number 1-65535");
+            a->o.port = (int)v;
+            break;
+        case OPT_EHLO:
+            if (!*arg || strlen(arg) > 255 || strpbrk(arg, " \t\r\n"))
+                rc = bad(prog, "ehlo", arg, "expected a host name");
+            a->o.ehlo = arg;
+            break;
+        case OPT_TIMEOUT:
+            if (parse_seconds(arg, 0.05, 3600, &a->o.timeout_ms) < 0)
+                rc = bad(prog, "timeout", arg, "expected seconds, 0.05-3600");
+            break;
+        case OPT_DNS_TIMEOUT:
+            if (parse_seconds(arg, 0.05, 60, &a->o.dns_timeout_ms) < 0)
+                rc = bad(prog, "dns-timeout", arg, "expected seconds, 0.05-60");
+            break;
+        case OPT_RETRIES:
+            if (parse_int(arg, 0, 10, &v) < 0)
+                rc = bad(prog, "retries", arg, "expected 0-10");
+            a->o.retries = (int)v;
+            break;
+        case OPT_RETRY_DELAY:
+            if (parse_seconds(arg, 0, 3600, &a->o.retry_delay_ms) < 0)
+                rc = bad(prog, "retry-delay", arg, "expected seconds, 0-3600");
+            break;
+        case OPT_PER_IP:
+            if (parse_int(arg, 1, 1000, &v) < 0)
+                rc = bad(prog, "per-ip", arg, "expected 1-1000");
+            a->o.per_ip = (int)v;
+            break;
+        case OPT_CONCURRENCY:
+            if (parse_int(arg, 1, 100000, &v) < 0)
+                rc = bad(prog, "concurrency", arg, "expected 1-100000");
+            a->o.concurrency = (int)v;
+            break;
+        case OPT_RATE:
+            if (parse_int(arg, 0, 1000000, &v) < 0)
+                rc = bad(prog, "rate", arg, "expected connections per second, 0 for no limit");
+            a->o.rate = (double)v;
+            break;
+        case OPT_MAX_DOMAINS:
+            if (parse_int(arg, 1, 10000000, &v) < 0)
+                rc = bad(prog, "max-domains", arg, "expected 1-10000000");
+            a->o.max_domains = (int)v;
+            break;
+        case OPT_IPV6:
+            a->o.ipv6 = 1;
+            break;
+        case OPT_CERT_ONLY:
+            a->o.stop_after_certificate = 1;
+            break;
+        case OPT_OUT:
+            a->out = arg;
+            break;
+        case OPT_QUIET:
+            a->quiet = 1;
+            break;
+        default:
+            rc = CLI_EXIT_USAGE;
+        }
+    }
+    int idx = cli_operand_index(&p);
+    cli_done(&p);
+    if (rc >= 0)
+        return rc;
+    if (idx != argc - 1) {
+        fprintf(stderr, "%s: expected exactly one %s (see --help)\n", prog,
+                strcmp(prog, "mxsurvey check") == 0 ? "DOMAIN" : "FILE (or - for standard input)");
+        return CLI_EXIT_USAGE;
+    }
+    a->operand = argv[idx];
+    if (a->o.nresolvers == 0) {
+        a->o.nresolvers = dns_servers_from_resolv_conf("/etc/resolv.conf", a->o.resolvers,
+                                                       SCHED_MAX_RESOLVERS);
+        if (a->o.nresolvers <= 0) {
+            fprintf(stderr, "%s: no resolver: /etc/resolv.conf names none; give --resolver\n", prog);
+            return CLI_EXIT_USAGE;
+        }
+    }
+    return -1;
+}
+
+/* ------------------------------------------------------------------ scan */
+
+static void scan_usage(FILE *f)
+{
+    fprintf(f, "Usage: mxsurvey scan [OPTIONS] FILE|-\n\n"
+               "Reads domains (one per line; # comments), looks up their MX hosts, probes each\n"
+               "endpoint (MX host x address) once with STARTTLS, and writes hosts.jsonl,\n"
+               "domains.jsonl, chains/ and run.json to the output folder as results complete.\n\n");
+    cli_print_options(f, scan_opts, (int)ARRAY_LEN(scan_opts));
+    fprintf(f, "\nExit codes: 0 the scan completed, 1 interrupted (SIGINT/SIGTERM) or a write\n"
+               "failed (the files hold complete records), 2 usage or input error.\n");
+}
+
+static int mkdirs(const char *path)
+{
+    char buf[4096];
+    snprintf(buf, sizeof(buf), "%s", path);
+    for (char *p = buf + 1; *p; p++)
+        if (*p == '/') {
+            *p = '\0';
+            if (mkdir(buf, 0755) < 0 && errno != EEXIST)
+                return -errno;
+            *p = '/';
+        }
+    if (mkdir(buf, 0755) < 0 && errno != EEXIST)
+        return -errno;
+    return 0;
+}
+
+/* Now in UTC: "20261129T122205Z" (compact, for folder names) or ISO 8601. */
+static void utc_now(char *buf, size_t len, int compact)
+{
+    time_t t = time(NULL);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    if (compact)
+        strftime(buf, len, "%Y%m%dT%H%M%SZ", &tm);
+    else
+        strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+/* SHA-256 of a file, hex; "" when it cannot be read (standard input). */
+static void file_sha256(const char *path, char out[65])
+{
+    out[0] = '\0';
+    FILE *f = strcmp(path, "-") == 0 ? NULL : fopen(path, "rb");
+    if (!f)
+        return;
+    mbedtls_sha256_context ctx;
+    mbedtls_sha256_init(&ctx);
+    mbedtls_sha256_starts_ret(&ctx, 0);
+    unsigned char buf[65536], sum[32];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
+        mbedtls_sha256_update_ret(&ctx, buf, n);
+    mbedtls_sha256_finish_ret(&ctx, sum);
+    mbedtls_sha256_free(&ctx);
+    fclose(f);
+    for (int i = 0; i < 32; i++)
+        snprintf(out + 2 * i, 3, "%02x", sum[i]);
+}
+
+static int write_run_json(const char *dir, json_t *run)
+{
+    char path[4096], tmp[4200];
+    snprintf(path, sizeof(path), "%s/run.json", dir);
+    snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+    if (json_dump_file(run, tmp, JSON_INDENT(2) | JSON_SORT_KEYS) < 0 || rename(tmp, path) < 0)
+        return -1;
+    return 0;
+}
+
+int cmd_scan(int argc, char **argv)
+{
+    struct scan_args a = {0};
+    int rc = scan_parse_args("mxsurvey scan", argc, argv, &a, scan_usage);
+    if (rc >= 0) {
+        json_decref(a.options);
+        return rc;
+    }
+    /* Standard input that is not a file is copied to a temporary file first, so that reading
+     * it never blocks the event loop (memory stays bounded: it goes to disk, not RAM). */
+    const char *input = a.operand;
+    char spool[64] = "";
+    struct stat st;
+    if (strcmp(input, "-") == 0 && (fstat(0, &st) < 0 || !S_ISREG(st.st_mode))) {
+        snprintf(spool, sizeof(spool), "/tmp/mxsurvey-stdin-XXXXXX");
+        int fd = mkstemp(spool);
+        if (fd < 0) {
+            fprintf(stderr, "mxsurvey scan: cannot spool standard input: %s\n", strerror(errno));
+            json_decref(a.options);
+            return CLI_EXIT_USAGE;
+        }
+        char buf[65536];
+        ssize_t n;
+        while ((n = read(0, buf, sizeof(buf))) > 0)
+            if (write(fd, buf, (size_t)n) != n)
+                break;
+        close(fd);
+        input = spool;
+    } else if (strcmp(input, "-") != 0 && access(input, R_OK) != 0) {
+        fprintf(stderr, "mxsurvey scan: cannot open %s: %s\n", input, strerror(errno));
+        json_decref(a.options);
+        return CLI_EXIT_USAGE;
+    }
+
+    char outbuf[256];
+    if (!a.out) {
+        char stamp[32];
+        utc_now(stamp, sizeof(stamp), 1);
+        snprintf(outbuf, sizeof(outbuf), "reports/%s", stamp);
+        a.out = outbuf;
+    }
+    int e = mkdirs(a.out);
+    if (e < 0) {
+        fprintf(stderr, "mxsurvey scan: cannot create %s: %s\n", a.out, strerror(-e));
+        json_decref(a.options);
+        if (spool[0])
+            unlink(spool);
+        return CLI_EXIT_USAGE;
+    }
+    a.o.out_dir = a.out;
+    a.o.outputs[a.o.noutputs++] = &out_jsonl_ops;
+    a.o.progress = !a.quiet && isatty(2);
+
+    char started[32], finished[32], sha[65];
+    utc_now(started, sizeof(started), 0);
+    file_sha256(input, sha);
+    json_t *run = json_object();
+    json_object_set_new(run, "tool", json_string("mxsurvey"));
+    json_object_set_new(run, "version", json_string(MXSURVEY_VERSION));
+    json_object_set_new(run, "started", json_string(started));
+    json_object_set_new(run, "input", json_string(a.operand));
+    json_object_set_new(run, "input_sha256", sha[0] ? json_string(sha) : json_null());
+    json_object_set_new(run, "options", a.options);
+    json_object_set_new(run, "finished", json_null());
+    write_run_json(a.out, run); /* a run that dies still says what it was */
+
+    struct sched_counts c;
+    char err[512] = "";
+    rc = sched_run(&a.o, input, &c, err, sizeof(err));
+    if (spool[0])
+        unlink(spool);
+    if (rc == 2) {
+        fprintf(stderr, "mxsurvey scan: %s\n", err);
+        json_decref(run);
+        return CLI_EXIT_USAGE;
+    }
+    utc_now(finished, sizeof(finished), 0);
+    json_object_set_new(run, "finished", json_string(finished));
+    json_object_set_new(run, "interrupted", json_boolean(c.interrupted));
+    json_t *counts = json_object();
+    json_object_set_new(counts, "lines", json_integer((json_int_t)c.lines));
+    json_object_set_new(counts, "domains", json_integer((json_int_t)c.domains_done));
+    json_object_set_new(counts, "invalid", json_integer((json_int_t)c.invalid));
+    json_object_set_new(counts, "endpoints", json_integer((json_int_t)c.endpoints_done));
+    json_object_set_new(counts, "connections", json_integer((json_int_t)c.probes));
+    json_object_set_new(counts, "retries", json_integer((json_int_t)c.retries));
+    json_object_set_new(counts, "dns_queries", json_integer((json_int_t)c.dns_queries));
+    json_object_set_new(counts, "dns_cache_hits", json_integer((json_int_t)c.dns_cache_hits));
+    json_object_set_new(run, "counts", counts);
+    if (write_run_json(a.out, run) < 0)
+        c.output_error = 1;
+    json_decref(run);
+    if (c.output_error)
+        fprintf(stderr, "mxsurvey scan: writing to %s failed (disk full?)\n", a.out);
+    if (!a.quiet)
+        fprintf(stderr, "mxsurvey scan: %lu domains, %lu endpoints%s; results in %s\n",
+                c.domains_done, c.endpoints_done, c.interrupted ? " (interrupted)" : "", a.out);
+    return rc;
+}

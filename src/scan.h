@@ -1,0 +1,27 @@
+/* scan: the `scan` and `check` subcommands (scan.c, check.c) and their shared options. */
+#ifndef MXS_SCAN_H
+#define MXS_SCAN_H
+#include <stdio.h>
+
+#include <jansson.h>
+
+#include "sched.h"
+
+struct scan_args {
+    struct sched_opts o;
+    char ehlo[256];
+    const char *out;
+    int quiet;
+    const char *operand; /* FILE for scan, DOMAIN for check */
+    json_t *options;     /* the options as given, for run.json; caller decrefs */
+};
+
+/* Parses argv (argv[0] = the subcommand) into a. Returns -1 to go on, or an exit code (after
+ * printing help or a clear error). */
+int scan_parse_args(const char *prog, int argc, char **argv, struct scan_args *a,
+                    void (*usage)(FILE *));
+
+int cmd_scan(int argc, char **argv);
+int cmd_check(int argc, char **argv);
+
+#endif

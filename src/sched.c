@@ -1,0 +1,766 @@
+/* sched: see sched.h. One loop; all state in struct sched, passed down. */
+#include "sched.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "dns.h"
+#include "hmap.h"
+#include "input.h"
+#include "record.h"
+#include "util.h"
+
+/* How long in-flight probes may go on after SIGINT/SIGTERM before they are aborted. */
+#define STOP_GRACE_MS 2000
+
+enum ep_state {
+    EP_QUEUED,  /* waiting for a slot (global, per address, or rate) */
+    EP_PROBING, /* connection in progress */
+    EP_BACKOFF, /* a 4xx came back: waiting to retry */
+    EP_DONE,    /* record written; only key and status kept */
+};
+
+struct domain_job;
+
+struct endpoint {
+    struct sched *s;
+    char *mx_host, *ip;
+    enum ep_state state;
+    int probed_done, ptr_done;
+    char *ptr;
+    const char *ptr_status;
+    char *first_domain;
+    struct probe_result *res;
+    enum probe_status final_status;
+    int attempts;
+    struct probe *probe;
+    struct domain_job **waiters;
+    size_t nwait, capwait;
+    struct endpoint *next; /* ready-queue or per-address queue link */
+    struct backoff *backoff;
+};
+
+struct backoff {
+    uv_timer_t timer;
+    struct endpoint *ep;
+};
+
+struct ip_slot {
+    int active;
+    struct endpoint *head, *tail; /* waiting for this address */
+};
+
+struct domain_job {
+    struct sched *s;
+    unsigned long line;
+    char *domain;
+    struct resolve_result *rr;
+    struct endpoint **eps;
+    size_t neps, pending;
+};
+
+struct sched {
+    const struct sched_opts *o;
+    uv_loop_t loop;
+    struct dns_client *dns;
+    struct resolver *res;
+    struct probe_ctx *pctx;
+    struct input_reader *in;
+    const char *one_domain; /* sched_run_one */
+    int eof;
+    struct hmap endpoints, ips, chains_written;
+    struct endpoint *ready_head, *ready_tail;
+    unsigned long inflight_domains;
+    int active_probes;
+    double next_conn_ms;
+    uv_timer_t rate_timer, progress_timer, stop_timer;
+    uv_signal_t sigint, sigterm;
+    int stopping, closed;
+    void *out_state[SCHED_MAX_OUTPUTS];
+    struct sched_counts *c;
+    unsigned long total_lines; /* for progress; 0 when unknown */
+    uint64_t start_ms;
+    char progress_drawn;
+};
+
+static void dispatch(struct sched *s);
+static void fill(struct sched *s);
+static void maybe_finish(struct sched *s);
+
+/* ------------------------------------------------------------------ outputs */
+
+static void emit_endpoint(struct sched *s, json_t *rec)
+{
+    for (int i = 0; i < s->o->noutputs; i++)
+        if (s->o->outputs[i]->endpoint(s->out_state[i], rec) < 0)
+            s->c->output_error = 1;
+    if (s->o->on_endpoint)
+        s->o->on_endpoint(s->o->hook_arg, rec);
+}
+
+static void emit_domain(struct sched *s, json_t *rec)
+{
+    for (int i = 0; i < s->o->noutputs; i++)
+        if (s->o->outputs[i]->domain(s->out_state[i], rec) < 0)
+            s->c->output_error = 1;
+    if (s->o->on_domain)
+        s->o->on_domain(s->o->hook_arg, rec);
+}
+
+/* Writes chains/<leaf sha256>.pem once per distinct leaf; returns its relative path. */
+static char *write_chain(struct sched *s, const struct probe_result *res)
+{
+    if (!res->chain_len || !s->o->out_dir)
+        return NULL;
+    char rel[128], path[4096];
+    snprintf(rel, sizeof(rel), "chains/%s.pem", res->chain[0]->sha256);
+    if (hmap_get(&s->chains_written, rel))
+        return xstrdup(rel);
+    snprintf(path, sizeof(path), "%s/%s", s->o->out_dir, rel);
+    FILE *f = fopen(path, "w");
+    if (!f) {
+        s->c->output_error = 1;
+        return NULL;
+    }
+    for (size_t i = 0; i < res->chain_len; i++)
+        fputs(res->chain[i]->pem, f);
+    if (fclose(f) != 0)
+        s->c->output_error = 1;
+    hmap_put(&s->chains_written, rel, (void *)1);
+    return xstrdup(rel);
+}
+
+/* ------------------------------------------------------------------ domains */
+
+static const char *domain_status(const struct resolve_result *rr)
+{
+    switch (rr->status) {
+    case RESOLVE_OK: return "ok";
+    case RESOLVE_NXDOMAIN: return "nxdomain";
+    case RESOLVE_NO_MX: return "no-mx";
+    case RESOLVE_NULL_MX: return "null-mx";
+    default: return "dns-error";
+    }
+}
+
+static void domain_done(struct domain_job *j)
+{
+    struct sched *s = j->s;
+    struct domain_ep_ref *refs = xcalloc(j->neps ? j->neps : 1, sizeof(*refs));
+    for (size_t i = 0; i < j->neps; i++) {
+        refs[i].mx_host = j->eps[i]->mx_host;
+        refs[i].ip = j->eps[i]->ip;
+        refs[i].status = probe_status_str(j->eps[i]->final_status);
+    }
+    struct domain_rec r = {
+        .line = j->line, .domain = j->domain, .status = domain_status(j->rr),
+        .error = j->rr->error, .rr = j->rr, .ipv6 = s->o->ipv6, .eps = refs, .neps = j->neps,
+    };
+    json_t *rec = record_domain_json(&r);
+    emit_domain(s, rec);
+    json_decref(rec);
+    free(refs);
+    s->c->domains_done++;
+    s->inflight_domains--;
+    resolve_result_free(j->rr);
+    free(j->eps);
+    free(j->domain);
+    free(j);
+    fill(s);
+    maybe_finish(s);
+}
+
+static void endpoint_done(struct endpoint *ep)
+{
+    struct sched *s = ep->s;
+    if (!ep->probed_done || !ep->ptr_done || ep->state == EP_DONE)
+        return;
+    ep->state = EP_DONE;
+    char *chain = write_chain(s, ep->res);
+    struct endpoint_rec r = {
+        .mx_host = ep->mx_host, .ip = ep->ip, .port = s->o->port, .ptr = ep->ptr,
+        .ptr_status = ep->ptr_status, .attempts = ep->attempts, .first_domain = ep->first_domain,
+        .res = ep->res, .chain_file = chain,
+    };
+    json_t *rec = record_endpoint_json(&r);
+    emit_endpoint(s, rec);
+    json_decref(rec);
+    free(chain);
+    ep->final_status = ep->res->status;
+    /* Later domains only need the key and the status: drop the rest now. */
+    probe_result_free(ep->res);
+    ep->res = NULL;
+    free(ep->ptr);
+    ep->ptr = NULL;
+    free(ep->first_domain);
+    ep->first_domain = NULL;
+    s->c->endpoints_done++;
+    struct domain_job **w = ep->waiters;
+    size_t n = ep->nwait;
+    ep->waiters = NULL;
+    ep->nwait = ep->capwait = 0;
+    for (size_t i = 0; i < n; i++)
+        if (--w[i]->pending == 0)
+            domain_done(w[i]);
+    free(w);
+}
+
+static void ep_wait(struct endpoint *ep, struct domain_job *j)
+{
+    if (ep->nwait == ep->capwait) {
+        ep->capwait = ep->capwait ? ep->capwait * 2 : 4;
+        ep->waiters = xrealloc(ep->waiters, ep->capwait * sizeof(*ep->waiters));
+    }
+    ep->waiters[ep->nwait++] = j;
+    j->pending++;
+}
+
+/* ------------------------------------------------------------------ endpoints */
+
+static void enqueue(struct sched *s, struct endpoint *ep)
+{
+    ep->state = EP_QUEUED;
+    ep->next = NULL;
+    if (s->ready_tail)
+        s->ready_tail->next = ep;
+    else
+        s->ready_head = ep;
+    s->ready_tail = ep;
+}
+
+static void on_ptr(void *arg, struct resolve_ptr_result *pr)
+{
+    struct endpoint *ep = arg;
+    if (pr->status == RESOLVE_OK)
+        ep->ptr = xstrdup(pr->name);
+    ep->ptr_status = pr->status == RESOLVE_OK ? "ok" : pr->status == RESOLVE_NXDOMAIN ? "nxdomain"
+                   : pr->status == RESOLVE_NODATA ? "nodata" : "dns-error";
+    resolve_ptr_result_free(pr);
+    ep->ptr_done = 1;
+    endpoint_done(ep);
+}
+
+static struct endpoint *endpoint_get(struct sched *s, const char *host, const char *ip,
+                                     const char *domain)
+{
+    char key[600];
+    snprintf(key, sizeof(key), "%s|%s", host, ip);
+    struct endpoint *ep = hmap_get(&s->endpoints, key);
+    if (ep)
+        return ep;
+    ep = xcalloc(1, sizeof(*ep));
+    ep->s = s;
+    ep->mx_host = xstrdup(host);
+    ep->ip = xstrdup(ip);
+    ep->first_domain = xstrdup(domain);
+    hmap_put(&s->endpoints, key, ep);
+    s->c->endpoints++;
+    if (resolve_ptr(s->res, ip, on_ptr, ep) < 0) {
+        ep->ptr_done = 1;
+        ep->ptr_status = "dns-error";
+    }
+    enqueue(s, ep);
+    return ep;
+}
+
+static void transcript_cb(void *arg, char dir, const char *line)
+{
+    struct endpoint *ep = arg;
+    ep->s->o->transcript(ep->s->o->hook_arg, ep->mx_host, ep->ip, dir, line);
+}
+
+static void on_probe(void *arg, struct probe_result *res);
+
+static void start_probe(struct sched *s, struct endpoint *ep)
+{
+    struct probe_params p = {
+        .mx_host = ep->mx_host, .ip = ep->ip, .port = s->o->port, .ehlo_name = s->o->ehlo,
+        .timeout_ms = s->o->timeout_ms, .stop_after_certificate = s->o->stop_after_certificate,
+        .transcript = s->o->transcript ? transcript_cb : NULL, .transcript_arg = ep,
+    };
+    ep->state = EP_PROBING;
+    ep->attempts++;
+    s->c->probes++;
+    s->active_probes++;
+    struct ip_slot *slot = hmap_get(&s->ips, ep->ip);
+    slot->active++;
+    ep->probe = probe_start(s->pctx, &s->loop, &p, on_probe, ep);
+}
+
+static void backoff_closed(uv_handle_t *h)
+{
+    free(container_of((uv_timer_t *)h, struct backoff, timer));
+}
+
+static void backoff_fire(uv_timer_t *t)
+{
+    struct backoff *b = container_of(t, struct backoff, timer);
+    struct endpoint *ep = b->ep;
+    ep->backoff = NULL;
+    uv_close((uv_handle_t *)t, backoff_closed);
+    enqueue(ep->s, ep);
+    dispatch(ep->s);
+}
+
+static void on_probe(void *arg, struct probe_result *res)
+{
+    struct endpoint *ep = arg;
+    struct sched *s = ep->s;
+    ep->probe = NULL;
+    s->active_probes--;
+    struct ip_slot *slot = hmap_get(&s->ips, ep->ip);
+    slot->active--;
+    if (slot->head) { /* this address's next endpoint goes first */
+        struct endpoint *next = slot->head;
+        slot->head = next->next;
+        if (!slot->head)
+            slot->tail = NULL;
+        next->next = s->ready_head;
+        s->ready_head = next;
+        if (!s->ready_tail)
+            s->ready_tail = next;
+    }
+    probe_result_free(ep->res);
+    ep->res = res;
+    if (res->temporary && ep->attempts <= s->o->retries && !s->stopping) {
+        /* A 4xx (421 is how busy providers rate-limit): try again after a back-off. */
+        s->c->retries++;
+        ep->state = EP_BACKOFF;
+        ep->backoff = xcalloc(1, sizeof(*ep->backoff));
+        ep->backoff->ep = ep;
+        uv_timer_init(&s->loop, &ep->backoff->timer);
+        uint64_t delay = (uint64_t)s->o->retry_delay_ms << (ep->attempts - 1);
+        uv_timer_start(&ep->backoff->timer, backoff_fire, delay, 0);
+    } else {
+        ep->probed_done = 1;
+        endpoint_done(ep);
+    }
+    dispatch(s);
+    maybe_finish(s);
+}
+
+static void rate_fire(uv_timer_t *t)
+{
+    dispatch(container_of(t, struct sched, rate_timer));
+}
+
+static void dispatch(struct sched *s)
+{
+    while (s->ready_head && s->active_probes < s->o->concurrency && !s->stopping) {
+        double now = (double)uv_now(&s->loop);
+        if (s->o->rate > 0 && now < s->next_conn_ms) {
+            if (!uv_is_active((uv_handle_t *)&s->rate_timer))
+                uv_timer_start(&s->rate_timer, rate_fire, (uint64_t)ceil(s->next_conn_ms - now), 0);
+            return;
+        }
+        struct endpoint *ep = s->ready_head;
+        s->ready_head = ep->next;
+        if (!s->ready_head)
+            s->ready_tail = NULL;
+        ep->next = NULL;
+        struct ip_slot *slot = hmap_get(&s->ips, ep->ip);
+        if (!slot) {
+            slot = xcalloc(1, sizeof(*slot));
+            hmap_put(&s->ips, ep->ip, slot);
+        }
+        if (slot->active >= s->o->per_ip) { /* park it behind this address */
+            if (slot->tail)
+                slot->tail->next = ep;
+            else
+                slot->head = ep;
+            slot->tail = ep;
+            continue;
+        }
+        if (s->o->rate > 0)
+            s->next_conn_ms = (now > s->next_conn_ms ? now : s->next_conn_ms) + 1000.0 / s->o->rate;
+        start_probe(s, ep);
+    }
+}
+
+/* ------------------------------------------------------------------ input */
+
+static void on_resolved(void *arg, struct resolve_result *rr)
+{
+    struct domain_job *j = arg;
+    struct sched *s = j->s;
+    j->rr = rr;
+    if (rr->status == RESOLVE_CANCELLED) { /* shutting down: this domain is not reported */
+        resolve_result_free(rr);
+        free(j->domain);
+        free(j);
+        s->inflight_domains--;
+        return;
+    }
+    size_t n = 0;
+    for (int i = 0; i < rr->nmx; i++)
+        n += (size_t)rr->mx[i].nips;
+    j->eps = xcalloc(n ? n : 1, sizeof(*j->eps));
+    for (int i = 0; i < rr->nmx; i++) {
+        const struct resolve_mx *m = &rr->mx[i];
+        for (int k = 0; k < m->nips; k++) {
+            if (strchr(m->ips[k], ':') && !s->o->ipv6)
+                continue; /* listed in the MX entry, probed only with --ipv6 */
+            struct endpoint *ep = endpoint_get(s, m->host, m->ips[k], j->domain);
+            int dup = 0;
+            for (size_t x = 0; x < j->neps; x++)
+                dup |= j->eps[x] == ep;
+            if (dup)
+                continue;
+            j->eps[j->neps++] = ep;
+            if (ep->state != EP_DONE)
+                ep_wait(ep, j);
+        }
+    }
+    dispatch(s);
+    if (j->pending == 0)
+        domain_done(j);
+}
+
+static void invalid_line(struct sched *s, const struct input_line *l)
+{
+    /* The raw text may hold NUL and any octets: record_text escapes what is not UTF-8. */
+    char *raw = xmalloc(l->raw_len + 1);
+    for (size_t i = 0; i < l->raw_len; i++)
+        raw[i] = l->raw[i] ? l->raw[i] : '?';
+    raw[l->raw_len] = '\0';
+    struct resolve_result none = {.status = RESOLVE_DNS_ERROR};
+    struct domain_rec r = {.line = l->lineno, .domain = raw, .status = "invalid", .error = l->why,
+                           .rr = &none};
+    json_t *rec = record_domain_json(&r);
+    emit_domain(s, rec);
+    json_decref(rec);
+    free(raw);
+    s->c->invalid++;
+    s->c->domains_done++;
+}
+
+static void start_domain(struct sched *s, unsigned long line, const char *name)
+{
+    struct domain_job *j = xcalloc(1, sizeof(*j));
+    j->s = s;
+    j->line = line;
+    j->domain = xstrdup(name);
+    s->inflight_domains++;
+    if (resolve_domain(s->res, name, on_resolved, j) < 0) {
+        s->inflight_domains--;
+        free(j->domain);
+        free(j);
+    }
+}
+
+static void fill(struct sched *s)
+{
+    while (!s->eof && !s->stopping && s->inflight_domains < (unsigned long)s->o->max_domains) {
+        if (s->one_domain) {
+            char name[INPUT_NAME_MAX + 1];
+            const char *why = NULL;
+            struct input_line l = {.lineno = 1, .raw = s->one_domain, .raw_len = strlen(s->one_domain)};
+            s->eof = 1;
+            s->c->lines++;
+            l.status = input_normalize(l.raw, l.raw_len, name, sizeof(name), &why);
+            l.why = why;
+            if (l.status == INPUT_OK)
+                start_domain(s, 1, name);
+            else
+                invalid_line(s, &l);
+            break;
+        }
+        struct input_line l;
+        int rc = input_next(s->in, &l);
+        if (rc <= 0) {
+            if (rc < 0)
+                fprintf(stderr, "mxsurvey: %s\n", input_reader_error(s->in));
+            s->eof = 1;
+            break;
+        }
+        if (l.status == INPUT_SKIP)
+            continue;
+        s->c->lines++;
+        if (l.status == INPUT_INVALID)
+            invalid_line(s, &l);
+        else
+            start_domain(s, l.lineno, l.name);
+    }
+}
+
+/* ------------------------------------------------------------------ progress, stop, finish */
+
+static void progress_draw(struct sched *s, int final)
+{
+    double secs = (double)(uv_now(&s->loop) - s->start_ms) / 1000.0;
+    double rate = secs > 0 ? (double)s->c->domains_done / secs : 0;
+    char eta[32] = "?";
+    if (s->total_lines && rate > 0) {
+        double left = ((double)s->total_lines - (double)s->c->domains_done) / rate;
+        snprintf(eta, sizeof(eta), "%dm%02ds", (int)left / 60, (int)left % 60);
+    }
+    char total[32] = "?";
+    if (s->total_lines)
+        snprintf(total, sizeof(total), "%lu", s->total_lines);
+    fprintf(stderr, "\r\033[Kmxsurvey: domains %lu/%s, endpoints %lu (%d in flight), %.0f domains/s, ETA %s%s",
+            s->c->domains_done, total, s->c->endpoints, s->active_probes, rate, eta, final ? "\n" : "");
+    s->progress_drawn = 1;
+}
+
+static void progress_fire(uv_timer_t *t)
+{
+    progress_draw(container_of(t, struct sched, progress_timer), 0);
+}
+
+static void abort_all(struct sched *s)
+{
+    /* Probes still running after the grace period are aborted: their records say so. */
+    struct hmap *m = &s->endpoints;
+    for (size_t i = 0; i < m->nbuckets; i++)
+        for (struct hmap_entry *e = m->buckets[i]; e; e = e->next) {
+            struct endpoint *ep = e->val;
+            if (ep->state == EP_PROBING && ep->probe)
+                probe_abort(ep->probe);
+        }
+}
+
+static void stop_fire(uv_timer_t *t)
+{
+    abort_all(container_of(t, struct sched, stop_timer));
+}
+
+static void close_noop(uv_handle_t *h)
+{
+    (void)h;
+}
+
+static void drop_unprobed(struct sched *s)
+{
+    /* Endpoints never started (queued, parked behind an address, backing off) are not
+     * reported; neither are the domains waiting on them. */
+    s->ready_head = s->ready_tail = NULL;
+    struct hmap *m = &s->endpoints;
+    for (size_t i = 0; i < m->nbuckets; i++)
+        for (struct hmap_entry *e = m->buckets[i]; e; e = e->next) {
+            struct endpoint *ep = e->val;
+            if (ep->state == EP_BACKOFF && ep->backoff) {
+                uv_timer_stop(&ep->backoff->timer);
+                uv_close((uv_handle_t *)&ep->backoff->timer, backoff_closed);
+                ep->backoff = NULL;
+                ep->probed_done = 1; /* the last attempt's result stands */
+                endpoint_done(ep);
+            }
+        }
+}
+
+static void on_signal(uv_signal_t *h, int signum)
+{
+    struct sched *s = h->data;
+    if (s->stopping)
+        return;
+    s->stopping = 1;
+    s->c->interrupted = 1;
+    fprintf(stderr, "%smxsurvey: %s: finishing probes in flight (%d), then stopping\n",
+            s->progress_drawn ? "\n" : "", signum == SIGINT ? "interrupted" : "terminated",
+            s->active_probes);
+    drop_unprobed(s);
+    uv_timer_start(&s->stop_timer, stop_fire, STOP_GRACE_MS, 0);
+    maybe_finish(s);
+}
+
+static void maybe_finish(struct sched *s)
+{
+    if (s->closed)
+        return;
+    int input_done = s->eof || s->stopping;
+    if (!input_done || s->active_probes > 0)
+        return;
+    if (!s->stopping && (s->inflight_domains > 0 || s->ready_head))
+        return;
+    /* Everything is out (or we are stopping and nothing is on the wire): close down. */
+    s->closed = 1;
+    const struct resolve_stats *rs = resolver_stats(s->res);
+    s->c->dns_queries = rs->q_mx + rs->q_a + rs->q_aaaa + rs->q_ptr;
+    s->c->dns_cache_hits = rs->cache_hits + rs->coalesced;
+    resolver_free(s->res); /* cancels lookups still in flight (stopping only) */
+    s->res = NULL;
+    uv_close((uv_handle_t *)&s->rate_timer, close_noop);
+    uv_close((uv_handle_t *)&s->progress_timer, close_noop);
+    uv_close((uv_handle_t *)&s->stop_timer, close_noop);
+    uv_close((uv_handle_t *)&s->sigint, close_noop);
+    uv_close((uv_handle_t *)&s->sigterm, close_noop);
+}
+
+/* ------------------------------------------------------------------ run */
+
+static void free_endpoint(void *v)
+{
+    struct endpoint *ep = v;
+    probe_result_free(ep->res);
+    free(ep->ptr);
+    free(ep->first_domain);
+    free(ep->waiters);
+    free(ep->mx_host);
+    free(ep->ip);
+    free(ep);
+}
+
+static unsigned long count_lines(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return 0;
+    unsigned long n = 0;
+    char buf[65536];
+    size_t r;
+    int last = '\n';
+    while ((r = fread(buf, 1, sizeof(buf), f)) > 0)
+        for (size_t i = 0; i < r; i++)
+            if (buf[i] == '\n')
+                n++;
+            else
+                last = buf[i];
+    if (last != '\n')
+        n++;
+    fclose(f);
+    return n;
+}
+
+/* Every probe and every DNS query in flight holds a socket: raise the descriptor limit to
+ * the hard limit, and say so when even that is below what the options may use. */
+static void raise_fd_limit(const struct sched_opts *o)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+        return;
+    if (rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &rl);
+    }
+    rlim_t need = (rlim_t)o->concurrency + 3 * (rlim_t)o->max_domains + 64;
+    if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < need)
+        fprintf(stderr, "mxsurvey: warning: %lu file descriptors allowed, up to %lu may be needed; "
+                        "lower --concurrency or --max-domains, or raise ulimit -n\n",
+                (unsigned long)rl.rlim_cur, (unsigned long)need);
+}
+
+static int run(const struct sched_opts *o, const char *input_path, const char *one,
+               struct sched_counts *counts, char *err, size_t errlen)
+{
+    struct sched *s = xcalloc(1, sizeof(*s));
+    int rc = 2, nout = 0;
+    memset(counts, 0, sizeof(*counts));
+    raise_fd_limit(o);
+    s->o = o;
+    s->c = counts;
+    s->one_domain = one;
+    uv_loop_init(&s->loop);
+    hmap_init(&s->endpoints);
+    hmap_init(&s->ips);
+    hmap_init(&s->chains_written);
+
+    char *perr = NULL;
+    s->pctx = probe_ctx_new(&perr);
+    if (!s->pctx) {
+        snprintf(err, errlen, "TLS setup failed: %s", perr ? perr : "?");
+        free(perr);
+        goto out;
+    }
+    if (!one) {
+        s->in = input_reader_open(input_path, err, errlen);
+        if (!s->in)
+            goto out;
+        if (o->progress && strcmp(input_path, "-") != 0)
+            s->total_lines = count_lines(input_path);
+    }
+    if (o->out_dir) {
+        char chains[4096];
+        snprintf(chains, sizeof(chains), "%s/chains", o->out_dir);
+        if (mkdir(chains, 0755) < 0 && errno != EEXIST) {
+            snprintf(err, errlen, "cannot create %s: %s", chains, strerror(errno));
+            goto out;
+        }
+    }
+    for (; nout < o->noutputs; nout++)
+        if (o->outputs[nout]->open(&s->out_state[nout], o->out_dir, err, errlen) < 0)
+            goto out;
+
+    struct dns_opts dopts = {.timeout_ms = o->dns_timeout_ms, .retries = o->dns_retries};
+    s->dns = dns_client_new(&s->loop, o->resolvers, o->nresolvers, &dopts);
+    struct resolve_opts ropts = {.want_aaaa = 1};
+    s->res = resolver_new(&s->loop, s->dns, &ropts);
+    uv_timer_init(&s->loop, &s->rate_timer);
+    uv_timer_init(&s->loop, &s->progress_timer);
+    uv_timer_init(&s->loop, &s->stop_timer);
+    uv_signal_init(&s->loop, &s->sigint);
+    uv_signal_init(&s->loop, &s->sigterm);
+    s->sigint.data = s->sigterm.data = s;
+    uv_signal_start(&s->sigint, on_signal, SIGINT);
+    uv_signal_start(&s->sigterm, on_signal, SIGTERM);
+    s->start_ms = uv_now(&s->loop);
+    if (o->progress)
+        uv_timer_start(&s->progress_timer, progress_fire, 500, 500);
+
+    fill(s);
+    dispatch(s);
+    maybe_finish(s);
+    uv_run(&s->loop, UV_RUN_DEFAULT);
+
+    if (o->progress)
+        progress_draw(s, 1);
+    dns_client_free(s->dns);
+    s->dns = NULL;
+    uv_run(&s->loop, UV_RUN_DEFAULT); /* let the DNS client's handles close */
+    rc = counts->interrupted || counts->output_error ? 1 : 0;
+out:
+    for (int i = 0; i < nout; i++)
+        if (o->outputs[i]->close(s->out_state[i]) < 0) {
+            counts->output_error = 1;
+            rc = rc == 2 ? 2 : 1;
+        }
+    if (s->res)
+        resolver_free(s->res);
+    if (s->dns)
+        dns_client_free(s->dns);
+    uv_run(&s->loop, UV_RUN_DEFAULT);
+    if (s->pctx)
+        probe_ctx_free(s->pctx);
+    input_reader_close(s->in);
+    hmap_free(&s->endpoints, free_endpoint);
+    hmap_free(&s->ips, free);
+    hmap_free(&s->chains_written, NULL);
+    if (uv_loop_close(&s->loop) != 0)
+        fprintf(stderr, "mxsurvey: internal: handles left open at exit\n");
+    free(s);
+    return rc;
+}
+
+int sched_run(const struct sched_opts *o, const char *input_path, struct sched_counts *counts,
+              char *err, size_t errlen)
+{
+    return run(o, input_path, NULL, counts, err, errlen);
+}
+
+int sched_run_one(const struct sched_opts *o, const char *domain, struct sched_counts *counts,
+                  char *err, size_t errlen)
+{
+    return run(o, NULL, domain, counts, err, errlen);
+}
+
+void sched_opts_default(struct sched_opts *o)
+{
+    memset(o, 0, sizeof(*o));
+    o->dns_timeout_ms = 2000;
+    o->dns_retries = 2;
+    o->port = 25;
+    o->ehlo = "localhost";
+    o->timeout_ms = 10000;
+    o->retries = 1;
+    o->retry_delay_ms = 5000;
+    o->per_ip = 2;
+    o->concurrency = 500;
+    o->max_domains = 1000;
+}

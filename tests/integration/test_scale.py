@@ -1,0 +1,103 @@
+"""The scan at scale, in worlds of its own beside the bundled one: silent servers must not
+serialise the scan, and memory must follow work in flight, not list length."""
+import os
+import resource
+import subprocess
+import tempfile
+import time
+
+from helpers import sh
+
+
+def _world(ctx, name, text):
+    d = tempfile.mkdtemp(prefix="mxs-%s-" % name)
+    wf = os.path.join(d, "world.conf")
+    with open(wf, "w") as f:
+        f.write(text)
+    env = dict(MXS_WORLD_FILE=wf, MXS_WORLD_DIR=os.path.join(ctx.build, "world-" + name))
+    return d, env
+
+
+def _scan(ctx, resolver, lst, out, *extra, timeout=600):
+    """Runs a scan; returns (completed process, wall seconds, max RSS of the child in KiB)."""
+    args = [ctx.mxsurvey, "scan", "--resolver", resolver, "--port", "2525", "--ehlo", "scanner.test",
+            "--quiet", "--out", out, *extra, lst]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    t0 = time.time()
+    r = subprocess.run(args, capture_output=True, text=True, timeout=timeout)
+    took = time.time() - t0
+    rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return r, took, (rss if rss > before else None)
+
+
+def test_silent_servers_do_not_serialise(ctx):
+    """1,000 endpoints that accept and never greet: the run ends in about one timeout."""
+    n = 1000
+    lines = ["set resolver 127.53.2.1:5300", "set smtp_port 2525", "set zones example"]
+    for i in range(n):
+        lines.append("endpoint 127.71.%d.%d host=s%d.silent.example silent=yes" % (i // 250, i % 250 + 1, i))
+        lines.append("domain d%d.silent.example mx=10:s%d.silent.example" % (i, i))
+    d, env = _world(ctx, "silent", "\n".join(lines) + "\n")
+    r = ctx.world_cmd("up", **env)
+    assert r.returncode == 0, r.stderr
+    try:
+        lst = os.path.join(d, "list.txt")
+        with open(lst, "w") as f:
+            f.write("".join("d%d.silent.example\n" % i for i in range(n)))
+        timeout = 2.0
+        r, took, _ = _scan(ctx, "127.53.2.1:5300", lst, os.path.join(d, "out"), "--timeout", str(timeout),
+                           "--concurrency", str(n), timeout=120)
+        assert r.returncode == 0, r.stderr
+        with open(os.path.join(d, "out", "hosts.jsonl")) as f:
+            statuses = [line.count('"status":"timeout"') for line in f]
+        assert len(statuses) == n and sum(statuses) == n, "%d records, %d timeouts" % (len(statuses), sum(statuses))
+        print("    %d silent endpoints, --timeout %.0f s: scan took %.1f s" % (n, timeout, took))
+        # Serialised it would take n * timeout (2,000 s); concurrent, about one timeout.
+        assert took < 4 * timeout, "took %.1f s for %d silent endpoints with a %.0f s timeout" % (took, n, timeout)
+    finally:
+        ctx.world_cmd("down", **env)
+
+
+def test_memory_follows_work_in_flight(ctx):
+    """20,000 domains over 200 MX hosts: the scan's peak RSS follows the work in flight
+    (--max-domains, --concurrency), not the length of the list: it is the same for a list 4x
+    shorter, and stays under a fixed bound while the records written grow."""
+    d = tempfile.mkdtemp(prefix="mxs-scale-")
+    wf, lst = os.path.join(d, "world.conf"), os.path.join(d, "list.txt")
+    r = sh([os.path.join(ctx.root, "scripts/world"), "gen-scale", "--domains", "20000", "--hosts", "200",
+            "--out", wf, "--list", lst], check=True)
+    with open(wf) as f:
+        text = f.read().replace("127.53.1.1:5300", "127.53.3.1:5300")
+    with open(wf, "w") as f:
+        f.write(text)
+    env = dict(MXS_WORLD_FILE=wf, MXS_WORLD_DIR=os.path.join(ctx.build, "world-scale-test"))
+    r = ctx.world_cmd("up", timeout=300, **env)
+    assert r.returncode == 0, r.stderr
+    try:
+        with open(lst) as f:
+            names = f.read().splitlines()
+        small = os.path.join(d, "small.txt")
+        with open(small, "w") as f:
+            f.write("\n".join(names[:5000]) + "\n")
+        res = {}
+        for label, path in (("5k", small), ("20k", lst)):
+            out = os.path.join(d, "out-" + label)
+            cmd = ["/usr/bin/time", "-f", "%M", ctx.mxsurvey, "scan", "--resolver", "127.53.3.1:5300",
+                   "--port", "2525", "--ehlo", "scanner.test", "--quiet", "--timeout", "5",
+                   "--max-domains", "500", "--concurrency", "200", "--out", out, path]
+            t0 = time.time()
+            p = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+            took = time.time() - t0
+            assert p.returncode == 0, p.stderr[-2000:]
+            rss_kib = int(p.stderr.strip().splitlines()[-1])
+            size = sum(os.path.getsize(os.path.join(out, f)) for f in ("hosts.jsonl", "domains.jsonl"))
+            res[label] = (rss_kib, size, took)
+            print("    %s domains: %.1f s, peak RSS %.1f MiB, records %.1f MiB" %
+                  (label, took, rss_kib / 1024, size / 1048576))
+        rss5, _, _ = res["5k"]
+        rss20, _, _ = res["20k"]
+        if "asan" not in ctx.build:  # ASan's quarantine and shadow memory inflate RSS
+            assert rss20 < 64 * 1024, "peak RSS %d KiB for 20,000 domains" % rss20
+        assert rss20 < 1.25 * rss5 + 4096, "RSS grew with the list: %d KiB (5k) -> %d KiB (20k)" % (rss5, rss20)
+    finally:
+        ctx.world_cmd("down", **env)

@@ -1,0 +1,337 @@
+"""mxsurvey scan and check against the local world: exact values for every declared endpoint and
+domain, bad input, concurrency (silent servers do not serialise the scan), signals."""
+import json
+import os
+import signal
+import subprocess
+import tempfile
+import time
+
+from helpers import cert_file_fingerprint, sh
+
+EHLO = "scanner.mxsurvey.test"
+
+
+def scan_args(ctx, *extra):
+    ip, port = ctx.world.resolver
+    return [ctx.mxsurvey, "scan", "--resolver", "%s:%d" % (ip, port), "--port", str(ctx.world.smtp_port),
+            "--ehlo", EHLO, "--timeout", "2", "--dns-timeout", "0.5", "--retry-delay", "0.2",
+            "--quiet", *extra]
+
+
+def read_jsonl(path):
+    with open(path) as f:
+        text = f.read()
+    assert text == "" or text.endswith("\n"), "%s: last line is not complete" % path
+    return [json.loads(line) for line in text.splitlines()]
+
+
+_scan = {}
+
+
+def world_scan(ctx):
+    """One scan of the bundled domain list (with --ipv6), shared by the tests that read it."""
+    if "out" not in _scan:
+        out = tempfile.mkdtemp(prefix="mxs-scan-")
+        r = sh(scan_args(ctx, "--ipv6", "--out", out, os.path.join(ctx.root, "data/world/domains.txt")),
+               timeout=120)
+        assert r.returncode == 0, "scan exit %d: %s" % (r.returncode, r.stderr)
+        _scan["out"] = out
+        _scan["hosts"] = read_jsonl(os.path.join(out, "hosts.jsonl"))
+        _scan["domains"] = read_jsonl(os.path.join(out, "domains.jsonl"))
+    return _scan
+
+
+def expected_endpoint(ctx, ep):
+    """What the scan must report for a declared endpoint, from the world file alone."""
+    greeting = ep.opt("greeting", "220")
+    e = {"ptr": ep.ptr, "banner_host": None, "ehlo_host": None, "tls": None, "temporary": False,
+         "attempts": 1}
+    if ep.server == "none":
+        e["status"] = "connect-failed"
+    elif ep.opt("silent") == "yes":
+        e["status"] = "timeout"
+    elif greeting != "220":
+        e.update(status="smtp-error", smtp_code=int(greeting), banner_host=ep.banner)
+        if greeting.startswith("4"):
+            e.update(temporary=True, attempts=2)
+    else:
+        e.update(banner_host=ep.banner, ehlo_host=ep.ehlo)
+        if not ep.offers_starttls:
+            e["status"] = "no-starttls"
+        elif ep.opt("starttls_reply", "220") != "220":
+            code = ep.opt("starttls_reply")
+            e.update(status="starttls-refused", smtp_code=int(code))
+            if code.startswith("4"):
+                e.update(temporary=True, attempts=2)
+        elif ep.opt("close_after_starttls") == "yes":
+            e["status"] = "tls-failed"
+        else:
+            e["status"] = "ok"
+            e["tls"] = "TLSv1.0" if ep.opt("tls_max") == "1.0" else "TLSv1.2"
+    return e
+
+
+def test_scan_endpoints_exact(ctx):
+    s = world_scan(ctx)
+    got = {}
+    for h in s["hosts"]:
+        key = (h["mx_host"], h["ip"])
+        assert key not in got, "endpoint %s probed twice" % (key,)
+        got[key] = h
+    errors = []
+    want_keys = set()
+    reachable = set()
+    for d in ctx.world.domains.values():
+        if isinstance(d.mx, list):
+            reachable.update(h for _, h in d.mx)
+        elif d.mx is None and not d.cname and not d.dns:
+            reachable.add(d.name)
+    for ep in ctx.world.endpoints:
+        for host in ep.hosts:
+            if host not in reachable:
+                continue
+            want_keys.add((host, ep.ip))
+            h = got.get((host, ep.ip))
+            if not h:
+                errors.append("%s [%s]: not in hosts.jsonl" % (host, ep.ip))
+                continue
+            e = expected_endpoint(ctx, ep)
+            for k in ("status", "ptr", "banner_host", "ehlo_host", "temporary", "attempts"):
+                if h.get(k) != e[k]:
+                    errors.append("%s [%s] %s: %r, expected %r (error: %s)" % (host, ep.ip, k, h.get(k), e[k], h.get("error")))
+            if "smtp_code" in e and h.get("smtp_code") != e["smtp_code"]:
+                errors.append("%s [%s] smtp_code: %r, expected %r" % (host, ep.ip, h.get("smtp_code"), e["smtp_code"]))
+            if h["port"] != ctx.world.smtp_port:
+                errors.append("%s [%s] port %r" % (host, ep.ip, h["port"]))
+            if e["status"] != "ok" and not h.get("error"):
+                errors.append("%s [%s]: status %s without an error text" % (host, ep.ip, h["status"]))
+            if e["tls"]:
+                if not h["tls"] or h["tls"]["version"] != e["tls"] or not h["tls"]["cipher"]:
+                    errors.append("%s [%s] tls: %r, expected version %s" % (host, ep.ip, h["tls"], e["tls"]))
+                errors += check_cert(ctx, ep, h)
+            elif e["status"] != "tls-failed" and h["tls"] is not None:
+                errors.append("%s [%s]: tls %r without a TLS session" % (host, ep.ip, h["tls"]))
+    extra = set(got) - want_keys
+    if extra:
+        errors.append("endpoints not declared: %s" % sorted(extra))
+    if errors:
+        raise AssertionError("%d mismatches:\n  " % len(errors) + "\n  ".join(errors[:40]))
+
+
+def check_cert(ctx, ep, h):
+    errors = []
+    cert = ctx.world.certs[ep.cert]
+    c = h.get("cert") or {}
+    where = "%s [%s] cert" % (h["mx_host"], h["ip"])
+    want = {
+        "subject_cn": cert.cn,
+        "san_dns": cert.san,
+        "sha256": cert_file_fingerprint(os.path.join(ctx.certs, ep.cert + ".pem")),
+        "key_type": "EC" if cert.key == "ec256" else "RSA",
+        "key_bits": {"rsa2048": 2048, "rsa1024": 1024, "ec256": 256}[cert.key],
+        "self_signed": cert.issuer == "self",
+        "chain_len": 2 if cert.issuer in ("inter", "untrusted") else 1,
+    }
+    for k, v in want.items():
+        if c.get(k) != v:
+            errors.append("%s %s: %r, expected %r" % (where, k, c.get(k), v))
+    issuer_cn = {"inter": "mxsurvey Test Intermediate", "root": "mxsurvey Test Root",
+                 "untrusted": "mxsurvey Untrusted Root", "self": cert.cn}[cert.issuer]
+    if not (c.get("issuer") or "").endswith("CN=" + issuer_cn):
+        errors.append("%s issuer %r, expected ...CN=%s" % (where, c.get("issuer"), issuer_cn))
+    for k in ("not_before", "not_after"):
+        if not (c.get(k) or "").endswith("Z") or len(c.get(k) or "") != 20:
+            errors.append("%s %s %r is not ISO 8601 UTC" % (where, k, c.get(k)))
+    past, future = cert.valid[1] < 0, cert.valid[0] > 0
+    now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    if (c.get("not_after", "") < now) != past or (c.get("not_before", "") > now) != future:
+        errors.append("%s validity %s..%s does not match valid=%s" % (where, c.get("not_before"), c.get("not_after"), cert.valid))
+    chain = h.get("chain_file")
+    if not chain:
+        errors.append("%s: no chain_file" % where)
+    else:
+        with open(os.path.join(_scan["out"], chain)) as f:
+            pems = f.read().count("BEGIN CERTIFICATE")
+        if pems != want["chain_len"]:
+            errors.append("%s: %s holds %d certificates, expected %d" % (where, chain, pems, want["chain_len"]))
+    return errors
+
+
+def expected_domain(ctx, name):
+    """(status, [(pref, host, sorted ips)], implicit_mx) for a name, from the world file."""
+    w = ctx.world
+    addrs = w.host_addresses()
+    d = w.domains.get(name)
+    hops = 0
+    while d and d.cname and hops < 8:
+        d = w.domains.get(d.cname)
+        hops += 1
+    if d is None:
+        return "nxdomain", [], False
+    if d.dns:
+        return "dns-error", [], False
+    if d.mx == "null":
+        return "null-mx", [], False
+    if d.mx is None:
+        if d.name in addrs:
+            return "no-mx", [(0, name, sorted(addrs[d.name]))], True
+        return "no-mx", [], False
+    mx = [(p, h, sorted(addrs.get(h, []))) for p, h in d.mx]
+    mx += [(100 + i, h, []) for i, h in enumerate(d.filler_hosts())]
+    return "ok", sorted(mx), False
+
+
+def test_scan_domains_exact(ctx):
+    s = world_scan(ctx)
+    by_line = {d["line"]: d for d in s["domains"]}
+    errors = []
+    with open(os.path.join(ctx.root, "data/world/domains.txt"), encoding="utf-8") as f:
+        lines = f.read().splitlines()
+    want_lines = [i + 1 for i, l in enumerate(lines) if l.strip() and not l.strip().startswith("#")]
+    if sorted(by_line) != want_lines:
+        errors.append("records for lines %s, expected %s" % (sorted(by_line), want_lines))
+    for n in want_lines:
+        raw = lines[n - 1].strip()
+        d = by_line.get(n)
+        if not d:
+            continue
+        if raw.startswith(("bad_", "-", "a..", "this-label")):
+            if d["status"] != "invalid" or d["domain"] != raw or not d["error"]:
+                errors.append("line %d %r: %s %r, expected invalid with a reason" % (n, raw, d["status"], d["error"]))
+            continue
+        name = raw.lower().rstrip(".").replace("bücher", "xn--bcher-kva")
+        if d["domain"] != name:
+            errors.append("line %d: domain %r, expected %r" % (n, d["domain"], name))
+        status, mx, implicit = expected_domain(ctx, name)
+        got_mx = sorted((m["pref"], m["host"], sorted(m["ips"])) for m in d["mx"])
+        if d["status"] != status or got_mx != mx or d["implicit_mx"] != implicit:
+            errors.append("%s: %s %s implicit=%s, expected %s %s implicit=%s (error %s)" %
+                          (name, d["status"], got_mx, d["implicit_mx"], status, mx, implicit, d.get("error")))
+        if status == "dns-error" and not d.get("error"):
+            errors.append("%s: dns-error without an error text" % name)
+        want_eps = sorted((h, ip) for _, h, ips in mx for ip in ips)
+        got_eps = sorted((e["mx_host"], e["ip"]) for e in d["endpoints"])
+        if got_eps != want_eps:
+            errors.append("%s: endpoints %s, expected %s" % (name, got_eps, want_eps))
+    if errors:
+        raise AssertionError("%d mismatches:\n  " % len(errors) + "\n  ".join(errors[:40]))
+
+
+def test_scan_run_json(ctx):
+    s = world_scan(ctx)
+    with open(os.path.join(s["out"], "run.json")) as f:
+        run = json.load(f)
+    assert run["tool"] == "mxsurvey" and run["finished"] and run["interrupted"] is False, run
+    assert run["counts"]["domains"] == len(s["domains"]), run["counts"]
+    assert run["counts"]["endpoints"] == len(s["hosts"]), run["counts"]
+    assert len(run["input_sha256"]) == 64
+
+
+def test_scan_without_ipv6_skips_aaaa(ctx):
+    with tempfile.TemporaryDirectory() as out:
+        lst = os.path.join(out, "in.txt")
+        with open(lst, "w") as f:
+            f.write("v6.example\n")
+        r = sh(scan_args(ctx, "--out", out, lst), timeout=60)
+        assert r.returncode == 0, r.stderr
+        hosts = read_jsonl(os.path.join(out, "hosts.jsonl"))
+        dom = read_jsonl(os.path.join(out, "domains.jsonl"))[0]
+        assert [h["ip"] for h in hosts] == ["127.10.0.38"], hosts
+        assert sorted(dom["mx"][0]["ips"]) == ["127.10.0.38", "::1"], dom
+
+
+# ------------------------------------------------------------------ bad input
+
+def test_scan_bad_input(ctx):
+    with tempfile.TemporaryDirectory() as d:
+        out = os.path.join(d, "out")
+        r = sh(scan_args(ctx, "--out", out, os.path.join(d, "missing.txt")))
+        assert r.returncode == 2 and "cannot open" in r.stderr, (r.returncode, r.stderr)
+        r = sh(scan_args(ctx, "--out", out, "--resolver", "not-an-ip", os.path.join(d, "x")))
+        assert r.returncode == 2 and "--resolver not-an-ip" in r.stderr, (r.returncode, r.stderr)
+        r = sh(scan_args(ctx, "--out", out, "--port", "99999", "x"))
+        assert r.returncode == 2 and "--port" in r.stderr, r.stderr
+        r = sh([ctx.mxsurvey, "scan", "--bogus", "x"])
+        assert r.returncode == 2 and "unknown option" in r.stderr, r.stderr
+        empty = os.path.join(d, "empty.txt")
+        open(empty, "w").close()
+        r = sh(scan_args(ctx, "--out", out, empty))
+        assert r.returncode == 0, r.stderr
+        assert read_jsonl(os.path.join(out, "domains.jsonl")) == []
+        # Binary garbage and a 1 MB line: invalid records, no crash, nothing lost.
+        junk = os.path.join(d, "junk.txt")
+        with open(junk, "wb") as f:
+            f.write(b"\x01" + os.urandom(4096).replace(b"\n", b"x") + b"\n")
+            f.write(b"a" * (1 << 20) + b"\n")
+            f.write(b"\x00\xff\xfe\n")
+            f.write(b"exact.example\n")
+        r = sh(scan_args(ctx, "--out", out, junk), timeout=60)
+        assert r.returncode == 0, r.stderr
+        recs = read_jsonl(os.path.join(out, "domains.jsonl"))
+        assert [x["line"] for x in sorted(recs, key=lambda x: x["line"])] == [1, 2, 3, 4], recs
+        st = {x["line"]: x["status"] for x in recs}
+        assert st == {1: "invalid", 2: "invalid", 3: "invalid", 4: "ok"}, st
+        assert len(next(x for x in recs if x["line"] == 2)["domain"]) <= 8192
+
+
+def test_scan_stdin(ctx):
+    with tempfile.TemporaryDirectory() as out:
+        r = sh(scan_args(ctx, "--out", out, "-"), input="exact.example\nnullmx.example\n", timeout=60)
+        assert r.returncode == 0, r.stderr
+        st = sorted((x["domain"], x["status"]) for x in read_jsonl(os.path.join(out, "domains.jsonl")))
+        assert st == [("exact.example", "ok"), ("nullmx.example", "null-mx")], st
+
+
+# ------------------------------------------------------------------ signals
+
+def test_scan_sigint_leaves_valid_files(ctx):
+    with tempfile.TemporaryDirectory() as out:
+        lst = os.path.join(out, "in.txt")
+        with open(lst, "w") as f:
+            f.write("silent.example\nexact.example\nwild.example\n")
+        args = scan_args(ctx, "--out", out, lst)
+        args[args.index("--timeout") + 1] = "30"
+        p = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        time.sleep(1.0)
+        t0 = time.time()
+        p.send_signal(signal.SIGINT)
+        _, err = p.communicate(timeout=15)
+        took = time.time() - t0
+        assert p.returncode == 1, (p.returncode, err)
+        assert took < 5, "stopping took %.1f s" % took
+        assert "interrupted" in err, err
+        hosts = read_jsonl(os.path.join(out, "hosts.jsonl"))
+        doms = read_jsonl(os.path.join(out, "domains.jsonl"))
+        by = {h["mx_host"]: h for h in hosts}
+        assert by["mx.silent.example"]["status"] == "timeout", by
+        assert by["mx1.exact.example"]["status"] == "ok", by
+        with open(os.path.join(out, "run.json")) as f:
+            assert json.load(f)["interrupted"] is True
+        assert len(doms) == 3, doms
+
+
+# ------------------------------------------------------------------ check
+
+def check(ctx, domain):
+    ip, port = ctx.world.resolver
+    return sh([ctx.mxsurvey, "check", "--resolver", "%s:%d" % (ip, port), "--port", str(ctx.world.smtp_port),
+               "--ehlo", EHLO, "--timeout", "2", "--retry-delay", "0.2", domain], timeout=60)
+
+
+def test_check_ok(ctx):
+    r = check(ctx, "exact.example")
+    assert r.returncode == 0, (r.returncode, r.stdout, r.stderr)
+    for want in ("S: 220 mx1.exact.example ESMTP", "C: EHLO " + EHLO, "C: STARTTLS",
+                 "S: 220 2.0.0 Ready to start TLS", "C: QUIT", "TLS session   TLSv1.2",
+                 "subject CN   mx1.exact.example", "Domain exact.example: ok", "mx_host      mx1.exact.example",
+                 "ptr          mx1.exact.example", "days left"):
+        assert want in r.stdout, "missing %r in:\n%s" % (want, r.stdout)
+
+
+def test_check_no_tls(ctx):
+    r = check(ctx, "nostarttls.example")
+    assert r.returncode == 1, (r.returncode, r.stdout)
+    assert "no-starttls" in r.stdout, r.stdout
+    r = check(ctx, "nullmx.example")
+    assert r.returncode == 1 and "null-mx" in r.stdout, r.stdout
