@@ -608,23 +608,24 @@ static void free_endpoint(void *v)
     free(ep);
 }
 
+/* Lines that will become records (not blank, not comments), for the progress line's total. */
 static unsigned long count_lines(const char *path)
 {
     FILE *f = fopen(path, "r");
     if (!f)
         return 0;
     unsigned long n = 0;
-    char buf[65536];
-    size_t r;
-    int last = '\n';
-    while ((r = fread(buf, 1, sizeof(buf), f)) > 0)
-        for (size_t i = 0; i < r; i++)
-            if (buf[i] == '\n')
-                n++;
-            else
-                last = buf[i];
-    if (last != '\n')
-        n++;
+    int c, at_start = 1, counted = 0;
+    while ((c = getc_unlocked(f)) != EOF) {
+        if (c == '\n') {
+            at_start = 1;
+            counted = 0;
+        } else if (at_start && !counted && c != ' ' && c != '\t' && c != '\r') {
+            at_start = 0;
+            counted = 1;
+            n += c != '#';
+        }
+    }
     fclose(f);
     return n;
 }

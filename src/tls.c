@@ -66,6 +66,30 @@ static void set_err(char *err, size_t errlen, const char *what, int ret)
     snprintf(err, errlen, "%s: mbedTLS -0x%04x: %s", what, (unsigned)-ret, msg);
 }
 
+/* Key-exchange curves, fastest first. mbedTLS's default list starts with secp521r1, and
+ * servers that honour the client's order (mbedTLS among them) then spend several ms on it; a
+ * survey's handshakes are its CPU cost, and X25519 first is what browsers send too. Every
+ * other curve the library has follows, so no server is turned away. */
+static void build_curve_list(struct tls_config *cfg)
+{
+    static const mbedtls_ecp_group_id first[] = {
+        MBEDTLS_ECP_DP_CURVE25519, MBEDTLS_ECP_DP_SECP256R1, MBEDTLS_ECP_DP_SECP384R1,
+    };
+    size_t n = 0;
+    for (size_t i = 0; i < ARRAY_LEN(first); i++)
+        if (mbedtls_ecp_curve_info_from_grp_id(first[i]))
+            cfg->curves[n++] = first[i];
+    for (const mbedtls_ecp_group_id *g = mbedtls_ecp_grp_id_list();
+         *g != MBEDTLS_ECP_DP_NONE && n < ARRAY_LEN(cfg->curves) - 1; g++) {
+        int have = 0;
+        for (size_t i = 0; i < n; i++)
+            have |= cfg->curves[i] == *g;
+        if (!have)
+            cfg->curves[n++] = *g;
+    }
+    cfg->curves[n] = MBEDTLS_ECP_DP_NONE;
+}
+
 struct tls_config *tls_config_new(char *err, size_t errlen)
 {
     static const char pers[] = "mxsurvey probe";
@@ -93,6 +117,8 @@ struct tls_config *tls_config_new(char *err, size_t errlen)
                                  MBEDTLS_SSL_MINOR_VERSION_3);
     build_suite_list(cfg);
     mbedtls_ssl_conf_ciphersuites(&cfg->conf, cfg->ciphersuites);
+    build_curve_list(cfg);
+    mbedtls_ssl_conf_curves(&cfg->conf, cfg->curves);
     mbedtls_ssl_conf_sig_hashes(&cfg->conf, sig_hashes);
     mbedtls_ssl_conf_dhm_min_bitlen(&cfg->conf, 512);
     /* One handshake per connection: tickets would only add a message to parse. */

@@ -16,6 +16,7 @@
 
 #include <mbedtls/ctr_drbg.h>
 #include <mbedtls/entropy.h>
+#include <mbedtls/ecp.h>
 #include <mbedtls/ssl.h>
 #include <uv.h>
 
@@ -24,6 +25,7 @@ struct tls_config {
     mbedtls_ctr_drbg_context drbg;
     mbedtls_ssl_config conf;
     int ciphersuites[256]; /* the offered list, 0-terminated; conf points into it */
+    mbedtls_ecp_group_id curves[MBEDTLS_ECP_DP_MAX + 1]; /* offered curves, fastest first */
 };
 
 /* Returns a new configuration (TLS 1.0-1.2, wide cipher list, no certificate verification:

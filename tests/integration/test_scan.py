@@ -335,3 +335,44 @@ def test_check_no_tls(ctx):
     assert "no-starttls" in r.stdout, r.stdout
     r = check(ctx, "nullmx.example")
     assert r.returncode == 1 and "null-mx" in r.stdout, r.stdout
+
+
+def _run_counts(ctx, names):
+    with tempfile.TemporaryDirectory() as out:
+        lst = os.path.join(out, "in.txt")
+        with open(lst, "w") as f:
+            f.write("".join(n + "\n" for n in names))
+        r = sh(scan_args(ctx, "--out", out, lst), timeout=60)
+        assert r.returncode == 0, r.stderr
+        with open(os.path.join(out, "run.json")) as f:
+            return json.load(f)["counts"]
+
+
+def test_scan_resolves_each_name_once(ctx):
+    """Domains sharing an MX host add only their own MX queries: the host's A/AAAA and its
+    address's PTR are asked once per run."""
+    one = _run_counts(ctx, ["exact.example"])
+    # exact.example: MX, A + AAAA of mx1.exact.example, PTR of 127.10.0.1.
+    assert one["dns_queries"] == 4, one
+    # cname2.example (CNAME to exact.example: MX, then MX of the target) and shared.example's
+    # first MX reuse mx1.exact.example; shared.example adds its MX and one new host (A, AAAA,
+    # PTR of 127.10.0.3).
+    more = _run_counts(ctx, ["exact.example", "cname2.example", "shared.example", "exact.example"])
+    assert more["dns_queries"] == 4 + 2 + 1 + 3 + 1, more
+    assert more["dns_cache_hits"] >= 2, more
+    assert more["endpoints"] == 2 and more["connections"] == 2, more
+
+
+def test_scan_progress_on_a_terminal(ctx):
+    """A progress line on stderr when it is a terminal (script(1) gives it one), none without."""
+    args = [a for a in scan_args(ctx) if a != "--quiet"]
+    with tempfile.TemporaryDirectory() as out:
+        lst = os.path.join(out, "in.txt")
+        with open(lst, "w") as f:
+            f.write("exact.example\nslow.example\n")
+        cmd = " ".join(args + ["--out", out, lst])
+        r = sh(["script", "-qec", cmd, "/dev/null"], timeout=60)
+        assert r.returncode == 0, r.stdout
+        assert "domains 2/2" in r.stdout and "ETA" in r.stdout, r.stdout
+        r = sh(args + ["--out", out, lst], timeout=60)
+        assert "ETA" not in r.stderr, r.stderr
