@@ -115,6 +115,14 @@ static void on_endpoint(void *arg, json_t *rec)
                json_is_true(json_object_get(cert, "self_signed")) ? ", self-signed" : "");
         printf("  sha256       %s\n  chain        %lld certificate(s) sent\n", jstr(cert, "sha256"),
                (long long)json_integer_value(json_object_get(cert, "chain_len")));
+        json_t *trust = json_object_get(rec, "trust"), *r;
+        if (json_is_object(trust)) {
+            printf("  trust        %s", json_is_true(json_object_get(trust, "valid")) ? "valid" : "NOT valid:");
+            size_t k;
+            json_array_foreach(json_object_get(trust, "reasons"), k, r)
+                printf(" %s", json_string_value(r));
+            printf(" (chain checked against the CA file, names aside)\n");
+        }
         printf("Reference names beside the certificate's names\n");
         print_names(cert);
         const char *refs[][2] = {{"domain", jstr(rec, "first_domain")}, {"mx_host", jstr(rec, "mx_host")},

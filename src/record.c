@@ -86,6 +86,16 @@ json_t *record_endpoint_json(const struct endpoint_rec *r)
         json_array_append_new(shas, json_string(res->chain[i]->sha256));
     json_object_set_new(o, "chain_sha256", shas);
     json_object_set_new(o, "chain_file", record_text(r->chain_file));
+    if (r->trust) {
+        json_t *t = json_object(), *reasons = json_array();
+        json_object_set_new(t, "valid", json_boolean(r->trust->valid));
+        for (int i = 0; i < r->trust->nreasons; i++)
+            json_array_append_new(reasons, json_string(r->trust->reasons[i]));
+        json_object_set_new(t, "reasons", reasons);
+        json_object_set_new(o, "trust", t);
+    } else {
+        json_object_set_new(o, "trust", json_null());
+    }
     return o;
 }
 

@@ -11,6 +11,7 @@
 
 #include "probe.h"
 #include "resolve.h"
+#include "trust.h"
 
 /* One endpoint: an MX host name at one address. Borrowed pointers, valid during the call. */
 struct endpoint_rec {
@@ -23,6 +24,7 @@ struct endpoint_rec {
     const char *first_domain; /* the first input domain (in input order seen) that led here */
     const struct probe_result *res;
     const char *chain_file; /* "chains/<leaf sha256>.pem", NULL without a chain */
+    const struct trust_result *trust; /* NULL without a certificate */
 };
 
 /* Returns a new object (caller decrefs). */

@@ -16,6 +16,7 @@
 #include "hmap.h"
 #include "input.h"
 #include "record.h"
+#include "trust.h"
 #include "util.h"
 
 /* How long in-flight probes may go on after SIGINT/SIGTERM before they are aborted. */
@@ -73,6 +74,7 @@ struct sched {
     struct dns_client *dns;
     struct resolver *res;
     struct probe_ctx *pctx;
+    struct trust_ctx *trust;
     struct input_reader *in;
     const char *one_domain; /* sched_run_one */
     int eof;
@@ -185,10 +187,13 @@ static void endpoint_done(struct endpoint *ep)
         return;
     ep->state = EP_DONE;
     char *chain = write_chain(s, ep->res);
+    struct trust_result trust;
+    if (ep->res->chain_len)
+        trust_verify(s->trust, ep->res->chain, ep->res->chain_len, &trust);
     struct endpoint_rec r = {
         .mx_host = ep->mx_host, .ip = ep->ip, .port = s->o->port, .ptr = ep->ptr,
         .ptr_status = ep->ptr_status, .attempts = ep->attempts, .first_domain = ep->first_domain,
-        .res = ep->res, .chain_file = chain,
+        .res = ep->res, .chain_file = chain, .trust = ep->res->chain_len ? &trust : NULL,
     };
     json_t *rec = record_endpoint_json(&r);
     emit_endpoint(s, rec);
@@ -670,6 +675,9 @@ static int run(const struct sched_opts *o, const char *input_path, const char *o
         free(perr);
         goto out;
     }
+    s->trust = trust_ctx_new(o->ca_file ? o->ca_file : TRUST_DEFAULT_CA_FILE, err, errlen);
+    if (!s->trust)
+        goto out;
     if (!one) {
         s->in = input_reader_open(input_path, err, errlen);
         if (!s->in)
@@ -729,6 +737,7 @@ out:
     uv_run(&s->loop, UV_RUN_DEFAULT);
     if (s->pctx)
         probe_ctx_free(s->pctx);
+    trust_ctx_free(s->trust);
     input_reader_close(s->in);
     hmap_free(&s->endpoints, free_endpoint);
     hmap_free(&s->ips, free);

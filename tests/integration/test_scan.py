@@ -16,7 +16,7 @@ def scan_args(ctx, *extra):
     ip, port = ctx.world.resolver
     return [ctx.mxsurvey, "scan", "--resolver", "%s:%d" % (ip, port), "--port", str(ctx.world.smtp_port),
             "--ehlo", EHLO, "--timeout", "2", "--dns-timeout", "0.5", "--retry-delay", "0.2",
-            "--quiet", *extra]
+            "--ca-file", os.path.join(ctx.certs, "ca.pem"), "--quiet", *extra]
 
 
 def read_jsonl(path):
@@ -144,6 +144,12 @@ def check_cert(ctx, ep, h):
         if not (c.get(k) or "").endswith("Z") or len(c.get(k) or "") != 20:
             errors.append("%s %s %r is not ISO 8601 UTC" % (where, k, c.get(k)))
     past, future = cert.valid[1] < 0, cert.valid[0] > 0
+    want_reasons = (["expired"] if past else []) + (["not-yet-valid"] if future else []) + \
+        {"inter": [], "root": [], "untrusted": ["unknown-ca"], "self": ["self-signed"]}[cert.issuer] + \
+        (["weak-key"] if cert.key == "rsa1024" else [])
+    trust = h.get("trust") or {}
+    if trust.get("reasons") != want_reasons or trust.get("valid") != (not want_reasons):
+        errors.append("%s trust %r, expected reasons %r" % (where, trust, want_reasons))
     now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
     if (c.get("not_after", "") < now) != past or (c.get("not_before", "") > now) != future:
         errors.append("%s validity %s..%s does not match valid=%s" % (where, c.get("not_before"), c.get("not_after"), cert.valid))
@@ -316,7 +322,8 @@ def test_scan_sigint_leaves_valid_files(ctx):
 def check(ctx, domain):
     ip, port = ctx.world.resolver
     return sh([ctx.mxsurvey, "check", "--resolver", "%s:%d" % (ip, port), "--port", str(ctx.world.smtp_port),
-               "--ehlo", EHLO, "--timeout", "2", "--retry-delay", "0.2", domain], timeout=60)
+               "--ehlo", EHLO, "--timeout", "2", "--retry-delay", "0.2",
+               "--ca-file", os.path.join(ctx.certs, "ca.pem"), domain], timeout=60)
 
 
 def test_check_ok(ctx):
@@ -325,7 +332,7 @@ def test_check_ok(ctx):
     for want in ("S: 220 mx1.exact.example ESMTP", "C: EHLO " + EHLO, "C: STARTTLS",
                  "S: 220 2.0.0 Ready to start TLS", "C: QUIT", "TLS session   TLSv1.2",
                  "subject CN   mx1.exact.example", "Domain exact.example: ok", "mx_host      mx1.exact.example",
-                 "ptr          mx1.exact.example", "days left"):
+                 "ptr          mx1.exact.example", "days left", "trust        valid"):
         assert want in r.stdout, "missing %r in:\n%s" % (want, r.stdout)
 
 
