@@ -101,3 +101,35 @@ def test_memory_follows_work_in_flight(ctx):
         assert rss20 < 1.25 * rss5 + 4096, "RSS grew with the list: %d KiB (5k) -> %d KiB (20k)" % (rss5, rss20)
     finally:
         ctx.world_cmd("down", **env)
+
+
+def test_per_ip_and_rate_limits(ctx):
+    """--per-ip caps connections to one address at a time; --rate caps new connections a
+    second. Twelve silent MX host names on ONE address, 1 s timeout: with --per-ip 2 the probes
+    go two at a time (>= 6 s); with --per-ip 12 they all wait together (about 1 s); with
+    --rate 4 twelve connections cannot start in under 2.75 s."""
+    n = 12
+    lines = ["set resolver 127.53.4.1:5300", "set smtp_port 2525", "set zones example",
+             "endpoint 127.72.0.1 host=%s silent=yes" % ",".join("s%d.oneip.example" % i for i in range(n))]
+    lines += ["domain d%d.oneip.example mx=10:s%d.oneip.example" % (i, i) for i in range(n)]
+    d, env = _world(ctx, "oneip", "\n".join(lines) + "\n")
+    r = ctx.world_cmd("up", **env)
+    assert r.returncode == 0, r.stderr
+    try:
+        lst = os.path.join(d, "list.txt")
+        with open(lst, "w") as f:
+            f.write("".join("d%d.oneip.example\n" % i for i in range(n)))
+        took = {}
+        for label, extra in (("per-ip 2", ["--per-ip", "2"]), ("per-ip 12", ["--per-ip", "12"]),
+                             ("rate 4", ["--per-ip", "12", "--rate", "4"])):
+            r, t, _ = _scan(ctx, "127.53.4.1:5300", lst, os.path.join(d, "out-" + label.replace(" ", "")),
+                            "--timeout", "1", *extra, timeout=120)
+            assert r.returncode == 0, r.stderr
+            took[label] = t
+        print("    12 silent hosts on one address, 1 s timeout: %s" %
+              ", ".join("%s %.1f s" % kv for kv in took.items()))
+        assert took["per-ip 2"] >= 5.9, took
+        assert took["per-ip 12"] < took["per-ip 2"] / 2, took
+        assert took["rate 4"] >= 2.75, took
+    finally:
+        ctx.world_cmd("down", **env)
