@@ -16,6 +16,7 @@
 #include "cli.h"
 #include "dns.h"
 #include "sched.h"
+#include "summary.h"
 #include "util.h"
 #include "version.h"
 
@@ -215,7 +216,8 @@ static void scan_usage(FILE *f)
     fprintf(f, "Usage: mxsurvey scan [OPTIONS] FILE|-\n\n"
                "Reads domains (one per line; # comments), looks up their MX hosts, probes each\n"
                "endpoint (MX host x address) once with STARTTLS, and writes hosts.jsonl,\n"
-               "domains.jsonl, chains/ and run.json to the output folder as results complete.\n\n");
+               "domains.jsonl, chains/ and run.json to the output folder as results complete,\n"
+               "and at the end summary.json (the aggregates; `mxsurvey report` remakes it).\n\n");
     cli_print_options(f, scan_opts, (int)ARRAY_LEN(scan_opts));
     fprintf(f, "\nExit codes: 0 the scan completed, 1 interrupted (SIGINT/SIGTERM) or a write\n"
                "failed (the files hold complete records), 2 usage or input error.\n");
@@ -374,6 +376,12 @@ int cmd_scan(int argc, char **argv)
     json_decref(run);
     if (c.output_error)
         fprintf(stderr, "mxsurvey scan: writing to %s failed (disk full?)\n", a.out);
+    /* The aggregates, by the code `mxsurvey report` runs (reading the files just written). */
+    char serr[4400];
+    if (summary_write(a.out, serr, sizeof(serr)) != SUMMARY_OK) {
+        fprintf(stderr, "mxsurvey scan: summary.json: %s\n", serr);
+        rc = CLI_EXIT_FAIL;
+    }
     if (!a.quiet)
         fprintf(stderr, "mxsurvey scan: %lu domains, %lu endpoints%s; results in %s\n",
                 c.domains_done, c.endpoints_done, c.interrupted ? " (interrupted)" : "", a.out);

@@ -1,0 +1,637 @@
+/* summary.json from small scan folders written by hand, checked number by number; the
+ * `mxsurvey report` command; and docs/schema.md listing every key summary.json has. In the
+ * JSONL fixtures below, ' stands for " (none of the values needs an apostrophe). */
+#include <dirent.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "report.h"
+#include "summary.h"
+#include "test.h"
+#include "util.h"
+
+/* ------------------------------------------------------------------ helpers */
+
+static char *make_dir(void)
+{
+    char tmpl[] = "/tmp/mxs-summary-XXXXXX";
+    char *d = mkdtemp(tmpl);
+    return d ? xstrdup(d) : NULL;
+}
+
+/* Removes dir and the files in it. */
+static void remove_dir(char *dir)
+{
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    char path[512];
+    while (d && (e = readdir(d))) {
+        if (e->d_name[0] == '.' && (!e->d_name[1] || (e->d_name[1] == '.' && !e->d_name[2])))
+            continue;
+        snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+        unlink(path);
+    }
+    if (d)
+        closedir(d);
+    rmdir(dir);
+    free(dir);
+}
+
+/* Writes lines (NULL-terminated) to dir/name, one per line, with ' turned into ". */
+static void write_lines(const char *dir, const char *name, const char *const *lines)
+{
+    char path[512];
+    snprintf(path, sizeof(path), "%s/%s", dir, name);
+    FILE *f = fopen(path, "w");
+    CHECK(f != NULL);
+    if (!f)
+        return;
+    for (; *lines; lines++) {
+        for (const char *p = *lines; *p; p++)
+            fputc(*p == '\'' ? '"' : *p, f);
+        fputc('\n', f);
+    }
+    fclose(f);
+}
+
+static void write_text(const char *dir, const char *name, const char *text)
+{
+    const char *lines[] = {text, NULL};
+    write_lines(dir, name, lines);
+}
+
+static json_t *load_summary(const char *dir)
+{
+    char path[512];
+    snprintf(path, sizeof(path), "%s/summary.json", dir);
+    json_error_t je;
+    json_t *s = json_load_file(path, 0, &je);
+    if (!s)
+        fprintf(stderr, "  %s: %s\n", path, je.text);
+    return s;
+}
+
+/* The value at a dotted path ("domains.by_pattern.mx-exact"); keys holding dots need get(). */
+static json_t *at(json_t *root, const char *path)
+{
+    char buf[256];
+    snprintf(buf, sizeof(buf), "%s", path);
+    json_t *v = root;
+    for (char *save, *k = strtok_r(buf, ".", &save); k && v; k = strtok_r(NULL, ".", &save))
+        v = json_object_get(v, k);
+    return v;
+}
+
+/* The integer at path, or -1 when it is missing or not an integer. */
+static long long num(json_t *root, const char *path)
+{
+    json_t *v = at(root, path);
+    return json_is_integer(v) ? (long long)json_integer_value(v) : -1;
+}
+
+/* The number of keys (object) or elements (array) at path, -1 when neither. */
+static long long size_at(json_t *root, const char *path)
+{
+    json_t *v = at(root, path);
+    return json_is_object(v) ? (long long)json_object_size(v)
+           : json_is_array(v) ? (long long)json_array_size(v)
+                              : -1;
+}
+
+static void check_share(json_t *s, const char *name, long long n, long long d)
+{
+    char p[128];
+    snprintf(p, sizeof(p), "shares.%s.numerator", name);
+    CHECK_INT(num(s, p), n);
+    snprintf(p, sizeof(p), "shares.%s.denominator", name);
+    CHECK_INT(num(s, p), d);
+    snprintf(p, sizeof(p), "shares.%s.share", name);
+    json_t *v = at(s, p);
+    if (d == 0) {
+        CHECK(json_is_null(v));
+    } else {
+        CHECK(json_is_real(v));
+        double want = (double)n / (double)d, got = json_real_value(v);
+        if (got < want - 1e-12 || got > want + 1e-12)
+            fprintf(stderr, "  %s == %g, expected %g\n", p, got, want);
+        CHECK(got >= want - 1e-12 && got <= want + 1e-12);
+    }
+}
+
+/* ------------------------------------------------------------------ the main fixture */
+
+/* Six endpoints: full records, one from an older version (no classification fields), one
+ * without TLS, one whose certificate could not be parsed and whose trust is malformed, one
+ * whose provider has no domain; plus a line that is blank. */
+static const char *const hosts_lines[] = {
+    "{'mx_host':'mx1.prov-a.example','ip':'192.0.2.1','status':'ok','tls':{'version':'TLSv1.2','cipher':'X'},"
+    "'cert':{'key_type':'RSA','key_bits':2048},'presented':['mx1.prov-a.example'],'names_from':'san',"
+    "'wildcard':'none','trust':{'valid':true,'reasons':[]},"
+    "'tlsrpt':'v=TLSRPTv1; rua=mailto:tls@prov-a.example','provider':'prov-a.example'}",
+    "{'mx_host':'mx2.prov-a.example','ip':'192.0.2.2','status':'ok','tls':{'version':'TLSv1.2','cipher':'X'},"
+    "'cert':{'key_type':'EC','key_bits':256},'names_from':'cn','wildcard':'leftmost',"
+    "'trust':{'valid':false,'reasons':['expired','self-signed']},'tlsrpt':null,'provider':'prov-a.example'}",
+    "",
+    "{'mx_host':'mx.prov-b.example','ip':'192.0.2.3','status':'ok','tls':{'version':'TLSv1.0','cipher':'X'},"
+    "'cert':{'key_type':'RSA','key_bits':1024},'names_from':'san','wildcard':'bare',"
+    "'trust':{'valid':false,'reasons':['weak-key','weak-key']},"
+    "'tlsrpt':'v=TLSRPTv1; rua=mailto:tls@prov-b.example','provider':'prov-b.example'}",
+    "{'mx_host':'mx.old.example','ip':'192.0.2.4','status':'no-starttls','tls':null,'cert':null}",
+    "{'mx_host':'mx.dead.example','ip':'192.0.2.5','status':'connect-failed','tls':null,'cert':null,"
+    "'presented':[],'names_from':null,'match':null,'wildcard':null,'trust':null,'tlsrpt':null,"
+    "'provider':'dead.example'}",
+    "{'mx_host':'mx2.prov-b.example','ip':'192.0.2.6','status':'ok','tls':{'version':'TLSv1.2','cipher':'X'},"
+    "'cert':{'key_type':null,'key_bits':null,'parse_error':'bad'},'names_from':null,'wildcard':'none',"
+    "'trust':{'valid':'yes','reasons':[7]},'tlsrpt':null,'provider':'prov-b.example'}",
+    "{'mx_host':'backup.example','ip':'192.0.2.7','status':'timeout','tls':null,'cert':null,"
+    "'wildcard':null,'trust':null,'tlsrpt':null,'provider':'backup.example'}",
+    NULL,
+};
+
+/* Ten domains: every share has members and non-members; d.example's primary is dangling;
+ * i.example comes from an older version; prov-a and prov-b tie with two domains each. */
+static const char *const domains_lines[] = {
+    "{'domain':'a.example','status':'ok','pattern':'mx-exact','provider':'prov-a.example','consistent':true,"
+    "'match_domain':'none','primary':{'mx_host':'mx1.prov-a.example','ip':'192.0.2.1'}}",
+    "{'domain':'c.example','status':'ok','pattern':'mx-multilabel','provider':'prov-b.example','consistent':false,"
+    "'primary':{'mx_host':'mx.prov-b.example','ip':'192.0.2.3'}}",
+    "{'domain':'b.example','status':'ok','pattern':'mx-wildcard','provider':'prov-a.example','consistent':true,"
+    "'primary':{'mx_host':'mx2.prov-a.example','ip':'192.0.2.2'}}",
+    "{'domain':'d.example','status':'ok','pattern':'mx-exact','provider':'prov-b.example','consistent':true,"
+    "'primary':{'mx_host':'mx.gone.example','ip':'192.0.2.99'}}",
+    "{'domain':'e.example','status':'ok','pattern':'provider','provider':'prov-c.example','consistent':true,"
+    "'primary':{'mx_host':'mx1.prov-a.example','ip':'192.0.2.1'}}",
+    "{'domain':'f.example','status':'ok','pattern':'no-tls','provider':'old.example','consistent':true,'primary':null}",
+    "{'domain':'g.example','status':'ok','pattern':'unreachable','provider':'dead.example','consistent':false,'primary':null}",
+    "{'domain':'h.example','status':'null-mx','pattern':'no-mail','provider':null,'consistent':true,'primary':null}",
+    "{'line':9,'domain':'i.example','status':'ok','endpoints':[]}",
+    "{'domain':'bad line','status':'invalid','pattern':null,'consistent':null}",
+    NULL,
+};
+
+static const char run_interrupted[] =
+    "{'tool':'mxsurvey','version':'0.1.0','started':'2026-01-02T03:04:05Z','finished':'2026-01-02T03:09:00Z',"
+    "'input':'list.txt','input_sha256':null,'options':{'port':'2525','resolver':['127.0.0.1']},"
+    "'interrupted':true,'counts':{'lines':12,'domains':10,'endpoints':7}}";
+
+static char *main_fixture(void)
+{
+    char *dir = make_dir();
+    CHECK(dir != NULL);
+    if (!dir)
+        return NULL;
+    write_lines(dir, "hosts.jsonl", hosts_lines);
+    write_lines(dir, "domains.jsonl", domains_lines);
+    write_text(dir, "run.json", run_interrupted);
+    return dir;
+}
+
+TEST(summary_counts_and_shares)
+{
+    char *dir = main_fixture();
+    if (!dir)
+        return;
+    char err[512] = "";
+    CHECK_INT(summary_write(dir, err, sizeof(err)), SUMMARY_OK);
+    CHECK_STR(err, "");
+    json_t *s = load_summary(dir);
+    CHECK(s != NULL);
+    if (!s) {
+        remove_dir(dir);
+        return;
+    }
+
+    /* meta: run.json copied, including the interruption */
+    CHECK(json_is_true(at(s, "meta.interrupted")));
+    CHECK_STR(json_string_value(at(s, "meta.tool")), "mxsurvey");
+    CHECK_STR(json_string_value(at(s, "meta.started")), "2026-01-02T03:04:05Z");
+    CHECK_STR(json_string_value(at(s, "meta.input")), "list.txt");
+    CHECK(json_is_null(at(s, "meta.input_sha256")));
+    CHECK_STR(json_string_value(at(s, "meta.options.port")), "2525");
+    CHECK_INT(num(s, "meta.counts.lines"), 12);
+    CHECK_INT(size_at(s, "meta"), 11);
+    const char *gen = json_string_value(at(s, "meta.generated"));
+    CHECK(gen && strlen(gen) == 20 && gen[10] == 'T' && gen[19] == 'Z');
+    CHECK(json_is_string(at(s, "meta.generator_version")));
+
+    /* domains */
+    CHECK_INT(num(s, "domains.total"), 10);
+    CHECK_INT(num(s, "domains.by_status.ok"), 8);
+    CHECK_INT(num(s, "domains.by_status.null-mx"), 1);
+    CHECK_INT(num(s, "domains.by_status.invalid"), 1);
+    CHECK_INT(size_at(s, "domains.by_status"), 3);
+    CHECK_INT(num(s, "domains.by_pattern.mx-exact"), 2);
+    CHECK_INT(num(s, "domains.by_pattern.mx-wildcard"), 1);
+    CHECK_INT(num(s, "domains.by_pattern.mx-multilabel"), 1);
+    CHECK_INT(num(s, "domains.by_pattern.provider"), 1);
+    CHECK_INT(num(s, "domains.by_pattern.no-tls"), 1);
+    CHECK_INT(num(s, "domains.by_pattern.unreachable"), 1);
+    CHECK_INT(num(s, "domains.by_pattern.no-mail"), 1);
+    CHECK_INT(num(s, "domains.by_pattern.null"), 2); /* absent (older record) and null */
+    CHECK_INT(size_at(s, "domains.by_pattern"), 8);
+    CHECK_INT(num(s, "domains.consistent.true"), 6);
+    CHECK_INT(num(s, "domains.consistent.false"), 2);
+    CHECK_INT(num(s, "domains.consistent.null"), 2);
+    CHECK_INT(size_at(s, "domains.consistent"), 3);
+
+    /* endpoints */
+    CHECK_INT(num(s, "endpoints.total"), 7);
+    CHECK_INT(num(s, "endpoints.by_status.ok"), 4);
+    CHECK_INT(num(s, "endpoints.by_status.no-starttls"), 1);
+    CHECK_INT(num(s, "endpoints.by_status.connect-failed"), 1);
+    CHECK_INT(num(s, "endpoints.by_status.timeout"), 1);
+    CHECK_INT(size_at(s, "endpoints.by_status"), 4);
+    CHECK_INT(num(s, "endpoints.by_wildcard.none"), 2);
+    CHECK_INT(num(s, "endpoints.by_wildcard.leftmost"), 1);
+    CHECK_INT(num(s, "endpoints.by_wildcard.bare"), 1);
+    CHECK_INT(num(s, "endpoints.by_wildcard.null"), 3);
+    CHECK_INT(size_at(s, "endpoints.by_wildcard"), 4);
+    CHECK_INT(num(s, "endpoints.by_trust.valid"), 1);
+    CHECK_INT(num(s, "endpoints.by_trust.invalid"), 2);
+    CHECK_INT(num(s, "endpoints.by_trust.null"), 3);
+    CHECK_INT(num(s, "endpoints.by_trust.unknown"), 1);
+    CHECK_INT(size_at(s, "endpoints.by_trust"), 4);
+    CHECK_INT(num(s, "endpoints.by_reason.expired"), 1);
+    CHECK_INT(num(s, "endpoints.by_reason.self-signed"), 1);
+    CHECK_INT(num(s, "endpoints.by_reason.weak-key"), 1); /* listed twice, one endpoint */
+    CHECK_INT(num(s, "endpoints.by_reason.unknown"), 1);  /* a reason that is not a string */
+    CHECK_INT(size_at(s, "endpoints.by_reason"), 4);
+    json_t *tv = at(s, "endpoints.by_tls_version");
+    CHECK_INT(json_integer_value(json_object_get(tv, "TLSv1.2")), 3);
+    CHECK_INT(json_integer_value(json_object_get(tv, "TLSv1.0")), 1);
+    CHECK_INT(json_integer_value(json_object_get(tv, "null")), 3);
+    CHECK_INT(json_object_size(tv), 3);
+    CHECK_INT(num(s, "endpoints.by_key_type.RSA 2048"), 1);
+    CHECK_INT(num(s, "endpoints.by_key_type.RSA 1024"), 1);
+    CHECK_INT(num(s, "endpoints.by_key_type.EC 256"), 1);
+    CHECK_INT(num(s, "endpoints.by_key_type.unknown"), 1); /* unparsable certificate */
+    CHECK_INT(num(s, "endpoints.by_key_type.null"), 3);
+    CHECK_INT(size_at(s, "endpoints.by_key_type"), 5);
+    json_t *rpt = at(s, "endpoints.by_tlsrpt");
+    CHECK_INT(json_integer_value(json_object_get(rpt, "v=TLSRPTv1; rua=mailto:tls@prov-a.example")), 1);
+    CHECK_INT(json_integer_value(json_object_get(rpt, "v=TLSRPTv1; rua=mailto:tls@prov-b.example")), 1);
+    CHECK_INT(json_integer_value(json_object_get(rpt, "null")), 5);
+    CHECK_INT(json_object_size(rpt), 3);
+
+    /* shares: TLS patterns a, b, c, d, e; accepting mail also f, g */
+    check_share(s, "starttls", 5, 7);
+    check_share(s, "strict", 3, 5);              /* a, b, d */
+    check_share(s, "multilabel_accepted", 4, 5); /* a, b, c, d */
+    check_share(s, "rfc9525", 2, 5);             /* b's primary names come from the CN; d dangles */
+    check_share(s, "valid_chain", 2, 5);         /* a, e; d dangles */
+
+    /* providers: the tie prov-a/prov-b by name; backup.example has endpoints but no domain */
+    CHECK_INT(size_at(s, "providers"), 5);
+    static const struct {
+        const char *name;
+        long long domains, endpoints;
+    } want[] = {
+        {"prov-a.example", 2, 2}, {"prov-b.example", 2, 2}, {"dead.example", 1, 1},
+        {"old.example", 1, 0},    {"prov-c.example", 1, 0},
+    };
+    json_t *provs = at(s, "providers");
+    for (size_t i = 0; i < ARRAY_LEN(want); i++) {
+        json_t *p = json_array_get(provs, i);
+        CHECK_STR(json_string_value(json_object_get(p, "provider")), want[i].name);
+        CHECK_INT(num(p, "domains"), want[i].domains);
+        CHECK_INT(num(p, "endpoints"), want[i].endpoints);
+    }
+    json_t *p0 = json_array_get(provs, 0), *p1 = json_array_get(provs, 1);
+    CHECK_INT(num(p0, "by_pattern.mx-exact"), 1);
+    CHECK_INT(num(p0, "by_pattern.mx-wildcard"), 1);
+    CHECK_INT(size_at(p0, "by_pattern"), 2);
+    CHECK_INT(num(p1, "by_pattern.mx-exact"), 1);
+    CHECK_INT(num(p1, "by_pattern.mx-multilabel"), 1);
+    CHECK_INT(num(json_array_get(provs, 3), "by_pattern.no-tls"), 1);
+    json_decref(s);
+    remove_dir(dir);
+}
+
+/* ------------------------------------------------------------------ more than 50 providers */
+
+TEST(summary_top_providers)
+{
+    char *dir = make_dir();
+    if (!dir)
+        return;
+    /* Provider pNN has 1 + NN % 4 domains; written round-robin so no provider's domains
+     * are adjacent; plus domains with a null and an absent provider. */
+    char path[512];
+    snprintf(path, sizeof(path), "%s/domains.jsonl", dir);
+    FILE *f = fopen(path, "w");
+    CHECK(f != NULL);
+    if (!f) {
+        remove_dir(dir);
+        return;
+    }
+    for (int round = 0; round < 4; round++)
+        for (int i = 59; i >= 0; i--)
+            if (round < 1 + i % 4)
+                fprintf(f, "{\"domain\":\"d%d-%d.example\",\"status\":\"ok\",\"pattern\":\"%s\","
+                           "\"provider\":\"p%02d.example\"}\n",
+                        i, round, round == 0 ? "mx-exact" : "unrelated", i);
+    fprintf(f, "{\"domain\":\"x.example\",\"status\":\"ok\",\"pattern\":\"no-mail\",\"provider\":null}\n"
+               "{\"domain\":\"y.example\",\"status\":\"nxdomain\"}\n");
+    fclose(f);
+    const char *hosts[] = {"{'mx_host':'mx.p59.example','ip':'192.0.2.1','provider':'p59.example'}",
+                           "{'mx_host':'mx2.p59.example','ip':'192.0.2.1','provider':'p59.example'}",
+                           "{'mx_host':'mx.p59.example','ip':'192.0.2.1','provider':'p59.example'}",
+                           NULL};
+    write_lines(dir, "hosts.jsonl", hosts);
+    char err[512] = "";
+    CHECK_INT(summary_write(dir, err, sizeof(err)), SUMMARY_OK);
+    json_t *s = load_summary(dir);
+    json_t *provs = at(s, "providers");
+    CHECK_INT(json_array_size(provs), SUMMARY_TOP_PROVIDERS);
+    /* 15 with 4 domains (p03, p07, ... p59), 15 with 3, 15 with 2, then 5 of the 15 with 1. */
+    static const struct {
+        size_t index;
+        const char *name;
+        long long domains;
+    } want[] = {
+        {0, "p03.example", 4},  {1, "p07.example", 4},  {14, "p59.example", 4},
+        {15, "p02.example", 3}, {29, "p58.example", 3}, {30, "p01.example", 2},
+        {45, "p00.example", 1}, {46, "p04.example", 1}, {49, "p16.example", 1},
+    };
+    for (size_t i = 0; i < ARRAY_LEN(want); i++) {
+        json_t *p = json_array_get(provs, want[i].index);
+        CHECK_STR(json_string_value(json_object_get(p, "provider")), want[i].name);
+        CHECK_INT(num(p, "domains"), want[i].domains);
+    }
+    json_t *p59 = json_array_get(provs, 14);
+    CHECK_INT(num(p59, "endpoints"), 2); /* a repeated record counts once */
+    CHECK_INT(num(p59, "by_pattern.mx-exact"), 1);
+    CHECK_INT(num(p59, "by_pattern.unrelated"), 3);
+    CHECK_INT(num(s, "domains.total"), 152);
+    CHECK_INT(num(s, "endpoints.total"), 3);
+    check_share(s, "starttls", 150, 150);
+    check_share(s, "strict", 60, 150);
+    json_decref(s);
+    remove_dir(dir);
+}
+
+/* ------------------------------------------------------------------ edge folders */
+
+TEST(summary_empty_folder)
+{
+    char *dir = make_dir();
+    if (!dir)
+        return;
+    const char *none[] = {NULL};
+    write_lines(dir, "hosts.jsonl", none);
+    write_lines(dir, "domains.jsonl", none);
+    char err[512] = "";
+    CHECK_INT(summary_write(dir, err, sizeof(err)), SUMMARY_OK);
+    json_t *s = load_summary(dir);
+    CHECK_INT(num(s, "domains.total"), 0);
+    CHECK_INT(num(s, "endpoints.total"), 0);
+    CHECK_INT(size_at(s, "domains.by_status"), 0);
+    CHECK_INT(size_at(s, "domains.by_pattern"), 0);
+    CHECK_INT(size_at(s, "domains.consistent"), 2);
+    CHECK_INT(num(s, "domains.consistent.true"), 0);
+    CHECK_INT(num(s, "domains.consistent.false"), 0);
+    CHECK_INT(size_at(s, "endpoints.by_trust"), 2);
+    CHECK_INT(num(s, "endpoints.by_trust.valid"), 0);
+    CHECK_INT(num(s, "endpoints.by_trust.invalid"), 0);
+    CHECK_INT(size_at(s, "endpoints.by_reason"), 0);
+    CHECK_INT(size_at(s, "endpoints.by_key_type"), 0);
+    static const char *const shares[] = {"starttls", "strict", "multilabel_accepted", "rfc9525",
+                                         "valid_chain"};
+    for (size_t i = 0; i < ARRAY_LEN(shares); i++)
+        check_share(s, shares[i], 0, 0);
+    CHECK_INT(size_at(s, "providers"), 0);
+    /* no run.json: its fields are null */
+    CHECK(json_is_null(at(s, "meta.tool")));
+    CHECK(json_is_null(at(s, "meta.interrupted")));
+    CHECK(json_is_null(at(s, "meta.counts")));
+    CHECK(json_is_string(at(s, "meta.generated")));
+    json_decref(s);
+    remove_dir(dir);
+}
+
+/* err holds needle; prints err otherwise. */
+static void check_err(const char *err, const char *needle)
+{
+    if (!strstr(err, needle))
+        fprintf(stderr, "  error \"%s\" lacks \"%s\"\n", err, needle);
+    CHECK(strstr(err, needle) != NULL);
+}
+
+TEST(summary_input_errors)
+{
+    char *dir = make_dir();
+    if (!dir)
+        return;
+    char err[512] = "";
+    json_t *s = NULL;
+
+    /* both files missing, then only domains.jsonl */
+    CHECK_INT(summary_write(dir, err, sizeof(err)), SUMMARY_INPUT_ERROR);
+    check_err(err, "hosts.jsonl: No such file");
+    write_lines(dir, "hosts.jsonl", hosts_lines);
+    CHECK_INT(summary_build(dir, &s, err, sizeof(err)), SUMMARY_INPUT_ERROR);
+    CHECK(s == NULL);
+    check_err(err, "domains.jsonl: No such file");
+
+    /* a malformed line, cut short as a killed writer would leave it */
+    const char *bad[] = {domains_lines[0], domains_lines[1], "{'domain':'z.example','stat", NULL};
+    write_lines(dir, "domains.jsonl", bad);
+    CHECK_INT(summary_write(dir, err, sizeof(err)), SUMMARY_INPUT_ERROR);
+    check_err(err, "/domains.jsonl:3: malformed JSON");
+
+    /* valid JSON that is not an object; the blank line 3 still counts as a line */
+    const char *arr[] = {hosts_lines[0], hosts_lines[1], "", "[1, 2]", NULL};
+    write_lines(dir, "hosts.jsonl", arr);
+    write_lines(dir, "domains.jsonl", domains_lines);
+    CHECK_INT(summary_write(dir, err, sizeof(err)), SUMMARY_INPUT_ERROR);
+    check_err(err, "/hosts.jsonl:4: not a JSON object");
+
+    /* a broken run.json */
+    write_lines(dir, "hosts.jsonl", hosts_lines);
+    write_text(dir, "run.json", "{'tool':");
+    CHECK_INT(summary_write(dir, err, sizeof(err)), SUMMARY_INPUT_ERROR);
+    check_err(err, "run.json");
+
+    /* nothing was written by the failures */
+    char path[512];
+    snprintf(path, sizeof(path), "%s/summary.json", dir);
+    CHECK(access(path, F_OK) != 0);
+
+    /* a folder that is a file */
+    snprintf(path, sizeof(path), "%s/hosts.jsonl", dir);
+    CHECK_INT(summary_write(path, err, sizeof(err)), SUMMARY_INPUT_ERROR);
+    check_err(err, "not a directory");
+    remove_dir(dir);
+}
+
+/* The text of dir/summary.json without its "generated" line; caller frees. */
+static char *text_without_generated(const char *dir)
+{
+    char path[512], line[4096];
+    snprintf(path, sizeof(path), "%s/summary.json", dir);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return xstrdup("");
+    size_t len = 0;
+    char *out = xcalloc(1, 1);
+    while (fgets(line, sizeof(line), f)) {
+        if (strstr(line, "\"generated\":"))
+            continue;
+        size_t n = strlen(line);
+        out = xrealloc(out, len + n + 1);
+        memcpy(out + len, line, n + 1);
+        len += n;
+    }
+    fclose(f);
+    return out;
+}
+
+TEST(summary_regenerate_identical)
+{
+    char *dir = main_fixture();
+    if (!dir)
+        return;
+    char err[512] = "";
+    CHECK_INT(summary_write(dir, err, sizeof(err)), SUMMARY_OK);
+    char *first = text_without_generated(dir);
+    /* Every map is seeded at random per run, so only sorting makes the output stable. */
+    CHECK_INT(summary_write(dir, err, sizeof(err)), SUMMARY_OK);
+    char *second = text_without_generated(dir);
+    CHECK(strlen(first) > 1000);
+    CHECK_STR(second, first);
+    /* no temporary file left behind: hosts, domains, run, summary */
+    int files = 0;
+    DIR *d = opendir(dir);
+    for (struct dirent *e; d && (e = readdir(d));)
+        files += e->d_name[0] != '.' || (e->d_name[1] && e->d_name[1] != '.');
+    if (d)
+        closedir(d);
+    CHECK_INT(files, 4);
+    free(first);
+    free(second);
+    remove_dir(dir);
+}
+
+/* ------------------------------------------------------------------ mxsurvey report */
+
+static int run_report(const char *a1, const char *a2)
+{
+    char arg0[] = "report", b1[512] = "", b2[512] = "";
+    char *argv[] = {arg0, b1, b2, NULL};
+    int argc = 1;
+    if (a1)
+        snprintf(argv[argc++], 512, "%s", a1);
+    if (a2)
+        snprintf(argv[argc++], 512, "%s", a2);
+    argv[argc] = NULL;
+    return cmd_report(argc, argv);
+}
+
+TEST(report_command)
+{
+    CHECK_INT(run_report("/nonexistent/mxs-scan-folder", NULL), 2);
+    CHECK_INT(run_report(NULL, NULL), 2);
+    CHECK_INT(run_report("--no-such-option", "/tmp"), 2);
+    char *dir = main_fixture();
+    if (!dir)
+        return;
+    CHECK_INT(run_report(dir, "--quiet"), 0);
+    json_t *s = load_summary(dir);
+    CHECK_INT(num(s, "domains.total"), 10);
+    json_decref(s);
+    write_text(dir, "domains.jsonl", "not json");
+    CHECK_INT(run_report("-q", dir), 2);
+    remove_dir(dir);
+}
+
+/* ------------------------------------------------------------------ docs/schema.md */
+
+/* Adds the key paths of v under prefix to set; maps (objects whose keys are values of a
+ * field) and the objects copied from run.json end a path. */
+static void key_paths(json_t *v, const char *prefix, json_t *set)
+{
+    static const char *const leaves[] = {"meta.options", "meta.counts", "domains.consistent",
+                                         "providers[].by_pattern"};
+    const char *last = strrchr(prefix, '.');
+    if (str_starts_with(last ? last + 1 : prefix, "by_"))
+        return;
+    for (size_t i = 0; i < ARRAY_LEN(leaves); i++)
+        if (strcmp(prefix, leaves[i]) == 0)
+            return;
+    const char *k;
+    json_t *m;
+    char p[256];
+    if (json_is_object(v)) {
+        json_object_foreach(v, k, m) {
+            snprintf(p, sizeof(p), "%s%s%s", prefix, *prefix ? "." : "", k);
+            json_object_set_new(set, p, json_true());
+            key_paths(m, p, set);
+        }
+    } else if (json_is_array(v) && json_array_size(v)) {
+        snprintf(p, sizeof(p), "%s[]", prefix);
+        key_paths(json_array_get(v, 0), p, set);
+    }
+}
+
+/* The backticked names in the first column of the tables of docs/schema.md's section
+ * "## summary.json". */
+static json_t *documented_paths(void)
+{
+    json_t *set = json_object();
+    FILE *f = fopen("docs/schema.md", "r");
+    CHECK(f != NULL);
+    if (!f)
+        return set;
+    char line[4096];
+    int in = 0;
+    while (fgets(line, sizeof(line), f)) {
+        if (str_starts_with(line, "## "))
+            in = str_starts_with(line, "## summary.json");
+        if (!in || !str_starts_with(line, "| `"))
+            continue;
+        char *end = strchr(line + 1, '|');
+        if (end)
+            *end = '\0';
+        for (char *p = strchr(line, '`'); p; p = strchr(p, '`')) {
+            char *q = strchr(p + 1, '`');
+            if (!q)
+                break;
+            *q = '\0';
+            json_object_set_new(set, p + 1, json_true());
+            p = q + 1;
+        }
+    }
+    fclose(f);
+    return set;
+}
+
+TEST(summary_schema_documented)
+{
+    char *dir = main_fixture();
+    if (!dir)
+        return;
+    char err[512] = "";
+    json_t *s = NULL;
+    CHECK_INT(summary_build(dir, &s, err, sizeof(err)), SUMMARY_OK);
+    json_t *have = json_object(), *doc = documented_paths();
+    key_paths(s, "", have);
+    const char *k;
+    json_t *v;
+    json_object_foreach(have, k, v) {
+        if (!json_object_get(doc, k))
+            fprintf(stderr, "  summary.json key %s is not in docs/schema.md\n", k);
+        CHECK(json_object_get(doc, k) != NULL);
+    }
+    json_object_foreach(doc, k, v) {
+        if (!json_object_get(have, k))
+            fprintf(stderr, "  docs/schema.md lists %s, which summary.json lacks\n", k);
+        CHECK(json_object_get(have, k) != NULL);
+    }
+    CHECK(json_object_size(have) > 50);
+    json_decref(have);
+    json_decref(doc);
+    json_decref(s);
+    remove_dir(dir);
+}
