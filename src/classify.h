@@ -1,0 +1,141 @@
+/* classify: what a survey says about one certificate, endpoint and domain, from the strict name
+ * verdicts of match.h and the Public Suffix List. Pure functions: no I/O, no globals; the PSL
+ * is loaded once by the caller (classify_psl_load) and passed in.
+ *
+ * Names are compared ASCII case-insensitively with one trailing dot ignored, and must be host
+ * names as match.h defines them wherever a host name is needed (an escaped NUL never is).
+ */
+#ifndef MXS_CLASSIFY_H
+#define MXS_CLASSIFY_H
+#include <stddef.h>
+
+#include <libpsl.h>
+
+#include "match.h"
+
+/* Loads the newest PSL available: psl_latest(NULL) (Debian's
+ * /usr/share/publicsuffix/public_suffix_list.dafsa or libpsl's built-in list, whichever is
+ * newer), falling back to psl_builtin(). Never NULL in practice (NULL only when libpsl has
+ * neither). The caller owns the result and frees it once with psl_free() when done (a no-op
+ * for the built-in list, so always safe). Loading reads a file: do it once, not per name. */
+psl_ctx_t *classify_psl_load(void);
+
+/* ---- wildcard class of a certificate ----
+ * Of one name (one trailing dot dropped first), the first that holds:
+ *   bare           the name is "*";
+ *   public-suffix  "*." directly over a public suffix: the rest is a host name that
+ *                  psl_is_public_suffix() accepts (ICANN and private sections, and the PSL's
+ *                  default "*" rule, so an unlisted TLD such as "example" counts): "*.com",
+ *                  "*.co.uk", "*.example", "*.s3.amazonaws.com";
+ *   multiple       more than one '*' ("*.*.x.example");
+ *   non-leftmost   a '*' outside the leftmost label ("mx.*.x.example");
+ *   partial-label  the leftmost label holds '*' and other characters ("f*.x", "*x.y");
+ *   leftmost       "*.x.y" (also when the rest is not a host name: the class describes the
+ *                  wildcard's shape);
+ *   none           no '*'.
+ * Of a certificate: the most severe class among its presented names AND its subject CN
+ * (even a CN that is not presented because SAN dNSNames exist). Ordered by severity. */
+enum wildcard_class {
+    WILDCARD_NONE,
+    WILDCARD_LEFTMOST,
+    WILDCARD_PARTIAL_LABEL,
+    WILDCARD_NON_LEFTMOST,
+    WILDCARD_MULTIPLE,
+    WILDCARD_PUBLIC_SUFFIX,
+    WILDCARD_BARE,
+};
+/* "none", "leftmost", "partial-label", "non-leftmost", "multiple", "public-suffix", "bare". */
+const char *wildcard_class_str(enum wildcard_class c);
+enum wildcard_class classify_wildcard_name(const psl_ctx_t *psl, const char *name);
+/* cn may be NULL; san may be NULL when nsan is 0. */
+enum wildcard_class classify_wildcard_names(const psl_ctx_t *psl, const char *cn,
+                                            char *const *san, size_t nsan);
+/* The same for a parsed certificate (one with `error` set: WILDCARD_NONE). */
+enum wildcard_class classify_wildcard_cert(const psl_ctx_t *psl, const struct cert_info *ci);
+
+/* ---- provider ----
+ * The registrable domain (psl_registrable_domain: public suffix + one label) of an MX host
+ * name, normalised first as a reference name (match_reference_normalize: lowercase A-labels,
+ * no trailing dot): "mx.example.co.uk" -> "example.co.uk",
+ * "customer.example.s6a1.psmtp.example" -> "psmtp.example". NULL when there is none: the host
+ * is itself a public suffix ("co.uk", "example"), or is not a valid host name, or is an IP
+ * address. Newly allocated; caller frees. */
+char *classify_provider(const psl_ctx_t *psl, const char *mx_host);
+
+/* 1 when some presented name lies within provider: its fixed part equals provider or ends
+ * with "." provider. The fixed part of a name without '*' is the name; of a wildcard name, the
+ * labels after the last label holding a '*' ("*.psmtp.example" -> "psmtp.example", as does
+ * "f*.psmtp.example"). The fixed part must be a host name (an escaped NUL never counts; a bare
+ * "*" has none). 0 when provider is NULL or not a host name. */
+int classify_cert_provider_match(const struct match_presented *p, const char *provider);
+
+/* ---- TLSRPT result type (RFC 8460 §4.3) of one endpoint ----
+ * status: the probe status ("ok", "no-starttls", "starttls-refused", "tls-failed",
+ * "connect-failed", "timeout", "smtp-error"); reasons: the chain's trust problems (strings from
+ * "expired", "not-yet-valid", "self-signed", "unknown-ca", "bad-signature", "bad-key-usage",
+ * "weak-key", "other"; nreasons 0 = a valid chain); mx_match: the strict match of the
+ * certificate against the MX host name. Rules, first that holds:
+ *   no-starttls, starttls-refused       -> "starttls-not-supported"
+ *   tls-failed                          -> "validation-failure"
+ *   connect-failed, timeout, smtp-error -> NULL (no TLS session was attempted: no verdict)
+ *   ok, a reason "expired"              -> "certificate-expired"
+ *   ok, a reason "self-signed" or "unknown-ca" -> "certificate-not-trusted"
+ *   ok, any other reason (not-yet-valid, bad-signature, bad-key-usage, weak-key, other, or a
+ *       string not listed here)         -> "validation-failure"
+ *   ok, mx_match not exact or wildcard  -> "certificate-host-mismatch"
+ *   ok                                  -> NULL (the session would pass)
+ * Any other status (or NULL): NULL. Returns a static string. */
+const char *classify_tlsrpt(const char *status, const char *const *reasons, size_t nreasons,
+                            enum match_result mx_match);
+
+/* ---- the naming pattern of an endpoint and of a domain ---- */
+enum classify_pattern {
+    PATTERN_MX_EXACT,      /* the certificate names the MX host exactly */
+    PATTERN_MX_WILDCARD,   /* ... through a one-label wildcard */
+    PATTERN_MX_MULTILABEL, /* ... only if '*' could stand for several labels */
+    PATTERN_DOMAIN,        /* it matches the email domain (exact or wildcard) */
+    PATTERN_PROVIDER,      /* it names something within the MX host's registrable domain */
+    PATTERN_PTR,           /* it matches the address's PTR name (exact or wildcard) */
+    PATTERN_UNRELATED,     /* none of these */
+    /* domain-only values, when no endpoint completed TLS: */
+    PATTERN_NO_TLS,        /* some endpoint answered SMTP but no TLS session was made */
+    PATTERN_NO_MAIL,       /* the domain accepts no mail: null-mx, nxdomain, invalid */
+    PATTERN_UNREACHABLE,   /* no endpoints, or all connect-failed / timeout */
+};
+/* "mx-exact", "mx-wildcard", "mx-multilabel", "domain", "provider", "ptr", "unrelated",
+ * "no-tls", "no-mail", "unreachable". */
+const char *classify_pattern_str(enum classify_pattern p);
+
+/* What classify_domain needs of one endpoint. Borrowed. */
+struct classify_endpoint {
+    const char *status;           /* the probe status (see classify_tlsrpt) */
+    enum match_result mx_match;   /* strict match vs the MX host name */
+    enum match_result domain_match; /* ... vs the email domain */
+    enum match_result ptr_match;  /* ... vs the PTR name (MATCH_NULL when none) */
+    int provider_match;           /* classify_cert_provider_match() */
+};
+
+/* The pattern of one endpoint from its matches, the first that holds: mx-exact, mx-wildcard,
+ * mx-multilabel (mx_match), domain (domain_match exact or wildcard), provider, ptr (ptr_match
+ * exact or wildcard), unrelated. Looks at the matches only: meaningful for an endpoint whose
+ * status is "ok" (classify_domain only asks about those). */
+enum classify_pattern classify_endpoint_pattern(const struct classify_endpoint *ep);
+
+struct classify_domain_result {
+    long primary;                  /* index of the primary endpoint: the first (most preferred)
+                                    * whose status is "ok"; -1 when none */
+    enum classify_pattern pattern; /* the primary's pattern; without one: no-mail (domain status
+                                    * null-mx, nxdomain or invalid), else no-tls (some endpoint
+                                    * status no-starttls, starttls-refused, tls-failed or
+                                    * smtp-error), else unreachable */
+    int consistent;                /* every endpoint with status "ok" has the same pattern (1
+                                    * when fewer than two) */
+};
+
+/* domain_status: "ok", "nxdomain", "no-mx", "null-mx", "dns-error" or "invalid". eps: the
+ * domain's endpoints in preference order (lowest MX preference first, then the address order
+ * within the MX entry); eps may be NULL when n is 0. */
+struct classify_domain_result classify_domain(const char *domain_status,
+                                              const struct classify_endpoint *eps, size_t n);
+
+#endif

@@ -1,0 +1,332 @@
+/* classify: wildcard classes, providers, cert_provider_match, TLSRPT result types, endpoint and
+ * domain patterns, on hand-written names and endpoint sets. */
+#include "test.h"
+#include "classify.h"
+#include "util.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static void expect_class(const psl_ctx_t *psl, const char *name, const char *want, int line)
+{
+    const char *got = wildcard_class_str(classify_wildcard_name(psl, name));
+    if (strcmp(got, want) != 0) {
+        fprintf(stderr, "  %s:%d: wildcard class of \"%s\" == %s, expected %s\n", __FILE__, line,
+                name ? name : "(null)", got, want);
+        test_failed_checks++;
+    }
+}
+#define EXPECT_CLASS(name, want) expect_class(psl, (name), (want), __LINE__)
+
+static void expect_provider(const psl_ctx_t *psl, const char *host, const char *want, int line)
+{
+    char *got = classify_provider(psl, host);
+    if (!got || !want ? got != want : strcmp(got, want) != 0) {
+        fprintf(stderr, "  %s:%d: provider of \"%s\" == %s, expected %s\n", __FILE__, line,
+                host ? host : "(null)", got ? got : "NULL", want ? want : "NULL");
+        test_failed_checks++;
+    }
+    free(got);
+}
+#define EXPECT_PROVIDER(host, want) expect_provider(psl, (host), (want), __LINE__)
+
+TEST(classify_psl_load)
+{
+    psl_ctx_t *psl = classify_psl_load();
+    CHECK(psl != NULL);
+    if (!psl)
+        return;
+    CHECK_INT(psl_is_public_suffix(psl, "com"), 1);
+    CHECK_INT(psl_is_public_suffix(psl, "co.uk"), 1);
+    CHECK_INT(psl_is_public_suffix(psl, "example.com"), 0);
+    psl_free(psl);
+    /* the built-in list may be handed out too: psl_free leaves it alone */
+    psl_free((psl_ctx_t *)psl_builtin());
+}
+
+TEST(classify_wildcard_classes)
+{
+    psl_ctx_t *psl = classify_psl_load();
+    CHECK_STR(wildcard_class_str(WILDCARD_NONE), "none");
+    CHECK_STR(wildcard_class_str(WILDCARD_LEFTMOST), "leftmost");
+    CHECK_STR(wildcard_class_str(WILDCARD_PARTIAL_LABEL), "partial-label");
+    CHECK_STR(wildcard_class_str(WILDCARD_NON_LEFTMOST), "non-leftmost");
+    CHECK_STR(wildcard_class_str(WILDCARD_MULTIPLE), "multiple");
+    CHECK_STR(wildcard_class_str(WILDCARD_PUBLIC_SUFFIX), "public-suffix");
+    CHECK_STR(wildcard_class_str(WILDCARD_BARE), "bare");
+
+    EXPECT_CLASS(NULL, "none");
+    EXPECT_CLASS("", "none");
+    EXPECT_CLASS("mx.example.com", "none");
+    EXPECT_CLASS("good.example\\x00evil.example", "none");
+    EXPECT_CLASS("*", "bare");
+    EXPECT_CLASS("*.", "bare");
+    EXPECT_CLASS("*.com", "public-suffix");
+    EXPECT_CLASS("*.COM.", "public-suffix");
+    EXPECT_CLASS("*.co.uk", "public-suffix");
+    EXPECT_CLASS("*.Co.Uk", "public-suffix");
+    EXPECT_CLASS("*.example", "public-suffix");     /* unlisted TLD: the default "*" rule */
+    EXPECT_CLASS("*.xn--p1ai", "public-suffix");    /* .рф */
+    EXPECT_CLASS("*.s3.amazonaws.com", "public-suffix"); /* PSL private section */
+    EXPECT_CLASS("*.example.co.uk", "leftmost");
+    EXPECT_CLASS("*.example.com", "leftmost");
+    EXPECT_CLASS("*.psmtp.example", "leftmost");
+    EXPECT_CLASS("*.example.com.", "leftmost");
+    EXPECT_CLASS("*.ex\\x00ample.com", "leftmost");
+    EXPECT_CLASS("*.*.com", "multiple");
+    EXPECT_CLASS("*.*.example.com", "multiple");
+    EXPECT_CLASS("**.example.com", "multiple");
+    EXPECT_CLASS("f*.*.example.com", "multiple");
+    EXPECT_CLASS("mx.*.example.com", "non-leftmost");
+    EXPECT_CLASS("mx.example.*", "non-leftmost");
+    EXPECT_CLASS("mx.ex*ample.com", "non-leftmost");
+    EXPECT_CLASS("f*.example.com", "partial-label");
+    EXPECT_CLASS("*x.example.com", "partial-label");
+    EXPECT_CLASS("f*o.example.com", "partial-label");
+    EXPECT_CLASS("f*.com", "partial-label"); /* not "*." over the suffix */
+    EXPECT_CLASS("xn--*.example", "partial-label");
+
+    /* a certificate: the most severe among its SAN dNSNames and its CN */
+    char *san[3] = {"mx.example.com", "*.example.com", "f*.example.com"};
+    CHECK_STR(wildcard_class_str(classify_wildcard_names(psl, NULL, NULL, 0)), "none");
+    CHECK_STR(wildcard_class_str(classify_wildcard_names(psl, NULL, san, 1)), "none");
+    CHECK_STR(wildcard_class_str(classify_wildcard_names(psl, NULL, san, 2)), "leftmost");
+    CHECK_STR(wildcard_class_str(classify_wildcard_names(psl, NULL, san, 3)), "partial-label");
+    CHECK_STR(wildcard_class_str(classify_wildcard_names(psl, "*", san, 3)), "bare");
+    CHECK_STR(wildcard_class_str(classify_wildcard_names(psl, "*.co.uk", san, 1)),
+              "public-suffix");
+    CHECK_STR(wildcard_class_str(classify_wildcard_names(psl, "*.example.com", NULL, 0)),
+              "leftmost");
+    CHECK_STR(wildcard_class_str(classify_wildcard_names(psl, "Example CA", san, 1)), "none");
+
+    struct cert_info ci = {.subject_cn = "mx.example.com", .san_dns = san, .nsan = 3};
+    CHECK_STR(wildcard_class_str(classify_wildcard_cert(psl, &ci)), "partial-label");
+    ci.subject_cn = "*.*.example.com";
+    CHECK_STR(wildcard_class_str(classify_wildcard_cert(psl, &ci)), "multiple");
+    ci.error = "unparsable";
+    CHECK_STR(wildcard_class_str(classify_wildcard_cert(psl, &ci)), "none");
+    CHECK_STR(wildcard_class_str(classify_wildcard_cert(psl, NULL)), "none");
+    psl_free(psl);
+}
+
+TEST(classify_provider)
+{
+    psl_ctx_t *psl = classify_psl_load();
+    EXPECT_PROVIDER("mx.example.co.uk", "example.co.uk");
+    EXPECT_PROVIDER("customer.example.s6a1.psmtp.example", "psmtp.example");
+    EXPECT_PROVIDER("mx.example.com", "example.com");
+    EXPECT_PROVIDER("example.com", "example.com");
+    EXPECT_PROVIDER("MX1.Example.COM.", "example.com");
+    EXPECT_PROVIDER("mx.example.xn--p1ai", "example.xn--p1ai");
+    EXPECT_PROVIDER("mx.b\xc3\xbc" "cher.example", "xn--bcher-kva.example");
+    EXPECT_PROVIDER("mx.foo.herokuapp.com", "foo.herokuapp.com"); /* private section */
+    /* a public suffix itself has no registrable domain */
+    EXPECT_PROVIDER("co.uk", NULL);
+    EXPECT_PROVIDER("com", NULL);
+    EXPECT_PROVIDER("example", NULL);
+    EXPECT_PROVIDER("s3.amazonaws.com", NULL);
+    /* not a host name */
+    EXPECT_PROVIDER(NULL, NULL);
+    EXPECT_PROVIDER("", NULL);
+    EXPECT_PROVIDER("127.0.0.1", NULL);
+    EXPECT_PROVIDER("[127.0.0.1]", NULL);
+    EXPECT_PROVIDER("mx.example\\x00evil.com", NULL);
+    EXPECT_PROVIDER("mx .example.com", NULL);
+    EXPECT_PROVIDER("*.example.com", NULL);
+    psl_free(psl);
+}
+
+static int provider_match(const char *cn, const char *a, const char *b, const char *provider)
+{
+    char *san[2] = {(char *)a, (char *)b};
+    struct match_presented p;
+    match_presented_init(&p, cn, san, (size_t)(a != NULL) + (b != NULL));
+    return classify_cert_provider_match(&p, provider);
+}
+
+TEST(classify_cert_provider_match)
+{
+    const char *pr = "psmtp.example";
+    CHECK_INT(provider_match(NULL, "*.psmtp.example", NULL, pr), 1);
+    CHECK_INT(provider_match(NULL, "*.s6a1.psmtp.example", NULL, pr), 1);
+    CHECK_INT(provider_match(NULL, "mx1.psmtp.example", NULL, pr), 1);
+    CHECK_INT(provider_match(NULL, "psmtp.example", NULL, pr), 1);
+    CHECK_INT(provider_match(NULL, "MX1.PSMTP.EXAMPLE.", NULL, pr), 1);
+    CHECK_INT(provider_match(NULL, "mx1.psmtp.example", NULL, "PSMTP.Example."), 1);
+    CHECK_INT(provider_match(NULL, "other.example", "*.psmtp.example", pr), 1);
+    CHECK_INT(provider_match(NULL, "f*.psmtp.example", NULL, pr), 1);   /* fixed part */
+    CHECK_INT(provider_match(NULL, "mx.*.psmtp.example", NULL, pr), 1);
+    CHECK_INT(provider_match(NULL, "notpsmtp.example", NULL, pr), 0);
+    CHECK_INT(provider_match(NULL, "psmtp.example.org", NULL, pr), 0);
+    CHECK_INT(provider_match(NULL, "psmtp.examplex", NULL, pr), 0);
+    CHECK_INT(provider_match(NULL, "*.example", NULL, pr), 0);          /* wider, not within */
+    CHECK_INT(provider_match(NULL, "*.psmtp.*", NULL, pr), 0);
+    CHECK_INT(provider_match(NULL, "*", NULL, pr), 0);
+    CHECK_INT(provider_match(NULL, "evil\\x00.psmtp.example", NULL, pr), 0);
+    CHECK_INT(provider_match(NULL, "mx .psmtp.example", NULL, pr), 0);
+    CHECK_INT(provider_match(NULL, "*.psmtp.example", NULL, NULL), 0);
+    CHECK_INT(provider_match(NULL, "*.psmtp.example", NULL, "psmtp\\x00.example"), 0);
+    /* the CN counts only when it is presented */
+    CHECK_INT(provider_match("mx.psmtp.example", NULL, NULL, pr), 1);
+    CHECK_INT(provider_match("mx.psmtp.example", "other.example", NULL, pr), 0);
+    CHECK_INT(provider_match(NULL, NULL, NULL, pr), 0);
+}
+
+static const char *tlsrpt(const char *status, const char *r1, const char *r2,
+                          enum match_result mx)
+{
+    const char *reasons[2] = {r1, r2};
+    return classify_tlsrpt(status, reasons, (size_t)(r1 != NULL) + (r2 != NULL), mx);
+}
+
+TEST(classify_tlsrpt)
+{
+    CHECK_STR(tlsrpt("no-starttls", NULL, NULL, MATCH_NULL), "starttls-not-supported");
+    CHECK_STR(tlsrpt("starttls-refused", NULL, NULL, MATCH_NULL), "starttls-not-supported");
+    CHECK_STR(tlsrpt("tls-failed", NULL, NULL, MATCH_NULL), "validation-failure");
+    CHECK_STR(tlsrpt("connect-failed", NULL, NULL, MATCH_NULL), NULL);
+    CHECK_STR(tlsrpt("timeout", NULL, NULL, MATCH_NULL), NULL);
+    CHECK_STR(tlsrpt("smtp-error", NULL, NULL, MATCH_NULL), NULL);
+    CHECK_STR(tlsrpt(NULL, NULL, NULL, MATCH_EXACT), NULL);
+    CHECK_STR(tlsrpt("bogus", NULL, NULL, MATCH_EXACT), NULL);
+    /* ok: the chain first, then the name */
+    CHECK_STR(tlsrpt("ok", NULL, NULL, MATCH_EXACT), NULL);
+    CHECK_STR(tlsrpt("ok", NULL, NULL, MATCH_WILDCARD), NULL);
+    CHECK_STR(tlsrpt("ok", NULL, NULL, MATCH_MULTILABEL), "certificate-host-mismatch");
+    CHECK_STR(tlsrpt("ok", NULL, NULL, MATCH_NONE), "certificate-host-mismatch");
+    CHECK_STR(tlsrpt("ok", NULL, NULL, MATCH_NULL), "certificate-host-mismatch");
+    CHECK_STR(tlsrpt("ok", "expired", NULL, MATCH_EXACT), "certificate-expired");
+    CHECK_STR(tlsrpt("ok", "self-signed", "expired", MATCH_NONE), "certificate-expired");
+    CHECK_STR(tlsrpt("ok", "unknown-ca", "expired", MATCH_EXACT), "certificate-expired");
+    CHECK_STR(tlsrpt("ok", "self-signed", NULL, MATCH_EXACT), "certificate-not-trusted");
+    CHECK_STR(tlsrpt("ok", "unknown-ca", NULL, MATCH_NONE), "certificate-not-trusted");
+    CHECK_STR(tlsrpt("ok", "weak-key", "unknown-ca", MATCH_EXACT), "certificate-not-trusted");
+    static const char *const others[] = {"not-yet-valid", "bad-signature", "bad-key-usage",
+                                         "weak-key", "other", "something-new"};
+    for (size_t i = 0; i < ARRAY_LEN(others); i++) {
+        CHECK_STR(tlsrpt("ok", others[i], NULL, MATCH_EXACT), "validation-failure");
+        CHECK_STR(tlsrpt("ok", others[i], NULL, MATCH_NONE), "validation-failure");
+    }
+    /* a failed session says the same whatever the reasons */
+    CHECK_STR(tlsrpt("no-starttls", "expired", NULL, MATCH_NONE), "starttls-not-supported");
+    CHECK_STR(tlsrpt("timeout", "expired", NULL, MATCH_NONE), NULL);
+}
+
+static struct classify_endpoint ep(const char *status, enum match_result mx,
+                                   enum match_result dom, enum match_result ptr, int prov)
+{
+    return (struct classify_endpoint){.status = status, .mx_match = mx, .domain_match = dom,
+                                      .ptr_match = ptr, .provider_match = prov};
+}
+
+TEST(classify_endpoint_patterns)
+{
+    CHECK_STR(classify_pattern_str(PATTERN_MX_EXACT), "mx-exact");
+    CHECK_STR(classify_pattern_str(PATTERN_MX_WILDCARD), "mx-wildcard");
+    CHECK_STR(classify_pattern_str(PATTERN_MX_MULTILABEL), "mx-multilabel");
+    CHECK_STR(classify_pattern_str(PATTERN_DOMAIN), "domain");
+    CHECK_STR(classify_pattern_str(PATTERN_PROVIDER), "provider");
+    CHECK_STR(classify_pattern_str(PATTERN_PTR), "ptr");
+    CHECK_STR(classify_pattern_str(PATTERN_UNRELATED), "unrelated");
+    CHECK_STR(classify_pattern_str(PATTERN_NO_TLS), "no-tls");
+    CHECK_STR(classify_pattern_str(PATTERN_NO_MAIL), "no-mail");
+    CHECK_STR(classify_pattern_str(PATTERN_UNREACHABLE), "unreachable");
+
+    struct classify_endpoint e;
+#define PAT(...) (e = ep(__VA_ARGS__), classify_pattern_str(classify_endpoint_pattern(&e)))
+    CHECK_STR(PAT("ok", MATCH_EXACT, MATCH_EXACT, MATCH_EXACT, 1), "mx-exact");
+    CHECK_STR(PAT("ok", MATCH_WILDCARD, MATCH_EXACT, MATCH_EXACT, 1), "mx-wildcard");
+    CHECK_STR(PAT("ok", MATCH_MULTILABEL, MATCH_EXACT, MATCH_EXACT, 1), "mx-multilabel");
+    CHECK_STR(PAT("ok", MATCH_NONE, MATCH_EXACT, MATCH_EXACT, 1), "domain");
+    CHECK_STR(PAT("ok", MATCH_NONE, MATCH_WILDCARD, MATCH_EXACT, 1), "domain");
+    CHECK_STR(PAT("ok", MATCH_NONE, MATCH_MULTILABEL, MATCH_EXACT, 1), "provider");
+    CHECK_STR(PAT("ok", MATCH_NONE, MATCH_NONE, MATCH_EXACT, 1), "provider");
+    CHECK_STR(PAT("ok", MATCH_NONE, MATCH_NONE, MATCH_EXACT, 0), "ptr");
+    CHECK_STR(PAT("ok", MATCH_NONE, MATCH_NONE, MATCH_WILDCARD, 0), "ptr");
+    CHECK_STR(PAT("ok", MATCH_NONE, MATCH_NONE, MATCH_MULTILABEL, 0), "unrelated");
+    CHECK_STR(PAT("ok", MATCH_NONE, MATCH_NONE, MATCH_NULL, 0), "unrelated");
+    CHECK_STR(PAT("ok", MATCH_NULL, MATCH_NULL, MATCH_NULL, 0), "unrelated");
+#undef PAT
+}
+
+static void expect_domain(const char *status, const struct classify_endpoint *eps, size_t n,
+                          long primary, const char *pattern, int consistent, int line)
+{
+    struct classify_domain_result r = classify_domain(status, eps, n);
+    const char *got = classify_pattern_str(r.pattern);
+    if (r.primary != primary || strcmp(got, pattern) != 0 || r.consistent != consistent) {
+        fprintf(stderr,
+                "  %s:%d: classify_domain(%s, %zu endpoints) == {%ld, %s, %d}, expected "
+                "{%ld, %s, %d}\n",
+                __FILE__, line, status ? status : "(null)", n, r.primary, got, r.consistent,
+                primary, pattern, consistent);
+        test_failed_checks++;
+    }
+}
+#define EXPECT_DOMAIN(status, eps, n, primary, pattern, consistent) \
+    expect_domain((status), (eps), (n), (primary), (pattern), (consistent), __LINE__)
+
+TEST(classify_domain_patterns)
+{
+    struct classify_endpoint eps[4];
+    const enum match_result X = MATCH_EXACT, W = MATCH_WILDCARD, M = MATCH_MULTILABEL,
+                            N = MATCH_NONE, Z = MATCH_NULL;
+
+    /* the primary is the first endpoint, in preference order, that completed TLS */
+    eps[0] = ep("connect-failed", Z, Z, Z, 0);
+    eps[1] = ep("no-starttls", Z, Z, Z, 0);
+    eps[2] = ep("ok", M, N, N, 1);
+    eps[3] = ep("ok", X, N, N, 1);
+    EXPECT_DOMAIN("ok", eps, 4, 2, "mx-multilabel", 0);
+    EXPECT_DOMAIN("ok", eps + 3, 1, 0, "mx-exact", 1);
+    eps[3] = ep("ok", M, N, X, 1);
+    EXPECT_DOMAIN("ok", eps, 4, 2, "mx-multilabel", 1);
+    /* every endpoint pattern as a domain pattern */
+    eps[0] = ep("ok", X, N, N, 0);
+    EXPECT_DOMAIN("ok", eps, 1, 0, "mx-exact", 1);
+    eps[0] = ep("ok", W, N, N, 0);
+    EXPECT_DOMAIN("ok", eps, 1, 0, "mx-wildcard", 1);
+    eps[0] = ep("ok", N, W, N, 1);
+    EXPECT_DOMAIN("no-mx", eps, 1, 0, "domain", 1); /* implicit MX */
+    eps[0] = ep("ok", N, N, X, 1);
+    EXPECT_DOMAIN("ok", eps, 1, 0, "provider", 1);
+    eps[0] = ep("ok", N, N, X, 0);
+    EXPECT_DOMAIN("ok", eps, 1, 0, "ptr", 1);
+    eps[0] = ep("ok", N, N, Z, 0);
+    EXPECT_DOMAIN("ok", eps, 1, 0, "unrelated", 1);
+    /* consistency counts only endpoints that completed TLS */
+    eps[0] = ep("ok", X, N, N, 0);
+    eps[1] = ep("timeout", Z, Z, Z, 0);
+    eps[2] = ep("ok", X, N, N, 1);
+    eps[3] = ep("tls-failed", Z, Z, Z, 0);
+    EXPECT_DOMAIN("ok", eps, 4, 0, "mx-exact", 1);
+    eps[2] = ep("ok", W, N, N, 1);
+    EXPECT_DOMAIN("ok", eps, 4, 0, "mx-exact", 0);
+    eps[2] = ep("ok", N, N, N, 0);
+    EXPECT_DOMAIN("ok", eps, 4, 0, "mx-exact", 0);
+
+    /* no endpoint completed TLS */
+    EXPECT_DOMAIN("null-mx", NULL, 0, -1, "no-mail", 1);
+    EXPECT_DOMAIN("nxdomain", NULL, 0, -1, "no-mail", 1);
+    EXPECT_DOMAIN("invalid", NULL, 0, -1, "no-mail", 1);
+    EXPECT_DOMAIN("dns-error", NULL, 0, -1, "unreachable", 1);
+    EXPECT_DOMAIN("no-mx", NULL, 0, -1, "unreachable", 1);
+    EXPECT_DOMAIN("ok", NULL, 0, -1, "unreachable", 1);
+    EXPECT_DOMAIN(NULL, NULL, 0, -1, "unreachable", 1);
+    eps[0] = ep("connect-failed", Z, Z, Z, 0);
+    eps[1] = ep("timeout", Z, Z, Z, 0);
+    EXPECT_DOMAIN("ok", eps, 2, -1, "unreachable", 1);
+    static const char *const answered[] = {"no-starttls", "starttls-refused", "tls-failed",
+                                           "smtp-error"};
+    for (size_t i = 0; i < ARRAY_LEN(answered); i++) {
+        eps[2] = ep(answered[i], Z, Z, Z, 0);
+        EXPECT_DOMAIN("ok", eps, 3, -1, "no-tls", 1);
+        EXPECT_DOMAIN("ok", eps + 2, 1, -1, "no-tls", 1);
+        EXPECT_DOMAIN("no-mx", eps + 2, 1, -1, "no-tls", 1);
+        /* a domain that accepts no mail stays no-mail whatever was probed */
+        EXPECT_DOMAIN("null-mx", eps + 2, 1, -1, "no-mail", 1);
+    }
+    /* ...but a TLS session decides, whatever the domain status says */
+    eps[0] = ep("ok", X, N, N, 0);
+    EXPECT_DOMAIN("null-mx", eps, 1, 0, "mx-exact", 1);
+}
