@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "matchcmd.h"
 #include "scan.h"
 #include "util.h"
 #include "version.h"
@@ -17,6 +18,7 @@ struct subcommand {
 static const struct subcommand subcommands[] = {
     {.name = "scan", .summary = "scan a list of domains (FILE or -) and write records", .run = cmd_scan},
     {.name = "check", .summary = "scan one domain and show the dialogue and findings", .run = cmd_check},
+    {.name = "match", .summary = "check names against a certificate file with the scan's rules", .run = cmd_match},
     {.name = NULL},
 };
 
