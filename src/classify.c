@@ -232,6 +232,23 @@ static int accepted(enum match_result m)
     return m == MATCH_EXACT || m == MATCH_WILDCARD;
 }
 
+struct classify_endpoint classify_endpoint_make(const psl_ctx_t *psl,
+                                                const struct match_presented *p,
+                                                const char *status, const char *mx_host,
+                                                const char *domain, const char *ptr)
+{
+    char *provider = classify_provider(psl, mx_host);
+    struct classify_endpoint ep = {
+        .status = status,
+        .mx_match = match_reference(p, mx_host, NULL),
+        .domain_match = match_reference(p, domain, NULL),
+        .ptr_match = match_reference(p, ptr, NULL),
+        .provider_match = classify_cert_provider_match(p, provider),
+    };
+    free(provider);
+    return ep;
+}
+
 enum classify_pattern classify_endpoint_pattern(const struct classify_endpoint *ep)
 {
     if (ep->mx_match == MATCH_EXACT)

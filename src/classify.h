@@ -115,6 +115,16 @@ struct classify_endpoint {
     int provider_match;           /* classify_cert_provider_match() */
 };
 
+/* The classify_endpoint of one endpoint as seen from one domain, computed with the scan's
+ * strict rules: mx_match, domain_match and ptr_match are match_reference(p, mx_host / domain /
+ * ptr) (MATCH_NULL for a NULL name), provider_match is classify_cert_provider_match(p,
+ * classify_provider(psl, mx_host)). p: the certificate's presented names (an endpoint without
+ * a certificate presents none). status is borrowed. */
+struct classify_endpoint classify_endpoint_make(const psl_ctx_t *psl,
+                                                const struct match_presented *p,
+                                                const char *status, const char *mx_host,
+                                                const char *domain, const char *ptr);
+
 /* The pattern of one endpoint from its matches, the first that holds: mx-exact, mx-wildcard,
  * mx-multilabel (mx_match), domain (domain_match exact or wildcard), provider, ptr (ptr_match
  * exact or wildcard), unrelated. Looks at the matches only: meaningful for an endpoint whose

@@ -330,3 +330,48 @@ TEST(classify_domain_patterns)
     eps[0] = ep("ok", X, N, N, 0);
     EXPECT_DOMAIN("null-mx", eps, 1, 0, "mx-exact", 1);
 }
+
+TEST(classify_endpoint_make)
+{
+    psl_ctx_t *psl = classify_psl_load();
+    const char *host = "customer.example.s6a1.psmtp.example";
+    char *san[3] = {"*.psmtp.example", "mx.other.example", "*.ptr.example.net"};
+    struct match_presented p;
+    match_presented_init(&p, NULL, san, 3);
+
+    struct classify_endpoint e = classify_endpoint_make(psl, &p, "ok", host, "customer.example",
+                                                        "a.ptr.example.net");
+    CHECK_STR(e.status, "ok");
+    CHECK_STR(match_result_str(e.mx_match), "multilabel");
+    CHECK_STR(match_result_str(e.domain_match), "none");
+    CHECK_STR(match_result_str(e.ptr_match), "wildcard");
+    CHECK_INT(e.provider_match, 1);
+    CHECK_STR(classify_pattern_str(classify_endpoint_pattern(&e)), "mx-multilabel");
+
+    /* the same certificate behind another MX host of another provider */
+    e = classify_endpoint_make(psl, &p, "ok", "mx1.hoster.example", "other.example", NULL);
+    CHECK_STR(match_result_str(e.mx_match), "none");
+    CHECK_STR(match_result_str(e.domain_match), "none");
+    CHECK_STR(match_result_str(e.ptr_match), NULL);
+    CHECK_INT(e.provider_match, 0);
+    CHECK_STR(classify_pattern_str(classify_endpoint_pattern(&e)), "unrelated");
+    e = classify_endpoint_make(psl, &p, "ok", "mx1.hoster.example", "x.other.example",
+                               "a.ptr.example.net");
+    CHECK_STR(classify_pattern_str(classify_endpoint_pattern(&e)), "ptr");
+    e = classify_endpoint_make(psl, &p, "ok", "mail.other.example", "mx.other.example", NULL);
+    CHECK_STR(match_result_str(e.mx_match), "none");
+    CHECK_STR(match_result_str(e.domain_match), "exact");
+    CHECK_INT(e.provider_match, 1);
+    CHECK_STR(classify_pattern_str(classify_endpoint_pattern(&e)), "domain");
+    e = classify_endpoint_make(psl, &p, "ok", "mail.other.example", "other.example", NULL);
+    CHECK_STR(classify_pattern_str(classify_endpoint_pattern(&e)), "provider");
+
+    /* no certificate: nothing presented, nothing matches */
+    struct match_presented none;
+    match_presented_init(&none, NULL, NULL, 0);
+    e = classify_endpoint_make(psl, &none, "no-starttls", host, "customer.example", NULL);
+    CHECK_STR(e.status, "no-starttls");
+    CHECK_STR(match_result_str(e.mx_match), "none");
+    CHECK_INT(e.provider_match, 0);
+    psl_free(psl);
+}

@@ -98,7 +98,7 @@ TEST(match_host_lengths)
     CHECK_INT(strlen(name), 253);
     CHECK_INT(match_host_valid(name, strlen(name)), 1);
     EXPECT(name, name, MATCH_EXACT);
-    char dotted[300];
+    char dotted[sizeof(name) + 1];
     snprintf(dotted, sizeof(dotted), "%s.", name);
     EXPECT(dotted, name, MATCH_EXACT);
     EXPECT(name, dotted, MATCH_EXACT);
