@@ -123,16 +123,37 @@ static void on_endpoint(void *arg, json_t *rec)
                 printf(" %s", json_string_value(r));
             printf(" (chain checked against the CA file, names aside)\n");
         }
-        printf("Reference names beside the certificate's names\n");
+        printf("Reference names beside the certificate's names (strict RFC 6125/9525 rules)\n");
         print_names(cert);
+        json_t *match = json_object_get(rec, "match"), *by = json_object_get(rec, "matched_by");
         const char *refs[][2] = {{"domain", jstr(rec, "first_domain")}, {"mx_host", jstr(rec, "mx_host")},
                                  {"ptr", jstr(rec, "ptr")}, {"banner_host", jstr(rec, "banner_host")},
                                  {"ehlo_host", jstr(rec, "ehlo_host")}};
         for (size_t k = 0; k < ARRAY_LEN(refs); k++) {
             printf("  %-12s ", refs[k][0]);
             put_safe(stdout, refs[k][1] ? refs[k][1] : "(none)");
-            putchar('\n');
+            const char *m = jstr(match, refs[k][0]), *b = jstr(by, refs[k][0]);
+            if (!m)
+                printf("  -> not checked: no such name\n");
+            else if (strcmp(m, "exact") == 0 || strcmp(m, "wildcard") == 0) {
+                printf("  -> %s, by ", m);
+                put_safe(stdout, b ? b : "?");
+                printf("\n");
+            } else if (strcmp(m, "multilabel") == 0) {
+                printf("  -> none: ");
+                put_safe(stdout, b ? b : "?");
+                printf(" would match only if '*' stood for several labels (multilabel)\n");
+            } else {
+                printf("  -> none: no presented name is equal, nor a one-label wildcard over it\n");
+            }
         }
+        printf("  wildcard     %s; provider %s (%s)\n", jstr(rec, "wildcard"),
+               jstr(rec, "provider") ? jstr(rec, "provider") : "(none)",
+               json_is_true(json_object_get(rec, "cert_provider_match")) ? "a presented name lies in it"
+                                                                          : "no presented name lies in it");
+        printf("  TLSRPT       %s\n", jstr(rec, "tlsrpt") ? jstr(rec, "tlsrpt") : "(would pass)");
+    } else if (jstr(rec, "tlsrpt")) {
+        printf("TLSRPT        %s\n", jstr(rec, "tlsrpt"));
     }
     putchar('\n');
     fflush(stdout);
@@ -152,6 +173,16 @@ static void on_domain(void *arg, json_t *rec)
     if (json_is_true(json_object_get(rec, "implicit_mx")))
         printf(", implicit MX (no MX records; the domain's own addresses)");
     putchar('\n');
+    json_t *primary = json_object_get(rec, "primary");
+    printf("  pattern %s", jstr(rec, "pattern") ? jstr(rec, "pattern") : "?");
+    if (json_is_object(primary)) {
+        printf(" (from ");
+        put_safe(stdout, jstr(primary, "mx_host"));
+        printf(" [%s]; the certificate vs this domain: %s)", jstr(primary, "ip"),
+               jstr(rec, "match_domain") ? jstr(rec, "match_domain") : "?");
+    }
+    printf("%s; provider %s\n", json_is_false(json_object_get(rec, "consistent")) ? "; endpoints DISAGREE" : "",
+           jstr(rec, "provider") ? jstr(rec, "provider") : "(none)");
     json_t *mx = json_object_get(rec, "mx"), *m;
     size_t i;
     json_array_foreach(mx, i, m) {

@@ -86,16 +86,42 @@ json_t *record_endpoint_json(const struct endpoint_rec *r)
         json_array_append_new(shas, json_string(res->chain[i]->sha256));
     json_object_set_new(o, "chain_sha256", shas);
     json_object_set_new(o, "chain_file", record_text(r->chain_file));
-    if (r->trust) {
+    const struct assess_endpoint *as = r->as;
+    int cert = as && as->keep.has_cert;
+    if (cert) {
+        json_t *names = json_array();
+        for (size_t i = 0; i < as->pres.n; i++)
+            json_array_append_new(names, record_text(match_presented_name(&as->pres, i)));
+        json_object_set_new(o, "presented", names);
+        json_object_set_new(o, "names_from", json_string(as->pres.names_from));
+        json_object_set_new(o, "cn_in_san", json_boolean(as->pres.cn_in_san));
+        json_t *m = json_object(), *by = json_object();
+        for (int i = 0; i < REF_COUNT; i++) {
+            const char *v = match_result_str(as->match[i]);
+            json_object_set_new(m, assess_ref_names[i], v ? json_string(v) : json_null());
+            json_object_set_new(by, assess_ref_names[i], record_text(as->matched_by[i]));
+        }
+        json_object_set_new(o, "match", m);
+        json_object_set_new(o, "matched_by", by);
+        json_object_set_new(o, "wildcard", json_string(wildcard_class_str(as->wildcard)));
+    } else {
+        for (const char *const *k = (const char *const[]){"presented", "names_from", "cn_in_san", "match",
+                                                           "matched_by", "wildcard", NULL}; *k; k++)
+            json_object_set_new(o, *k, json_null());
+    }
+    if (as && res->chain_len) {
         json_t *t = json_object(), *reasons = json_array();
-        json_object_set_new(t, "valid", json_boolean(r->trust->valid));
-        for (int i = 0; i < r->trust->nreasons; i++)
-            json_array_append_new(reasons, json_string(r->trust->reasons[i]));
+        json_object_set_new(t, "valid", json_boolean(as->trust.valid));
+        for (int i = 0; i < as->trust.nreasons; i++)
+            json_array_append_new(reasons, json_string(as->trust.reasons[i]));
         json_object_set_new(t, "reasons", reasons);
         json_object_set_new(o, "trust", t);
     } else {
         json_object_set_new(o, "trust", json_null());
     }
+    json_object_set_new(o, "tlsrpt", as && as->tlsrpt ? json_string(as->tlsrpt) : json_null());
+    json_object_set_new(o, "provider", record_text(as ? as->provider : NULL));
+    json_object_set_new(o, "cert_provider_match", cert ? json_boolean(as->keep.provider_match) : json_null());
     return o;
 }
 
@@ -132,5 +158,20 @@ json_t *record_domain_json(const struct domain_rec *r)
         json_array_append_new(eps, e);
     }
     json_object_set_new(o, "endpoints", eps);
+    if (r->pattern) {
+        json_object_set_new(o, "pattern", json_string(r->pattern));
+        json_object_set_new(o, "provider", record_text(r->provider));
+        json_object_set_new(o, "consistent", json_boolean(r->consistent));
+        const char *md = r->primary ? match_result_str(r->match_domain) : NULL;
+        json_object_set_new(o, "match_domain", md ? json_string(md) : json_null());
+        if (r->primary) {
+            json_t *p = json_object();
+            json_object_set_new(p, "mx_host", record_text(r->primary->mx_host));
+            json_object_set_new(p, "ip", json_string(r->primary->ip));
+            json_object_set_new(o, "primary", p);
+        } else {
+            json_object_set_new(o, "primary", json_null());
+        }
+    }
     return o;
 }

@@ -11,6 +11,7 @@
 
 #include "probe.h"
 #include "resolve.h"
+#include "assess.h"
 #include "trust.h"
 
 /* One endpoint: an MX host name at one address. Borrowed pointers, valid during the call. */
@@ -24,7 +25,7 @@ struct endpoint_rec {
     const char *first_domain; /* the first input domain (in input order seen) that led here */
     const struct probe_result *res;
     const char *chain_file; /* "chains/<leaf sha256>.pem", NULL without a chain */
-    const struct trust_result *trust; /* NULL without a certificate */
+    const struct assess_endpoint *as; /* names, matches, wildcard class, trust, TLSRPT */
 };
 
 /* Returns a new object (caller decrefs). */
@@ -45,6 +46,12 @@ struct domain_rec {
     int ipv6;               /* were IPv6 addresses probed */
     const struct domain_ep_ref *eps;
     size_t neps;
+    /* Classification (NULL pattern: not classified, e.g. an old caller). */
+    const char *pattern;
+    const char *provider;       /* registrable domain of the most-preferred MX host */
+    int consistent;
+    enum match_result match_domain;
+    const struct domain_ep_ref *primary; /* NULL when no endpoint completed TLS */
 };
 
 json_t *record_domain_json(const struct domain_rec *r);

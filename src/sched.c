@@ -15,6 +15,8 @@
 #include "dns.h"
 #include "hmap.h"
 #include "input.h"
+#include "assess.h"
+#include "classify.h"
 #include "record.h"
 #include "trust.h"
 #include "util.h"
@@ -38,9 +40,11 @@ struct endpoint {
     int probed_done, ptr_done;
     char *ptr;
     const char *ptr_status;
-    char *first_domain;
+    char *first_domain;             /* the earliest input line that reached it so far */
+    unsigned long first_line;
     struct probe_result *res;
     enum probe_status final_status;
+    struct assess_names names; /* kept after the record is out, for later domains */
     int attempts;
     struct probe *probe;
     struct domain_job **waiters;
@@ -75,6 +79,7 @@ struct sched {
     struct resolver *res;
     struct probe_ctx *pctx;
     struct trust_ctx *trust;
+    psl_ctx_t *psl;
     struct input_reader *in;
     const char *one_domain; /* sched_run_one */
     int eof;
@@ -156,19 +161,38 @@ static const char *domain_status(const struct resolve_result *rr)
 static void domain_done(struct domain_job *j)
 {
     struct sched *s = j->s;
-    struct domain_ep_ref *refs = xcalloc(j->neps ? j->neps : 1, sizeof(*refs));
+    size_t n = j->neps ? j->neps : 1;
+    struct domain_ep_ref *refs = xcalloc(n, sizeof(*refs));
+    struct classify_endpoint *cls = xcalloc(n, sizeof(*cls));
+    enum match_result *dmatch = xcalloc(n, sizeof(*dmatch));
+    /* j->eps is in preference order: lowest MX preference, then the address order. */
     for (size_t i = 0; i < j->neps; i++) {
-        refs[i].mx_host = j->eps[i]->mx_host;
-        refs[i].ip = j->eps[i]->ip;
-        refs[i].status = probe_status_str(j->eps[i]->final_status);
+        const struct endpoint *ep = j->eps[i];
+        refs[i].mx_host = ep->mx_host;
+        refs[i].ip = ep->ip;
+        refs[i].status = probe_status_str(ep->final_status);
+        dmatch[i] = assess_match(&ep->names, j->domain); /* against THIS domain */
+        cls[i] = (struct classify_endpoint){
+            .status = refs[i].status, .mx_match = ep->names.mx_match, .domain_match = dmatch[i],
+            .ptr_match = ep->names.ptr_match, .provider_match = ep->names.provider_match,
+        };
     }
+    const char *status = domain_status(j->rr);
+    struct classify_domain_result cd = classify_domain(status, cls, j->neps);
+    char *provider = j->rr->nmx > 0 ? classify_provider(s->psl, j->rr->mx[0].host) : NULL;
     struct domain_rec r = {
-        .line = j->line, .domain = j->domain, .status = domain_status(j->rr),
+        .line = j->line, .domain = j->domain, .status = status,
         .error = j->rr->error, .rr = j->rr, .ipv6 = s->o->ipv6, .eps = refs, .neps = j->neps,
+        .pattern = classify_pattern_str(cd.pattern), .provider = provider,
+        .consistent = cd.consistent, .match_domain = cd.primary >= 0 ? dmatch[cd.primary] : MATCH_NULL,
+        .primary = cd.primary >= 0 ? &refs[cd.primary] : NULL,
     };
     json_t *rec = record_domain_json(&r);
     emit_domain(s, rec);
     json_decref(rec);
+    free(provider);
+    free(cls);
+    free(dmatch);
     free(refs);
     s->c->domains_done++;
     s->inflight_domains--;
@@ -187,18 +211,19 @@ static void endpoint_done(struct endpoint *ep)
         return;
     ep->state = EP_DONE;
     char *chain = write_chain(s, ep->res);
-    struct trust_result trust;
-    if (ep->res->chain_len)
-        trust_verify(s->trust, ep->res->chain, ep->res->chain_len, &trust);
+    struct assess_endpoint as;
+    assess_endpoint(s->psl, s->trust, ep->mx_host, ep->ptr, ep->first_domain, ep->res, &as);
     struct endpoint_rec r = {
         .mx_host = ep->mx_host, .ip = ep->ip, .port = s->o->port, .ptr = ep->ptr,
         .ptr_status = ep->ptr_status, .attempts = ep->attempts, .first_domain = ep->first_domain,
-        .res = ep->res, .chain_file = chain, .trust = ep->res->chain_len ? &trust : NULL,
+        .res = ep->res, .chain_file = chain, .as = &as,
     };
     json_t *rec = record_endpoint_json(&r);
     emit_endpoint(s, rec);
     json_decref(rec);
     free(chain);
+    ep->names = as.keep; /* the certificate's names and verdicts stay for later domains */
+    assess_endpoint_clear(&as);
     ep->final_status = ep->res->status;
     /* Later domains only need the key and the status: drop the rest now. */
     probe_result_free(ep->res);
@@ -254,18 +279,27 @@ static void on_ptr(void *arg, struct resolve_ptr_result *pr)
 }
 
 static struct endpoint *endpoint_get(struct sched *s, const char *host, const char *ip,
-                                     const char *domain)
+                                     const char *domain, unsigned long line)
 {
     char key[600];
     snprintf(key, sizeof(key), "%s|%s", host, ip);
     struct endpoint *ep = hmap_get(&s->endpoints, key);
-    if (ep)
+    if (ep) {
+        /* Domains resolve out of order: until the record is out, keep the one that comes
+         * first in the input. */
+        if (ep->state != EP_DONE && line < ep->first_line) {
+            free(ep->first_domain);
+            ep->first_domain = xstrdup(domain);
+            ep->first_line = line;
+        }
         return ep;
+    }
     ep = xcalloc(1, sizeof(*ep));
     ep->s = s;
     ep->mx_host = xstrdup(host);
     ep->ip = xstrdup(ip);
     ep->first_domain = xstrdup(domain);
+    ep->first_line = line;
     hmap_put(&s->endpoints, key, ep);
     s->c->endpoints++;
     if (resolve_ptr(s->res, ip, on_ptr, ep) < 0) {
@@ -413,7 +447,7 @@ static void on_resolved(void *arg, struct resolve_result *rr)
         for (int k = 0; k < m->nips; k++) {
             if (strchr(m->ips[k], ':') && !s->o->ipv6)
                 continue; /* listed in the MX entry, probed only with --ipv6 */
-            struct endpoint *ep = endpoint_get(s, m->host, m->ips[k], j->domain);
+            struct endpoint *ep = endpoint_get(s, m->host, m->ips[k], j->domain, j->line);
             int dup = 0;
             for (size_t x = 0; x < j->neps; x++)
                 dup |= j->eps[x] == ep;
@@ -437,8 +471,10 @@ static void invalid_line(struct sched *s, const struct input_line *l)
         raw[i] = l->raw[i] ? l->raw[i] : '?';
     raw[l->raw_len] = '\0';
     struct resolve_result none = {.status = RESOLVE_DNS_ERROR};
+    struct classify_domain_result cd = classify_domain("invalid", NULL, 0);
     struct domain_rec r = {.line = l->lineno, .domain = raw, .status = "invalid", .error = l->why,
-                           .rr = &none};
+                           .rr = &none, .pattern = classify_pattern_str(cd.pattern),
+                           .consistent = cd.consistent};
     json_t *rec = record_domain_json(&r);
     emit_domain(s, rec);
     json_decref(rec);
@@ -604,6 +640,7 @@ static void maybe_finish(struct sched *s)
 static void free_endpoint(void *v)
 {
     struct endpoint *ep = v;
+    assess_names_clear(&ep->names);
     probe_result_free(ep->res);
     free(ep->ptr);
     free(ep->first_domain);
@@ -678,6 +715,11 @@ static int run(const struct sched_opts *o, const char *input_path, const char *o
     s->trust = trust_ctx_new(o->ca_file ? o->ca_file : TRUST_DEFAULT_CA_FILE, err, errlen);
     if (!s->trust)
         goto out;
+    s->psl = classify_psl_load();
+    if (!s->psl) {
+        snprintf(err, errlen, "no public suffix list (install the publicsuffix package)");
+        goto out;
+    }
     if (!one) {
         s->in = input_reader_open(input_path, err, errlen);
         if (!s->in)
@@ -738,6 +780,8 @@ out:
     if (s->pctx)
         probe_ctx_free(s->pctx);
     trust_ctx_free(s->trust);
+    if (s->psl)
+        psl_free(s->psl);
     input_reader_close(s->in);
     hmap_free(&s->endpoints, free_endpoint);
     hmap_free(&s->ips, free);
