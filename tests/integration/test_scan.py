@@ -383,3 +383,17 @@ def test_scan_progress_on_a_terminal(ctx):
         assert "domains 2/2" in r.stdout and "ETA" in r.stdout, r.stdout
         r = sh(args + ["--out", out, lst], timeout=60)
         assert "ETA" not in r.stderr, r.stderr
+
+
+def test_check_shows_how_names_match(ctx):
+    r = check(ctx, "customer.example")
+    assert r.returncode == 0, r.stdout
+    for want in ("mx_host      customer.example.s6a1.psmtp.example  -> none: *.psmtp.example would match only "
+                 "if '*' stood for several labels (multilabel)",
+                 "ptr          mx3.psmtp.example  -> wildcard, by *.psmtp.example",
+                 "domain       customer.example  -> none: no presented name is equal",
+                 "TLSRPT       certificate-host-mismatch", "pattern mx-multilabel"):
+        assert want in r.stdout, "missing %r in:\n%s" % (want, r.stdout)
+    r = check(ctx, "exact.example")
+    assert "mx_host      mx1.exact.example  -> exact, by mx1.exact.example" in r.stdout, r.stdout
+    assert "TLSRPT       (would pass)" in r.stdout and "pattern mx-exact" in r.stdout, r.stdout
