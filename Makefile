@@ -41,7 +41,7 @@ all: $(BUILD)/mxsurvey $(BUILD)/mxsurvey-fixture $(BUILD)/unit-tests
 $(BUILD)/mxsurvey: $(OBJS)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BUILD)/mxsurvey-fixture: $(FIX_OBJS)
+$(BUILD)/mxsurvey-fixture: $(FIX_OBJS) $(BUILD)/obj/util.o
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/unit-tests: $(UNIT_OBJS) $(LIB_OBJS)
