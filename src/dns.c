@@ -72,6 +72,9 @@ struct dns_query {
     enum dns_status try_fail; /* what the current try will report if it times out */
     uv_timer_t timer;
     struct dns_conn *conn; /* the current try's socket, NULL between tries */
+    int on_wire;           /* counted in c->inflight (has started its first try) */
+    int parked;            /* waiting in c->wait_head for a free slot */
+    struct dns_query *wait_next;
 };
 
 struct dns_client {
@@ -81,6 +84,8 @@ struct dns_client {
     struct dns_opts opts;
     struct rng rng;
     struct dns_query *active;
+    int inflight;                          /* queries on the wire */
+    struct dns_query *wait_head, *wait_tail; /* queries waiting for max_inflight */
     unsigned long alive; /* queries and conns not yet freed */
     int freeing;
     struct dns_stats stats;
@@ -199,10 +204,38 @@ static void on_query_closed(uv_handle_t *h)
     client_release(c);
 }
 
+static void on_timer(uv_timer_t *t);
+
+static void unpark(struct dns_client *c, struct dns_query *q)
+{
+    struct dns_query **pp = &c->wait_head, *prev = NULL;
+    for (; *pp && *pp != q; pp = &(*pp)->wait_next)
+        prev = *pp;
+    if (*pp) {
+        *pp = q->wait_next;
+        if (c->wait_tail == q)
+            c->wait_tail = prev;
+    }
+    q->wait_next = NULL;
+    q->parked = 0;
+}
+
 /* Ends q: unlink, drop its socket, call back once, then close the timer (which frees q). */
 static void finish(struct dns_query *q, enum dns_status st, const ldns_pkt *reply)
 {
     struct dns_client *c = q->c;
+    if (q->parked)
+        unpark(c, q);
+    if (q->on_wire) {
+        q->on_wire = 0;
+        c->inflight--;
+        /* A slot is free: the longest-waiting query goes next, from the loop. */
+        if (c->wait_head && !c->freeing) {
+            struct dns_query *next = c->wait_head;
+            unpark(c, next);
+            uv_timer_start(&next->timer, on_timer, 0, 0);
+        }
+    }
     q->state = Q_DONE;
     if (q->prev)
         q->prev->next = q->next;
@@ -363,7 +396,6 @@ static void tcp_connected(uv_connect_t *req, int status)
     q->c->stats.tcp_sent++;
 }
 
-static void on_timer(uv_timer_t *t);
 
 /* The UDP answer was truncated: ask the same server the same question over TCP, with a
  * timeout of its own (connect + write + read). */
@@ -424,8 +456,21 @@ static void try_failed(struct dns_query *q, enum dns_status st)
 static void on_timer(uv_timer_t *t)
 {
     struct dns_query *q = container_of(t, struct dns_query, timer);
+    struct dns_client *c = q->c;
     switch (q->state) {
     case Q_START:
+        if (c->opts.max_inflight > 0 && c->inflight >= c->opts.max_inflight) {
+            q->parked = 1;
+            if (c->wait_tail)
+                c->wait_tail->wait_next = q;
+            else
+                c->wait_head = q;
+            c->wait_tail = q;
+            break;
+        }
+        q->on_wire = 1;
+        if ((unsigned long)++c->inflight > c->stats.peak_inflight)
+            c->stats.peak_inflight = (unsigned long)c->inflight;
         start_try(q);
         break;
     case Q_UDP:

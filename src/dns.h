@@ -26,6 +26,9 @@ struct dns_opts {
     int timeout_ms; /* per try (and again for the TCP phase of a try); <= 0: 2000 */
     int retries;    /* further tries after the first, rotating over the servers; < 0: 0 */
     int edns;       /* 1: add EDNS0 with a DNS_EDNS_BUFSIZE payload size; 0: plain DNS */
+    int max_inflight; /* queries on the wire at once; more wait their turn (their timeout
+                       * starts when they are sent); <= 0: no limit. Politeness to the
+                       * resolver, whose socket buffer a burst can overflow. */
 };
 
 enum dns_status {
@@ -49,6 +52,7 @@ struct dns_stats {
     unsigned long truncated; /* UDP answers with TC set */
     unsigned long timeouts;  /* tries that timed out */
     unsigned long ignored;   /* datagrams dropped by validation (wrong source, ID, question) */
+    unsigned long peak_inflight; /* most queries on the wire at once */
 };
 
 struct dns_client;

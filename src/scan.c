@@ -23,7 +23,7 @@
 enum {
     OPT_HELP, OPT_RESOLVER, OPT_PORT, OPT_EHLO, OPT_TIMEOUT, OPT_RETRIES, OPT_RETRY_DELAY,
     OPT_PER_IP, OPT_CONCURRENCY, OPT_RATE, OPT_IPV6, OPT_OUT, OPT_QUIET, OPT_DNS_TIMEOUT,
-    OPT_MAX_DOMAINS, OPT_CERT_ONLY, OPT_CA_FILE,
+    OPT_MAX_DOMAINS, OPT_CERT_ONLY, OPT_CA_FILE, OPT_DNS_CONCURRENCY,
 };
 
 static const struct cli_opt scan_opts[] = {
@@ -32,6 +32,7 @@ static const struct cli_opt scan_opts[] = {
     {.name = "ehlo", .arg = "NAME", .help = "our EHLO name (default: this machine's host name)", .id = OPT_EHLO},
     {.name = "timeout", .arg = "SECONDS", .help = "timeout of each SMTP/TLS phase (default 10)", .id = OPT_TIMEOUT},
     {.name = "dns-timeout", .arg = "SECONDS", .help = "timeout of each DNS try (default 2; 2 retries)", .id = OPT_DNS_TIMEOUT},
+    {.name = "dns-concurrency", .arg = "N", .help = "DNS queries on the wire at once (default 256)", .id = OPT_DNS_CONCURRENCY},
     {.name = "retries", .arg = "N", .help = "retries after a 4xx reply (default 1)", .id = OPT_RETRIES},
     {.name = "retry-delay", .arg = "SECONDS", .help = "back-off before the first retry, doubling (default 5)", .id = OPT_RETRY_DELAY},
     {.name = "per-ip", .arg = "N", .help = "connections to one address at a time (default 2)", .id = OPT_PER_IP},
@@ -139,6 +140,11 @@ int scan_parse_args(const char *prog, int argc, char **argv, struct scan_args *a
         case OPT_DNS_TIMEOUT:
             if (parse_seconds(arg, 0.05, 60, &a->o.dns_timeout_ms) < 0)
                 rc = bad(prog, "dns-timeout", arg, "expected seconds, 0.05-60");
+            break;
+        case OPT_DNS_CONCURRENCY:
+            if (parse_int(arg, 1, 100000, &v) < 0)
+                rc = bad(prog, "dns-concurrency", arg, "expected 1-100000");
+            a->o.dns_concurrency = (int)v;
             break;
         case OPT_RETRIES:
             if (parse_int(arg, 0, 10, &v) < 0)

@@ -739,7 +739,8 @@ static int run(const struct sched_opts *o, const char *input_path, const char *o
         if (o->outputs[nout]->open(&s->out_state[nout], o->out_dir, err, errlen) < 0)
             goto out;
 
-    struct dns_opts dopts = {.timeout_ms = o->dns_timeout_ms, .retries = o->dns_retries};
+    struct dns_opts dopts = {.timeout_ms = o->dns_timeout_ms, .retries = o->dns_retries,
+                             .max_inflight = o->dns_concurrency};
     s->dns = dns_client_new(&s->loop, o->resolvers, o->nresolvers, &dopts);
     struct resolve_opts ropts = {.want_aaaa = 1};
     s->res = resolver_new(&s->loop, s->dns, &ropts);
@@ -809,6 +810,7 @@ void sched_opts_default(struct sched_opts *o)
     memset(o, 0, sizeof(*o));
     o->dns_timeout_ms = 2000;
     o->dns_retries = 2;
+    o->dns_concurrency = 256;
     o->port = 25;
     o->ehlo = "localhost";
     o->timeout_ms = 10000;

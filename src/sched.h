@@ -35,6 +35,7 @@ struct sched_opts {
     int nresolvers;
     int dns_timeout_ms;   /* per DNS try */
     int dns_retries;
+    int dns_concurrency;  /* DNS queries on the wire at once */
     int port;
     const char *ehlo;
     int timeout_ms;       /* per SMTP/TLS phase */

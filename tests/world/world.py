@@ -59,6 +59,9 @@ def unbound_conf(world, wd):
          "  do-daemonize: no", "  use-syslog: no", '  logfile: ""', '  chroot: ""', '  username: ""',
          '  directory: "%s"' % wd, '  pidfile: ""',
          "  num-threads: 1", "  so-reuseport: no",
+         # Scanners send bursts of a thousand queries; the default socket buffer holds a few
+         # hundred, and the rest would be dropped (the scanner then waits out a timeout).
+         "  so-rcvbuf: 8m", "  so-sndbuf: 8m",
          "  module-config: \"iterator\"",
          "  do-ip6: no",
          "  do-not-query-localhost: no",
