@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "out_csv.h"
 #include "summary.h"
 #include "util.h"
 
@@ -61,6 +62,8 @@ int cmd_report(int argc, char **argv)
     const char *dir = argv[idx];
     char err[4400] = "";
     int st = summary_write(dir, err, sizeof(err));
+    if (st == SUMMARY_OK)
+        st = csv_write_all(dir, err, sizeof(err));
     if (st != SUMMARY_OK) {
         fprintf(stderr, "mxsurvey report: %s\n", err);
         return st == SUMMARY_INPUT_ERROR ? CLI_EXIT_USAGE : CLI_EXIT_FAIL;

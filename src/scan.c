@@ -15,6 +15,7 @@
 
 #include "cli.h"
 #include "dns.h"
+#include "out_csv.h"
 #include "sched.h"
 #include "summary.h"
 #include "util.h"
@@ -384,8 +385,9 @@ int cmd_scan(int argc, char **argv)
         fprintf(stderr, "mxsurvey scan: writing to %s failed (disk full?)\n", a.out);
     /* The aggregates, by the code `mxsurvey report` runs (reading the files just written). */
     char serr[4400];
-    if (summary_write(a.out, serr, sizeof(serr)) != SUMMARY_OK) {
-        fprintf(stderr, "mxsurvey scan: summary.json: %s\n", serr);
+    if (summary_write(a.out, serr, sizeof(serr)) != SUMMARY_OK ||
+        csv_write_all(a.out, serr, sizeof(serr)) != SUMMARY_OK) {
+        fprintf(stderr, "mxsurvey scan: %s\n", serr);
         rc = CLI_EXIT_FAIL;
     }
     if (!a.quiet)

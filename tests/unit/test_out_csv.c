@@ -1,0 +1,403 @@
+/* out_csv: flattening hand-written records (every kind of field; fields missing; values of
+ * unexpected types) into rows, the four files of a small scan folder, and docs/schema.md
+ * listing every column in order. */
+#include <dirent.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "out_csv.h"
+#include "summary.h"
+#include "test.h"
+#include "util.h"
+
+/* ------------------------------------------------------------------ helpers */
+
+/* The row of table t for the JSON text rec, CRLF included, as a new string. */
+static char *row_of(enum csv_table t, const char *rec)
+{
+    json_error_t je;
+    json_t *j = json_loads(rec, 0, &je);
+    if (!j)
+        fprintf(stderr, "  bad test JSON: %s\n", je.text);
+    CHECK(j != NULL);
+    struct csv_row r;
+    csv_row_init(&r);
+    csv_record_row(t, j, &r);
+    size_t n;
+    const char *s = csv_row_end(&r, &n);
+    char *out = xstrndup(s, n);
+    csv_row_free(&r);
+    json_decref(j);
+    return out;
+}
+
+static void check_row(enum csv_table t, const char *rec, const char *want, int line)
+{
+    char *got = row_of(t, rec);
+    if (strcmp(got, want) != 0)
+        fprintf(stderr, "  (row from line %d)\n", line);
+    CHECK_STR(got, want);
+    free(got);
+}
+#define ROW(t, rec, want) check_row(t, rec, want, __LINE__)
+
+static size_t ncolumns(enum csv_table t)
+{
+    size_t n = 0;
+    while (csv_column_name(t, n))
+        n++;
+    return n;
+}
+
+/* A row of n empty cells. */
+static char *empty_row(size_t n)
+{
+    char *s = xmalloc(n + 2);
+    memset(s, ',', n - 1);
+    memcpy(s + n - 1, "\r\n", 3);
+    return s;
+}
+
+/* ------------------------------------------------------------------ hosts.csv */
+
+/* Every kind of field: strings, numbers, booleans, null, nested objects, lists; hostile text. */
+static const char full_host[] =
+    "{\"mx_host\":\"mx.a.example\",\"ip\":\"192.0.2.1\",\"port\":25,\"ptr\":null,"
+    "\"ptr_status\":\"nxdomain\",\"first_domain\":\"a.example\",\"status\":\"ok\","
+    "\"error\":null,\"smtp_code\":220,\"temporary\":false,\"attempts\":2,"
+    "\"banner_host\":\"=HYPERLINK(\\\"http://x\\\")\",\"ehlo_host\":\" mx, \\\"b\\\"\\nc\","
+    "\"tls\":{\"version\":\"TLSv1.2\",\"cipher\":\"TLS_X\"},"
+    "\"cert\":{\"subject_cn\":\"b\\u00fccher.example\",\"san_dns\":[\"*.a.example\",\"x;y\",\"-z\"],"
+    "\"subject\":\"O=Acme, Inc., CN=mx\",\"issuer\":\"CN=CA\","
+    "\"not_before\":\"2026-01-02T03:04:05Z\",\"not_after\":\"2027-01-02T03:04:05Z\","
+    "\"sha256\":\"ab12\",\"key_type\":\"RSA\",\"key_bits\":2048,\"sig_alg\":\"RSA-SHA256\","
+    "\"self_signed\":true,\"chain_len\":1,\"parse_error\":null},"
+    "\"chain_sha256\":[\"ab12\",\"cd34\"],\"chain_file\":\"chains/ab12.pem\","
+    "\"presented\":[\"*.a.example\"],\"names_from\":\"san\",\"cn_in_san\":false,"
+    "\"match\":{\"domain\":\"wildcard\",\"mx_host\":\"multilabel\",\"ptr\":null,"
+    "\"banner_host\":\"none\",\"ehlo_host\":\"exact\"},"
+    "\"matched_by\":{\"domain\":\"*.a.example\",\"mx_host\":null,\"ptr\":null,"
+    "\"banner_host\":null,\"ehlo_host\":\"mx.a.example\"},"
+    "\"wildcard\":\"leftmost\",\"trust\":{\"valid\":false,\"reasons\":[\"self-signed\",\"weak-key\"]},"
+    "\"tlsrpt\":\"certificate-not-trusted\",\"provider\":\"a.example\",\"cert_provider_match\":true}";
+
+TEST(out_csv_host_row)
+{
+    CHECK_INT(ncolumns(CSV_HOSTS), 49);
+    CHECK_STR(csv_column_name(CSV_HOSTS, 0), "mx_host");
+    CHECK_STR(csv_column_name(CSV_HOSTS, 13), "tls_version");
+    CHECK_STR(csv_column_name(CSV_HOSTS, 48), "cert_provider_match");
+    ROW(CSV_HOSTS, full_host,
+        "mx.a.example,192.0.2.1,25,,nxdomain,a.example,ok,,220,false,2,"
+        "\"'=HYPERLINK(\"\"http://x\"\")\",\" mx, \"\"b\"\"\nc\","
+        "TLSv1.2,TLS_X,b\xc3\xbc" "cher.example,*.a.example;x\\x3by;-z,"
+        "\"O=Acme, Inc., CN=mx\",CN=CA,2026-01-02T03:04:05Z,2027-01-02T03:04:05Z,ab12,RSA,2048,"
+        "RSA-SHA256,true,1,,ab12;cd34,chains/ab12.pem,*.a.example,san,false,"
+        "wildcard,multilabel,,none,exact,*.a.example,,,,mx.a.example,"
+        "leftmost,false,self-signed;weak-key,certificate-not-trusted,a.example,true\r\n");
+    /* A failed probe: the nested objects are null, so are their columns. */
+    ROW(CSV_HOSTS,
+        "{\"mx_host\":\"mx.b.example\",\"ip\":\"2001:db8::1\",\"port\":25,\"ptr\":\"mx.b.example\","
+        "\"ptr_status\":\"ok\",\"first_domain\":\"b.example\",\"status\":\"timeout\","
+        "\"error\":\"timeout waiting for the greeting\",\"smtp_code\":null,\"temporary\":true,"
+        "\"attempts\":1,\"banner_host\":null,\"ehlo_host\":null,\"tls\":null,\"cert\":null,"
+        "\"chain_sha256\":[],\"chain_file\":null,\"presented\":null,\"names_from\":null,"
+        "\"cn_in_san\":null,\"match\":null,\"matched_by\":null,\"wildcard\":null,\"trust\":null,"
+        "\"tlsrpt\":null,\"provider\":\"b.example\",\"cert_provider_match\":null}",
+        "mx.b.example,2001:db8::1,25,mx.b.example,ok,b.example,timeout,"
+        "timeout waiting for the greeting,,true,1,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,b.example,\r\n");
+}
+
+TEST(out_csv_host_row_missing_and_odd_fields)
+{
+    /* A record lacking every field: one empty cell per column, never fewer. */
+    char *want = empty_row(ncolumns(CSV_HOSTS));
+    ROW(CSV_HOSTS, "{}", want);
+    free(want);
+    /* Some fields only (an older file): the others are empty, the columns stay in place. */
+    ROW(CSV_HOSTS, "{\"ip\":\"192.0.2.9\",\"mx_host\":\"mx.c.example\",\"status\":\"ok\","
+                   "\"trust\":{\"valid\":true}}",
+        "mx.c.example,192.0.2.9,,,,,ok,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,true,,,,\r\n");
+    /* Unexpected types are written as their JSON text, never an error; a parent that is not
+     * an object gives empty members. */
+    ROW(CSV_HOSTS, "{\"mx_host\":7,\"ip\":[\"a\",1,true,null,{\"k\":\"v;w\"}],\"port\":\"25\","
+                   "\"ptr\":2.5,\"ptr_status\":{\"x\":1},\"tls\":\"TLSv1.2\","
+                   "\"trust\":{\"valid\":\"yes\",\"reasons\":\"expired\"}}",
+        "7,\"a;1;true;null;{\"\"k\"\":\"\"v\\x3bw\"\"}\",25,2.5,\"{\"\"x\"\":1}\","
+        ",,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,yes,expired,,,\r\n");
+}
+
+/* ------------------------------------------------------------------ domains.csv */
+
+TEST(out_csv_domain_row)
+{
+    CHECK_INT(ncolumns(CSV_DOMAINS), 16);
+    ROW(CSV_DOMAINS,
+        "{\"line\":3,\"domain\":\"a.example\",\"status\":\"ok\",\"error\":null,"
+        "\"mx\":[{\"host\":\"mx1.a.example\",\"pref\":5,\"ips\":[\"192.0.2.1\",\"2001:db8::1\"],"
+        "\"error\":null},{\"host\":\"mx2.a.example\",\"pref\":10,\"ips\":[],\"error\":\"NXDOMAIN\"}],"
+        "\"implicit_mx\":false,\"endpoints\":[{\"mx_host\":\"mx1.a.example\",\"ip\":\"192.0.2.1\","
+        "\"status\":\"ok\"},{\"mx_host\":\"mx1.a.example\",\"ip\":\"2001:db8::1\","
+        "\"status\":\"timeout\"}],\"pattern\":\"mx-exact\",\"provider\":\"a.example\","
+        "\"consistent\":true,\"match_domain\":\"none\","
+        "\"primary\":{\"mx_host\":\"mx1.a.example\",\"ip\":\"192.0.2.1\"}}",
+        "3,a.example,ok,,5:mx1.a.example;10:mx2.a.example,192.0.2.1;2001:db8::1,"
+        "mx2.a.example=NXDOMAIN,false,mx1.a.example@192.0.2.1;mx1.a.example@2001:db8::1,"
+        "ok;timeout,mx-exact,a.example,true,none,mx1.a.example,192.0.2.1\r\n");
+    /* The implicit MX; a DNS error with a comma. */
+    ROW(CSV_DOMAINS,
+        "{\"line\":4,\"domain\":\"nomx.example\",\"status\":\"no-mx\",\"error\":null,"
+        "\"mx\":[{\"host\":\"nomx.example\",\"pref\":0,\"ips\":[\"192.0.2.7\"],\"error\":null}],"
+        "\"implicit_mx\":true,\"endpoints\":[],\"pattern\":\"unreachable\","
+        "\"provider\":\"nomx.example\",\"consistent\":true,\"match_domain\":null,\"primary\":null}",
+        "4,nomx.example,no-mx,,0:nomx.example,192.0.2.7,,true,,,unreachable,nomx.example,true,"
+        ",,\r\n");
+    /* An invalid line lacking the later fields; the raw line is neutralised. */
+    ROW(CSV_DOMAINS,
+        "{\"line\":7,\"domain\":\"-x.example\",\"status\":\"invalid\","
+        "\"error\":\"label starts with a hyphen\"}",
+        "7,'-x.example,invalid,label starts with a hyphen,,,,,,,,,,,,\r\n");
+    char *want = empty_row(ncolumns(CSV_DOMAINS));
+    ROW(CSV_DOMAINS, "{}", want);
+    free(want);
+    /* Lists of objects holding odd members; mx not a list. */
+    ROW(CSV_DOMAINS,
+        "{\"line\":8,\"mx\":[{\"host\":\"h\"},{\"pref\":1},5],"
+        "\"endpoints\":[{\"mx_host\":\"h\",\"ip\":null}]}",
+        "8,,,,:h;1:;:,,,,h@,,,,,,,\r\n");
+    ROW(CSV_DOMAINS, "{\"mx\":\"x,y\"}", ",,,,\"x,y\",\"x,y\",\"x,y\",,,,,,,,,\r\n");
+}
+
+/* ------------------------------------------------------------------ providers.csv */
+
+TEST(out_csv_provider_row)
+{
+    CHECK_INT(ncolumns(CSV_PROVIDERS), 14);
+    CHECK_STR(csv_column_name(CSV_PROVIDERS, 3), "pattern_mx_exact");
+    CHECK_STR(csv_column_name(CSV_PROVIDERS, 13), "pattern_other");
+    ROW(CSV_PROVIDERS,
+        "{\"provider\":\"p.example\",\"domains\":7,\"endpoints\":3,"
+        "\"by_pattern\":{\"mx-exact\":2,\"no-mail\":1,\"null\":3,\"weird\":1}}",
+        "p.example,7,3,2,0,0,0,0,0,0,0,0,1,4\r\n");
+    ROW(CSV_PROVIDERS,
+        "{\"provider\":\"q.example\",\"domains\":10,\"endpoints\":0,\"by_pattern\":{"
+        "\"mx-exact\":1,\"mx-wildcard\":1,\"mx-multilabel\":1,\"domain\":1,\"provider\":1,"
+        "\"ptr\":1,\"unrelated\":1,\"no-tls\":1,\"unreachable\":1,\"no-mail\":1}}",
+        "q.example,10,0,1,1,1,1,1,1,1,1,1,1,0\r\n");
+    ROW(CSV_PROVIDERS, "{\"provider\":\"@x\"}", "'@x,,,0,0,0,0,0,0,0,0,0,0,0\r\n");
+    CHECK_INT(ncolumns(CSV_SUMMARY), 2);
+    CHECK_STR(csv_table_file(CSV_PROVIDERS), "providers.csv");
+    CHECK(csv_column_name(CSV_NTABLES, 0) == NULL);
+}
+
+/* ------------------------------------------------------------------ files */
+
+static char *make_dir(void)
+{
+    char tmpl[] = "/tmp/mxs-csv-XXXXXX";
+    char *d = mkdtemp(tmpl);
+    return d ? xstrdup(d) : NULL;
+}
+
+static int count_files(const char *dir)
+{
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    int n = 0;
+    while (d && (e = readdir(d)))
+        if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
+            n++;
+    if (d)
+        closedir(d);
+    return n;
+}
+
+static void remove_dir(char *dir)
+{
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    char path[512];
+    while (d && (e = readdir(d))) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+            continue;
+        snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+        unlink(path);
+    }
+    if (d)
+        closedir(d);
+    rmdir(dir);
+    free(dir);
+}
+
+static void write_file(const char *dir, const char *name, const char *text)
+{
+    char path[512];
+    snprintf(path, sizeof(path), "%s/%s", dir, name);
+    FILE *f = fopen(path, "w");
+    CHECK(f != NULL);
+    if (f) {
+        fputs(text, f);
+        fclose(f);
+    }
+}
+
+static char *read_file(const char *dir, const char *name)
+{
+    char path[512];
+    snprintf(path, sizeof(path), "%s/%s", dir, name);
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    size_t cap = 1 << 16;
+    char *buf = xmalloc(cap);
+    size_t n = fread(buf, 1, cap - 1, f);
+    buf[n] = '\0';
+    fclose(f);
+    return buf;
+}
+
+/* The number of CRLF-ended lines of text (rows here: no cell holds a newline). */
+static int count_rows(const char *text)
+{
+    int n = 0;
+    for (const char *p = text; p && (p = strstr(p, "\r\n")); p += 2)
+        n++;
+    return n;
+}
+
+TEST(out_csv_write_all)
+{
+    char *dir = make_dir();
+    CHECK(dir != NULL);
+    if (!dir)
+        return;
+    char err[4400] = "";
+    write_file(dir, "hosts.jsonl", full_host);
+    write_file(dir, "domains.jsonl",
+               "{\"line\":1,\"domain\":\"a.example\",\"status\":\"ok\",\"pattern\":\"no-tls\","
+               "\"provider\":\"a.example\",\"consistent\":true}\n"
+               "\n"
+               "{\"line\":2,\"domain\":\"=b.example\",\"status\":\"invalid\",\"pattern\":\"no-mail\","
+               "\"provider\":null,\"consistent\":true}\n");
+    CHECK_INT(summary_write(dir, err, sizeof(err)), SUMMARY_OK);
+    CHECK_INT(csv_write_all(dir, err, sizeof(err)), SUMMARY_OK);
+    CHECK_STR(err, "");
+    /* 2 JSONL, summary.json, 4 CSV: no temporary file left. */
+    CHECK_INT(count_files(dir), 7);
+
+    char *hosts = read_file(dir, "hosts.csv");
+    CHECK(hosts && str_starts_with(hosts, "mx_host,ip,port,ptr,"));
+    CHECK(hosts && strstr(hosts, ",\"'=HYPERLINK(\"\"http://x\"\")\","));
+    free(hosts);
+    char *domains = read_file(dir, "domains.csv");
+    CHECK_INT(count_rows(domains), 3); /* header + 2 records; the blank line is skipped */
+    CHECK(domains && strstr(domains, "\r\n2,'=b.example,invalid,"));
+    char *summary = read_file(dir, "summary.csv");
+    CHECK(summary && str_starts_with(summary, "metric,value\r\ndomains.by_pattern.no-mail,1\r\n"));
+    CHECK(summary && strstr(summary, "\r\ndomains.total,2\r\n"));
+    CHECK(summary && strstr(summary, "\r\nendpoints.by_key_type.RSA 2048,1\r\n"));
+    CHECK(summary && strstr(summary, "\r\nshares.starttls.share,0\r\n"));
+    CHECK(summary && strstr(summary, "\r\nshares.strict.share,\r\n")); /* denominator 0 */
+    CHECK(summary && !strstr(summary, "meta.")); /* no run.json: no meta.counts */
+    CHECK(summary && !strstr(summary, "providers"));
+    free(summary);
+    char *providers = read_file(dir, "providers.csv");
+    CHECK_STR(providers,
+              "provider,domains,endpoints,pattern_mx_exact,pattern_mx_wildcard,"
+              "pattern_mx_multilabel,pattern_domain,pattern_provider,pattern_ptr,"
+              "pattern_unrelated,pattern_no_tls,pattern_unreachable,pattern_no_mail,"
+              "pattern_other\r\n"
+              "a.example,1,1,0,0,0,0,0,0,0,1,0,0,0\r\n");
+    free(providers);
+
+    /* With run.json: its counts are figures; its options are not. */
+    write_file(dir, "run.json", "{\"counts\":{\"lines\":2,\"domains\":2},"
+                                "\"options\":{\"port\":25,\"timeout\":\"3\"}}");
+    CHECK_INT(summary_write(dir, err, sizeof(err)), SUMMARY_OK);
+    CHECK_INT(csv_write_all(dir, err, sizeof(err)), SUMMARY_OK);
+    summary = read_file(dir, "summary.csv");
+    CHECK(summary && strstr(summary, "\r\nmeta.counts.domains,2\r\nmeta.counts.lines,2\r\n"));
+    CHECK(summary && !strstr(summary, "options"));
+    free(summary);
+
+    /* A malformed line: an input error naming file:line; hosts.csv was remade, domains.csv
+     * is the previous complete file, nothing else is left. */
+    write_file(dir, "domains.jsonl", "{\"line\":1}\n[1]\n");
+    CHECK_INT(csv_write_all(dir, err, sizeof(err)), SUMMARY_INPUT_ERROR);
+    CHECK(strstr(err, "domains.jsonl:2: not a JSON object") != NULL);
+    char *again = read_file(dir, "domains.csv");
+    CHECK_STR(again, domains);
+    free(again);
+    free(domains);
+    CHECK_INT(count_files(dir), 8);
+
+    /* No summary.json: an input error. */
+    write_file(dir, "domains.jsonl", "");
+    char path[512];
+    snprintf(path, sizeof(path), "%s/summary.json", dir);
+    unlink(path);
+    CHECK_INT(csv_write_all(dir, err, sizeof(err)), SUMMARY_INPUT_ERROR);
+    CHECK(strstr(err, "summary.json") != NULL);
+    domains = read_file(dir, "domains.csv");
+    CHECK_STR(domains,
+              "line,domain,status,error,mx,mx_ips,mx_errors,implicit_mx,endpoints,"
+              "endpoint_statuses,pattern,provider,consistent,match_domain,primary_mx_host,"
+              "primary_ip\r\n");
+    free(domains);
+    CHECK_INT(count_files(dir), 7);
+    remove_dir(dir);
+
+    /* A folder that does not exist. */
+    CHECK_INT(csv_write_all("/nonexistent/mxs-csv", err, sizeof(err)), SUMMARY_INPUT_ERROR);
+}
+
+/* ------------------------------------------------------------------ docs/schema.md */
+
+/* The first backticked name of the first column of each table row of docs/schema.md's
+ * section "## <file>", in order, joined by ','. */
+static char *documented_columns(const char *file)
+{
+    FILE *f = fopen("docs/schema.md", "r");
+    CHECK(f != NULL);
+    char *out = xcalloc(1, 8192);
+    if (!f)
+        return out;
+    char line[4096], head[256];
+    snprintf(head, sizeof(head), "## %s\n", file);
+    int in = 0;
+    while (fgets(line, sizeof(line), f)) {
+        if (str_starts_with(line, "## "))
+            in = strcmp(line, head) == 0;
+        if (!in || !str_starts_with(line, "| `"))
+            continue;
+        char *end = strchr(line + 3, '`');
+        if (!end)
+            continue;
+        *end = '\0';
+        if (*out)
+            strcat(out, ",");
+        strncat(out, line + 3, 8192 - strlen(out) - 2);
+    }
+    fclose(f);
+    return out;
+}
+
+TEST(out_csv_schema_documented)
+{
+    for (int t = 0; t < CSV_NTABLES; t++) {
+        char want[8192] = "";
+        const char *name;
+        for (size_t i = 0; (name = csv_column_name((enum csv_table)t, i)); i++) {
+            if (i)
+                strcat(want, ",");
+            strcat(want, name);
+        }
+        char *doc = documented_columns(csv_table_file((enum csv_table)t));
+        if (strcmp(doc, want) != 0)
+            fprintf(stderr, "  docs/schema.md section %s\n", csv_table_file((enum csv_table)t));
+        CHECK_STR(doc, want);
+        free(doc);
+    }
+}
