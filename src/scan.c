@@ -15,6 +15,7 @@
 
 #include "cli.h"
 #include "dns.h"
+#include "html.h"
 #include "sched.h"
 #include "summary.h"
 #include "util.h"
@@ -380,6 +381,9 @@ int cmd_scan(int argc, char **argv)
     char serr[4400];
     if (summary_write(a.out, serr, sizeof(serr)) != SUMMARY_OK) {
         fprintf(stderr, "mxsurvey scan: summary.json: %s\n", serr);
+        rc = CLI_EXIT_FAIL;
+    } else if (html_write(a.out, serr, sizeof(serr)) != SUMMARY_OK) {
+        fprintf(stderr, "mxsurvey scan: %s\n", serr);
         rc = CLI_EXIT_FAIL;
     }
     if (!a.quiet)
