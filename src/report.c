@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "html.h"
 #include "out_csv.h"
 #include "summary.h"
 #include "util.h"
@@ -26,7 +27,8 @@ static void report_usage(FILE *f)
                "wildcard kind, trust, TLS version and key; the shares of domains whose primary\n"
                "certificate passes each naming policy; the %d largest providers. Fields are\n"
                "defined in docs/schema.md. Regenerating gives the same file but for\n"
-               "meta.generated.\n\n",
+               "meta.generated. Then writes DIR/report.html, the same figures as one\n"
+               "self-contained web page.\n\n",
             SUMMARY_TOP_PROVIDERS);
     cli_print_options(f, report_opts, (int)ARRAY_LEN(report_opts));
     fprintf(f, "\nExit codes: 0 summary.json written, 1 it could not be written, 2 usage error,\n"
@@ -64,6 +66,8 @@ int cmd_report(int argc, char **argv)
     int st = summary_write(dir, err, sizeof(err));
     if (st == SUMMARY_OK)
         st = csv_write_all(dir, err, sizeof(err));
+    if (st == SUMMARY_OK)
+        st = html_write(dir, err, sizeof(err));
     if (st != SUMMARY_OK) {
         fprintf(stderr, "mxsurvey report: %s\n", err);
         return st == SUMMARY_INPUT_ERROR ? CLI_EXIT_USAGE : CLI_EXIT_FAIL;

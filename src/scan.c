@@ -16,6 +16,7 @@
 #include "cli.h"
 #include "dns.h"
 #include "out_csv.h"
+#include "html.h"
 #include "sched.h"
 #include "summary.h"
 #include "util.h"
@@ -386,7 +387,8 @@ int cmd_scan(int argc, char **argv)
     /* The aggregates, by the code `mxsurvey report` runs (reading the files just written). */
     char serr[4400];
     if (summary_write(a.out, serr, sizeof(serr)) != SUMMARY_OK ||
-        csv_write_all(a.out, serr, sizeof(serr)) != SUMMARY_OK) {
+        csv_write_all(a.out, serr, sizeof(serr)) != SUMMARY_OK ||
+        html_write(a.out, serr, sizeof(serr)) != SUMMARY_OK) {
         fprintf(stderr, "mxsurvey scan: %s\n", serr);
         rc = CLI_EXIT_FAIL;
     }

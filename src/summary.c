@@ -379,7 +379,8 @@ static void add_domain(struct acc *a, const json_t *d)
 
     const char *prov = json_string_value(json_object_get(d, "provider"));
     if (prov) {
-        struct provider *p = a->providers[provider_id(a, prov) - 1];
+        size_t id = provider_id(a, prov); /* may grow a->providers: call it before reading it */
+        struct provider *p = a->providers[id - 1];
         p->domains++;
         provider_count_pattern(a, p, str_key(pattern));
     }

@@ -1,0 +1,291 @@
+/* trend: `mxsurvey trend [--out DIR] SCANDIR...`: the headline figures of several scans side by
+ * side. Reads each folder's summary.json (made first from the folder's JSONL files through
+ * summary_write() when it is missing), orders the runs by meta.started, and writes into --out
+ * trend.csv (one row per run, fixed columns: docs/schema.md "trend.csv") and trend.svg (a
+ * line chart of the headline shares over the runs). */
+#include "trend.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <jansson.h>
+
+#include "cli.h"
+#include "outfile.h"
+#include "summary.h"
+#include "svg.h"
+#include "util.h"
+
+enum { OPT_HELP, OPT_OUT, OPT_QUIET };
+
+static const struct cli_opt trend_opts[] = {
+    {.name = "out", .short_name = 'o', .arg = "DIR", .help = "where to write trend.csv and trend.svg (default: the current directory)", .id = OPT_OUT},
+    {.name = "quiet", .short_name = 'q', .help = "print nothing on success", .id = OPT_QUIET},
+    {.name = "help", .short_name = 'h', .help = "show this help and exit", .id = OPT_HELP},
+};
+
+/* The shares of summary.json, in the columns' and the chart's order, with their legend. */
+static const struct {
+    const char *key;
+    const char *legend;
+    int color;
+} shares[] = {
+    {"starttls", "STARTTLS", 2},
+    {"strict", "strict names", 0},
+    {"multilabel_accepted", "multi-label accepted", 3},
+    {"rfc9525", "RFC 9525 (SAN only)", 6},
+    {"valid_chain", "valid chain", 5},
+};
+
+/* Every pattern of domains.jsonl (docs/schema.md), one column each. */
+static const char *const patterns[] = {
+    "mx-exact", "mx-wildcard", "mx-multilabel", "domain", "provider",
+    "ptr", "unrelated", "no-tls", "unreachable", "no-mail",
+};
+
+struct run {
+    const char *dir;    /* as given */
+    json_t *summary;
+    const char *started; /* meta.started, NULL when absent */
+    size_t order;        /* position on the command line */
+};
+
+static void trend_usage(FILE *f)
+{
+    fprintf(f, "Usage: mxsurvey trend [OPTIONS] SCANDIR...\n\n"
+               "Puts the headline figures of several scan folders side by side. Reads each\n"
+               "folder's summary.json (made first from its JSONL files when missing, as\n"
+               "`mxsurvey report` does), orders the runs by their start time, and writes\n"
+               "trend.csv (one row per run: start, folder, domains, the shares and the count\n"
+               "of every pattern; columns in docs/schema.md) and trend.svg (a line chart of\n"
+               "the shares).\n\n");
+    cli_print_options(f, trend_opts, (int)ARRAY_LEN(trend_opts));
+    fprintf(f, "\nExit codes: 0 written, 1 the files could not be written, 2 usage error, no\n"
+               "SCANDIR, or a folder that is missing or unreadable.\n");
+}
+
+/* Loads dir's summary.json into run->summary, making it when the file is missing. Returns 0,
+ * or -1 after printing why. */
+static int load_run(struct run *run)
+{
+    char err[4400], path[4096];
+    struct stat st;
+    if (stat(run->dir, &st) < 0) {
+        fprintf(stderr, "mxsurvey trend: %s: %s\n", run->dir, strerror(errno));
+        return -1;
+    }
+    if (!S_ISDIR(st.st_mode)) {
+        fprintf(stderr, "mxsurvey trend: %s: not a directory\n", run->dir);
+        return -1;
+    }
+    snprintf(path, sizeof(path), "%s/summary.json", run->dir);
+    if (stat(path, &st) < 0 && errno == ENOENT) {
+        int rc = summary_write(run->dir, err, sizeof(err));
+        if (rc == SUMMARY_WRITE_ERROR) {
+            /* A read-only folder: use the summary without keeping it. */
+            fprintf(stderr, "mxsurvey trend: %s (using it unsaved)\n", err);
+            if (summary_build(run->dir, &run->summary, err, sizeof(err)) != SUMMARY_OK) {
+                fprintf(stderr, "mxsurvey trend: %s\n", err);
+                return -1;
+            }
+        } else if (rc != SUMMARY_OK) {
+            fprintf(stderr, "mxsurvey trend: %s\n", err);
+            return -1;
+        }
+    }
+    if (!run->summary) {
+        json_error_t je;
+        run->summary = json_load_file(path, 0, &je);
+        if (!run->summary || !json_is_object(run->summary)) {
+            fprintf(stderr, "mxsurvey trend: %s: %s\n", path,
+                    run->summary ? "not a JSON object" : je.text);
+            return -1;
+        }
+    }
+    run->started = json_string_value(json_object_get(json_object_get(run->summary, "meta"), "started"));
+    return 0;
+}
+
+/* By start time (ISO 8601 UTC compares as text), runs without one last, then as given. */
+static int cmp_runs(const void *x, const void *y)
+{
+    const struct run *a = x, *b = y;
+    if (a->started && b->started) {
+        int c = strcmp(a->started, b->started);
+        if (c)
+            return c;
+    } else if (a->started || b->started) {
+        return a->started ? -1 : 1;
+    }
+    return a->order < b->order ? -1 : a->order > b->order;
+}
+
+/* One CSV field (RFC 4180): quoted when it holds a comma, quote, CR or LF, or starts or ends
+ * with a space; quotes doubled. NULL is an empty field. */
+static void csv_field(FILE *f, const char *s)
+{
+    if (!s)
+        return;
+    size_t n = strlen(s);
+    if (!strpbrk(s, ",\"\r\n") && !(n && (s[0] == ' ' || s[n - 1] == ' '))) {
+        fputs(s, f);
+        return;
+    }
+    fputc('"', f);
+    for (; *s; s++) {
+        if (*s == '"')
+            fputc('"', f);
+        fputc(*s, f);
+    }
+    fputc('"', f);
+}
+
+/* shares.<key>.share of a summary, NaN when absent or null. */
+static double share_of(const json_t *s, const char *key)
+{
+    const json_t *v = json_object_get(json_object_get(json_object_get(s, "shares"), key), "share");
+    return json_is_number(v) ? json_number_value(v) : NAN;
+}
+
+static long long int_of(const json_t *obj, const char *key)
+{
+    const json_t *v = json_object_get(obj, key);
+    return json_is_integer(v) ? (long long)json_integer_value(v) : 0;
+}
+
+static void write_csv(FILE *f, const struct run *runs, size_t n)
+{
+    fputs("started,dir,domains", f);
+    for (size_t i = 0; i < ARRAY_LEN(shares); i++)
+        fprintf(f, ",%s", shares[i].key);
+    for (size_t i = 0; i < ARRAY_LEN(patterns); i++)
+        fprintf(f, ",pattern.%s", patterns[i]);
+    fputs("\r\n", f);
+    for (size_t r = 0; r < n; r++) {
+        const json_t *s = runs[r].summary, *d = json_object_get(s, "domains");
+        csv_field(f, runs[r].started);
+        fputc(',', f);
+        csv_field(f, runs[r].dir);
+        fprintf(f, ",%lld", int_of(d, "total"));
+        for (size_t i = 0; i < ARRAY_LEN(shares); i++) {
+            double v = share_of(s, shares[i].key);
+            if (isnan(v))
+                fputc(',', f);
+            else
+                fprintf(f, ",%.15g", v);
+        }
+        const json_t *bp = json_object_get(d, "by_pattern");
+        for (size_t i = 0; i < ARRAY_LEN(patterns); i++)
+            fprintf(f, ",%lld", int_of(bp, patterns[i]));
+        fputs("\r\n", f);
+    }
+}
+
+static void write_svg(FILE *f, const struct run *runs, size_t n)
+{
+    char **labels = xcalloc(n + 1, sizeof(*labels));
+    double *ys = xcalloc((n + 1) * ARRAY_LEN(shares), sizeof(*ys));
+    struct svg_series series[ARRAY_LEN(shares)];
+    for (size_t r = 0; r < n; r++) {
+        /* "2026-11-29T12:52:45Z" -> "2026-11-29 12:52"; the folder when there is no time. */
+        const char *st = runs[r].started;
+        if (st && strlen(st) >= 16 && st[10] == 'T') {
+            labels[r] = xstrndup(st, 16);
+            labels[r][10] = ' ';
+        } else {
+            const char *slash = strrchr(runs[r].dir, '/');
+            labels[r] = xstrdup(st ? st : slash && slash[1] ? slash + 1 : runs[r].dir);
+        }
+    }
+    for (size_t i = 0; i < ARRAY_LEN(shares); i++) {
+        for (size_t r = 0; r < n; r++)
+            ys[i * n + r] = share_of(runs[r].summary, shares[i].key);
+        series[i] = (struct svg_series){.name = shares[i].legend, .y = ys + i * n,
+                                        .color = shares[i].color};
+    }
+    svg_line_chart(f, "mxsurvey: headline shares over runs", (const char *const *)labels, n,
+                   series, ARRAY_LEN(shares), SVG_STANDALONE | SVG_SHOW_TITLE);
+    for (size_t r = 0; r < n; r++)
+        free(labels[r]);
+    free(labels);
+    free(ys);
+}
+
+/* Writes out/name with fn; returns 0 or -1 after printing why. */
+static int write_out(const char *out, const char *name, const struct run *runs, size_t n,
+                     void (*fn)(FILE *, const struct run *, size_t))
+{
+    char err[4400];
+    struct outfile o;
+    if (outfile_open(&o, out, name, err, sizeof(err)) < 0) {
+        fprintf(stderr, "mxsurvey trend: %s\n", err);
+        return -1;
+    }
+    fn(o.f, runs, n);
+    if (outfile_commit(&o, err, sizeof(err)) < 0) {
+        fprintf(stderr, "mxsurvey trend: %s\n", err);
+        return -1;
+    }
+    return 0;
+}
+
+int cmd_trend(int argc, char **argv)
+{
+    struct cli_parser p;
+    cli_init(&p, "mxsurvey trend", trend_opts, (int)ARRAY_LEN(trend_opts), argc, argv);
+    const char *out = ".";
+    int c, quiet = 0, rc = -1;
+    while (rc < 0 && (c = cli_next(&p)) != -1) {
+        switch (c) {
+        case OPT_HELP:
+            trend_usage(stdout);
+            rc = CLI_EXIT_OK;
+            break;
+        case OPT_OUT:
+            out = p.optarg;
+            break;
+        case OPT_QUIET:
+            quiet = 1;
+            break;
+        default:
+            rc = CLI_EXIT_USAGE;
+        }
+    }
+    int idx = cli_operand_index(&p);
+    cli_done(&p);
+    if (rc >= 0)
+        return rc;
+    if (idx >= argc) {
+        fprintf(stderr, "mxsurvey trend: expected one or more SCANDIR, scan folders (see --help)\n");
+        return CLI_EXIT_USAGE;
+    }
+    size_t n = (size_t)(argc - idx);
+    struct run *runs = xcalloc(n, sizeof(*runs));
+    rc = CLI_EXIT_OK;
+    for (size_t i = 0; i < n && rc == CLI_EXIT_OK; i++) {
+        runs[i].dir = argv[idx + (int)i];
+        runs[i].order = i;
+        if (load_run(&runs[i]) < 0)
+            rc = CLI_EXIT_USAGE;
+    }
+    if (rc == CLI_EXIT_OK) {
+        qsort(runs, n, sizeof(*runs), cmp_runs);
+        if (mkdir(out, 0755) < 0 && errno != EEXIST) {
+            fprintf(stderr, "mxsurvey trend: cannot create %s: %s\n", out, strerror(errno));
+            rc = CLI_EXIT_FAIL;
+        } else if (write_out(out, "trend.csv", runs, n, write_csv) < 0 ||
+                   write_out(out, "trend.svg", runs, n, write_svg) < 0) {
+            rc = CLI_EXIT_FAIL;
+        } else if (!quiet) {
+            fprintf(stderr, "mxsurvey trend: %zu runs; wrote %s/trend.csv and %s/trend.svg\n", n,
+                    out, out);
+        }
+    }
+    for (size_t i = 0; i < n; i++)
+        json_decref(runs[i].summary);
+    free(runs);
+    return rc;
+}

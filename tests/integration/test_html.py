@@ -1,0 +1,348 @@
+"""report.html and mxsurvey trend on the world scan: the page is self-contained and its headline
+figures are summary.json's; it draws in headless Chromium (a decoded screenshot that is not
+blank); hostile provider names and input paths come out escaped; trend over two copies of the
+scan orders the runs by start time and carries each run's shares."""
+import csv
+import json
+import os
+import re
+import shutil
+import struct
+import subprocess
+import tempfile
+import xml.etree.ElementTree as ET
+import zlib
+from html.parser import HTMLParser
+
+from helpers import sh
+from test_scan import world_scan
+
+CHROMIUM = "/usr/bin/chromium"
+SHARES = ("starttls", "strict", "multilabel_accepted", "valid_chain", "rfc9525")
+HOSTILE = "<script>alert(1)</script>"
+
+
+class Page(HTMLParser):
+    """Every start tag with its attributes, the text, and the inline <svg> sources."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.tags, self.text, self.in_style, self.styles = [], [], False, []
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append((tag, dict(attrs)))
+        self.in_style = tag == "style"
+
+    def handle_startendtag(self, tag, attrs):
+        self.tags.append((tag, dict(attrs)))
+
+    def handle_endtag(self, tag):
+        self.in_style = False
+
+    def handle_data(self, data):
+        (self.styles if self.in_style else self.text).append(data)
+
+
+def read(path):
+    with open(path, encoding="utf-8") as f:
+        return f.read()
+
+
+def parse(html):
+    p = Page()
+    p.feed(html)
+    p.close()
+    return p
+
+
+def check_self_contained(html):
+    """No script and nothing fetched: no element that loads anything, no URL in an attribute
+    or in the style sheet (a URL may only appear as text), every inline SVG well-formed."""
+    assert not re.search(r"<\s*script", html, re.I), "report.html holds a <script"
+    page = parse(html)
+    loaders = {"script", "link", "img", "iframe", "frame", "object", "embed", "audio", "video",
+               "source", "track", "base", "image", "use", "form", "meta"}
+    for tag, attrs in page.tags:
+        if tag in loaders - {"meta"}:
+            raise AssertionError("report.html has a <%s> element" % tag)
+        for k, v in attrs.items():
+            v = v or ""
+            assert not re.search(r"https?://", v, re.I), "<%s %s=%r> refers to a URL" % (tag, k, v)
+            assert not k.startswith("on"), "<%s> has an event handler %s" % (tag, k)
+            if tag == "meta":
+                assert k != "http-equiv" or v.lower() != "refresh", "<meta http-equiv=refresh>"
+    css = "".join(page.styles)
+    assert not re.search(r"url\(|@import|https?://", css, re.I), "the style sheet fetches something"
+    svgs = re.findall(r"<svg\b.*?</svg>", html, re.S)
+    assert len(svgs) >= 5, "expected at least 5 inline charts, found %d" % len(svgs)
+    for s in svgs:
+        ET.fromstring(s)  # raises on malformed XML
+    return page
+
+
+def metrics(page):
+    """{data-metric: attributes} of the headline elements."""
+    out = {}
+    for _, attrs in page.tags:
+        if "data-metric" in attrs:
+            m = attrs["data-metric"]
+            assert m not in out, "data-metric=%s twice" % m
+            out[m] = attrs
+    return out
+
+
+def test_report_html_headline_matches_summary(ctx):
+    out = world_scan(ctx)["out"]
+    path = os.path.join(out, "report.html")
+    assert os.path.isfile(path), "the scan wrote no report.html"
+    with open(os.path.join(out, "summary.json")) as f:
+        summary = json.load(f)
+    page = check_self_contained(read(path))
+    got = metrics(page)
+    assert int(got["domains"]["data-value"]) == summary["domains"]["total"]
+    assert int(got["endpoints"]["data-value"]) == summary["endpoints"]["total"]
+    for key in SHARES:
+        want = summary["shares"][key]
+        attrs = got.get(key)
+        assert attrs, "no data-metric=%s" % key
+        if want["share"] is None:
+            assert attrs["data-value"] == "null", "%s: %s, expected null" % (key, attrs["data-value"])
+        else:
+            assert float(attrs["data-value"]) == want["share"], \
+                "%s: data-value %s, summary.json %r" % (key, attrs["data-value"], want["share"])
+        assert int(attrs["data-numerator"]) == want["numerator"], key
+        assert int(attrs["data-denominator"]) == want["denominator"], key
+    text = " ".join(page.text)
+    # Run metadata and the explanation of every pattern are on the page.
+    assert summary["meta"]["input_sha256"] in text
+    assert summary["meta"]["started"] in text
+    for p in ("mx-exact", "mx-wildcard", "mx-multilabel", "domain", "provider", "ptr", "unrelated",
+              "no-tls", "unreachable", "no-mail"):
+        assert re.search(r"\b%s\b" % re.escape(p), text), "pattern %s not explained" % p
+    for prov in summary["providers"][:5]:
+        assert prov["provider"] in text
+
+
+# ------------------------------------------------------------------ headless Chromium
+
+def png_pixels(path):
+    """(width, height, rows of bytes, bytes per pixel) of an 8-bit RGB/RGBA/grey PNG, decoded
+    with zlib and struct."""
+    with open(path, "rb") as f:
+        data = f.read()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n", "not a PNG"
+    pos, idat, ihdr = 8, b"", None
+    while pos < len(data):
+        n, kind = struct.unpack(">I4s", data[pos:pos + 8])
+        body = data[pos + 8:pos + 8 + n]
+        pos += 12 + n
+        if kind == b"IHDR":
+            ihdr = struct.unpack(">IIBBBBB", body)
+        elif kind == b"IDAT":
+            idat += body
+        elif kind == b"IEND":
+            break
+    w, h, depth, ctype, _, _, interlace = ihdr
+    assert depth == 8 and interlace == 0, "unsupported PNG (depth %d, interlace %d)" % (depth, interlace)
+    bpp = {0: 1, 2: 3, 4: 2, 6: 4}[ctype]
+    raw, stride = zlib.decompress(idat), w * bpp
+    rows, prev, i = [], bytearray(stride), 0
+    for _ in range(h):
+        ftype, line = raw[i], bytearray(raw[i + 1:i + 1 + stride])
+        i += 1 + stride
+        if ftype == 1:
+            for x in range(bpp, stride):
+                line[x] = (line[x] + line[x - bpp]) & 255
+        elif ftype == 2:
+            line = bytearray((a + b) & 255 for a, b in zip(line, prev))
+        elif ftype == 3:
+            for x in range(stride):
+                left = line[x - bpp] if x >= bpp else 0
+                line[x] = (line[x] + ((left + prev[x]) >> 1)) & 255
+        elif ftype == 4:
+            for x in range(stride):
+                a = line[x - bpp] if x >= bpp else 0
+                b, c = prev[x], prev[x - bpp] if x >= bpp else 0
+                p = a + b - c
+                pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
+                line[x] = (line[x] + (a if pa <= pb and pa <= pc else b if pb <= pc else c)) & 255
+        rows.append(bytes(line))
+        prev = line
+    return w, h, rows, bpp
+
+
+def screenshot(html_path, png_path, width=1280, height=2000):
+    """Renders a local file with headless Chromium, isolated: a new empty profile, no
+    background or component networking, every host name resolving to nothing."""
+    profile = tempfile.mkdtemp(prefix="mxs-chromium-")
+    try:
+        args = [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                "--no-first-run", "--disable-background-networking", "--disable-component-update",
+                "--disable-sync", "--user-data-dir=" + profile, "--host-resolver-rules=MAP * ~NOTFOUND",
+                "--hide-scrollbars", "--window-size=%d,%d" % (width, height),
+                "--screenshot=" + png_path, "file://" + os.path.abspath(html_path)]
+        r = subprocess.run(args, capture_output=True, text=True, timeout=120,
+                           stdin=subprocess.DEVNULL, errors="replace")
+        assert r.returncode == 0 and os.path.isfile(png_path), \
+            "chromium exit %d: %s" % (r.returncode, r.stderr[-2000:])
+    finally:
+        shutil.rmtree(profile, ignore_errors=True)
+
+
+def test_report_html_renders_in_chromium(ctx):
+    if not os.path.exists(CHROMIUM):
+        print("skip: chromium not installed")
+        return
+    out = world_scan(ctx)["out"]
+    with tempfile.TemporaryDirectory() as d:
+        png = os.path.join(d, "report.png")
+        screenshot(os.path.join(out, "report.html"), png)
+        w, h, rows, bpp = png_pixels(png)
+    assert (w, h) == (1280, 2000), "screenshot is %dx%d" % (w, h)
+    colours, non_white, green = set(), 0, 0
+    for row in rows:
+        for x in range(0, len(row), bpp):
+            px = row[x:x + min(bpp, 3)]
+            colours.add(px)
+            if px != b"\xff\xff\xff"[:len(px)]:
+                non_white += 1
+            if px == b"\x00\x9e\x73":  # the mx-exact bar of the pattern chart
+                green += 1
+    share = non_white / (w * h)
+    assert share > 0.03, "only %.1f%% of the page is not white" % (100 * share)
+    assert len(colours) > 100, "only %d distinct colours: the page looks blank" % len(colours)
+    assert green > 500, "the pattern chart's mx-exact bar is not drawn (%d pixels)" % green
+
+
+# ------------------------------------------------------------------ hostile text
+
+def copy_scan(src, dst):
+    shutil.copytree(src, dst)
+    for root, dirs, files in os.walk(dst):
+        for n in dirs + files:
+            os.chmod(os.path.join(root, n), 0o755 if n in dirs else 0o644)
+    os.chmod(dst, 0o755)
+
+
+def rewrite_jsonl(path, fn):
+    with open(path) as f:
+        recs = [json.loads(l) for l in f if l.strip()]
+    for r in recs:
+        fn(r)
+    with open(path, "w") as f:
+        f.writelines(json.dumps(r) + "\n" for r in recs)
+
+
+def test_report_html_escapes_hostile_text(ctx):
+    out = world_scan(ctx)["out"]
+    with tempfile.TemporaryDirectory() as d:
+        scan = os.path.join(d, "scan")
+        copy_scan(out, scan)
+        state = {"provider": 0, "pattern": 0}
+
+        def poison(rec):
+            if rec.get("provider") and not state["provider"]:
+                rec["provider"] = HOSTILE
+                state["provider"] = 1
+            elif rec.get("pattern") == "unrelated" and not state["pattern"]:
+                rec["pattern"] = '"><img src=x onerror=alert(2)>'
+                state["pattern"] = 1
+        rewrite_jsonl(os.path.join(scan, "domains.jsonl"), poison)
+        assert state == {"provider": 1, "pattern": 1}
+        with open(os.path.join(scan, "run.json")) as f:
+            run = json.load(f)
+        run["input"] = "</title><script>alert(3)</script>"
+        run["options"]["ehlo"] = "<b onmouseover=alert(4)>x</b>"
+        with open(os.path.join(scan, "run.json"), "w") as f:
+            json.dump(run, f)
+
+        r = sh([ctx.mxsurvey, "report", "--quiet", scan])
+        assert r.returncode == 0, "report exit %d: %s" % (r.returncode, r.stderr)
+        html = read(os.path.join(scan, "report.html"))
+        with open(os.path.join(scan, "summary.json")) as f:
+            assert HOSTILE in [p["provider"] for p in json.load(f)["providers"]]
+    page = check_self_contained(html)
+    assert "<img" not in html and "<b onmouseover" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html, "the provider name is not shown escaped"
+    assert "&lt;/title&gt;&lt;script&gt;alert(3)&lt;/script&gt;" in html
+    text = "".join(page.text)
+    for s in (HOSTILE, '"><img src=x onerror=alert(2)>', "</title><script>alert(3)</script>",
+              "<b onmouseover=alert(4)>x</b>"):
+        assert s in text, "%r is not on the page as text" % s
+
+
+# ------------------------------------------------------------------ trend
+
+def documented_trend_columns(ctx):
+    cols, inside = [], False
+    for line in read(os.path.join(ctx.root, "docs/schema.md")).splitlines():
+        if line.startswith("## "):
+            inside = line.startswith("## trend.csv")
+        elif inside and line.startswith("| `"):
+            cols.append(re.match(r"\| `([^`]+)`", line).group(1))
+    return cols
+
+
+def set_started(scan, started, summary=True):
+    for name in ("run.json", "summary.json") if summary else ("run.json",):
+        path = os.path.join(scan, name)
+        with open(path) as f:
+            doc = json.load(f)
+        (doc["meta"] if name == "summary.json" else doc)["started"] = started
+        with open(path, "w") as f:
+            json.dump(doc, f, indent=2)
+
+
+def test_trend_two_runs(ctx):
+    out = world_scan(ctx)["out"]
+    with tempfile.TemporaryDirectory() as d:
+        late, early, res = os.path.join(d, "late"), os.path.join(d, "early"), os.path.join(d, "out")
+        copy_scan(out, late)
+        copy_scan(out, early)
+        set_started(late, "2031-06-01T00:00:00Z")
+        # The early copy loses its summary.json: trend makes it again from the JSONL files,
+        # taking the start from run.json. A different strict share tells the rows apart.
+        set_started(early, "2031-01-01T00:00:00Z", summary=False)
+        os.unlink(os.path.join(early, "summary.json"))
+        with open(os.path.join(late, "summary.json")) as f:
+            s_late = json.load(f)
+        s_late["shares"]["strict"]["share"] = 0.125
+        with open(os.path.join(late, "summary.json"), "w") as f:
+            json.dump(s_late, f)
+
+        r = sh([ctx.mxsurvey, "trend", "--out", res, late, early])
+        assert r.returncode == 0, "trend exit %d: %s" % (r.returncode, r.stderr)
+        assert os.path.isfile(os.path.join(early, "summary.json")), "summary.json was not made again"
+        with open(os.path.join(early, "summary.json")) as f:
+            s_early = json.load(f)
+        assert s_early["meta"]["started"] == "2031-01-01T00:00:00Z"
+
+        with open(os.path.join(res, "trend.csv"), newline="") as f:
+            text = f.read()
+        rows = list(csv.reader(text.splitlines()))
+        assert text.endswith("\r\n"), "rows do not end with CRLF"
+        assert rows[0] == documented_trend_columns(ctx), "header %r differs from docs/schema.md" % rows[0]
+        body = [dict(zip(rows[0], row)) for row in rows[1:]]
+        assert [b["dir"] for b in body] == [early, late], "rows not in start order: %r" % body
+        for b, s in zip(body, (s_early, s_late)):
+            assert b["started"] == s["meta"]["started"]
+            assert int(b["domains"]) == s["domains"]["total"]
+            for key in SHARES:
+                want = s["shares"][key]["share"]
+                assert (b[key] == "" if want is None else float(b[key]) == want), \
+                    "%s %s: csv %r, summary %r" % (b["dir"], key, b[key], want)
+            for p, n in s["domains"]["by_pattern"].items():
+                assert int(b["pattern." + p]) == n, p
+        assert float(body[1]["strict"]) == 0.125
+
+        root = ET.parse(os.path.join(res, "trend.svg")).getroot()
+        assert root.tag == "{http://www.w3.org/2000/svg}svg", root.tag
+        texts = "".join(root.itertext())
+        assert "2031-01-01 00:00" in texts and "2031-06-01 00:00" in texts
+
+        # A missing folder, or none, is a usage error; nothing is half-written.
+        r = sh([ctx.mxsurvey, "trend", "--out", res, early, os.path.join(d, "missing")])
+        assert r.returncode == 2 and "missing" in r.stderr, (r.returncode, r.stderr)
+        r = sh([ctx.mxsurvey, "trend", "--out", res])
+        assert r.returncode == 2, r.returncode
+        assert sorted(os.listdir(res)) == ["trend.csv", "trend.svg"]

@@ -1,0 +1,237 @@
+/* html: report.html from hand-written summary.json objects: headline attributes equal to the
+ * summary's figures, hostile text escaped everywhere, nothing external, missing members
+ * tolerated; html_write's errors; `mxsurvey report` writes the page. */
+#include <dirent.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "html.h"
+#include "report.h"
+#include "summary.h"
+#include "test.h"
+#include "util.h"
+
+static char *make_dir(void)
+{
+    char tmpl[] = "/tmp/mxs-html-XXXXXX";
+    char *d = mkdtemp(tmpl);
+    return d ? xstrdup(d) : NULL;
+}
+
+/* Removes dir and the files in it; returns how many there were. */
+static int remove_dir(char *dir)
+{
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    char path[512];
+    int n = 0;
+    while (d && (e = readdir(d))) {
+        if (e->d_name[0] == '.' && (!e->d_name[1] || (e->d_name[1] == '.' && !e->d_name[2])))
+            continue;
+        snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+        unlink(path);
+        n++;
+    }
+    if (d)
+        closedir(d);
+    rmdir(dir);
+    free(dir);
+    return n;
+}
+
+static void write_file(const char *dir, const char *name, const char *text)
+{
+    char path[512];
+    snprintf(path, sizeof(path), "%s/%s", dir, name);
+    FILE *f = fopen(path, "w");
+    CHECK(f != NULL);
+    if (f) {
+        fputs(text, f);
+        fclose(f);
+    }
+}
+
+/* The whole file dir/name (caller frees), NULL when it cannot be read. */
+static char *read_file(const char *dir, const char *name)
+{
+    char path[512];
+    snprintf(path, sizeof(path), "%s/%s", dir, name);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return NULL;
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *m = open_memstream(&buf, &len);
+    int c;
+    while ((c = fgetc(f)) != EOF)
+        fputc(c, m);
+    fclose(m);
+    fclose(f);
+    return buf;
+}
+
+static char *render(const char *summary_json)
+{
+    json_error_t je;
+    json_t *s = json_loads(summary_json, 0, &je);
+    CHECK(s != NULL);
+    if (!s)
+        fprintf(stderr, "  fixture: %s\n", je.text);
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    html_render(f, s);
+    fclose(f);
+    json_decref(s);
+    return buf;
+}
+
+/* A summary.json with hostile text wherever the data can carry text. */
+static const char hostile_summary[] =
+    "{\"meta\": {\"tool\": \"mxsurvey\", \"version\": \"0.1.0\","
+    " \"started\": \"2026-01-02T03:04:05Z\", \"finished\": \"2026-01-02T03:04:15Z\","
+    " \"input\": \"</title><script>alert(3)</script>\", \"input_sha256\": null,"
+    " \"options\": {\"ehlo\": \"a&b <i>\", \"ipv6\": true, \"resolver\": [\"127.0.0.1\", \"::1\"],"
+    "              \"<k>\": \"v\"},"
+    " \"interrupted\": true, \"counts\": {\"lines\": 1234},"
+    " \"generated\": \"2026-01-02T03:04:16Z\", \"generator_version\": \"0.1.0\"},"
+    " \"domains\": {\"total\": 1234, \"by_pattern\": {\"mx-exact\": 1000, \"no-tls\": 200,"
+    "   \"\\\"><img src=x onerror=alert(2)>\": 34}},"
+    " \"endpoints\": {\"total\": 10, \"by_wildcard\": {\"<svg onload=alert(4)>\": 10},"
+    "   \"by_trust\": {\"valid\": 9, \"invalid\": 1}, \"by_reason\": {\"expired\": 1},"
+    "   \"by_tls_version\": {\"TLSv1.2\": 9, \"<u>TLSv9</u>\": 1}},"
+    " \"shares\": {\"starttls\": {\"numerator\": 1000, \"denominator\": 1200,"
+    "                              \"share\": 0.833333333333333},"
+    "            \"strict\": {\"numerator\": 0, \"denominator\": 0, \"share\": null},"
+    "            \"valid_chain\": {\"numerator\": 1000, \"denominator\": 1000, \"share\": 1.0}},"
+    " \"providers\": [{\"provider\": \"<script>alert(1)</script>\", \"domains\": 1000,"
+    "   \"endpoints\": 3, \"by_pattern\": {\"mx-exact\": 990, \"<b>x</b>\": 10}},"
+    "   {\"provider\": \"ok.example\", \"domains\": 1, \"endpoints\": 1,"
+    "    \"by_pattern\": {\"no-tls\": 1}}]}";
+
+TEST(html_hostile_text_escaped)
+{
+    char *h = render(hostile_summary);
+    if (!h)
+        return;
+    CHECK(strstr(h, "<script") == NULL);
+    CHECK(strstr(h, "<img") == NULL && strstr(h, "<svg onload") == NULL);
+    CHECK(strstr(h, "<b>x") == NULL && strstr(h, "<u>") == NULL && strstr(h, "<i>") == NULL);
+    CHECK(strstr(h, "<k>") == NULL);
+    /* Each piece is there, escaped: provider (chart, table), input (title, metadata),
+     * option, pattern key, wildcard key, TLS version key, a provider's pattern key. */
+    CHECK(strstr(h, "&lt;script&gt;alert(1)&lt;/script&gt;") != NULL);
+    CHECK(strstr(h, "<title>mxsurvey report: &lt;/title&gt;&lt;script&gt;alert(3)") != NULL);
+    CHECK(strstr(h, "<code>--ehlo a&amp;b &lt;i&gt;</code>") != NULL);
+    CHECK(strstr(h, "&quot;&gt;&lt;img src=x onerror=alert(2)&gt;") != NULL);
+    CHECK(strstr(h, "&lt;svg onload=alert(4)&gt;") != NULL);
+    CHECK(strstr(h, "&lt;u&gt;TLSv9&lt;/u&gt;") != NULL);
+    CHECK(strstr(h, "<code>&lt;b&gt;x&lt;/b&gt;</code> 10") != NULL);
+    CHECK(strstr(h, "<code>--resolver 127.0.0.1</code>\n<code>--resolver ::1</code>") != NULL);
+    CHECK(strstr(h, "<code>--ipv6</code>") != NULL);
+    CHECK(strstr(h, "was interrupted") != NULL);
+    free(h);
+}
+
+TEST(html_headline_attributes)
+{
+    char *h = render(hostile_summary);
+    if (!h)
+        return;
+    CHECK(strstr(h, "data-metric=\"domains\" data-value=\"1234\"") != NULL);
+    CHECK(strstr(h, "data-metric=\"endpoints\" data-value=\"10\"") != NULL);
+    CHECK(strstr(h, "data-metric=\"starttls\" data-value=\"0.833333333333333\" "
+                    "data-numerator=\"1000\" data-denominator=\"1200\"") != NULL);
+    CHECK(strstr(h, "<div class=\"big\">83.3%</div>") != NULL);
+    CHECK(strstr(h, "1,000 of 1,200 domains that accept mail") != NULL);
+    /* A null share, and shares missing from summary.json altogether. */
+    CHECK(strstr(h, "data-metric=\"strict\" data-value=\"null\" data-numerator=\"0\"") != NULL);
+    CHECK(strstr(h, "data-metric=\"multilabel_accepted\" data-value=\"null\"") != NULL);
+    CHECK(strstr(h, "data-metric=\"valid_chain\" data-value=\"1\" ") != NULL);
+    CHECK(strstr(h, "<div class=\"big\">100.0%</div>") != NULL);
+    /* The headline count with thousands grouped; pattern rows at 0 still listed. */
+    CHECK(strstr(h, "<div class=\"big\">1,234</div>") != NULL);
+    CHECK(strstr(h, "<code>mx-wildcard</code></td><td class=\"num\">0</td>") != NULL);
+    free(h);
+}
+
+TEST(html_self_contained)
+{
+    char *h = render(hostile_summary);
+    if (!h)
+        return;
+    CHECK(strstr(h, "http://") == NULL && strstr(h, "https://") == NULL);
+    static const char *const external[] = {"<img", "<link", "<iframe", "<object", "<embed",
+                                           "<audio", "<video", "@import", "url("};
+    for (size_t i = 0; i < ARRAY_LEN(external); i++)
+        CHECK(strstr(h, external[i]) == NULL);
+    CHECK(strncmp(h, "<!DOCTYPE html>\n", 16) == 0);
+    CHECK(strstr(h, "<meta charset=\"utf-8\">") != NULL);
+    CHECK(strstr(h, "</html>\n") != NULL);
+    free(h);
+
+    /* An empty object: every section still renders, nothing crashes. */
+    h = render("{}");
+    if (h) {
+        CHECK(strstr(h, "data-metric=\"domains\" data-value=\"0\"") != NULL);
+        CHECK(strstr(h, "No domain has an MX host") != NULL);
+        CHECK(strstr(h, "</html>") != NULL);
+    }
+    free(h);
+}
+
+TEST(html_write_files)
+{
+    char err[512] = "";
+    char *dir = make_dir();
+    if (!dir)
+        return;
+    CHECK_INT(html_write(dir, err, sizeof(err)), SUMMARY_INPUT_ERROR);
+    CHECK(strstr(err, "summary.json") != NULL);
+    write_file(dir, "summary.json", "[1, 2]");
+    CHECK_INT(html_write(dir, err, sizeof(err)), SUMMARY_INPUT_ERROR);
+    CHECK(strstr(err, "not a JSON object") != NULL);
+    write_file(dir, "summary.json", "{\"domains\": {\"total\": 7}");
+    CHECK_INT(html_write(dir, err, sizeof(err)), SUMMARY_INPUT_ERROR);
+    write_file(dir, "summary.json", hostile_summary);
+    CHECK_INT(html_write(dir, err, sizeof(err)), SUMMARY_OK);
+    char *h = read_file(dir, "report.html");
+    CHECK(h && strstr(h, "data-value=\"1234\"") && !strstr(h, "<script"));
+    free(h);
+    struct stat st;
+    char path[512];
+    snprintf(path, sizeof(path), "%s/report.html", dir);
+    CHECK(stat(path, &st) == 0 && (st.st_mode & 0777) == 0644);
+    CHECK_INT(html_write("/nonexistent/mxs-dir", err, sizeof(err)), SUMMARY_INPUT_ERROR);
+    CHECK_INT(remove_dir(dir), 2); /* summary.json, report.html: no temporary file left */
+}
+
+static int run_report(const char *a1, const char *a2)
+{
+    char *argv[] = {"report", (char *)a1, (char *)a2, NULL};
+    return cmd_report(a1 ? (a2 ? 3 : 2) : 1, argv);
+}
+
+TEST(html_report_command_writes_page)
+{
+    char *dir = make_dir();
+    if (!dir)
+        return;
+    write_file(dir, "hosts.jsonl", "");
+    write_file(dir, "domains.jsonl",
+               "{\"line\":1,\"domain\":\"a.example\",\"status\":\"ok\",\"pattern\":\"mx-exact\","
+               "\"provider\":\"<script>alert(1)</script>\",\"primary\":null}\n");
+    CHECK_INT(run_report("-q", dir), 0);
+    char *h = read_file(dir, "report.html");
+    CHECK(h != NULL);
+    if (h) {
+        CHECK(strstr(h, "data-metric=\"domains\" data-value=\"1\"") != NULL);
+        CHECK(strstr(h, "&lt;script&gt;alert(1)&lt;/script&gt;") != NULL);
+        CHECK(strstr(h, "<script") == NULL);
+    }
+    free(h);
+    CHECK_INT(remove_dir(dir), 4);
+}
