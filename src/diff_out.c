@@ -373,7 +373,8 @@ static void put_text(FILE *f, const char *s)
     }
 }
 
-static void text_share(FILE *f, const json_t *s)
+/* "54.29% (19/35)", or "- (0/0)" without a value, into buf. */
+static void text_share(char *buf, size_t len, const json_t *s)
 {
     const json_t *v = json_object_get(s, "share");
     const json_t *n = json_object_get(s, "numerator"), *d = json_object_get(s, "denominator");
@@ -381,12 +382,10 @@ static void text_share(FILE *f, const json_t *s)
     if (json_is_integer(n) && json_is_integer(d))
         snprintf(frac, sizeof(frac), " (%" JSON_INTEGER_FORMAT "/%" JSON_INTEGER_FORMAT ")",
                  json_integer_value(n), json_integer_value(d));
-    char buf[96];
     if (json_is_number(v))
-        snprintf(buf, sizeof(buf), "%.2f%%%s", 100.0 * json_number_value(v), frac);
+        snprintf(buf, len, "%.2f%%%s", 100.0 * json_number_value(v), frac);
     else
-        snprintf(buf, sizeof(buf), "-%s", frac);
-    fprintf(f, "%-18s", buf);
+        snprintf(buf, len, "-%s", frac);
 }
 
 static void text_shares(const struct diff *x, FILE *f)
@@ -396,13 +395,15 @@ static void text_shares(const struct diff *x, FILE *f)
         const json_t *a = diff_share(x->sum_old, diff_share_names[i]);
         const json_t *b = diff_share(x->sum_new, diff_share_names[i]);
         const json_t *av = json_object_get(a, "share"), *bv = json_object_get(b, "share");
-        fprintf(f, "  %-20s ", diff_share_names[i]);
-        text_share(f, a);
-        fputs(" -> ", f);
-        text_share(f, b);
+        char old[96], new[96];
+        text_share(old, sizeof(old), a);
+        text_share(new, sizeof(new), b);
+        fprintf(f, "  %-20s %-18s -> ", diff_share_names[i], old);
         if (json_is_number(av) && json_is_number(bv))
-            fprintf(f, " %+.2f", 100.0 * (json_number_value(bv) - json_number_value(av)));
-        fputc('\n', f);
+            fprintf(f, "%-18s %+.2f\n", new,
+                    100.0 * (json_number_value(bv) - json_number_value(av)));
+        else
+            fprintf(f, "%s\n", new);
     }
 }
 
