@@ -5,9 +5,9 @@
  * (2) OLD/hosts.jsonl into the endpoint table, then OLD/domains.jsonl into the domain table
  * (one compact struct dstate per domain); (3) the endpoint table emptied, NEW/hosts.jsonl into
  * it, then NEW/domains.jsonl streamed against the domain table, marking each domain seen and
- * keeping the new values of changed ones only; (4) the old MX sets of domains whose MX set
- * changed, read back from their lines by offset; (5) the appeared, vanished and changed
- * domains sorted by key (byte order) and written out (diff_out.c). */
+ * keeping the new values of changed ones only; (4) the appeared, vanished and changed domains
+ * collected from the table and sorted by key (byte order); (5) the old MX sets of domains whose
+ * MX set changed, read back from their lines by offset; (6) the outputs (diff_out.c). */
 #include "diff.h"
 
 #include <errno.h>
