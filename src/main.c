@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "diff.h"
 #include "report.h"
 #include "matchcmd.h"
 #include "scan.h"
@@ -22,6 +23,8 @@ static const struct subcommand subcommands[] = {
     {.name = "check", .summary = "scan one domain and show the dialogue and findings", .run = cmd_check},
     {.name = "report", .summary = "(re)generate DIR/summary.json and DIR/report.html from a scan folder", .run = cmd_report},
     {.name = "trend", .summary = "the headline figures of several scan folders: trend.csv, trend.svg", .run = cmd_trend},
+    {.name = "report", .summary = "(re)generate DIR/summary.json, the aggregates of a scan folder", .run = cmd_report},
+    {.name = "diff", .summary = "compare two scan folders domain by domain; write diff.json, diff.csv", .run = cmd_diff},
     {.name = "match", .summary = "check names against a certificate file with the scan's rules", .run = cmd_match},
     {.name = NULL},
 };

@@ -1,0 +1,67 @@
+/* diff: `mxsurvey diff OLD_DIR NEW_DIR`: what changed between two scan folders, domain by
+ * domain. A domain is keyed by the `domain` string of domains.jsonl (for an invalid line, its
+ * raw text). The comparison reports domains that appeared or vanished, and for a domain in
+ * both runs whether its pattern, its primary endpoint's trust.valid and cert.sha256 (joined
+ * through `primary` with hosts.jsonl), or its MX set (the set of (pref, host)) changed; plus
+ * old, new and delta of each headline share of summary.json. docs/schema.md ("diff.json",
+ * "diff.csv") defines the outputs.
+ *
+ * Memory: the old run's compact per-domain state (interned pattern and certificate ids, trust,
+ * an MX-set digest, the record's offset) and one run's endpoint table at a time; the new run
+ * is streamed against it. Only the values of changed domains are kept beyond that; the old MX
+ * set of a domain whose MX set changed is read back from its line when the output is written.
+ * diff.json is written element by element, never built whole. */
+#ifndef MXS_DIFF_H
+#define MXS_DIFF_H
+#include <stddef.h>
+#include <stdio.h>
+
+/* The kinds of change of a domain present in both runs, in output order. */
+enum diff_kind {
+    DIFF_PATTERN,     /* "pattern" */
+    DIFF_TRUST_VALID, /* "trust_valid" */
+    DIFF_CERT_SHA256, /* "cert_sha256" */
+    DIFF_MX,          /* "mx" */
+    DIFF_NKINDS,
+};
+
+/* The kind's key in diff.json and diff.csv. */
+const char *diff_kind_str(enum diff_kind k);
+
+/* The outcome, which is also the exit code of `mxsurvey diff`. */
+enum diff_status {
+    DIFF_SAME = 0,    /* no domain appeared, vanished or changed, and no share changed */
+    DIFF_CHANGED = 1, /* some did */
+    DIFF_ERROR = 2,   /* usage, a missing or unreadable folder or file, a malformed line, or
+                         diff.json/diff.csv could not be written (err says which, file:line) */
+};
+
+struct diff_counts {
+    unsigned long old_domains, new_domains; /* distinct keys in each run */
+    unsigned long appeared, vanished;
+    unsigned long changed;   /* domains in both runs with at least one kind of change */
+    unsigned long unchanged; /* domains in both runs without */
+    unsigned long kind[DIFF_NKINDS]; /* domains with that kind of change */
+    unsigned long shares_changed;    /* headline shares whose numerator, denominator or value
+                                        differ */
+};
+
+struct diff_opts {
+    const char *old_dir, *new_dir;
+    const char *out_dir; /* where diff.json and diff.csv go; NULL: new_dir */
+    FILE *text;          /* the readable summary; NULL for none */
+    size_t text_lines;   /* domains listed per kind in the text; 0: DIFF_TEXT_LINES */
+};
+
+#define DIFF_TEXT_LINES 50
+
+/* Compares the two folders, writes out_dir/diff.json and out_dir/diff.csv (each atomically:
+ * a temporary file, then a rename) and the text. A folder without summary.json gets one
+ * (summary_write; built in memory when the folder cannot be written). Fills *c (may be NULL).
+ * Returns a diff_status; on DIFF_ERROR err says why and nothing is written. */
+int diff_dirs(const struct diff_opts *o, struct diff_counts *c, char *err, size_t errlen);
+
+/* argv[0] = "diff". Returns a diff_status as the exit code. */
+int cmd_diff(int argc, char **argv);
+
+#endif

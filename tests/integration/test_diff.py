@@ -1,0 +1,284 @@
+"""mxsurvey diff on folders made from the world scan: a copy with records edited here (a
+pattern, a dropped domain, two added ones, a certificate digest, a chain's validity, an MX
+preference), compared with the original; diff.json must equal what an oracle written here
+from docs/schema.md computes from the two folders' files, and the edits must show as
+intended. Then a folder against itself, and the error exits."""
+import csv
+import json
+import math
+import os
+import shutil
+import tempfile
+
+from helpers import sh
+from test_scan import read_jsonl, world_scan
+
+KINDS = ("pattern", "trust_valid", "cert_sha256", "mx")
+SHARES = ("starttls", "strict", "multilabel_accepted", "rfc9525", "valid_chain")
+FORMULA = "=HYPERLINK(\"http://x.example\",\"y\")"
+NEW_SHA = "00" * 32
+
+
+def copy_scan(src):
+    """A writable copy of a scan folder's record files (chains/ is not needed)."""
+    dst = tempfile.mkdtemp(prefix="mxs-diff-")
+    for name in ("hosts.jsonl", "domains.jsonl", "run.json", "summary.json"):
+        shutil.copyfile(os.path.join(src, name), os.path.join(dst, name))
+    return dst
+
+
+def write_jsonl(path, records):
+    with open(path, "w") as f:
+        for r in records:
+            f.write(json.dumps(r, separators=(",", ":")) + "\n")
+
+
+def endpoint(rec):
+    return (rec["mx_host"], rec["ip"])
+
+
+def diff(ctx, *args, timeout=60):
+    return sh([ctx.mxsurvey, "diff", *args], timeout=timeout)
+
+
+# ------------------------------------------------------------------ the oracle
+
+
+def views(folder):
+    """{domain key: its values} as docs/schema.md ("diff.json") defines them."""
+    hosts = {}
+    for h in read_jsonl(os.path.join(folder, "hosts.jsonl")):
+        hosts[endpoint(h)] = h  # the last record of an endpoint wins
+    out = {}
+    for d in read_jsonl(os.path.join(folder, "domains.jsonl")):
+        if d["domain"] in out:
+            continue  # the first record of a key counts
+        p = d.get("primary")
+        h = hosts.get(endpoint(p)) if isinstance(p, dict) else None
+        trust = (h or {}).get("trust")
+        valid = trust.get("valid") if isinstance(trust, dict) else None
+        cert = (h or {}).get("cert")
+        sha = cert.get("sha256") if isinstance(cert, dict) else None
+        mx = sorted({(m["pref"], m["host"]) for m in d.get("mx") or []
+                     if isinstance(m.get("pref"), int) and isinstance(m.get("host"), str)})
+        out[d["domain"]] = {
+            "pattern": d.get("pattern") if isinstance(d.get("pattern"), str) else None,
+            "trust_valid": valid if isinstance(valid, bool) else None,
+            "cert_sha256": sha if isinstance(sha, str) else None,
+            "mx": [{"pref": p, "host": h} for p, h in mx],
+        }
+    return out
+
+
+def expected_diff(old_dir, new_dir):
+    old, new = views(old_dir), views(new_dir)
+    appeared = [{"domain": k, "pattern": new[k]["pattern"]} for k in sorted(set(new) - set(old))]
+    vanished = [{"domain": k, "pattern": old[k]["pattern"]} for k in sorted(set(old) - set(new))]
+    changed, counts = [], {k: 0 for k in KINDS}
+    both = sorted(set(old) & set(new))
+    for k in both:
+        ch = {kind: [old[k][kind], new[k][kind]] for kind in KINDS if old[k][kind] != new[k][kind]}
+        if ch:
+            changed.append({"domain": k, "changes": ch})
+            for kind in ch:
+                counts[kind] += 1
+    counts.update(old_domains=len(old), new_domains=len(new), appeared=len(appeared),
+                  vanished=len(vanished), changed=len(changed), unchanged=len(both) - len(changed))
+    return appeared, vanished, changed, counts
+
+
+def load(folder, name):
+    with open(os.path.join(folder, name)) as f:
+        return json.load(f)
+
+
+def check_shares(got, old_summary, new_summary):
+    changed = 0
+    for name in SHARES:
+        a, b = old_summary["shares"][name], new_summary["shares"][name]
+        changed += a != b
+        g = got[name]
+        assert set(g) == {"old", "new", "delta"}, g
+        for key, want in (("old", a["share"]), ("new", b["share"])):
+            assert (g[key] is None) == (want is None) and (want is None or math.isclose(g[key], want, rel_tol=1e-12)), \
+                "shares.%s.%s: %r, expected %r" % (name, key, g[key], want)
+        if a["share"] is None or b["share"] is None:
+            assert g["delta"] is None, g
+        else:
+            assert math.isclose(g["delta"], b["share"] - a["share"], rel_tol=1e-9, abs_tol=1e-14), \
+                "shares.%s.delta: %r, expected %r" % (name, g["delta"], b["share"] - a["share"])
+    return changed
+
+
+# ------------------------------------------------------------------ tests
+
+
+def test_diff_edited_copy(ctx):
+    s = world_scan(ctx)
+    old_dir = s["out"]
+    new_dir = copy_scan(old_dir)
+    try:
+        hosts = read_jsonl(os.path.join(new_dir, "hosts.jsonl"))
+        domains = read_jsonl(os.path.join(new_dir, "domains.jsonl"))
+        by_ep = {endpoint(h): h for h in hosts}
+        ordered = sorted(domains, key=lambda d: d["domain"])
+        with_primary = [d for d in ordered if d.get("primary") and endpoint(d["primary"]) in by_ep]
+
+        # a pattern: the first mx-exact domain becomes unrelated
+        p = next(d for d in ordered if d["pattern"] == "mx-exact")
+        p["pattern"] = "unrelated"
+        # a dropped domain: one that accepts no mail (in no share)
+        v = next(d for d in ordered if d["pattern"] == "no-mail" and d is not p)
+        domains.remove(v)
+        # two added ones: an invalid line that looks like a formula, and a domain without MX
+        domains.append({"line": 1000, "domain": FORMULA, "status": "invalid", "error": "not a host name",
+                        "mx": [], "implicit_mx": False, "endpoints": [], "pattern": "no-mail",
+                        "provider": None, "consistent": True, "match_domain": None, "primary": None})
+        domains.append({"line": 1001, "domain": "added.example", "status": "nxdomain", "error": None,
+                        "mx": [], "implicit_mx": False, "endpoints": [], "pattern": "no-mail",
+                        "provider": None, "consistent": True, "match_domain": None, "primary": None})
+        # a certificate digest: the primary endpoint of the first domain other than p
+        e1 = endpoint(next(d for d in with_primary if d is not p)["primary"])
+        old_sha = by_ep[e1]["cert"]["sha256"]
+        by_ep[e1]["cert"]["sha256"] = NEW_SHA
+        # a chain's validity, flipped: another primary endpoint with a boolean trust.valid
+        e2 = next(endpoint(d["primary"]) for d in with_primary
+                  if endpoint(d["primary"]) != e1 and d is not p
+                  and isinstance((by_ep[endpoint(d["primary"])].get("trust") or {}).get("valid"), bool))
+        old_valid = by_ep[e2]["trust"]["valid"]
+        by_ep[e2]["trust"]["valid"] = not old_valid
+        # an MX preference: a domain with MX hosts, none of the above
+        touched = {p["domain"], v["domain"]}
+        m = next(d for d in ordered if d["mx"] and d["domain"] not in touched and
+                 (not d.get("primary") or endpoint(d["primary"]) not in (e1, e2)))
+        old_mx = sorted((x["pref"], x["host"]) for x in m["mx"])
+        m["mx"][0]["pref"] += 5
+        write_jsonl(os.path.join(new_dir, "hosts.jsonl"), hosts)
+        write_jsonl(os.path.join(new_dir, "domains.jsonl"), domains)
+        r = sh([ctx.mxsurvey, "report", "--quiet", new_dir], check=True)
+
+        r = diff(ctx, old_dir, new_dir)
+        assert r.returncode == 1, "diff exit %d: %s" % (r.returncode, r.stderr)
+        assert r.stderr == "", r.stderr
+        d = load(new_dir, "diff.json")
+        old_summary, new_summary = load(old_dir, "summary.json"), load(new_dir, "summary.json")
+
+        # exactly what the oracle computes
+        appeared, vanished, changed, counts = expected_diff(old_dir, new_dir)
+        shares_changed = check_shares(d["shares"], old_summary, new_summary)
+        counts["shares_changed"] = shares_changed
+        assert set(d) == {"old", "new", "counts", "shares", "appeared", "vanished", "changed"}, sorted(d)
+        assert d["old"] == {"dir": old_dir, "started": old_summary["meta"]["started"],
+                            "finished": old_summary["meta"]["finished"]}, d["old"]
+        assert d["new"] == {"dir": new_dir, "started": new_summary["meta"]["started"],
+                            "finished": new_summary["meta"]["finished"]}, d["new"]
+        assert d["counts"] == counts, "counts %s, expected %s" % (d["counts"], counts)
+        assert d["appeared"] == appeared, d["appeared"]
+        assert d["vanished"] == vanished, d["vanished"]
+        assert d["changed"] == changed, "changed:\n%s\nexpected:\n%s" % (
+            json.dumps(d["changed"], indent=1), json.dumps(changed, indent=1))
+
+        # and the edits show as intended
+        assert appeared == [{"domain": FORMULA, "pattern": "no-mail"},
+                            {"domain": "added.example", "pattern": "no-mail"}], appeared
+        assert vanished == [{"domain": v["domain"], "pattern": "no-mail"}], vanished
+        ch = {c["domain"]: c["changes"] for c in changed}
+        assert ch[p["domain"]]["pattern"] == ["mx-exact", "unrelated"], ch[p["domain"]]
+        on_e1 = [x["domain"] for x in domains if x.get("primary") and endpoint(x["primary"]) == e1]
+        on_e2 = [x["domain"] for x in domains if x.get("primary") and endpoint(x["primary"]) == e2]
+        assert on_e1 and on_e2
+        for dom in on_e1:
+            assert ch[dom]["cert_sha256"] == [old_sha, NEW_SHA], (dom, ch.get(dom))
+        for dom in on_e2:
+            assert ch[dom]["trust_valid"] == [old_valid, not old_valid], (dom, ch.get(dom))
+        new_mx = sorted(((x["pref"], x["host"]) for x in m["mx"]))
+        assert ch[m["domain"]]["mx"] == [[{"pref": a, "host": b} for a, b in old_mx],
+                                         [{"pref": a, "host": b} for a, b in new_mx]], ch[m["domain"]]
+        # every changed domain is one of those edited
+        assert set(ch) == {p["domain"], m["domain"], *on_e1, *on_e2}, sorted(ch)
+        # the shares moved as the edits say: p leaves strict; e2's TLS domains change valid_chain
+        tls = {"mx-exact", "mx-wildcard", "mx-multilabel", "domain", "provider", "ptr", "unrelated"}
+        sh_old, sh_new = old_summary["shares"], new_summary["shares"]
+        assert sh_new["strict"]["numerator"] == sh_old["strict"]["numerator"] - 1
+        flips = sum(1 for x in domains if x["domain"] in on_e2 and x["pattern"] in tls)
+        want = sh_old["valid_chain"]["numerator"] + (flips if not old_valid else -flips)
+        assert sh_new["valid_chain"]["numerator"] == want, (sh_new["valid_chain"], want)
+        assert shares_changed >= 2
+
+        # diff.csv: one row per domain and kind; the formula neutralised
+        with open(os.path.join(new_dir, "diff.csv"), newline="") as f:
+            text = f.read()
+        assert text.endswith("\r\n") and "\n" not in text.replace("\r\n", "")
+        rows = list(csv.reader(text.splitlines(keepends=True)))
+        assert rows[0] == ["domain", "change", "old", "new"], rows[0]
+        want_rows = [[a["domain"], "appeared", "", a["pattern"]] for a in appeared]
+        want_rows += [[x["domain"], "vanished", x["pattern"], ""] for x in vanished]
+        for c in changed:
+            for kind in KINDS:
+                if kind in c["changes"]:
+                    o, n = c["changes"][kind]
+                    cell = {"mx": lambda s: ", ".join("%d %s" % (e["pref"], e["host"]) for e in s),
+                            "trust_valid": lambda b: "" if b is None else ("true" if b else "false")}.get(
+                                kind, lambda x: "" if x is None else x)
+                    want_rows.append([c["domain"], kind, cell(o), cell(n)])
+        for row in want_rows:
+            row[:] = ["'" + x if x[:1] in ("=", "+", "-", "@", "\t", "\r") else x for x in row]
+        assert rows[1:] == want_rows, "csv rows:\n%s\nexpected:\n%s" % (rows[1:], want_rows)
+        assert ["'" + FORMULA, "appeared", "", "no-mail"] in rows
+
+        # the readable summary names the kinds with their counts
+        for kind in KINDS:
+            assert "%s (%d):" % (kind, counts[kind]) in r.stdout, r.stdout
+        assert "appeared (2):" in r.stdout and "vanished (1):" in r.stdout, r.stdout
+    finally:
+        shutil.rmtree(new_dir)
+
+
+def test_diff_folder_with_itself(ctx):
+    s = world_scan(ctx)
+    with tempfile.TemporaryDirectory() as out:
+        r = diff(ctx, "--out", out, s["out"], s["out"])
+        assert r.returncode == 0, "diff exit %d: %s" % (r.returncode, r.stderr)
+        assert r.stdout.rstrip().endswith("no changes"), r.stdout
+        d = load(out, "diff.json")
+        n = len({x["domain"] for x in s["domains"]})
+        assert d["counts"] == {"old_domains": n, "new_domains": n, "appeared": 0, "vanished": 0,
+                               "changed": 0, "unchanged": n, "pattern": 0, "trust_valid": 0,
+                               "cert_sha256": 0, "mx": 0, "shares_changed": 0}, d["counts"]
+        assert d["appeared"] == d["vanished"] == d["changed"] == []
+        for name in SHARES:
+            assert d["shares"][name]["delta"] in (0, None), d["shares"]
+        with open(os.path.join(out, "diff.csv"), newline="") as f:
+            assert f.read() == "domain,change,old,new\r\n"
+        # --quiet prints nothing; the exit code says the same
+        r = diff(ctx, "--quiet", "--out", out, s["out"], s["out"])
+        assert (r.returncode, r.stdout) == (0, ""), (r.returncode, r.stdout)
+
+
+def test_diff_errors(ctx):
+    s = world_scan(ctx)
+    with tempfile.TemporaryDirectory() as out:
+        missing = os.path.join(out, "no-such-scan")
+        r = diff(ctx, "--out", out, missing, s["out"])
+        assert r.returncode == 2, (r.returncode, r.stderr)
+        assert missing in r.stderr, r.stderr
+        r = diff(ctx, "--out", out, s["out"], missing)
+        assert r.returncode == 2 and missing in r.stderr, (r.returncode, r.stderr)
+        r = diff(ctx, s["out"])
+        assert r.returncode == 2 and "OLD_DIR and NEW_DIR" in r.stderr, (r.returncode, r.stderr)
+        assert not os.path.exists(os.path.join(out, "diff.json"))
+
+        # a line cut short in a copy: the message names the file and line
+        bad = copy_scan(s["out"])
+        try:
+            path = os.path.join(bad, "domains.jsonl")
+            with open(path) as f:
+                n = sum(1 for _ in f)
+            with open(path, "a") as f:
+                f.write('{"domain":"cut.example","sta\n')
+            r = diff(ctx, "--out", out, s["out"], bad)
+            assert r.returncode == 2, (r.returncode, r.stderr)
+            assert "%s:%d: malformed JSON" % (path, n + 1) in r.stderr, r.stderr
+            assert not os.path.exists(os.path.join(out, "diff.json"))
+        finally:
+            shutil.rmtree(bad)
