@@ -21,10 +21,9 @@ struct subcommand {
 static const struct subcommand subcommands[] = {
     {.name = "scan", .summary = "scan a list of domains (FILE or -) and write records", .run = cmd_scan},
     {.name = "check", .summary = "scan one domain and show the dialogue and findings", .run = cmd_check},
-    {.name = "report", .summary = "(re)generate DIR/summary.json and DIR/report.html from a scan folder", .run = cmd_report},
-    {.name = "trend", .summary = "the headline figures of several scan folders: trend.csv, trend.svg", .run = cmd_trend},
-    {.name = "report", .summary = "(re)generate DIR/summary.json, the aggregates of a scan folder", .run = cmd_report},
+    {.name = "report", .summary = "(re)generate summary.json, the CSVs and report.html of a scan folder", .run = cmd_report},
     {.name = "diff", .summary = "compare two scan folders domain by domain; write diff.json, diff.csv", .run = cmd_diff},
+    {.name = "trend", .summary = "the headline figures of several scan folders: trend.csv, trend.svg", .run = cmd_trend},
     {.name = "match", .summary = "check names against a certificate file with the scan's rules", .run = cmd_match},
     {.name = NULL},
 };
