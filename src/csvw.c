@@ -154,6 +154,15 @@ void csv_empty(struct csv_row *r)
     cell_start(r);
 }
 
+void csv_write_cell(FILE *f, const char *s)
+{
+    struct csv_row r;
+    csv_row_init(&r);
+    csv_str(&r, s);
+    fwrite(r.buf, 1, r.len, f);
+    csv_row_free(&r);
+}
+
 const char *csv_row_end(struct csv_row *r, size_t *n)
 {
     put(r, "\r\n", 2);

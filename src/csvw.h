@@ -56,6 +56,10 @@ const char *csv_row_end(struct csv_row *r, size_t *n);
 
 /* The rules, for tests: 1 when a text cell of these octets gets the `'` prefix; 1 when a cell
  * of these octets, without that prefix, must be quoted. */
+/* Writes one text cell (no separator, no line end) to f by the same rules as csv_str:
+ * for writers that mix cells with numbers printed directly. NULL writes nothing. */
+void csv_write_cell(FILE *f, const char *s);
+
 int csv_formula_risk(const char *s, size_t n);
 int csv_needs_quotes(const char *s, size_t n);
 

@@ -4,6 +4,7 @@
  * and neutralises cells that a spreadsheet would run as a formula: domain strings of invalid
  * lines are whatever the input list held. */
 #include "diff_out.h"
+#include "csvw.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -189,26 +190,11 @@ static void write_json(const struct diff *x, FILE *f)
 
 /* ------------------------------------------------------------------ diff.csv */
 
-/* One RFC 4180 cell: quoted when it holds a comma, a double quote, CR or LF (quotes doubled).
- * A cell that a spreadsheet would take for a formula (first character =, +, -, @, TAB or CR)
- * is prefixed with a single quote first. NULL writes an empty cell. */
+/* Cells go through csvw.c: RFC 4180 quoting, formula cells prefixed with a single quote (the
+ * domain of an invalid input line is attacker text). */
 static void csv_cell(FILE *f, const char *s)
 {
-    if (!s)
-        return;
-    int formula = s[0] && strchr("=+-@\t\r", s[0]) != NULL;
-    int quote = strpbrk(s, ",\"\r\n") != NULL;
-    if (quote)
-        fputc('"', f);
-    if (formula)
-        fputc('\'', f);
-    for (; *s; s++) {
-        if (*s == '"')
-            fputc('"', f);
-        fputc(*s, f);
-    }
-    if (quote)
-        fputc('"', f);
+    csv_write_cell(f, s);
 }
 
 static void csv_row(FILE *f, const char *domain, const char *change, const char *old,

@@ -4,6 +4,7 @@
  * trend.csv (one row per run, fixed columns: docs/schema.md "trend.csv") and trend.svg (a
  * line chart of the headline shares over the runs). */
 #include "trend.h"
+#include "csvw.h"
 
 #include <errno.h>
 #include <math.h>
@@ -123,24 +124,10 @@ static int cmp_runs(const void *x, const void *y)
     return a->order < b->order ? -1 : a->order > b->order;
 }
 
-/* One CSV field (RFC 4180): quoted when it holds a comma, quote, CR or LF, or starts or ends
- * with a space; quotes doubled. NULL is an empty field. */
+/* One CSV field, by csvw.c's rules (RFC 4180 quoting, formula cells neutralised). */
 static void csv_field(FILE *f, const char *s)
 {
-    if (!s)
-        return;
-    size_t n = strlen(s);
-    if (!strpbrk(s, ",\"\r\n") && !(n && (s[0] == ' ' || s[n - 1] == ' '))) {
-        fputs(s, f);
-        return;
-    }
-    fputc('"', f);
-    for (; *s; s++) {
-        if (*s == '"')
-            fputc('"', f);
-        fputc(*s, f);
-    }
-    fputc('"', f);
+    csv_write_cell(f, s);
 }
 
 /* shares.<key>.share of a summary, NaN when absent or null. */
