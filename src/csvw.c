@@ -159,7 +159,8 @@ void csv_write_cell(FILE *f, const char *s)
     struct csv_row r;
     csv_row_init(&r);
     csv_str(&r, s);
-    fwrite(r.buf, 1, r.len, f);
+    if (r.len)
+        fwrite(r.buf, 1, r.len, f);
     csv_row_free(&r);
 }
 

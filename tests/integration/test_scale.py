@@ -96,8 +96,12 @@ def test_memory_follows_work_in_flight(ctx):
                   (label, took, rss_kib / 1024, size / 1048576))
         rss5, _, _ = res["5k"]
         rss20, _, _ = res["20k"]
-        if "asan" not in ctx.build:  # ASan's quarantine and shadow memory inflate RSS
-            assert rss20 < 64 * 1024, "peak RSS %d KiB for 20,000 domains" % rss20
+        if "asan" in ctx.build:
+            # ASan's quarantine keeps freed memory for a while and its shadow memory scales
+            # with it: RSS says nothing about the scanner's own footprint there.
+            print("    (sanitizer build: RSS figures shown, not asserted)")
+            return
+        assert rss20 < 64 * 1024, "peak RSS %d KiB for 20,000 domains" % rss20
         assert rss20 < 1.25 * rss5 + 4096, "RSS grew with the list: %d KiB (5k) -> %d KiB (20k)" % (rss5, rss20)
     finally:
         ctx.world_cmd("down", **env)
