@@ -1,12 +1,11 @@
 /* csvw: RFC 4180 quoting, spreadsheet formula neutralisation, number and empty cells, and the
  * atomic file writer. */
-#include <dirent.h>
 #include <stdlib.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include "csvw.h"
 #include "test.h"
+#include "testfs.h"
 #include "util.h"
 
 /* The row holding one text cell of s (n octets), CRLF included, as a new string. */
@@ -132,36 +131,9 @@ TEST(csvw_cells_and_rows)
     csv_row_free(&r);
 }
 
-/* The files in dir (not . and ..). */
-static int count_files(const char *dir)
-{
-    DIR *d = opendir(dir);
-    struct dirent *e;
-    int n = 0;
-    while (d && (e = readdir(d)))
-        if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
-            n++;
-    if (d)
-        closedir(d);
-    return n;
-}
-
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    char *buf = xcalloc(1, 4096);
-    size_t n = fread(buf, 1, 4095, f);
-    buf[n] = '\0';
-    fclose(f);
-    return buf;
-}
-
 TEST(csvw_file_atomic)
 {
-    char tmpl[] = "/tmp/mxs-csvw-XXXXXX";
-    char *dir = mkdtemp(tmpl);
+    char *dir = tfs_mkdtemp("mxs-csvw");
     CHECK(dir != NULL);
     if (!dir)
         return;
@@ -180,15 +152,15 @@ TEST(csvw_file_atomic)
     csv_int(&r, 1);
     csv_str(&r, "=x");
     CHECK_INT(csv_file_put(&cf, &r), 0);
-    CHECK_INT(count_files(dir), 1); /* only the temporary file so far */
+    CHECK_INT(tfs_count_files(dir), 1); /* only the temporary file so far */
     CHECK_INT(csv_file_commit(&cf), 0);
-    char *text = slurp(path);
+    char *text = tfs_read(dir, "t.csv");
     CHECK_STR(text, "a,\"b,c\"\r\n1,'=x\r\n");
     free(text);
     struct stat st;
     CHECK_INT(stat(path, &st), 0);
     CHECK_INT(st.st_mode & 0777, 0644);
-    CHECK_INT(count_files(dir), 1);
+    CHECK_INT(tfs_count_files(dir), 1);
 
     /* Aborted: the previous file is untouched, nothing else is left. */
     CHECK_INT(csv_file_open(&cf, path), 0);
@@ -196,10 +168,10 @@ TEST(csvw_file_atomic)
     csv_str(&r, "half");
     CHECK_INT(csv_file_put(&cf, &r), 0);
     csv_file_abort(&cf);
-    text = slurp(path);
+    text = tfs_read(dir, "t.csv");
     CHECK_STR(text, "a,\"b,c\"\r\n1,'=x\r\n");
     free(text);
-    CHECK_INT(count_files(dir), 1);
+    CHECK_INT(tfs_count_files(dir), 1);
 
     /* A folder that does not exist. */
     snprintf(path, sizeof(path), "%s/no/such/t.csv", dir);
@@ -207,7 +179,6 @@ TEST(csvw_file_atomic)
     csv_file_abort(&cf); /* harmless */
 
     csv_row_free(&r);
-    snprintf(path, sizeof(path), "%s/t.csv", dir);
-    unlink(path);
-    rmdir(dir);
+    tfs_rmtree(dir);
+    free(dir);
 }

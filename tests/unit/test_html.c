@@ -1,10 +1,8 @@
 /* html: report.html from hand-written summary.json objects: headline attributes equal to the
  * summary's figures, hostile text escaped everywhere, nothing external, missing members
  * tolerated; html_write's errors; `mxsurvey report` writes the page. */
-#include <dirent.h>
 #include <stdlib.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include <jansson.h>
 
@@ -12,66 +10,8 @@
 #include "report.h"
 #include "summary.h"
 #include "test.h"
+#include "testfs.h"
 #include "util.h"
-
-static char *make_dir(void)
-{
-    char tmpl[] = "/tmp/mxs-html-XXXXXX";
-    char *d = mkdtemp(tmpl);
-    return d ? xstrdup(d) : NULL;
-}
-
-/* Removes dir and the files in it; returns how many there were. */
-static int remove_dir(char *dir)
-{
-    DIR *d = opendir(dir);
-    struct dirent *e;
-    char path[512];
-    int n = 0;
-    while (d && (e = readdir(d))) {
-        if (e->d_name[0] == '.' && (!e->d_name[1] || (e->d_name[1] == '.' && !e->d_name[2])))
-            continue;
-        snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
-        unlink(path);
-        n++;
-    }
-    if (d)
-        closedir(d);
-    rmdir(dir);
-    free(dir);
-    return n;
-}
-
-static void write_file(const char *dir, const char *name, const char *text)
-{
-    char path[512];
-    snprintf(path, sizeof(path), "%s/%s", dir, name);
-    FILE *f = fopen(path, "w");
-    CHECK(f != NULL);
-    if (f) {
-        fputs(text, f);
-        fclose(f);
-    }
-}
-
-/* The whole file dir/name (caller frees), NULL when it cannot be read. */
-static char *read_file(const char *dir, const char *name)
-{
-    char path[512];
-    snprintf(path, sizeof(path), "%s/%s", dir, name);
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return NULL;
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *m = open_memstream(&buf, &len);
-    int c;
-    while ((c = fgetc(f)) != EOF)
-        fputc(c, m);
-    fclose(m);
-    fclose(f);
-    return buf;
-}
 
 static char *render(const char *summary_json)
 {
@@ -186,19 +126,19 @@ TEST(html_self_contained)
 TEST(html_write_files)
 {
     char err[512] = "";
-    char *dir = make_dir();
+    char *dir = tfs_mkdtemp("mxs-html");
     if (!dir)
         return;
     CHECK_INT(html_write(dir, err, sizeof(err)), SUMMARY_INPUT_ERROR);
     CHECK(strstr(err, "summary.json") != NULL);
-    write_file(dir, "summary.json", "[1, 2]");
+    tfs_write(dir, "summary.json", "[1, 2]");
     CHECK_INT(html_write(dir, err, sizeof(err)), SUMMARY_INPUT_ERROR);
     CHECK(strstr(err, "not a JSON object") != NULL);
-    write_file(dir, "summary.json", "{\"domains\": {\"total\": 7}");
+    tfs_write(dir, "summary.json", "{\"domains\": {\"total\": 7}");
     CHECK_INT(html_write(dir, err, sizeof(err)), SUMMARY_INPUT_ERROR);
-    write_file(dir, "summary.json", hostile_summary);
+    tfs_write(dir, "summary.json", hostile_summary);
     CHECK_INT(html_write(dir, err, sizeof(err)), SUMMARY_OK);
-    char *h = read_file(dir, "report.html");
+    char *h = tfs_read(dir, "report.html");
     CHECK(h && strstr(h, "data-value=\"1234\"") && !strstr(h, "<script"));
     free(h);
     struct stat st;
@@ -206,26 +146,24 @@ TEST(html_write_files)
     snprintf(path, sizeof(path), "%s/report.html", dir);
     CHECK(stat(path, &st) == 0 && (st.st_mode & 0777) == 0644);
     CHECK_INT(html_write("/nonexistent/mxs-dir", err, sizeof(err)), SUMMARY_INPUT_ERROR);
-    CHECK_INT(remove_dir(dir), 2); /* summary.json, report.html: no temporary file left */
+    CHECK_INT(tfs_rmtree(dir), 2); /* summary.json, report.html: no temporary file left */
+    free(dir);
 }
 
-static int run_report(const char *a1, const char *a2)
-{
-    char *argv[] = {"report", (char *)a1, (char *)a2, NULL};
-    return cmd_report(a1 ? (a2 ? 3 : 2) : 1, argv);
-}
+/* cmd_report with the arguments up to the first NULL. */
+#define run_report(...) tfs_run(cmd_report, "report", __VA_ARGS__, (const char *)NULL)
 
 TEST(html_report_command_writes_page)
 {
-    char *dir = make_dir();
+    char *dir = tfs_mkdtemp("mxs-html");
     if (!dir)
         return;
-    write_file(dir, "hosts.jsonl", "");
-    write_file(dir, "domains.jsonl",
-               "{\"line\":1,\"domain\":\"a.example\",\"status\":\"ok\",\"pattern\":\"mx-exact\","
-               "\"provider\":\"<script>alert(1)</script>\",\"primary\":null}\n");
+    tfs_write(dir, "hosts.jsonl", "");
+    tfs_write(dir, "domains.jsonl",
+              "{\"line\":1,\"domain\":\"a.example\",\"status\":\"ok\",\"pattern\":\"mx-exact\","
+              "\"provider\":\"<script>alert(1)</script>\",\"primary\":null}\n");
     CHECK_INT(run_report("-q", dir), 0);
-    char *h = read_file(dir, "report.html");
+    char *h = tfs_read(dir, "report.html");
     CHECK(h != NULL);
     if (h) {
         CHECK(strstr(h, "data-metric=\"domains\" data-value=\"1\"") != NULL);
@@ -233,5 +171,6 @@ TEST(html_report_command_writes_page)
         CHECK(strstr(h, "<script") == NULL);
     }
     free(h);
-    CHECK_INT(remove_dir(dir), 8); /* the two JSONL, summary.json, report.html, four CSVs */
+    CHECK_INT(tfs_rmtree(dir), 8); /* the two JSONL, summary.json, report.html, four CSVs */
+    free(dir);
 }

@@ -1,15 +1,14 @@
 /* out_csv: flattening hand-written records (every kind of field; fields missing; values of
  * unexpected types) into rows, the four files of a small scan folder, and docs/schema.md
  * listing every column in order. */
-#include <dirent.h>
 #include <stdlib.h>
-#include <unistd.h>
 
 #include <jansson.h>
 
 #include "out_csv.h"
 #include "summary.h"
 #include "test.h"
+#include "testfs.h"
 #include "util.h"
 
 /* ------------------------------------------------------------------ helpers */
@@ -194,70 +193,6 @@ TEST(out_csv_provider_row)
 
 /* ------------------------------------------------------------------ files */
 
-static char *make_dir(void)
-{
-    char tmpl[] = "/tmp/mxs-csv-XXXXXX";
-    char *d = mkdtemp(tmpl);
-    return d ? xstrdup(d) : NULL;
-}
-
-static int count_files(const char *dir)
-{
-    DIR *d = opendir(dir);
-    struct dirent *e;
-    int n = 0;
-    while (d && (e = readdir(d)))
-        if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
-            n++;
-    if (d)
-        closedir(d);
-    return n;
-}
-
-static void remove_dir(char *dir)
-{
-    DIR *d = opendir(dir);
-    struct dirent *e;
-    char path[512];
-    while (d && (e = readdir(d))) {
-        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-            continue;
-        snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
-        unlink(path);
-    }
-    if (d)
-        closedir(d);
-    rmdir(dir);
-    free(dir);
-}
-
-static void write_file(const char *dir, const char *name, const char *text)
-{
-    char path[512];
-    snprintf(path, sizeof(path), "%s/%s", dir, name);
-    FILE *f = fopen(path, "w");
-    CHECK(f != NULL);
-    if (f) {
-        fputs(text, f);
-        fclose(f);
-    }
-}
-
-static char *read_file(const char *dir, const char *name)
-{
-    char path[512];
-    snprintf(path, sizeof(path), "%s/%s", dir, name);
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    size_t cap = 1 << 16;
-    char *buf = xmalloc(cap);
-    size_t n = fread(buf, 1, cap - 1, f);
-    buf[n] = '\0';
-    fclose(f);
-    return buf;
-}
-
 /* The number of CRLF-ended lines of text (rows here: no cell holds a newline). */
 static int count_rows(const char *text)
 {
@@ -269,32 +204,32 @@ static int count_rows(const char *text)
 
 TEST(out_csv_write_all)
 {
-    char *dir = make_dir();
+    char *dir = tfs_mkdtemp("mxs-csv");
     CHECK(dir != NULL);
     if (!dir)
         return;
     char err[4400] = "";
-    write_file(dir, "hosts.jsonl", full_host);
-    write_file(dir, "domains.jsonl",
-               "{\"line\":1,\"domain\":\"a.example\",\"status\":\"ok\",\"pattern\":\"no-tls\","
-               "\"provider\":\"a.example\",\"consistent\":true}\n"
-               "\n"
-               "{\"line\":2,\"domain\":\"=b.example\",\"status\":\"invalid\",\"pattern\":\"no-mail\","
-               "\"provider\":null,\"consistent\":true}\n");
+    tfs_write(dir, "hosts.jsonl", full_host);
+    tfs_write(dir, "domains.jsonl",
+              "{\"line\":1,\"domain\":\"a.example\",\"status\":\"ok\",\"pattern\":\"no-tls\","
+              "\"provider\":\"a.example\",\"consistent\":true}\n"
+              "\n"
+              "{\"line\":2,\"domain\":\"=b.example\",\"status\":\"invalid\",\"pattern\":\"no-mail\","
+              "\"provider\":null,\"consistent\":true}\n");
     CHECK_INT(summary_write(dir, err, sizeof(err)), SUMMARY_OK);
     CHECK_INT(csv_write_all(dir, err, sizeof(err)), SUMMARY_OK);
     CHECK_STR(err, "");
     /* 2 JSONL, summary.json, 4 CSV: no temporary file left. */
-    CHECK_INT(count_files(dir), 7);
+    CHECK_INT(tfs_count_files(dir), 7);
 
-    char *hosts = read_file(dir, "hosts.csv");
+    char *hosts = tfs_read(dir, "hosts.csv");
     CHECK(hosts && str_starts_with(hosts, "mx_host,ip,port,ptr,"));
     CHECK(hosts && strstr(hosts, ",\"'=HYPERLINK(\"\"http://x\"\")\","));
     free(hosts);
-    char *domains = read_file(dir, "domains.csv");
+    char *domains = tfs_read(dir, "domains.csv");
     CHECK_INT(count_rows(domains), 3); /* header + 2 records; the blank line is skipped */
     CHECK(domains && strstr(domains, "\r\n2,'=b.example,invalid,"));
-    char *summary = read_file(dir, "summary.csv");
+    char *summary = tfs_read(dir, "summary.csv");
     CHECK(summary && str_starts_with(summary, "metric,value\r\ndomains.by_pattern.no-mail,1\r\n"));
     CHECK(summary && strstr(summary, "\r\ndomains.total,2\r\n"));
     CHECK(summary && strstr(summary, "\r\nendpoints.by_key_type.RSA 2048,1\r\n"));
@@ -303,7 +238,7 @@ TEST(out_csv_write_all)
     CHECK(summary && !strstr(summary, "meta.")); /* no run.json: no meta.counts */
     CHECK(summary && !strstr(summary, "providers"));
     free(summary);
-    char *providers = read_file(dir, "providers.csv");
+    char *providers = tfs_read(dir, "providers.csv");
     CHECK_STR(providers,
               "provider,domains,endpoints,pattern_mx_exact,pattern_mx_wildcard,"
               "pattern_mx_multilabel,pattern_domain,pattern_provider,pattern_ptr,"
@@ -313,76 +248,46 @@ TEST(out_csv_write_all)
     free(providers);
 
     /* With run.json: its counts are figures; its options are not. */
-    write_file(dir, "run.json", "{\"counts\":{\"lines\":2,\"domains\":2},"
-                                "\"options\":{\"port\":25,\"timeout\":\"3\"}}");
+    tfs_write(dir, "run.json", "{\"counts\":{\"lines\":2,\"domains\":2},"
+                               "\"options\":{\"port\":25,\"timeout\":\"3\"}}");
     CHECK_INT(summary_write(dir, err, sizeof(err)), SUMMARY_OK);
     CHECK_INT(csv_write_all(dir, err, sizeof(err)), SUMMARY_OK);
-    summary = read_file(dir, "summary.csv");
+    summary = tfs_read(dir, "summary.csv");
     CHECK(summary && strstr(summary, "\r\nmeta.counts.domains,2\r\nmeta.counts.lines,2\r\n"));
     CHECK(summary && !strstr(summary, "options"));
     free(summary);
 
     /* A malformed line: an input error naming file:line; hosts.csv was remade, domains.csv
      * is the previous complete file, nothing else is left. */
-    write_file(dir, "domains.jsonl", "{\"line\":1}\n[1]\n");
+    tfs_write(dir, "domains.jsonl", "{\"line\":1}\n[1]\n");
     CHECK_INT(csv_write_all(dir, err, sizeof(err)), SUMMARY_INPUT_ERROR);
     CHECK(strstr(err, "domains.jsonl:2: not a JSON object") != NULL);
-    char *again = read_file(dir, "domains.csv");
+    char *again = tfs_read(dir, "domains.csv");
     CHECK_STR(again, domains);
     free(again);
     free(domains);
-    CHECK_INT(count_files(dir), 8);
+    CHECK_INT(tfs_count_files(dir), 8);
 
     /* No summary.json: an input error. */
-    write_file(dir, "domains.jsonl", "");
-    char path[512];
-    snprintf(path, sizeof(path), "%s/summary.json", dir);
-    unlink(path);
+    tfs_write(dir, "domains.jsonl", "");
+    tfs_unlink(dir, "summary.json");
     CHECK_INT(csv_write_all(dir, err, sizeof(err)), SUMMARY_INPUT_ERROR);
     CHECK(strstr(err, "summary.json") != NULL);
-    domains = read_file(dir, "domains.csv");
+    domains = tfs_read(dir, "domains.csv");
     CHECK_STR(domains,
               "line,domain,status,error,mx,mx_ips,mx_errors,implicit_mx,endpoints,"
               "endpoint_statuses,pattern,provider,consistent,match_domain,primary_mx_host,"
               "primary_ip\r\n");
     free(domains);
-    CHECK_INT(count_files(dir), 7);
-    remove_dir(dir);
+    CHECK_INT(tfs_count_files(dir), 7);
+    tfs_rmtree(dir);
+    free(dir);
 
     /* A folder that does not exist. */
     CHECK_INT(csv_write_all("/nonexistent/mxs-csv", err, sizeof(err)), SUMMARY_INPUT_ERROR);
 }
 
 /* ------------------------------------------------------------------ docs/schema.md */
-
-/* The first backticked name of the first column of each table row of docs/schema.md's
- * section "## <file>", in order, joined by ','. */
-static char *documented_columns(const char *file)
-{
-    FILE *f = fopen("docs/schema.md", "r");
-    CHECK(f != NULL);
-    char *out = xcalloc(1, 8192);
-    if (!f)
-        return out;
-    char line[4096], head[256];
-    snprintf(head, sizeof(head), "## %s\n", file);
-    int in = 0;
-    while (fgets(line, sizeof(line), f)) {
-        if (str_starts_with(line, "## "))
-            in = strcmp(line, head) == 0;
-        if (!in || !str_starts_with(line, "| `"))
-            continue;
-        char *end = strchr(line + 3, '`');
-        if (!end)
-            continue;
-        *end = '\0';
-        if (*out)
-            strcat(out, ",");
-        strncat(out, line + 3, 8192 - strlen(out) - 2);
-    }
-    fclose(f);
-    return out;
-}
 
 TEST(out_csv_schema_documented)
 {
@@ -394,7 +299,7 @@ TEST(out_csv_schema_documented)
                 strcat(want, ",");
             strcat(want, name);
         }
-        char *doc = documented_columns(csv_table_file((enum csv_table)t));
+        char *doc = tfs_schema_columns(csv_table_file((enum csv_table)t));
         if (strcmp(doc, want) != 0)
             fprintf(stderr, "  docs/schema.md section %s\n", csv_table_file((enum csv_table)t));
         CHECK_STR(doc, want);

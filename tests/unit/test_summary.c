@@ -1,76 +1,23 @@
 /* summary.json from small scan folders written by hand, checked number by number; the
  * `mxsurvey report` command; and docs/schema.md listing every key summary.json has. In the
  * JSONL fixtures below, ' stands for " (none of the values needs an apostrophe). */
-#include <dirent.h>
 #include <stdlib.h>
-#include <unistd.h>
 
 #include <jansson.h>
 
 #include "report.h"
 #include "summary.h"
 #include "test.h"
+#include "testfs.h"
 #include "util.h"
 
 /* ------------------------------------------------------------------ helpers */
 
-static char *make_dir(void)
-{
-    char tmpl[] = "/tmp/mxs-summary-XXXXXX";
-    char *d = mkdtemp(tmpl);
-    return d ? xstrdup(d) : NULL;
-}
-
-/* Removes dir and the files in it. */
-static void remove_dir(char *dir)
-{
-    DIR *d = opendir(dir);
-    struct dirent *e;
-    char path[512];
-    while (d && (e = readdir(d))) {
-        if (e->d_name[0] == '.' && (!e->d_name[1] || (e->d_name[1] == '.' && !e->d_name[2])))
-            continue;
-        snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
-        unlink(path);
-    }
-    if (d)
-        closedir(d);
-    rmdir(dir);
-    free(dir);
-}
-
-/* Writes lines (NULL-terminated) to dir/name, one per line, with ' turned into ". */
-static void write_lines(const char *dir, const char *name, const char *const *lines)
-{
-    char path[512];
-    snprintf(path, sizeof(path), "%s/%s", dir, name);
-    FILE *f = fopen(path, "w");
-    CHECK(f != NULL);
-    if (!f)
-        return;
-    for (; *lines; lines++) {
-        for (const char *p = *lines; *p; p++)
-            fputc(*p == '\'' ? '"' : *p, f);
-        fputc('\n', f);
-    }
-    fclose(f);
-}
-
+/* Writes text and a line break to dir/name, with ' turned into ". */
 static void write_text(const char *dir, const char *name, const char *text)
 {
     const char *lines[] = {text, NULL};
-    write_lines(dir, name, lines);
-}
-
-static json_t *load_summary(const char *dir)
-{
-    char path[512];
-    snprintf(path, sizeof(path), "%s/summary.json", dir);
-    json_error_t je;
-    json_t *s = json_load_file(path, 0, &je);
-    if (!s)
-        fprintf(stderr, "  %s: %s\n", path, je.text);
-    return s;
+    tfs_write_lines(dir, name, lines);
 }
 
 /* The value at a dotted path ("domains.by_pattern.mx-exact"); keys holding dots need get(). */
@@ -178,12 +125,12 @@ static const char run_interrupted[] =
 
 static char *main_fixture(void)
 {
-    char *dir = make_dir();
+    char *dir = tfs_mkdtemp("mxs-summary");
     CHECK(dir != NULL);
     if (!dir)
         return NULL;
-    write_lines(dir, "hosts.jsonl", hosts_lines);
-    write_lines(dir, "domains.jsonl", domains_lines);
+    tfs_write_lines(dir, "hosts.jsonl", hosts_lines);
+    tfs_write_lines(dir, "domains.jsonl", domains_lines);
     write_text(dir, "run.json", run_interrupted);
     return dir;
 }
@@ -196,10 +143,11 @@ TEST(summary_counts_and_shares)
     char err[512] = "";
     CHECK_INT(summary_write(dir, err, sizeof(err)), SUMMARY_OK);
     CHECK_STR(err, "");
-    json_t *s = load_summary(dir);
+    json_t *s = tfs_load_json(dir, "summary.json");
     CHECK(s != NULL);
     if (!s) {
-        remove_dir(dir);
+        tfs_rmtree(dir);
+        free(dir);
         return;
     }
 
@@ -306,24 +254,24 @@ TEST(summary_counts_and_shares)
     CHECK_INT(num(p1, "by_pattern.mx-multilabel"), 1);
     CHECK_INT(num(json_array_get(provs, 3), "by_pattern.no-tls"), 1);
     json_decref(s);
-    remove_dir(dir);
+    tfs_rmtree(dir);
+    free(dir);
 }
 
 /* ------------------------------------------------------------------ more than 50 providers */
 
 TEST(summary_top_providers)
 {
-    char *dir = make_dir();
+    char *dir = tfs_mkdtemp("mxs-summary");
     if (!dir)
         return;
     /* Provider pNN has 1 + NN % 4 domains; written round-robin so no provider's domains
      * are adjacent; plus domains with a null and an absent provider. */
-    char path[512];
-    snprintf(path, sizeof(path), "%s/domains.jsonl", dir);
-    FILE *f = fopen(path, "w");
+    FILE *f = tfs_fopen(dir, "domains.jsonl", "w");
     CHECK(f != NULL);
     if (!f) {
-        remove_dir(dir);
+        tfs_rmtree(dir);
+        free(dir);
         return;
     }
     for (int round = 0; round < 4; round++)
@@ -339,10 +287,10 @@ TEST(summary_top_providers)
                            "{'mx_host':'mx2.p59.example','ip':'192.0.2.1','provider':'p59.example'}",
                            "{'mx_host':'mx.p59.example','ip':'192.0.2.1','provider':'p59.example'}",
                            NULL};
-    write_lines(dir, "hosts.jsonl", hosts);
+    tfs_write_lines(dir, "hosts.jsonl", hosts);
     char err[512] = "";
     CHECK_INT(summary_write(dir, err, sizeof(err)), SUMMARY_OK);
-    json_t *s = load_summary(dir);
+    json_t *s = tfs_load_json(dir, "summary.json");
     json_t *provs = at(s, "providers");
     CHECK_INT(json_array_size(provs), SUMMARY_TOP_PROVIDERS);
     /* 15 with 4 domains (p03, p07, ... p59), 15 with 3, 15 with 2, then 5 of the 15 with 1. */
@@ -369,22 +317,23 @@ TEST(summary_top_providers)
     check_share(s, "starttls", 150, 150);
     check_share(s, "strict", 60, 150);
     json_decref(s);
-    remove_dir(dir);
+    tfs_rmtree(dir);
+    free(dir);
 }
 
 /* ------------------------------------------------------------------ edge folders */
 
 TEST(summary_empty_folder)
 {
-    char *dir = make_dir();
+    char *dir = tfs_mkdtemp("mxs-summary");
     if (!dir)
         return;
     const char *none[] = {NULL};
-    write_lines(dir, "hosts.jsonl", none);
-    write_lines(dir, "domains.jsonl", none);
+    tfs_write_lines(dir, "hosts.jsonl", none);
+    tfs_write_lines(dir, "domains.jsonl", none);
     char err[512] = "";
     CHECK_INT(summary_write(dir, err, sizeof(err)), SUMMARY_OK);
-    json_t *s = load_summary(dir);
+    json_t *s = tfs_load_json(dir, "summary.json");
     CHECK_INT(num(s, "domains.total"), 0);
     CHECK_INT(num(s, "endpoints.total"), 0);
     CHECK_INT(size_at(s, "domains.by_status"), 0);
@@ -408,20 +357,13 @@ TEST(summary_empty_folder)
     CHECK(json_is_null(at(s, "meta.counts")));
     CHECK(json_is_string(at(s, "meta.generated")));
     json_decref(s);
-    remove_dir(dir);
-}
-
-/* err holds needle; prints err otherwise. */
-static void check_err(const char *err, const char *needle)
-{
-    if (!strstr(err, needle))
-        fprintf(stderr, "  error \"%s\" lacks \"%s\"\n", err, needle);
-    CHECK(strstr(err, needle) != NULL);
+    tfs_rmtree(dir);
+    free(dir);
 }
 
 TEST(summary_input_errors)
 {
-    char *dir = make_dir();
+    char *dir = tfs_mkdtemp("mxs-summary");
     if (!dir)
         return;
     char err[512] = "";
@@ -429,49 +371,48 @@ TEST(summary_input_errors)
 
     /* both files missing, then only domains.jsonl */
     CHECK_INT(summary_write(dir, err, sizeof(err)), SUMMARY_INPUT_ERROR);
-    check_err(err, "hosts.jsonl: No such file");
-    write_lines(dir, "hosts.jsonl", hosts_lines);
+    tfs_check_err(err, "hosts.jsonl: No such file");
+    tfs_write_lines(dir, "hosts.jsonl", hosts_lines);
     CHECK_INT(summary_build(dir, &s, err, sizeof(err)), SUMMARY_INPUT_ERROR);
     CHECK(s == NULL);
-    check_err(err, "domains.jsonl: No such file");
+    tfs_check_err(err, "domains.jsonl: No such file");
 
     /* a malformed line, cut short as a killed writer would leave it */
     const char *bad[] = {domains_lines[0], domains_lines[1], "{'domain':'z.example','stat", NULL};
-    write_lines(dir, "domains.jsonl", bad);
+    tfs_write_lines(dir, "domains.jsonl", bad);
     CHECK_INT(summary_write(dir, err, sizeof(err)), SUMMARY_INPUT_ERROR);
-    check_err(err, "/domains.jsonl:3: malformed JSON");
+    tfs_check_err(err, "/domains.jsonl:3: malformed JSON");
 
     /* valid JSON that is not an object; the blank line 3 still counts as a line */
     const char *arr[] = {hosts_lines[0], hosts_lines[1], "", "[1, 2]", NULL};
-    write_lines(dir, "hosts.jsonl", arr);
-    write_lines(dir, "domains.jsonl", domains_lines);
+    tfs_write_lines(dir, "hosts.jsonl", arr);
+    tfs_write_lines(dir, "domains.jsonl", domains_lines);
     CHECK_INT(summary_write(dir, err, sizeof(err)), SUMMARY_INPUT_ERROR);
-    check_err(err, "/hosts.jsonl:4: not a JSON object");
+    tfs_check_err(err, "/hosts.jsonl:4: not a JSON object");
 
     /* a broken run.json */
-    write_lines(dir, "hosts.jsonl", hosts_lines);
+    tfs_write_lines(dir, "hosts.jsonl", hosts_lines);
     write_text(dir, "run.json", "{'tool':");
     CHECK_INT(summary_write(dir, err, sizeof(err)), SUMMARY_INPUT_ERROR);
-    check_err(err, "run.json");
+    tfs_check_err(err, "run.json");
 
     /* nothing was written by the failures */
-    char path[512];
-    snprintf(path, sizeof(path), "%s/summary.json", dir);
-    CHECK(access(path, F_OK) != 0);
+    CHECK(!tfs_exists(dir, "summary.json"));
 
     /* a folder that is a file */
+    char path[512];
     snprintf(path, sizeof(path), "%s/hosts.jsonl", dir);
     CHECK_INT(summary_write(path, err, sizeof(err)), SUMMARY_INPUT_ERROR);
-    check_err(err, "not a directory");
-    remove_dir(dir);
+    tfs_check_err(err, "not a directory");
+    tfs_rmtree(dir);
+    free(dir);
 }
 
 /* The text of dir/summary.json without its "generated" line; caller frees. */
 static char *text_without_generated(const char *dir)
 {
-    char path[512], line[4096];
-    snprintf(path, sizeof(path), "%s/summary.json", dir);
-    FILE *f = fopen(path, "r");
+    char line[4096];
+    FILE *f = tfs_fopen(dir, "summary.json", "r");
     if (!f)
         return xstrdup("");
     size_t len = 0;
@@ -502,32 +443,17 @@ TEST(summary_regenerate_identical)
     CHECK(strlen(first) > 1000);
     CHECK_STR(second, first);
     /* no temporary file left behind: hosts, domains, run, summary */
-    int files = 0;
-    DIR *d = opendir(dir);
-    for (struct dirent *e; d && (e = readdir(d));)
-        files += e->d_name[0] != '.' || (e->d_name[1] && e->d_name[1] != '.');
-    if (d)
-        closedir(d);
-    CHECK_INT(files, 4);
+    CHECK_INT(tfs_count_files(dir), 4);
     free(first);
     free(second);
-    remove_dir(dir);
+    tfs_rmtree(dir);
+    free(dir);
 }
 
 /* ------------------------------------------------------------------ mxsurvey report */
 
-static int run_report(const char *a1, const char *a2)
-{
-    char arg0[] = "report", b1[512] = "", b2[512] = "";
-    char *argv[] = {arg0, b1, b2, NULL};
-    int argc = 1;
-    if (a1)
-        snprintf(argv[argc++], 512, "%s", a1);
-    if (a2)
-        snprintf(argv[argc++], 512, "%s", a2);
-    argv[argc] = NULL;
-    return cmd_report(argc, argv);
-}
+/* cmd_report with the arguments up to the first NULL. */
+#define run_report(...) tfs_run(cmd_report, "report", __VA_ARGS__, (const char *)NULL)
 
 TEST(report_command)
 {
@@ -538,12 +464,13 @@ TEST(report_command)
     if (!dir)
         return;
     CHECK_INT(run_report(dir, "--quiet"), 0);
-    json_t *s = load_summary(dir);
+    json_t *s = tfs_load_json(dir, "summary.json");
     CHECK_INT(num(s, "domains.total"), 10);
     json_decref(s);
     write_text(dir, "domains.jsonl", "not json");
     CHECK_INT(run_report("-q", dir), 2);
-    remove_dir(dir);
+    tfs_rmtree(dir);
+    free(dir);
 }
 
 /* ------------------------------------------------------------------ docs/schema.md */
@@ -575,38 +502,6 @@ static void key_paths(json_t *v, const char *prefix, json_t *set)
     }
 }
 
-/* The backticked names in the first column of the tables of docs/schema.md's section
- * "## summary.json". */
-static json_t *documented_paths(void)
-{
-    json_t *set = json_object();
-    FILE *f = fopen("docs/schema.md", "r");
-    CHECK(f != NULL);
-    if (!f)
-        return set;
-    char line[4096];
-    int in = 0;
-    while (fgets(line, sizeof(line), f)) {
-        if (str_starts_with(line, "## "))
-            in = str_starts_with(line, "## summary.json");
-        if (!in || !str_starts_with(line, "| `"))
-            continue;
-        char *end = strchr(line + 1, '|');
-        if (end)
-            *end = '\0';
-        for (char *p = strchr(line, '`'); p; p = strchr(p, '`')) {
-            char *q = strchr(p + 1, '`');
-            if (!q)
-                break;
-            *q = '\0';
-            json_object_set_new(set, p + 1, json_true());
-            p = q + 1;
-        }
-    }
-    fclose(f);
-    return set;
-}
-
 TEST(summary_schema_documented)
 {
     char *dir = main_fixture();
@@ -615,23 +510,13 @@ TEST(summary_schema_documented)
     char err[512] = "";
     json_t *s = NULL;
     CHECK_INT(summary_build(dir, &s, err, sizeof(err)), SUMMARY_OK);
-    json_t *have = json_object(), *doc = documented_paths();
+    json_t *have = json_object(), *doc = tfs_schema_names("summary.json");
     key_paths(s, "", have);
-    const char *k;
-    json_t *v;
-    json_object_foreach(have, k, v) {
-        if (!json_object_get(doc, k))
-            fprintf(stderr, "  summary.json key %s is not in docs/schema.md\n", k);
-        CHECK(json_object_get(doc, k) != NULL);
-    }
-    json_object_foreach(doc, k, v) {
-        if (!json_object_get(have, k))
-            fprintf(stderr, "  docs/schema.md lists %s, which summary.json lacks\n", k);
-        CHECK(json_object_get(have, k) != NULL);
-    }
+    tfs_check_documented(have, doc, "summary.json");
     CHECK(json_object_size(have) > 50);
     json_decref(have);
     json_decref(doc);
     json_decref(s);
-    remove_dir(dir);
+    tfs_rmtree(dir);
+    free(dir);
 }

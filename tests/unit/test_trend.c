@@ -1,69 +1,13 @@
 /* trend: `mxsurvey trend` over hand-written scan folders: rows in start order whatever the
  * order given, shares and pattern counts in fixed columns, CSV quoting, a summary.json made
  * when missing, exit codes; and docs/schema.md listing trend.csv's columns. */
-#include <dirent.h>
 #include <stdlib.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include "test.h"
+#include "testfs.h"
 #include "trend.h"
 #include "util.h"
-
-/* Removes dir and the files in it (not deeper). */
-static void remove_dir(const char *dir)
-{
-    DIR *d = opendir(dir);
-    struct dirent *e;
-    char path[512];
-    while (d && (e = readdir(d))) {
-        if (e->d_name[0] == '.' && (!e->d_name[1] || (e->d_name[1] == '.' && !e->d_name[2])))
-            continue;
-        snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
-        unlink(path);
-    }
-    if (d)
-        closedir(d);
-    rmdir(dir);
-}
-
-static void write_file(const char *dir, const char *name, const char *text)
-{
-    char path[512];
-    snprintf(path, sizeof(path), "%s/%s", dir, name);
-    FILE *f = fopen(path, "w");
-    CHECK(f != NULL);
-    if (f) {
-        fputs(text, f);
-        fclose(f);
-    }
-}
-
-static char *read_file(const char *dir, const char *name)
-{
-    char path[512];
-    snprintf(path, sizeof(path), "%s/%s", dir, name);
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return NULL;
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *m = open_memstream(&buf, &len);
-    int c;
-    while ((c = fgetc(f)) != EOF)
-        fputc(c, m);
-    fclose(m);
-    fclose(f);
-    return buf;
-}
-
-static int run_trend(int argc, const char *const *args)
-{
-    char *argv[16] = {"trend"};
-    for (int i = 0; i < argc && i < 14; i++)
-        argv[i + 1] = (char *)args[i];
-    return cmd_trend(argc + 1, argv);
-}
 
 static const char header[] =
     "started,dir,domains,starttls,strict,multilabel_accepted,rfc9525,valid_chain,"
@@ -71,10 +15,13 @@ static const char header[] =
     "pattern.provider,pattern.ptr,pattern.unrelated,pattern.no-tls,pattern.unreachable,"
     "pattern.no-mail\r\n";
 
+/* cmd_trend with the first argc of args. */
+#define run_trend(argc, args) tfs_runv(cmd_trend, "trend", argc, args)
+
 TEST(trend_command)
 {
-    char base[] = "/tmp/mxs-trend-XXXXXX";
-    if (!mkdtemp(base))
+    char *base = tfs_mkdtemp("mxs-trend");
+    if (!base)
         return;
     char late[600], early[600], nosum[600], out[600];
     snprintf(late, sizeof(late), "%s/late", base);
@@ -84,24 +31,24 @@ TEST(trend_command)
     mkdir(late, 0755);
     mkdir(early, 0755);
     mkdir(nosum, 0755);
-    write_file(late, "summary.json",
-               "{\"meta\": {\"started\": \"2026-03-01T00:00:00Z\"},"
-               " \"domains\": {\"total\": 10, \"by_pattern\": {\"mx-exact\": 6, \"no-mail\": 4}},"
-               " \"shares\": {\"starttls\": {\"share\": 1.0}, \"strict\": {\"share\": 0.5},"
-               "  \"multilabel_accepted\": {\"share\": 0.6}, \"rfc9525\": {\"share\": 0.4},"
-               "  \"valid_chain\": {\"share\": 0.333333333333333}}}\n");
-    write_file(early, "summary.json",
-               "{\"meta\": {\"started\": \"2026-01-01T00:00:00Z\"},"
-               " \"domains\": {\"total\": 2, \"by_pattern\": {\"unreachable\": 2}},"
-               " \"shares\": {\"starttls\": {\"share\": 0.0}, \"strict\": {\"share\": null}}}\n");
+    tfs_write(late, "summary.json",
+              "{\"meta\": {\"started\": \"2026-03-01T00:00:00Z\"},"
+              " \"domains\": {\"total\": 10, \"by_pattern\": {\"mx-exact\": 6, \"no-mail\": 4}},"
+              " \"shares\": {\"starttls\": {\"share\": 1.0}, \"strict\": {\"share\": 0.5},"
+              "  \"multilabel_accepted\": {\"share\": 0.6}, \"rfc9525\": {\"share\": 0.4},"
+              "  \"valid_chain\": {\"share\": 0.333333333333333}}}\n");
+    tfs_write(early, "summary.json",
+              "{\"meta\": {\"started\": \"2026-01-01T00:00:00Z\"},"
+              " \"domains\": {\"total\": 2, \"by_pattern\": {\"unreachable\": 2}},"
+              " \"shares\": {\"starttls\": {\"share\": 0.0}, \"strict\": {\"share\": null}}}\n");
     /* No summary.json: made from the JSONL files (one domain; no run.json, so no start). */
-    write_file(nosum, "hosts.jsonl", "");
-    write_file(nosum, "domains.jsonl",
-               "{\"line\":1,\"domain\":\"a.example\",\"status\":\"nxdomain\",\"pattern\":\"no-mail\"}\n");
+    tfs_write(nosum, "hosts.jsonl", "");
+    tfs_write(nosum, "domains.jsonl",
+              "{\"line\":1,\"domain\":\"a.example\",\"status\":\"nxdomain\",\"pattern\":\"no-mail\"}\n");
 
     const char *args[] = {"--out", out, "-q", late, nosum, early};
     CHECK_INT(run_trend(6, args), 0);
-    char *csv = read_file(out, "trend.csv");
+    char *csv = tfs_read(out, "trend.csv");
     CHECK(csv != NULL);
     if (csv) {
         char expect[4096];
@@ -114,10 +61,10 @@ TEST(trend_command)
         CHECK_STR(csv, expect);
     }
     free(csv);
-    char *made = read_file(nosum, "summary.json");
+    char *made = tfs_read(nosum, "summary.json");
     CHECK(made != NULL);
     free(made);
-    char *svg = read_file(out, "trend.svg");
+    char *svg = tfs_read(out, "trend.svg");
     static const char lead[] = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<svg xmlns=";
     CHECK(svg && strncmp(svg, lead, sizeof(lead) - 1) == 0);
     CHECK(svg && strstr(svg, ">2026-01-01 00:00<") && strstr(svg, ">nosummary<"));
@@ -133,7 +80,7 @@ TEST(trend_command)
     snprintf(file, sizeof(file), "%s/trend.csv", out);
     const char *a4[] = {"-q", "--out", out, file};
     CHECK_INT(run_trend(4, a4), 2);
-    write_file(late, "summary.json", "{not json");
+    tfs_write(late, "summary.json", "{not json");
     const char *a5[] = {"-q", "--out", out, late};
     CHECK_INT(run_trend(4, a5), 2);
     const char *a6[] = {"--bogus"};
@@ -142,36 +89,16 @@ TEST(trend_command)
     const char *a7[] = {"-q", "--out", "/nonexistent/mxs-out", early};
     CHECK_INT(run_trend(4, a7), 1);
 
-    remove_dir(late);
-    remove_dir(early);
-    remove_dir(nosum);
-    remove_dir(out);
-    remove_dir(base);
+    tfs_rmtree(base);
+    free(base);
 }
 
 /* The backticked names in the first column of docs/schema.md's "## trend.csv" tables, in
  * order, joined by commas. */
 TEST(trend_columns_documented)
 {
-    FILE *f = fopen("docs/schema.md", "r");
-    CHECK(f != NULL);
-    if (!f)
-        return;
-    char line[1024], cols[2048] = "";
-    int in = 0;
-    while (fgets(line, sizeof(line), f)) {
-        if (str_starts_with(line, "## "))
-            in = str_starts_with(line, "## trend.csv");
-        if (!in || !str_starts_with(line, "| `"))
-            continue;
-        char *name = line + 3, *end = strchr(name, '`');
-        if (!end)
-            continue;
-        *end = '\0';
-        size_t n = strlen(cols);
-        snprintf(cols + n, sizeof(cols) - n, "%s%s", n ? "," : "", name);
-    }
-    fclose(f);
-    strcat(cols, "\r\n");
+    char *doc = tfs_schema_columns("trend.csv"), cols[2048];
+    snprintf(cols, sizeof(cols), "%s\r\n", doc);
+    free(doc);
     CHECK_STR(cols, header);
 }
