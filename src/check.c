@@ -211,7 +211,7 @@ static void check_usage(FILE *f)
 int cmd_check(int argc, char **argv)
 {
     struct scan_args a = {0};
-    int rc = scan_parse_args("mxsurvey check", argc, argv, &a, check_usage);
+    int rc = scan_parse_args("mxsurvey check", "exactly one DOMAIN", argc, argv, &a, check_usage);
     json_decref(a.options);
     if (rc >= 0)
         return rc;

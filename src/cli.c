@@ -8,20 +8,28 @@
 
 #include "util.h"
 
-void cli_init(struct cli_parser *p, const char *prog, const struct cli_opt *opts, int nopts,
-              int argc, char **argv)
+struct cli_parser {
+    const struct cli_command *cmd;
+    int argc;
+    char **argv;
+    const struct cli_opt *opt; /* entry of the last option returned by cli_next */
+    const char *optarg;        /* its argument */
+    struct option *longopts;
+    char shortopts[128];
+};
+
+static void cli_init(struct cli_parser *p, const struct cli_command *cmd, int argc, char **argv)
 {
     memset(p, 0, sizeof(*p));
-    p->prog = prog;
-    p->opts = opts;
-    p->nopts = nopts;
+    p->cmd = cmd;
     p->argc = argc;
     p->argv = argv;
 
-    struct option *lo = xcalloc((size_t)nopts + 1, sizeof(*lo));
+    const struct cli_opt *opts = cmd->opts;
+    struct option *lo = xcalloc((size_t)cmd->nopts + 1, sizeof(*lo));
     size_t s = 0;
     p->shortopts[s++] = ':'; /* report a missing argument as ':' rather than '?' */
-    for (int i = 0; i < nopts; i++) {
+    for (int i = 0; i < cmd->nopts; i++) {
         lo[i].name = opts[i].name;
         lo[i].has_arg = opts[i].arg ? required_argument : no_argument;
         lo[i].flag = NULL;
@@ -34,41 +42,73 @@ void cli_init(struct cli_parser *p, const char *prog, const struct cli_opt *opts
     }
     p->shortopts[s] = '\0';
     p->longopts = lo;
-    optind = 1;
+    optind = 0; /* 0, not 1: glibc then fully reinitialises getopt for the next argv */
     opterr = 0;
 }
 
-int cli_next(struct cli_parser *p)
+/* Returns 0 with p->opt and p->optarg set to the next option, -1 at the end of options, or
+ * -2 after printing a clear error for an unknown option or a missing argument. */
+static int cli_next(struct cli_parser *p)
 {
+    const struct cli_command *cmd = p->cmd;
     int c = getopt_long(p->argc, p->argv, p->shortopts, p->longopts, NULL);
     p->optarg = optarg;
+    p->opt = NULL;
     if (c == -1)
         return -1;
-    if (c >= 1000 && c < 1000 + p->nopts)
-        return p->opts[c - 1000].id;
-    for (int i = 0; i < p->nopts; i++)
-        if (p->opts[i].short_name && p->opts[i].short_name == c)
-            return p->opts[i].id;
+    if (c >= 1000 && c < 1000 + cmd->nopts)
+        p->opt = &cmd->opts[c - 1000];
+    for (int i = 0; !p->opt && i < cmd->nopts; i++)
+        if (cmd->opts[i].short_name && cmd->opts[i].short_name == c)
+            p->opt = &cmd->opts[i];
+    if (p->opt)
+        return 0;
     const char *bad = p->argv[optind - 1];
     if (c == ':')
-        fprintf(stderr, "%s: option '%s' needs an argument (see --help)\n", p->prog, bad);
+        fprintf(stderr, "%s: option '%s' needs an argument (see --help)\n", cmd->prog, bad);
     else if (optopt)
-        fprintf(stderr, "%s: unknown option '-%c' (see --help)\n", p->prog, optopt);
+        fprintf(stderr, "%s: unknown option '-%c' (see --help)\n", cmd->prog, optopt);
     else
-        fprintf(stderr, "%s: unknown option '%s' (see --help)\n", p->prog, bad);
+        fprintf(stderr, "%s: unknown option '%s' (see --help)\n", cmd->prog, bad);
     return -2;
 }
 
-int cli_operand_index(const struct cli_parser *p)
-{
-    (void)p;
-    return optind;
-}
-
-void cli_done(struct cli_parser *p)
+static void cli_done(struct cli_parser *p)
 {
     free(p->longopts);
     p->longopts = NULL;
+}
+
+/* -1 when n operands suit cmd, else CLI_EXIT_USAGE after saying what was expected. */
+static int cli_check_operands(const struct cli_command *cmd, int n)
+{
+    if (n >= cmd->min_operands && (cmd->max_operands < 0 || n <= cmd->max_operands))
+        return -1;
+    fprintf(stderr, "%s: expected %s (see --help)\n", cmd->prog, cmd->operands);
+    return CLI_EXIT_USAGE;
+}
+
+int cli_parse(const struct cli_command *cmd, int argc, char **argv, void *ctx,
+              int *first_operand)
+{
+    struct cli_parser p;
+    cli_init(&p, cmd, argc, argv);
+    int c, rc = -1;
+    while (rc < 0 && (c = cli_next(&p)) != -1) {
+        if (c < 0)
+            rc = CLI_EXIT_USAGE;
+        else if (p.opt->id == cmd->help_id) {
+            cmd->usage(stdout);
+            rc = CLI_EXIT_OK;
+        } else {
+            rc = cmd->on_option(ctx, p.opt, p.optarg);
+        }
+    }
+    *first_operand = optind;
+    cli_done(&p);
+    if (rc >= 0)
+        return rc;
+    return cli_check_operands(cmd, argc - *first_operand);
 }
 
 void cli_print_options(FILE *f, const struct cli_opt *opts, int nopts)

@@ -4,8 +4,6 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "util.h"
 
@@ -175,24 +173,7 @@ const char *csv_row_end(struct csv_row *r, size_t *n)
 
 int csv_file_open(struct csv_file *cf, const char *path)
 {
-    memset(cf, 0, sizeof(*cf));
-    snprintf(cf->path, sizeof(cf->path), "%s", path);
-    const char *slash = strrchr(path, '/');
-    int dirlen = slash ? (int)(slash - path + 1) : 0;
-    snprintf(cf->tmp, sizeof(cf->tmp), "%.*s.%s.XXXXXX", dirlen, path, slash ? slash + 1 : path);
-    int fd = mkstemp(cf->tmp);
-    if (fd < 0) {
-        cf->tmp[0] = '\0';
-        return -errno;
-    }
-    if (fchmod(fd, 0644) < 0 || !(cf->f = fdopen(fd, "w"))) {
-        int e = errno;
-        close(fd);
-        unlink(cf->tmp);
-        cf->tmp[0] = '\0';
-        return -e;
-    }
-    return 0;
+    return outfile_create(&cf->out, path);
 }
 
 int csv_file_put(struct csv_file *cf, struct csv_row *r)
@@ -200,36 +181,18 @@ int csv_file_put(struct csv_file *cf, struct csv_row *r)
     size_t n;
     const char *s = csv_row_end(r, &n);
     errno = 0;
-    if (fwrite(s, 1, n, cf->f) != n)
+    if (fwrite(s, 1, n, cf->out.f) != n)
         return -(errno ? errno : EIO);
     return 0;
 }
 
 int csv_file_commit(struct csv_file *cf)
 {
-    int e = 0;
-    errno = 0;
-    if (fflush(cf->f) != 0 || fsync(fileno(cf->f)) < 0)
-        e = errno ? errno : EIO;
-    if (fclose(cf->f) != 0 && !e)
-        e = errno ? errno : EIO;
-    cf->f = NULL;
-    if (!e && rename(cf->tmp, cf->path) < 0)
-        e = errno;
-    if (e) {
-        csv_file_abort(cf);
-        return -e;
-    }
-    cf->tmp[0] = '\0';
-    return 0;
+    struct outfile *o = &cf->out;
+    return outfile_finish(&o, 1, NULL);
 }
 
 void csv_file_abort(struct csv_file *cf)
 {
-    if (cf->f)
-        fclose(cf->f);
-    cf->f = NULL;
-    if (cf->tmp[0])
-        unlink(cf->tmp);
-    cf->tmp[0] = '\0';
+    outfile_abort(&cf->out);
 }

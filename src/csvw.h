@@ -24,6 +24,8 @@
 #include <stdio.h>
 #include <stddef.h>
 
+#include "outfile.h"
+
 /* One row under construction. */
 struct csv_row {
     char *buf;
@@ -63,10 +65,9 @@ void csv_write_cell(FILE *f, const char *s);
 int csv_formula_risk(const char *s, size_t n);
 int csv_needs_quotes(const char *s, size_t n);
 
-/* A CSV file written atomically. */
+/* A CSV file written atomically (through outfile.h). */
 struct csv_file {
-    FILE *f;
-    char path[4096], tmp[4096];
+    struct outfile out; /* out.path: the destination */
 };
 
 /* Creates a temporary file beside path (mode 0644). Returns 0, or -errno. */

@@ -572,7 +572,7 @@ enum { OPT_HELP, OPT_OUT, OPT_QUIET };
 static const struct cli_opt diff_opts_table[] = {
     {.name = "out", .short_name = 'o', .arg = "DIR", .help = "where diff.json and diff.csv go (default NEW_DIR)", .id = OPT_OUT},
     {.name = "quiet", .short_name = 'q', .help = "print nothing on standard output", .id = OPT_QUIET},
-    {.name = "help", .short_name = 'h', .help = "show this help and exit", .id = OPT_HELP},
+    CLI_OPT_HELP(OPT_HELP),
 };
 
 static void diff_usage(FILE *f)
@@ -591,36 +591,32 @@ static void diff_usage(FILE *f)
                "outputs could not be written.\n");
 }
 
+static int diff_option(void *ctx, const struct cli_opt *opt, const char *arg)
+{
+    struct diff_opts *o = ctx;
+    if (opt->id == OPT_OUT)
+        o->out_dir = arg;
+    else if (opt->id == OPT_QUIET)
+        o->text = NULL;
+    return -1;
+}
+
+/* A bad command line is a usage error like any other: cli_parse's exit code is ours. */
+_Static_assert((int)DIFF_ERROR == (int)CLI_EXIT_USAGE, "diff's usage error is the CLI's");
+
+static const struct cli_command diff_cmd = {
+    .prog = "mxsurvey diff", CLI_OPTS(diff_opts_table), .on_option = diff_option,
+    .help_id = OPT_HELP, .usage = diff_usage,
+    .min_operands = 2, .max_operands = 2, .operands = "OLD_DIR and NEW_DIR, two scan folders",
+};
+
 int cmd_diff(int argc, char **argv)
 {
-    struct cli_parser p;
-    cli_init(&p, "mxsurvey diff", diff_opts_table, (int)ARRAY_LEN(diff_opts_table), argc, argv);
     struct diff_opts o = {.text = stdout};
-    int c, rc = -1;
-    while (rc < 0 && (c = cli_next(&p)) != -1) {
-        switch (c) {
-        case OPT_HELP:
-            diff_usage(stdout);
-            rc = CLI_EXIT_OK;
-            break;
-        case OPT_OUT:
-            o.out_dir = p.optarg;
-            break;
-        case OPT_QUIET:
-            o.text = NULL;
-            break;
-        default:
-            rc = DIFF_ERROR;
-        }
-    }
-    int idx = cli_operand_index(&p);
-    cli_done(&p);
+    int idx;
+    int rc = cli_parse(&diff_cmd, argc, argv, &o, &idx);
     if (rc >= 0)
         return rc;
-    if (idx != argc - 2) {
-        fprintf(stderr, "mxsurvey diff: expected OLD_DIR and NEW_DIR, two scan folders (see --help)\n");
-        return DIFF_ERROR;
-    }
     o.old_dir = argv[idx];
     o.new_dir = argv[idx + 1];
     char err[4400] = "";

@@ -6,12 +6,10 @@
 #include "diff_out.h"
 #include "csvw.h"
 
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
+#include "outfile.h"
 #include "util.h"
 
 /* ------------------------------------------------------------------ values */
@@ -260,82 +258,20 @@ static void write_csv(const struct diff *x, FILE *f)
 
 /* ------------------------------------------------------------------ writing files */
 
-struct outfile {
-    char path[4096], tmp[4200];
-    FILE *f;
-};
-
-static int out_open(struct outfile *o, const char *dir, const char *name)
-{
-    snprintf(o->path, sizeof(o->path), "%s/%s", dir, name);
-    snprintf(o->tmp, sizeof(o->tmp), "%s/.%s.XXXXXX", dir, name);
-    o->f = NULL;
-    int fd = mkstemp(o->tmp);
-    if (fd < 0) {
-        o->tmp[0] = '\0';
-        return -1;
-    }
-    if (fchmod(fd, 0644) < 0 || !(o->f = fdopen(fd, "w"))) {
-        close(fd);
-        return -1;
-    }
-    return 0;
-}
-
-/* Flushes, syncs and closes; 0 or -1 (errno set). */
-static int out_close(struct outfile *o)
-{
-    int rc = 0;
-    if (ferror(o->f) || fflush(o->f) != 0 || fsync(fileno(o->f)) < 0)
-        rc = -1;
-    int e = errno;
-    if (fclose(o->f) != 0)
-        rc = -1;
-    else
-        errno = e;
-    o->f = NULL;
-    return rc;
-}
-
-static void out_discard(struct outfile *o)
-{
-    if (o->f)
-        fclose(o->f);
-    o->f = NULL;
-    if (o->tmp[0])
-        unlink(o->tmp);
-}
-
+/* Both files are closed before either is renamed: a failed write leaves both old ones. */
 int diff_write_files(const struct diff *x, const char *dir, char *err, size_t errlen)
 {
-    struct outfile json = {.tmp = ""}, csv = {.tmp = ""};
-    struct outfile *bad = &json;
-    if (out_open(&json, dir, "diff.json") < 0)
-        goto fail;
-    bad = &csv;
-    if (out_open(&csv, dir, "diff.csv") < 0)
-        goto fail;
+    struct outfile json, csv;
+    if (outfile_open(&json, dir, "diff.json", err, errlen) < 0)
+        return -1;
+    if (outfile_open(&csv, dir, "diff.csv", err, errlen) < 0) {
+        outfile_abort(&json);
+        return -1;
+    }
     write_json(x, json.f);
     write_csv(x, csv.f);
-    bad = &json;
-    if (out_close(&json) < 0)
-        goto fail;
-    bad = &csv;
-    if (out_close(&csv) < 0)
-        goto fail;
-    bad = &json;
-    if (rename(json.tmp, json.path) < 0)
-        goto fail;
-    json.tmp[0] = '\0';
-    bad = &csv;
-    if (rename(csv.tmp, csv.path) < 0)
-        goto fail;
-    return 0;
-fail:
-    snprintf(err, errlen, "cannot write %s: %s", bad->path, strerror(errno));
-    out_discard(&json);
-    out_discard(&csv);
-    return -1;
+    struct outfile *const both[] = {&json, &csv};
+    return outfile_commit_all(both, ARRAY_LEN(both), err, errlen);
 }
 
 /* ------------------------------------------------------------------ the readable summary */

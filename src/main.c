@@ -30,7 +30,7 @@ static const struct subcommand subcommands[] = {
 
 enum { OPT_HELP, OPT_VERSION };
 static const struct cli_opt main_opts[] = {
-    {.name = "help", .short_name = 'h', .help = "show this help and exit", .id = OPT_HELP},
+    CLI_OPT_HELP(OPT_HELP),
     {.name = "version", .short_name = 'V', .help = "show the version and exit", .id = OPT_VERSION},
 };
 
@@ -56,32 +56,29 @@ static void usage(FILE *f)
                "Exit codes: 0 success, 1 the command reports failure, 2 usage or input error.\n");
 }
 
+static int main_option(void *ctx, const struct cli_opt *opt, const char *arg)
+{
+    if (opt->id != OPT_VERSION)
+        return -1;
+    printf("mxsurvey %s\n", MXSURVEY_VERSION);
+    return CLI_EXIT_OK;
+}
+
+static const struct cli_command main_cmd = {
+    .prog = "mxsurvey", CLI_OPTS(main_opts), .on_option = main_option,
+    .help_id = OPT_HELP, .usage = usage,
+    .min_operands = 0, .max_operands = -1, /* the command and its arguments */
+};
+
 int main(int argc, char **argv)
 {
-    struct cli_parser p;
-    cli_init(&p, "mxsurvey", main_opts, (int)ARRAY_LEN(main_opts), argc, argv);
     /* Only options before the subcommand belong to us; the subcommand parses its own. */
-    int first_cmd = 1;
+    int first_cmd = 1, idx;
     while (first_cmd < argc && argv[first_cmd][0] == '-')
         first_cmd++;
-    p.argc = first_cmd;
-    int c;
-    while ((c = cli_next(&p)) != -1) {
-        switch (c) {
-        case OPT_HELP:
-            usage(stdout);
-            cli_done(&p);
-            return CLI_EXIT_OK;
-        case OPT_VERSION:
-            printf("mxsurvey %s\n", MXSURVEY_VERSION);
-            cli_done(&p);
-            return CLI_EXIT_OK;
-        default:
-            cli_done(&p);
-            return CLI_EXIT_USAGE;
-        }
-    }
-    cli_done(&p);
+    int rc = cli_parse(&main_cmd, first_cmd, argv, NULL, &idx);
+    if (rc >= 0)
+        return rc;
     if (first_cmd >= argc) {
         usage(stderr);
         return CLI_EXIT_USAGE;

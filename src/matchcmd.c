@@ -31,7 +31,7 @@ static const char pem_end[] = "-----END CERTIFICATE-----";
 enum { OPT_HELP, OPT_LAX };
 static const struct cli_opt match_opts[] = {
     {.name = "lax", .help = "add \"lax\": what a lax matcher (partial-label, multi-label '*') would accept", .id = OPT_LAX},
-    {.name = "help", .short_name = 'h', .help = "show this help and exit", .id = OPT_HELP},
+    CLI_OPT_HELP(OPT_HELP),
 };
 
 static void match_usage(FILE *f)
@@ -134,33 +134,27 @@ static void print_json(json_t *o)
     json_decref(o);
 }
 
+static int match_option(void *ctx, const struct cli_opt *opt, const char *arg)
+{
+    int *lax = ctx;
+    if (opt->id == OPT_LAX)
+        *lax = 1;
+    return -1;
+}
+
+static const struct cli_command match_cmd = {
+    .prog = "mxsurvey match", CLI_OPTS(match_opts), .on_option = match_option,
+    .help_id = OPT_HELP, .usage = match_usage,
+    .min_operands = 2, .max_operands = -1, .operands = "CERT_FILE and at least one NAME",
+};
+
 int cmd_match(int argc, char **argv)
 {
-    const char *prog = "mxsurvey match";
-    struct cli_parser p;
-    cli_init(&p, prog, match_opts, (int)ARRAY_LEN(match_opts), argc, argv);
-    int c, lax = 0, rc = -1;
-    while (rc < 0 && (c = cli_next(&p)) != -1) {
-        switch (c) {
-        case OPT_HELP:
-            match_usage(stdout);
-            rc = CLI_EXIT_OK;
-            break;
-        case OPT_LAX:
-            lax = 1;
-            break;
-        default:
-            rc = CLI_EXIT_USAGE;
-        }
-    }
-    int idx = cli_operand_index(&p);
-    cli_done(&p);
+    const char *prog = match_cmd.prog;
+    int lax = 0, idx;
+    int rc = cli_parse(&match_cmd, argc, argv, &lax, &idx);
     if (rc >= 0)
         return rc;
-    if (argc - idx < 2) {
-        fprintf(stderr, "%s: expected CERT_FILE and at least one NAME (see --help)\n", prog);
-        return CLI_EXIT_USAGE;
-    }
 
     char err[512];
     size_t len = 0, der_len = 0;

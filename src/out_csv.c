@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "outfile.h"
 #include "summary.h"
 #include "util.h"
 
@@ -433,7 +434,7 @@ static int w_open(struct writer *w, enum csv_table t)
     snprintf(path, sizeof(path), "%s/%s", w->dir, csv_table_file(t));
     int e = csv_file_open(&w->cf, path);
     if (e < 0) {
-        snprintf(w->err, w->errlen, "cannot write %s: %s", path, strerror(-e));
+        outfile_error(&w->cf.out, -e, w->err, w->errlen);
         return SUMMARY_WRITE_ERROR;
     }
     csv_row_clear(&w->row);
@@ -446,7 +447,7 @@ static int w_put(struct writer *w)
     int e = csv_file_put(&w->cf, &w->row);
     csv_row_clear(&w->row);
     if (e < 0) {
-        snprintf(w->err, w->errlen, "cannot write %s: %s", w->cf.path, strerror(-e));
+        outfile_error(&w->cf.out, -e, w->err, w->errlen);
         return SUMMARY_WRITE_ERROR;
     }
     return SUMMARY_OK;
@@ -461,7 +462,7 @@ static int w_close(struct writer *w, int rc)
     }
     int e = csv_file_commit(&w->cf);
     if (e < 0) {
-        snprintf(w->err, w->errlen, "cannot write %s: %s", w->cf.path, strerror(-e));
+        outfile_error(&w->cf.out, -e, w->err, w->errlen);
         return SUMMARY_WRITE_ERROR;
     }
     return SUMMARY_OK;

@@ -16,7 +16,7 @@ enum { OPT_HELP, OPT_QUIET };
 
 static const struct cli_opt report_opts[] = {
     {.name = "quiet", .short_name = 'q', .help = "print nothing on success", .id = OPT_QUIET},
-    {.name = "help", .short_name = 'h', .help = "show this help and exit", .id = OPT_HELP},
+    CLI_OPT_HELP(OPT_HELP),
 };
 
 static void report_usage(FILE *f)
@@ -35,32 +35,26 @@ static void report_usage(FILE *f)
                "a missing or unreadable folder or file, or a malformed line (file:line said).\n");
 }
 
+static int report_option(void *ctx, const struct cli_opt *opt, const char *arg)
+{
+    int *quiet = ctx;
+    if (opt->id == OPT_QUIET)
+        *quiet = 1;
+    return -1;
+}
+
+static const struct cli_command report_cmd = {
+    .prog = "mxsurvey report", CLI_OPTS(report_opts), .on_option = report_option,
+    .help_id = OPT_HELP, .usage = report_usage,
+    .min_operands = 1, .max_operands = 1, .operands = "exactly one DIR, a scan folder",
+};
+
 int cmd_report(int argc, char **argv)
 {
-    struct cli_parser p;
-    cli_init(&p, "mxsurvey report", report_opts, (int)ARRAY_LEN(report_opts), argc, argv);
-    int c, quiet = 0, rc = -1;
-    while (rc < 0 && (c = cli_next(&p)) != -1) {
-        switch (c) {
-        case OPT_HELP:
-            report_usage(stdout);
-            rc = CLI_EXIT_OK;
-            break;
-        case OPT_QUIET:
-            quiet = 1;
-            break;
-        default:
-            rc = CLI_EXIT_USAGE;
-        }
-    }
-    int idx = cli_operand_index(&p);
-    cli_done(&p);
+    int quiet = 0, idx;
+    int rc = cli_parse(&report_cmd, argc, argv, &quiet, &idx);
     if (rc >= 0)
         return rc;
-    if (idx != argc - 1) {
-        fprintf(stderr, "mxsurvey report: expected exactly one DIR, a scan folder (see --help)\n");
-        return CLI_EXIT_USAGE;
-    }
     const char *dir = argv[idx];
     char err[4400] = "";
     int st = summary_write(dir, err, sizeof(err));

@@ -46,7 +46,7 @@ static const struct cli_opt scan_opts[] = {
     {.name = "cert-only", .help = "stop each TLS handshake after the server's certificate", .id = OPT_CERT_ONLY},
     {.name = "out", .short_name = 'o', .arg = "DIR", .help = "output folder (default reports/<UTC date-time>/)", .id = OPT_OUT},
     {.name = "quiet", .short_name = 'q', .help = "no progress line", .id = OPT_QUIET},
-    {.name = "help", .short_name = 'h', .help = "show this help and exit", .id = OPT_HELP},
+    CLI_OPT_HELP(OPT_HELP),
 };
 
 /* Parses a whole number in [lo, hi]; 0 on success. */
@@ -81,130 +81,148 @@ static void default_ehlo(char *buf, size_t len)
     buf[len - 1] = '\0';
 }
 
-static int bad(const char *prog, const char *opt, const char *val, const char *want)
+/* The state of one parse, for scan_option. */
+struct scan_parse {
+    const char *prog;
+    struct scan_args *a;
+};
+
+static int bad(const struct scan_parse *sp, const struct cli_opt *opt, const char *val,
+               const char *want)
 {
-    fprintf(stderr, "%s: --%s %s: %s\n", prog, opt, val, want);
+    fprintf(stderr, "%s: --%s %s: %s\n", sp->prog, opt->name, val, want);
     return CLI_EXIT_USAGE;
 }
 
-int scan_parse_args(const char *prog, int argc, char **argv, struct scan_args *a,
-                      void (*usage)(FILE *))
+/* A whole number in [lo, hi] into *v; else bad(). Returns -1 to go on or an exit code. */
+static int opt_long(const struct scan_parse *sp, const struct cli_opt *opt, const char *arg,
+                    long lo, long hi, const char *want, long *v)
 {
-    struct cli_parser p;
+    return parse_int(arg, lo, hi, v) < 0 ? bad(sp, opt, arg, want) : -1;
+}
+
+static int opt_int(const struct scan_parse *sp, const struct cli_opt *opt, const char *arg,
+                   long lo, long hi, const char *want, int *out)
+{
+    long v;
+    int rc = opt_long(sp, opt, arg, lo, hi, want, &v);
+    if (rc < 0)
+        *out = (int)v;
+    return rc;
+}
+
+/* Seconds in [lo, hi] into *ms; else bad(). */
+static int opt_seconds(const struct scan_parse *sp, const struct cli_opt *opt, const char *arg,
+                       double lo, double hi, const char *want, int *ms)
+{
+    return parse_seconds(arg, lo, hi, ms) < 0 ? bad(sp, opt, arg, want) : -1;
+}
+
+/* Records the option as given for run.json: "resolver" as a list, the others by name. */
+static void record_option(json_t *options, const struct cli_opt *opt, const char *arg)
+{
+    json_t *val = arg ? json_string(arg) : json_true();
+    if (opt->id == OPT_RESOLVER) {
+        json_t *list = json_object_get(options, "resolver");
+        if (!list)
+            json_object_set_new(options, "resolver", list = json_array());
+        json_array_append_new(list, val);
+    } else {
+        json_object_set_new(options, opt->name, val ? val : json_null());
+    }
+}
+
+static int scan_option(void *ctx, const struct cli_opt *opt, const char *arg)
+{
+    const struct scan_parse *sp = ctx;
+    struct scan_args *a = sp->a;
+    struct sched_opts *o = &a->o;
+    long v;
+    int rc = -1;
+    record_option(a->options, opt, arg);
+    switch (opt->id) {
+    case OPT_RESOLVER:
+        if (o->nresolvers >= SCHED_MAX_RESOLVERS)
+            rc = bad(sp, opt, arg, "too many resolvers (at most 8)");
+        else if (dns_parse_server(arg, &o->resolvers[o->nresolvers]) < 0)
+            rc = bad(sp, opt, arg, "not an IP address with an optional :PORT");
+        else
+            o->nresolvers++;
+        break;
+    case OPT_PORT:
+        rc = opt_int(sp, opt, arg, 1, 65535, "expected a port number 1-65535", &o->port);
+        break;
+    case OPT_EHLO:
+        if (!*arg || strlen(arg) > 255 || strpbrk(arg, " \t\r\n"))
+            rc = bad(sp, opt, arg, "expected a host name");
+        o->ehlo = arg;
+        break;
+    case OPT_TIMEOUT:
+        rc = opt_seconds(sp, opt, arg, 0.05, 3600, "expected seconds, 0.05-3600", &o->timeout_ms);
+        break;
+    case OPT_DNS_TIMEOUT:
+        rc = opt_seconds(sp, opt, arg, 0.05, 60, "expected seconds, 0.05-60", &o->dns_timeout_ms);
+        break;
+    case OPT_DNS_CONCURRENCY:
+        rc = opt_int(sp, opt, arg, 1, 100000, "expected 1-100000", &o->dns_concurrency);
+        break;
+    case OPT_RETRIES:
+        rc = opt_int(sp, opt, arg, 0, 10, "expected 0-10", &o->retries);
+        break;
+    case OPT_RETRY_DELAY:
+        rc = opt_seconds(sp, opt, arg, 0, 3600, "expected seconds, 0-3600", &o->retry_delay_ms);
+        break;
+    case OPT_PER_IP:
+        rc = opt_int(sp, opt, arg, 1, 1000, "expected 1-1000", &o->per_ip);
+        break;
+    case OPT_CONCURRENCY:
+        rc = opt_int(sp, opt, arg, 1, 100000, "expected 1-100000", &o->concurrency);
+        break;
+    case OPT_RATE:
+        rc = opt_long(sp, opt, arg, 0, 1000000,
+                      "expected connections per second, 0 for no limit", &v);
+        if (rc < 0)
+            o->rate = (double)v;
+        break;
+    case OPT_MAX_DOMAINS:
+        rc = opt_int(sp, opt, arg, 1, 10000000, "expected 1-10000000", &o->max_domains);
+        break;
+    case OPT_IPV6:
+        o->ipv6 = 1;
+        break;
+    case OPT_CA_FILE:
+        o->ca_file = arg;
+        break;
+    case OPT_CERT_ONLY:
+        o->stop_after_certificate = 1;
+        break;
+    case OPT_OUT:
+        a->out = arg;
+        break;
+    case OPT_QUIET:
+        a->quiet = 1;
+        break;
+    }
+    return rc;
+}
+
+int scan_parse_args(const char *prog, const char *operand, int argc, char **argv,
+                    struct scan_args *a, void (*usage)(FILE *))
+{
+    const struct cli_command cmd = {
+        .prog = prog, CLI_OPTS(scan_opts), .on_option = scan_option,
+        .help_id = OPT_HELP, .usage = usage,
+        .min_operands = 1, .max_operands = 1, .operands = operand,
+    };
+    struct scan_parse sp = {.prog = prog, .a = a};
     sched_opts_default(&a->o);
     default_ehlo(a->ehlo, sizeof(a->ehlo));
     a->o.ehlo = a->ehlo;
     a->options = json_object();
-    cli_init(&p, prog, scan_opts, (int)ARRAY_LEN(scan_opts), argc, argv);
-    int c, rc = -1;
-    long v;
-    while (rc < 0 && (c = cli_next(&p)) != -1) {
-        const char *arg = p.optarg;
-        for (size_t i = 0; i < ARRAY_LEN(scan_opts); i++)
-            if (scan_opts[i].id == c && c != OPT_HELP) {
-                json_t *val = arg ? json_string(arg) : json_true();
-                if (c == OPT_RESOLVER) {
-                    json_t *list = json_object_get(a->options, "resolver");
-                    if (!list)
-                        json_object_set_new(a->options, "resolver", list = json_array());
-                    json_array_append_new(list, val);
-                } else {
-                    json_object_set_new(a->options, scan_opts[i].name, val ? val : json_null());
-                }
-            }
-        switch (c) {
-        case OPT_HELP:
-            usage(stdout);
-            rc = CLI_EXIT_OK;
-            break;
-        case OPT_RESOLVER:
-            if (a->o.nresolvers >= SCHED_MAX_RESOLVERS)
-                rc = bad(prog, "resolver", arg, "too many resolvers (at most 8)");
-            else if (dns_parse_server(arg, &a->o.resolvers[a->o.nresolvers]) < 0)
-                rc = bad(prog, "resolver", arg, "not an IP address with an optional :PORT");
-            else
-                a->o.nresolvers++;
-            break;
-        case OPT_PORT:
-            if (parse_int(arg, 1, 65535, &v) < 0)
-                rc = bad(prog, "port", arg, "expected a port number 1-65535");
-            a->o.port = (int)v;
-            break;
-        case OPT_EHLO:
-            if (!*arg || strlen(arg) > 255 || strpbrk(arg, " \t\r\n"))
-                rc = bad(prog, "ehlo", arg, "expected a host name");
-            a->o.ehlo = arg;
-            break;
-        case OPT_TIMEOUT:
-            if (parse_seconds(arg, 0.05, 3600, &a->o.timeout_ms) < 0)
-                rc = bad(prog, "timeout", arg, "expected seconds, 0.05-3600");
-            break;
-        case OPT_DNS_TIMEOUT:
-            if (parse_seconds(arg, 0.05, 60, &a->o.dns_timeout_ms) < 0)
-                rc = bad(prog, "dns-timeout", arg, "expected seconds, 0.05-60");
-            break;
-        case OPT_DNS_CONCURRENCY:
-            if (parse_int(arg, 1, 100000, &v) < 0)
-                rc = bad(prog, "dns-concurrency", arg, "expected 1-100000");
-            a->o.dns_concurrency = (int)v;
-            break;
-        case OPT_RETRIES:
-            if (parse_int(arg, 0, 10, &v) < 0)
-                rc = bad(prog, "retries", arg, "expected 0-10");
-            a->o.retries = (int)v;
-            break;
-        case OPT_RETRY_DELAY:
-            if (parse_seconds(arg, 0, 3600, &a->o.retry_delay_ms) < 0)
-                rc = bad(prog, "retry-delay", arg, "expected seconds, 0-3600");
-            break;
-        case OPT_PER_IP:
-            if (parse_int(arg, 1, 1000, &v) < 0)
-                rc = bad(prog, "per-ip", arg, "expected 1-1000");
-            a->o.per_ip = (int)v;
-            break;
-        case OPT_CONCURRENCY:
-            if (parse_int(arg, 1, 100000, &v) < 0)
-                rc = bad(prog, "concurrency", arg, "expected 1-100000");
-            a->o.concurrency = (int)v;
-            break;
-        case OPT_RATE:
-            if (parse_int(arg, 0, 1000000, &v) < 0)
-                rc = bad(prog, "rate", arg, "expected connections per second, 0 for no limit");
-            a->o.rate = (double)v;
-            break;
-        case OPT_MAX_DOMAINS:
-            if (parse_int(arg, 1, 10000000, &v) < 0)
-                rc = bad(prog, "max-domains", arg, "expected 1-10000000");
-            a->o.max_domains = (int)v;
-            break;
-        case OPT_IPV6:
-            a->o.ipv6 = 1;
-            break;
-        case OPT_CA_FILE:
-            a->o.ca_file = arg;
-            break;
-        case OPT_CERT_ONLY:
-            a->o.stop_after_certificate = 1;
-            break;
-        case OPT_OUT:
-            a->out = arg;
-            break;
-        case OPT_QUIET:
-            a->quiet = 1;
-            break;
-        default:
-            rc = CLI_EXIT_USAGE;
-        }
-    }
-    int idx = cli_operand_index(&p);
-    cli_done(&p);
+    int idx;
+    int rc = cli_parse(&cmd, argc, argv, &sp, &idx);
     if (rc >= 0)
         return rc;
-    if (idx != argc - 1) {
-        fprintf(stderr, "%s: expected exactly one %s (see --help)\n", prog,
-                strcmp(prog, "mxsurvey check") == 0 ? "DOMAIN" : "FILE (or - for standard input)");
-        return CLI_EXIT_USAGE;
-    }
     a->operand = argv[idx];
     if (a->o.nresolvers == 0) {
         a->o.nresolvers = dns_servers_from_resolv_conf("/etc/resolv.conf", a->o.resolvers,
@@ -293,7 +311,8 @@ static int write_run_json(const char *dir, json_t *run)
 int cmd_scan(int argc, char **argv)
 {
     struct scan_args a = {0};
-    int rc = scan_parse_args("mxsurvey scan", argc, argv, &a, scan_usage);
+    int rc = scan_parse_args("mxsurvey scan", "exactly one FILE (or - for standard input)", argc,
+                             argv, &a, scan_usage);
     if (rc >= 0) {
         json_decref(a.options);
         return rc;

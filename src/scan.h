@@ -16,10 +16,12 @@ struct scan_args {
     json_t *options;     /* the options as given, for run.json; caller decrefs */
 };
 
-/* Parses argv (argv[0] = the subcommand) into a. Returns -1 to go on, or an exit code (after
+/* Parses argv (argv[0] = the subcommand) into a, by the options of `mxsurvey scan`; prog
+ * names the command in messages, usage prints its --help, operand says what its one operand
+ * is ("exactly one DOMAIN") when it is missing. Returns -1 to go on, or an exit code (after
  * printing help or a clear error). */
-int scan_parse_args(const char *prog, int argc, char **argv, struct scan_args *a,
-                    void (*usage)(FILE *));
+int scan_parse_args(const char *prog, const char *operand, int argc, char **argv,
+                    struct scan_args *a, void (*usage)(FILE *));
 
 int cmd_scan(int argc, char **argv);
 int cmd_check(int argc, char **argv);

@@ -9,9 +9,9 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "hmap.h"
+#include "outfile.h"
 #include "util.h"
 #include "version.h"
 
@@ -610,35 +610,19 @@ int summary_write(const char *dir, char *err, size_t errlen)
     int rc = summary_build(dir, &s, err, errlen);
     if (rc != SUMMARY_OK)
         return rc;
-    char path[4096], tmp[4096];
-    snprintf(path, sizeof(path), "%s/summary.json", dir);
-    snprintf(tmp, sizeof(tmp), "%s/.summary.json.XXXXXX", dir);
-    FILE *f = NULL;
-    int fd = mkstemp(tmp), made = fd >= 0;
-    if (fd < 0 || fchmod(fd, 0644) < 0 || !(f = fdopen(fd, "w")))
-        goto fail;
-    /* 15 significant digits: 0.6 prints as 0.6 (17 would print 0.59999999999999998). */
-    if (json_dumpf(s, f, JSON_INDENT(2) | JSON_SORT_KEYS | JSON_REAL_PRECISION(15)) < 0 ||
-        fputc('\n', f) == EOF || fflush(f) != 0 || fsync(fd) < 0)
-        goto fail;
-    fd = -1;
-    if (fclose(f) != 0) {
-        f = NULL;
-        goto fail;
+    struct outfile o;
+    rc = SUMMARY_WRITE_ERROR;
+    if (outfile_open(&o, dir, "summary.json", err, errlen) == 0) {
+        /* 15 significant digits: 0.6 prints as 0.6 (17 would print 0.59999999999999998). */
+        errno = 0;
+        if (json_dumpf(s, o.f, JSON_INDENT(2) | JSON_SORT_KEYS | JSON_REAL_PRECISION(15)) < 0 ||
+            fputc('\n', o.f) == EOF) {
+            outfile_error(&o, errno ? errno : EIO, err, errlen);
+            outfile_abort(&o);
+        } else if (outfile_commit(&o, err, errlen) == 0) {
+            rc = SUMMARY_OK;
+        }
     }
-    f = NULL;
-    if (rename(tmp, path) < 0)
-        goto fail;
     json_decref(s);
-    return SUMMARY_OK;
-fail:
-    snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
-    if (f)
-        fclose(f);
-    else if (fd >= 0)
-        close(fd);
-    if (made)
-        unlink(tmp);
-    json_decref(s);
-    return SUMMARY_WRITE_ERROR;
+    return rc;
 }

@@ -25,7 +25,7 @@ enum { OPT_HELP, OPT_OUT, OPT_QUIET };
 static const struct cli_opt trend_opts[] = {
     {.name = "out", .short_name = 'o', .arg = "DIR", .help = "where to write trend.csv and trend.svg (default: the current directory)", .id = OPT_OUT},
     {.name = "quiet", .short_name = 'q', .help = "print nothing on success", .id = OPT_QUIET},
-    {.name = "help", .short_name = 'h', .help = "show this help and exit", .id = OPT_HELP},
+    CLI_OPT_HELP(OPT_HELP),
 };
 
 /* The shares of summary.json, in the columns' and the chart's order, with their legend. */
@@ -219,36 +219,35 @@ static int write_out(const char *out, const char *name, const struct run *runs, 
     return 0;
 }
 
+struct trend_args {
+    const char *out;
+    int quiet;
+};
+
+static int trend_option(void *ctx, const struct cli_opt *opt, const char *arg)
+{
+    struct trend_args *a = ctx;
+    if (opt->id == OPT_OUT)
+        a->out = arg;
+    else if (opt->id == OPT_QUIET)
+        a->quiet = 1;
+    return -1;
+}
+
+static const struct cli_command trend_cmd = {
+    .prog = "mxsurvey trend", CLI_OPTS(trend_opts), .on_option = trend_option,
+    .help_id = OPT_HELP, .usage = trend_usage,
+    .min_operands = 1, .max_operands = -1, .operands = "one or more SCANDIR, scan folders",
+};
+
 int cmd_trend(int argc, char **argv)
 {
-    struct cli_parser p;
-    cli_init(&p, "mxsurvey trend", trend_opts, (int)ARRAY_LEN(trend_opts), argc, argv);
-    const char *out = ".";
-    int c, quiet = 0, rc = -1;
-    while (rc < 0 && (c = cli_next(&p)) != -1) {
-        switch (c) {
-        case OPT_HELP:
-            trend_usage(stdout);
-            rc = CLI_EXIT_OK;
-            break;
-        case OPT_OUT:
-            out = p.optarg;
-            break;
-        case OPT_QUIET:
-            quiet = 1;
-            break;
-        default:
-            rc = CLI_EXIT_USAGE;
-        }
-    }
-    int idx = cli_operand_index(&p);
-    cli_done(&p);
+    struct trend_args a = {.out = "."};
+    int idx;
+    int rc = cli_parse(&trend_cmd, argc, argv, &a, &idx);
     if (rc >= 0)
         return rc;
-    if (idx >= argc) {
-        fprintf(stderr, "mxsurvey trend: expected one or more SCANDIR, scan folders (see --help)\n");
-        return CLI_EXIT_USAGE;
-    }
+    const char *out = a.out;
     size_t n = (size_t)(argc - idx);
     struct run *runs = xcalloc(n, sizeof(*runs));
     rc = CLI_EXIT_OK;
@@ -266,7 +265,7 @@ int cmd_trend(int argc, char **argv)
         } else if (write_out(out, "trend.csv", runs, n, write_csv) < 0 ||
                    write_out(out, "trend.svg", runs, n, write_svg) < 0) {
             rc = CLI_EXIT_FAIL;
-        } else if (!quiet) {
+        } else if (!a.quiet) {
             fprintf(stderr, "mxsurvey trend: %zu runs; wrote %s/trend.csv and %s/trend.svg\n", n,
                     out, out);
         }
