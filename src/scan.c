@@ -16,6 +16,7 @@
 #include "cli.h"
 #include "dns.h"
 #include "out_csv.h"
+#include "outfile.h"
 #include "html.h"
 #include "sched.h"
 #include "summary.h"
@@ -298,14 +299,19 @@ static void file_sha256(const char *path, char out[65])
         snprintf(out + 2 * i, 3, "%02x", sum[i]);
 }
 
+/* run.json is written whole or not at all (outfile.c), at the start and again at the end. */
 static int write_run_json(const char *dir, json_t *run)
 {
-    char path[4096], tmp[4200];
-    snprintf(path, sizeof(path), "%s/run.json", dir);
-    snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-    if (json_dump_file(run, tmp, JSON_INDENT(2) | JSON_SORT_KEYS) < 0 || rename(tmp, path) < 0)
+    struct outfile o;
+    char err[4400];
+    if (outfile_open(&o, dir, "run.json", err, sizeof(err)) < 0)
         return -1;
-    return 0;
+    if (json_dumpf(run, o.f, JSON_INDENT(2) | JSON_SORT_KEYS) < 0) {
+        outfile_abort(&o);
+        return -1;
+    }
+    fputc('\n', o.f);
+    return outfile_commit(&o, err, sizeof(err));
 }
 
 int cmd_scan(int argc, char **argv)
