@@ -187,9 +187,9 @@ static void defs_table(FILE *f, const char *what, const json_t *map, const struc
                    "<td class=\"num\">",
                 svg_color(defs[i].color), defs[i].key);
         count(f, v);
-        fprintf(f, "</td><td class=\"num\">%s</td><td>%s</td></tr>\n",
-                svg_format_percent(p, sizeof(p), total > 0 ? (double)v / (double)total : NAN),
-                defs[i].meaning);
+        fputs("</td><td class=\"num\">", f);
+        esc(f, svg_format_percent(p, sizeof(p), total > 0 ? (double)v / (double)total : NAN));
+        fprintf(f, "</td><td>%s</td></tr>\n", defs[i].meaning);
     }
     fputs("</tbody></table>\n", f);
 }
@@ -366,9 +366,10 @@ static void share_card(FILE *f, const json_t *shares, const struct headline *h)
         snprintf(dv, sizeof(dv), "null");
     long long num = int_of(sh, "numerator"), den = int_of(sh, "denominator");
     fprintf(f, "<div class=\"card\" data-metric=\"%s\" data-value=\"%s\" data-numerator=\"%lld\""
-               " data-denominator=\"%lld\">\n<div class=\"big\">%s</div>"
-               "<div class=\"what\">%s</div>\n",
-            h->key, dv, num, den, svg_format_percent(p, sizeof(p), share), h->what);
+               " data-denominator=\"%lld\">\n<div class=\"big\">",
+            h->key, dv, num, den);
+    esc(f, svg_format_percent(p, sizeof(p), share)); /* "<0.1%" */
+    fprintf(f, "</div><div class=\"what\">%s</div>\n", h->what);
     double w = isnan(share) ? 0 : share < 0 ? 0 : share > 1 ? 100 : share * 100;
     fprintf(f, "<div class=\"meter\"><span style=\"width:%.1f%%\"></span></div>\n", w);
     fputs("<div class=\"frac\">", f);

@@ -284,13 +284,16 @@ void svg_bar_chart(FILE *f, const char *title, const struct svg_bar *bars, size_
         bar_value(v, sizeof(v), bars[i].value, total);
         fputs("<g><title>", f);
         svg_escape(f, bars[i].label);
-        fprintf(f, ": %s</title>\n", v);
+        fputs(": ", f);
+        svg_escape(f, v); /* "<0.1%" */
+        fputs("</title>\n", f);
         row_label(f, x0 - 8, cy, bars[i].label);
         fprintf(f, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"%s\""
                    " stroke=\"#000\" stroke-opacity=\"0.3\"/>\n",
                 x0, cy - BAR_H / 2, bw, BAR_H, svg_color(bars[i].color));
-        fprintf(f, "<text x=\"%.1f\" y=\"%.1f\">%s</text></g>\n", x0 + bw + 6,
-                cy + FONT_PX * 0.35, v);
+        fprintf(f, "<text x=\"%.1f\" y=\"%.1f\">", x0 + bw + 6, cy + FONT_PX * 0.35);
+        svg_escape(f, v);
+        fputs("</text></g>\n", f);
     }
     fprintf(f, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#444\"/>\n", x0,
             top, x0, bottom);
@@ -363,7 +366,9 @@ void svg_stacked_chart(FILE *f, const char *title, const struct svg_category *ca
             svg_escape(f, rows[r].label);
             fputs(" \xe2\x80\x94 ", f);
             svg_escape(f, cats[k].name);
-            fprintf(f, ": %s (%s)</title>", c, svg_format_percent(p, sizeof(p), (double)v / (double)t));
+            fprintf(f, ": %s (", c);
+            svg_escape(f, svg_format_percent(p, sizeof(p), (double)v / (double)t));
+            fputs(")</title>", f);
             fprintf(f, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"%s\""
                        " stroke=\"#fff\" stroke-width=\"1\"/>",
                     xa, by, xb - xa, BAR_H, svg_color(cats[k].color));
@@ -516,7 +521,9 @@ void svg_line_chart(FILE *f, const char *title, const char *const *xlabels, size
             svg_escape(f, series[s].name);
             fputs(", ", f);
             svg_escape(f, xlabels[i]);
-            fprintf(f, ": %s</title>", svg_format_percent(p, sizeof(p), v));
+            fputs(": ", f);
+            svg_escape(f, svg_format_percent(p, sizeof(p), v));
+            fputs("</title>", f);
             marker(f, s, XPOS(i), y1 - (y1 - top) * clamp01(v), col);
             fputs("</g>\n", f);
         }
@@ -529,8 +536,9 @@ void svg_line_chart(FILE *f, const char *title, const char *const *xlabels, size
         marker(f, s, lx + 12, ly, col);
         fprintf(f, "<text x=\"%.1f\" y=\"%.1f\">", lx + 30, ly + FONT_PX * 0.35);
         svg_escape_short(f, series[s].name, LABEL_MAX);
-        fprintf(f, " <tspan font-weight=\"bold\">%s</tspan></text></g>\n",
-                svg_format_percent(p, sizeof(p), last_value(series[s].y, nx)));
+        fputs(" <tspan font-weight=\"bold\">", f);
+        svg_escape(f, svg_format_percent(p, sizeof(p), last_value(series[s].y, nx)));
+        fputs("</tspan></text></g>\n", f);
     }
 #undef XPOS
     svg_close(f);

@@ -44,7 +44,8 @@ char *svg_format_count(char *buf, size_t n, long long v);
 
 /* A share in [0, 1] as a percentage with one decimal: "54.3%". Never rounds to a misleading
  * extreme: a share above 0 but below 0.05% is "<0.1%", one below 1 that would round to 100 is
- * ">99.9%". NaN (a share without denominator) is "n/a". Returns buf. */
+ * ">99.9%". NaN (a share without denominator) is "n/a". Returns buf: plain text, to be escaped
+ * (svg_escape) wherever it goes into markup, for the '<' of "<0.1%". */
 char *svg_format_percent(char *buf, size_t n, double share);
 
 /* ------------------------------------------------------------------ bar chart */

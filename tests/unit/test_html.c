@@ -174,3 +174,18 @@ TEST(html_report_command_writes_page)
     CHECK_INT(tfs_rmtree(dir), 8); /* the two JSONL, summary.json, report.html, four CSVs */
     free(dir);
 }
+
+/* A share below 0.05% is shown "<0.1%": escaped on the card and in the tables. */
+TEST(html_tiny_share_escaped)
+{
+    char *h = render("{\"domains\": {\"total\": 10000, \"by_pattern\": {\"mx-exact\": 1,"
+                     " \"unrelated\": 9999}},"
+                     " \"shares\": {\"strict\": {\"numerator\": 1, \"denominator\": 10000,"
+                     " \"share\": 0.0001}}}");
+    if (!h)
+        return;
+    CHECK(strstr(h, "<0.1%") == NULL);
+    CHECK(strstr(h, "<div class=\"big\">&lt;0.1%</div>") != NULL);
+    CHECK(strstr(h, "<td class=\"num\">&lt;0.1%</td>") != NULL);
+    free(h);
+}

@@ -246,3 +246,29 @@ TEST(svg_line_chart_gaps)
     CHECK(strstr(buf, "no runs") != NULL);
     free(buf);
 }
+
+/* A share below 0.05% reads "<0.1%": that '<' is markup in every chart (and makes a
+ * standalone SVG such as trend.svg ill-formed XML) unless it is written "&lt;". */
+TEST(svg_tiny_share_escaped)
+{
+    struct svg_bar bars[] = {{.label = "rare", .value = 1, .color = 0}};
+    const struct svg_category cats[] = {{.name = "a", .color = 0}, {.name = "b", .color = 1}};
+    const long long v[] = {1, 9999};
+    const struct svg_stack_row rows[] = {{.label = "p.example", .values = v}};
+    const char *x[] = {"2026-01-01 00:00"};
+    const double y[] = {0.0001};
+    const struct svg_series s[] = {{.name = "strict", .y = y, .color = 0}};
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    svg_bar_chart(f, "t", bars, 1, 10000, 0);
+    svg_stacked_chart(f, "t", cats, 2, rows, 1, 0);
+    svg_line_chart(f, "t", x, 1, s, 1, SVG_STANDALONE | SVG_SHOW_TITLE);
+    fclose(f);
+    CHECK(strstr(buf, "<0.1%") == NULL);
+    CHECK(strstr(buf, ">1 (&lt;0.1%)<") != NULL);                  /* bar chart */
+    CHECK(strstr(buf, "a: 1 (&lt;0.1%)</title>") != NULL);         /* stacked chart */
+    CHECK(strstr(buf, "2026-01-01 00:00: &lt;0.1%</title>") != NULL); /* line chart */
+    CHECK(strstr(buf, "<tspan font-weight=\"bold\">&lt;0.1%</tspan>") != NULL);
+    free(buf);
+}
