@@ -378,7 +378,9 @@ static void text_run(FILE *f, const char *dir, const json_t *summary)
     const char *started =
         json_string_value(json_object_get(json_object_get(summary, "meta"), "started"));
     put_text(f, dir);
-    fprintf(f, " (started %s)", started ? started : "unknown");
+    fputs(" (started ", f);
+    put_text(f, started ? started : "unknown");
+    fputc(')', f);
 }
 
 void diff_write_text(const struct diff *x, FILE *f, size_t lines)

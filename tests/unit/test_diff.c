@@ -399,6 +399,28 @@ TEST(diff_mx_read_back)
     fixture_free(&fx);
 }
 
+/* The start times in the readable summary come from the folders' files too: a control
+ * character there (a terminal escape) is shown as \xHH like any other text of the files. */
+TEST(diff_text_started_escaped)
+{
+    struct fixture fx;
+    if (fixture_make(&fx) < 0)
+        return;
+    const char *run[] = {"{'tool':'mxsurvey','started':'2026\\u001b[2J\\u0007'}", NULL};
+    tfs_write_lines(fx.old, "run.json", run);
+    char *text = NULL;
+    size_t textlen = 0;
+    FILE *tf = open_memstream(&text, &textlen);
+    struct diff_opts o = {.old_dir = fx.old, .new_dir = fx.new, .out_dir = fx.out, .text = tf};
+    char err[512] = "";
+    CHECK_INT(diff_dirs(&o, NULL, err, sizeof(err)), DIFF_CHANGED);
+    fclose(tf);
+    CHECK(text && strchr(text, 0x1b) == NULL && strchr(text, 0x07) == NULL);
+    CHECK(text && strstr(text, "(started 2026\\x1b[2J\\x07)") != NULL);
+    free(text);
+    fixture_free(&fx);
+}
+
 /* ------------------------------------------------------------------ mxsurvey diff */
 
 /* cmd_diff with the arguments up to the first NULL. */
