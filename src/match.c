@@ -173,11 +173,36 @@ enum match_result match_name(const char *presented, const char *reference)
     return match_normalized(presented, r, strlen(r));
 }
 
-/* Text equality of two names, ASCII case-insensitive, one trailing dot ignored on each. */
+static int hex_value(unsigned char c)
+{
+    return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10
+                                           : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+
+/* The next octet of s[*i..n), a name as cert.h escapes it ("\xHH" is the octet HH: a CN keeps
+ * its spaces where a dNSName has "\x20"); advances *i. */
+static unsigned char name_octet(const char *s, size_t n, size_t *i)
+{
+    size_t k = *i;
+    if (s[k] == '\\' && k + 4 <= n && s[k + 1] == 'x' && hex_value((unsigned char)s[k + 2]) >= 0 &&
+        hex_value((unsigned char)s[k + 3]) >= 0) {
+        *i = k + 4;
+        return (unsigned char)(hex_value((unsigned char)s[k + 2]) << 4 |
+                               hex_value((unsigned char)s[k + 3]));
+    }
+    *i = k + 1;
+    return (unsigned char)s[k];
+}
+
+/* Equality of the octets of two names (escapes decoded), ASCII case-insensitive, one trailing
+ * dot ignored on each. */
 static int same_name(const char *a, const char *b)
 {
-    size_t al = len_no_dot(a), bl = len_no_dot(b);
-    return al == bl && ieq(a, b, al);
+    size_t al = len_no_dot(a), bl = len_no_dot(b), i = 0, j = 0;
+    while (i < al && j < bl)
+        if (lower(name_octet(a, al, &i)) != lower(name_octet(b, bl, &j)))
+            return 0;
+    return i == al && j == bl;
 }
 
 void match_presented_init(struct match_presented *p, const char *cn, char *const *san,

@@ -68,7 +68,8 @@ struct match_presented {
                              * list (no SAN dNSName, no CN) says "san" */
     int cn_in_san;          /* 1 when there is a CN and it equals one of the SAN dNSNames
                              * (ASCII case-insensitive, one trailing dot ignored on either
-                             * side; compared as text, valid host name or not) */
+                             * side; compared as the certificate's octets, cert.h's
+                             * "\xHH" escapes decoded, valid host name or not) */
 };
 
 /* Fills p from a CN (NULL when none) and the SAN dNSNames (san may be NULL when nsan is 0). */

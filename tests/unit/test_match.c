@@ -348,6 +348,30 @@ TEST(match_presented_identifiers)
     CHECK_INT(p.cn_in_san, 0);
 }
 
+/* cn_in_san compares the certificate's octets: cert.c keeps a CN's spaces but writes a
+ * dNSName's as "\x20", so the same octets in both must still count as the same name. */
+TEST(match_cn_in_san_escaped_octets)
+{
+    const unsigned char raw[] = "mx example";
+    char *cn = cert_escape_name(raw, 10, 1), *san0 = cert_escape_name(raw, 10, 0);
+    char *san[1] = {san0};
+    struct match_presented p;
+    match_presented_init(&p, cn, san, 1);
+    CHECK_INT(p.cn_in_san, 1);
+    /* not a looser comparison: different octets stay different */
+    char *other = cert_escape_name((const unsigned char *)"mx\\x20example", 13, 1);
+    match_presented_init(&p, other, san, 1);
+    CHECK_INT(p.cn_in_san, 0);
+    char *tab = cert_escape_name((const unsigned char *)"mx\texample", 10, 0);
+    san[0] = tab;
+    match_presented_init(&p, cn, san, 1);
+    CHECK_INT(p.cn_in_san, 0);
+    free(cn);
+    free(san0);
+    free(other);
+    free(tab);
+}
+
 TEST(match_best_over_list)
 {
     struct match_presented p;
