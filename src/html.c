@@ -327,7 +327,7 @@ static void meta_section(FILE *f, const json_t *s)
         fputs("<p class=\"warn\">This run was interrupted (SIGINT/SIGTERM): the figures cover "
               "only the records written before it stopped.</p>\n",
               f);
-    else if (meta && !finished)
+    else if (started && !finished) /* started: there was a run.json (written at the start) */
         fputs("<p class=\"warn\">This run had not finished when its run.json was last written: "
               "the figures may be incomplete.</p>\n",
               f);

@@ -189,3 +189,19 @@ TEST(html_tiny_share_escaped)
     CHECK(strstr(h, "<td class=\"num\">&lt;0.1%</td>") != NULL);
     free(h);
 }
+
+/* A summary made without run.json (meta all null) says nothing of a run.json: no warning that
+ * the run "had not finished when its run.json was last written". One with run.json does. */
+TEST(html_no_run_json_no_unfinished_warning)
+{
+    char *h = render("{\"meta\": {\"tool\": null, \"started\": null, \"finished\": null,"
+                     " \"interrupted\": null, \"generated\": \"2026-01-02T03:04:16Z\"}}");
+    if (h)
+        CHECK(strstr(h, "had not finished") == NULL);
+    free(h);
+    h = render("{\"meta\": {\"tool\": \"mxsurvey\", \"started\": \"2026-01-02T03:04:05Z\","
+               " \"finished\": null, \"interrupted\": false}}");
+    if (h)
+        CHECK(strstr(h, "had not finished") != NULL);
+    free(h);
+}
