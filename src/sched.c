@@ -70,6 +70,7 @@ struct domain_job {
     struct resolve_result *rr;
     struct endpoint **eps;
     size_t neps, pending;
+    struct domain_job *prev, *next; /* in s->jobs until its record is out or it is dropped */
 };
 
 struct sched {
@@ -84,6 +85,7 @@ struct sched {
     const char *one_domain; /* sched_run_one */
     int eof;
     struct hmap endpoints, ips, chains_written;
+    struct domain_job *jobs; /* domains started and not yet written */
     struct endpoint *ready_head, *ready_tail;
     unsigned long inflight_domains;
     int active_probes;
@@ -158,6 +160,22 @@ static const char *domain_status(const struct resolve_result *rr)
     }
 }
 
+/* Unlinks and frees a domain job (written, cancelled, or left waiting by a stop). */
+static void job_free(struct domain_job *j)
+{
+    struct sched *s = j->s;
+    if (j->prev)
+        j->prev->next = j->next;
+    else
+        s->jobs = j->next;
+    if (j->next)
+        j->next->prev = j->prev;
+    resolve_result_free(j->rr);
+    free(j->eps);
+    free(j->domain);
+    free(j);
+}
+
 static void domain_done(struct domain_job *j)
 {
     struct sched *s = j->s;
@@ -196,10 +214,7 @@ static void domain_done(struct domain_job *j)
     free(refs);
     s->c->domains_done++;
     s->inflight_domains--;
-    resolve_result_free(j->rr);
-    free(j->eps);
-    free(j->domain);
-    free(j);
+    job_free(j);
     fill(s);
     maybe_finish(s);
 }
@@ -432,9 +447,7 @@ static void on_resolved(void *arg, struct resolve_result *rr)
     struct sched *s = j->s;
     j->rr = rr;
     if (rr->status == RESOLVE_CANCELLED) { /* shutting down: this domain is not reported */
-        resolve_result_free(rr);
-        free(j->domain);
-        free(j);
+        job_free(j);
         s->inflight_domains--;
         return;
     }
@@ -489,11 +502,14 @@ static void start_domain(struct sched *s, unsigned long line, const char *name)
     j->s = s;
     j->line = line;
     j->domain = xstrdup(name);
+    j->next = s->jobs;
+    if (s->jobs)
+        s->jobs->prev = j;
+    s->jobs = j;
     s->inflight_domains++;
     if (resolve_domain(s->res, name, on_resolved, j) < 0) {
         s->inflight_domains--;
-        free(j->domain);
-        free(j);
+        job_free(j);
     }
 }
 
@@ -784,6 +800,8 @@ out:
     if (s->psl)
         psl_free(s->psl);
     input_reader_close(s->in);
+    while (s->jobs) /* a stop left them waiting on endpoints that were never probed */
+        job_free(s->jobs);
     hmap_free(&s->endpoints, free_endpoint);
     hmap_free(&s->ips, free);
     hmap_free(&s->chains_written, NULL);
