@@ -296,10 +296,13 @@ static void on_ptr(void *arg, struct resolve_ptr_result *pr)
 static struct endpoint *endpoint_get(struct sched *s, const char *host, const char *ip,
                                      const char *domain, unsigned long line)
 {
-    char key[600];
-    snprintf(key, sizeof(key), "%s|%s", host, ip);
+    /* Whole, never cut: a host name in presentation form can pass 1000 octets (\DDD). */
+    size_t klen = strlen(host) + strlen(ip) + 2;
+    char *key = xmalloc(klen);
+    snprintf(key, klen, "%s|%s", host, ip);
     struct endpoint *ep = hmap_get(&s->endpoints, key);
     if (ep) {
+        free(key);
         /* Domains resolve out of order: until the record is out, keep the one that comes
          * first in the input. */
         if (ep->state != EP_DONE && line < ep->first_line) {
@@ -316,6 +319,7 @@ static struct endpoint *endpoint_get(struct sched *s, const char *host, const ch
     ep->first_domain = xstrdup(domain);
     ep->first_line = line;
     hmap_put(&s->endpoints, key, ep);
+    free(key);
     s->c->endpoints++;
     if (resolve_ptr(s->res, ip, on_ptr, ep) < 0) {
         ep->ptr_done = 1;
