@@ -537,8 +537,10 @@ static void fill(struct sched *s)
         struct input_line l;
         int rc = input_next(s->in, &l);
         if (rc <= 0) {
-            if (rc < 0)
+            if (rc < 0) {
                 fprintf(stderr, "mxsurvey: %s\n", input_reader_error(s->in));
+                s->c->input_error = 1; /* the lines after it were never scanned */
+            }
             s->eof = 1;
             break;
         }
@@ -786,7 +788,7 @@ static int run(const struct sched_opts *o, const char *input_path, const char *o
     dns_client_free(s->dns);
     s->dns = NULL;
     uv_run(&s->loop, UV_RUN_DEFAULT); /* let the DNS client's handles close */
-    rc = counts->interrupted || counts->output_error ? 1 : 0;
+    rc = counts->interrupted || counts->output_error || counts->input_error ? 1 : 0;
 out:
     for (int i = 0; i < nout; i++)
         if (o->outputs[i]->close(s->out_state[i]) < 0) {
