@@ -48,7 +48,8 @@ enum probe_status {
 const char *probe_status_str(enum probe_status s);
 
 struct probe_params {
-    const char *mx_host;   /* SNI (omitted when NULL or an IP literal); trailing dot dropped */
+    const char *mx_host;   /* SNI (omitted when NULL, an IP literal or over 255 characters);
+                              trailing dot dropped */
     const char *ip;        /* IPv4 or IPv6 literal (IPv6 may carry a %scope) */
     int port;              /* usually 25 */
     const char *ehlo_name; /* our EHLO argument; "localhost" when NULL */

@@ -246,8 +246,9 @@ static void scan_usage(FILE *f)
                "domains.jsonl, chains/ and run.json to the output folder as results complete,\n"
                "and at the end summary.json (the aggregates; `mxsurvey report` remakes it).\n\n");
     cli_print_options(f, scan_opts, (int)ARRAY_LEN(scan_opts));
-    fprintf(f, "\nExit codes: 0 the scan completed, 1 interrupted (SIGINT/SIGTERM) or a write\n"
-               "failed (the files hold complete records), 2 usage or input error.\n");
+    fprintf(f, "\nExit codes: 0 the scan completed, 1 interrupted (SIGINT/SIGTERM), a write\n"
+               "failed or the input could not be read to its end (the files hold complete\n"
+               "records), 2 usage or input error.\n");
 }
 
 static int mkdirs(const char *path)

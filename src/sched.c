@@ -70,6 +70,7 @@ struct domain_job {
     struct resolve_result *rr;
     struct endpoint **eps;
     size_t neps, pending;
+    struct domain_job *prev, *next; /* in s->jobs until its record is out or it is dropped */
 };
 
 struct sched {
@@ -84,6 +85,7 @@ struct sched {
     const char *one_domain; /* sched_run_one */
     int eof;
     struct hmap endpoints, ips, chains_written;
+    struct domain_job *jobs; /* domains started and not yet written */
     struct endpoint *ready_head, *ready_tail;
     unsigned long inflight_domains;
     int active_probes;
@@ -158,6 +160,22 @@ static const char *domain_status(const struct resolve_result *rr)
     }
 }
 
+/* Unlinks and frees a domain job (written, cancelled, or left waiting by a stop). */
+static void job_free(struct domain_job *j)
+{
+    struct sched *s = j->s;
+    if (j->prev)
+        j->prev->next = j->next;
+    else
+        s->jobs = j->next;
+    if (j->next)
+        j->next->prev = j->prev;
+    resolve_result_free(j->rr);
+    free(j->eps);
+    free(j->domain);
+    free(j);
+}
+
 static void domain_done(struct domain_job *j)
 {
     struct sched *s = j->s;
@@ -196,10 +214,7 @@ static void domain_done(struct domain_job *j)
     free(refs);
     s->c->domains_done++;
     s->inflight_domains--;
-    resolve_result_free(j->rr);
-    free(j->eps);
-    free(j->domain);
-    free(j);
+    job_free(j);
     fill(s);
     maybe_finish(s);
 }
@@ -281,10 +296,13 @@ static void on_ptr(void *arg, struct resolve_ptr_result *pr)
 static struct endpoint *endpoint_get(struct sched *s, const char *host, const char *ip,
                                      const char *domain, unsigned long line)
 {
-    char key[600];
-    snprintf(key, sizeof(key), "%s|%s", host, ip);
+    /* Whole, never cut: a host name in presentation form can pass 1000 octets (\DDD). */
+    size_t klen = strlen(host) + strlen(ip) + 2;
+    char *key = xmalloc(klen);
+    snprintf(key, klen, "%s|%s", host, ip);
     struct endpoint *ep = hmap_get(&s->endpoints, key);
     if (ep) {
+        free(key);
         /* Domains resolve out of order: until the record is out, keep the one that comes
          * first in the input. */
         if (ep->state != EP_DONE && line < ep->first_line) {
@@ -301,6 +319,7 @@ static struct endpoint *endpoint_get(struct sched *s, const char *host, const ch
     ep->first_domain = xstrdup(domain);
     ep->first_line = line;
     hmap_put(&s->endpoints, key, ep);
+    free(key);
     s->c->endpoints++;
     if (resolve_ptr(s->res, ip, on_ptr, ep) < 0) {
         ep->ptr_done = 1;
@@ -432,9 +451,7 @@ static void on_resolved(void *arg, struct resolve_result *rr)
     struct sched *s = j->s;
     j->rr = rr;
     if (rr->status == RESOLVE_CANCELLED) { /* shutting down: this domain is not reported */
-        resolve_result_free(rr);
-        free(j->domain);
-        free(j);
+        job_free(j);
         s->inflight_domains--;
         return;
     }
@@ -489,11 +506,14 @@ static void start_domain(struct sched *s, unsigned long line, const char *name)
     j->s = s;
     j->line = line;
     j->domain = xstrdup(name);
+    j->next = s->jobs;
+    if (s->jobs)
+        s->jobs->prev = j;
+    s->jobs = j;
     s->inflight_domains++;
     if (resolve_domain(s->res, name, on_resolved, j) < 0) {
         s->inflight_domains--;
-        free(j->domain);
-        free(j);
+        job_free(j);
     }
 }
 
@@ -517,8 +537,10 @@ static void fill(struct sched *s)
         struct input_line l;
         int rc = input_next(s->in, &l);
         if (rc <= 0) {
-            if (rc < 0)
+            if (rc < 0) {
                 fprintf(stderr, "mxsurvey: %s\n", input_reader_error(s->in));
+                s->c->input_error = 1; /* the lines after it were never scanned */
+            }
             s->eof = 1;
             break;
         }
@@ -766,7 +788,7 @@ static int run(const struct sched_opts *o, const char *input_path, const char *o
     dns_client_free(s->dns);
     s->dns = NULL;
     uv_run(&s->loop, UV_RUN_DEFAULT); /* let the DNS client's handles close */
-    rc = counts->interrupted || counts->output_error ? 1 : 0;
+    rc = counts->interrupted || counts->output_error || counts->input_error ? 1 : 0;
 out:
     for (int i = 0; i < nout; i++)
         if (o->outputs[i]->close(s->out_state[i]) < 0) {
@@ -784,6 +806,8 @@ out:
     if (s->psl)
         psl_free(s->psl);
     input_reader_close(s->in);
+    while (s->jobs) /* a stop left them waiting on endpoints that were never probed */
+        job_free(s->jobs);
     hmap_free(&s->endpoints, free_endpoint);
     hmap_free(&s->ips, free);
     hmap_free(&s->chains_written, NULL);

@@ -68,10 +68,12 @@ struct sched_counts {
     unsigned long dns_queries, dns_cache_hits;
     int interrupted;      /* SIGINT or SIGTERM stopped the run */
     int output_error;     /* a write failed (disk full ...) */
+    int input_error;      /* the input could not be read to its end (message on stderr) */
 };
 
 /* Scans every line of `in` (an input_reader path or "-"). Returns 0 when the run completed,
- * 1 when it was interrupted or an output failed, 2 when it could not start (message in err).
+ * 1 when it was interrupted, an output failed or reading the input failed part way, 2 when it
+ * could not start (message in err).
  * counts gets the run's figures. */
 int sched_run(const struct sched_opts *o, const char *input_path, struct sched_counts *counts,
               char *err, size_t errlen);

@@ -682,7 +682,8 @@ static void handle_input(struct smtp_session *s, const char *data, size_t len)
 
 /* ---- start and abort ------------------------------------------------------------------- */
 
-/* SNI: a host name without its trailing dot; none for an IP literal (RFC 6066 3). */
+/* SNI: a host name without its trailing dot; none for an IP literal (RFC 6066 3) or for a
+ * name longer than any host name. */
 static char *sni_name(const char *host)
 {
     if (!host || !*host)
@@ -693,7 +694,11 @@ static char *sni_name(const char *host)
     char *n = xstrdup(host);
     size_t len = strlen(n);
     if (len > 1 && n[len - 1] == '.')
-        n[len - 1] = '\0';
+        n[--len] = '\0';
+    if (len > 255) { /* not a host name (\DDD escapes); mbedTLS would refuse it outright */
+        free(n);
+        return NULL;
+    }
     return n;
 }
 

@@ -1,5 +1,6 @@
 /* smtp: the reply parser, each input fed whole and again in pieces of 1, 2 and 7 octets. */
 #include "test.h"
+#include "probe.h"
 #include "smtp.h"
 #include "util.h"
 
@@ -226,4 +227,110 @@ TEST(smtp_state_names)
     CHECK_STR(probe_status_str(PROBE_STARTTLS_REFUSED), "starttls-refused");
     CHECK_STR(probe_status_str(PROBE_CONNECT_FAILED), "connect-failed");
     CHECK_STR(probe_status_str(PROBE_NO_STARTTLS), "no-starttls");
+}
+
+/* ---- a session against a scripted server on 127.81.2.1 -------------------------------- */
+
+struct mini_srv {
+    uv_tcp_t listener, conn;
+    int step;            /* 0 greeting sent, 1 EHLO answered, 2 STARTTLS answered */
+    int saw_client_hello; /* first octet after the 220 to STARTTLS was 0x16 */
+    struct probe_result *res;
+    char buf[4096];
+};
+
+static void mini_alloc(uv_handle_t *h, size_t sz, uv_buf_t *b)
+{
+    struct mini_srv *m = h->data;
+    *b = uv_buf_init(m->buf, sizeof(m->buf));
+}
+
+static void mini_send(struct mini_srv *m, const char *text)
+{
+    uv_buf_t b = uv_buf_init((char *)text, (unsigned)strlen(text));
+    uv_try_write((uv_stream_t *)&m->conn, &b, 1);
+}
+
+static void mini_read(uv_stream_t *st, ssize_t n, const uv_buf_t *b)
+{
+    struct mini_srv *m = st->data;
+    if (n < 0) {
+        uv_close((uv_handle_t *)st, NULL);
+        return;
+    }
+    if (n == 0)
+        return;
+    if (m->step == 0) {
+        mini_send(m, "250-mini\r\n250 STARTTLS\r\n");
+        m->step = 1;
+    } else if (m->step == 1) {
+        mini_send(m, "220 go\r\n");
+        m->step = 2;
+    } else if (m->step == 2) {
+        m->saw_client_hello = (unsigned char)b->base[0] == 0x16;
+        m->step = 3;
+        uv_close((uv_handle_t *)st, NULL); /* no TLS here: the probe sees EOF */
+    }
+}
+
+static void mini_accept(uv_stream_t *l, int status)
+{
+    struct mini_srv *m = l->data;
+    uv_tcp_init(l->loop, &m->conn);
+    m->conn.data = m;
+    if (status < 0 || uv_accept(l, (uv_stream_t *)&m->conn) != 0)
+        return;
+    uv_read_start((uv_stream_t *)&m->conn, mini_alloc, mini_read);
+    mini_send(m, "220 mini ESMTP\r\n");
+}
+
+static void mini_done(void *arg, struct probe_result *res)
+{
+    struct mini_srv *m = arg;
+    m->res = res;
+    uv_close((uv_handle_t *)&m->listener, NULL);
+}
+
+static void mini_walk_close(uv_handle_t *h, void *arg)
+{
+    if (!uv_is_closing(h))
+        uv_close(h, NULL);
+}
+
+/* An MX host name longer than any SNI (ldns writes odd octets as \DDD, so one can pass 255
+ * characters) is no reason to fail the handshake before it starts: SNI is left out. */
+TEST(smtp_session_overlong_sni_omitted)
+{
+    uv_loop_t loop;
+    uv_loop_init(&loop);
+    struct mini_srv m = {0};
+    uv_tcp_init(&loop, &m.listener);
+    m.listener.data = &m;
+    struct sockaddr_in sa;
+    uv_ip4_addr("127.81.2.1", 0, &sa);
+    CHECK_INT(uv_tcp_bind(&m.listener, (const struct sockaddr *)&sa, 0), 0);
+    CHECK_INT(uv_listen((uv_stream_t *)&m.listener, 8, mini_accept), 0);
+    int len = sizeof(sa);
+    uv_tcp_getsockname(&m.listener, (struct sockaddr *)&sa, &len);
+
+    char host[400] = "";
+    while (strlen(host) < 300)
+        strcat(host, "\\001\\001\\001.");
+    strcat(host, "example");
+    char *perr = NULL;
+    struct probe_ctx *ctx = probe_ctx_new(&perr);
+    CHECK(ctx != NULL);
+    struct probe_params p = {.mx_host = host, .ip = "127.81.2.1", .port = ntohs(sa.sin_port),
+                             .ehlo_name = "unit.test", .timeout_ms = 3000};
+    probe_start(ctx, &loop, &p, mini_done, &m);
+    uv_run(&loop, UV_RUN_DEFAULT);
+    CHECK(m.res != NULL);
+    CHECK_INT(m.saw_client_hello, 1);
+    CHECK_INT(m.res->status, PROBE_TLS_FAILED);
+    CHECK(m.res->error && strstr(m.res->error, "closed by server") != NULL);
+    probe_result_free(m.res);
+    uv_walk(&loop, mini_walk_close, NULL);
+    uv_run(&loop, UV_RUN_DEFAULT);
+    CHECK_INT(uv_loop_close(&loop), 0);
+    probe_ctx_free(ctx);
 }
