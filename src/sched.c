@@ -630,7 +630,9 @@ static void on_signal(uv_signal_t *h, int signum)
             s->progress_drawn ? "\n" : "", signum == SIGINT ? "interrupted" : "terminated",
             s->active_probes);
     drop_unprobed(s);
-    uv_timer_start(&s->stop_timer, stop_fire, STOP_GRACE_MS, 0);
+    /* Dropping may already have let everything finish (and the timers close). */
+    if (!s->closed)
+        uv_timer_start(&s->stop_timer, stop_fire, STOP_GRACE_MS, 0);
     maybe_finish(s);
 }
 
