@@ -287,7 +287,8 @@ static void on_ptr(void *arg, struct resolve_ptr_result *pr)
     if (pr->status == RESOLVE_OK)
         ep->ptr = xstrdup(pr->name);
     ep->ptr_status = pr->status == RESOLVE_OK ? "ok" : pr->status == RESOLVE_NXDOMAIN ? "nxdomain"
-                   : pr->status == RESOLVE_NODATA ? "nodata" : "dns-error";
+                   : pr->status == RESOLVE_NODATA ? "nodata"
+                   : pr->status == RESOLVE_CANCELLED ? "cancelled" : "dns-error";
     resolve_ptr_result_free(pr);
     ep->ptr_done = 1;
     endpoint_done(ep);
