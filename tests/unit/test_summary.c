@@ -475,31 +475,19 @@ TEST(report_command)
 
 /* ------------------------------------------------------------------ docs/schema.md */
 
-/* Adds the key paths of v under prefix to set; maps (objects whose keys are values of a
- * field) and the objects copied from run.json end a path. */
-static void key_paths(json_t *v, const char *prefix, json_t *set)
+/* Maps (objects whose keys are values of a field) and the objects copied from run.json end
+ * a path. */
+static int stop_at_maps(const char *prefix)
 {
     static const char *const leaves[] = {"meta.options", "meta.counts", "domains.consistent",
                                          "providers[].by_pattern"};
     const char *last = strrchr(prefix, '.');
     if (str_starts_with(last ? last + 1 : prefix, "by_"))
-        return;
+        return 1;
     for (size_t i = 0; i < ARRAY_LEN(leaves); i++)
         if (strcmp(prefix, leaves[i]) == 0)
-            return;
-    const char *k;
-    json_t *m;
-    char p[256];
-    if (json_is_object(v)) {
-        json_object_foreach(v, k, m) {
-            snprintf(p, sizeof(p), "%s%s%s", prefix, *prefix ? "." : "", k);
-            json_object_set_new(set, p, json_true());
-            key_paths(m, p, set);
-        }
-    } else if (json_is_array(v) && json_array_size(v)) {
-        snprintf(p, sizeof(p), "%s[]", prefix);
-        key_paths(json_array_get(v, 0), p, set);
-    }
+            return 1;
+    return 0;
 }
 
 TEST(summary_schema_documented)
@@ -511,7 +499,7 @@ TEST(summary_schema_documented)
     json_t *s = NULL;
     CHECK_INT(summary_build(dir, &s, err, sizeof(err)), SUMMARY_OK);
     json_t *have = json_object(), *doc = tfs_schema_names("summary.json");
-    key_paths(s, "", have);
+    tfs_key_paths(s, "", have, stop_at_maps);
     tfs_check_documented(have, doc, "summary.json");
     CHECK(json_object_size(have) > 50);
     json_decref(have);

@@ -264,3 +264,23 @@ void tfs_check_err(const char *err, const char *needle)
         fprintf(stderr, "  error \"%s\" lacks \"%s\"\n", err, needle);
     CHECK(strstr(err, needle) != NULL);
 }
+
+void tfs_key_paths(json_t *v, const char *prefix, json_t *set, int (*stop)(const char *prefix))
+{
+    if (stop && stop(prefix))
+        return;
+    const char *k;
+    json_t *m;
+    char p[256];
+    if (json_is_object(v)) {
+        json_object_foreach(v, k, m) {
+            snprintf(p, sizeof(p), "%s%s%s", prefix, *prefix ? "." : "", k);
+            json_object_set_new(set, p, json_true());
+            tfs_key_paths(m, p, set, stop);
+        }
+    } else if (json_is_array(v)) {
+        snprintf(p, sizeof(p), "%s[]", prefix);
+        for (size_t i = 0; i < json_array_size(v); i++)
+            tfs_key_paths(json_array_get(v, i), p, set, stop);
+    }
+}

@@ -48,6 +48,9 @@ char *tfs_schema_columns(const char *section);
 /* CHECKs that the keys of the object have are exactly the names in the array documented,
  * printing each key file has that is not documented and each documented one it lacks. */
 void tfs_check_documented(json_t *have, json_t *documented, const char *file);
+/* Adds the key paths of v under prefix to set ("a.b", arrays as "a[].b", every element
+ * walked); a path for which stop(prefix) returns 1 is recorded but not descended into. */
+void tfs_key_paths(json_t *v, const char *prefix, json_t *set, int (*stop)(const char *prefix));
 
 /* ------------------------------------------------------------------ commands and errors */
 
