@@ -52,7 +52,9 @@ struct probe_params {
                               trailing dot dropped */
     const char *ip;        /* IPv4 or IPv6 literal (IPv6 may carry a %scope) */
     int port;              /* usually 25 */
-    const char *ehlo_name; /* our EHLO argument; "localhost" when NULL */
+    const char *ehlo_name; /* our EHLO argument; NULL: the address literal of the connection's
+                              local address ("[192.0.2.1]", "[IPv6:2001:db8::1]", RFC 5321
+                              4.1.1.1 and 4.1.3), read once the connection is made */
     int timeout_ms;        /* per phase: connect, greeting, EHLO, STARTTLS, handshake (> 0) */
     int stop_after_certificate; /* close right after the server Certificate message */
     /* Optional: every line sent ('C'), received ('S'), and notes ('*'), without line ending.

@@ -3,6 +3,9 @@
 #include "scan.h"
 
 #include <errno.h>
+#include <strings.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +21,7 @@
 #include "out_csv.h"
 #include "outfile.h"
 #include "html.h"
+#include "match.h"
 #include "sched.h"
 #include "summary.h"
 #include "util.h"
@@ -32,7 +36,7 @@ enum {
 static const struct cli_opt scan_opts[] = {
     {.name = "resolver", .arg = "IP[:PORT]", .help = "DNS resolver (repeatable; default: /etc/resolv.conf)", .id = OPT_RESOLVER},
     {.name = "port", .arg = "N", .help = "SMTP port to probe (default 25)", .id = OPT_PORT},
-    {.name = "ehlo", .arg = "NAME", .help = "our EHLO name (default: this machine's host name)", .id = OPT_EHLO},
+    {.name = "ehlo", .arg = "NAME", .help = "our EHLO argument (default: this machine's host name when fully qualified, else the address literal of each connection's local address)", .id = OPT_EHLO},
     {.name = "timeout", .arg = "SECONDS", .help = "timeout of each SMTP/TLS phase (default 10)", .id = OPT_TIMEOUT},
     {.name = "dns-timeout", .arg = "SECONDS", .help = "timeout of each DNS try (default 2; 2 retries)", .id = OPT_DNS_TIMEOUT},
     {.name = "dns-concurrency", .arg = "N", .help = "DNS queries on the wire at once (default 256)", .id = OPT_DNS_CONCURRENCY},
@@ -73,13 +77,52 @@ static int parse_seconds(const char *s, double lo, double hi, int *ms)
     return 0;
 }
 
-/* The machine's host name, as our EHLO argument. No DNS lookup: a scanner must not send
- * queries to resolvers it was not told to use. */
-static void default_ehlo(char *buf, size_t len)
+/* EHLO argument (RFC 5321 4.1.1.1): a fully qualified domain name, or an address literal.
+ * A bare host name ("vm") is neither, and stock MTAs refuse it (Postfix's
+ * reject_non_fqdn_helo_hostname: "504 5.5.2 need fully-qualified hostname"), which would put
+ * the scanner's own fault into the figures as smtp-error. */
+enum ehlo_kind { EHLO_FQDN, EHLO_LITERAL, EHLO_OTHER };
+
+static enum ehlo_kind ehlo_kind(const char *name)
 {
-    if (gethostname(buf, len) != 0 || !buf[0])
-        snprintf(buf, len, "localhost");
+    size_t n = strlen(name);
+    if (n > 2 && name[0] == '[' && name[n - 1] == ']') {
+        char ip[INET6_ADDRSTRLEN + 8];
+        unsigned char bin[sizeof(struct in6_addr)];
+        if (n - 2 >= sizeof(ip))
+            return EHLO_OTHER;
+        memcpy(ip, name + 1, n - 2);
+        ip[n - 2] = '\0';
+        if (inet_pton(AF_INET, ip, bin) == 1)
+            return EHLO_LITERAL;
+        if (strncasecmp(ip, "IPv6:", 5) == 0 && inet_pton(AF_INET6, ip + 5, bin) == 1)
+            return EHLO_LITERAL;
+        return EHLO_OTHER;
+    }
+    if (n > 0 && name[n - 1] == '.')
+        n--;
+    if (memchr(name, '.', n) && match_host_valid(name, n))
+        return EHLO_FQDN;
+    return EHLO_OTHER;
+}
+
+/* The default EHLO argument: this machine's host name when it is fully qualified, else NULL
+ * (the probe then sends the address literal of each connection's local address). No DNS
+ * lookup: a scanner must not send queries to resolvers it was not told to use. */
+static const char *default_ehlo(const char *prog, char *buf, size_t len)
+{
+    if (gethostname(buf, len) != 0)
+        buf[0] = '\0';
     buf[len - 1] = '\0';
+    if (buf[0] && ehlo_kind(buf) == EHLO_FQDN)
+        return buf;
+    fprintf(stderr, "%s: warning: this machine's host name \"", prog);
+    for (const char *p = buf; *p; p++)
+        fputc((unsigned char)*p > ' ' && (unsigned char)*p < 0x7f ? *p : '?', stderr);
+    fprintf(stderr, "\" is not a fully qualified domain name (RFC 5321 4.1.1.1); EHLO sends the "
+                    "address literal of each connection's local address ([192.0.2.1]); "
+                    "--ehlo NAME chooses a name\n");
+    return NULL;
 }
 
 /* The state of one parse, for scan_option. */
@@ -156,7 +199,12 @@ static int scan_option(void *ctx, const struct cli_opt *opt, const char *arg)
     case OPT_EHLO:
         if (!*arg || strlen(arg) > 255 || strpbrk(arg, " \t\r\n"))
             rc = bad(sp, opt, arg, "expected a host name");
+        else if (ehlo_kind(arg) == EHLO_OTHER)
+            fprintf(stderr, "%s: warning: --ehlo %s is neither a fully qualified domain name nor "
+                            "an address literal ([192.0.2.1]); servers may refuse it (RFC 5321 "
+                            "4.1.1.1)\n", sp->prog, arg);
         o->ehlo = arg;
+        a->ehlo_given = 1;
         break;
     case OPT_TIMEOUT:
         rc = opt_seconds(sp, opt, arg, 0.05, 3600, "expected seconds, 0.05-3600", &o->timeout_ms);
@@ -217,13 +265,13 @@ int scan_parse_args(const char *prog, const char *operand, int argc, char **argv
     };
     struct scan_parse sp = {.prog = prog, .a = a};
     sched_opts_default(&a->o);
-    default_ehlo(a->ehlo, sizeof(a->ehlo));
-    a->o.ehlo = a->ehlo;
     a->options = json_object();
     int idx;
     int rc = cli_parse(&cmd, argc, argv, &sp, &idx);
     if (rc >= 0)
         return rc;
+    if (!a->ehlo_given)
+        a->o.ehlo = default_ehlo(prog, a->ehlo, sizeof(a->ehlo));
     a->operand = argv[idx];
     if (a->o.nresolvers == 0) {
         a->o.nresolvers = dns_servers_from_resolv_conf("/etc/resolv.conf", a->o.resolvers,

@@ -9,7 +9,8 @@
 
 struct scan_args {
     struct sched_opts o;
-    char ehlo[256];
+    char ehlo[256];      /* the host name, when it is the default EHLO argument */
+    int ehlo_given;      /* --ehlo was given */
     const char *out;
     int quiet;
     const char *operand; /* FILE for scan, DOMAIN for check */

@@ -839,7 +839,7 @@ void sched_opts_default(struct sched_opts *o)
     o->dns_retries = 2;
     o->dns_concurrency = 256;
     o->port = 25;
-    o->ehlo = "localhost";
+    o->ehlo = NULL; /* the address literal of each connection's local address */
     o->timeout_ms = 10000;
     o->retries = 1;
     o->retry_delay_ms = 5000;

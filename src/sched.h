@@ -37,7 +37,7 @@ struct sched_opts {
     int dns_retries;
     int dns_concurrency;  /* DNS queries on the wire at once */
     int port;
-    const char *ehlo;
+    const char *ehlo;     /* EHLO argument; NULL: each connection's local address literal */
     int timeout_ms;       /* per SMTP/TLS phase */
     int retries;          /* extra attempts after a 4xx */
     int retry_delay_ms;   /* back-off before the first retry (doubles each time) */

@@ -415,6 +415,19 @@ static void on_connecting(struct smtp_session *s, enum smtp_event ev, int status
     if (ev != EV_CONNECTED)
         return;
     note(s, '*', "connected to %s port %d", s->ip, s->port);
+    if (!s->ehlo_name) {
+        char lit[SMTP_ADDRESS_LITERAL_MAX];
+        struct sockaddr_storage local;
+        int len = (int)sizeof(local);
+        int r = uv_tcp_getsockname(&s->tcp, (struct sockaddr *)&local, &len);
+        if (r < 0 || smtp_address_literal((struct sockaddr *)&local, lit, sizeof(lit)) < 0) {
+            record(s, PROBE_CONNECT_FAILED, 0, "cannot read our local address for EHLO: %s",
+                   r < 0 ? uv_strerror(r) : "unknown address family");
+            session_close(s);
+            return;
+        }
+        s->ehlo_name = xstrdup(lit);
+    }
     int r = uv_read_start((uv_stream_t *)&s->tcp, alloc_cb, read_cb);
     if (r < 0) {
         lost(s, EV_IO_ERROR, r);
@@ -702,6 +715,33 @@ static char *sni_name(const char *host)
     return n;
 }
 
+int smtp_address_literal(const struct sockaddr *sa, char *buf, size_t len)
+{
+    char ip[INET6_ADDRSTRLEN];
+    int n;
+    if (sa->sa_family == AF_INET) {
+        const struct sockaddr_in *a = (const struct sockaddr_in *)sa;
+        if (!inet_ntop(AF_INET, &a->sin_addr, ip, sizeof(ip)))
+            return -1;
+        n = snprintf(buf, len, "[%s]", ip);
+    } else if (sa->sa_family == AF_INET6) {
+        const struct sockaddr_in6 *a = (const struct sockaddr_in6 *)sa;
+        /* An IPv4-mapped local address is an IPv4 connection: say it as one. */
+        if (IN6_IS_ADDR_V4MAPPED(&a->sin6_addr)) {
+            if (!inet_ntop(AF_INET, (const unsigned char *)&a->sin6_addr + 12, ip, sizeof(ip)))
+                return -1;
+            n = snprintf(buf, len, "[%s]", ip);
+        } else {
+            if (!inet_ntop(AF_INET6, &a->sin6_addr, ip, sizeof(ip)))
+                return -1;
+            n = snprintf(buf, len, "[IPv6:%s]", ip);
+        }
+    } else {
+        return -1;
+    }
+    return n > 0 && (size_t)n < len ? 0 : -1;
+}
+
 static int ehlo_name_ok(const char *n)
 {
     size_t len = strlen(n);
@@ -728,7 +768,7 @@ struct smtp_session *smtp_session_start(struct probe_ctx *ctx, uv_loop_t *loop,
     s->ctx = ctx;
     s->ip = xstrdup(p->ip ? p->ip : "");
     s->sni = sni_name(p->mx_host);
-    s->ehlo_name = xstrdup(p->ehlo_name ? p->ehlo_name : "localhost");
+    s->ehlo_name = p->ehlo_name ? xstrdup(p->ehlo_name) : NULL; /* NULL: literal, at connect */
     s->port = p->port;
     s->timeout_ms = p->timeout_ms > 0 ? p->timeout_ms : 1;
     s->stop_after_certificate = p->stop_after_certificate;
@@ -762,7 +802,7 @@ struct smtp_session *smtp_session_start(struct probe_ctx *ctx, uv_loop_t *loop,
     } else if (uv_ip4_addr(s->ip, p->port, (struct sockaddr_in *)&sa) != 0 &&
                uv_ip6_addr(s->ip, p->port, (struct sockaddr_in6 *)&sa) != 0) {
         record(s, PROBE_CONNECT_FAILED, 0, "invalid IP address \"%s\"", s->ip);
-    } else if (!ehlo_name_ok(s->ehlo_name)) {
+    } else if (s->ehlo_name && !ehlo_name_ok(s->ehlo_name)) {
         record(s, PROBE_SMTP_ERROR, 0, "invalid EHLO name");
     } else {
         r = uv_tcp_connect(&s->connect_req, &s->tcp, (const struct sockaddr *)&sa, connect_cb);

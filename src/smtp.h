@@ -65,6 +65,16 @@ char *smtp_reply_first_token(const struct smtp_reply_parser *p);
  * SP, TAB or the end of the line: an EHLO extension keyword (RFC 5321 4.1.1.1). */
 int smtp_reply_has_keyword(const struct smtp_reply_parser *p, const char *kw);
 
+/* ---- EHLO argument --------------------------------------------------------------------- */
+
+/* Room for "[IPv6:" + the longest IPv6 text + "]". */
+#define SMTP_ADDRESS_LITERAL_MAX 64
+struct sockaddr;
+/* The RFC 5321 4.1.3 address literal of sa: "[192.0.2.1]" or "[IPv6:2001:db8::1]" (an
+ * IPv4-mapped IPv6 address is written as IPv4). 0, or -1 when it does not fit or sa is neither
+ * IPv4 nor IPv6. */
+int smtp_address_literal(const struct sockaddr *sa, char *buf, size_t len);
+
 /* ---- session --------------------------------------------------------------------------- */
 
 enum smtp_state {
