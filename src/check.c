@@ -77,6 +77,37 @@ static void print_names(json_t *cert)
     putchar('\n');
 }
 
+/* What the address's version probe learnt: the highest version the server chose when offered
+ * TLS 1.3 down to 1.0 (a field of the address, shared by its endpoints). */
+static void print_tls_max(json_t *rec)
+{
+    const char *from = jstr(rec, "tls_max_from"), *max = jstr(rec, "tls_max");
+    const char *why = jstr(rec, "tls_max_error");
+    if (!from && !why)
+        return; /* --no-version-probe */
+    printf("TLS support   ");
+    if (max) {
+        printf("%s", max);
+        const char *c = jstr(rec, "tls_max_cipher"), *g = jstr(rec, "tls_max_group");
+        if (json_is_true(json_object_get(rec, "tls_max_hello_retry")))
+            printf(" (HelloRetryRequest for %s)", g ? g : "?");
+        else if (c)
+            printf(" (%s%s%s)", c, g ? ", " : "", g ? g : "");
+    } else {
+        printf("unknown");
+    }
+    if (why) {
+        printf(": ");
+        put_safe(stdout, why);
+    }
+    printf(" [version probe");
+    if (from) {
+        printf(" with SNI ");
+        put_safe(stdout, from);
+    }
+    printf("]\n");
+}
+
 static void on_endpoint(void *arg, json_t *rec)
 {
     struct check *c = arg;
@@ -91,7 +122,9 @@ static void on_endpoint(void *arg, json_t *rec)
     putchar('\n');
     json_t *tls = json_object_get(rec, "tls");
     if (json_is_object(tls))
-        printf("TLS session   %s, %s\n", jstr(tls, "version"), jstr(tls, "cipher"));
+        printf("TLS session   %s, %s (this client's handshake: TLS 1.2 at most)\n", jstr(tls, "version"),
+               jstr(tls, "cipher"));
+    print_tls_max(rec);
     if (strcmp(status, "ok") == 0)
         c->tls_ok = 1;
     json_t *cert = json_object_get(rec, "cert");

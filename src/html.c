@@ -125,6 +125,14 @@ static const struct value_def versions[] = {
     {.key = "null", .color = 9, .label = "(no TLS session)"},
 };
 
+static const struct value_def max_versions[] = {
+    {.key = "TLSv1.3", .color = 1},
+    {.key = "TLSv1.2", .color = 0},
+    {.key = "TLSv1.1", .color = 3},
+    {.key = "TLSv1.0", .color = 6},
+    {.key = "null", .color = 9, .label = "(not learnt)"},
+};
+
 /* The bars of a map (value -> count): the known values in their order (also at 0 when
  * with_zero), then any other key of the map in byte order, in grey. Returns how many bars
  * were filled into bars (room for ndefs + the map's size). */
@@ -444,10 +452,15 @@ static void endpoints_section(FILE *f, const json_t *s)
     defs_table(f, "reason", json_object_get(e, "by_reason"), reasons, ARRAY_LEN(reasons), with_cert);
 
     fputs("<h2 id=\"tls\">TLS versions</h2>\n<p>The version negotiated with each endpoint "
-          "(the scanner speaks up to TLS 1.2).</p>\n",
+          "(the scanner's own handshake speaks up to TLS 1.2; failed handshakes have none).</p>\n",
           f);
     map_chart(f, "TLS versions", json_object_get(e, "by_tls_version"), versions,
               ARRAY_LEN(versions), 0, total);
+    fputs("<p>The highest version each endpoint's server supports (<code>tls_max</code>): what it "
+          "chose when offered TLS 1.3 down to 1.0 in a version probe, one per address.</p>\n",
+          f);
+    map_chart(f, "TLS versions supported", json_object_get(e, "by_tls_max"), max_versions,
+              ARRAY_LEN(max_versions), 0, total);
 }
 
 /* A provider's pattern mix in words: "mx-exact 5, mx-multilabel 2". */

@@ -57,6 +57,11 @@ struct probe_params {
                               4.1.1.1 and 4.1.3), read once the connection is made */
     int timeout_ms;        /* per phase: connect, greeting, EHLO, STARTTLS, handshake (> 0) */
     int stop_after_certificate; /* close right after the server Certificate message */
+    /* The version probe instead of our TLS handshake: after STARTTLS's 220, send our own
+     * ClientHello offering TLS 1.3 down to 1.0 (tlshello.h), read the server's first answer
+     * (ServerHello, HelloRetryRequest or alert) into the result's vp_* fields, and close.
+     * Status ok when a ServerHello or HelloRetryRequest was read. */
+    int version_probe;
     /* Optional: every line sent ('C'), received ('S'), and notes ('*'), without line ending.
      * Called from loop callbacks; lines are raw server bytes (NUL shown as '?'): the consumer
      * escapes them for its output. */
@@ -71,11 +76,20 @@ struct probe_result {
     int temporary;      /* the failure was a 4xx reply: worth a retry later */
     char *banner_host;  /* first token of the greeting text, NULL if none */
     char *ehlo_host;    /* first token of the EHLO reply text, NULL if none */
-    char *tls_version;  /* "TLSv1.2", "TLSv1.1", "TLSv1.0"; NULL before ServerHello */
-    char *tls_cipher;   /* IANA name, "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384" */
+    char *tls_version;  /* the session's version as this client negotiated it: "TLSv1.2",
+                         * "TLSv1.1", "TLSv1.0"; NULL unless status is ok (a failed handshake
+                         * made no session, whatever its ServerHello said) */
+    char *tls_cipher;   /* the session's IANA suite, "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384";
+                         * NULL unless status is ok */
     struct cert_info **chain; /* as the server sent it, leaf first; may be non-empty even
                                * when the handshake failed after the Certificate message */
     size_t chain_len;
+    int tls_alert;      /* the alert the server sent that ended the handshake (a fatal one, or
+                         * close_notify), as its description 0..255; -1 when none */
+    /* Version probe only (probe_params.version_probe): the server's answer, as tlshello.h's
+     * struct tlshello_result reads it; vp_kind 0 when none was read. */
+    int vp_kind;        /* enum tlshello_kind, or 0 */
+    unsigned vp_version, vp_cipher, vp_group;
 };
 
 /* Frees res and everything it owns; NULL is fine. */

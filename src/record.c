@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cert.h"
+#include "tlshello.h"
 #include "util.h"
 
 json_t *record_text(const char *s)
@@ -55,6 +56,37 @@ static json_t *cert_json(const struct probe_result *res)
     return o;
 }
 
+/* tls_max and friends: the version the server chose when offered TLS 1.3..1.0 (a
+ * HelloRetryRequest also says TLS 1.3), with the suite and group of that answer. */
+static void tls_max_json(json_t *o, const struct tls_max_rec *t)
+{
+    const char *version = NULL;
+    char vbuf[8], cbuf[TLS_CIPHER_NAME_LEN];
+    int hello = t && (t->kind == TLSHELLO_SERVER_HELLO || t->kind == TLSHELLO_HELLO_RETRY);
+    if (hello) {
+        version = tls_version_name((uint16_t)t->version);
+        if (!version) { /* a version no registry names: its number */
+            snprintf(vbuf, sizeof(vbuf), "0x%04x", t->version & 0xffff);
+            version = vbuf;
+        }
+    }
+    const char *group = hello && t->group ? tls_group_name((uint16_t)t->group) : NULL;
+    char gbuf[8];
+    if (hello && t->group && !group) {
+        snprintf(gbuf, sizeof(gbuf), "0x%04x", t->group & 0xffff);
+        group = gbuf;
+    }
+    json_object_set_new(o, "tls_max", version ? json_string(version) : json_null());
+    json_object_set_new(o, "tls_max_from", record_text(t ? t->from : NULL));
+    json_object_set_new(o, "tls_max_hello_retry", hello ? json_boolean(t->kind == TLSHELLO_HELLO_RETRY) : json_null());
+    json_object_set_new(o, "tls_max_cipher",
+                        hello && t->kind == TLSHELLO_SERVER_HELLO
+                            ? json_string(tls_cipher_name((uint16_t)t->cipher, cbuf, sizeof(cbuf)))
+                            : json_null());
+    json_object_set_new(o, "tls_max_group", group ? json_string(group) : json_null());
+    json_object_set_new(o, "tls_max_error", record_text(t ? t->error : NULL));
+}
+
 json_t *record_endpoint_json(const struct endpoint_rec *r)
 {
     const struct probe_result *res = r->res;
@@ -80,6 +112,11 @@ json_t *record_endpoint_json(const struct endpoint_rec *r)
     } else {
         json_object_set_new(o, "tls", json_null());
     }
+    char alert[32];
+    json_object_set_new(o, "tls_alert", res->tls_alert >= 0
+                                            ? json_string(tls_alert_format((uint8_t)res->tls_alert, alert, sizeof(alert)))
+                                            : json_null());
+    tls_max_json(o, r->tls_max);
     json_object_set_new(o, "cert", res->chain_len ? cert_json(res) : json_null());
     json_t *shas = json_array();
     for (size_t i = 0; i < res->chain_len; i++)

@@ -14,6 +14,15 @@
 #include "assess.h"
 #include "trust.h"
 
+/* The version probe of an endpoint's address (one per address per run, probe.h): what the
+ * server supports beyond this client's TLS 1.2. Borrowed pointers. */
+struct tls_max_rec {
+    const char *from;    /* the MX host name whose SNI the probe sent; NULL when none ran */
+    int kind;            /* enum tlshello_kind of the server's answer; 0 when none came */
+    unsigned version, cipher, group;
+    const char *error;   /* why no version was learnt ("tls-failed: fatal alert ..."), or NULL */
+};
+
 /* One endpoint: an MX host name at one address. Borrowed pointers, valid during the call. */
 struct endpoint_rec {
     const char *mx_host;
@@ -26,6 +35,7 @@ struct endpoint_rec {
     const struct probe_result *res;
     const char *chain_file; /* "chains/<leaf sha256>.pem", NULL without a chain */
     const struct assess_endpoint *as; /* names, matches, wildcard class, trust, TLSRPT */
+    const struct tls_max_rec *tls_max; /* NULL: no version probe (--no-version-probe) */
 };
 
 /* Returns a new object (caller decrefs). */

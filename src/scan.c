@@ -30,7 +30,7 @@
 enum {
     OPT_HELP, OPT_RESOLVER, OPT_PORT, OPT_EHLO, OPT_TIMEOUT, OPT_RETRIES, OPT_RETRY_DELAY,
     OPT_PER_IP, OPT_CONCURRENCY, OPT_RATE, OPT_IPV6, OPT_OUT, OPT_QUIET, OPT_DNS_TIMEOUT,
-    OPT_MAX_DOMAINS, OPT_CERT_ONLY, OPT_CA_FILE, OPT_DNS_CONCURRENCY,
+    OPT_MAX_DOMAINS, OPT_CERT_ONLY, OPT_CA_FILE, OPT_DNS_CONCURRENCY, OPT_NO_VERSION_PROBE,
 };
 
 static const struct cli_opt scan_opts[] = {
@@ -49,6 +49,7 @@ static const struct cli_opt scan_opts[] = {
     {.name = "ca-file", .arg = "FILE", .help = "trust anchors for chain checks (default /etc/ssl/certs/ca-certificates.crt)", .id = OPT_CA_FILE},
     {.name = "ipv6", .help = "also probe IPv6 addresses (AAAA)", .id = OPT_IPV6},
     {.name = "cert-only", .help = "stop each TLS handshake after the server's certificate", .id = OPT_CERT_ONLY},
+    {.name = "no-version-probe", .help = "no version probe (one extra STARTTLS session per address offering TLS 1.3, for tls_max)", .id = OPT_NO_VERSION_PROBE},
     {.name = "out", .short_name = 'o', .arg = "DIR", .help = "output folder (default reports/<UTC date-time>/)", .id = OPT_OUT},
     {.name = "quiet", .short_name = 'q', .help = "no progress line", .id = OPT_QUIET},
     CLI_OPT_HELP(OPT_HELP),
@@ -245,6 +246,9 @@ static int scan_option(void *ctx, const struct cli_opt *opt, const char *arg)
     case OPT_CERT_ONLY:
         o->stop_after_certificate = 1;
         break;
+    case OPT_NO_VERSION_PROBE:
+        o->version_probe = 0;
+        break;
     case OPT_OUT:
         a->out = arg;
         break;
@@ -427,6 +431,9 @@ int cmd_scan(int argc, char **argv)
     json_object_set_new(run, "input", json_string(a.operand));
     json_object_set_new(run, "input_sha256", sha[0] ? json_string(sha) : json_null());
     json_object_set_new(run, "options", a.options);
+    /* What the options came to: the EHLO argument sent, and whether tls_max was measured. */
+    json_object_set_new(run, "ehlo", json_string(a.o.ehlo ? a.o.ehlo : "address-literal"));
+    json_object_set_new(run, "version_probe", json_boolean(a.o.version_probe));
     json_object_set_new(run, "finished", json_null());
     write_run_json(a.out, run); /* a run that dies still says what it was */
 
@@ -450,6 +457,7 @@ int cmd_scan(int argc, char **argv)
     json_object_set_new(counts, "endpoints", json_integer((json_int_t)c.endpoints_done));
     json_object_set_new(counts, "connections", json_integer((json_int_t)c.probes));
     json_object_set_new(counts, "retries", json_integer((json_int_t)c.retries));
+    json_object_set_new(counts, "version_probes", json_integer((json_int_t)c.version_probes));
     json_object_set_new(counts, "dns_queries", json_integer((json_int_t)c.dns_queries));
     json_object_set_new(counts, "dns_cache_hits", json_integer((json_int_t)c.dns_cache_hits));
     json_object_set_new(run, "counts", counts);

@@ -51,6 +51,8 @@ struct endpoint {
     size_t nwait, capwait;
     struct endpoint *next; /* ready-queue or per-address queue link */
     struct backoff *backoff;
+    int version_probe;     /* not an endpoint: its address's version probe (key "|ip") */
+    int vp_waiting;        /* probed and PTR done, in its address's vp_waiters */
 };
 
 struct backoff {
@@ -58,9 +60,19 @@ struct backoff {
     struct endpoint *ep;
 };
 
+/* One address: its connection slots and its version probe. */
 struct ip_slot {
     int active;
     struct endpoint *head, *tail; /* waiting for this address */
+    /* The version probe (probe.h version_probe): one per address per run. Its result stays for
+     * the run, since endpoints of this address may still come from later domains. */
+    enum { VP_OFF, VP_PENDING, VP_DONE } vp_state;
+    struct endpoint *vp_ep;       /* the probe, while VP_PENDING (owned by s->endpoints) */
+    char *vp_from, *vp_error;     /* its MX host name (SNI); why it learnt no version */
+    int vp_kind;
+    unsigned vp_version, vp_cipher, vp_group;
+    struct endpoint **vp_waiters; /* endpoints whose records wait for the version probe */
+    size_t nvpw, capvpw;
 };
 
 struct domain_job {
@@ -224,7 +236,23 @@ static void endpoint_done(struct endpoint *ep)
     struct sched *s = ep->s;
     if (!ep->probed_done || !ep->ptr_done || ep->state == EP_DONE)
         return;
+    struct ip_slot *slot = hmap_get(&s->ips, ep->ip);
+    if (slot->vp_state == VP_PENDING) { /* every endpoint carries its address's tls_max */
+        if (!ep->vp_waiting) {
+            ep->vp_waiting = 1;
+            if (slot->nvpw == slot->capvpw) {
+                slot->capvpw = slot->capvpw ? slot->capvpw * 2 : 4;
+                slot->vp_waiters = xrealloc(slot->vp_waiters, slot->capvpw * sizeof(*slot->vp_waiters));
+            }
+            slot->vp_waiters[slot->nvpw++] = ep;
+        }
+        return;
+    }
     ep->state = EP_DONE;
+    struct tls_max_rec tm = {
+        .from = slot->vp_from, .kind = slot->vp_kind, .version = slot->vp_version,
+        .cipher = slot->vp_cipher, .group = slot->vp_group, .error = slot->vp_error,
+    };
     char *chain = write_chain(s, ep->res);
     struct assess_endpoint as;
     assess_endpoint(s->psl, s->trust, ep->mx_host, ep->ptr, ep->first_domain, ep->res, &as);
@@ -232,6 +260,7 @@ static void endpoint_done(struct endpoint *ep)
         .mx_host = ep->mx_host, .ip = ep->ip, .port = s->o->port, .ptr = ep->ptr,
         .ptr_status = ep->ptr_status, .attempts = ep->attempts, .first_domain = ep->first_domain,
         .res = ep->res, .chain_file = chain, .as = &as,
+        .tls_max = slot->vp_state == VP_DONE ? &tm : NULL,
     };
     json_t *rec = record_endpoint_json(&r);
     emit_endpoint(s, rec);
@@ -268,6 +297,67 @@ static void ep_wait(struct endpoint *ep, struct domain_job *j)
     j->pending++;
 }
 
+/* ------------------------------------------------------------------ version probes */
+
+/* The address's version probe has its answer (or failed, or was never run because the run
+ * stopped): keep what it learnt for the run, and write the records that waited for it. */
+static void vp_finish(struct ip_slot *slot, struct endpoint *vp, const char *why_not)
+{
+    const struct probe_result *r = vp->res;
+    slot->vp_state = VP_DONE;
+    slot->vp_ep = NULL;
+    vp->state = EP_DONE;
+    if (why_not) {
+        slot->vp_error = xstrdup(why_not);
+    } else {
+        slot->vp_from = xstrdup(vp->mx_host);
+        slot->vp_kind = r->vp_kind;
+        slot->vp_version = r->vp_version;
+        slot->vp_cipher = r->vp_cipher;
+        slot->vp_group = r->vp_group;
+        if (r->status != PROBE_OK) {
+            size_t n = strlen(probe_status_str(r->status)) + (r->error ? strlen(r->error) : 0) + 3;
+            slot->vp_error = xmalloc(n);
+            snprintf(slot->vp_error, n, "%s%s%s", probe_status_str(r->status), r->error ? ": " : "",
+                     r->error ? r->error : "");
+        }
+    }
+    probe_result_free(vp->res);
+    vp->res = NULL;
+    struct endpoint **w = slot->vp_waiters;
+    size_t n = slot->nvpw;
+    slot->vp_waiters = NULL;
+    slot->nvpw = slot->capvpw = 0;
+    for (size_t i = 0; i < n; i++) {
+        w[i]->vp_waiting = 0;
+        endpoint_done(w[i]);
+    }
+    free(w);
+}
+
+/* A probe (endpoint or version probe) has its final result. */
+static void probe_finished(struct endpoint *ep)
+{
+    ep->probed_done = 1;
+    if (ep->version_probe)
+        vp_finish(hmap_get(&ep->s->ips, ep->ip), ep, NULL);
+    else
+        endpoint_done(ep);
+}
+
+/* On a stop: version probes that never started will not run; their addresses' endpoints that
+ * were probed are still written, with why tls_max is unknown. */
+static void vp_drop_unstarted(struct sched *s)
+{
+    struct hmap *m = &s->ips;
+    for (size_t i = 0; i < m->nbuckets; i++)
+        for (struct hmap_entry *e = m->buckets[i]; e; e = e->next) {
+            struct ip_slot *slot = e->val;
+            if (slot->vp_state == VP_PENDING && slot->vp_ep->state == EP_QUEUED)
+                vp_finish(slot, slot->vp_ep, "not probed: the run was stopped");
+        }
+}
+
 /* ------------------------------------------------------------------ endpoints */
 
 static void enqueue(struct sched *s, struct endpoint *ep)
@@ -294,6 +384,25 @@ static void on_ptr(void *arg, struct resolve_ptr_result *pr)
     endpoint_done(ep);
 }
 
+static struct ip_slot *ip_slot_get(struct sched *s, const char *ip)
+{
+    struct ip_slot *slot = hmap_get(&s->ips, ip);
+    if (!slot) {
+        slot = xcalloc(1, sizeof(*slot));
+        hmap_put(&s->ips, ip, slot);
+    }
+    return slot;
+}
+
+static struct endpoint *endpoint_new(struct sched *s, const char *host, const char *ip)
+{
+    struct endpoint *ep = xcalloc(1, sizeof(*ep));
+    ep->s = s;
+    ep->mx_host = xstrdup(host);
+    ep->ip = xstrdup(ip);
+    return ep;
+}
+
 static struct endpoint *endpoint_get(struct sched *s, const char *host, const char *ip,
                                      const char *domain, unsigned long line)
 {
@@ -313,10 +422,7 @@ static struct endpoint *endpoint_get(struct sched *s, const char *host, const ch
         }
         return ep;
     }
-    ep = xcalloc(1, sizeof(*ep));
-    ep->s = s;
-    ep->mx_host = xstrdup(host);
-    ep->ip = xstrdup(ip);
+    ep = endpoint_new(s, host, ip);
     ep->first_domain = xstrdup(domain);
     ep->first_line = line;
     hmap_put(&s->endpoints, key, ep);
@@ -327,13 +433,32 @@ static struct endpoint *endpoint_get(struct sched *s, const char *host, const ch
         ep->ptr_status = "dns-error";
     }
     enqueue(s, ep);
+    struct ip_slot *slot = ip_slot_get(s, ip);
+    if (s->o->version_probe && slot->vp_state == VP_OFF) {
+        /* The address's version probe, with the name of its first endpoint as SNI; queued
+         * behind that endpoint, under the same per-address limit. Key "|ip": no host name is
+         * empty, so it never meets an endpoint's key. */
+        struct endpoint *vp = endpoint_new(s, host, ip);
+        vp->version_probe = 1;
+        vp->ptr_done = 1;
+        size_t vlen = strlen(ip) + 2;
+        char *vkey = xmalloc(vlen);
+        snprintf(vkey, vlen, "|%s", ip);
+        hmap_put(&s->endpoints, vkey, vp);
+        free(vkey);
+        slot->vp_state = VP_PENDING;
+        slot->vp_ep = vp;
+        enqueue(s, vp);
+    }
     return ep;
 }
 
 static void transcript_cb(void *arg, char dir, const char *line)
 {
     struct endpoint *ep = arg;
-    ep->s->o->transcript(ep->s->o->hook_arg, ep->mx_host, ep->ip, dir, line);
+    char host[1100];
+    snprintf(host, sizeof(host), "%s%s", ep->mx_host, ep->version_probe ? " (version probe)" : "");
+    ep->s->o->transcript(ep->s->o->hook_arg, host, ep->ip, dir, line);
 }
 
 static void on_probe(void *arg, struct probe_result *res);
@@ -343,11 +468,13 @@ static void start_probe(struct sched *s, struct endpoint *ep)
     struct probe_params p = {
         .mx_host = ep->mx_host, .ip = ep->ip, .port = s->o->port, .ehlo_name = s->o->ehlo,
         .timeout_ms = s->o->timeout_ms, .stop_after_certificate = s->o->stop_after_certificate,
+        .version_probe = ep->version_probe,
         .transcript = s->o->transcript ? transcript_cb : NULL, .transcript_arg = ep,
     };
     ep->state = EP_PROBING;
     ep->attempts++;
     s->c->probes++;
+    s->c->version_probes += ep->version_probe;
     s->active_probes++;
     struct ip_slot *slot = hmap_get(&s->ips, ep->ip);
     slot->active++;
@@ -399,8 +526,7 @@ static void on_probe(void *arg, struct probe_result *res)
         uint64_t delay = (uint64_t)s->o->retry_delay_ms << (ep->attempts - 1);
         uv_timer_start(&ep->backoff->timer, backoff_fire, delay, 0);
     } else {
-        ep->probed_done = 1;
-        endpoint_done(ep);
+        probe_finished(ep);
     }
     dispatch(s);
     maybe_finish(s);
@@ -426,10 +552,6 @@ static void dispatch(struct sched *s)
             s->ready_tail = NULL;
         ep->next = NULL;
         struct ip_slot *slot = hmap_get(&s->ips, ep->ip);
-        if (!slot) {
-            slot = xcalloc(1, sizeof(*slot));
-            hmap_put(&s->ips, ep->ip, slot);
-        }
         if (slot->active >= s->o->per_ip) { /* park it behind this address */
             if (slot->tail)
                 slot->tail->next = ep;
@@ -614,8 +736,7 @@ static void drop_unprobed(struct sched *s)
                 uv_timer_stop(&ep->backoff->timer);
                 uv_close((uv_handle_t *)&ep->backoff->timer, backoff_closed);
                 ep->backoff = NULL;
-                ep->probed_done = 1; /* the last attempt's result stands */
-                endpoint_done(ep);
+                probe_finished(ep); /* the last attempt's result stands */
             }
         }
 }
@@ -631,6 +752,7 @@ static void on_signal(uv_signal_t *h, int signum)
             s->progress_drawn ? "\n" : "", signum == SIGINT ? "interrupted" : "terminated",
             s->active_probes);
     drop_unprobed(s);
+    vp_drop_unstarted(s);
     /* Dropping may already have let everything finish (and the timers close). */
     if (!s->closed)
         uv_timer_start(&s->stop_timer, stop_fire, STOP_GRACE_MS, 0);
@@ -673,6 +795,15 @@ static void free_endpoint(void *v)
     free(ep->mx_host);
     free(ep->ip);
     free(ep);
+}
+
+static void free_ip_slot(void *v)
+{
+    struct ip_slot *slot = v;
+    free(slot->vp_from);
+    free(slot->vp_error);
+    free(slot->vp_waiters);
+    free(slot);
 }
 
 /* Lines that will become records (not blank, not comments), for the progress line's total. */
@@ -812,7 +943,7 @@ out:
     while (s->jobs) /* a stop left them waiting on endpoints that were never probed */
         job_free(s->jobs);
     hmap_free(&s->endpoints, free_endpoint);
-    hmap_free(&s->ips, free);
+    hmap_free(&s->ips, free_ip_slot);
     hmap_free(&s->chains_written, NULL);
     if (uv_loop_close(&s->loop) != 0)
         fprintf(stderr, "mxsurvey: internal: handles left open at exit\n");
@@ -846,4 +977,5 @@ void sched_opts_default(struct sched_opts *o)
     o->per_ip = 2;
     o->concurrency = 500;
     o->max_domains = 1000;
+    o->version_probe = 1;
 }

@@ -48,6 +48,7 @@ struct sched_opts {
     int max_domains;      /* domains read ahead of completion */
     int progress;         /* draw the progress line on stderr */
     int stop_after_certificate;
+    int version_probe;    /* one version probe per address (probe.h); default on */
     const char *ca_file;  /* trust anchors for chain verification */
     const char *out_dir;  /* NULL: no files (check) */
     const struct output_ops *outputs[SCHED_MAX_OUTPUTS];
@@ -65,6 +66,7 @@ void sched_opts_default(struct sched_opts *o);
 
 struct sched_counts {
     unsigned long lines, domains_done, invalid, endpoints, endpoints_done, probes, retries;
+    unsigned long version_probes; /* connections that were version probes (in probes too) */
     unsigned long dns_queries, dns_cache_hits;
     int interrupted;      /* SIGINT or SIGTERM stopped the run */
     int output_error;     /* a write failed (disk full ...) */

@@ -11,6 +11,11 @@
  * refused) we still send QUIT and wait briefly for 221, as RFC 5321 3.1/4.1.1.10 ask.
  * Octets the server sends after its 220 to STARTTLS and before the handshake are discarded
  * (RFC 3207 5 / response injection): a TLS server never speaks first.
+ * The EHLO argument is the caller's name, or the address literal of the connection's local
+ * address ("[192.0.2.1]", RFC 5321 4.1.3), never a bare host name (RFC 5321 4.1.1.1).
+ * The version probe (probe.h) runs the same dialogue up to STARTTLS's 220, then sends our own
+ * ClientHello offering TLS 1.3..1.0 (tlshello.c), reads only the server's first answer and
+ * closes: what the server supports beyond mbedTLS's TLS 1.2.
  *
  * Failure classes (probe.h): connect refused/unreachable -> connect-failed; a phase longer than
  * timeout_ms -> timeout ("timeout in <phase>"); greeting or EHLO 4xx/5xx, a malformed reply, the
@@ -36,6 +41,7 @@
 
 #include "stream.h"
 #include "tls.h"
+#include "tlshello.h"
 #include "util.h"
 
 /* ---- reply parser ---------------------------------------------------------------------- */
@@ -204,7 +210,8 @@ struct smtp_session {
     struct smtp_reply_parser parser;
     struct tls_conn tls;
     char *ip, *sni, *ehlo_name;
-    int port, timeout_ms, stop_after_certificate;
+    int port, timeout_ms, stop_after_certificate, version_probe;
+    struct tlshello_reader *hello; /* the version probe's reader, from its ClientHello on */
     void (*transcript)(void *arg, char dir, const char *line);
     void *transcript_arg;
     struct probe_result *res;
@@ -222,6 +229,7 @@ const char *smtp_state_str(enum smtp_state st)
     case SMTP_STATE_EHLO: return "ehlo";
     case SMTP_STATE_STARTTLS: return "starttls";
     case SMTP_STATE_TLS_HANDSHAKE: return "tls-handshake";
+    case SMTP_STATE_VERSION_PROBE: return "version-probe";
     case SMTP_STATE_QUIT: return "quit";
     case SMTP_STATE_DONE: return "done";
     }
@@ -253,6 +261,7 @@ static void session_free(struct smtp_session *s)
     free(s->ip);
     free(s->sni);
     free(s->ehlo_name);
+    free(s->hello);
     free(s);
 }
 
@@ -487,15 +496,19 @@ static void tls_write_error(void *arg, int status)
     dispatch(arg, EV_IO_ERROR, status);
 }
 
-/* Copies version, cipher and chain into the result, as far as the handshake got. */
-static void capture_tls(struct smtp_session *s)
+/* Copies the chain into the result, as far as the handshake got, and with `session` the
+ * version and cipher: only for a session that was made (or, in certificate mode, whose
+ * certificate was seen): a failed handshake has no session, whatever its ServerHello said. */
+static void capture_tls(struct smtp_session *s, int session)
 {
     struct probe_result *res = s->res;
-    const char *v = tls_conn_version(&s->tls);
-    free(res->tls_version);
-    res->tls_version = v ? xstrdup(v) : NULL;
-    free(res->tls_cipher);
-    res->tls_cipher = tls_conn_cipher(&s->tls);
+    if (session) {
+        const char *v = tls_conn_version(&s->tls);
+        free(res->tls_version);
+        res->tls_version = v ? xstrdup(v) : NULL;
+        free(res->tls_cipher);
+        res->tls_cipher = tls_conn_cipher(&s->tls);
+    }
     if (res->chain_len > 0)
         return;
     size_t n = 0;
@@ -512,7 +525,8 @@ static void capture_tls(struct smtp_session *s)
 
 static void tls_failed(struct smtp_session *s, const char *what)
 {
-    capture_tls(s);
+    capture_tls(s, 0);
+    s->res->tls_alert = tls_conn_peer_alert(&s->tls, NULL);
     record(s, PROBE_TLS_FAILED, 0, "%s", what);
     session_close(s);
 }
@@ -529,7 +543,7 @@ static void tls_progress(struct smtp_session *s)
         tls_failed(s, err);
         return;
     case TLS_STEP_CERT_SEEN:
-        capture_tls(s);
+        capture_tls(s, 1);
         note(s, '*', "certificate received (%zu in chain): %s %s, stopping", s->res->chain_len,
              s->res->tls_version ? s->res->tls_version : "?",
              s->res->tls_cipher ? s->res->tls_cipher : "?");
@@ -537,7 +551,7 @@ static void tls_progress(struct smtp_session *s)
         session_close(s);
         return;
     case TLS_STEP_DONE:
-        capture_tls(s);
+        capture_tls(s, 1);
         note(s, '*', "TLS handshake done: %s %s, %zu certificate(s)", s->res->tls_version,
              s->res->tls_cipher, s->res->chain_len);
         record(s, PROBE_OK, 0, NULL);
@@ -547,6 +561,63 @@ static void tls_progress(struct smtp_session *s)
         quit(s);
         return;
     }
+}
+
+/* The version probe: our own ClientHello (tlshello.h) in place of mbedTLS's, which cannot
+ * offer TLS 1.3. Only the server's first answer is read; then the connection is closed
+ * without finishing the handshake (there is nothing to say in a TLS we cannot speak). */
+static void version_probe_start(struct smtp_session *s)
+{
+    enter(s, SMTP_STATE_VERSION_PROBE);
+    uint8_t rnd[96], hello[TLSHELLO_BUILD_MAX];
+    if (tls_config_random(s->ctx->tls, rnd, sizeof(rnd)) < 0) {
+        record(s, PROBE_TLS_FAILED, 0, "version probe: random generator failed");
+        session_close(s);
+        return;
+    }
+    rnd[64] |= 1; /* an all-zero X25519 share would make a server abort (RFC 7748 6.1) */
+    size_t n = tlshello_build(hello, sizeof(hello), s->sni, rnd, rnd + 32, rnd + 64);
+    s->hello = xmalloc(sizeof(*s->hello));
+    tlshello_reader_init(s->hello);
+    note(s, 'C', "(ClientHello offering TLSv1.3 to TLSv1.0, %zu octets)", n);
+    int r = n ? stream_write_copy((uv_stream_t *)&s->tcp, hello, n, write_done, s) : UV_ENOBUFS;
+    if (r < 0)
+        dispatch(s, EV_IO_ERROR, r);
+}
+
+static void on_version_probe(struct smtp_session *s, enum smtp_event ev, int status)
+{
+    struct probe_result *res = s->res;
+    if (ev == EV_EOF || ev == EV_IO_ERROR) {
+        record(s, PROBE_TLS_FAILED, 0, "version probe: %s before the server's answer",
+               ev == EV_EOF ? "connection closed by server" : uv_strerror(status));
+        session_close(s);
+        return;
+    }
+    if (ev != EV_TLS_INPUT || s->hello->status == TLSHELLO_NEED_MORE)
+        return;
+    if (s->hello->status == TLSHELLO_ERROR) {
+        record(s, PROBE_TLS_FAILED, 0, "version probe: %s", s->hello->error);
+        session_close(s);
+        return;
+    }
+    const struct tlshello_result *h = &s->hello->result;
+    char a[32], c[TLS_CIPHER_NAME_LEN];
+    res->vp_kind = (int)h->kind;
+    if (h->kind == TLSHELLO_ALERT) {
+        res->tls_alert = h->alert_desc;
+        record(s, PROBE_TLS_FAILED, 0, "%s alert from server: %s",
+               h->alert_level == 2 ? "fatal" : "warning", tls_alert_format(h->alert_desc, a, sizeof(a)));
+    } else {
+        res->vp_version = h->version;
+        res->vp_cipher = h->cipher;
+        res->vp_group = h->group;
+        const char *v = tls_version_name(h->version), *g = tls_group_name(h->group);
+        note(s, 'S', "(%s: %s, %s%s%s)", h->kind == TLSHELLO_HELLO_RETRY ? "HelloRetryRequest" : "ServerHello",
+             v ? v : "unknown version", tls_cipher_name(h->cipher, c, sizeof(c)), g ? ", " : "", g ? g : "");
+        record(s, PROBE_OK, 0, NULL);
+    }
+    session_close(s);
 }
 
 static void on_starttls(struct smtp_session *s, enum smtp_event ev, int status)
@@ -561,6 +632,10 @@ static void on_starttls(struct smtp_session *s, enum smtp_event ev, int status)
     if (s->parser.code != 220) {
         record(s, PROBE_STARTTLS_REFUSED, temp, "STARTTLS refused: %s", s->parser.lines[0]);
         quit(s);
+        return;
+    }
+    if (s->version_probe) {
+        version_probe_start(s);
         return;
     }
     enter(s, SMTP_STATE_TLS_HANDSHAKE);
@@ -640,7 +715,7 @@ static void dispatch(struct smtp_session *s, enum smtp_event ev, int status)
         /* QUIT's wait is best effort: its end changes nothing in the outcome. */
         if (s->state != SMTP_STATE_QUIT) {
             if (ev == EV_TIMEOUT && s->state == SMTP_STATE_TLS_HANDSHAKE)
-                capture_tls(s);
+                capture_tls(s, 0);
             record(s, PROBE_TIMEOUT, 0, "%s in %s", ev == EV_TIMEOUT ? "timeout" : "aborted",
                    smtp_state_str(s->state));
         }
@@ -653,6 +728,7 @@ static void dispatch(struct smtp_session *s, enum smtp_event ev, int status)
     case SMTP_STATE_EHLO: on_ehlo(s, ev, status); break;
     case SMTP_STATE_STARTTLS: on_starttls(s, ev, status); break;
     case SMTP_STATE_TLS_HANDSHAKE: on_tls_handshake(s, ev, status); break;
+    case SMTP_STATE_VERSION_PROBE: on_version_probe(s, ev, status); break;
     case SMTP_STATE_QUIT: on_quit(s, ev, status); break;
     case SMTP_STATE_DONE: break;
     }
@@ -663,6 +739,12 @@ static void handle_input(struct smtp_session *s, const char *data, size_t len)
 {
     size_t off = 0;
     while (off < len && !s->closing) {
+        if (s->state == SMTP_STATE_VERSION_PROBE) {
+            size_t used = 0;
+            tlshello_reader_feed(s->hello, (const uint8_t *)data + off, len - off, &used);
+            dispatch(s, EV_TLS_INPUT, 0);
+            return;
+        }
         if (s->state == SMTP_STATE_TLS_HANDSHAKE || s->tls_ready) {
             tls_conn_feed(&s->tls, data + off, len - off);
             dispatch(s, EV_TLS_INPUT, 0);
@@ -685,7 +767,8 @@ static void handle_input(struct smtp_session *s, const char *data, size_t len)
         if (s->parser.truncated)
             note(s, '*', "reply line longer than %d octets truncated", SMTP_LINE_MAX);
         dispatch(s, EV_REPLY, 0);
-        if (before == SMTP_STATE_STARTTLS && s->state == SMTP_STATE_TLS_HANDSHAKE) {
+        if (before == SMTP_STATE_STARTTLS &&
+            (s->state == SMTP_STATE_TLS_HANDSHAKE || s->state == SMTP_STATE_VERSION_PROBE)) {
             if (off < len)
                 note(s, '*', "discarded %zu octets sent after 220 to STARTTLS", len - off);
             return;
@@ -772,9 +855,11 @@ struct smtp_session *smtp_session_start(struct probe_ctx *ctx, uv_loop_t *loop,
     s->port = p->port;
     s->timeout_ms = p->timeout_ms > 0 ? p->timeout_ms : 1;
     s->stop_after_certificate = p->stop_after_certificate;
+    s->version_probe = p->version_probe;
     s->transcript = p->transcript;
     s->transcript_arg = p->transcript_arg;
     s->res = xcalloc(1, sizeof(*s->res));
+    s->res->tls_alert = -1;
     s->cb = cb;
     s->cb_arg = arg;
     smtp_reply_parser_init(&s->parser);

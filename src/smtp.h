@@ -83,6 +83,7 @@ enum smtp_state {
     SMTP_STATE_EHLO,          /* EHLO sent, waiting for its reply */
     SMTP_STATE_STARTTLS,      /* STARTTLS sent, waiting for 220 */
     SMTP_STATE_TLS_HANDSHAKE, /* mbedTLS handshake in progress */
+    SMTP_STATE_VERSION_PROBE, /* our own ClientHello sent, reading the server's first answer */
     SMTP_STATE_QUIT,          /* QUIT sent (in clear or over TLS), waiting briefly for 221 */
     SMTP_STATE_DONE,          /* handles closing; the callback runs from the last close */
 };

@@ -13,9 +13,16 @@
  * silently skips chain certificates with an unknown signature algorithm), or a write fails.
  * The connection closing during the handshake is seen by the owner as EOF on the stream.
  *
+ * The offer is modelled on a default OpenSSL 3 client (the suite, curve and signature-hash
+ * order of tlshello.h's tables), because the survey measures what a sending MTA sees, and a
+ * server's choice of certificate follows the client's order.
  * Reach: the offer is wide on purpose (old servers must be surveyed too): TLS 1.0 and 1.1, every
- * suite mbedTLS builds plus the 3DES suites Debian's build leaves out of its default list,
- * SHA-1 signatures in the key exchange, DHE groups from 512 bits. RC4 stays out (RFC 7465).
+ * suite mbedTLS builds (after OpenSSL's) plus the 3DES suites Debian's build leaves out of its
+ * default list, SHA-1 signatures in the key exchange, DHE groups from 512 bits. RC4 stays out
+ * (RFC 7465).
+ *
+ * A fatal alert from the server is reported by name ("fatal alert from server:
+ * protocol_version(70)"), read from the record mbedTLS leaves in its input buffer.
  */
 #include "tls.h"
 
@@ -28,34 +35,48 @@
 #include <mbedtls/ssl_ciphersuites.h>
 
 #include "stream.h"
+#include "tlshello.h"
 #include "util.h"
 
-/* The key-exchange signature hashes we accept (TLS 1.2 signature_algorithms); immutable. */
+/* The key-exchange signature hashes we accept (TLS 1.2 signature_algorithms), in the order a
+ * default OpenSSL 3 client puts them (SHA-256 first; tlshello.h tls_sigalgs), SHA-1 last for
+ * old servers; immutable. */
 static const int sig_hashes[] = {
-    MBEDTLS_MD_SHA512, MBEDTLS_MD_SHA384, MBEDTLS_MD_SHA256, MBEDTLS_MD_SHA224,
+    MBEDTLS_MD_SHA256, MBEDTLS_MD_SHA384, MBEDTLS_MD_SHA512, MBEDTLS_MD_SHA224,
     MBEDTLS_MD_SHA1,   MBEDTLS_MD_NONE,
 };
 
-/* 3DES suites: offered last, only for servers that have nothing better. */
-static const int extra_suites[] = {
-    MBEDTLS_TLS_ECDHE_ECDSA_WITH_3DES_EDE_CBC_SHA,
-    MBEDTLS_TLS_ECDHE_RSA_WITH_3DES_EDE_CBC_SHA,
-    MBEDTLS_TLS_DHE_RSA_WITH_3DES_EDE_CBC_SHA,
-    MBEDTLS_TLS_RSA_WITH_3DES_EDE_CBC_SHA,
-};
+static int suite_listed(const int *list, size_t n, int id)
+{
+    for (size_t i = 0; i < n; i++)
+        if (list[i] == id)
+            return 1;
+    return 0;
+}
 
+static void suite_add(struct tls_config *cfg, size_t *n, int id)
+{
+    if (*n < ARRAY_LEN(cfg->ciphersuites) - 1 && !suite_listed(cfg->ciphersuites, *n, id) &&
+        mbedtls_ssl_ciphersuite_from_id(id))
+        cfg->ciphersuites[(*n)++] = id;
+}
+
+/* The offer, in the order of a default OpenSSL 3 client (tlshello.h: ECDSA before RSA, AES-GCM
+ * before CHACHA20, then CBC, then plain RSA key exchange), since that is what the sending MTAs
+ * whose view the survey measures put on the wire: a server holding an RSA and an ECDSA
+ * certificate hands out the one the client's first acceptable suite asks for, so mbedTLS's own
+ * order (CHACHA20-RSA first) would undercount ECDSA. Then the reach suites (3DES, DHE-DSS),
+ * then every other suite mbedTLS builds (CCM, CAMELLIA, ARIA, ...), so no server that has
+ * anything in common with us is turned away. */
 static void build_suite_list(struct tls_config *cfg)
 {
-    size_t n = 0, max = ARRAY_LEN(cfg->ciphersuites) - 1;
-    for (const int *s = mbedtls_ssl_list_ciphersuites(); *s && n < max; s++)
-        cfg->ciphersuites[n++] = *s;
-    for (size_t i = 0; i < ARRAY_LEN(extra_suites) && n < max; i++) {
-        int have = 0;
-        for (size_t j = 0; j < n; j++)
-            have |= cfg->ciphersuites[j] == extra_suites[i];
-        if (!have && mbedtls_ssl_ciphersuite_from_id(extra_suites[i]))
-            cfg->ciphersuites[n++] = extra_suites[i];
-    }
+    size_t n = 0;
+    for (size_t i = 0; i < TLS_SUITES12_COUNT; i++)
+        suite_add(cfg, &n, tls_suites12[i]);
+    for (size_t i = 0; i < TLS_SUITES_REACH_COUNT; i++)
+        suite_add(cfg, &n, tls_suites_reach[i]);
+    for (const int *s = mbedtls_ssl_list_ciphersuites(); *s; s++)
+        suite_add(cfg, &n, *s);
     cfg->ciphersuites[n] = 0;
 }
 
@@ -66,21 +87,20 @@ static void set_err(char *err, size_t errlen, const char *what, int ret)
     snprintf(err, errlen, "%s: mbedTLS -0x%04x: %s", what, (unsigned)-ret, msg);
 }
 
-/* Key-exchange curves, fastest first. mbedTLS's default list starts with secp521r1, and
- * servers that honour the client's order (mbedTLS among them) then spend several ms on it; a
- * survey's handshakes are its CPU cost, and X25519 first is what browsers send too. Every
- * other curve the library has follows, so no server is turned away. */
+/* Key-exchange curves in a default OpenSSL 3 client's order (tlshello.h tls_groups: x25519,
+ * secp256r1, x448, secp521r1, secp384r1; the FFDHE groups are not curves), then every other
+ * curve the library has, so no server is turned away. X25519 first is also the cheapest for
+ * us: mbedTLS's own default starts with secp521r1. */
 static void build_curve_list(struct tls_config *cfg)
 {
-    static const mbedtls_ecp_group_id first[] = {
-        MBEDTLS_ECP_DP_CURVE25519, MBEDTLS_ECP_DP_SECP256R1, MBEDTLS_ECP_DP_SECP384R1,
-    };
-    size_t n = 0;
-    for (size_t i = 0; i < ARRAY_LEN(first); i++)
-        if (mbedtls_ecp_curve_info_from_grp_id(first[i]))
-            cfg->curves[n++] = first[i];
+    size_t n = 0, max = ARRAY_LEN(cfg->curves) - 1;
+    for (size_t i = 0; i < TLS_GROUPS_COUNT && n < max; i++) {
+        const mbedtls_ecp_curve_info *ci = mbedtls_ecp_curve_info_from_tls_id(tls_groups[i]);
+        if (ci)
+            cfg->curves[n++] = ci->grp_id;
+    }
     for (const mbedtls_ecp_group_id *g = mbedtls_ecp_grp_id_list();
-         *g != MBEDTLS_ECP_DP_NONE && n < ARRAY_LEN(cfg->curves) - 1; g++) {
+         *g != MBEDTLS_ECP_DP_NONE && n < max; g++) {
         int have = 0;
         for (size_t i = 0; i < n; i++)
             have |= cfg->curves[i] == *g;
@@ -127,6 +147,11 @@ struct tls_config *tls_config_new(char *err, size_t errlen)
 fail:
     tls_config_free(cfg);
     return NULL;
+}
+
+int tls_config_random(struct tls_config *cfg, unsigned char *buf, size_t len)
+{
+    return mbedtls_ctr_drbg_random(&cfg->drbg, buf, len) == 0 ? 0 : -1;
 }
 
 void tls_config_free(struct tls_config *cfg)
@@ -276,11 +301,32 @@ void tls_conn_close_notify(struct tls_conn *c)
     (void)mbedtls_ssl_close_notify(&c->ssl);
 }
 
+int tls_conn_peer_alert(const struct tls_conn *c, int *level)
+{
+    /* mbedTLS returns these two codes right after reading an alert record, which it leaves in
+     * in_msg (ssl_msg.c, mbedtls_ssl_handle_message_type): level, description. */
+    if (c->last_error != MBEDTLS_ERR_SSL_FATAL_ALERT_MESSAGE &&
+        c->last_error != MBEDTLS_ERR_SSL_PEER_CLOSE_NOTIFY)
+        return -1;
+    if (c->ssl.in_msgtype != MBEDTLS_SSL_MSG_ALERT || !c->ssl.in_msg || c->ssl.in_msglen < 2)
+        return -1;
+    if (level)
+        *level = c->ssl.in_msg[0];
+    return c->ssl.in_msg[1];
+}
+
 void tls_conn_error_str(const struct tls_conn *c, char *buf, size_t len)
 {
     char msg[160];
     if (c->write_status < 0) {
         snprintf(buf, len, "write failed: %s", uv_strerror(c->write_status));
+        return;
+    }
+    int level = 0, alert = tls_conn_peer_alert(c, &level);
+    if (alert >= 0) {
+        char name[32];
+        snprintf(buf, len, "%s alert from server: %s", level == MBEDTLS_SSL_ALERT_LEVEL_FATAL ? "fatal" : "warning",
+                 tls_alert_format((uint8_t)alert, name, sizeof(name)));
         return;
     }
     mbedtls_strerror(c->last_error, msg, sizeof(msg));

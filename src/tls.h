@@ -32,6 +32,9 @@ struct tls_config {
  * every chain is accepted and recorded), or NULL with a message in err. Caller frees. */
 struct tls_config *tls_config_new(char *err, size_t errlen);
 void tls_config_free(struct tls_config *cfg);
+/* len unpredictable octets from the configuration's CTR_DRBG (the version probe's ClientHello
+ * random, session id and key share). 0, or -1 when the DRBG fails. */
+int tls_config_random(struct tls_config *cfg, unsigned char *buf, size_t len);
 
 enum tls_step {
     TLS_STEP_AGAIN,     /* needs more input: wait for the stream */
@@ -77,7 +80,12 @@ int tls_conn_write(struct tls_conn *c, const char *buf, size_t len);
 int tls_conn_read(struct tls_conn *c, char *buf, size_t len);
 /* Sends close_notify (best effort). */
 void tls_conn_close_notify(struct tls_conn *c);
-/* Describes the last error ("mbedTLS -0x7780: SSL - A fatal alert message was received..."). */
+/* When the last error was an alert the server sent (a fatal one, or close_notify in the middle
+ * of the handshake): its description (0..255), and its level in *level when level is not NULL;
+ * -1 otherwise. */
+int tls_conn_peer_alert(const struct tls_conn *c, int *level);
+/* Describes the last error: "fatal alert from server: handshake_failure(40)" for an alert the
+ * server sent, else mbedTLS's words ("mbedTLS -0x7200: SSL - An invalid SSL record ..."). */
 void tls_conn_error_str(const struct tls_conn *c, char *buf, size_t len);
 /* "TLSv1.2" etc. once the ServerHello is processed, else NULL. Static string. */
 const char *tls_conn_version(const struct tls_conn *c);

@@ -67,7 +67,9 @@ static const char full_host[] =
     "\"ptr_status\":\"nxdomain\",\"first_domain\":\"a.example\",\"status\":\"ok\","
     "\"error\":null,\"smtp_code\":220,\"temporary\":false,\"attempts\":2,"
     "\"banner_host\":\"=HYPERLINK(\\\"http://x\\\")\",\"ehlo_host\":\" mx, \\\"b\\\"\\nc\","
-    "\"tls\":{\"version\":\"TLSv1.2\",\"cipher\":\"TLS_X\"},"
+    "\"tls\":{\"version\":\"TLSv1.2\",\"cipher\":\"TLS_X\"},\"tls_alert\":null,\"tls_max\":\"TLSv1.3\","
+    "\"tls_max_from\":\"mx.a.example\",\"tls_max_hello_retry\":false,"
+    "\"tls_max_cipher\":\"TLS_AES_256_GCM_SHA384\",\"tls_max_group\":\"x25519\",\"tls_max_error\":null,"
     "\"cert\":{\"subject_cn\":\"b\\u00fccher.example\",\"san_dns\":[\"*.a.example\",\"x;y\",\"-z\"],"
     "\"subject\":\"O=Acme, Inc., CN=mx\",\"issuer\":\"CN=CA\","
     "\"not_before\":\"2026-01-02T03:04:05Z\",\"not_after\":\"2027-01-02T03:04:05Z\","
@@ -84,14 +86,16 @@ static const char full_host[] =
 
 TEST(out_csv_host_row)
 {
-    CHECK_INT(ncolumns(CSV_HOSTS), 49);
+    CHECK_INT(ncolumns(CSV_HOSTS), 56);
     CHECK_STR(csv_column_name(CSV_HOSTS, 0), "mx_host");
     CHECK_STR(csv_column_name(CSV_HOSTS, 13), "tls_version");
-    CHECK_STR(csv_column_name(CSV_HOSTS, 48), "cert_provider_match");
+    CHECK_STR(csv_column_name(CSV_HOSTS, 15), "tls_alert");
+    CHECK_STR(csv_column_name(CSV_HOSTS, 16), "tls_max");
+    CHECK_STR(csv_column_name(CSV_HOSTS, 55), "cert_provider_match");
     ROW(CSV_HOSTS, full_host,
         "mx.a.example,192.0.2.1,25,,nxdomain,a.example,ok,,220,false,2,"
         "\"'=HYPERLINK(\"\"http://x\"\")\",\" mx, \"\"b\"\"\nc\","
-        "TLSv1.2,TLS_X,b\xc3\xbc" "cher.example,*.a.example;x\\x3by;-z,"
+        "TLSv1.2,TLS_X,,TLSv1.3,mx.a.example,false,TLS_AES_256_GCM_SHA384,x25519,,b\xc3\xbc" "cher.example,*.a.example;x\\x3by;-z,"
         "\"O=Acme, Inc., CN=mx\",CN=CA,2026-01-02T03:04:05Z,2027-01-02T03:04:05Z,ab12,RSA,2048,"
         "RSA-SHA256,true,1,,ab12;cd34,chains/ab12.pem,*.a.example,san,false,"
         "wildcard,multilabel,,none,exact,*.a.example,,,,mx.a.example,"
@@ -106,7 +110,7 @@ TEST(out_csv_host_row)
         "\"cn_in_san\":null,\"match\":null,\"matched_by\":null,\"wildcard\":null,\"trust\":null,"
         "\"tlsrpt\":null,\"provider\":\"b.example\",\"cert_provider_match\":null}",
         "mx.b.example,2001:db8::1,25,mx.b.example,ok,b.example,timeout,"
-        "timeout waiting for the greeting,,true,1,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,b.example,\r\n");
+        "timeout waiting for the greeting,,true,1,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,b.example,\r\n");
 }
 
 TEST(out_csv_host_row_missing_and_odd_fields)
@@ -118,14 +122,14 @@ TEST(out_csv_host_row_missing_and_odd_fields)
     /* Some fields only (an older file): the others are empty, the columns stay in place. */
     ROW(CSV_HOSTS, "{\"ip\":\"192.0.2.9\",\"mx_host\":\"mx.c.example\",\"status\":\"ok\","
                    "\"trust\":{\"valid\":true}}",
-        "mx.c.example,192.0.2.9,,,,,ok,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,true,,,,\r\n");
+        "mx.c.example,192.0.2.9,,,,,ok,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,true,,,,\r\n");
     /* Unexpected types are written as their JSON text, never an error; a parent that is not
      * an object gives empty members. */
     ROW(CSV_HOSTS, "{\"mx_host\":7,\"ip\":[\"a\",1,true,null,{\"k\":\"v;w\"}],\"port\":\"25\","
                    "\"ptr\":2.5,\"ptr_status\":{\"x\":1},\"tls\":\"TLSv1.2\","
                    "\"trust\":{\"valid\":\"yes\",\"reasons\":\"expired\"}}",
         "7,\"a;1;true;null;{\"\"k\"\":\"\"v\\x3bw\"\"}\",25,2.5,\"{\"\"x\"\":1}\","
-        ",,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,yes,expired,,,\r\n");
+        ",,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,yes,expired,,,\r\n");
 }
 
 /* ------------------------------------------------------------------ domains.csv */

@@ -334,3 +334,27 @@ TEST(smtp_session_overlong_sni_omitted)
     CHECK_INT(uv_loop_close(&loop), 0);
     probe_ctx_free(ctx);
 }
+
+/* The EHLO address literal (RFC 5321 4.1.3): IPv4 bare in brackets, IPv6 with the "IPv6:" tag,
+ * an IPv4-mapped IPv6 address as the IPv4 connection it is; too small a buffer fails. */
+TEST(smtp_address_literal_forms)
+{
+    char buf[SMTP_ADDRESS_LITERAL_MAX];
+    struct sockaddr_in a4;
+    struct sockaddr_in6 a6;
+    uv_ip4_addr("192.0.2.1", 25, &a4);
+    CHECK_INT(smtp_address_literal((struct sockaddr *)&a4, buf, sizeof(buf)), 0);
+    CHECK_STR(buf, "[192.0.2.1]");
+    uv_ip6_addr("2001:db8::1", 25, &a6);
+    CHECK_INT(smtp_address_literal((struct sockaddr *)&a6, buf, sizeof(buf)), 0);
+    CHECK_STR(buf, "[IPv6:2001:db8::1]");
+    uv_ip6_addr("::ffff:198.51.100.7", 25, &a6);
+    CHECK_INT(smtp_address_literal((struct sockaddr *)&a6, buf, sizeof(buf)), 0);
+    CHECK_STR(buf, "[198.51.100.7]");
+    uv_ip6_addr("ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", 25, &a6);
+    CHECK_INT(smtp_address_literal((struct sockaddr *)&a6, buf, sizeof(buf)), 0);
+    CHECK_STR(buf, "[IPv6:ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff]");
+    CHECK_INT(smtp_address_literal((struct sockaddr *)&a4, buf, 11), -1); /* needs 12 */
+    struct sockaddr un = {.sa_family = AF_UNIX};
+    CHECK_INT(smtp_address_literal(&un, buf, sizeof(buf)), -1);
+}

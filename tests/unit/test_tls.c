@@ -2,6 +2,7 @@
  * against real servers by tests/integration/probe.sh). */
 #include "test.h"
 #include "tls.h"
+#include "tlshello.h"
 
 #include <mbedtls/ssl_ciphersuites.h>
 
@@ -40,5 +41,30 @@ TEST(tls_config_offer)
             aes_after_3des = 1;
     }
     CHECK(!aes_after_3des);
+    tls_config_free(cfg);
+}
+
+/* The offer follows a default OpenSSL 3 client (tlshello.h): its TLS 1.2 suites first, in its
+ * order, as far as mbedTLS builds them; so ECDHE-ECDSA before ECDHE-RSA and AES-GCM before
+ * CHACHA20; curves x25519, secp256r1 first. */
+TEST(tls_config_openssl_order)
+{
+    char err[256] = "";
+    struct tls_config *cfg = tls_config_new(err, sizeof(err));
+    CHECK(cfg != NULL);
+    if (!cfg)
+        return;
+    size_t k = 0;
+    for (size_t i = 0; i < TLS_SUITES12_COUNT; i++) {
+        if (!mbedtls_ssl_ciphersuite_from_id(tls_suites12[i]))
+            continue;
+        CHECK_INT(cfg->ciphersuites[k], tls_suites12[i]);
+        k++;
+    }
+    CHECK(k >= 20); /* Debian's mbedTLS builds nearly all of OpenSSL's (not the DHE-DSS ones) */
+    CHECK_INT(cfg->ciphersuites[0], MBEDTLS_TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384);
+    CHECK_INT(cfg->ciphersuites[1], MBEDTLS_TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384);
+    CHECK_INT(cfg->curves[0], MBEDTLS_ECP_DP_CURVE25519);
+    CHECK_INT(cfg->curves[1], MBEDTLS_ECP_DP_SECP256R1);
     tls_config_free(cfg);
 }
