@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """A deliberately misbehaving SMTP server for tests/integration/probe.sh: the cases the fixture
 server cannot produce (malformed replies, resets, octets injected after STARTTLS's 220,
-plaintext instead of TLS, a TLS 1.3-only server, no 221 to QUIT, IPv6).
+plaintext instead of TLS, a TLS 1.3-only server, no 221 to QUIT, a fatal alert, IPv6).
 
 usage: hostile_smtp.py CERT KEY READYFILE
 Listens on 127.65.3.N:2525 (one behaviour per N, see CASES) and on [::1] with a port the
@@ -111,6 +111,18 @@ async def tls13_only(reader, writer):
     await tls_then_quit(reader, writer, ctx)
 
 
+async def alert_after_hello(reader, writer):
+    """Answers the ClientHello with a fatal internal_error(80) alert (OpenSMTPD on Debian 12
+    sends one after its Certificate), so the client must name it."""
+    await ehlo_with_starttls(reader, writer)
+    writer.write(b"220 Go ahead\r\n")
+    await writer.drain()
+    await reader.read(5)  # the start of the ClientHello
+    writer.write(b"\x15\x03\x03\x00\x02\x02\x50")
+    await writer.drain()
+    await asyncio.sleep(0.2)
+
+
 async def mute_after_quit(reader, writer):
     await ehlo_with_starttls(reader, writer)
     writer.write(b"220 Go ahead\r\n")
@@ -135,6 +147,7 @@ CASES = {
     7: reset_in_greeting,
     8: tls13_only,
     9: mute_after_quit,
+    10: alert_after_hello,
 }
 
 

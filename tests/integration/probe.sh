@@ -312,7 +312,7 @@ expect "probe_abort: one callback, status timeout, aborted" x,127.65.1.14,2525 \
 cur=hostile
 run hostile -t 3000 -q 500 x,127.65.3.1,2525 x,127.65.3.2,2525 127.65.3.3,127.65.3.3,2525 \
     x,127.65.3.4,2525 x,127.65.3.5,2525 x,127.65.3.6,2525 x,127.65.3.7,2525 \
-    x,127.65.3.8,2525 x,127.65.3.9,2525 "V6.Probe.Test.,::1,$v6port"
+    x,127.65.3.8,2525 x,127.65.3.9,2525 x,127.65.3.10,2525 "V6.Probe.Test.,::1,$v6port"
 expect "smtp-error on a greeting without a code" x,127.65.3.1,2525 \
     'r.status == "smtp-error" and r.error.startswith("malformed reply in greeting")'
 expect "smtp-error when the server closes after EHLO" x,127.65.3.2,2525 \
@@ -334,13 +334,46 @@ expect "smtp-error on lines with different codes" x,127.65.3.6,2525 \
     'r.status == "smtp-error" and "different codes" in r.error'
 expect "smtp-error on a reset during the greeting" x,127.65.3.7,2525 \
     'r.status == "smtp-error" and "reset" in r.error'
-expect "tls-failed against a TLS 1.3-only server" x,127.65.3.8,2525 'r.status == "tls-failed"'
+expect "tls-failed against a TLS 1.3-only server (it closes without an alert), no session" x,127.65.3.8,2525 \
+    'r.status == "tls-failed" and "closed by server" in r.error and r.tls_alert == -1
+     and r.tls_version is None and r.tls_cipher is None'
+expect "a fatal alert from the server is named" x,127.65.3.10,2525 \
+    'r.status == "tls-failed" and r.error == "fatal alert from server: internal_error(80)"
+     and r.tls_alert == 80 and r.tls_version is None'
 expect "no 221 to QUIT: still ok, after the bounded QUIT wait (500 ms)" x,127.65.3.9,2525 \
     'r.status == "ok" and r.transcript[-1] == "C: QUIT" and 450 <= r.elapsed_ms < 2000'
 expect "IPv6 (::1): ok" "V6.Probe.Test.,::1,$v6port" \
     'r.status == "ok" and r.tls_version == "TLSv1.2" and r.chain[0].subject_cn == "mx.probe.test"'
 expect "SNI is the MX name without its trailing dot" "V6.Probe.Test.,::1,$v6port" \
     'r.transcript[-1].lower() == "s: 221 sni=v6.probe.test"'
+
+# ---- the version probe: our own ClientHello offering TLS 1.3..1.0, the first answer read ----
+run version -V -t 3000 -q 500 -L $E1 old.probe.test,127.65.1.10,2525 x,127.65.3.8,2525 \
+    x,127.65.3.4,2525 127.65.3.3,127.65.3.3,2525 x,127.65.1.2,2525 x,127.65.1.8,2525 \
+    x,127.65.3.10,2525
+cur=version
+expect "version probe, mbedTLS server: a TLS 1.2 ServerHello, no group" $E1 \
+    'r.status == "ok" and r.vp_kind == 1 and r.vp_version == 0x0303 and r.vp_group == 0
+     and r.tls_version is None and r.chain == []
+     and any(l.startswith("C: (ClientHello offering TLSv1.3 to TLSv1.0") for l in r.transcript)
+     and any(l.startswith("S: (ServerHello: TLSv1.2, TLS_ECDHE_") for l in r.transcript)'
+expect "version probe, TLS 1.0-only server: TLS 1.0" old.probe.test,127.65.1.10,2525 \
+    'r.status == "ok" and r.vp_version == 0x0301'
+expect "version probe, TLS 1.3-only server (Python ssl): TLS 1.3, x25519" x,127.65.3.8,2525 \
+    'r.status == "ok" and r.vp_kind == 1 and r.vp_version == 0x0304 and r.vp_group == 0x1d
+     and r.vp_cipher in (0x1301, 0x1302, 0x1303)'
+expect "version probe, plaintext after 220: tls-failed, not TLS" x,127.65.3.4,2525 \
+    'r.status == "tls-failed" and r.error.startswith("version probe: ") and r.vp_kind == 0'
+expect "version probe: octets injected after 220 are discarded, then the ServerHello" 127.65.3.3,127.65.3.3,2525 \
+    'r.status == "ok" and r.vp_version == 0x0303 and "*: discarded 14 octets sent after 220 to STARTTLS" in r.transcript'
+expect "version probe, a fatal alert: tls-failed, named" x,127.65.3.10,2525 \
+    'r.status == "tls-failed" and r.error == "fatal alert from server: internal_error(80)"
+     and r.vp_kind == 3 and r.tls_alert == 80'
+expect "version probe, no STARTTLS: no-starttls" x,127.65.1.2,2525 'r.status == "no-starttls" and r.vp_kind == 0'
+expect "version probe, closed after 220: tls-failed" x,127.65.1.8,2525 \
+    'r.status == "tls-failed" and "closed by server" in r.error'
+expect "EHLO address literal when no name is given" $E1 \
+    'any(l.startswith("C: EHLO [127.") and l.endswith("]") and " " not in l[8:] for l in r.transcript)'
 
 echo "probe: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -84,12 +84,14 @@ static void on_result(void *arg, struct probe_result *res)
     for (size_t i = 0; i < res->chain_len; i++)
         json_array_append_new(chain, cert_json(res->chain[i]));
     json_t *o = json_pack(
-        "{s:s,s:s,s:o,s:i,s:b,s:o,s:o,s:o,s:o,s:o,s:I,s:o}", "endpoint", j->spec, "status",
+        "{s:s,s:s,s:o,s:i,s:b,s:o,s:o,s:o,s:o,s:o,s:I,s:o,s:i,s:i,s:i,s:i,s:i}", "endpoint", j->spec, "status",
         probe_status_str(res->status), "error", jstr(res->error), "smtp_code", res->smtp_code,
         "temporary", res->temporary, "banner_host", jstr(res->banner_host), "ehlo_host",
         jstr(res->ehlo_host), "tls_version", jstr(res->tls_version), "tls_cipher",
         jstr(res->tls_cipher), "chain", chain, "elapsed_ms",
-        (json_int_t)(uv_now(j->d->loop) - j->started), "transcript", j->transcript);
+        (json_int_t)(uv_now(j->d->loop) - j->started), "transcript", j->transcript,
+        "tls_alert", res->tls_alert, "vp_kind", res->vp_kind, "vp_version", (int)res->vp_version,
+        "vp_cipher", (int)res->vp_cipher, "vp_group", (int)res->vp_group);
     j->transcript = NULL; /* now owned by o */
     char *line = json_dumps(o, JSON_COMPACT);
     printf("%s\n", line);
@@ -129,9 +131,9 @@ static int parse_spec(struct job *j, const char *spec)
 int main(int argc, char **argv)
 {
     struct driver d = {.loop = uv_default_loop()};
-    int timeout_ms = 5000, stop_cert = 0, quit_ms = -1, abort_ms = -1, ch;
+    int timeout_ms = 5000, stop_cert = 0, quit_ms = -1, abort_ms = -1, version_probe = 0, ch;
     const char *ehlo = "probe-driver.invalid";
-    while ((ch = getopt(argc, argv, "t:ce:q:A:v")) != -1) {
+    while ((ch = getopt(argc, argv, "t:ce:q:A:vVL")) != -1) {
         switch (ch) {
         case 't': timeout_ms = atoi(optarg); break;
         case 'c': stop_cert = 1; break;
@@ -139,12 +141,14 @@ int main(int argc, char **argv)
         case 'q': quit_ms = atoi(optarg); break;
         case 'A': abort_ms = atoi(optarg); break;
         case 'v': d.verbose = 1; break;
+        case 'V': version_probe = 1; break;
+        case 'L': ehlo = NULL; break; /* EHLO: the local address literal */
         default: return 2;
         }
     }
     d.njobs = (size_t)(argc - optind);
     if (d.njobs == 0) {
-        fprintf(stderr, "usage: probe_driver [-t MS] [-c] [-e EHLO] [-q MS] [-A MS] [-v] "
+        fprintf(stderr, "usage: probe_driver [-t MS] [-c] [-e EHLO | -L] [-q MS] [-A MS] [-v] [-V] "
                         "MXHOST,IP,PORT...\n");
         return 2;
     }
@@ -174,6 +178,7 @@ int main(int argc, char **argv)
             .ehlo_name = ehlo,
             .timeout_ms = timeout_ms,
             .stop_after_certificate = stop_cert,
+            .version_probe = version_probe,
             .transcript = on_line,
             .transcript_arg = j,
         };
