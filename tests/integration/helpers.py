@@ -12,9 +12,9 @@ def after_down(fn):
     return fn
 
 
-def sh(args, timeout=30, input=None, check=False, env=None):
+def sh(args, timeout=30, input=None, check=False, env=None, cwd=None):
     r = subprocess.run(args, capture_output=True, text=True, timeout=timeout, input=input,
-                       env=env, stdin=None if input is not None else subprocess.DEVNULL,
+                       env=env, cwd=cwd, stdin=None if input is not None else subprocess.DEVNULL,
                        errors="replace")
     if check and r.returncode != 0:
         raise AssertionError("%s exited %d: %s" % (" ".join(args), r.returncode, r.stderr.strip()))
