@@ -1,9 +1,15 @@
 """Helpers for integration tests: running reference tools (drill, openssl s_client,
-posttls-finger) against the local world and reading what they print."""
+posttls-finger) against the local world and reading what they print. Each tool runs on its own
+settings (posttls-finger: a main.cf under the world dir, through MAIL_CONFIG), never on the
+machine's configuration under /etc."""
 import os
 import re
 import subprocess
+import sys
 import tempfile
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "world"))
+import postfix  # noqa: E402  (tests/world/postfix.py)
 
 
 def after_down(fn):
@@ -12,9 +18,9 @@ def after_down(fn):
     return fn
 
 
-def sh(args, timeout=30, input=None, check=False, env=None):
+def sh(args, timeout=30, input=None, check=False, env=None, cwd=None):
     r = subprocess.run(args, capture_output=True, text=True, timeout=timeout, input=input,
-                       env=env, stdin=None if input is not None else subprocess.DEVNULL,
+                       env=env, cwd=cwd, stdin=None if input is not None else subprocess.DEVNULL,
                        errors="replace")
     if check and r.returncode != 0:
         raise AssertionError("%s exited %d: %s" % (" ".join(args), r.returncode, r.stderr.strip()))
@@ -60,11 +66,19 @@ def drill(ctx, name, rtype="A", tcp=False, reverse=False, timeout=10):
 
 # ------------------------------------------------------------------ SMTP + TLS
 
+def tool_env(ctx):
+    """The environment for Postfix's client tools: MAIL_CONFIG at their own main.cf
+    (WORLD_DIR/posttls-finger/main.cf, written on first use; see postfix.client_config)."""
+    env = dict(os.environ)
+    env["MAIL_CONFIG"] = postfix.client_config(os.path.join(ctx.world_dir, "posttls-finger"))
+    return env
+
+
 def posttls_finger(ctx, ip, extra=(), names=(), timeout=20):
     """posttls-finger's SMTP dialogue and TLS summary for one endpoint; `names` are the
     names to match the certificate against (with -l secure/verify)."""
     dest = "[%s]:%d" % (ip, ctx.world.smtp_port)
-    r = sh(["posttls-finger", "-l", "may", *extra, dest, *names], timeout=timeout)
+    r = sh(["posttls-finger", "-l", "may", *extra, dest, *names], timeout=timeout, env=tool_env(ctx))
     out = r.stdout + r.stderr
     lines = [l.split(": ", 1)[1] for l in out.splitlines() if l.startswith("posttls-finger: ") and ": " in l]
     server = [l[2:] for l in lines if l.startswith("< ")]

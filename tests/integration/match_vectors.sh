@@ -1,13 +1,13 @@
 #!/bin/sh
-# `mxsurvey match` on the 14 real leaf certificates of x509-limbo (shared/vectors/
-# x509-limbo-online/): each file's expected peer name (the file name after "limbo-online-",
-# minus ".pem") must match exact or wildcard, under the strict rules the scan uses; and the
-# command must exit 2, with a message, on a missing file, on garbage (random bytes, an empty
-# file, a PEM block holding no certificate) and on missing arguments. No network, no world.
+# `mxsurvey match` on the 14 real leaf certificates of x509-limbo (tests/vectors/
+# x509-limbo-online/, in the repository): each file's expected peer name (the file name after
+# "limbo-online-", minus ".pem") must match exact or wildcard, under the strict rules the scan
+# uses; and the command must exit 2, with a message, on a missing file, on garbage (random
+# bytes, an empty file, a PEM block holding no certificate) and on missing arguments. No
+# network, no world.
 # Ends with "match_vectors: N passed, N failed"; exit 0 if all passed.
 #
 #   tests/integration/match_vectors.sh [--build DIR]   (DIR: build or build/asan; default build)
-#   MXS_LIMBO_DIR=/path/to/x509-limbo-online tests/integration/match_vectors.sh
 set -eu
 cd "$(dirname "$0")/../.."
 
@@ -21,14 +21,9 @@ done
 BIN=$BUILD/mxsurvey
 [ -x "$BIN" ] || { echo "match_vectors.sh: no $BIN; run make first" >&2; exit 2; }
 
-# shared/ sits beside the repository (CI) or at /work/shared (developer machines).
-DIR=${MXS_LIMBO_DIR:-}
-if [ -z "$DIR" ]; then
-    for d in ../shared/vectors/x509-limbo-online /work/shared/vectors/x509-limbo-online; do
-        [ -d "$d" ] && { DIR=$d; break; }
-    done
-fi
-[ -n "$DIR" ] && [ -d "$DIR" ] || { echo "match_vectors.sh: no x509-limbo-online folder" >&2; exit 2; }
+# The vectors are part of the repository (their README names source and licence).
+DIR=tests/vectors/x509-limbo-online
+[ -d "$DIR" ] || { echo "match_vectors.sh: no $DIR in this checkout" >&2; exit 2; }
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT

@@ -1,4 +1,4 @@
-"""mxsurvey match on the 14 real certificates of x509-limbo (shared/vectors) and on bad input
+"""mxsurvey match on the 14 real certificates of x509-limbo (tests/vectors) and on bad input
 (tests/integration/match_vectors.sh), and on the world's own certificates: the tool runs the
 scan's rules, so its verdicts must equal the scan's."""
 import json
@@ -30,3 +30,23 @@ def test_match_agrees_with_scan(ctx):
         assert verdicts[h["first_domain"]] == h["match"]["domain"], (h["mx_host"], verdicts)
         checked += 1
     assert checked >= 25, checked
+
+
+def test_vectors_in_repository(ctx):
+    """The x509-limbo vectors are part of the checkout, with their source and licence, and no
+    test or script looks for them (or anything else) beside the checkout."""
+    d = os.path.join(ctx.root, "tests/vectors/x509-limbo-online")
+    pems = [f for f in os.listdir(d) if f.startswith("limbo-online-") and f.endswith(".pem")]
+    assert len(pems) == 14, sorted(pems)
+    with open(os.path.join(d, "README.md")) as f:
+        readme = f.read()
+    assert "C2SP/x509-limbo" in readme and "Apache" in readme, readme
+    with open(os.path.join(d, "LICENSE")) as f:
+        assert "Apache License" in f.read(2000)
+    outside = []
+    for top in ("tests", "scripts", "Makefile"):
+        # (this file names the patterns, so it is left out)
+        r = sh(["grep", "-rlE", "--exclude=" + os.path.basename(__file__), r"\.\./shared|/work/",
+                os.path.join(ctx.root, top)])
+        outside += r.stdout.split()
+    assert not outside, "files reaching outside the checkout: %s" % outside

@@ -6,12 +6,21 @@ import socket
 import subprocess
 
 from helpers import (after_down, cert_file_fingerprint, cert_names, drill, fingerprint,
-                     pem_blocks, posttls_finger, s_client, sh, verify_chain)
+                     pem_blocks, posttls_finger, s_client, sh, tool_env, verify_chain)
+import postfix  # tests/world/postfix.py
+import worldfile
 
 
 def _fails(errors):
     if errors:
         raise AssertionError("%d mismatches:\n  " % len(errors) + "\n  ".join(errors[:40]))
+
+
+def _openssl_cert(ctx, ep):
+    """The certificate an OpenSSL client (s_client, posttls-finger) gets by default: of several,
+    the ECDSA one, since OpenSSL's hello lists ECDSA signature algorithms and suites first."""
+    ec = [c for c in ep.certs if ctx.world.certs[c].key == "ec256"]
+    return ec[0] if ec else ep.cert
 
 
 # ------------------------------------------------------------------ DNS
@@ -147,11 +156,13 @@ def test_smtp_dialogue(ctx):
         if established != want_tls:
             errors.append("%s: TLS established=%s, expected %s" % (where, established, want_tls))
         if established:
+            # sha256 fingerprints: the tools' own main.cf asks for them (helpers.tool_env)
             m = re.search(r"fingerprint=([0-9A-F:]+)", out)
-            want_fp = cert_file_fingerprint(os.path.join(ctx.certs, ep.cert + ".pem"))
+            cert = _openssl_cert(ctx, ep)
+            want_fp = cert_file_fingerprint(os.path.join(ctx.certs, cert + ".pem"))
             got_fp = m.group(1).replace(":", "").lower() if m else None
             if got_fp != want_fp:
-                errors.append("%s: leaf fingerprint %s, expected %s (%s)" % (where, got_fp, want_fp, ep.cert))
+                errors.append("%s: leaf fingerprint %s, expected %s (%s)" % (where, got_fp, want_fp, cert))
     _fails(errors)
 
 
@@ -175,16 +186,86 @@ def test_smtp_silent(ctx):
             pass
 
 
-def test_postfix_is_real(ctx):
-    """The real-MTA endpoint is Postfix and completes a verified STARTTLS session."""
+def _postfix_endpoints(ctx):
     eps = [ep for ep in ctx.world.endpoints if ep.server == "postfix"]
     assert eps, "the world declares no Postfix endpoint"
-    ep = eps[0]
-    out, server, _ = posttls_finger(ctx, ep.ip, extra=("-l", "secure", "-F", os.path.join(ctx.certs, "ca.pem")),
-                                    names=(ep.hosts[0],))
-    assert server and server[0] == "220 %s ESMTP Postfix" % ep.banner, "greeting %r" % server[:1]
-    assert "matched peername: %s" % ep.hosts[0] in out, out[-400:]
-    assert "Verified TLS connection established" in out, out[-400:]
+    return eps
+
+
+def test_postfix_is_real(ctx):
+    """Every real-MTA endpoint is Postfix, greets with its own name and completes a verified
+    STARTTLS session."""
+    errors = []
+    for ep in _postfix_endpoints(ctx):
+        out, server, _ = posttls_finger(ctx, ep.ip, extra=("-l", "secure", "-F", os.path.join(ctx.certs, "ca.pem")),
+                                        names=(ep.hosts[0],))
+        if not server or server[0] != "220 %s ESMTP Postfix" % ep.banner:
+            errors.append("%s: greeting %r" % (ep.ip, server[:1]))
+        if "matched peername: %s" % ep.hosts[0] not in out or "Verified TLS connection established" not in out:
+            errors.append("%s: no verified session for %s: %s" % (ep.ip, ep.hosts[0], out[-300:]))
+    _fails(errors)
+
+
+def test_postfix_dual_certificate(ctx):
+    """An endpoint declaring an RSA and an ECDSA certificate really serves both: a TLS 1.2 hello
+    like OpenSSL's gets the ECDSA leaf, one allowing only RSA signatures the RSA leaf."""
+    duals = [ep for ep in _postfix_endpoints(ctx) if len(ep.certs) > 1]
+    assert duals, "the world declares no endpoint with several certificates"
+    errors = []
+    for ep in duals:
+        by_key = {ctx.world.certs[c].key: c for c in ep.certs}
+        for extra, want in ((("-tls1_2",), by_key["ec256"]),
+                            (("-tls1_2", "-sigalgs", "RSA+SHA256"), by_key["rsa2048"])):
+            rc, out, err = s_client(ctx, ep.ip, ep.hosts[0], extra=extra)
+            pems = pem_blocks(out)
+            got = fingerprint(pems[0]) if rc == 0 and pems else None
+            if got != cert_file_fingerprint(os.path.join(ctx.certs, want + ".pem")):
+                errors.append("%s %s: leaf %s is not %s (rc %s, %s)" % (ep.ip, " ".join(extra), got, want, rc,
+                                                                       (err.strip() or out.strip())[-150:]))
+            bits = re.search(r"Server public key is (\d+) bit", out)
+            want_bits = "256" if want == by_key["ec256"] else "2048"
+            if not bits or bits.group(1) != want_bits:
+                errors.append("%s %s: server key %s bits, expected %s" % (ep.ip, " ".join(extra),
+                                                                          bits and bits.group(1), want_bits))
+    _fails(errors)
+
+
+def _ehlo_reply(ip, port, name, timeout=5):
+    """A raw SMTP dialogue: the greeting, then EHLO `name`; returns the reply's lines."""
+    with socket.create_connection((ip, port), timeout=timeout) as s:
+        f = s.makefile("rwb")
+        lines = [f.readline()]
+        while lines[-1][3:4] == b"-":
+            lines.append(f.readline())
+        assert lines[-1].startswith(b"220 "), "greeting %r" % lines
+        f.write(b"EHLO " + name.encode() + b"\r\n")
+        f.flush()
+        reply = [f.readline()]
+        while reply[-1][3:4] == b"-":
+            reply.append(f.readline())
+        f.write(b"QUIT\r\n")
+        f.flush()
+        return [l.decode("ascii", "replace").rstrip("\r\n") for l in reply]
+
+
+def test_postfix_fqdn_helo(ctx):
+    """A Postfix endpoint with reject_non_fqdn_helo_hostname (and smtpd_delay_reject=no)
+    rejects a bare EHLO name at EHLO time and accepts an FQDN and an address literal."""
+    eps = [ep for ep in _postfix_endpoints(ctx)
+           if "reject_non_fqdn_helo_hostname" in ep.postfix.get("smtpd_helo_restrictions", "")]
+    assert eps, "the world declares no endpoint that rejects a non-FQDN EHLO"
+    errors = []
+    for ep in eps:
+        for name, want in (("vm", "504 5.5.2 <vm>: Helo command rejected: need fully-qualified hostname"),
+                           ("mx.test.example", "250"), ("[127.0.0.1]", "250")):
+            reply = _ehlo_reply(ep.ip, ctx.world.smtp_port, name)
+            if not reply[0].startswith(want):
+                errors.append("%s: EHLO %s: %r, expected %r" % (ep.ip, name, reply, want))
+        # The same through a reference client sending EHLO vm.
+        out, server, client = posttls_finger(ctx, ep.ip, extra=("-o", "myhostname=vm"))
+        if "EHLO vm" not in client or not any(l.startswith("504 5.5.2 ") for l in server):
+            errors.append("%s: posttls-finger with EHLO vm: %s" % (ep.ip, out[-300:]))
+    _fails(errors)
 
 
 # ------------------------------------------------------------------ TLS (openssl s_client)
@@ -195,8 +276,9 @@ def test_tls_chains(ctx):
     errors = []
     ca = os.path.join(ctx.certs, "ca.pem")
     for ep in _tls_endpoints(ctx):
-        where = "%s (%s)" % (ep.ip, ep.cert)
-        cert = ctx.world.certs[ep.cert]
+        name = _openssl_cert(ctx, ep)
+        where = "%s (%s)" % (ep.ip, name)
+        cert = ctx.world.certs[name]
         rc, out, err = s_client(ctx, ep.ip, ep.hosts[0])
         pems = pem_blocks(out)
         if rc != 0 or not pems:
@@ -205,7 +287,7 @@ def test_tls_chains(ctx):
         want_len = 1 + (cert.issuer in ("inter", "untrusted"))
         if len(pems) != want_len:
             errors.append("%s: chain of %d, expected %d" % (where, len(pems), want_len))
-        if fingerprint(pems[0]) != cert_file_fingerprint(os.path.join(ctx.certs, ep.cert + ".pem")):
+        if fingerprint(pems[0]) != cert_file_fingerprint(os.path.join(ctx.certs, name + ".pem")):
             errors.append("%s: served leaf is not the generated certificate" % where)
         cn, sans = cert_names(pems[0])
         if cn != cert.cn or sans != cert.san:
@@ -229,21 +311,33 @@ def _protocol(out):
     return m.group(1) if m else None
 
 
+def _tls_name(ver):
+    return "TLSv1" if ver == "1.0" else "TLSv" + ver
+
+
 def test_tls_versions_and_keys(ctx):
+    """Each endpoint completes a handshake at exactly the TLS versions of its range (the fixture
+    up to 1.2, Postfix up to 1.3, narrowed by tls_min/tls_max), answers a version below its range
+    with a protocol_version alert, and negotiates its highest version when the client allows all."""
     errors = []
     for ep in _tls_endpoints(ctx):
         where = "%s (%s)" % (ep.ip, ep.hosts[0])
-        lo, hi = ep.opt("tls_min", "1.0"), ep.opt("tls_max", "1.2")
-        for ver, flag in (("1.0", "-tls1"), ("1.1", "-tls1_1"), ("1.2", "-tls1_2")):
+        lo, hi = ep.tls_range
+        for ver, flag in (("1.0", "-tls1"), ("1.1", "-tls1_1"), ("1.2", "-tls1_2"), ("1.3", "-tls1_3")):
             rc, out, err = s_client(ctx, ep.ip, ep.hosts[0], extra=(flag,))
             want = lo <= ver <= hi
-            got = rc == 0 and _protocol(out) == ("TLSv1" if ver == "1.0" else "TLSv" + ver)
+            got = rc == 0 and (_protocol(out) == _tls_name(ver))
             if got != want:
                 errors.append("%s: TLS %s handshake=%s, expected %s (%s)" % (where, ver, got, want, _protocol(out)))
-        if ep.ip == ctx.world.endpoints[0].ip or ep.cert in ("ecdsa", "weak"):
-            rc, out, _ = s_client(ctx, ep.ip, ep.hosts[0])
+            # OpenSSL servers refuse a version below their minimum with alert 70 (RFC 8446 6.2).
+            if ep.server == "postfix" and ver < lo and "alert protocol version" not in err:
+                errors.append("%s: TLS %s: expected a protocol_version alert, got %s" % (where, ver, err.strip()[-150:]))
+        rc, out, err = s_client(ctx, ep.ip, ep.hosts[0])
+        if rc != 0 or _protocol(out) != _tls_name(hi):
+            errors.append("%s: default handshake negotiated %s, expected %s" % (where, _protocol(out), _tls_name(hi)))
+        if ep.ip == ctx.world.endpoints[0].ip or ep.cert in ("ecdsa", "weak") or len(ep.certs) > 1:
             bits = re.search(r"Server public key is (\d+) bit", out)
-            want_bits = {"rsa2048": "2048", "rsa1024": "1024", "ec256": "256"}[ctx.world.certs[ep.cert].key]
+            want_bits = {"rsa2048": "2048", "rsa1024": "1024", "ec256": "256"}[ctx.world.certs[_openssl_cert(ctx, ep)].key]
             if not bits or bits.group(1) != want_bits:
                 errors.append("%s: server key %s bits, expected %s" % (where, bits and bits.group(1), want_bits))
     _fails(errors)
@@ -254,6 +348,106 @@ def test_tls_abrupt_close(ctx):
         if ep.opt("close_after_starttls") == "yes":
             rc, out, err = s_client(ctx, ep.ip, ep.hosts[0])
             assert rc != 0 and not pem_blocks(out), "%s: handshake should fail, rc=%s" % (ep.ip, rc)
+
+
+# ------------------------------------------------------------------ the world file
+
+def test_worldfile_endpoint_keys(ctx):
+    """What each server can be asked for: several certificates, TLS 1.3 and postfix.* settings
+    only on Postfix, one certificate per key algorithm; tls_min/tls_max become smtpd settings."""
+    head = "cert a cn=a.example\ncert b cn=b.example key=ec256\ncert c cn=c.example\n"
+    bad = {
+        "endpoint 127.0.0.9 host=a.example cert=a,b": "need server=postfix",
+        "endpoint 127.0.0.9 host=a.example cert=a tls_max=1.3": "speaks TLS 1.2 at most",
+        "endpoint 127.0.0.9 host=a.example cert=a postfix.smtpd_helo_required=yes": "server=postfix only",
+        "endpoint 127.0.0.9 host=a.example server=postfix cert=a,c": "one key algorithm",
+        "endpoint 127.0.0.9 host=a.example server=postfix cert=a,a": "twice",
+        "endpoint 127.0.0.9 host=a.example server=postfix cert=a banner=x.example": "on a Postfix endpoint only",
+        "endpoint 127.0.0.9 host=a.example server=postfix cert=a postfix.Bad-Name=1": "postfix.PARAMETER=VALUE",
+        "endpoint 127.0.0.9 host=a.example server=postfix cert=a tls_min=1.3 tls_max=1.2": "above tls_max",
+    }
+    for line, why in bad.items():
+        try:
+            worldfile.parse(head + line + "\n")
+            raise AssertionError("accepted: %s" % line)
+        except worldfile.WorldError as e:
+            assert why in str(e), (line, str(e))
+    w = worldfile.parse(head + "endpoint 127.0.0.9 host=a.example server=postfix cert=b,a tls_min=1.1 "
+                        "tls_max=1.2 postfix.smtpd_helo_required=yes\n"
+                        "endpoint 127.0.0.10 host=c.example server=postfix cert=c\n")
+    ep = w.endpoint_at("127.0.0.9")
+    assert ep.cert == "b" and ep.certs == ["b", "a"] and ep.tls_range == ("1.1", "1.2"), vars(ep)
+    assert w.endpoint_at("127.0.0.10").tls_range == ("1.0", "1.3")
+    cf = postfix.master_cf(w, "/T")
+    assert "127.0.0.9:2525 inet n - n - - smtpd\n  -o myhostname=a.example\n" \
+           "  -o smtpd_tls_chain_files=/T/leaf-ec256.key,/T/b.chain.pem,/T/leaf-rsa2048.key,/T/a.chain.pem\n" \
+           "  -o smtpd_tls_protocols=>=TLSv1.1,<=TLSv1.2\n  -o smtpd_tls_mandatory_protocols=>=TLSv1.1,<=TLSv1.2\n" \
+           "  -o smtpd_helo_required=yes\n127.0.0.10:2525 inet" in cf, cf
+    assert "smtpd_tls_protocols" not in cf.split("127.0.0.10:2525")[1], cf
+
+
+# ------------------------------------------------------------------ a world elsewhere
+
+PF_WORLD = """set resolver 127.53.0.1:5300
+set smtp_port 2525
+set zones example
+cert pf cn=mx.pf.example
+endpoint 127.20.0.1 host=mx.pf.example server=postfix cert=pf
+domain pf.example mx=10:mx.pf.example
+"""
+
+
+def _netns_world(ctx, tmp, script, **env):
+    """Runs `script` (bash) in a private network namespace of its own, with a one-Postfix world
+    (PF_WORLD) in TMP/world, so it collides with nothing the suite runs."""
+    wf = os.path.join(tmp, "world.conf")
+    with open(wf, "w") as f:
+        f.write(PF_WORLD)
+    e = ctx.env(MXS_WORLD_FILE=wf, MXS_WORLD_DIR=os.path.join(tmp, "world"), **env)
+    e["MAIL_CONFIG"] = tool_env(ctx)["MAIL_CONFIG"]
+    return subprocess.run(["unshare", "-n", "bash", "-c", "ip link set lo up\n" + script],
+                          capture_output=True, text=True, timeout=120, env=e, cwd=ctx.root,
+                          stdin=subprocess.DEVNULL)
+
+
+def test_world_under_a_closed_folder(ctx):
+    """A checkout under a mode-700 folder (root's home on a fresh machine) runs the world: the
+    Postfix state its own account must reach lives in a runtime folder outside, made by `up` and
+    removed by `down`."""
+    import tempfile
+    with tempfile.TemporaryDirectory(prefix="mxs-700-") as tmp:
+        os.chmod(tmp, 0o700)
+        run = postfix.runtime_dir(os.path.join(tmp, "world"))
+        r = _netns_world(ctx, tmp, """
+scripts/world up || exit 10
+stat -c '%U %n' "$RUN/data"
+posttls-finger -l secure -F "$MXS_WORLD_DIR/certs/ca.pem" '[127.20.0.1]:2525' mx.pf.example 2>&1
+scripts/world down || exit 11
+""", RUN=run)
+        out = r.stdout + r.stderr
+        assert r.returncode == 0, "exit %d:\n%s" % (r.returncode, out[-2000:])
+        assert "postfix %s/data" % run in out, "no runtime folder owned by postfix: %s" % out[-2000:]
+        assert "< 220 mx.pf.example ESMTP Postfix" in out, out[-2000:]
+        assert "Verified TLS connection established" in out, out[-2000:]
+        assert not os.path.exists(run), "down left %s" % run
+        with open(os.path.join(tmp, "world", "postfix", "postfix.log")) as f:
+            assert "connection established from" in f.read(), "Postfix's log is not in the world dir"
+
+
+def test_world_postfix_failure_says_why(ctx):
+    """When Postfix fails to start, `up` says why in Postfix's own words (it logs to its log
+    file, never to a pipe): here its runtime folder lies where its account cannot enter."""
+    import tempfile
+    with tempfile.TemporaryDirectory(prefix="mxs-fail-") as tmp:
+        os.chmod(tmp, 0o700)
+        run = os.path.join(tmp, "run")
+        r = _netns_world(ctx, tmp, "scripts/world up; echo \"exit $?\"; ls \"$MXS_WORLD_DIR\"",
+                         MXS_WORLD_RUN=run)
+        assert "exit 1" in r.stdout, r.stdout + r.stderr
+        assert "world: postfix start failed (exit 1): postfix/master: fatal: open lock file " \
+               "%s/data/master.lock: cannot open file: Permission denied" % run in r.stderr, r.stderr
+        assert "pids" not in r.stdout.split(), "a failed up left a pids file: %s" % r.stdout
+        assert not os.path.exists(run), "a failed up left %s" % run
 
 
 # ------------------------------------------------------------------ lifecycle
@@ -314,6 +508,8 @@ def test_world_down_leaves_nothing(ctx):
     left = [p for p in _recorded["pids"] if _alive(p)]
     assert not left, "processes left after world down: %s" % left
     assert not os.path.exists(os.path.join(ctx.world_dir, "pids")), "pids file left behind"
+    run = postfix.runtime_dir(ctx.world_dir)
+    assert not os.path.exists(run), "Postfix's runtime folder left behind: %s" % run
     listening = []
     for ip, port, _ in ctx.world.listeners():
         fam = socket.AF_INET6 if ":" in ip else socket.AF_INET

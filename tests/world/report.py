@@ -15,6 +15,7 @@ from helpers import drill, posttls_finger  # noqa: E402
 
 class Ctx:
     world = worldfile.load(os.environ.get("MXS_WORLD_FILE", os.path.join(ROOT, "data/world/world.conf")))
+    world_dir = os.path.abspath(os.environ.get("MXS_WORLD_DIR", os.path.join(ROOT, "build/world")))
 
 
 def endpoint_line(ctx, ep):

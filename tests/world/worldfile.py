@@ -10,10 +10,16 @@ import re
 SERVERS = ("fixture", "postfix", "none")
 ISSUERS = ("inter", "root", "untrusted", "self")
 KEYS = ("rsa2048", "rsa1024", "ec256")
-TLS_VERSIONS = ("1.0", "1.1", "1.2")
+TLS_VERSIONS = ("1.0", "1.1", "1.2", "1.3")
+# The fixture server is mbedTLS 2.28: TLS 1.2 at most. Postfix (OpenSSL 3) also speaks TLS 1.3.
+TLS_MAX = {"fixture": "1.2", "postfix": "1.3"}
 # Endpoint keys handed to the fixture server as they are (docs/fixture.md).
 FIXTURE_KEYS = ("banner", "ehlo", "starttls", "starttls_reply", "greeting", "greeting_lines",
                 "silent", "delay_ms", "tls_min", "tls_max", "close_after_starttls")
+# Behaviour keys a Postfix endpoint understands (world.py turns them into smtpd settings);
+# anything else goes through `postfix.PARAMETER=VALUE`, a master.cf `-o` override.
+POSTFIX_KEYS = ("tls_min", "tls_max")
+_POSTFIX_PARAM_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 DNS_MODES = ("refuse", "drop", "servfail")
 
 _NAME_RE = re.compile(r"^[A-Za-z0-9*_.-]+$")
@@ -44,8 +50,14 @@ class Endpoint:
         self.hosts = []
         self.ptr = None
         self.server = "fixture"
-        self.cert = None
-        self.opts = {}   # fixture behaviour keys
+        self.certs = []     # certificate names; several only on Postfix (one per key type)
+        self.opts = {}      # behaviour keys (FIXTURE_KEYS, or POSTFIX_KEYS on Postfix)
+        self.postfix = {}   # Postfix endpoints: smtpd parameter -> value (master.cf -o)
+
+    @property
+    def cert(self):
+        """The first certificate named (the only one, except on a Postfix endpoint)."""
+        return self.certs[0] if self.certs else None
 
     @property
     def family(self):
@@ -65,6 +77,11 @@ class Endpoint:
     @property
     def offers_starttls(self):
         return self.opt("starttls", "yes") == "yes"
+
+    @property
+    def tls_range(self):
+        """(lowest, highest) TLS version the endpoint accepts, as "1.0".."1.3"."""
+        return self.opt("tls_min", "1.0"), self.opt("tls_max", TLS_MAX.get(self.server, "1.2"))
 
 
 class Domain:
@@ -237,20 +254,49 @@ def _parse_endpoint(w, tok, lineno):
                 raise WorldError("line %d: server must be one of %s" % (lineno, ", ".join(SERVERS)))
             ep.server = v
         elif k == "cert":
-            ep.cert = v
+            ep.certs = v.split(",")
+        elif k.startswith("postfix."):
+            param = k[len("postfix."):]
+            if not _POSTFIX_PARAM_RE.match(param) or not v:
+                raise WorldError("line %d: %r: expected postfix.PARAMETER=VALUE (a Postfix "
+                                 "parameter name, a value without spaces)" % (lineno, "%s=%s" % (k, v)))
+            ep.postfix[param] = v
         elif k in FIXTURE_KEYS:
             ep.opts[k] = v
         else:
             raise WorldError("line %d: unknown endpoint key %r" % (lineno, k))
+    _check_endpoint(ep, lineno)
+    w.endpoints.append(ep)
+
+
+def _check_endpoint(ep, lineno):
+    """What each server can do: the fixture serves one certificate and TLS up to 1.2; Postfix
+    serves one certificate per key type, TLS up to 1.3, and only POSTFIX_KEYS and postfix.*."""
     for k in ("tls_min", "tls_max"):
         if k in ep.opts and ep.opts[k] not in TLS_VERSIONS:
             raise WorldError("line %d: %s must be one of %s" % (lineno, k, ", ".join(TLS_VERSIONS)))
+        if ep.opts.get(k, "1.0") > TLS_MAX.get(ep.server, "1.2"):
+            raise WorldError("line %d: %s=%s: the %s server speaks TLS %s at most" %
+                             (lineno, k, ep.opts[k], ep.server, TLS_MAX.get(ep.server, "1.2")))
+    lo, hi = ep.tls_range
+    if lo > hi:
+        raise WorldError("line %d: tls_min %s is above tls_max %s" % (lineno, lo, hi))
     needs_cert = ep.server != "none" and ep.offers_starttls and ep.opt("silent") != "yes"
     if needs_cert and not ep.cert:
         raise WorldError("line %d: endpoint %s offers STARTTLS but names no cert" % (lineno, ep.ip))
-    if ep.server == "postfix" and ep.opts:
-        raise WorldError("line %d: behaviour keys apply to the fixture server only" % lineno)
-    w.endpoints.append(ep)
+    if ep.server == "postfix":
+        other = sorted(set(ep.opts) - set(POSTFIX_KEYS))
+        if other:
+            raise WorldError("line %d: %s: on a Postfix endpoint only %s and postfix.PARAMETER=VALUE "
+                             "apply" % (lineno, ", ".join(other), ", ".join(POSTFIX_KEYS)))
+    else:
+        if ep.postfix:
+            raise WorldError("line %d: postfix.* keys apply to server=postfix only" % lineno)
+        if len(ep.certs) > 1:
+            raise WorldError("line %d: several certificates (cert=%s) need server=postfix" %
+                             (lineno, ",".join(ep.certs)))
+    if len(set(ep.certs)) != len(ep.certs):
+        raise WorldError("line %d: cert=%s names a certificate twice" % (lineno, ",".join(ep.certs)))
 
 
 def _parse_domain(w, tok, lineno):
@@ -296,10 +342,16 @@ def _parse_domain(w, tok, lineno):
 
 def _validate(w, path):
     for ep in w.endpoints:
-        if ep.cert and ep.cert not in w.certs:
-            raise WorldError("%s: endpoint %s names unknown cert %r" % (path, ep.ip, ep.cert))
-    if sum(1 for ep in w.endpoints if ep.server == "postfix") > 1:
-        raise WorldError("%s: at most one postfix endpoint" % path)
+        for c in ep.certs:
+            if c not in w.certs:
+                raise WorldError("%s: endpoint %s names unknown cert %r" % (path, ep.ip, c))
+        keys = [w.certs[c].key for c in ep.certs]
+        # Postfix (OpenSSL) holds one certificate per key algorithm; two RSA ones would silently
+        # leave one unused.
+        algs = ["ec" if k.startswith("ec") else "rsa" for k in keys]
+        if len(set(algs)) != len(algs):
+            raise WorldError("%s: endpoint %s: cert=%s has two certificates of one key algorithm "
+                             "(Postfix serves one per algorithm)" % (path, ep.ip, ",".join(ep.certs)))
     zones = w.zones
     addrs = w.host_addresses()
     for name in list(addrs) + list(w.domains):

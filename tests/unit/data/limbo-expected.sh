@@ -3,9 +3,9 @@
 # tests/unit/test_cert.c checks cert_info_from_der() against:
 #   {file, last subject CN, SAN dNSName count, first SAN, last SAN, key type, key bits,
 #    signature algorithm, notBefore, notAfter, sha256}
-# Usage: tests/unit/data/limbo-expected.sh [VECTOR_DIR]
+# Usage: tests/unit/data/limbo-expected.sh [VECTOR_DIR]   (default: tests/vectors/x509-limbo-online)
 set -eu
-dir=${1:-/work/shared/vectors/x509-limbo-online}
+dir=${1:-$(dirname "$0")/../../vectors/x509-limbo-online}
 for f in "$dir"/*.pem; do
     name=$(basename "$f")
     text=$(openssl x509 -in "$f" -noout -text)
