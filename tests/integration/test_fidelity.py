@@ -44,15 +44,15 @@ def test_ehlo_default_is_fqdn_or_address_literal(ctx):
 
     r = as_host(ctx, "scanner.mxsurvey.test", check_args(ctx, "exact.example"))
     assert r.returncode == 0, r.stdout + r.stderr
-    assert ehlo_lines(r.stdout) == ["EHLO scanner.mxsurvey.test"], r.stdout
+    assert set(ehlo_lines(r.stdout)) == {"EHLO scanner.mxsurvey.test"}, r.stdout
     assert "warning" not in r.stderr, r.stderr
 
     r = as_host(ctx, "vm", check_args(ctx, "exact.example", "--ehlo", "given.mxsurvey.test"))
-    assert ehlo_lines(r.stdout) == ["EHLO given.mxsurvey.test"], r.stdout
+    assert set(ehlo_lines(r.stdout)) == {"EHLO given.mxsurvey.test"}, r.stdout
     assert "warning" not in r.stderr, r.stderr
 
     r = as_host(ctx, "vm", check_args(ctx, "exact.example", "--ehlo", "bare"))
-    assert ehlo_lines(r.stdout) == ["EHLO bare"], r.stdout
+    assert set(ehlo_lines(r.stdout)) == {"EHLO bare"}, r.stdout
     assert "--ehlo bare is neither a fully qualified domain name nor an address literal" in r.stderr, r.stderr
 
 
