@@ -373,7 +373,9 @@ def test_scan_resolves_each_name_once(ctx):
     more = _run_counts(ctx, ["exact.example", "cname2.example", "shared.example", "exact.example"])
     assert more["dns_queries"] == 4 + 2 + 1 + 3 + 1, more
     assert more["dns_cache_hits"] >= 2, more
-    assert more["endpoints"] == 2 and more["connections"] == 2, more
+    # One connection per endpoint, plus one version probe per address.
+    assert more["endpoints"] == 2 and more["version_probes"] == 2, more
+    assert more["connections"] == 2 + 2, more
 
 
 def test_scan_progress_on_a_terminal(ctx):
