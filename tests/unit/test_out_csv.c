@@ -90,7 +90,7 @@ TEST(out_csv_host_row)
     CHECK_STR(csv_column_name(CSV_HOSTS, 48), "cert_provider_match");
     ROW(CSV_HOSTS, full_host,
         "mx.a.example,192.0.2.1,25,,nxdomain,a.example,ok,,220,false,2,"
-        "\"'=HYPERLINK(\"\"http://x\"\")\",\" mx, \"\"b\"\"\nc\","
+        "\"'=HYPERLINK(\"\"http://x\"\")\",\" mx, \"\"b\"\"\\x0ac\","
         "TLSv1.2,TLS_X,b\xc3\xbc" "cher.example,*.a.example;x\\x3by;-z,"
         "\"O=Acme, Inc., CN=mx\",CN=CA,2026-01-02T03:04:05Z,2027-01-02T03:04:05Z,ab12,RSA,2048,"
         "RSA-SHA256,true,1,,ab12;cd34,chains/ab12.pem,*.a.example,san,false,"
