@@ -1,13 +1,17 @@
 /* text: the one notation for network text in JSON (escape, decode, round trips over random
- * octets), UTF-8 validity, and the visible form for terminals and CSV cells. */
+ * octets), UTF-8 validity, and the visible form for terminals and CSV cells, fed the hostile
+ * names of tests/unit/data/hostile-names.pem. */
 #include <stdint.h>
 #include <stdlib.h>
 
 #include <jansson.h>
 
+#include "cert.h"
 #include "test.h"
 #include "text.h"
 #include "util.h"
+
+#include <mbedtls/x509_crt.h>
 
 static void check_escape(const char *in, size_t n, const char *want, int line)
 {
@@ -212,6 +216,51 @@ TEST(text_visible_cases)
     VIS("nul\\x00", "nul\\x00");                    /* the notation is left alone */
     VIS("x\\x5cx41", "x\\x5cx41");
     VIS("\\", "\\");
+}
+
+static struct cert_info *load_info(const char *path)
+{
+    mbedtls_x509_crt crt;
+    mbedtls_x509_crt_init(&crt);
+    struct cert_info *ci = NULL;
+    if (mbedtls_x509_crt_parse_file(&crt, path) == 0)
+        ci = cert_info_from_der(crt.raw.p, crt.raw.len);
+    else
+        fprintf(stderr, "  cannot load %s\n", path);
+    mbedtls_x509_crt_free(&crt);
+    return ci;
+}
+
+/* What `mxsurvey check` prints for each hostile name (put_safe is text_put_visible). */
+TEST(text_put_visible_hostile_certificate)
+{
+    struct cert_info *ci = load_info("tests/unit/data/hostile-names.pem");
+    CHECK(ci != NULL);
+    if (!ci)
+        return;
+    static const char *const want[] = {
+        "a b.example", "back\\slash.example", "x\\x5cx41.example", "nul\\x00.example",
+        "esc\\x1b[31m.example", "csi\\xc2\\x9b.example", "bad\\xff\\xc0\\xaf.example",
+        "b\xc3\xbc" "cher.example", "ok.example",
+    };
+    CHECK_INT(ci->nsan, ARRAY_LEN(want));
+    for (size_t i = 0; i < ci->nsan && i < ARRAY_LEN(want); i++) {
+        char *buf = NULL;
+        size_t len = 0;
+        FILE *f = open_memstream(&buf, &len);
+        text_put_visible(f, ci->san_dns[i]);
+        fclose(f);
+        CHECK_STR(buf, want[i]);
+        free(buf);
+    }
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    text_put_visible(f, ci->subject);
+    fclose(f);
+    CHECK_STR(buf, "O=Caf\xc3\xa9\\, Inc., OU=a\\x1b" "b\\\\x5cx41, CN=X\\\\X41.EXAMPLE");
+    free(buf);
+    cert_info_free(ci);
 }
 
 /* JSON for a terminal (`mxsurvey match`): DEL and C1 as \u00HH, the same value. */
