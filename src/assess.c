@@ -30,7 +30,7 @@ enum match_result assess_match(const struct assess_names *n, const char *referen
         return MATCH_NONE;
     struct match_presented p;
     presented(n, &p);
-    return match_reference(&p, reference, NULL);
+    return match_reference(n->psl, &p, reference, NULL);
 }
 
 void assess_endpoint(const psl_ctx_t *psl, const struct trust_ctx *trust, const char *mx_host,
@@ -43,6 +43,7 @@ void assess_endpoint(const psl_ctx_t *psl, const struct trust_ctx *trust, const 
     if (leaf && !leaf->error) {
         struct assess_names *k = &out->keep;
         k->has_cert = 1;
+        k->psl = psl;
         k->cn = leaf->subject_cn ? xstrdup(leaf->subject_cn) : NULL;
         k->nsan = leaf->nsan;
         k->san = xcalloc(leaf->nsan ? leaf->nsan : 1, sizeof(*k->san));
@@ -52,7 +53,7 @@ void assess_endpoint(const psl_ctx_t *psl, const struct trust_ctx *trust, const 
         k->names_from = out->pres.names_from;
         const char *refs[REF_COUNT] = {first_domain, mx_host, ptr, res->banner_host, res->ehlo_host};
         for (int i = 0; i < REF_COUNT; i++)
-            out->match[i] = match_reference(&out->pres, refs[i], &out->matched_by[i]);
+            out->match[i] = match_reference(psl, &out->pres, refs[i], &out->matched_by[i]);
         k->mx_match = out->match[REF_MX_HOST];
         k->ptr_match = out->match[REF_PTR];
         k->provider_match = classify_cert_provider_match(&out->pres, out->provider);

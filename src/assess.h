@@ -24,6 +24,8 @@ extern const char *const assess_ref_names[REF_COUNT]; /* "domain", "mx_host", ..
 /* The compact verdicts a finished endpoint keeps (everything a domain record needs). */
 struct assess_names {
     int has_cert;          /* a parsable leaf was received */
+    const psl_ctx_t *psl;  /* the list the verdicts were made with (borrowed; it outlives every
+                            * endpoint), so later domains are checked by the same rules */
     char *cn;              /* its subject CN, NULL if none */
     char **san;            /* its SAN dNSNames */
     size_t nsan;
@@ -52,7 +54,8 @@ void assess_endpoint(const psl_ctx_t *psl, const struct trust_ctx *trust, const 
 /* Frees what out owns except `keep`, which the caller takes (or clears) afterwards. */
 void assess_endpoint_clear(struct assess_endpoint *out);
 
-/* The strict match of a kept certificate against another reference (a later domain). */
+/* The strict match of a kept certificate against another reference (a later domain), under
+ * the Public Suffix List n was assessed with (n->psl). */
 enum match_result assess_match(const struct assess_names *n, const char *reference);
 
 #endif

@@ -14,28 +14,8 @@
 #include <mbedtls/sha256.h>
 #include <mbedtls/x509_crt.h>
 
+#include "text.h"
 #include "util.h"
-
-char *cert_escape_name(const unsigned char *s, size_t len, int keep_space)
-{
-    static const char hex[] = "0123456789abcdef";
-    char *out = xmalloc(len * 4 + 1);
-    size_t o = 0;
-    for (size_t i = 0; i < len; i++) {
-        unsigned char c = s[i];
-        int plain = (c > 0x20 && c < 0x7f && c != '\\') || (keep_space && c == ' ');
-        if (plain) {
-            out[o++] = (char)c;
-        } else {
-            out[o++] = '\\';
-            out[o++] = 'x';
-            out[o++] = hex[c >> 4];
-            out[o++] = hex[c & 15];
-        }
-    }
-    out[o] = '\0';
-    return out;
-}
 
 static void format_time(char out[21], const mbedtls_x509_time *t)
 {
@@ -73,12 +53,47 @@ static char *der_to_pem(const unsigned char *der, size_t len)
     return (char *)buf;
 }
 
+/* The one-line DN as mbedtls_x509_dn_gets (2.28) prints it: "C=US, O=x, CN=y" in certificate
+ * order, " + " between the attributes of one multi-valued RDN, "??" for an attribute type it
+ * has no short name for, a backslash before each of , = + < > # ; " and backslash in a value
+ * (RFC 1779); but with each value's own octets where mbedTLS writes '?' for every octet
+ * outside printable ASCII, and no limit on a value's length (mbedTLS gives up above 255
+ * octets). Then the whole line in the text notation (text.h), like every other name. */
 static char *dn_string(const mbedtls_x509_name *dn)
 {
-    char buf[4096];
-    if (mbedtls_x509_dn_gets(buf, sizeof(buf), dn) < 0)
-        return xstrdup("");
-    return xstrdup(buf);
+    size_t cap = 1;
+    for (const mbedtls_x509_name *n = dn; n; n = n->next)
+        cap += 3 + 16 + 2 * n->val.len; /* separator, short name and '=', escaped value */
+    char *raw = xmalloc(cap);
+    size_t o = 0;
+    int merge = 0;
+    for (const mbedtls_x509_name *n = dn; n; n = n->next) {
+        if (!n->oid.p)
+            continue;
+        if (n != dn) {
+            const char *sep = merge ? " + " : ", ";
+            memcpy(raw + o, sep, strlen(sep));
+            o += strlen(sep);
+        }
+        const char *short_name = NULL;
+        if (mbedtls_oid_get_attr_short_name(&n->oid, &short_name) != 0 || !short_name ||
+            strlen(short_name) > 15)
+            short_name = "??";
+        size_t sl = strlen(short_name);
+        memcpy(raw + o, short_name, sl);
+        o += sl;
+        raw[o++] = '=';
+        for (size_t i = 0; i < n->val.len; i++) {
+            unsigned char c = n->val.p[i];
+            if (c && strchr(",=+<>#;\"\\", c))
+                raw[o++] = '\\';
+            raw[o++] = (char)c;
+        }
+        merge = n->next_merged;
+    }
+    char *text = text_escape(raw, o);
+    free(raw);
+    return text;
 }
 
 static char *last_cn(const mbedtls_x509_name *dn)
@@ -87,7 +102,7 @@ static char *last_cn(const mbedtls_x509_name *dn)
     for (; dn; dn = dn->next)
         if (dn->oid.p && MBEDTLS_OID_CMP(MBEDTLS_OID_AT_CN, &dn->oid) == 0)
             cn = dn;
-    return cn ? cert_escape_name(cn->val.p, cn->val.len, 1) : NULL;
+    return cn ? text_escape((const char *)cn->val.p, cn->val.len) : NULL;
 }
 
 static void collect_san_dns(struct cert_info *info, const mbedtls_x509_crt *crt)
@@ -99,7 +114,7 @@ static void collect_san_dns(struct cert_info *info, const mbedtls_x509_crt *crt)
     info->san_dns = xcalloc(n ? n : 1, sizeof(*info->san_dns));
     for (const mbedtls_x509_sequence *s = &crt->subject_alt_names; s; s = s->next)
         if (s->buf.p && s->buf.tag == dns_tag)
-            info->san_dns[info->nsan++] = cert_escape_name(s->buf.p, s->buf.len, 0);
+            info->san_dns[info->nsan++] = text_escape((const char *)s->buf.p, s->buf.len);
 }
 
 static char *sig_alg_name(const mbedtls_x509_crt *crt)

@@ -1,13 +1,14 @@
 /* cert: one X.509 certificate (DER) -> the plain fields a survey records. Pure: no I/O, no
  * verification against trust anchors (that is done later, elsewhere).
  *
- * Names taken from the certificate (subject CN, SAN dNSNames) are attacker-controlled bytes.
- * They are stored escaped so that they are always printable ASCII C strings and can never be
- * silently cut or turned into a different valid name: every octet outside 0x21..0x7E except
- * SP, and every backslash, is written as "\xHH" (two lower-case hex digits). A name holding a
- * NUL, a control character, non-ASCII or a backslash therefore keeps all its bytes and contains
- * '\', which no valid host name does, so it can never match one. SP is kept as is in the CN
- * (CNs of CAs are often phrases) and escaped in SAN dNSNames (where it is never valid).
+ * Names taken from the certificate (subject CN, SAN dNSNames, and the subject and issuer DNs)
+ * are attacker-controlled octets. They are stored as text in the notation of text.h: valid
+ * UTF-8 characters as themselves (a space stays a space, control characters stay), and only
+ * octets that are not valid UTF-8, and NUL, as "\xHH" (a literal backslash becomes "\x5c" only
+ * where it would otherwise read as such an escape). So a name is always a C string and valid
+ * UTF-8, can never be silently cut, and decodes (text_decode) back to the certificate's exact
+ * octets. match.h works on the decoded octets: a name holding a NUL, a space, a backslash or
+ * non-ASCII is not a host name and never matches one.
  */
 #ifndef MXS_CERT_H
 #define MXS_CERT_H
@@ -15,11 +16,12 @@
 
 struct cert_info {
     char *subject_cn;   /* last CN of the subject (RFC 6125 6.4.4: the most specific), NULL if
-                         * none; escaped as above */
-    char **san_dns;     /* SAN dNSNames in certificate order, escaped (no SP kept) */
+                         * none; text as above */
+    char **san_dns;     /* SAN dNSNames in certificate order, text as above */
     size_t nsan;
-    char *subject;      /* one-line DN as mbedtls_x509_dn_gets prints it ("C=US, O=x, CN=y",
-                         * certificate order; non-printable octets shown as '?') */
+    char *subject;      /* one-line DN in mbedtls_x509_dn_gets's layout ("C=US, O=x, CN=y",
+                         * certificate order, RFC 1779 backslashes before , = + < > # ; " and
+                         * backslash in values), the values' own octets, text as above */
     char *issuer;       /* same form */
     char not_before[21], not_after[21]; /* ISO 8601 UTC, "2026-01-02T03:04:05Z" */
     char sha256[65];    /* lower-case hex SHA-256 of the DER */
@@ -37,8 +39,5 @@ struct cert_info {
 struct cert_info *cert_info_from_der(const unsigned char *der, size_t len);
 /* Frees info and everything it owns; NULL is fine. */
 void cert_info_free(struct cert_info *info);
-/* Escapes len octets of s as described at the top of this file (keep_space: leave SP as is).
- * Newly allocated; caller frees. */
-char *cert_escape_name(const unsigned char *s, size_t len, int keep_space);
 
 #endif

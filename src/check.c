@@ -9,6 +9,7 @@
 
 #include "cli.h"
 #include "scan.h"
+#include "text.h"
 #include "util.h"
 
 struct check {
@@ -16,16 +17,14 @@ struct check {
     char last_ep[600]; /* "host [ip]" of the dialogue being printed */
 };
 
-/* Server text may hold control characters (a terminal would run escape sequences): print
- * them as \xHH. */
+/* Server text (names in the records' text notation, raw transcript lines) may hold control
+ * characters, which a terminal would run as escape sequences: C0 and DEL, and C1 both as raw
+ * octets (an 8-bit terminal reads 0x9b as CSI) and as UTF-8 (U+009B). text_put_visible()
+ * prints each of them, and every octet that is not valid UTF-8, as \xHH (tests/unit/test_text.c
+ * feeds it a certificate's hostile names). */
 static void put_safe(FILE *f, const char *s)
 {
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        if (*p >= 0x20 && *p != 0x7f)
-            fputc(*p, f);
-        else
-            fprintf(f, "\\x%02x", *p);
-    }
+    text_put_visible(f, s);
 }
 
 static const char *jstr(json_t *o, const char *k)

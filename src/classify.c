@@ -46,18 +46,6 @@ static size_t len_no_dot(const char *s)
     return n > 0 && s[n - 1] == '.' ? n - 1 : n;
 }
 
-/* 1 when s[0..n) is a host name that the PSL lists as a public suffix. */
-static int is_public_suffix(const psl_ctx_t *psl, const char *s, size_t n)
-{
-    if (!match_host_valid(s, n))
-        return 0;
-    char buf[MATCH_NAME_MAX + 1];
-    memcpy(buf, s, n);
-    buf[n] = '\0';
-    str_ascii_lower(buf);
-    return psl_is_public_suffix(psl, buf) != 0;
-}
-
 enum wildcard_class classify_wildcard_name(const psl_ctx_t *psl, const char *name)
 {
     if (!name)
@@ -76,7 +64,7 @@ enum wildcard_class classify_wildcard_name(const psl_ctx_t *psl, const char *nam
         return WILDCARD_NONE;
     if (n == 1)
         return WILDCARD_BARE;
-    if (stars == 1 && name[0] == '*' && first_len == 1 && is_public_suffix(psl, name + 2, n - 2))
+    if (stars == 1 && name[0] == '*' && first_len == 1 && match_public_suffix(psl, name + 2, n - 2))
         return WILDCARD_PUBLIC_SUFFIX;
     if (stars > 1)
         return WILDCARD_MULTIPLE;
@@ -240,9 +228,9 @@ struct classify_endpoint classify_endpoint_make(const psl_ctx_t *psl,
     char *provider = classify_provider(psl, mx_host);
     struct classify_endpoint ep = {
         .status = status,
-        .mx_match = match_reference(p, mx_host, NULL),
-        .domain_match = match_reference(p, domain, NULL),
-        .ptr_match = match_reference(p, ptr, NULL),
+        .mx_match = match_reference(psl, p, mx_host, NULL),
+        .domain_match = match_reference(psl, p, domain, NULL),
+        .ptr_match = match_reference(psl, p, ptr, NULL),
         .provider_match = classify_cert_provider_match(p, provider),
     };
     free(provider);

@@ -3,7 +3,10 @@
  * is loaded once by the caller (classify_psl_load) and passed in.
  *
  * Names are compared ASCII case-insensitively with one trailing dot ignored, and must be host
- * names as match.h defines them wherever a host name is needed (an escaped NUL never is).
+ * names as match.h defines them wherever a host name is needed. Certificate names come as
+ * text in the notation of text.h; the rules here look only for '*', '.' and host names, which
+ * the notation writes as themselves, so a name holding "\xHH" (a NUL, invalid UTF-8) or any
+ * other non-LDH character is never a host name, as its decoded octets would not be.
  */
 #ifndef MXS_CLASSIFY_H
 #define MXS_CLASSIFY_H
@@ -24,9 +27,11 @@ psl_ctx_t *classify_psl_load(void);
  * Of one name (one trailing dot dropped first), the first that holds:
  *   bare           the name is "*";
  *   public-suffix  "*." directly over a public suffix: the rest is a host name that
- *                  psl_is_public_suffix() accepts (ICANN and private sections, and the PSL's
- *                  default "*" rule, so an unlisted TLD such as "example" counts): "*.com",
- *                  "*.co.uk", "*.example", "*.s3.amazonaws.com";
+ *                  match_public_suffix() accepts (psl_is_public_suffix(): ICANN and private
+ *                  sections, and the PSL's default "*" rule, so an unlisted TLD such as
+ *                  "example" counts): "*.com", "*.co.uk", "*.example", "*.s3.amazonaws.com".
+ *                  The same predicate makes match.h refuse such a wildcard, so every name of
+ *                  this class is one that never matches strictly;
  *   multiple       more than one '*' ("*.*.x.example");
  *   non-leftmost   a '*' outside the leftmost label ("mx.*.x.example");
  *   partial-label  the leftmost label holds '*' and other characters ("f*.x", "*x.y");
@@ -116,8 +121,8 @@ struct classify_endpoint {
 };
 
 /* The classify_endpoint of one endpoint as seen from one domain, computed with the scan's
- * strict rules: mx_match, domain_match and ptr_match are match_reference(p, mx_host / domain /
- * ptr) (MATCH_NULL for a NULL name), provider_match is classify_cert_provider_match(p,
+ * strict rules: mx_match, domain_match and ptr_match are match_reference(psl, p, mx_host /
+ * domain / ptr) (MATCH_NULL for a NULL name), provider_match is classify_cert_provider_match(p,
  * classify_provider(psl, mx_host)). p: the certificate's presented names (an endpoint without
  * a certificate presents none). status is borrowed. */
 struct classify_endpoint classify_endpoint_make(const psl_ctx_t *psl,

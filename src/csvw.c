@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "text.h"
 #include "util.h"
 
 /* ------------------------------------------------------------------ rows */
@@ -101,6 +102,12 @@ void csv_text(struct csv_row *r, const char *s, size_t n)
     cell_start(r);
     if (!s || !n)
         return;
+    /* No raw control character in a cell (a terminal or a spreadsheet would act on it), and
+     * one line per row: text_visible() writes C0, DEL and C1 (and octets that are not UTF-8)
+     * as \xHH, which the text notation of text.h decodes back to the same octets. */
+    char *v = text_visible(s, n);
+    s = v;
+    n = strlen(v);
     int prefix = csv_formula_risk(s, n);
     int quote = quote_needed(s, n, prefix);
     reserve(r, 2 * n + 3);
@@ -110,14 +117,15 @@ void csv_text(struct csv_row *r, const char *s, size_t n)
         putc1(r, '\'');
     if (!quote) {
         put(r, s, n);
-        return;
+    } else {
+        for (size_t i = 0; i < n; i++) {
+            if (s[i] == '"')
+                putc1(r, '"');
+            putc1(r, s[i]);
+        }
+        putc1(r, '"');
     }
-    for (size_t i = 0; i < n; i++) {
-        if (s[i] == '"')
-            putc1(r, '"');
-        putc1(r, s[i]);
-    }
-    putc1(r, '"');
+    free(v);
 }
 
 void csv_str(struct csv_row *r, const char *s)

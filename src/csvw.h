@@ -7,14 +7,19 @@
  * (linebuf does not fit: RFC 4180 ends lines with CRLF and a quoted cell may hold LF.)
  *
  * Cells, per RFC 4180:
- *   - the octets are kept exactly (UTF-8 stays UTF-8; no byte-order mark is written);
- *   - a cell is quoted ("...") when it holds `"`, `,`, CR or LF, or begins or ends with a
- *     space or TAB; inside quotes `"` is doubled;
+ *   - the text is kept (UTF-8 stays UTF-8; no byte-order mark is written), except that every
+ *     control character (C0 including TAB, CR and LF, DEL, and C1 U+0080..U+009F) and every
+ *     octet that is not valid UTF-8 is written as the four characters `\xHH` per octet
+ *     (text_visible() of text.h): no cell holds a raw control character, every row is one
+ *     line, and a cell of text in the text notation still decodes, by that notation's rule,
+ *     to the same octets;
+ *   - a cell is quoted ("...") when it holds `"` or `,` (or CR or LF, which the rule above
+ *     leaves none of), or begins or ends with a space or TAB; inside quotes `"` is doubled;
  *   - every row, the header included, ends with CRLF.
  *
  * Spreadsheet formula neutralisation (OWASP "CSV injection"): a TEXT cell whose first octet
- * is `=`, `+`, `-`, `@`, TAB or CR would be run as a formula by a spreadsheet, so it is written
- * with a single quote `'` in front (`=HYPERLINK("x")` → `'=HYPERLINK("x")`, then quoted for
+ * is `=`, `+`, `-`, `@`, TAB or CR (the last two no longer occur once escaped) would be run as
+ * a formula by a spreadsheet, so it is written with a single quote `'` in front (`=HYPERLINK("x")` → `'=HYPERLINK("x")`, then quoted for
  * its `"`). Only text cells are neutralised: number cells (csv_int, csv_real), which come from
  * JSON numbers, are written as numbers (mxsurvey never writes a negative one), and booleans
  * (`true`/`false`) and empty cells cannot start a formula. Text that merely looks like a
@@ -38,8 +43,8 @@ void csv_row_init(struct csv_row *r);
 void csv_row_clear(struct csv_row *r);
 void csv_row_free(struct csv_row *r);
 
-/* A text cell of the n octets at s: neutralised, then quoted when needed. s NULL: an empty
- * cell (as csv_empty). */
+/* A text cell of the n octets at s: control characters escaped, neutralised, then quoted when
+ * needed. s NULL: an empty cell (as csv_empty). */
 void csv_text(struct csv_row *r, const char *s, size_t n);
 /* csv_text of a NUL-terminated string (NULL: an empty cell). */
 void csv_str(struct csv_row *r, const char *s);
@@ -56,12 +61,12 @@ void csv_empty(struct csv_row *r);
  * row is next changed. */
 const char *csv_row_end(struct csv_row *r, size_t *n);
 
-/* The rules, for tests: 1 when a text cell of these octets gets the `'` prefix; 1 when a cell
- * of these octets, without that prefix, must be quoted. */
 /* Writes one text cell (no separator, no line end) to f by the same rules as csv_str:
  * for writers that mix cells with numbers printed directly. NULL writes nothing. */
 void csv_write_cell(FILE *f, const char *s);
 
+/* The rules, for tests, on text already escaped as above: 1 when a text cell of these octets
+ * gets the `'` prefix; 1 when a cell of these octets, without that prefix, must be quoted. */
 int csv_formula_risk(const char *s, size_t n);
 int csv_needs_quotes(const char *s, size_t n);
 

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "text.h"
 #include "util.h"
 
 /* A UTF-8 reference longer than this cannot be a host name once converted (see input.c). */
@@ -77,14 +78,25 @@ int match_host_valid(const char *name, size_t len)
     return 1;
 }
 
-/* 1 when s (a host name by the rules above) is also an IPv4 address in some form a resolver
- * library would accept ("127.0.0.1", "127.1", "0x7f.1", "2130706433"). */
+/* 1 when s (a host name by the rules above) is an IP address as inet_pton() reads one: a
+ * dotted quad or an IPv6 literal. Not inet_aton(), whose extra forms ("127.1", "0x7f.1",
+ * "2130706433") match.h takes as ordinary names (issue 8). */
 static int is_ip_address(const char *s)
 {
     struct in_addr a4;
     struct in6_addr a6;
-    return inet_pton(AF_INET, s, &a4) == 1 || inet_pton(AF_INET6, s, &a6) == 1 ||
-           inet_aton(s, &a4) != 0;
+    return inet_pton(AF_INET, s, &a4) == 1 || inet_pton(AF_INET6, s, &a6) == 1;
+}
+
+int match_public_suffix(const psl_ctx_t *psl, const char *name, size_t len)
+{
+    if (!match_host_valid(name, len))
+        return 0;
+    char buf[MATCH_NAME_MAX + 1];
+    memcpy(buf, name, len);
+    buf[len] = '\0';
+    str_ascii_lower(buf);
+    return psl_is_public_suffix(psl, buf) != 0;
 }
 
 static int has_non_ascii(const char *s, size_t n)
@@ -143,10 +155,23 @@ int match_reference_normalize(const char *reference, char *out)
     return 0;
 }
 
-/* The strict verdict of presented p against a normalised reference r (rl octets). */
-static enum match_result match_normalized(const char *p, const char *r, size_t rl)
+/* A presented name's octets: the text notation decoded into buf (room for MATCH_NAME_MAX + 2:
+ * a host name and its trailing dot), one trailing dot dropped. Returns the length, or
+ * (size_t)-1 when the name is too long to be a host name anyway. */
+#define PRESENTED_MAX (MATCH_NAME_MAX + 2)
+static size_t presented_octets(const char *name, char buf[PRESENTED_MAX])
 {
-    size_t pl = len_no_dot(p);
+    size_t n = text_decode(name, strlen(name), (unsigned char *)buf, PRESENTED_MAX);
+    if (n == (size_t)-1)
+        return n;
+    return n > 0 && buf[n - 1] == '.' ? n - 1 : n;
+}
+
+/* The strict verdict of the presented octets p (pl, no trailing dot) against a normalised
+ * reference r (rl octets). */
+static enum match_result match_normalized(const psl_ctx_t *psl, const char *p, size_t pl,
+                                          const char *r, size_t rl)
+{
     if (pl >= 2 && p[0] == '*' && p[1] == '.') {
         const char *rest = p + 2;
         size_t restl = pl - 2;
@@ -154,6 +179,10 @@ static enum match_result match_normalized(const char *p, const char *r, size_t r
             return MATCH_NONE;
         /* r = PREFIX "." REST with a non-empty PREFIX */
         if (rl < restl + 2 || r[rl - restl - 1] != '.' || !ieq(r + rl - restl, rest, restl))
+            return MATCH_NONE;
+        /* Checked last: the PSL lookup is the costly part, and only a wildcard that would
+         * otherwise match (or nearly) needs it. */
+        if (match_public_suffix(psl, rest, restl))
             return MATCH_NONE;
         size_t prefixl = rl - restl - 1;
         return memchr(r, '.', prefixl) ? MATCH_MULTILABEL : MATCH_WILDCARD;
@@ -163,46 +192,47 @@ static enum match_result match_normalized(const char *p, const char *r, size_t r
     return pl == rl && ieq(p, r, rl) ? MATCH_EXACT : MATCH_NONE;
 }
 
-enum match_result match_name(const char *presented, const char *reference)
+/* The verdict of one presented name (text notation) against a normalised reference. */
+static enum match_result match_presented_one(const psl_ctx_t *psl, const char *name,
+                                             const char *r, size_t rl)
+{
+    char p[PRESENTED_MAX];
+    size_t pl = presented_octets(name, p);
+    if (pl == (size_t)-1)
+        return MATCH_NONE;
+    return match_normalized(psl, p, pl, r, rl);
+}
+
+enum match_result match_name(const psl_ctx_t *psl, const char *presented, const char *reference)
 {
     char r[MATCH_NAME_MAX + 1];
     if (!reference)
         return MATCH_NULL;
     if (!presented || match_reference_normalize(reference, r) < 0)
         return MATCH_NONE;
-    return match_normalized(presented, r, strlen(r));
+    return match_presented_one(psl, presented, r, strlen(r));
 }
 
-static int hex_value(unsigned char c)
-{
-    return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10
-                                           : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
-}
-
-/* The next octet of s[*i..n), a name as cert.h escapes it ("\xHH" is the octet HH: a CN keeps
- * its spaces where a dNSName has "\x20"); advances *i. */
-static unsigned char name_octet(const char *s, size_t n, size_t *i)
-{
-    size_t k = *i;
-    if (s[k] == '\\' && k + 4 <= n && s[k + 1] == 'x' && hex_value((unsigned char)s[k + 2]) >= 0 &&
-        hex_value((unsigned char)s[k + 3]) >= 0) {
-        *i = k + 4;
-        return (unsigned char)(hex_value((unsigned char)s[k + 2]) << 4 |
-                               hex_value((unsigned char)s[k + 3]));
-    }
-    *i = k + 1;
-    return (unsigned char)s[k];
-}
-
-/* Equality of the octets of two names (escapes decoded), ASCII case-insensitive, one trailing
- * dot ignored on each. */
+/* Equality of the octets of two names in the text notation (decoded), ASCII
+ * case-insensitive, one trailing dot ignored on each. */
 static int same_name(const char *a, const char *b)
 {
-    size_t al = len_no_dot(a), bl = len_no_dot(b), i = 0, j = 0;
-    while (i < al && j < bl)
-        if (lower(name_octet(a, al, &i)) != lower(name_octet(b, bl, &j)))
+    size_t an = strlen(a), bn = strlen(b), i = 0, j = 0;
+    int ac = 0, bc = 0;
+    /* Decode both in step; a final '.' octet (the trailing dot) is dropped on each side. */
+    for (;;) {
+        int aend = i >= an, bend = j >= bn;
+        ac = aend ? -1 : text_next_octet(a, an, &i);
+        bc = bend ? -1 : text_next_octet(b, bn, &j);
+        if (ac == '.' && i >= an)
+            ac = -1;
+        if (bc == '.' && j >= bn)
+            bc = -1;
+        if (ac < 0 || bc < 0)
+            return ac < 0 && bc < 0;
+        if (lower((unsigned char)ac) != lower((unsigned char)bc))
             return 0;
-    return i == al && j == bl;
+    }
 }
 
 void match_presented_init(struct match_presented *p, const char *cn, char *const *san,
@@ -240,8 +270,8 @@ const char *match_presented_name(const struct match_presented *p, size_t i)
     return p->san ? p->san[i] : p->cn;
 }
 
-enum match_result match_reference(const struct match_presented *p, const char *reference,
-                                  const char **matched_by)
+enum match_result match_reference(const psl_ctx_t *psl, const struct match_presented *p,
+                                  const char *reference, const char **matched_by)
 {
     char r[MATCH_NAME_MAX + 1];
     enum match_result best = reference ? MATCH_NONE : MATCH_NULL;
@@ -250,7 +280,7 @@ enum match_result match_reference(const struct match_presented *p, const char *r
         size_t rl = strlen(r);
         for (size_t i = 0; i < p->n && best != MATCH_EXACT; i++) {
             const char *name = match_presented_name(p, i);
-            enum match_result m = name ? match_normalized(name, r, rl) : MATCH_NONE;
+            enum match_result m = name ? match_presented_one(psl, name, r, rl) : MATCH_NONE;
             if (m > best) {
                 best = m;
                 by = name;
@@ -321,12 +351,14 @@ int match_lax(const struct match_presented *p, const char *reference, const char
         size_t rl = strlen(r);
         for (size_t i = 0; i < p->n && !by; i++) {
             const char *name = match_presented_name(p, i);
-            if (!name)
+            char o[PRESENTED_MAX];
+            size_t pl = name ? presented_octets(name, o) : (size_t)-1;
+            if (pl == (size_t)-1)
                 continue;
-            enum match_result m = match_normalized(name, r, rl);
-            size_t pl = len_no_dot(name);
-            if (m == MATCH_EXACT || m == MATCH_WILDCARD ||
-                (lax_pattern_valid(name, pl) && glob_ieq(name, pl, r, rl)))
+            /* The strict exact match covers what the glob rules exclude (a one-label name);
+             * the glob covers every strict wildcard, public suffix or not (no PSL here). */
+            if ((match_host_valid(o, pl) && pl == rl && ieq(o, r, rl)) ||
+                (lax_pattern_valid(o, pl) && glob_ieq(o, pl, r, rl)))
                 by = name;
         }
     }

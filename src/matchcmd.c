@@ -1,7 +1,9 @@
 /* matchcmd: see matchcmd.h. Reads one certificate (the first of a PEM file, or DER), turns it
  * into a cert_info exactly as a probe does (cert_info_from_der), and runs the functions the
  * scan uses on it: match_presented_from_cert, classify_wildcard_cert, match_reference (and
- * match_lax with --lax). Output, one compact JSON object a line:
+ * match_lax with --lax), with the Public Suffix List the scan loads (classify_psl_load). Names
+ * are written in the text notation of text.h, like the scan's records. Output, one compact
+ * JSON object a line:
  *   {"presented":[...],"names_from":"san"|"cn","cn_in_san":BOOL,"wildcard":CLASS}
  *   {"name":NAME,"match":"exact"|"wildcard"|"multilabel"|"none","matched_by":NAME|null}
  * (one line per NAME, in order, with "lax":BOOL added under --lax). */
@@ -20,6 +22,7 @@
 #include "cli.h"
 #include "match.h"
 #include "record.h"
+#include "text.h"
 #include "util.h"
 
 /* No certificate file is anywhere near this large; bigger input is refused, not read. */
@@ -30,7 +33,7 @@ static const char pem_end[] = "-----END CERTIFICATE-----";
 
 enum { OPT_HELP, OPT_LAX };
 static const struct cli_opt match_opts[] = {
-    {.name = "lax", .help = "add \"lax\": what a lax matcher (partial-label, multi-label '*') would accept", .id = OPT_LAX},
+    {.name = "lax", .help = "add \"lax\": what a lax matcher (partial-label, multi-label '*', no public-suffix check) would accept", .id = OPT_LAX},
     CLI_OPT_HELP(OPT_HELP),
 };
 
@@ -40,7 +43,8 @@ static void match_usage(FILE *f)
                "Checks each NAME against the certificate in CERT_FILE (PEM: the first\n"
                "certificate; or DER) with the scan's rules (RFC 6125 / RFC 9525, strict):\n"
                "SAN dNSNames, or the subject CN only when there is no SAN dNSName; one-label\n"
-               "wildcards only. Prints one JSON line about the certificate, then one per NAME:\n"
+               "wildcards only, never directly over a public suffix of the PSL (*.com).\n"
+               "Prints one JSON line about the certificate, then one per NAME:\n"
                "  {\"presented\":[...],\"names_from\":\"san\"|\"cn\",\"cn_in_san\":BOOL,\"wildcard\":CLASS}\n"
                "  {\"name\":NAME,\"match\":\"exact\"|\"wildcard\"|\"multilabel\"|\"none\",\"matched_by\":...}\n"
                "CLASS: none, leftmost, partial-label, non-leftmost, multiple, public-suffix, bare.\n\n");
@@ -124,11 +128,15 @@ static unsigned char *certificate_der(const unsigned char *data, size_t len, siz
     return der;
 }
 
+/* One compact JSON line. Names keep their own characters (text.h), so a C1 control such as
+ * U+009B (CSI) could reach a terminal raw: written \u009b instead, the same JSON value. */
 static void print_json(json_t *o)
 {
     char *s = json_dumps(o, JSON_COMPACT);
     if (s) {
-        puts(s);
+        char *safe = text_json_escape_c1(s);
+        puts(safe);
+        free(safe);
         free(s);
     }
     json_decref(o);
@@ -182,7 +190,7 @@ int cmd_match(int argc, char **argv)
     json_t *head = json_object();
     json_t *names = json_array();
     for (size_t i = 0; i < pres.n; i++)
-        json_array_append_new(names, record_text(match_presented_name(&pres, i)));
+        json_array_append_new(names, record_text_as_is(match_presented_name(&pres, i)));
     json_object_set_new(head, "presented", names);
     json_object_set_new(head, "names_from", json_string(pres.names_from));
     json_object_set_new(head, "cn_in_san", json_boolean(pres.cn_in_san));
@@ -192,11 +200,11 @@ int cmd_match(int argc, char **argv)
 
     for (int i = idx + 1; i < argc; i++) {
         const char *by = NULL;
-        enum match_result m = match_reference(&pres, argv[i], &by);
+        enum match_result m = match_reference(psl, &pres, argv[i], &by);
         json_t *o = json_object();
         json_object_set_new(o, "name", record_text(argv[i]));
         json_object_set_new(o, "match", json_string(match_result_str(m)));
-        json_object_set_new(o, "matched_by", record_text(by));
+        json_object_set_new(o, "matched_by", record_text_as_is(by)); /* a presented name */
         if (lax)
             json_object_set_new(o, "lax", json_boolean(match_lax(&pres, argv[i], NULL)));
         print_json(o);

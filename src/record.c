@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cert.h"
+#include "text.h"
 #include "tlshello.h"
 #include "util.h"
 
@@ -13,37 +14,33 @@ json_t *record_text(const char *s)
 {
     if (!s)
         return json_null();
-    json_t *j = json_string(s);
-    if (j)
-        return j;
-    /* Not valid UTF-8: keep ASCII, write every other octet as \xHH (as cert.c does). */
-    size_t n = strlen(s);
-    char *out = xmalloc(n * 4 + 1), *o = out;
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        if (*p < 0x80) {
-            *o++ = (char)*p;
-        } else {
-            snprintf(o, 5, "\\x%02x", *p);
-            o += 4;
-        }
-    }
-    *o = '\0';
-    j = json_string(out);
-    free(out);
-    return j ? j : json_null();
+    char *t = text_escape_str(s);
+    json_t *j = json_string(t);
+    free(t);
+    return j ? j : json_null(); /* cannot fail: the notation is valid UTF-8 without NUL */
+}
+
+json_t *record_text_as_is(const char *t)
+{
+    if (!t)
+        return json_null();
+    json_t *j = json_string(t);
+    /* Never NULL for the notation; should anything else slip in, escape it rather than lose it. */
+    return j ? j : record_text(t);
 }
 
 static json_t *cert_json(const struct probe_result *res)
 {
     const struct cert_info *c = res->chain[0];
     json_t *o = json_object();
-    json_object_set_new(o, "subject_cn", record_text(c->subject_cn));
+    /* cert.c already wrote these in the text notation: as they are, not escaped twice. */
+    json_object_set_new(o, "subject_cn", record_text_as_is(c->subject_cn));
     json_t *san = json_array();
     for (size_t i = 0; i < c->nsan; i++)
-        json_array_append_new(san, record_text(c->san_dns[i]));
+        json_array_append_new(san, record_text_as_is(c->san_dns[i]));
     json_object_set_new(o, "san_dns", san);
-    json_object_set_new(o, "subject", record_text(c->subject));
-    json_object_set_new(o, "issuer", record_text(c->issuer));
+    json_object_set_new(o, "subject", record_text_as_is(c->subject));
+    json_object_set_new(o, "issuer", record_text_as_is(c->issuer));
     json_object_set_new(o, "not_before", c->error ? json_null() : json_string(c->not_before));
     json_object_set_new(o, "not_after", c->error ? json_null() : json_string(c->not_after));
     json_object_set_new(o, "sha256", json_string(c->sha256));
@@ -128,7 +125,7 @@ json_t *record_endpoint_json(const struct endpoint_rec *r)
     if (cert) {
         json_t *names = json_array();
         for (size_t i = 0; i < as->pres.n; i++)
-            json_array_append_new(names, record_text(match_presented_name(&as->pres, i)));
+            json_array_append_new(names, record_text_as_is(match_presented_name(&as->pres, i)));
         json_object_set_new(o, "presented", names);
         json_object_set_new(o, "names_from", json_string(as->pres.names_from));
         json_object_set_new(o, "cn_in_san", json_boolean(as->pres.cn_in_san));
@@ -136,7 +133,7 @@ json_t *record_endpoint_json(const struct endpoint_rec *r)
         for (int i = 0; i < REF_COUNT; i++) {
             const char *v = match_result_str(as->match[i]);
             json_object_set_new(m, assess_ref_names[i], v ? json_string(v) : json_null());
-            json_object_set_new(by, assess_ref_names[i], record_text(as->matched_by[i]));
+            json_object_set_new(by, assess_ref_names[i], record_text_as_is(as->matched_by[i]));
         }
         json_object_set_new(o, "match", m);
         json_object_set_new(o, "matched_by", by);

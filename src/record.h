@@ -2,9 +2,12 @@
  * (out_jsonl.c, later CSV and HTML) take these JSON objects; nothing else formats records.
  * Field names are a contract with researchers: docs/schema.md documents every one.
  *
- * Attacker-controlled text (greeting and EHLO words, certificate names) goes into JSON through
- * record_text(), which keeps valid UTF-8 as it is (jansson escapes it correctly) and writes any
- * other octet as \xHH, so no input can produce invalid JSON or be silently dropped. */
+ * Attacker-controlled text (greeting and EHLO words, server replies in errors, invalid input
+ * lines) goes into JSON through record_text(), which writes it in the text notation of text.h:
+ * valid UTF-8 as it is (jansson escapes what JSON needs), "\xHH" for the octets that are not
+ * valid UTF-8, so no input can produce invalid JSON or be silently dropped, and a reader can
+ * decode every string back to the octets. Certificate names and DNs are already in that
+ * notation (cert.h) and go through record_text_as_is(). */
 #ifndef MXS_RECORD_H
 #define MXS_RECORD_H
 #include <jansson.h>
@@ -66,7 +69,11 @@ struct domain_rec {
 
 json_t *record_domain_json(const struct domain_rec *r);
 
-/* A JSON string for arbitrary octets (see above); NULL s gives JSON null. */
+/* A JSON string for the arbitrary octets of the C string s, in the text notation (see above);
+ * NULL s gives JSON null. */
 json_t *record_text(const char *s);
+/* A JSON string for t, already in the text notation (a cert_info name): written as it is, so
+ * never escaped twice; NULL gives JSON null. */
+json_t *record_text_as_is(const char *t);
 
 #endif

@@ -80,6 +80,12 @@ expect_match limbo-online-docs.python.org.pem python.org.evil.example none
 expect_match limbo-online-docs.python.org.pem '[151.101.0.223]' none
 expect_match limbo-online-stackoverflow.com.pem stackoverflow.com exact
 expect_match limbo-online-apple.com.pem www.apple.com none
+# A wildcard directly over a public suffix never matches, private-section suffixes included:
+# s3.amazonaws.com is one (the certificate's class is public-suffix); a wildcard one label
+# below a suffix still matches.
+expect_match limbo-online-s3.amazonaws.com.pem bucket.s3.amazonaws.com none
+expect_match limbo-online-s3.amazonaws.com.pem bucket.s3-accesspoint.us-east-1.amazonaws.com wildcard
+expect_match limbo-online-google.com.pem a.google.com wildcard
 
 # Exit 2 with a message.
 expect_usage() { # DESCRIPTION ARGS...

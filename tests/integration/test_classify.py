@@ -16,6 +16,13 @@ LDH = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
 PUBLIC = {"example", "com", "co.uk", "uk"}
 
 
+def public_suffix(name):
+    """A public suffix of the PSL, as far as the world goes: every single label (a TLD is a
+    public suffix, listed or by the default rule), and PUBLIC."""
+    n = host(name)
+    return bool(n) and ("." not in n or n in PUBLIC)
+
+
 def host(name):
     """Normalised host name or None: lowercase, one trailing dot dropped, LDH labels."""
     if name is None:
@@ -45,7 +52,8 @@ RANK = {"none": 1, "multilabel": 2, "wildcard": 3, "exact": 4}
 def match_one(p, ref):
     if host(p) == ref and ref:
         return "exact"
-    if p.startswith("*.") and "*" not in p[2:] and host(p[2:]):
+    # RFC 6125 §6.4.3 / RFC 9525 §6.3: one whole leftmost label, never over a public suffix
+    if p.startswith("*.") and "*" not in p[2:] and host(p[2:]) and not public_suffix(p[2:]):
         rest = host(p[2:])
         if ref.endswith("." + rest):
             left = ref[: -len(rest) - 1]
@@ -72,7 +80,7 @@ def wildcard_class(cert):
         n = n[:-1] if n.endswith(".") else n
         if n == "*":
             return 6
-        if n.startswith("*.") and n[2:].lower() in PUBLIC:
+        if n.startswith("*.") and "*" not in n[2:] and public_suffix(n[2:]):
             return 5
         if n.count("*") > 1:
             return 4
@@ -179,6 +187,15 @@ def test_endpoint_classification(ctx):
         for k, v in want.items():
             if h.get(k) != v:
                 errors.append("%s %s: %r, expected %r" % (where, k, h.get(k), v))
+    # The world's public-sfx certificate (*.example, *.co.uk, *.com) at mx.tldwild.example:
+    # classified public-suffix, and under the strict rule it matches neither the MX host nor
+    # the domain, not even as multilabel.
+    psx = [h for h in s["hosts"] if h["wildcard"] == "public-suffix"]
+    if not psx:
+        errors.append("no endpoint with a public-suffix wildcard in the world scan")
+    for h in psx:
+        if set(h["match"].values()) - {"none", None}:
+            errors.append("%s: a public-suffix wildcard matched: %r" % (h["mx_host"], h["match"]))
     assert not errors, "%d mismatches:\n  " % len(errors) + "\n  ".join(errors[:40])
 
 

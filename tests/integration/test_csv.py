@@ -2,8 +2,9 @@
 hosts.csv, domains.csv, summary.csv and providers.csv read back with Python's csv module and
 checked cell by cell against hosts.jsonl, domains.jsonl and summary.json; the headers against
 the columns documented in docs/schema.md; `mxsurvey report` remaking the same files; and a
-hand-written folder of hostile text (formulas, commas, quotes, newlines) neutralised and quoted
-in the CSV while the JSONL keeps it exactly."""
+hand-written folder of hostile text (formulas, commas, quotes, newlines, certificate names with
+control characters) neutralised, escaped and quoted in the CSV while the JSONL keeps it
+exactly."""
 import csv
 import io
 import json
@@ -41,8 +42,15 @@ def documented(ctx, name):
 
 # ------------------------------------------------------------------ what a cell must hold
 
+def visible(s):
+    """csvw.h: every control character (C0, DEL, C1) as \\xHH per UTF-8 octet."""
+    return "".join("".join("\\x%02x" % b for b in c.encode("utf-8"))
+                   if ord(c) < 0x20 or 0x7f <= ord(c) <= 0x9f else c for c in s)
+
+
 def neutral(s):
-    """A text cell: a spreadsheet formula gets a leading '."""
+    """A text cell: control characters escaped, then a spreadsheet formula gets a leading '."""
+    s = visible(s)
     return "'" + s if s and s[0] in FORMULA_FIRST else s
 
 
@@ -255,7 +263,11 @@ HOSTILE_HOST = {
     "banner_host": '=HYPERLINK("http://x")',
     "ehlo_host": 'comma, "quote"\nand newline',
     "tls": {"version": "TLSv1.2", "cipher": "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"},
-    "cert": {"subject_cn": "-2+3", "san_dns": ["@SUM(A1)", "x;y", "b\u00fccher.example"],
+    "cert": {"subject_cn": "-2+3", "san_dns": ["@SUM(A1)", "x;y", "b\u00fccher.example",
+                                                # names as hosts.jsonl writes them (text.h)
+                                                "a b.example", "esc\u001b[31m.example",
+                                                "csi\u009b.example", "nul\\x00.example",
+                                                "x\\x5cx41.example", "bad\\xff\\xc0.example"],
              "subject": "O=Evil, Inc., CN=-2+3", "issuer": " CN=spaced ", "not_before": "2026-01-01T00:00:00Z",
              "not_after": "2027-01-01T00:00:00Z", "sha256": "ee" * 32, "key_type": "RSA",
              "key_bits": 2048, "sig_alg": "RSA-SHA256", "self_signed": True, "chain_len": 1,
@@ -294,17 +306,21 @@ def test_csv_hostile_text(ctx):
             raw = f.read()
         # The formula is prefixed inside the quotes its own quotes require.
         assert b',"\'=HYPERLINK(""http://x"")",' in raw, raw
-        assert b',"comma, ""quote""\nand newline",' in raw, raw
+        assert b',"comma, ""quote""\\x0aand newline",' in raw, raw  # no raw LF in a cell
 
         header, rows = read_csv(os.path.join(d, "hosts.csv"))
         assert len(rows) == 1
         row = rows[0]
         assert row["banner_host"] == "'=HYPERLINK(\"http://x\")"
-        assert row["ehlo_host"] == 'comma, "quote"\nand newline'
+        assert row["ehlo_host"] == 'comma, "quote"\\x0aand newline'
         assert row["cert_subject_cn"] == "'-2+3"
         assert row["cert_subject"] == "O=Evil, Inc., CN=-2+3"
         assert row["cert_issuer"] == " CN=spaced "
-        assert row["cert_san_dns"] == "'@SUM(A1);x\\x3by;b\u00fccher.example"
+        assert row["cert_san_dns"] == ("'@SUM(A1);x\\x3by;b\u00fccher.example;a b.example;"
+                                       "esc\\x1b[31m.example;csi\\xc2\\x9b.example;nul\\x00.example;"
+                                       "x\\x5cx41.example;bad\\xff\\xc0.example")
+        for bad in (b"\x1b", b"\x00", b"\xc2\x9b", b"\x7f"):
+            assert bad not in raw, "a raw control character in hosts.csv: %r" % bad
         assert row["presented"] == "'@SUM(A1);x\\x3by"
         assert row["provider"] == "'+evil.example"
         assert row["port"] == "25" and row["cert_key_bits"] == "2048"

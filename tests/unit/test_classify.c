@@ -375,3 +375,61 @@ TEST(classify_endpoint_make)
     CHECK_INT(e.provider_match, 0);
     psl_free(psl);
 }
+
+/* One predicate (match_public_suffix) for the `public-suffix` class and for the strict rule
+ * that refuses such wildcards: every name of that class never matches strictly (nor as
+ * multilabel), and every leftmost wildcard one label further down still does. */
+TEST(classify_public_suffix_wildcards_never_match)
+{
+    psl_ctx_t *psl = classify_psl_load();
+    static const struct {
+        const char *name, *one_label, *two_labels;
+    } ps[] = {
+        {"*.com", "a.com", "a.b.com"},
+        {"*.co.uk", "a.co.uk", "a.b.co.uk"},
+        {"*.uk", "co.uk", "a.co.uk"},
+        {"*.github.io", "a.github.io", "a.b.github.io"},          /* private section */
+        {"*.s3.amazonaws.com", "bucket.s3.amazonaws.com", "a.bucket.s3.amazonaws.com"},
+        {"*.example", "tldwild.example", "mx.tldwild.example"},   /* default rule */
+        {"*.localhost", "a.localhost", "a.b.localhost"},
+        {"*.COM.", "A.com", "a.b.COM"},
+    };
+    for (size_t i = 0; i < ARRAY_LEN(ps); i++) {
+        const char *name = ps[i].name;
+        CHECK_STR(wildcard_class_str(classify_wildcard_name(psl, name)), "public-suffix");
+        CHECK_INT(match_public_suffix(psl, name + 2, strlen(name) - 2 - (name[strlen(name) - 1] == '.')), 1);
+        if (match_name(psl, name, ps[i].one_label) != MATCH_NONE ||
+            match_name(psl, name, ps[i].two_labels) != MATCH_NONE) {
+            fprintf(stderr, "  %s:%d: %s matches %s or %s\n", __FILE__, __LINE__, name,
+                    ps[i].one_label, ps[i].two_labels);
+            test_failed_checks++;
+        }
+        /* one label below the suffix: an ordinary leftmost wildcard */
+        char below[64], one[80], two[80];
+        snprintf(below, sizeof(below), "*.x%s", name + 1);
+        snprintf(one, sizeof(one), "a.x.%s", ps[i].one_label + strcspn(ps[i].one_label, ".") + 1);
+        snprintf(two, sizeof(two), "a.b.x.%s", ps[i].one_label + strcspn(ps[i].one_label, ".") + 1);
+        CHECK_STR(wildcard_class_str(classify_wildcard_name(psl, below)), "leftmost");
+        CHECK_INT(match_name(psl, below, one), MATCH_WILDCARD);
+        CHECK_INT(match_name(psl, below, two), MATCH_MULTILABEL);
+    }
+    /* a certificate of the world (public-sfx): class public-suffix, and no name of it matches */
+    char *san[3] = {"*.example", "*.co.uk", "*.com"};
+    struct match_presented p;
+    match_presented_init(&p, "*.example", san, 3);
+    CHECK_STR(wildcard_class_str(classify_wildcard_names(psl, "*.example", san, 3)), "public-suffix");
+    const char *by = "unset";
+    CHECK_INT(match_reference(psl, &p, "mx.tldwild.example", &by), MATCH_NONE);
+    CHECK_STR(by, NULL);
+    CHECK_INT(match_reference(psl, &p, "tldwild.example", NULL), MATCH_NONE);
+    CHECK_INT(match_reference(psl, &p, "example.co.uk", NULL), MATCH_NONE);
+    CHECK_INT(match_reference(psl, &p, "example.com", NULL), MATCH_NONE);
+    struct classify_endpoint e = classify_endpoint_make(psl, &p, "ok", "mx.tldwild.example",
+                                                        "tldwild.example", "mx.tldwild.example");
+    CHECK_STR(classify_pattern_str(classify_endpoint_pattern(&e)), "unrelated");
+    CHECK_STR(classify_tlsrpt("ok", NULL, 0, e.mx_match), "certificate-host-mismatch");
+    /* a NULL list counts every name as a public suffix: no wildcard matches (fail closed) */
+    CHECK_INT(match_name(NULL, "*.x.example", "a.x.example"), MATCH_NONE);
+    CHECK_INT(match_name(NULL, "a.x.example", "a.x.example"), MATCH_EXACT);
+    psl_free(psl);
+}

@@ -38,21 +38,32 @@ TEST(csvw_quoting)
     CELL("a,b", "\"a,b\"\r\n");
     CELL("say \"hi\"", "\"say \"\"hi\"\"\"\r\n");
     CELL("\"", "\"\"\"\"\r\n");
-    CELL("line1\nline2", "\"line1\nline2\"\r\n");
-    CELL("line1\r\nline2", "\"line1\r\nline2\"\r\n");
-    CELL("cr\rinside", "\"cr\rinside\"\r\n");
+    /* Control characters are written \xHH (csvw.h): never raw, so a row is one line. */
+    CELL("line1\nline2", "line1\\x0aline2\r\n");
+    CELL("line1\r\nline2", "line1\\x0d\\x0aline2\r\n");
+    CELL("cr\rinside", "cr\\x0dinside\r\n");
+    CELL("a,\nb", "\"a,\\x0ab\"\r\n");
     CELL(" leading", "\" leading\"\r\n");
     CELL("trailing ", "\"trailing \"\r\n");
-    CELL("trailing\t", "\"trailing\t\"\r\n");
+    CELL("trailing\t", "trailing\\x09\r\n");
+    CELL("esc\x1b[31m.example", "esc\\x1b[31m.example\r\n");
+    CELL("del\x7f", "del\\x7f\r\n");
+    CELL("csi\xc2\x9b" "2J", "csi\\xc2\\x9b2J\r\n");   /* C1 as UTF-8 (U+009B) */
+    CELL("raw\x9b" "2J", "raw\\x9b2J\r\n");               /* C1 as a raw octet */
+    CELL("bad\xff\xc0\xaf", "bad\\xff\\xc0\\xaf\r\n");      /* not UTF-8 */
+    /* Text in the JSON's notation passes through: it still decodes to the same octets. */
+    CELL("nul\\x00.example", "nul\\x00.example\r\n");
+    CELL("x\\x5cx41.example", "x\\x5cx41.example\r\n");
+    CELL("back\\slash", "back\\slash\r\n");
     CELL("in side", "in side\r\n");
     CELL("it's", "it's\r\n");
     CELL("semi;colon", "semi;colon\r\n");
     /* UTF-8 is kept octet for octet (ü, 日本, an emoji), and quoted only for the usual reasons. */
     CELL("b\xc3\xbc" "cher.example", "b\xc3\xbc" "cher.example\r\n");
     CELL("\xe6\x97\xa5\xe6\x9c\xac,\xf0\x9f\x93\xa7", "\"\xe6\x97\xa5\xe6\x9c\xac,\xf0\x9f\x93\xa7\"\r\n");
-    /* Octets are taken by length: an embedded NUL is kept, not a terminator. */
+    /* Octets are taken by length: an embedded NUL is not a terminator, and is escaped. */
     char *got = one_cell("a\0b", 3);
-    CHECK(memcmp(got, "a\0b\r\n", 6) == 0);
+    CHECK_STR(got, "a\\x00b\r\n");
     free(got);
     CHECK_INT(csv_needs_quotes("x", 1), 0);
     CHECK_INT(csv_needs_quotes(" x", 2), 1);
@@ -67,14 +78,14 @@ TEST(csvw_formula_neutralisation)
     CELL("+1", "'+1\r\n");
     CELL("-2", "'-2\r\n");
     CELL("@SUM(A1:A2)", "'@SUM(A1:A2)\r\n");
-    CELL("\tcmd", "'\tcmd\r\n");
-    CELL("\rcmd", "\"'\rcmd\"\r\n");
+    /* A leading TAB or CR is escaped first, and "\x09..." starts no formula. */
+    CELL("\tcmd", "\\x09cmd\r\n");
+    CELL("\rcmd", "\\x0dcmd\r\n");
     CELL("-leading-hyphen.example", "'-leading-hyphen.example\r\n");
     CELL("=cmd|' /C calc'!A0", "'=cmd|' /C calc'!A0\r\n");
-    /* The prefix makes a TAB-first cell begin with `'`: no quotes needed for a leading TAB;
-     * a lone TAB is also a trailing one. */
-    CELL("\tx", "'\tx\r\n");
-    CELL("\t", "\"'\t\"\r\n");
+    CELL("\tx", "\\x09x\r\n");
+    CELL("\t", "\\x09\r\n");
+    CELL("=\x1b", "'=\\x1b\r\n");
     /* Quoted for its trailing blank and comma, prefixed inside the quotes. */
     CELL("=a, ", "\"'=a, \"\r\n");
     /* Only the first octet counts. */

@@ -205,3 +205,38 @@ TEST(html_no_run_json_no_unfinished_warning)
         CHECK(strstr(h, "had not finished") != NULL);
     free(h);
 }
+
+/* The names of tests/unit/data/hostile-names.pem as they reach summary.json (JSON strings in
+ * the text notation), as provider names and map keys: HTML has no escape for a control
+ * character (a raw C0 or C1 is a parse error, and XML forbids a reference to one), so each
+ * shows as U+FFFD; no raw C0 but the whitespace TAB, LF and CR, no DEL, no C1 reaches the
+ * page. */
+TEST(html_hostile_certificate_names)
+{
+    char *h = render("{\"providers\": ["
+                     "{\"provider\": \"esc\\u001b[31m.example\", \"domains\": 3, \"endpoints\": 1,"
+                     " \"by_pattern\": {\"csi\\u009b.example\": 3}},"
+                     "{\"provider\": \"nul\\\\x00.example\", \"domains\": 2, \"endpoints\": 1,"
+                     " \"by_pattern\": {\"x\\\\x5cx41 b\\u007f\": 2}},"
+                     "{\"provider\": \"bad\\\\xff\\\\xc0\\\\xaf.example\", \"domains\": 1,"
+                     " \"endpoints\": 1, \"by_pattern\": {\"tab\\there\": 1}}],"
+                     " \"endpoints\": {\"total\": 3, \"by_wildcard\": {\"a\\u0085b\": 3}}}");
+    if (!h)
+        return;
+    for (const unsigned char *p = (const unsigned char *)h; *p; p++) {
+        if ((*p < 0x20 && *p != '\t' && *p != '\n' && *p != '\r') || *p == 0x7f ||
+            (*p == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f)) {
+            fprintf(stderr, "  %s:%d: octet 0x%02x at %ld: %.40s\n", __FILE__, __LINE__, *p,
+                    (long)((const char *)p - h), (const char *)p);
+            test_failed_checks++;
+            break;
+        }
+    }
+    CHECK(strstr(h, "esc&#xfffd;[31m.example") != NULL);
+    CHECK(strstr(h, "csi&#xfffd;.example") != NULL);
+    CHECK(strstr(h, "nul\\x00.example") != NULL); /* the notation is plain text to HTML */
+    CHECK(strstr(h, "x\\x5cx41 b&#xfffd;") != NULL);
+    CHECK(strstr(h, "bad\\xff\\xc0\\xaf.example") != NULL);
+    CHECK(strstr(h, "a&#xfffd;b") != NULL);
+    free(h);
+}

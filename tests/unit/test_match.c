@@ -1,7 +1,9 @@
 /* match: strict and lax name matching (RFC 6125 §6.4, RFC 9525 §6.3) on hand-written name
  * sets, and the presented identifiers of real certificates (tests/unit/data/). */
-#include "test.h"
+#include "classify.h"
 #include "match.h"
+#include "test.h"
+#include "text.h"
 #include "util.h"
 
 #include <stdlib.h>
@@ -9,11 +11,12 @@
 
 #include <mbedtls/x509_crt.h>
 
-/* One strict case: prints the names and both verdicts when it fails. */
-static void expect(const char *presented, const char *reference, enum match_result want,
-                   int line)
+/* One strict case: prints the names and both verdicts when it fails. Each test loads the PSL
+ * the scan uses (classify_psl_load) into a local `psl`. */
+static void expect(const psl_ctx_t *psl, const char *presented, const char *reference,
+                   enum match_result want, int line)
 {
-    enum match_result got = match_name(presented, reference);
+    enum match_result got = match_name(psl, presented, reference);
     if (got != want) {
         const char *g = match_result_str(got), *w = match_result_str(want);
         fprintf(stderr, "  %s:%d: match_name(\"%s\", \"%s\") == %s, expected %s\n", __FILE__,
@@ -22,7 +25,7 @@ static void expect(const char *presented, const char *reference, enum match_resu
         test_failed_checks++;
     }
 }
-#define EXPECT(p, r, want) expect((p), (r), (want), __LINE__)
+#define EXPECT(p, r, want) expect(psl, (p), (r), (want), __LINE__)
 
 /* One lax case over a SAN list of one name. */
 static void expect_lax(const char *presented, const char *reference, int want, int line)
@@ -65,12 +68,23 @@ TEST(match_reference_normalize)
     CHECK_STR(out, "localhost");
     CHECK_INT(match_reference_normalize("1.example.com", out), 0);
     CHECK_STR(out, "1.example.com");
+    /* Only what inet_pton reads is an IP address; inet_aton's other forms are names. */
+    CHECK_INT(match_reference_normalize("0xC0A80101", out), 0);
+    CHECK_STR(out, "0xc0a80101");
+    CHECK_INT(match_reference_normalize("127.1", out), 0);
+    CHECK_STR(out, "127.1");
+    CHECK_INT(match_reference_normalize("2130706433", out), 0);
+    CHECK_STR(out, "2130706433");
+    CHECK_INT(match_reference_normalize("0x7f.0.0.1", out), 0);
+    CHECK_STR(out, "0x7f.0.0.1");
+    CHECK_INT(match_reference_normalize("010.0.0.1", out), 0); /* a leading zero: no address */
+    CHECK_STR(out, "010.0.0.1");
     static const char *const bad[] = {
         "", ".", "..", "mx.example.com..", ".mx.example.com", "mx..example.com",
         "-mx.example.com", "mx-.example.com", "mx.example.com-", "_25._tcp.example.com",
         "mx example.com", " mx.example.com", "mx.example.com ", "mx.example.com\r\n",
         "*.example.com", "mx.example.com:25", "good.example\\x00evil.example",
-        "[127.0.0.1]", "127.0.0.1", "127.0.0.1.", "127.1", "0x7f.0.0.1", "2130706433", "::1",
+        "[127.0.0.1]", "127.0.0.1", "127.0.0.1.", "192.168.1.1", "255.255.255.255", "::1",
         "[IPv6:::1]", "\xff\xfe.example", "b\xc3\xbc" "cher..example", "<mx.example.com>",
     };
     for (size_t i = 0; i < ARRAY_LEN(bad); i++) {
@@ -86,6 +100,7 @@ TEST(match_reference_normalize)
 
 TEST(match_host_lengths)
 {
+    psl_ctx_t *psl = classify_psl_load();
     char label63[64], label64[65], name[300];
     memset(label63, 'a', 63);
     label63[63] = '\0';
@@ -116,10 +131,12 @@ TEST(match_host_lengths)
     CHECK_INT(match_host_valid("", 0), 0);
     CHECK_INT(match_host_valid("a-b.c", 5), 1);
     CHECK_INT(match_host_valid("a.", 2), 0);
+    psl_free(psl);
 }
 
 TEST(match_exact)
 {
+    psl_ctx_t *psl = classify_psl_load();
     EXPECT("mx.example.com", "mx.example.com", MATCH_EXACT);
     EXPECT("mx.example.com", "MX.Example.COM", MATCH_EXACT);
     EXPECT("MX.EXAMPLE.COM", "mx.example.com", MATCH_EXACT);
@@ -144,10 +161,12 @@ TEST(match_exact)
     EXPECT("", "", MATCH_NONE);
     EXPECT(".", ".", MATCH_NONE);
     EXPECT("", "mx.example.com", MATCH_NONE);
+    psl_free(psl);
 }
 
 TEST(match_idn)
 {
+    psl_ctx_t *psl = classify_psl_load();
     /* A-labels compare as text, case-insensitively */
     EXPECT("xn--bcher-kva.example", "xn--bcher-kva.example", MATCH_EXACT);
     EXPECT("xn--bcher-kva.example", "XN--BCHER-KVA.EXAMPLE.", MATCH_EXACT);
@@ -158,19 +177,23 @@ TEST(match_idn)
     EXPECT("xn--bcher-kva.example", "B\xc3\x9c" "CHER.Example.", MATCH_EXACT); /* BÜCHER */
     EXPECT("mx.xn--bcher-kva.example", "mx.b\xc3\xbc" "cher.example", MATCH_EXACT);
     EXPECT("*.xn--bcher-kva.example", "mx.b\xc3\xbc" "cher.example", MATCH_WILDCARD);
-    EXPECT("*.example", "b\xc3\xbc" "cher.example", MATCH_WILDCARD); /* '*' = xn--bcher-kva */
-    EXPECT("*.example", "mx.b\xc3\xbc" "cher.example", MATCH_MULTILABEL);
+    EXPECT("*.idn.example", "b\xc3\xbc" "cher.idn.example", MATCH_WILDCARD); /* '*' = xn--bcher-kva */
+    EXPECT("*.idn.example", "mx.b\xc3\xbc" "cher.idn.example", MATCH_MULTILABEL);
     /* a reference libidn2 cannot convert can only be none */
     EXPECT("xn--bcher-kva.example", "b\xfc" "cher.example", MATCH_NONE);   /* Latin-1 */
     EXPECT("xn--bcher-kva.example", "b\xc3" ".example", MATCH_NONE);       /* cut UTF-8 */
     EXPECT("xn--bcher-kva.example", "\xed\xa0\x80.example", MATCH_NONE);   /* surrogate */
-    /* a certificate name in UTF-8 (escaped by cert.c) is not an A-label and never matches */
-    EXPECT("b\\xc3\\xbccher.example", "b\xc3\xbc" "cher.example", MATCH_NONE);
-    EXPECT("b\\xc3\\xbccher.example", "b\\xc3\\xbccher.example", MATCH_NONE);
+    /* a certificate name in UTF-8 (a U-label, kept as text by cert.c) is not an A-label and
+     * never matches, whether the reference is the U-label or the A-label */
+    EXPECT("b\xc3\xbc" "cher.example", "b\xc3\xbc" "cher.example", MATCH_NONE);
+    EXPECT("b\xc3\xbc" "cher.example", "xn--bcher-kva.example", MATCH_NONE);
+    EXPECT("*.b\xc3\xbc" "cher.example", "mx.xn--bcher-kva.example", MATCH_NONE);
+    psl_free(psl);
 }
 
 TEST(match_wildcard_single_label)
 {
+    psl_ctx_t *psl = classify_psl_load();
     EXPECT("*.example.com", "mx.example.com", MATCH_WILDCARD);
     EXPECT("*.example.com", "MX.EXAMPLE.COM.", MATCH_WILDCARD);
     EXPECT("*.EXAMPLE.COM.", "mx.example.com", MATCH_WILDCARD);
@@ -183,19 +206,37 @@ TEST(match_wildcard_single_label)
     EXPECT("*.example.com", "mx.example.org", MATCH_NONE);
     EXPECT("*.example.com", "mx.notexample.com", MATCH_NONE);
     EXPECT("*.example.com", "mxexample.com", MATCH_NONE);
-    /* public-suffix wildcards match strictly, by definition (classify flags them) */
-    EXPECT("*.com", "example.com", MATCH_WILDCARD);
+    /* a wildcard directly over a public suffix never matches, not even as multilabel */
+    EXPECT("*.com", "a.com", MATCH_NONE);
+    EXPECT("*.COM.", "A.com", MATCH_NONE);
+    EXPECT("*.com", "example.com", MATCH_NONE);
+    EXPECT("*.com", "a.b.com", MATCH_NONE);
     EXPECT("*.com", "com", MATCH_NONE);
-    EXPECT("*.co.uk", "example.co.uk", MATCH_WILDCARD);
-    EXPECT("*.co.uk", "mx.example.co.uk", MATCH_MULTILABEL);
-    EXPECT("*.localhost", "a.localhost", MATCH_WILDCARD);
+    EXPECT("*.co.uk", "a.co.uk", MATCH_NONE);
+    EXPECT("*.co.uk", "mx.example.co.uk", MATCH_NONE);
+    EXPECT("*.uk", "co.uk", MATCH_NONE);
+    EXPECT("*.github.io", "a.github.io", MATCH_NONE);    /* the PSL's private section */
+    EXPECT("*.s3.amazonaws.com", "bucket.s3.amazonaws.com", MATCH_NONE);
+    EXPECT("*.example", "a.example", MATCH_NONE);        /* the default "*" rule */
+    EXPECT("*.localhost", "a.localhost", MATCH_NONE);
+    EXPECT("*.xn--p1ai", "xn--d1acufc.xn--p1ai", MATCH_NONE);
+    /* one label further down they are ordinary wildcards */
+    EXPECT("*.example.co.uk", "mx.example.co.uk", MATCH_WILDCARD);
+    EXPECT("*.example.co.uk", "a.mx.example.co.uk", MATCH_MULTILABEL);
+    EXPECT("*.user.github.io", "a.user.github.io", MATCH_WILDCARD);
+    EXPECT("*.x.example", "a.x.example", MATCH_WILDCARD);
+    /* a presented name that IS a public suffix matches exactly (no wildcard involved) */
+    EXPECT("com", "com", MATCH_EXACT);
+    EXPECT("github.io", "github.io", MATCH_EXACT);
     /* a reference with a '*' is not a host name */
     EXPECT("*.example.com", "*.example.com", MATCH_NONE);
     EXPECT("mx.example.com", "*.example.com", MATCH_NONE);
+    psl_free(psl);
 }
 
 TEST(match_multilabel)
 {
+    psl_ctx_t *psl = classify_psl_load();
     const char *host = "customer.example.s6a1.psmtp.example";
     EXPECT("*.psmtp.example", host, MATCH_MULTILABEL);
     EXPECT("*.s6a1.psmtp.example", host, MATCH_MULTILABEL);
@@ -211,10 +252,12 @@ TEST(match_multilabel)
     EXPECT("f*.psmtp.example", "foo.bar.psmtp.example", MATCH_NONE);
     EXPECT("*.*.psmtp.example", "a.b.c.psmtp.example", MATCH_NONE);
     EXPECT("*", "a.b.example", MATCH_NONE);
+    psl_free(psl);
 }
 
 TEST(match_bad_wildcards_never_match)
 {
+    psl_ctx_t *psl = classify_psl_load();
     EXPECT("f*.example.com", "foo.example.com", MATCH_NONE);
     EXPECT("f*.example.com", "f.example.com", MATCH_NONE);
     EXPECT("*x.example.com", "ax.example.com", MATCH_NONE);
@@ -232,11 +275,13 @@ TEST(match_bad_wildcards_never_match)
     EXPECT("*..example.com", "a..example.com", MATCH_NONE);
     EXPECT(".*.example.com", "a.example.com", MATCH_NONE);
     EXPECT("*.ex_ample.com", "a.ex_ample.com", MATCH_NONE);
+    psl_free(psl);
 }
 
 TEST(match_hostile_names)
 {
-    /* "good.example\0evil.example" as cert.c escapes it */
+    psl_ctx_t *psl = classify_psl_load();
+    /* "good.example\0evil.example" as cert.c writes it */
     const char *nul = "good.example\\x00evil.example";
     EXPECT(nul, "good.example", MATCH_NONE);
     EXPECT(nul, "evil.example", MATCH_NONE);
@@ -245,13 +290,24 @@ TEST(match_hostile_names)
     EXPECT("*.example\\x00", "a.example", MATCH_NONE);
     EXPECT("mx.example.com\\x00", "mx.example.com", MATCH_NONE);
     EXPECT("\\x00mx.example.com", "mx.example.com", MATCH_NONE);
-    EXPECT("mx\\x2eexample.com", "mx.example.com", MATCH_NONE);
+    /* a certificate holding the literal text "mx\x2eexample.com" (cert.c writes its '\'
+     * as \x5c): its octets are no host name */
+    EXPECT("mx\\x5cx2eexample.com", "mx.example.com", MATCH_NONE);
+    EXPECT("mx\\x5cx2eexample.com", "mx\\x2eexample.com", MATCH_NONE);
+    /* matching reads the decoded octets: "\x2e" is a '.', whoever wrote it (cert.c never
+     * writes a '.' that way, so no certificate name reaches here like this) */
+    EXPECT("mx\\x2eexample.com", "mx.example.com", MATCH_EXACT);
     EXPECT("mx\\\\.example.com", "mx\\\\.example.com", MATCH_NONE);
-    /* spaces (kept in CNs), controls and other non-LDH characters */
+    EXPECT("back\\slash.example", "back\\slash.example", MATCH_NONE);
+    /* spaces (a space stays a space), controls and other non-LDH characters */
     EXPECT("mx.example.com ", "mx.example.com", MATCH_NONE);
     EXPECT(" mx.example.com", "mx.example.com", MATCH_NONE);
     EXPECT("mx example.com", "mx example.com", MATCH_NONE);
     EXPECT("mx.example.com\\x20", "mx.example.com", MATCH_NONE);
+    EXPECT("a b.example", "a b.example", MATCH_NONE);
+    EXPECT("esc\x1b[31m.example", "esc\x1b[31m.example", MATCH_NONE);
+    EXPECT("csi\xc2\x9b.example", "csi\xc2\x9b.example", MATCH_NONE);
+    EXPECT("bad\\xff\\xc0\\xaf.example", "bad\xff\xc0\xaf.example", MATCH_NONE);
     EXPECT("mx.example.com/", "mx.example.com/", MATCH_NONE);
     EXPECT("mx@example.com", "mx@example.com", MATCH_NONE);
     EXPECT("user@mx.example.com", "mx.example.com", MATCH_NONE);
@@ -263,22 +319,32 @@ TEST(match_hostile_names)
     EXPECT("mx.example.com", "<mx.example.com>", MATCH_NONE);
     EXPECT("mx.example.com", "\xff\xfe", MATCH_NONE);
     EXPECT("mx.example.com", "", MATCH_NONE);
+    psl_free(psl);
 }
 
 TEST(match_ip_reference)
 {
+    psl_ctx_t *psl = classify_psl_load();
     EXPECT("127.0.0.1", "127.0.0.1", MATCH_NONE);
     EXPECT("127.0.0.1", "[127.0.0.1]", MATCH_NONE);
     EXPECT("[127.0.0.1]", "[127.0.0.1]", MATCH_NONE);
     EXPECT("*.0.0.1", "127.0.0.1", MATCH_NONE);
-    EXPECT("*.1", "127.1", MATCH_NONE);
-    EXPECT("127.1", "127.1", MATCH_NONE);
-    EXPECT("2130706433", "2130706433", MATCH_NONE);
+    EXPECT("192.168.1.1", "192.168.1.1", MATCH_NONE); /* an IP reference never matches */
+    EXPECT("*.168.1.1", "192.168.1.1", MATCH_NONE);
     EXPECT("::1", "::1", MATCH_NONE);
+    /* inet_aton's forms are names (inet_pton does not read them): ordinary exact matches */
+    EXPECT("0xC0A80101", "0xC0A80101", MATCH_EXACT);
+    EXPECT("0xc0a80101", "0xC0A80101.", MATCH_EXACT);
+    EXPECT("0xC0A80101", "192.168.1.1", MATCH_NONE);
+    EXPECT("127.1", "127.1", MATCH_EXACT);
+    EXPECT("2130706433", "2130706433", MATCH_EXACT);
+    EXPECT("*.1", "127.1", MATCH_NONE); /* "1" is a public suffix by the default rule */
+    EXPECT("*.0x7f.example", "1.0x7f.example", MATCH_WILDCARD);
     EXPECT("[IPv6:::1]", "[IPv6:::1]", MATCH_NONE);
     EXPECT("192.0.2.1", "192.0.2.1.", MATCH_NONE);
     /* a numeric label inside a name is fine */
     EXPECT("*.0.example.com", "127.0.example.com", MATCH_WILDCARD);
+    psl_free(psl);
 }
 
 static char *san_list[8];
@@ -292,6 +358,7 @@ static void set_san(const char *a, const char *b, const char *c)
 
 TEST(match_presented_identifiers)
 {
+    psl_ctx_t *psl = classify_psl_load();
     struct match_presented p;
     const char *by = "unset";
 
@@ -301,10 +368,10 @@ TEST(match_presented_identifiers)
     CHECK_STR(p.names_from, "san");
     CHECK_INT(p.cn_in_san, 0);
     CHECK_STR(match_presented_name(&p, 0), NULL);
-    CHECK_INT(match_reference(&p, "mx.example.com", &by), MATCH_NONE);
+    CHECK_INT(match_reference(psl, &p, "mx.example.com", &by), MATCH_NONE);
     CHECK_STR(by, NULL);
     by = "unset";
-    CHECK_INT(match_reference(&p, NULL, &by), MATCH_NULL);
+    CHECK_INT(match_reference(psl, &p, NULL, &by), MATCH_NULL);
     CHECK_STR(by, NULL);
 
     /* CN only: the CN is the presented name */
@@ -313,14 +380,14 @@ TEST(match_presented_identifiers)
     CHECK_STR(p.names_from, "cn");
     CHECK_INT(p.cn_in_san, 0);
     CHECK_STR(match_presented_name(&p, 0), "MX.Example.com");
-    CHECK_INT(match_reference(&p, "mx.example.com.", &by), MATCH_EXACT);
+    CHECK_INT(match_reference(psl, &p, "mx.example.com.", &by), MATCH_EXACT);
     CHECK_STR(by, "MX.Example.com");
     match_presented_init(&p, "*.example.com", NULL, 0);
-    CHECK_INT(match_reference(&p, "mx.example.com", &by), MATCH_WILDCARD);
+    CHECK_INT(match_reference(psl, &p, "mx.example.com", &by), MATCH_WILDCARD);
     CHECK_STR(by, "*.example.com");
     match_presented_init(&p, "Example Mail Server", NULL, 0);
     CHECK_STR(p.names_from, "cn");
-    CHECK_INT(match_reference(&p, "example", &by), MATCH_NONE);
+    CHECK_INT(match_reference(psl, &p, "example", &by), MATCH_NONE);
     CHECK_STR(by, NULL);
 
     /* CN beside SAN dNSNames: never matched, even when it is the reference */
@@ -329,9 +396,9 @@ TEST(match_presented_identifiers)
     CHECK_INT(p.n, 1);
     CHECK_STR(p.names_from, "san");
     CHECK_INT(p.cn_in_san, 0);
-    CHECK_INT(match_reference(&p, "mx.example.com", &by), MATCH_NONE);
+    CHECK_INT(match_reference(psl, &p, "mx.example.com", &by), MATCH_NONE);
     CHECK_STR(by, NULL);
-    CHECK_INT(match_reference(&p, "other.example.com", &by), MATCH_EXACT);
+    CHECK_INT(match_reference(psl, &p, "other.example.com", &by), MATCH_EXACT);
     CHECK_STR(by, "other.example.com");
 
     /* cn_in_san: case-insensitive, a trailing dot ignored on either side */
@@ -346,34 +413,55 @@ TEST(match_presented_identifiers)
     CHECK_INT(p.cn_in_san, 0);
     match_presented_init(&p, "mx.example.com..", san_list, 2);
     CHECK_INT(p.cn_in_san, 0);
+    psl_free(psl);
 }
 
-/* cn_in_san compares the certificate's octets: cert.c keeps a CN's spaces but writes a
- * dNSName's as "\x20", so the same octets in both must still count as the same name. */
+/* cn_in_san compares the certificate's octets, the text notation decoded: the same octets in
+ * both are the same name however each is spelt, and different octets stay different. */
 TEST(match_cn_in_san_escaped_octets)
 {
-    const unsigned char raw[] = "mx example";
-    char *cn = cert_escape_name(raw, 10, 1), *san0 = cert_escape_name(raw, 10, 0);
+    char *cn = text_escape("mx example", 10), *san0 = text_escape("MX EXAMPLE.", 11);
     char *san[1] = {san0};
     struct match_presented p;
     match_presented_init(&p, cn, san, 1);
     CHECK_INT(p.cn_in_san, 1);
-    /* not a looser comparison: different octets stay different */
-    char *other = cert_escape_name((const unsigned char *)"mx\\x20example", 13, 1);
+    /* a literal "\x20" is not a space */
+    char *other = text_escape("mx\\x20example", 13);
+    CHECK_STR(other, "mx\\x5cx20example");
     match_presented_init(&p, other, san, 1);
     CHECK_INT(p.cn_in_san, 0);
-    char *tab = cert_escape_name((const unsigned char *)"mx\texample", 10, 0);
+    char *tab = text_escape("mx\texample", 10);
     san[0] = tab;
     match_presented_init(&p, cn, san, 1);
+    CHECK_INT(p.cn_in_san, 0);
+    /* "\X41" and "\x41" are the same octets but for case: written "\X41" and "\x5cx41" */
+    char *upper = text_escape("X\\X41.EXAMPLE", 13), *lower_ = text_escape("x\\x41.example", 13);
+    CHECK_STR(lower_, "x\\x5cx41.example");
+    san[0] = lower_;
+    match_presented_init(&p, upper, san, 1);
+    CHECK_INT(p.cn_in_san, 1);
+    /* a NUL and an invalid octet compare as octets too */
+    char *n1 = text_escape("a\0b\xff", 4), *n2 = text_escape("A\0B\xff.", 5), *n3 = text_escape("a\0b\xfe", 4);
+    san[0] = n2;
+    match_presented_init(&p, n1, san, 1);
+    CHECK_INT(p.cn_in_san, 1);
+    san[0] = n3;
+    match_presented_init(&p, n1, san, 1);
     CHECK_INT(p.cn_in_san, 0);
     free(cn);
     free(san0);
     free(other);
     free(tab);
+    free(upper);
+    free(lower_);
+    free(n1);
+    free(n2);
+    free(n3);
 }
 
 TEST(match_best_over_list)
 {
+    psl_ctx_t *psl = classify_psl_load();
     struct match_presented p;
     const char *by = NULL;
     const char *host = "customer.example.s6a1.psmtp.example";
@@ -381,39 +469,40 @@ TEST(match_best_over_list)
     /* exact beats wildcard beats multilabel, in any order */
     set_san("*.psmtp.example", "*.example.s6a1.psmtp.example", host);
     match_presented_init(&p, NULL, san_list, 3);
-    CHECK_INT(match_reference(&p, host, &by), MATCH_EXACT);
+    CHECK_INT(match_reference(psl, &p, host, &by), MATCH_EXACT);
     CHECK(by == san_list[2]);
     set_san(host, "*.example.s6a1.psmtp.example", "*.psmtp.example");
     match_presented_init(&p, NULL, san_list, 3);
-    CHECK_INT(match_reference(&p, host, &by), MATCH_EXACT);
+    CHECK_INT(match_reference(psl, &p, host, &by), MATCH_EXACT);
     CHECK(by == san_list[0]);
     set_san("*.psmtp.example", "other.example", "*.example.s6a1.psmtp.example");
     match_presented_init(&p, NULL, san_list, 3);
-    CHECK_INT(match_reference(&p, host, &by), MATCH_WILDCARD);
+    CHECK_INT(match_reference(psl, &p, host, &by), MATCH_WILDCARD);
     CHECK_STR(by, "*.example.s6a1.psmtp.example");
     set_san("other.example", "*.psmtp.example", "f*.example.s6a1.psmtp.example");
     match_presented_init(&p, NULL, san_list, 3);
-    CHECK_INT(match_reference(&p, host, &by), MATCH_MULTILABEL);
+    CHECK_INT(match_reference(psl, &p, host, &by), MATCH_MULTILABEL);
     CHECK_STR(by, "*.psmtp.example");
-    CHECK_INT(match_reference(&p, "psmtp.example", &by), MATCH_NONE);
+    CHECK_INT(match_reference(psl, &p, "psmtp.example", &by), MATCH_NONE);
     CHECK_STR(by, NULL);
-    CHECK_INT(match_reference(&p, NULL, &by), MATCH_NULL);
+    CHECK_INT(match_reference(psl, &p, NULL, &by), MATCH_NULL);
     CHECK_STR(by, NULL);
-    CHECK_INT(match_reference(&p, host, NULL), MATCH_MULTILABEL);
+    CHECK_INT(match_reference(psl, &p, host, NULL), MATCH_MULTILABEL);
 
     /* among equals, the first */
     set_san("*.example.com", "*.EXAMPLE.com", "mx.example.org");
     match_presented_init(&p, NULL, san_list, 3);
-    CHECK_INT(match_reference(&p, "mx.example.com", &by), MATCH_WILDCARD);
+    CHECK_INT(match_reference(psl, &p, "mx.example.com", &by), MATCH_WILDCARD);
     CHECK(by == san_list[0]);
 
     /* the NUL name beside a plain one: only the plain one ever matches */
     set_san("good.example\\x00evil.example", "plain.example", NULL);
     match_presented_init(&p, NULL, san_list, 2);
-    CHECK_INT(match_reference(&p, "good.example", &by), MATCH_NONE);
-    CHECK_INT(match_reference(&p, "evil.example", &by), MATCH_NONE);
-    CHECK_INT(match_reference(&p, "plain.example", &by), MATCH_EXACT);
+    CHECK_INT(match_reference(psl, &p, "good.example", &by), MATCH_NONE);
+    CHECK_INT(match_reference(psl, &p, "evil.example", &by), MATCH_NONE);
+    CHECK_INT(match_reference(psl, &p, "plain.example", &by), MATCH_EXACT);
     CHECK_STR(by, "plain.example");
+    psl_free(psl);
 }
 
 TEST(match_lax)
@@ -439,6 +528,15 @@ TEST(match_lax)
     EXPECT_LAX("good.example\\x00*.example", "good.example.evil.example", 0);
     EXPECT_LAX("*.example.com", "*.example.com", 0);
     EXPECT_LAX("*.0.0.1", "127.0.0.1", 0);
+    /* no PSL: a lax matcher takes a wildcard over a public suffix, as a glob */
+    EXPECT_LAX("*.com", "a.com", 1);
+    EXPECT_LAX("*.com", "a.b.com", 1);
+    EXPECT_LAX("*.co.uk", "a.co.uk", 1);
+    EXPECT_LAX("*.github.io", "a.github.io", 1);
+    EXPECT_LAX("0xC0A80101", "0xc0a80101", 1);
+    EXPECT_LAX("a b.example", "a b.example", 0);
+    EXPECT_LAX("a\\x2a.example", "ab.example", 1); /* decoded, "\x2a" is a '*' */
+    EXPECT_LAX("a\\x5cx2a.example", "ab.example", 0);
     EXPECT_LAX("mx.example.com", NULL, 0);
 
     /* the CN stays ignored beside SAN dNSNames */
@@ -470,6 +568,7 @@ static struct cert_info *load_info(const char *path)
 
 TEST(match_presented_from_certificates)
 {
+    psl_ctx_t *psl = classify_psl_load();
     struct match_presented p;
     const char *by = NULL;
 
@@ -481,11 +580,39 @@ TEST(match_presented_from_certificates)
         CHECK_STR(p.names_from, "san");
         CHECK_INT(p.cn_in_san, 0); /* CN second.example */
         CHECK_STR(match_presented_name(&p, 0), "good.example\\x00evil.example");
-        CHECK_INT(match_reference(&p, "good.example", &by), MATCH_NONE);
-        CHECK_INT(match_reference(&p, "evil.example", &by), MATCH_NONE);
-        CHECK_INT(match_reference(&p, "second.example", &by), MATCH_NONE);
-        CHECK_INT(match_reference(&p, "plain.example", &by), MATCH_EXACT);
+        CHECK_INT(match_reference(psl, &p, "good.example", &by), MATCH_NONE);
+        CHECK_INT(match_reference(psl, &p, "evil.example", &by), MATCH_NONE);
+        CHECK_INT(match_reference(psl, &p, "second.example", &by), MATCH_NONE);
+        CHECK_INT(match_reference(psl, &p, "plain.example", &by), MATCH_EXACT);
         CHECK_STR(by, "plain.example");
+        cert_info_free(ci);
+    }
+    /* Every name hostile to some output: only the plain one ever matches; the CN equals the
+     * literal-\x41 dNSName in octets (case aside), and cn_in_san sees it. */
+    ci = load_info("tests/unit/data/hostile-names.pem");
+    CHECK(ci != NULL);
+    if (ci) {
+        match_presented_from_cert(&p, ci);
+        CHECK_INT(p.n, 9);
+        CHECK_INT(p.cn_in_san, 1);
+        CHECK_INT(match_reference(psl, &p, "ok.example", &by), MATCH_EXACT);
+        CHECK_STR(by, "ok.example");
+        static const char *const refs[] = {
+            "a b.example", "a", "b.example", "back\\slash.example", "slash.example",
+            "x\\x41.example", "xA.example", "x.example", "nul", "nul.example", ".example",
+            "esc\x1b[31m.example", "esc", "csi\xc2\x9b.example", "csi.example",
+            "bad\xff\xc0\xaf.example", "bad.example", "b\xc3\xbc" "cher.example",
+            "xn--bcher-kva.example", "X\\X41.EXAMPLE",
+        };
+        for (size_t i = 0; i < ARRAY_LEN(refs); i++) {
+            enum match_result m = match_reference(psl, &p, refs[i], &by);
+            if (m != MATCH_NONE || by != NULL) {
+                fprintf(stderr, "  %s:%d: hostile-names.pem vs \"%s\": %s\n", __FILE__,
+                        __LINE__, refs[i], match_result_str(m));
+                test_failed_checks++;
+            }
+            CHECK_INT(match_lax(&p, refs[i], NULL), 0);
+        }
         cert_info_free(ci);
     }
     ci = load_info("tests/unit/data/cn-only.pem");
@@ -494,7 +621,7 @@ TEST(match_presented_from_certificates)
         match_presented_from_cert(&p, ci);
         CHECK_INT(p.n, 1);
         CHECK_STR(p.names_from, "cn");
-        CHECK_INT(match_reference(&p, "CNONLY.example.", &by), MATCH_EXACT);
+        CHECK_INT(match_reference(psl, &p, "CNONLY.example.", &by), MATCH_EXACT);
         CHECK_STR(by, "cnonly.example");
         cert_info_free(ci);
     }
@@ -505,9 +632,9 @@ TEST(match_presented_from_certificates)
         CHECK_INT(p.n, 2);
         CHECK_STR(p.names_from, "san");
         CHECK_INT(p.cn_in_san, 1);
-        CHECK_INT(match_reference(&p, "self.example", &by), MATCH_EXACT);
-        CHECK_INT(match_reference(&p, "mx.self.example", &by), MATCH_WILDCARD);
-        CHECK_INT(match_reference(&p, "127.0.0.1", &by), MATCH_NONE); /* an iPAddress SAN */
+        CHECK_INT(match_reference(psl, &p, "self.example", &by), MATCH_EXACT);
+        CHECK_INT(match_reference(psl, &p, "mx.self.example", &by), MATCH_WILDCARD);
+        CHECK_INT(match_reference(psl, &p, "127.0.0.1", &by), MATCH_NONE); /* an iPAddress SAN */
         cert_info_free(ci);
     }
     /* an unparsable certificate presents nothing */
@@ -520,4 +647,5 @@ TEST(match_presented_from_certificates)
     cert_info_free(ci);
     match_presented_from_cert(&p, NULL);
     CHECK_INT(p.n, 0);
+    psl_free(psl);
 }

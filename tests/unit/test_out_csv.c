@@ -4,11 +4,15 @@
 #include <stdlib.h>
 
 #include <jansson.h>
+#include <mbedtls/x509_crt.h>
 
+#include "classify.h"
 #include "out_csv.h"
+#include "record.h"
 #include "summary.h"
 #include "test.h"
 #include "testfs.h"
+#include "text.h"
 #include "util.h"
 
 /* ------------------------------------------------------------------ helpers */
@@ -94,7 +98,7 @@ TEST(out_csv_host_row)
     CHECK_STR(csv_column_name(CSV_HOSTS, 55), "cert_provider_match");
     ROW(CSV_HOSTS, full_host,
         "mx.a.example,192.0.2.1,25,,nxdomain,a.example,ok,,220,false,2,"
-        "\"'=HYPERLINK(\"\"http://x\"\")\",\" mx, \"\"b\"\"\nc\","
+        "\"'=HYPERLINK(\"\"http://x\"\")\",\" mx, \"\"b\"\"\\x0ac\","
         "TLSv1.2,TLS_X,,TLSv1.3,mx.a.example,false,TLS_AES_256_GCM_SHA384,x25519,,b\xc3\xbc" "cher.example,*.a.example;x\\x3by;-z,"
         "\"O=Acme, Inc., CN=mx\",CN=CA,2026-01-02T03:04:05Z,2027-01-02T03:04:05Z,ab12,RSA,2048,"
         "RSA-SHA256,true,1,,ab12;cd34,chains/ab12.pem,*.a.example,san,false,"
@@ -130,6 +134,81 @@ TEST(out_csv_host_row_missing_and_odd_fields)
                    "\"trust\":{\"valid\":\"yes\",\"reasons\":\"expired\"}}",
         "7,\"a;1;true;null;{\"\"k\"\":\"\"v\\x3bw\"\"}\",25,2.5,\"{\"\"x\"\":1}\","
         ",,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,yes,expired,,,\r\n");
+}
+
+/* The hosts.jsonl record of an endpoint serving tests/unit/data/hostile-names.pem (names with
+ * a space, a backslash, a literal \x41, a NUL, ESC[31m, U+009B, invalid UTF-8), with an ESC
+ * and a raw 0x9b in its greeting word: assess and record as the scan runs them. */
+static json_t *hostile_record(void)
+{
+    mbedtls_x509_crt crt;
+    mbedtls_x509_crt_init(&crt);
+    struct cert_info *ci = NULL;
+    if (mbedtls_x509_crt_parse_file(&crt, "tests/unit/data/hostile-names.pem") == 0)
+        ci = cert_info_from_der(crt.raw.p, crt.raw.len);
+    mbedtls_x509_crt_free(&crt);
+    CHECK(ci != NULL);
+    if (!ci)
+        return NULL;
+    psl_ctx_t *psl = classify_psl_load();
+    char err[256];
+    struct trust_ctx *trust = trust_ctx_new("tests/unit/data/ca.pem", err, sizeof(err));
+    struct cert_info *chain[1] = {ci};
+    struct probe_result res = {.status = PROBE_OK, .banner_host = "=x\x1b[2J\x9b",
+                               .chain = chain, .chain_len = 1};
+    struct assess_endpoint as;
+    assess_endpoint(psl, trust, "ok.example", NULL, "ok.example", &res, &as);
+    struct endpoint_rec r = {.mx_host = "ok.example", .ip = "192.0.2.1", .port = 25,
+                             .ptr_status = "nxdomain", .attempts = 1,
+                             .first_domain = "ok.example", .res = &res, .as = &as};
+    json_t *o = record_endpoint_json(&r);
+    assess_endpoint_clear(&as);
+    assess_names_clear(&as.keep);
+    trust_ctx_free(trust);
+    psl_free(psl);
+    cert_info_free(ci);
+    return o;
+}
+
+/* Raw control characters never reach a CSV cell: every C0, DEL and C1 (raw or as UTF-8) of
+ * the names is written \xHH, and each cell still decodes to the certificate's octets. */
+TEST(out_csv_hostile_certificate)
+{
+    json_t *rec = hostile_record();
+    if (!rec)
+        return;
+    struct csv_row r;
+    csv_row_init(&r);
+    csv_record_row(CSV_HOSTS, rec, &r);
+    size_t n;
+    const char *row = csv_row_end(&r, &n);
+    for (size_t i = 0, l; i + 2 < n; i += l) { /* up to the CRLF, character by character */
+        uint32_t cp = 0;
+        l = text_utf8_char((const unsigned char *)row + i, n - i, &cp);
+        if (l == 0 || text_is_control(cp)) {
+            fprintf(stderr, "  %s:%d: octet 0x%02x at %zu of the row\n", __FILE__, __LINE__,
+                    (unsigned char)row[i], i);
+            test_failed_checks++;
+            break;
+        }
+    }
+    CHECK(n >= 2 && memcmp(row + n - 2, "\r\n", 2) == 0);
+    char *text = xstrndup(row, n);
+    CHECK(strstr(text, ",a b.example;back\\slash.example;x\\x5cx41.example;nul\\x00.example;"
+                       "esc\\x1b[31m.example;csi\\xc2\\x9b.example;bad\\xff\\xc0\\xaf.example;"
+                       "b\xc3\xbc" "cher.example;ok.example,") != NULL);
+    CHECK(strstr(text, ",X\\X41.EXAMPLE,") != NULL); /* cert_subject_cn */
+    CHECK(strstr(text, ",\"O=Caf\xc3\xa9\\, Inc., OU=a\\x1bb\\\\x5cx41, CN=X\\\\X41.EXAMPLE\",") != NULL);
+    CHECK(strstr(text, ",'=x\\x1b[2J\\x9b,") != NULL); /* banner_host: escaped, neutralised */
+    /* the cells decode, by the notation's rule, to the octets */
+    const char *cell = strstr(text, ";esc\\x1b");
+    size_t len = 0;
+    unsigned char *oct = cell ? text_unescape(cell + 1, 19, &len) : NULL;
+    CHECK(oct && len == 16 && memcmp(oct, "esc\x1b[31m.example", 16) == 0);
+    free(oct);
+    free(text);
+    csv_row_free(&r);
+    json_decref(rec);
 }
 
 /* ------------------------------------------------------------------ domains.csv */

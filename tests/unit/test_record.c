@@ -1,12 +1,17 @@
 /* Pure pieces of the scan's output path: the hash map, whole-line file writing, and the JSON
- * form of records (escaping of attacker-controlled text). */
+ * form of records (attacker-controlled text in the notation of text.h, a certificate with
+ * hostile names through assess and record). */
 #include <stdlib.h>
 #include <unistd.h>
 
+#include <mbedtls/x509_crt.h>
+
+#include "classify.h"
 #include "hmap.h"
 #include "linebuf.h"
 #include "record.h"
 #include "test.h"
+#include "util.h"
 
 static void count_cb(void *arg, const char *key, void *val)
 {
@@ -70,17 +75,31 @@ TEST(linebuf_whole_lines)
     CHECK(linebuf_open(&lb, "/nonexistent-dir/x.jsonl") < 0);
 }
 
+static void check_text(const char *in, const char *want, int line)
+{
+    json_t *j = record_text(in);
+    if (!json_is_string(j) || strcmp(json_string_value(j), want) != 0)
+        fprintf(stderr, "  (record_text case from line %d)\n", line);
+    CHECK_STR(json_string_value(j), want);
+    json_decref(j);
+}
+#define TEXT(in, want) check_text((in), (want), __LINE__)
+
 TEST(record_text_escapes)
 {
-    json_t *j = record_text("mx.example");
-    CHECK_STR(json_string_value(j), "mx.example");
-    json_decref(j);
-    j = record_text("b\xc3\xbc" "cher"); /* valid UTF-8 kept as is */
-    CHECK_STR(json_string_value(j), "b\xc3\xbc" "cher");
-    json_decref(j);
-    j = record_text("bad\xff\xfe" "end"); /* invalid UTF-8: octets as \xHH, nothing lost */
-    CHECK_STR(json_string_value(j), "bad\\xff\\xfeend");
-    json_decref(j);
+    TEXT("mx.example", "mx.example");
+    TEXT("b\xc3\xbc" "cher", "b\xc3\xbc" "cher"); /* valid UTF-8 kept as is */
+    TEXT("bad\xff\xfe" "end", "bad\\xff\\xfeend"); /* invalid UTF-8: octets as \xHH */
+    /* One notation (text.h) for all network text: only the invalid octets are escaped, the
+     * valid characters around them are kept; control characters stay characters; a literal
+     * "\xHH" gets its backslash written \x5c, so every string decodes back to its octets. */
+    TEXT("b\xc3\xbc\xff", "b\xc3\xbc\\xff");
+    TEXT("220 \x1b[2J hello", "220 \x1b[2J hello");
+    TEXT("csi\xc2\x9b", "csi\xc2\x9b");
+    TEXT("raw\x9b", "raw\\x9b");
+    TEXT("x\\x41", "x\\x5cx41");
+    TEXT("a\\b", "a\\b");
+    json_t *j;
     j = record_text(NULL);
     CHECK(json_is_null(j));
     json_decref(j);
@@ -108,4 +127,79 @@ TEST(record_domain_json_fields)
                  "\"endpoints\":[{\"mx_host\":\"mx1.exact.example\",\"ip\":\"127.10.0.1\",\"status\":\"ok\"}]}");
     free(s);
     json_decref(o);
+}
+
+static struct cert_info *load_info(const char *path)
+{
+    mbedtls_x509_crt crt;
+    mbedtls_x509_crt_init(&crt);
+    struct cert_info *ci = NULL;
+    if (mbedtls_x509_crt_parse_file(&crt, path) == 0)
+        ci = cert_info_from_der(crt.raw.p, crt.raw.len);
+    else
+        fprintf(stderr, "  cannot load %s\n", path);
+    mbedtls_x509_crt_free(&crt);
+    return ci;
+}
+
+/* The hosts.jsonl record of an endpoint serving tests/unit/data/hostile-names.pem with a
+ * hostile greeting and EHLO word: assess and record as the scan runs them. */
+TEST(record_endpoint_hostile_certificate)
+{
+    struct cert_info *ci = load_info("tests/unit/data/hostile-names.pem");
+    CHECK(ci != NULL);
+    if (!ci)
+        return;
+    psl_ctx_t *psl = classify_psl_load();
+    char err[256];
+    struct trust_ctx *trust = trust_ctx_new("tests/unit/data/ca.pem", err, sizeof(err));
+    CHECK(trust != NULL);
+    struct cert_info *chain[1] = {ci};
+    struct probe_result res = {.status = PROBE_OK, .banner_host = "x\\x41\x1b[2J",
+                               .ehlo_host = "b\xc3\xbc\xff", .chain = chain, .chain_len = 1};
+    struct assess_endpoint as;
+    assess_endpoint(psl, trust, "ok.example", NULL, "ok.example", &res, &as);
+    struct endpoint_rec r = {.mx_host = "ok.example", .ip = "192.0.2.1", .port = 25,
+                             .ptr_status = "nxdomain", .attempts = 1,
+                             .first_domain = "ok.example", .res = &res, .as = &as};
+    json_t *o = record_endpoint_json(&r);
+
+    /* The names as cert.c wrote them, not escaped a second time. */
+    const char *want[] = {
+        "a b.example", "back\\slash.example", "x\\x5cx41.example", "nul\\x00.example",
+        "esc\x1b[31m.example", "csi\xc2\x9b.example", "bad\\xff\\xc0\\xaf.example",
+        "b\xc3\xbc" "cher.example", "ok.example",
+    };
+    json_t *cert = json_object_get(o, "cert");
+    json_t *san = json_object_get(cert, "san_dns"), *pres = json_object_get(o, "presented");
+    CHECK_INT(json_array_size(san), ARRAY_LEN(want));
+    CHECK_INT(json_array_size(pres), ARRAY_LEN(want));
+    for (size_t i = 0; i < ARRAY_LEN(want); i++) {
+        CHECK_STR(json_string_value(json_array_get(san, i)), want[i]);
+        CHECK_STR(json_string_value(json_array_get(pres, i)), want[i]);
+    }
+    CHECK_STR(json_string_value(json_object_get(cert, "subject_cn")), "X\\X41.EXAMPLE");
+    CHECK_STR(json_string_value(json_object_get(cert, "subject")),
+              "O=Caf\xc3\xa9\\, Inc., OU=a\x1b" "b\\\\x5cx41, CN=X\\\\X41.EXAMPLE");
+    CHECK(json_is_true(json_object_get(o, "cn_in_san")));
+    CHECK_STR(json_string_value(json_object_get(json_object_get(o, "match"), "mx_host")), "exact");
+    CHECK_STR(json_string_value(json_object_get(json_object_get(o, "matched_by"), "mx_host")),
+              "ok.example");
+    CHECK_STR(json_string_value(json_object_get(o, "banner_host")), "x\\x5cx41\x1b[2J");
+    CHECK_STR(json_string_value(json_object_get(o, "ehlo_host")), "b\xc3\xbc\\xff");
+    /* The JSON line holds the control characters as JSON escapes, and reads back the same. */
+    char *line = json_dumps(o, JSON_COMPACT);
+    CHECK(line && strstr(line, "\"esc\\u001B[31m.example\"") != NULL);
+    CHECK(line && strstr(line, "\"nul\\\\x00.example\"") != NULL);
+    json_t *back = line ? json_loads(line, 0, NULL) : NULL;
+    CHECK(back && json_equal(back, o));
+    json_decref(back);
+    free(line);
+
+    json_decref(o);
+    assess_endpoint_clear(&as);
+    assess_names_clear(&as.keep);
+    trust_ctx_free(trust);
+    psl_free(psl);
+    cert_info_free(ci);
 }

@@ -2,10 +2,55 @@
 # Regenerates the small test certificates of tests/unit/data/ (keys are thrown away).
 # Dates, serials and keys change on every run: afterwards update the expected values in
 # tests/unit/test_cert.c from the summary this script prints (openssl's view of each file).
+#
+#   gen-certs.sh                     every file
+#   gen-certs.sh hostile-names.pem   only that one (self-signed: the others keep their pins)
 set -eu
 cd "$(dirname "$0")"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
+
+# The DER of one SAN dNSName ([2] IA5String) whose octets are printf FORMAT's output (so
+# '\000', '\033', '\302\233' give any octet), as colon-separated hex.
+dns_der() {
+    hex=$(printf "$1" | od -An -tx1 | tr -s ' \n' ':' | sed 's/^://; s/:$//')
+    printf '82:%02x:%s' "$(printf "$1" | wc -c)" "$hex"
+}
+
+# Self-signed, every name hostile to some output: SAN dNSNames holding a space, a backslash,
+# the literal text \x41, a NUL, ESC[31m, U+009B (C1 CSI, as UTF-8), invalid UTF-8 (0xff and
+# the overlong C0 AF), a valid U-label, and one plain name; a CN equal (case aside) to the
+# literal-\x41 name in octets; a subject with UTF-8, an ESC and RFC 1779 specials.
+hostile_names() {
+    items=""
+    for f in 'a b.example' 'back\\slash.example' 'x\\x41.example' 'nul\000.example' \
+        'esc\033[31m.example' 'csi\302\233.example' 'bad\377\300\257.example' \
+        'b\303\274cher.example' 'ok.example'; do
+        items="$items${items:+:}$(dns_der "$f")"
+    done
+    n=$(printf '%s\n' "$items" | tr ':' '\n' | wc -l)
+    if [ "$n" -lt 128 ]; then seq="30:$(printf %02x "$n")"; else seq="30:81:$(printf %02x "$n")"; fi
+    printf 'subjectAltName=DER:%s:%s\n' "$seq" "$items" >"$tmp/hostile-ext"
+    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$tmp/k" -utf8 \
+        -subj "/O=Caf$(printf '\303\251'), Inc./OU=a$(printf '\033')b\\\\x41/CN=X\\\\X41.EXAMPLE" \
+        -days 36500 -sha256 -addext "$(cat "$tmp/hostile-ext")" -out hostile-names.pem 2>"$tmp/err" ||
+        { cat "$tmp/err" >&2; exit 1; }
+}
+
+summary() {
+    for f in "$@"; do
+        echo "== $f"
+        openssl x509 -in "$f" -noout -subject -issuer -startdate -enddate -fingerprint -sha256 \
+            -ext subjectAltName 2>/dev/null
+        openssl x509 -in "$f" -noout -text | grep -E "Public Key Algorithm|Public-Key:|Signature Algorithm" | sort -u
+    done
+}
+
+case ${1:-all} in
+all) ;;
+hostile-names.pem) hostile_names; summary hostile-names.pem; exit 0 ;;
+*) echo "usage: $0 [hostile-names.pem]" >&2; exit 2 ;;
+esac
 
 # A test CA (EC P-384, ECDSA-SHA384) that signs the non-self-signed leaves.
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-384 -nodes -keyout "$tmp/ca.key" \
@@ -51,9 +96,6 @@ openssl req -new -newkey rsa:2048 -nodes -keyout "$tmp/k" -subj "/CN=twin.exampl
 openssl x509 -req -in "$tmp/r.csr" -CA "$tmp/twin-ca.pem" -CAkey "$tmp/twin.key" \
     -CAserial "$tmp/ca.srl" -days 36500 -sha256 -out twin-issuer.pem 2>/dev/null
 
-for f in *.pem; do
-    echo "== $f"
-    openssl x509 -in "$f" -noout -subject -issuer -startdate -enddate -fingerprint -sha256 \
-        -ext subjectAltName 2>/dev/null
-    openssl x509 -in "$f" -noout -text | grep -E "Public Key Algorithm|Public-Key:|Signature Algorithm" | sort -u
-done
+hostile_names
+
+summary *.pem
