@@ -383,9 +383,10 @@ static size_t take_alert(struct tlshello_reader *r, const uint8_t *p, size_t n)
             r->result.alert_level = level;
             r->result.alert_desc = desc;
             r->status = TLSHELLO_DONE;
-        } else if (++r->result.warnings > TLSHELLO_MAX_WARNINGS) {
+        } else if (r->result.warnings == TLSHELLO_MAX_WARNINGS) {
             fail(r, "too many warning alerts before the ServerHello");
         } else {
+            r->result.warnings++;
             r->result.last_warning = desc;
         }
     }
