@@ -189,3 +189,38 @@ def test_tlshello_world_servers(ctx):
         assert "ECDSA" in r["cipher"], r
     finally:
         lab.close()
+
+
+def test_install_deps_fuzz_flag(ctx):
+    """scripts/install-deps.sh installs clang and libFuzzer's runtime only with --fuzz, and
+    exits 0 after installing. dpkg-query, apt-get, debconf-set-selections and id are stand-ins
+    on PATH (clang "missing", everything else present), so nothing is installed for real."""
+    fake = tempfile.mkdtemp(prefix="deps-")
+    try:
+        scripts = {
+            "dpkg-query": '#!/bin/sh\nfor a; do p=$a; done\ncase $p in clang|libclang-rt-dev) '
+                          'echo "unknown ok not-installed";; *) echo "install ok installed";; esac\n',
+            "apt-get": '#!/bin/sh\necho "$*" >>"%s/apt.log"\n' % fake,
+            "debconf-set-selections": "#!/bin/sh\ncat >/dev/null\n",
+            "id": "#!/bin/sh\necho 0\n",
+        }
+        for name, text in scripts.items():
+            with open(os.path.join(fake, name), "w") as f:
+                f.write(text)
+            os.chmod(os.path.join(fake, name), 0o755)
+        if not os.path.exists("/usr/sbin/policy-rc.d") and os.geteuid() != 0:
+            return  # the script would have to create it: only root can, and only root installs
+        env = dict(os.environ, PATH=fake + ":" + os.environ["PATH"])
+        script = os.path.join(ctx.root, "scripts", "install-deps.sh")
+        r = sh([script], env=env)
+        assert r.returncode == 0 and not os.path.exists(os.path.join(fake, "apt.log")), \
+            "without --fuzz: exit %d, %s" % (r.returncode, r.stdout + r.stderr)
+        r = sh([script, "--fuzz"], env=env)
+        assert r.returncode == 0, "--fuzz: exit %d: %s" % (r.returncode, r.stdout + r.stderr)
+        with open(os.path.join(fake, "apt.log")) as f:
+            log = f.read()
+        assert "install -y -qq --no-install-recommends clang libclang-rt-dev" in log, log
+        r = sh([script, "--bogus"], env=env)
+        assert r.returncode == 2 and "usage" in r.stderr, r.stderr
+    finally:
+        shutil.rmtree(fake, ignore_errors=True)
