@@ -5,6 +5,8 @@
 #   make test       install missing deps, build, bring the world up, unit + integration tests, world down
 #   make demo       install missing deps, build, bring the world up, scan it, write a report, world down
 #   make install PREFIX=/usr/local
+#   make fuzz       build every tests/fuzz/fuzz_*.c with clang + libFuzzer and run each for
+#                   FUZZ_SECONDS (default 60); needs `scripts/install-deps.sh --fuzz` (docs/testing.md)
 # Objects go under $(BUILD)/obj, never next to the sources.
 
 BUILD    ?= build
@@ -35,7 +37,7 @@ FIX_OBJS := $(patsubst tests/world/fixture/%.c,$(BUILD)/obj/fixture/%.o,$(FIX_SR
 UNIT_SRCS := $(sort $(wildcard tests/unit/*.c))
 UNIT_OBJS := $(patsubst tests/unit/%.c,$(BUILD)/obj/unit/%.o,$(UNIT_SRCS))
 
-.PHONY: all asan test test-asan demo clean install deps world-up world-down unit
+.PHONY: all asan test test-asan demo clean install deps world-up world-down unit fuzz fuzz-deps
 all: $(BUILD)/mxsurvey $(BUILD)/mxsurvey-fixture $(BUILD)/unit-tests
 
 $(BUILD)/mxsurvey: $(OBJS)
@@ -67,6 +69,56 @@ asan:
 
 deps:
 	@scripts/install-deps.sh
+
+# ---- fuzzing (docs/testing.md) --------------------------------------------------------------
+# The library sources are compiled once more with clang (coverage for libFuzzer, ASan, UBSan)
+# into an archive, so each harness links only the objects it uses. A harness's seeds are
+# tests/fuzz/corpus/NAME/ for tests/fuzz/fuzz_NAME.c (read only); what the fuzzer finds goes to
+# build/fuzz/corpus/NAME/, crashes to build/fuzz/NAME-crash-*, the log to build/fuzz/NAME.log.
+FUZZ_CC      ?= clang
+FUZZ_SECONDS ?= 60
+FUZZ_DIR     := build/fuzz
+FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=undefined
+FUZZ_CFLAGS  := -std=c11 -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L \
+                $(filter-out -Werror,$(WARN)) -O1 -g -fno-omit-frame-pointer $(PKG_CFLAGS) -iquote src
+FUZZ_SRCS    := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_BINS    := $(patsubst tests/fuzz/%.c,$(FUZZ_DIR)/%,$(FUZZ_SRCS))
+FUZZ_OBJS    := $(patsubst src/%.c,$(FUZZ_DIR)/obj/%.o,$(filter-out src/main.c,$(SRCS)))
+
+$(FUZZ_DIR)/obj/%.o: src/%.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link $(FUZZ_SAN) -MMD -MP -c -o $@ $<
+
+$(FUZZ_DIR)/libmxsurvey.a: $(FUZZ_OBJS)
+	rm -f $@
+	ar rcs $@ $^
+
+$(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_DIR)/libmxsurvey.a
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer $(FUZZ_SAN) -o $@ $< $(FUZZ_DIR)/libmxsurvey.a \
+	    $(LDLIBS)
+
+-include $(FUZZ_OBJS:.o=.d)
+
+fuzz-deps:
+	@scripts/install-deps.sh --fuzz
+
+fuzz: fuzz-deps
+	$(MAKE) $(FUZZ_BINS)
+	@set -e; for bin in $(FUZZ_BINS); do \
+	    name=$${bin##*/fuzz_}; \
+	    mkdir -p $(FUZZ_DIR)/corpus/$$name; \
+	    seeds=; [ -d tests/fuzz/corpus/$$name ] && seeds=tests/fuzz/corpus/$$name; \
+	    echo "fuzz: $$name for $(FUZZ_SECONDS) s"; \
+	    if ! $$bin -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+	        -artifact_prefix=$(FUZZ_DIR)/$$name- $(FUZZ_DIR)/corpus/$$name $$seeds \
+	        >$(FUZZ_DIR)/$$name.log 2>&1; then \
+	        tail -40 $(FUZZ_DIR)/$$name.log; \
+	        echo "fuzz: $$name FAILED; the input is $(FUZZ_DIR)/$$name-crash-* (log $(FUZZ_DIR)/$$name.log)"; \
+	        exit 1; \
+	    fi; \
+	    runs=$$(sed -n 's/^stat::number_of_executed_units: *//p' $(FUZZ_DIR)/$$name.log); \
+	    echo "fuzz: $$name: $$runs executions in $(FUZZ_SECONDS) s, no failure"; \
+	done
 
 unit: $(BUILD)/unit-tests
 	$(BUILD)/unit-tests

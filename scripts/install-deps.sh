@@ -4,12 +4,24 @@
 # chromium is for the tests only: they render report.html headless to check it draws.
 # Needs root to install. Service start-ups are suppressed during the install (policy-rc.d),
 # so no system unbound or Postfix instance starts; the world starts its own private ones.
+#
+#   scripts/install-deps.sh          what build, tests and demo need
+#   scripts/install-deps.sh --fuzz   the same plus clang and its runtime libraries (libFuzzer,
+#                                    ASan, UBSan: libclang-rt-dev) for `make fuzz`; only when
+#                                    asked, so `make test` never pays for a compiler it does not use
 set -eu
 
 PKGS="gcc make pkg-config libc6-dev
 libuv1-dev libmbedtls-dev libldns-dev libjansson-dev libpsl-dev libidn2-dev publicsuffix
 ldnsutils unbound postfix openssl ca-certificates python3 iproute2 procps bsdutils time
 chromium"
+
+for arg in "$@"; do
+    case $arg in
+    --fuzz) PKGS="$PKGS clang libclang-rt-dev" ;;
+    *) echo "usage: $0 [--fuzz]" >&2; exit 2 ;;
+    esac
+done
 
 missing=""
 for p in $PKGS; do
@@ -37,7 +49,8 @@ if [ ! -e "$policy" ]; then
     chmod +x "$policy"
     made_policy=1
 fi
-cleanup() { [ "$made_policy" = 1 ] && rm -f "$policy"; }
+# An if, not `[ ] && rm`: as the trap's last command a false test would become the exit status.
+cleanup() { if [ "$made_policy" = 1 ]; then rm -f "$policy"; fi; }
 trap cleanup EXIT
 
 apt-get update -qq

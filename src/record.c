@@ -109,7 +109,7 @@ json_t *record_endpoint_json(const struct endpoint_rec *r)
     } else {
         json_object_set_new(o, "tls", json_null());
     }
-    char alert[32];
+    char alert[TLS_ALERT_NAME_LEN];
     json_object_set_new(o, "tls_alert", res->tls_alert >= 0
                                             ? json_string(tls_alert_format((uint8_t)res->tls_alert, alert, sizeof(alert)))
                                             : json_null());

@@ -602,7 +602,7 @@ static void on_version_probe(struct smtp_session *s, enum smtp_event ev, int sta
         return;
     }
     const struct tlshello_result *h = &s->hello->result;
-    char a[32], c[TLS_CIPHER_NAME_LEN];
+    char a[TLS_ALERT_NAME_LEN], c[TLS_CIPHER_NAME_LEN];
     res->vp_kind = (int)h->kind;
     if (h->kind == TLSHELLO_ALERT) {
         res->tls_alert = h->alert_desc;

@@ -324,7 +324,7 @@ void tls_conn_error_str(const struct tls_conn *c, char *buf, size_t len)
     }
     int level = 0, alert = tls_conn_peer_alert(c, &level);
     if (alert >= 0) {
-        char name[32];
+        char name[TLS_ALERT_NAME_LEN];
         snprintf(buf, len, "%s alert from server: %s", level == MBEDTLS_SSL_ALERT_LEVEL_FATAL ? "fatal" : "warning",
                  tls_alert_format((uint8_t)alert, name, sizeof(name)));
         return;
