@@ -48,9 +48,9 @@ def test_vectors_in_repository(ctx):
         assert "Apache License" in f.read(2000)
     outside = []
     for top in ("tests", "scripts", "Makefile"):
-        # (this file names the patterns, so it is left out)
-        r = sh(["grep", "-rlE", "--exclude=" + os.path.basename(__file__), r"\.\./shared|/work/",
-                os.path.join(ctx.root, top)])
+        # Text files only (not __pycache__); this file names the patterns, so it is left out.
+        r = sh(["grep", "-rlIE", "--exclude-dir=__pycache__", "--exclude=" + os.path.basename(__file__),
+                r"\.\./shared|/work/", os.path.join(ctx.root, top)])
         outside += r.stdout.split()
     assert not outside, "files reaching outside the checkout: %s" % outside
 
