@@ -27,6 +27,7 @@ enum {
     OPT_HELP, OPT_RESOLVER, OPT_PORT, OPT_EHLO, OPT_TIMEOUT, OPT_RETRIES, OPT_RETRY_DELAY,
     OPT_PER_IP, OPT_CONCURRENCY, OPT_RATE, OPT_IPV6, OPT_OUT, OPT_QUIET, OPT_DNS_TIMEOUT,
     OPT_MAX_DOMAINS, OPT_CERT_ONLY, OPT_CA_FILE, OPT_DNS_CONCURRENCY,
+    OPT_CA_PATH,
 };
 
 static const struct cli_opt scan_opts[] = {
@@ -42,7 +43,8 @@ static const struct cli_opt scan_opts[] = {
     {.name = "concurrency", .arg = "N", .help = "endpoints probed at once (default 500)", .id = OPT_CONCURRENCY},
     {.name = "rate", .arg = "N", .help = "new connections per second at most (default: no limit)", .id = OPT_RATE},
     {.name = "max-domains", .arg = "N", .help = "domains in flight at once (default 1000)", .id = OPT_MAX_DOMAINS},
-    {.name = "ca-file", .arg = "FILE", .help = "trust anchors for chain checks (default /etc/ssl/certs/ca-certificates.crt)", .id = OPT_CA_FILE},
+    {.name = "ca-file", .arg = "FILE", .help = "trust anchors for chain checks, PEM or DER (default /etc/ssl/certs/ca-certificates.crt)", .id = OPT_CA_FILE},
+    {.name = "ca-path", .arg = "DIR", .help = "trust anchors: every certificate file in DIR (hashed or not); with --ca-file, both", .id = OPT_CA_PATH},
     {.name = "ipv6", .help = "also probe IPv6 addresses (AAAA)", .id = OPT_IPV6},
     {.name = "cert-only", .help = "stop each TLS handshake after the server's certificate", .id = OPT_CERT_ONLY},
     {.name = "out", .short_name = 'o', .arg = "DIR", .help = "output folder (default reports/<UTC date-time>/)", .id = OPT_OUT},
@@ -193,6 +195,9 @@ static int scan_option(void *ctx, const struct cli_opt *opt, const char *arg)
         break;
     case OPT_CA_FILE:
         o->ca_file = arg;
+        break;
+    case OPT_CA_PATH:
+        o->ca_path = arg;
         break;
     case OPT_CERT_ONLY:
         o->stop_after_certificate = 1;

@@ -737,7 +737,8 @@ static int run(const struct sched_opts *o, const char *input_path, const char *o
         free(perr);
         goto out;
     }
-    s->trust = trust_ctx_new(o->ca_file ? o->ca_file : TRUST_DEFAULT_CA_FILE, err, errlen);
+    s->trust = o->ca_file || o->ca_path ? trust_ctx_new(o->ca_file, o->ca_path, err, errlen)
+                                        : trust_ctx_new(TRUST_DEFAULT_CA_FILE, NULL, err, errlen);
     if (!s->trust)
         goto out;
     s->psl = classify_psl_load();

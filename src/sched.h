@@ -48,7 +48,8 @@ struct sched_opts {
     int max_domains;      /* domains read ahead of completion */
     int progress;         /* draw the progress line on stderr */
     int stop_after_certificate;
-    const char *ca_file;  /* trust anchors for chain verification */
+    const char *ca_file;  /* trust anchors for chain verification (PEM bundle or DER) */
+    const char *ca_path;  /* and/or a folder of such files; both NULL: TRUST_DEFAULT_CA_FILE */
     const char *out_dir;  /* NULL: no files (check) */
     const struct output_ops *outputs[SCHED_MAX_OUTPUTS];
     int noutputs;
