@@ -1,6 +1,7 @@
 /* report: `mxsurvey report DIR`: (re)generates DIR/summary.json from the folder's
  * hosts.jsonl, domains.jsonl and run.json through summary_write(), the same code the scan
- * runs at its end. The figures are defined in docs/schema.md ("summary.json"). */
+ * runs at its end. The figures are defined in docs/schema.md ("summary.json"). A folder whose
+ * scan has not finished is refused (rundir.h). */
 #include "report.h"
 
 #include <stdio.h>
@@ -9,6 +10,7 @@
 #include "cli.h"
 #include "html.h"
 #include "out_csv.h"
+#include "rundir.h"
 #include "summary.h"
 #include "util.h"
 
@@ -28,11 +30,13 @@ static void report_usage(FILE *f)
                "certificate passes each naming policy; the %d largest providers. Fields are\n"
                "defined in docs/schema.md. Regenerating gives the same file but for\n"
                "meta.generated. Then writes DIR/report.html, the same figures as one\n"
-               "self-contained web page.\n\n",
+               "self-contained web page. A folder whose scan has not finished (run.json says\n"
+               "\"finished\": null: still running, or killed) is refused.\n\n",
             SUMMARY_TOP_PROVIDERS);
     cli_print_options(f, report_opts, (int)ARRAY_LEN(report_opts));
     fprintf(f, "\nExit codes: 0 summary.json written, 1 it could not be written, 2 usage error,\n"
-               "a missing or unreadable folder or file, or a malformed line (file:line said).\n");
+               "a missing or unreadable folder or file, a malformed line (file:line said), or an\n"
+               "unfinished scan.\n");
 }
 
 static int report_option(void *ctx, const struct cli_opt *opt, const char *arg)
@@ -57,6 +61,10 @@ int cmd_report(int argc, char **argv)
         return rc;
     const char *dir = argv[idx];
     char err[4400] = "";
+    if (rundir_state(dir, err, sizeof(err)) >= RUNDIR_UNFINISHED) {
+        fprintf(stderr, "mxsurvey report: %s; not making reports of it\n", err);
+        return CLI_EXIT_USAGE;
+    }
     int st = summary_write(dir, err, sizeof(err));
     if (st == SUMMARY_OK)
         st = csv_write_all(dir, err, sizeof(err));

@@ -467,6 +467,12 @@ TEST(report_command)
     json_t *s = tfs_load_json(dir, "summary.json");
     CHECK_INT(num(s, "domains.total"), 10);
     json_decref(s);
+    /* An unfinished scan is refused before anything is made from it. */
+    tfs_unlink(dir, "summary.json");
+    write_text(dir, "run.json", "{'started':'2026-01-02T03:04:05Z','finished':null}");
+    CHECK_INT(run_report(dir, "--quiet"), 2);
+    CHECK(!tfs_exists(dir, "summary.json"));
+    write_text(dir, "run.json", run_interrupted);
     write_text(dir, "domains.jsonl", "not json");
     CHECK_INT(run_report("-q", dir), 2);
     tfs_rmtree(dir);
