@@ -1,7 +1,9 @@
 """mxsurvey scan and check against the local world: exact values for every declared endpoint and
 domain, bad input, concurrency (silent servers do not serialise the scan), signals."""
 import json
+import math
 import os
+import shutil
 import signal
 import subprocess
 import tempfile
@@ -234,6 +236,52 @@ def test_scan_run_json(ctx):
     assert len(run["input_sha256"]) == 64
 
 
+def test_scan_world_dns_failures_under_the_limit(ctx):
+    """The world fails a few DNS queries on purpose (REFUSED, SERVFAIL, dropped): counted, and
+    well under the default --max-dns-errors, so the scan passes."""
+    s = world_scan(ctx)
+    with open(os.path.join(s["out"], "run.json")) as f:
+        run = json.load(f)
+    c, d = run["counts"], run["dns_errors"]
+    # refused.example (REFUSED), servfail.example (SERVFAIL), drop.example (no reply)
+    assert c["dns_failed"] >= 3 and c["dns_no_reply"] >= 1, c
+    assert c["dns_answered"] + c["dns_failed"] <= c["dns_queries"], c
+    assert math.isclose(d["failed_share"], c["dns_failed"] / (c["dns_answered"] + c["dns_failed"]),
+                        rel_tol=1e-12), (d, c)
+    assert 0 < d["failed_share"] < 0.2 == d["limit"], d
+    assert d["exceeded"] is False and d["no_answer"] is False and d["message"] is None, d
+
+
+def test_scan_ca_path(ctx):
+    """--ca-path: a folder holding the world's CA as a plain PEM file and under a hashed name
+    (a link, as c_rehash makes) plus a file that is no certificate: the chain is valid, as with
+    --ca-file; the option is in run.json."""
+    with tempfile.TemporaryDirectory() as d:
+        certs, out = os.path.join(d, "certs"), os.path.join(d, "out")
+        os.mkdir(certs)
+        shutil.copyfile(os.path.join(ctx.certs, "ca.pem"), os.path.join(certs, "world-ca.pem"))
+        os.symlink("world-ca.pem", os.path.join(certs, "0a1b2c3d.0"))
+        with open(os.path.join(certs, "README"), "w") as f:
+            f.write("not a certificate\n")
+        lst = os.path.join(d, "in.txt")
+        with open(lst, "w") as f:
+            f.write("exact.example\n")
+        args = scan_args(ctx, "--out", out, lst)
+        i = args.index("--ca-file")
+        args[i:i + 2] = ["--ca-path", certs]
+        r = sh(args, timeout=60)
+        assert r.returncode == 0, r.stderr
+        h = read_jsonl(os.path.join(out, "hosts.jsonl"))[0]
+        assert h["trust"] == {"valid": True, "reasons": []}, h["trust"]
+        with open(os.path.join(out, "run.json")) as f:
+            assert json.load(f)["options"]["ca-path"] == certs
+        # Without the folder (the system's anchors only): the world's CA is unknown.
+        r = sh([a if a != certs else "/etc/ssl/certs" for a in args], timeout=60)
+        assert r.returncode == 0, r.stderr
+        h = read_jsonl(os.path.join(out, "hosts.jsonl"))[0]
+        assert h["trust"]["valid"] is False and "unknown-ca" in h["trust"]["reasons"], h["trust"]
+
+
 def test_scan_without_ipv6_skips_aaaa(ctx):
     with tempfile.TemporaryDirectory() as out:
         lst = os.path.join(out, "in.txt")
@@ -264,6 +312,7 @@ def test_scan_bad_input(ctx):
         open(empty, "w").close()
         r = sh(scan_args(ctx, "--out", out, empty))
         assert r.returncode == 0, r.stderr
+        assert r.stdout == r.stderr == "", (r.stdout, r.stderr)  # --quiet: nothing but errors
         assert read_jsonl(os.path.join(out, "domains.jsonl")) == []
         # Binary garbage and a 1 MB line: invalid records, no crash, nothing lost.
         junk = os.path.join(d, "junk.txt")
