@@ -19,6 +19,7 @@
 #include "out_csv.h"
 #include "outfile.h"
 #include "html.h"
+#include "report.h"
 #include "scanfs.h"
 #include "sched.h"
 #include "summary.h"
@@ -272,7 +273,9 @@ static void scan_usage(FILE *f)
                "endpoint (MX host x address) once with STARTTLS, and writes hosts.jsonl,\n"
                "domains.jsonl, chains/ and run.json to the output folder as results complete,\n"
                "then summary.json (the aggregates; `mxsurvey report` remakes it), the CSV files\n"
-               "and report.html; the last line it prints says how the scan ended.\n\n"
+               "and report.html. At the end it prints the headline shares (each with its\n"
+               "numerator and denominator, from summary.json) and the files written on\n"
+               "standard output; the last line says how the scan ended.\n\n"
                "Nothing is created until every check has passed (options, the list, the CA\n"
                "file or folder, the output folder). A run stops early, exit 1, when no resolver\n"
                "answers any of the first %d queries that end, and ends with exit 1 when more\n"
@@ -519,6 +522,16 @@ static int scan(int argc, char **argv)
         fprintf(stderr, "mxsurvey scan: %s\n", serr);
         add_reason(why, sizeof(why), serr);
         rc = CLI_EXIT_FAIL;
+    }
+    if (reports && !a.quiet) {
+        const char *files[CSV_NTABLES + 6] = {"hosts.jsonl", "domains.jsonl", "run.json",
+                                              "summary.json"};
+        size_t n = 4;
+        for (int t = 0; t < CSV_NTABLES; t++)
+            files[n++] = csv_table_file((enum csv_table)t);
+        files[n++] = "report.html";
+        files[n] = NULL;
+        report_print(stdout, "mxsurvey scan", a.out, files, (long)c.chains);
     }
     fflush(stdout);
     /* A signal after the loop (blocked since; see cmd_scan) came when every record was out:

@@ -15,7 +15,7 @@ import zlib
 from html.parser import HTMLParser
 
 from helpers import sh
-from test_scan import world_scan
+from test_scan import check_printed_figures, world_scan
 
 CHROMIUM = "/usr/bin/chromium"
 SHARES = ("starttls", "strict", "multilabel_accepted", "valid_chain", "rfc9525")
@@ -348,9 +348,26 @@ def test_trend_two_runs(ctx):
         assert sorted(os.listdir(res)) == ["trend.csv", "trend.svg"]
 
 
-# ------------------------------------------------------------------ unfinished scans
+# ------------------------------------------------------------------ what report prints; unfinished scans
 
 REPORT_FILES = ["summary.json", "hosts.csv", "domains.csv", "summary.csv", "providers.csv", "report.html"]
+
+
+def test_report_prints_figures(ctx):
+    """`mxsurvey report` prints what the scan prints (one function): the headline shares with
+    their numerators and denominators, as summary.json holds them, and every file it wrote."""
+    out = world_scan(ctx)["out"]
+    with tempfile.TemporaryDirectory() as d:
+        scan = os.path.join(d, "scan")
+        copy_scan(out, scan)
+        for name in REPORT_FILES:
+            os.unlink(os.path.join(scan, name))
+        r = sh([ctx.mxsurvey, "report", scan])
+        assert r.returncode == 0 and r.stderr == "", (r.returncode, r.stderr)
+        rest = check_printed_figures(r.stdout, scan, "mxsurvey report", REPORT_FILES)
+        assert rest == [], rest
+        r = sh([ctx.mxsurvey, "report", "--quiet", scan])
+        assert (r.returncode, r.stdout, r.stderr) == (0, "", ""), r
 
 
 def test_unfinished_scan_refused_or_skipped(ctx):

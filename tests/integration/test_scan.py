@@ -3,6 +3,7 @@ domain, bad input, concurrency (silent servers do not serialise the scan), signa
 import json
 import math
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -32,13 +33,16 @@ _scan = {}
 
 
 def world_scan(ctx):
-    """One scan of the bundled domain list (with --ipv6), shared by the tests that read it."""
+    """One scan of the bundled domain list (with --ipv6, without --quiet: what it prints is
+    kept too), shared by the tests that read it."""
     if "out" not in _scan:
         out = tempfile.mkdtemp(prefix="mxs-scan-")
-        r = sh(scan_args(ctx, "--ipv6", "--out", out, os.path.join(ctx.root, "data/world/domains.txt")),
-               timeout=120)
+        args = [a for a in scan_args(ctx, "--ipv6", "--out", out, os.path.join(ctx.root, "data/world/domains.txt"))
+                if a != "--quiet"]
+        r = sh(args, timeout=120)
         assert r.returncode == 0, "scan exit %d: %s" % (r.returncode, r.stderr)
         _scan["out"] = out
+        _scan["stdout"], _scan["stderr"] = r.stdout, r.stderr
         _scan["hosts"] = read_jsonl(os.path.join(out, "hosts.jsonl"))
         _scan["domains"] = read_jsonl(os.path.join(out, "domains.jsonl"))
     return _scan
@@ -234,6 +238,63 @@ def test_scan_run_json(ctx):
     assert run["counts"]["domains"] == len(s["domains"]), run["counts"]
     assert run["counts"]["endpoints"] == len(s["hosts"]), run["counts"]
     assert len(run["input_sha256"]) == 64
+
+
+# ------------------------------------------------------------------ what scan and report print
+
+# The printed label of each share of summary.json, and what it is a share of.
+FIGURES = {"strict": ("strict names", "of domains with STARTTLS"),
+           "multilabel_accepted": ("multi-label accepted", "of domains with STARTTLS"),
+           "rfc9525": ("RFC 9525 (SAN only)", "of domains with STARTTLS"),
+           "valid_chain": ("valid chain", "of domains with STARTTLS"),
+           "starttls": ("STARTTLS", "of domains that accept mail")}
+FIGURE_LINE = re.compile(r"^  (.+?) +(n/a|\d+\.\d%) +(\d+)/(\d+)  (of .+)$")
+
+
+def check_printed_figures(text, folder, prog, files, chains=None):
+    """The lines `prog` printed (stdout) against folder/summary.json: the count line, each
+    share as a percentage with one decimal and numerator/denominator exactly as summary.json
+    holds them, then every file written, each with the folder, and each existing."""
+    with open(os.path.join(folder, "summary.json")) as f:
+        summary = json.load(f)
+    lines = text.splitlines()
+    want_head = "%s: %d domains, %d endpoints" % (prog, summary["domains"]["total"], summary["endpoints"]["total"])
+    assert lines[0] == want_head, (lines[0], want_head)
+    got = {}
+    for line in lines[1:6]:
+        m = FIGURE_LINE.match(line)
+        assert m, "not a figure line: %r" % line
+        got[m.group(1)] = m.groups()[1:]
+    assert len(got) == 5, lines[:6]
+    for key, (label, of) in FIGURES.items():
+        sh_ = summary["shares"][key]
+        pct = "n/a" if sh_["share"] is None else "%.1f%%" % (100 * sh_["share"])
+        assert got[label] == (pct, str(sh_["numerator"]), str(sh_["denominator"]), of), \
+            "%s: printed %r, summary.json %r" % (label, got[label], sh_)
+    assert lines[6] == "files in %s:" % folder, lines[6]
+    listed = [l[2:] for l in lines[7:7 + len(files)]]
+    assert listed == [os.path.join(folder, n) for n in files], listed
+    for path in listed:
+        assert os.path.isfile(path) and os.path.getsize(path) > 0, path
+    rest = lines[7 + len(files):]
+    if chains is not None:
+        n = len(os.listdir(os.path.join(folder, "chains")))
+        assert rest[0] == "  %s/chains/ (%d files)" % (folder, n) and n == chains, (rest[:1], n, chains)
+        rest = rest[1:]
+    return rest
+
+
+SCAN_FILES = ["hosts.jsonl", "domains.jsonl", "run.json", "summary.json", "hosts.csv", "domains.csv",
+              "summary.csv", "providers.csv", "report.html"]
+
+
+def test_scan_prints_figures(ctx):
+    s = world_scan(ctx)
+    out = s["out"]
+    distinct = {h["chain_file"] for h in s["hosts"] if h.get("chain_file")}
+    rest = check_printed_figures(s["stdout"], out, "mxsurvey scan", SCAN_FILES, chains=len(distinct))
+    assert rest == ["mxsurvey scan: complete; results in %s" % out], rest
+    assert s["stderr"] == "", s["stderr"]
 
 
 def test_scan_world_dns_failures_under_the_limit(ctx):
