@@ -540,7 +540,7 @@ static int scan(int argc, char **argv)
     int late = c.late_signal;
     if (!late && sigpending(&pending) == 0)
         late = sigismember(&pending, SIGTERM) ? SIGTERM : sigismember(&pending, SIGINT) ? SIGINT : 0;
-    if (late && !c.interrupted)
+    if (late && !c.interrupted && !a.quiet)
         fprintf(stderr, "mxsurvey scan: %s came after every record was written: the results are "
                         "complete\n", signal_name(late));
     /* The last line says how it ended. */

@@ -37,8 +37,9 @@ def in_control(pid):
 
 
 def one_run(ctx, lst, out, delay):
-    p = subprocess.Popen(scan_args(ctx, "--out", out, lst), stdout=subprocess.PIPE,
-                         stderr=subprocess.PIPE, text=True)
+    # Without --quiet: a run the signal reached after its records were complete says so.
+    args = [a for a in scan_args(ctx, "--out", out, lst) if a != "--quiet"]
+    p = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     while not in_control(p.pid):
         time.sleep(0.0002)
     time.sleep(delay)
