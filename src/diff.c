@@ -22,6 +22,7 @@
 #include "cli.h"
 #include "diff_out.h"
 #include "hmap.h"
+#include "rundir.h"
 #include "summary.h"
 #include "util.h"
 
@@ -534,6 +535,12 @@ int diff_dirs(const struct diff_opts *o, struct diff_counts *c, char *err, size_
     hmap_init(&x.doms);
     hmap_init(&x.strs.ids);
     int rc = DIFF_ERROR;
+    /* An unfinished scan (run.json "finished": null) holds incomplete records: comparing it
+     * would report every domain not yet written as vanished. */
+    const char *dirs[2] = {o->old_dir, o->new_dir};
+    for (int i = 0; i < 2; i++)
+        if (rundir_state(dirs[i], err, errlen) >= RUNDIR_UNFINISHED)
+            goto done;
     if (load_summary(o->old_dir, &x.sum_old, err, errlen) < 0 ||
         load_summary(o->new_dir, &x.sum_new, err, errlen) < 0)
         goto done;
@@ -583,12 +590,13 @@ static void diff_usage(FILE *f)
                "domains whose pattern, primary endpoint's trust.valid or cert.sha256, or MX set\n"
                "changed; and old, new and delta of each headline share of summary.json (made\n"
                "when missing). Prints a summary (at most %d domains per kind) and writes\n"
-               "diff.json and diff.csv (defined in docs/schema.md).\n\n",
+               "diff.json and diff.csv (defined in docs/schema.md). A folder whose scan has not\n"
+               "finished (run.json says \"finished\": null: still running, or killed) is refused.\n\n",
             DIFF_TEXT_LINES);
     cli_print_options(f, diff_opts_table, (int)ARRAY_LEN(diff_opts_table));
     fprintf(f, "\nExit codes: 0 nothing changed, 1 something changed, 2 usage error, a missing\n"
-               "or unreadable folder or file, a malformed line (file:line said), or the\n"
-               "outputs could not be written.\n");
+               "or unreadable folder or file, an unfinished scan, a malformed line (file:line\n"
+               "said), or the outputs could not be written.\n");
 }
 
 static int diff_option(void *ctx, const struct cli_opt *opt, const char *arg)

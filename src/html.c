@@ -324,6 +324,11 @@ static void meta_section(FILE *f, const json_t *s)
             count(f, int_of(counts, keys[i][0]));
             fprintf(f, " %s", keys[i][1]);
         }
+        if (json_is_integer(json_object_get(counts, "dns_failed"))) { /* runs since 0.1 */
+            fputs(", ", f);
+            count(f, int_of(counts, "dns_failed"));
+            fputs(" DNS queries failed", f);
+        }
         fputs("</td></tr>\n", f);
     }
     fputs("<tr><th>this summary</th><td>made ", f);
@@ -332,13 +337,24 @@ static void meta_section(FILE *f, const json_t *s)
     esc_or_na(f, str_at(meta, "generator_version"));
     fputs("</td></tr>\n</tbody></table>\n", f);
     if (json_is_true(json_object_get(meta, "interrupted")))
-        fputs("<p class=\"warn\">This run was interrupted (SIGINT/SIGTERM): the figures cover "
-              "only the records written before it stopped.</p>\n",
+        fputs("<p class=\"warn\" data-warning=\"interrupted\">This run was interrupted "
+              "(SIGINT/SIGTERM): the figures cover only the records written before it "
+              "stopped.</p>\n",
               f);
     else if (started && !finished) /* started: there was a run.json (written at the start) */
-        fputs("<p class=\"warn\">This run had not finished when its run.json was last written: "
-              "the figures may be incomplete.</p>\n",
+        fputs("<p class=\"warn\" data-warning=\"unfinished\">This run had not finished when "
+              "its run.json was last written: the figures may be incomplete.</p>\n",
               f);
+    /* The resolvers failed too often (or answered nothing): the scan exited 1. */
+    const json_t *dns = json_object_get(meta, "dns_errors");
+    if (json_is_true(json_object_get(dns, "exceeded"))) {
+        fputs("<p class=\"warn\" data-warning=\"dns\">DNS failed too often in this run: ", f);
+        esc_or_na(f, str_at(dns, "message"));
+        fputs(". Domains with status <code>dns-error</code> (pattern <code>unreachable</code>) "
+              "may be the resolvers' failures, not the domains': the shares are not to be "
+              "trusted.</p>\n",
+              f);
+    }
 }
 
 /* The headline shares of summary.json `shares`. */

@@ -379,6 +379,15 @@ static void lookup_on_reply(void *arg, enum dns_status st, const ldns_pkt *reply
         return; /* teardown's dns_cancel(): teardown frees lk itself */
     enter(r);
     int over = 1;
+    if (st == DNS_OK) {
+        ldns_pkt_rcode rc = ldns_pkt_get_rcode(reply);
+        if (rc == LDNS_RCODE_NOERROR || rc == LDNS_RCODE_NXDOMAIN)
+            r->stats.answered++;
+        else
+            r->stats.failed_rcode++;
+    } else if (st != DNS_CANCELLED) {
+        r->stats.failed_noreply++;
+    }
     if (st != DNS_OK)
         lookup_error(lk, dns_status_str(st));
     else

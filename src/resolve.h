@@ -80,6 +80,12 @@ struct resolve_stats {
                                                      re-queries included) */
     unsigned long cache_hits;                     /* answered from a finished entry */
     unsigned long coalesced;                      /* joined a query already in flight */
+    /* How the queries sent ended, for telling a healthy resolver from a failing one. An
+     * answer is a reply with RCODE NOERROR (records or NODATA) or NXDOMAIN; a failure is any
+     * other reply (SERVFAIL, REFUSED, ...: failed_rcode) or none at all after every try
+     * (timeouts, network errors, only malformed replies: failed_noreply). Queries cancelled by
+     * resolver_free() and names that could not be asked count in neither. */
+    unsigned long answered, failed_rcode, failed_noreply;
 };
 
 struct resolver;

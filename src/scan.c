@@ -7,6 +7,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -22,6 +23,8 @@
 #include "outfile.h"
 #include "html.h"
 #include "match.h"
+#include "report.h"
+#include "scanfs.h"
 #include "sched.h"
 #include "summary.h"
 #include "util.h"
@@ -31,6 +34,7 @@ enum {
     OPT_HELP, OPT_RESOLVER, OPT_PORT, OPT_EHLO, OPT_TIMEOUT, OPT_RETRIES, OPT_RETRY_DELAY,
     OPT_PER_IP, OPT_CONCURRENCY, OPT_RATE, OPT_IPV6, OPT_OUT, OPT_QUIET, OPT_DNS_TIMEOUT,
     OPT_MAX_DOMAINS, OPT_CERT_ONLY, OPT_CA_FILE, OPT_DNS_CONCURRENCY, OPT_NO_VERSION_PROBE,
+    OPT_CA_PATH, OPT_MAX_DNS_ERRORS,
 };
 
 static const struct cli_opt scan_opts[] = {
@@ -46,12 +50,14 @@ static const struct cli_opt scan_opts[] = {
     {.name = "concurrency", .arg = "N", .help = "endpoints probed at once (default 500)", .id = OPT_CONCURRENCY},
     {.name = "rate", .arg = "N", .help = "new connections per second at most (default: no limit)", .id = OPT_RATE},
     {.name = "max-domains", .arg = "N", .help = "domains in flight at once (default 1000)", .id = OPT_MAX_DOMAINS},
-    {.name = "ca-file", .arg = "FILE", .help = "trust anchors for chain checks (default /etc/ssl/certs/ca-certificates.crt)", .id = OPT_CA_FILE},
+    {.name = "ca-file", .arg = "FILE", .help = "trust anchors for chain checks, PEM or DER (default /etc/ssl/certs/ca-certificates.crt)", .id = OPT_CA_FILE},
+    {.name = "ca-path", .arg = "DIR", .help = "trust anchors: every certificate file in DIR (hashed or not); with --ca-file, both", .id = OPT_CA_PATH},
+    {.name = "max-dns-errors", .arg = "PERCENT", .help = "exit 1 when more than PERCENT of DNS queries fail (timeout, SERVFAIL, REFUSED; default 20)", .id = OPT_MAX_DNS_ERRORS},
     {.name = "ipv6", .help = "also probe IPv6 addresses (AAAA)", .id = OPT_IPV6},
     {.name = "cert-only", .help = "stop each TLS handshake after the server's certificate", .id = OPT_CERT_ONLY},
     {.name = "no-version-probe", .help = "no version probe (one extra STARTTLS session per address offering TLS 1.3, for tls_max)", .id = OPT_NO_VERSION_PROBE},
     {.name = "out", .short_name = 'o', .arg = "DIR", .help = "output folder (default reports/<UTC date-time>/)", .id = OPT_OUT},
-    {.name = "quiet", .short_name = 'q', .help = "no progress line", .id = OPT_QUIET},
+    {.name = "quiet", .short_name = 'q', .help = "print nothing but errors (no progress line, no figures)", .id = OPT_QUIET},
     CLI_OPT_HELP(OPT_HELP),
 };
 
@@ -62,6 +68,20 @@ static int parse_int(const char *s, long lo, long hi, long *out)
     errno = 0;
     long v = strtol(s, &end, 10);
     if (errno || end == s || *end || v < lo || v > hi)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+/* "20", "20%" or "12.5" in [0, 100]; 0 on success. */
+static int parse_percent(const char *s, double *out)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (end != s && *end == '%')
+        end++;
+    if (errno || end == s || *end || !(v >= 0 && v <= 100))
         return -1;
     *out = v;
     return 0;
@@ -243,6 +263,13 @@ static int scan_option(void *ctx, const struct cli_opt *opt, const char *arg)
     case OPT_CA_FILE:
         o->ca_file = arg;
         break;
+    case OPT_CA_PATH:
+        o->ca_path = arg;
+        break;
+    case OPT_MAX_DNS_ERRORS:
+        if (parse_percent(arg, &a->max_dns_errors) < 0)
+            rc = bad(sp, opt, arg, "expected a percentage, 0-100");
+        break;
     case OPT_CERT_ONLY:
         o->stop_after_certificate = 1;
         break;
@@ -269,6 +296,7 @@ int scan_parse_args(const char *prog, const char *operand, int argc, char **argv
     };
     struct scan_parse sp = {.prog = prog, .a = a};
     sched_opts_default(&a->o);
+    a->max_dns_errors = SCAN_DEFAULT_MAX_DNS_ERRORS;
     a->options = json_object();
     int idx;
     int rc = cli_parse(&cmd, argc, argv, &sp, &idx);
@@ -296,27 +324,24 @@ static void scan_usage(FILE *f)
                "Reads domains (one per line; # comments), looks up their MX hosts, probes each\n"
                "endpoint (MX host x address) once with STARTTLS, and writes hosts.jsonl,\n"
                "domains.jsonl, chains/ and run.json to the output folder as results complete,\n"
-               "and at the end summary.json (the aggregates; `mxsurvey report` remakes it).\n\n");
+               "then summary.json (the aggregates; `mxsurvey report` remakes it), the CSV files\n"
+               "and report.html. At the end it prints the headline shares (each with its\n"
+               "numerator and denominator, from summary.json) and the files written on\n"
+               "standard output; the last line says how the scan ended.\n\n"
+               "Nothing is created until every check has passed (options, the list, the CA\n"
+               "file or folder, the output folder). A run stops early, exit 1, when no resolver\n"
+               "answers any of the first %d queries that end, and ends with exit 1 when more\n"
+               "than --max-dns-errors of its DNS queries failed (timeouts, SERVFAIL, REFUSED;\n"
+               "NXDOMAIN and empty answers are answers): run.json and report.html say so.\n\n",
+            SCHED_DNS_DEAD_AFTER);
     cli_print_options(f, scan_opts, (int)ARRAY_LEN(scan_opts));
-    fprintf(f, "\nExit codes: 0 the scan completed, 1 interrupted (SIGINT/SIGTERM), a write\n"
-               "failed or the input could not be read to its end (the files hold complete\n"
-               "records), 2 usage or input error.\n");
-}
-
-static int mkdirs(const char *path)
-{
-    char buf[4096];
-    snprintf(buf, sizeof(buf), "%s", path);
-    for (char *p = buf + 1; *p; p++)
-        if (*p == '/') {
-            *p = '\0';
-            if (mkdir(buf, 0755) < 0 && errno != EEXIST)
-                return -errno;
-            *p = '/';
-        }
-    if (mkdir(buf, 0755) < 0 && errno != EEXIST)
-        return -errno;
-    return 0;
+    fprintf(f, "\nSIGINT/SIGTERM, whenever they come, stop the scan within a few seconds with\n"
+               "complete files and a finished run.json (a second one aborts the probes in\n"
+               "flight at once); one that comes after every record is written changes nothing.\n"
+               "\nExit codes: 0 the scan completed, 1 interrupted (SIGINT/SIGTERM), the DNS\n"
+               "failed (see above), a write failed, or the input could not be read to its end\n"
+               "(the files hold complete records; the last line says which), 2 usage or input\n"
+               "error (nothing created).\n");
 }
 
 /* Now in UTC: "20261129T122205Z" (compact, for folder names) or ISO 8601. */
@@ -352,22 +377,75 @@ static void file_sha256(const char *path, char out[65])
         snprintf(out + 2 * i, 3, "%02x", sum[i]);
 }
 
-/* run.json is written whole or not at all (outfile.c), at the start and again at the end. */
-static int write_run_json(const char *dir, json_t *run)
+/* run.json is written whole or not at all (outfile.c), at the start and again at the end.
+ * Returns 0, or -1 with err set (err may be NULL). */
+static int write_run_json(const char *dir, json_t *run, char *err, size_t errlen)
 {
     struct outfile o;
-    char err[4400];
-    if (outfile_open(&o, dir, "run.json", err, sizeof(err)) < 0)
+    char buf[4400];
+    if (!err) {
+        err = buf;
+        errlen = sizeof(buf);
+    }
+    if (outfile_open(&o, dir, "run.json", err, errlen) < 0)
         return -1;
-    if (json_dumpf(run, o.f, JSON_INDENT(2) | JSON_SORT_KEYS) < 0) {
+    errno = 0;
+    /* 15 significant digits: 0.2 prints as 0.2 (17 would print 0.20000000000000001). */
+    if (json_dumpf(run, o.f, JSON_INDENT(2) | JSON_SORT_KEYS | JSON_REAL_PRECISION(15)) < 0 ||
+        fputc('\n', o.f) == EOF) {
+        outfile_error(&o, errno ? errno : EIO, err, errlen);
         outfile_abort(&o);
         return -1;
     }
-    fputc('\n', o.f);
-    return outfile_commit(&o, err, sizeof(err));
+    return outfile_commit(&o, err, errlen);
 }
 
-int cmd_scan(int argc, char **argv)
+/* Appends "; why" (or just why) to the reasons a run failed. */
+static void add_reason(char *buf, size_t len, const char *why)
+{
+    size_t n = strlen(buf);
+    snprintf(buf + n, len - n, "%s%s", n ? "; " : "", why);
+}
+
+/* The resolvers' health: run.json's counts.dns_* and its `dns_errors` object (docs/schema.md).
+ * Returns 1 when the run must fail for it, with the reason in why. */
+static int dns_verdict(const struct sched_counts *c, double limit_pct, json_t *run, char *why,
+                       size_t whylen)
+{
+    unsigned long total = c->dns_answered + c->dns_failed;
+    /* No reply to anything: dead or unreachable resolvers (the scan stopped early, or the
+     * list was too short for it to notice before the end). REFUSED and SERVFAIL are replies. */
+    int no_answer = c->dns_dead || (c->dns_failed > 0 && c->dns_no_reply == total);
+    double share = total ? (double)c->dns_failed / (double)total : 0;
+    int exceeded = no_answer || (total && share * 100.0 > limit_pct);
+    why[0] = '\0';
+    if (no_answer)
+        snprintf(why, whylen, "no resolver answered: %lu DNS queries got no reply%s", c->dns_no_reply,
+                 c->dns_dead ? ", so the scan stopped" : "");
+    else if (exceeded)
+        snprintf(why, whylen, "%.1f%% of DNS queries failed (%lu of %lu: %lu without a reply, "
+                              "%lu SERVFAIL, REFUSED or another error), more than "
+                              "--max-dns-errors %g%%: dns-error records may be the resolvers' "
+                              "fault, not the domains'",
+                 100.0 * share, c->dns_failed, total, c->dns_no_reply, c->dns_failed - c->dns_no_reply,
+                 limit_pct);
+    json_t *d = json_object();
+    json_object_set_new(d, "failed_share", total ? json_real(share) : json_null());
+    json_object_set_new(d, "limit", json_real(limit_pct / 100.0));
+    json_object_set_new(d, "exceeded", json_boolean(exceeded));
+    json_object_set_new(d, "no_answer", json_boolean(no_answer));
+    json_object_set_new(d, "message", why[0] ? json_string(why) : json_null());
+    json_object_set_new(run, "dns_errors", d);
+    return exceeded;
+}
+
+static const char *signal_name(int sig)
+{
+    return sig == SIGINT ? "SIGINT" : sig == SIGTERM ? "SIGTERM" : "a signal";
+}
+
+/* The scan proper; cmd_scan() has blocked SIGINT and SIGTERM. */
+static int scan(int argc, char **argv)
 {
     struct scan_args a = {0};
     int rc = scan_parse_args("mxsurvey scan", "exactly one FILE (or - for standard input)", argc,
@@ -376,52 +454,50 @@ int cmd_scan(int argc, char **argv)
         json_decref(a.options);
         return rc;
     }
-    /* Standard input that is not a file is copied to a temporary file first, so that reading
-     * it never blocks the event loop (memory stays bounded: it goes to disk, not RAM). */
     const char *input = a.operand;
-    char spool[64] = "";
-    struct stat st;
-    if (strcmp(input, "-") == 0 && (fstat(0, &st) < 0 || !S_ISREG(st.st_mode))) {
-        snprintf(spool, sizeof(spool), "/tmp/mxsurvey-stdin-XXXXXX");
-        int fd = mkstemp(spool);
-        if (fd < 0) {
-            fprintf(stderr, "mxsurvey scan: cannot spool standard input: %s\n", strerror(errno));
-            json_decref(a.options);
-            return CLI_EXIT_USAGE;
-        }
-        char buf[65536];
-        ssize_t n;
-        while ((n = read(0, buf, sizeof(buf))) > 0)
-            if (write(fd, buf, (size_t)n) != n)
-                break;
-        close(fd);
-        input = spool;
-    } else if (strcmp(input, "-") != 0 && access(input, R_OK) != 0) {
-        fprintf(stderr, "mxsurvey scan: cannot open %s: %s\n", input, strerror(errno));
-        json_decref(a.options);
-        return CLI_EXIT_USAGE;
-    }
-
-    char outbuf[256];
+    char outbuf[256], err[4400] = "";
     if (!a.out) {
         char stamp[32];
         utc_now(stamp, sizeof(stamp), 1);
         snprintf(outbuf, sizeof(outbuf), "reports/%s", stamp);
         a.out = outbuf;
     }
-    int e = mkdirs(a.out);
-    if (e < 0) {
-        fprintf(stderr, "mxsurvey scan: cannot create %s: %s\n", a.out, strerror(-e));
+    a.o.out_dir = a.out;
+    a.o.outputs[a.o.noutputs++] = &out_jsonl_ops;
+    a.o.progress = !a.quiet && isatty(2);
+
+    /* Everything that can refuse to start is checked before anything is made: a scan that
+     * exits 2 leaves no folder behind (nor a run.json saying it never finished). */
+    if (scanfs_check_input(input, err, sizeof(err)) < 0 ||
+        scanfs_check_out(a.out, err, sizeof(err)) < 0) {
+        fprintf(stderr, "mxsurvey scan: %s\n", err);
+        json_decref(a.options);
+        return CLI_EXIT_USAGE;
+    }
+    /* Standard input that is not a file is copied to a temporary file first, so that reading
+     * it never blocks the event loop (memory stays bounded: it goes to disk, not RAM). */
+    char spool[4200] = "";
+    struct stat st;
+    if (strcmp(input, "-") == 0 && (fstat(0, &st) < 0 || !S_ISREG(st.st_mode))) {
+        int e = scanfs_spool_stdin(spool, sizeof(spool));
+        if (e < 0) {
+            fprintf(stderr, "mxsurvey scan: cannot spool standard input: %s\n", strerror(-e));
+            json_decref(a.options);
+            return CLI_EXIT_USAGE;
+        }
+        input = spool;
+    }
+    struct sched *s = sched_new(&a.o, input, NULL, err, sizeof(err));
+    if (!s) {
+        fprintf(stderr, "mxsurvey scan: %s\n", err);
         json_decref(a.options);
         if (spool[0])
             unlink(spool);
         return CLI_EXIT_USAGE;
     }
-    a.o.out_dir = a.out;
-    a.o.outputs[a.o.noutputs++] = &out_jsonl_ops;
-    a.o.progress = !a.quiet && isatty(2);
 
-    char started[32], finished[32], sha[65];
+    char made[4096] = "", started[32], finished[32], sha[65];
+    int e = scanfs_make_out(a.out, made, sizeof(made));
     utc_now(started, sizeof(started), 0);
     file_sha256(input, sha);
     json_t *run = json_object();
@@ -435,18 +511,26 @@ int cmd_scan(int argc, char **argv)
     json_object_set_new(run, "ehlo", json_string(a.o.ehlo ? a.o.ehlo : "address-literal"));
     json_object_set_new(run, "version_probe", json_boolean(a.o.version_probe));
     json_object_set_new(run, "finished", json_null());
-    write_run_json(a.out, run); /* a run that dies still says what it was */
-
+    if (e < 0)
+        snprintf(err, sizeof(err), "cannot create %s: %s", a.out, strerror(-e));
+    /* run.json first: a run that dies still says what it was, and that it never finished. */
     struct sched_counts c;
-    char err[512] = "";
-    rc = sched_run(&a.o, input, &c, err, sizeof(err));
+    if (e < 0 || write_run_json(a.out, run, err, sizeof(err)) < 0) {
+        sched_free(s);
+        rc = 2;
+    } else {
+        rc = sched_exec(s, &c, err, sizeof(err));
+    }
     if (spool[0])
         unlink(spool);
     if (rc == 2) {
         fprintf(stderr, "mxsurvey scan: %s\n", err);
+        scanfs_undo(a.out, made);
         json_decref(run);
         return CLI_EXIT_USAGE;
     }
+
+    char why[16384] = "", dns_why[1024];
     utc_now(finished, sizeof(finished), 0);
     json_object_set_new(run, "finished", json_string(finished));
     json_object_set_new(run, "interrupted", json_boolean(c.interrupted));
@@ -460,22 +544,82 @@ int cmd_scan(int argc, char **argv)
     json_object_set_new(counts, "version_probes", json_integer((json_int_t)c.version_probes));
     json_object_set_new(counts, "dns_queries", json_integer((json_int_t)c.dns_queries));
     json_object_set_new(counts, "dns_cache_hits", json_integer((json_int_t)c.dns_cache_hits));
+    json_object_set_new(counts, "dns_answered", json_integer((json_int_t)c.dns_answered));
+    json_object_set_new(counts, "dns_failed", json_integer((json_int_t)c.dns_failed));
+    json_object_set_new(counts, "dns_no_reply", json_integer((json_int_t)c.dns_no_reply));
     json_object_set_new(run, "counts", counts);
-    if (write_run_json(a.out, run) < 0)
-        c.output_error = 1;
-    json_decref(run);
-    if (c.output_error)
-        fprintf(stderr, "mxsurvey scan: writing to %s failed (disk full?)\n", a.out);
-    /* The aggregates, by the code `mxsurvey report` runs (reading the files just written). */
-    char serr[4400];
-    if (summary_write(a.out, serr, sizeof(serr)) != SUMMARY_OK ||
-        csv_write_all(a.out, serr, sizeof(serr)) != SUMMARY_OK ||
-        html_write(a.out, serr, sizeof(serr)) != SUMMARY_OK) {
-        fprintf(stderr, "mxsurvey scan: %s\n", serr);
+    int dns_bad = dns_verdict(&c, a.max_dns_errors, run, dns_why, sizeof(dns_why));
+    if (c.interrupted)
+        add_reason(why, sizeof(why), "interrupted (SIGINT/SIGTERM): only the records written before the stop");
+    if (dns_bad) { /* said on the last line */
+        add_reason(why, sizeof(why), dns_why);
         rc = CLI_EXIT_FAIL;
     }
-    if (!a.quiet)
-        fprintf(stderr, "mxsurvey scan: %lu domains, %lu endpoints%s; results in %s\n",
-                c.domains_done, c.endpoints_done, c.interrupted ? " (interrupted)" : "", a.out);
+    if (c.input_error)
+        add_reason(why, sizeof(why), "the input could not be read to its end");
+    char werr[4400] = "";
+    if (c.output_error)
+        snprintf(werr, sizeof(werr), "writing the records to %s failed: %s (its files are incomplete)", a.out,
+                 c.output_errno ? strerror(c.output_errno) : "disk full?");
+    if (write_run_json(a.out, run, c.output_error ? NULL : werr, sizeof(werr)) < 0)
+        c.output_error = 1;
+    json_decref(run);
+    if (c.output_error) {
+        fprintf(stderr, "mxsurvey scan: %s\n", werr);
+        add_reason(why, sizeof(why), werr);
+        rc = CLI_EXIT_FAIL;
+    }
+    /* The aggregates, by the code `mxsurvey report` runs (reading the files just written). */
+    char serr[4400];
+    int reports = summary_write(a.out, serr, sizeof(serr)) == SUMMARY_OK &&
+                  csv_write_all(a.out, serr, sizeof(serr)) == SUMMARY_OK &&
+                  html_write(a.out, serr, sizeof(serr)) == SUMMARY_OK;
+    if (!reports) {
+        fprintf(stderr, "mxsurvey scan: %s\n", serr);
+        add_reason(why, sizeof(why), serr);
+        rc = CLI_EXIT_FAIL;
+    }
+    if (reports && !a.quiet) {
+        const char *files[CSV_NTABLES + 6] = {"hosts.jsonl", "domains.jsonl", "run.json",
+                                              "summary.json"};
+        size_t n = 4;
+        for (int t = 0; t < CSV_NTABLES; t++)
+            files[n++] = csv_table_file((enum csv_table)t);
+        files[n++] = "report.html";
+        files[n] = NULL;
+        report_print(stdout, "mxsurvey scan", a.out, files, (long)c.chains);
+    }
+    fflush(stdout);
+    /* A signal after the loop (blocked since; see cmd_scan) came when every record was out:
+     * the results are complete, the reports were finished, and the exit code stands. */
+    sigset_t pending;
+    int late = c.late_signal;
+    if (!late && sigpending(&pending) == 0)
+        late = sigismember(&pending, SIGTERM) ? SIGTERM : sigismember(&pending, SIGINT) ? SIGINT : 0;
+    if (late && !c.interrupted && !a.quiet)
+        fprintf(stderr, "mxsurvey scan: %s came after every record was written: the results are "
+                        "complete\n", signal_name(late));
+    /* The last line says how it ended. */
+    if (why[0])
+        fprintf(stderr, "mxsurvey scan: FAILED: %s; see %s\n", why, a.out);
+    else if (!a.quiet)
+        printf("mxsurvey scan: complete; results in %s\n", a.out);
+    if (fflush(stdout) != 0 && rc == 0)
+        rc = CLI_EXIT_FAIL;
     return rc;
+}
+
+int cmd_scan(int argc, char **argv)
+{
+    /* SIGINT and SIGTERM are blocked for the whole command and never unblocked here: one that
+     * comes before the scan's loop can take it waits (pending) and is handled as soon as the
+     * loop starts (sched_exec unblocks them while it runs); one that comes after the loop
+     * stays pending, is reported, and dies with the process. Never the default action, which
+     * would kill the scan with its run.json saying it never finished. */
+    sigset_t stops;
+    sigemptyset(&stops);
+    sigaddset(&stops, SIGINT);
+    sigaddset(&stops, SIGTERM);
+    sigprocmask(SIG_BLOCK, &stops, NULL);
+    return scan(argc, argv);
 }

@@ -7,12 +7,16 @@
 
 #include "sched.h"
 
+/* --max-dns-errors: the share of failed DNS queries (percent) above which a scan exits 1. */
+#define SCAN_DEFAULT_MAX_DNS_ERRORS 20.0
+
 struct scan_args {
     struct sched_opts o;
     char ehlo[256];      /* the host name, when it is the default EHLO argument */
     int ehlo_given;      /* --ehlo was given */
     const char *out;
     int quiet;
+    double max_dns_errors; /* percent, 0-100 */
     const char *operand; /* FILE for scan, DOMAIN for check */
     json_t *options;     /* the options as given, for run.json; caller decrefs */
 };

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -104,7 +105,9 @@ struct sched {
     double next_conn_ms;
     uv_timer_t rate_timer, progress_timer, stop_timer;
     uv_signal_t sigint, sigterm;
+    sigset_t entry_mask; /* the caller's signal mask, restored when the run ends */
     int stopping, closed;
+    int nout;            /* outputs opened */
     void *out_state[SCHED_MAX_OUTPUTS];
     struct sched_counts *c;
     unsigned long total_lines; /* for progress; 0 when unknown */
@@ -115,23 +118,36 @@ struct sched {
 static void dispatch(struct sched *s);
 static void fill(struct sched *s);
 static void maybe_finish(struct sched *s);
+static void dns_watch(struct sched *s);
 
 /* ------------------------------------------------------------------ outputs */
 
+/* A write failed: rc is -errno (or any negative number when the reason is unknown). */
+static void output_failed(struct sched_counts *c, int rc)
+{
+    c->output_error = 1;
+    if (!c->output_errno && rc < -1)
+        c->output_errno = -rc;
+}
+
 static void emit_endpoint(struct sched *s, json_t *rec)
 {
-    for (int i = 0; i < s->o->noutputs; i++)
-        if (s->o->outputs[i]->endpoint(s->out_state[i], rec) < 0)
-            s->c->output_error = 1;
+    for (int i = 0; i < s->o->noutputs; i++) {
+        int rc = s->o->outputs[i]->endpoint(s->out_state[i], rec);
+        if (rc < 0)
+            output_failed(s->c, rc);
+    }
     if (s->o->on_endpoint)
         s->o->on_endpoint(s->o->hook_arg, rec);
 }
 
 static void emit_domain(struct sched *s, json_t *rec)
 {
-    for (int i = 0; i < s->o->noutputs; i++)
-        if (s->o->outputs[i]->domain(s->out_state[i], rec) < 0)
-            s->c->output_error = 1;
+    for (int i = 0; i < s->o->noutputs; i++) {
+        int rc = s->o->outputs[i]->domain(s->out_state[i], rec);
+        if (rc < 0)
+            output_failed(s->c, rc);
+    }
     if (s->o->on_domain)
         s->o->on_domain(s->o->hook_arg, rec);
 }
@@ -148,13 +164,18 @@ static char *write_chain(struct sched *s, const struct probe_result *res)
     snprintf(path, sizeof(path), "%s/%s", s->o->out_dir, rel);
     FILE *f = fopen(path, "w");
     if (!f) {
-        s->c->output_error = 1;
+        output_failed(s->c, -errno);
         return NULL;
     }
+    errno = 0;
     for (size_t i = 0; i < res->chain_len; i++)
         fputs(res->chain[i]->pem, f);
-    if (fclose(f) != 0)
-        s->c->output_error = 1;
+    int e = ferror(f) ? errno : 0;
+    if (fclose(f) != 0 || e) {
+        output_failed(s->c, -(e ? e : errno ? errno : EIO));
+        unlink(path); /* no half chain file */
+        return NULL;
+    }
     hmap_put(&s->chains_written, rel, (void *)1);
     return xstrdup(rel);
 }
@@ -381,7 +402,9 @@ static void on_ptr(void *arg, struct resolve_ptr_result *pr)
                    : pr->status == RESOLVE_CANCELLED ? "cancelled" : "dns-error";
     resolve_ptr_result_free(pr);
     ep->ptr_done = 1;
+    struct sched *s = ep->s;
     endpoint_done(ep);
+    dns_watch(s);
 }
 
 static struct ip_slot *ip_slot_get(struct sched *s, const char *ip)
@@ -601,6 +624,7 @@ static void on_resolved(void *arg, struct resolve_result *rr)
     dispatch(s);
     if (j->pending == 0)
         domain_done(j);
+    dns_watch(s);
 }
 
 static void invalid_line(struct sched *s, const struct input_line *l)
@@ -741,22 +765,61 @@ static void drop_unprobed(struct sched *s)
         }
 }
 
-static void on_signal(uv_signal_t *h, int signum)
+/* Stops reading input and starting probes; probes in flight get STOP_GRACE_MS to finish. */
+static void stop(struct sched *s)
 {
-    struct sched *s = h->data;
-    if (s->stopping)
-        return;
     s->stopping = 1;
-    s->c->interrupted = 1;
-    fprintf(stderr, "%smxsurvey: %s: finishing probes in flight (%d), then stopping\n",
-            s->progress_drawn ? "\n" : "", signum == SIGINT ? "interrupted" : "terminated",
-            s->active_probes);
     drop_unprobed(s);
     vp_drop_unstarted(s);
     /* Dropping may already have let everything finish (and the timers close). */
     if (!s->closed)
         uv_timer_start(&s->stop_timer, stop_fire, STOP_GRACE_MS, 0);
     maybe_finish(s);
+}
+
+static void on_signal(uv_signal_t *h, int signum)
+{
+    struct sched *s = h->data;
+    if (s->closed) { /* every record is out: the run is complete; the caller says so */
+        if (!s->c->late_signal)
+            s->c->late_signal = signum;
+        return;
+    }
+    const char *what = signum == SIGINT ? "interrupted" : "terminated";
+    s->c->interrupted = 1;
+    if (s->stopping) { /* a second signal: no more grace */
+        fprintf(stderr, "mxsurvey: %s again: aborting the probes in flight (%d)\n", what,
+                s->active_probes);
+        abort_all(s);
+        return;
+    }
+    fprintf(stderr, "%smxsurvey: %s: finishing probes in flight (%d), then stopping\n",
+            s->progress_drawn ? "\n" : "", what, s->active_probes);
+    s->progress_drawn = 0;
+    stop(s);
+}
+
+/* After each DNS result: resolvers that have not answered a single query while
+ * SCHED_DNS_DEAD_AFTER failed are dead or unreachable; stop rather than write a dns-error
+ * record for every domain of the list. */
+static void dns_watch(struct sched *s)
+{
+    if (s->stopping || !s->res)
+        return;
+    const struct resolve_stats *rs = resolver_stats(s->res);
+    if (rs->answered || rs->failed_rcode || rs->failed_noreply < SCHED_DNS_DEAD_AFTER)
+        return;
+    s->c->dns_dead = 1;
+    char list[SCHED_MAX_RESOLVERS * 66] = "", one[64];
+    for (int i = 0; i < s->o->nresolvers; i++) {
+        if (i)
+            strcat(list, ", ");
+        strcat(list, dns_server_str(&s->o->resolvers[i], one, sizeof(one)));
+    }
+    fprintf(stderr, "%smxsurvey: no reply from any resolver (%s) to %lu queries: stopping\n",
+            s->progress_drawn ? "\n" : "", list, rs->failed_noreply);
+    s->progress_drawn = 0;
+    stop(s);
 }
 
 static void maybe_finish(struct sched *s)
@@ -768,18 +831,23 @@ static void maybe_finish(struct sched *s)
         return;
     if (!s->stopping && (s->inflight_domains > 0 || s->ready_head))
         return;
-    /* Everything is out (or we are stopping and nothing is on the wire): close down. */
+    /* Everything is out (or we are stopping and nothing is on the wire): close down. The
+     * signal handles stay (unreferenced, they do not keep the loop alive) until sched_exec
+     * has blocked the signals: closed here, they would give the default action back while
+     * the loop still runs. */
     s->closed = 1;
     const struct resolve_stats *rs = resolver_stats(s->res);
     s->c->dns_queries = rs->q_mx + rs->q_a + rs->q_aaaa + rs->q_ptr;
     s->c->dns_cache_hits = rs->cache_hits + rs->coalesced;
+    s->c->dns_answered = rs->answered;
+    s->c->dns_failed = rs->failed_rcode + rs->failed_noreply;
+    s->c->dns_no_reply = rs->failed_noreply;
+    s->c->chains = s->chains_written.count;
     resolver_free(s->res); /* cancels lookups still in flight (stopping only) */
     s->res = NULL;
     uv_close((uv_handle_t *)&s->rate_timer, close_noop);
     uv_close((uv_handle_t *)&s->progress_timer, close_noop);
     uv_close((uv_handle_t *)&s->stop_timer, close_noop);
-    uv_close((uv_handle_t *)&s->sigint, close_noop);
-    uv_close((uv_handle_t *)&s->sigterm, close_noop);
 }
 
 /* ------------------------------------------------------------------ run */
@@ -846,89 +914,25 @@ static void raise_fd_limit(const struct sched_opts *o)
                 (unsigned long)rl.rlim_cur, (unsigned long)need);
 }
 
-static int run(const struct sched_opts *o, const char *input_path, const char *one,
-               struct sched_counts *counts, char *err, size_t errlen)
+/* Blocks (how = SIG_BLOCK) or unblocks SIGINT and SIGTERM; old (unless NULL) gets the mask
+ * before. */
+static void mask_stop_signals(int how, sigset_t *old)
 {
-    struct sched *s = xcalloc(1, sizeof(*s));
-    int rc = 2, nout = 0;
-    memset(counts, 0, sizeof(*counts));
-    raise_fd_limit(o);
-    s->o = o;
-    s->c = counts;
-    s->one_domain = one;
-    uv_loop_init(&s->loop);
-    hmap_init(&s->endpoints);
-    hmap_init(&s->ips);
-    hmap_init(&s->chains_written);
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    pthread_sigmask(how, &set, old);
+}
 
-    char *perr = NULL;
-    s->pctx = probe_ctx_new(&perr);
-    if (!s->pctx) {
-        snprintf(err, errlen, "TLS setup failed: %s", perr ? perr : "?");
-        free(perr);
-        goto out;
+/* Releases everything; the outputs' close errors land in s->c when there is one. */
+static void release(struct sched *s)
+{
+    for (int i = 0; i < s->nout; i++) {
+        int rc = s->o->outputs[i]->close(s->out_state[i]);
+        if (rc < 0 && s->c)
+            output_failed(s->c, rc);
     }
-    s->trust = trust_ctx_new(o->ca_file ? o->ca_file : TRUST_DEFAULT_CA_FILE, err, errlen);
-    if (!s->trust)
-        goto out;
-    s->psl = classify_psl_load();
-    if (!s->psl) {
-        snprintf(err, errlen, "no public suffix list (install the publicsuffix package)");
-        goto out;
-    }
-    if (!one) {
-        s->in = input_reader_open(input_path, err, errlen);
-        if (!s->in)
-            goto out;
-        if (o->progress && strcmp(input_path, "-") != 0)
-            s->total_lines = count_lines(input_path);
-    }
-    if (o->out_dir) {
-        char chains[4096];
-        snprintf(chains, sizeof(chains), "%s/chains", o->out_dir);
-        if (mkdir(chains, 0755) < 0 && errno != EEXIST) {
-            snprintf(err, errlen, "cannot create %s: %s", chains, strerror(errno));
-            goto out;
-        }
-    }
-    for (; nout < o->noutputs; nout++)
-        if (o->outputs[nout]->open(&s->out_state[nout], o->out_dir, err, errlen) < 0)
-            goto out;
-
-    struct dns_opts dopts = {.timeout_ms = o->dns_timeout_ms, .retries = o->dns_retries,
-                             .max_inflight = o->dns_concurrency};
-    s->dns = dns_client_new(&s->loop, o->resolvers, o->nresolvers, &dopts);
-    struct resolve_opts ropts = {.want_aaaa = 1};
-    s->res = resolver_new(&s->loop, s->dns, &ropts);
-    uv_timer_init(&s->loop, &s->rate_timer);
-    uv_timer_init(&s->loop, &s->progress_timer);
-    uv_timer_init(&s->loop, &s->stop_timer);
-    uv_signal_init(&s->loop, &s->sigint);
-    uv_signal_init(&s->loop, &s->sigterm);
-    s->sigint.data = s->sigterm.data = s;
-    uv_signal_start(&s->sigint, on_signal, SIGINT);
-    uv_signal_start(&s->sigterm, on_signal, SIGTERM);
-    s->start_ms = uv_now(&s->loop);
-    if (o->progress)
-        uv_timer_start(&s->progress_timer, progress_fire, 500, 500);
-
-    fill(s);
-    dispatch(s);
-    maybe_finish(s);
-    uv_run(&s->loop, UV_RUN_DEFAULT);
-
-    if (o->progress)
-        progress_draw(s, 1);
-    dns_client_free(s->dns);
-    s->dns = NULL;
-    uv_run(&s->loop, UV_RUN_DEFAULT); /* let the DNS client's handles close */
-    rc = counts->interrupted || counts->output_error || counts->input_error ? 1 : 0;
-out:
-    for (int i = 0; i < nout; i++)
-        if (o->outputs[i]->close(s->out_state[i]) < 0) {
-            counts->output_error = 1;
-            rc = rc == 2 ? 2 : 1;
-        }
     if (s->res)
         resolver_free(s->res);
     if (s->dns)
@@ -948,7 +952,135 @@ out:
     if (uv_loop_close(&s->loop) != 0)
         fprintf(stderr, "mxsurvey: internal: handles left open at exit\n");
     free(s);
-    return rc;
+}
+
+void sched_free(struct sched *s)
+{
+    if (s)
+        release(s);
+}
+
+struct sched *sched_new(const struct sched_opts *o, const char *input_path, const char *domain,
+                        char *err, size_t errlen)
+{
+    struct sched *s = xcalloc(1, sizeof(*s));
+    s->o = o;
+    s->one_domain = domain;
+    uv_loop_init(&s->loop);
+    hmap_init(&s->endpoints);
+    hmap_init(&s->ips);
+    hmap_init(&s->chains_written);
+
+    char *perr = NULL;
+    s->pctx = probe_ctx_new(&perr);
+    if (!s->pctx) {
+        snprintf(err, errlen, "TLS setup failed: %s", perr ? perr : "?");
+        free(perr);
+        goto fail;
+    }
+    s->trust = o->ca_file || o->ca_path ? trust_ctx_new(o->ca_file, o->ca_path, err, errlen)
+                                        : trust_ctx_new(TRUST_DEFAULT_CA_FILE, NULL, err, errlen);
+    if (!s->trust)
+        goto fail;
+    s->psl = classify_psl_load();
+    if (!s->psl) {
+        snprintf(err, errlen, "no public suffix list (install the publicsuffix package)");
+        goto fail;
+    }
+    if (!domain) {
+        s->in = input_reader_open(input_path, err, errlen);
+        if (!s->in)
+            goto fail;
+        if (o->progress && strcmp(input_path, "-") != 0)
+            s->total_lines = count_lines(input_path);
+    }
+    struct dns_opts dopts = {.timeout_ms = o->dns_timeout_ms, .retries = o->dns_retries,
+                             .max_inflight = o->dns_concurrency};
+    s->dns = dns_client_new(&s->loop, o->resolvers, o->nresolvers, &dopts);
+    if (!s->dns) {
+        snprintf(err, errlen, "cannot set up the DNS client (no usable resolver address, or "
+                              "no randomness for query IDs)");
+        goto fail;
+    }
+    return s;
+fail:
+    release(s);
+    return NULL;
+}
+
+int sched_exec(struct sched *s, struct sched_counts *counts, char *err, size_t errlen)
+{
+    const struct sched_opts *o = s->o;
+    memset(counts, 0, sizeof(*counts));
+    s->c = counts;
+    raise_fd_limit(o);
+    if (o->out_dir) {
+        char chains[4096];
+        snprintf(chains, sizeof(chains), "%s/chains", o->out_dir);
+        if (mkdir(chains, 0755) < 0 && errno != EEXIST) {
+            snprintf(err, errlen, "cannot create %s: %s", chains, strerror(errno));
+            release(s);
+            return 2;
+        }
+    }
+    for (; s->nout < o->noutputs; s->nout++)
+        if (o->outputs[s->nout]->open(&s->out_state[s->nout], o->out_dir, err, errlen) < 0) {
+            release(s);
+            return 2;
+        }
+
+    struct resolve_opts ropts = {.want_aaaa = 1};
+    s->res = resolver_new(&s->loop, s->dns, &ropts);
+    uv_timer_init(&s->loop, &s->rate_timer);
+    uv_timer_init(&s->loop, &s->progress_timer);
+    uv_timer_init(&s->loop, &s->stop_timer);
+    uv_signal_init(&s->loop, &s->sigint);
+    uv_signal_init(&s->loop, &s->sigterm);
+    s->sigint.data = s->sigterm.data = s;
+    uv_signal_start(&s->sigint, on_signal, SIGINT);
+    uv_signal_start(&s->sigterm, on_signal, SIGTERM);
+    /* The loop ends when the work does; the signal handles are closed after it (below). */
+    uv_unref((uv_handle_t *)&s->sigint);
+    uv_unref((uv_handle_t *)&s->sigterm);
+    /* The handlers are in place: a signal that came before (a caller that blocked it) is
+     * delivered now, and the loop handles it first. */
+    mask_stop_signals(SIG_UNBLOCK, &s->entry_mask);
+    s->start_ms = uv_now(&s->loop);
+    if (o->progress)
+        uv_timer_start(&s->progress_timer, progress_fire, 500, 500);
+
+    fill(s);
+    dispatch(s);
+    maybe_finish(s);
+    uv_run(&s->loop, UV_RUN_DEFAULT);
+
+    if (o->progress)
+        progress_draw(s, 1);
+    dns_client_free(s->dns);
+    s->dns = NULL;
+    uv_run(&s->loop, UV_RUN_DEFAULT); /* let the DNS client's handles close */
+    /* Block the signals before their handles go (closing the last handle of a signal gives
+     * it back its default action: death), then let the loop take any the handlers caught
+     * but the loop has not dispatched yet; later ones stay pending for the caller. */
+    mask_stop_signals(SIG_BLOCK, NULL);
+    uv_run(&s->loop, UV_RUN_NOWAIT);
+    uv_close((uv_handle_t *)&s->sigint, close_noop);
+    uv_close((uv_handle_t *)&s->sigterm, close_noop);
+    sigset_t entry = s->entry_mask;
+    release(s); /* closes the outputs: their errors count too */
+    pthread_sigmask(SIG_SETMASK, &entry, NULL);
+    return counts->interrupted || counts->dns_dead || counts->output_error ||
+                   counts->input_error ? 1 : 0;
+}
+
+static int run(const struct sched_opts *o, const char *input_path, const char *one,
+               struct sched_counts *counts, char *err, size_t errlen)
+{
+    memset(counts, 0, sizeof(*counts));
+    struct sched *s = sched_new(o, input_path, one, err, errlen);
+    if (!s)
+        return 2;
+    return sched_exec(s, counts, err, errlen);
 }
 
 int sched_run(const struct sched_opts *o, const char *input_path, struct sched_counts *counts,

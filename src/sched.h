@@ -11,8 +11,16 @@
  * completion, and a finished endpoint keeps only what later domains need to refer to it (its
  * key and status); its certificate chain is written out and freed at once.
  *
- * Ownership: a struct sched lives on its creator's stack or heap; sched_run() drives the loop
- * until every record is out (or a signal stopped the run) and releases everything it made. */
+ * Ownership: sched_new() makes a struct sched and sched_exec() drives its loop until every
+ * record is out (or a signal, or resolvers that answer nothing, stopped the run) and releases
+ * everything; sched_run() is the two in one.
+ *
+ * Signals: SIGINT and SIGTERM are caught by the loop only while it runs. The loop unblocks them
+ * once its handlers are installed and blocks them again before removing them (libuv restores
+ * the default action when it closes the last handle of a signal), then restores the caller's
+ * mask: a caller that blocks them first (scan does) is never killed by one, whenever it comes.
+ * One that arrives once every record is out is counted in late_signal; one that arrives after
+ * the loop stays pending for the caller to see (sigpending). */
 #ifndef MXS_SCHED_H
 #define MXS_SCHED_H
 #include <stdio.h>
@@ -49,7 +57,8 @@ struct sched_opts {
     int progress;         /* draw the progress line on stderr */
     int stop_after_certificate;
     int version_probe;    /* one version probe per address (probe.h); default on */
-    const char *ca_file;  /* trust anchors for chain verification */
+    const char *ca_file;  /* trust anchors for chain verification (PEM bundle or DER) */
+    const char *ca_path;  /* and/or a folder of such files; both NULL: TRUST_DEFAULT_CA_FILE */
     const char *out_dir;  /* NULL: no files (check) */
     const struct output_ops *outputs[SCHED_MAX_OUTPUTS];
     int noutputs;
@@ -64,19 +73,44 @@ struct sched_opts {
 /* Sensible defaults (port 25, timeout 10 s, retries 1, per_ip 2, concurrency 500, ...). */
 void sched_opts_default(struct sched_opts *o);
 
+/* A run with no reply at all from any resolver once this many queries have failed (every try
+ * timed out or was refused by the network) stops: the resolvers are dead or unreachable, and
+ * going on would only write a dns-error record per domain. */
+#define SCHED_DNS_DEAD_AFTER 10
+
 struct sched_counts {
     unsigned long lines, domains_done, invalid, endpoints, endpoints_done, probes, retries;
     unsigned long version_probes; /* connections that were version probes (in probes too) */
     unsigned long dns_queries, dns_cache_hits;
+    /* Every DNS query that ended (cancelled ones apart) is answered or failed (resolve.h). */
+    unsigned long dns_answered, dns_failed, dns_no_reply; /* no_reply: of failed, no reply */
+    unsigned long chains;  /* chains/ files written */
     int interrupted;      /* SIGINT or SIGTERM stopped the run */
+    int late_signal;      /* the signal (SIGINT, SIGTERM) that came once every record was out */
+    int dns_dead;         /* stopped: no resolver answered (SCHED_DNS_DEAD_AFTER) */
     int output_error;     /* a write failed (disk full ...) */
+    int output_errno;     /* the first write error's errno, when known (0 otherwise) */
     int input_error;      /* the input could not be read to its end (message on stderr) */
 };
 
-/* Scans every line of `in` (an input_reader path or "-"). Returns 0 when the run completed,
- * 1 when it was interrupted, an output failed or reading the input failed part way, 2 when it
- * could not start (message in err).
- * counts gets the run's figures. */
+struct sched;
+
+/* Prepares a run without creating anything on disk: the TLS setup, the trust anchors, the
+ * public suffix list, the DNS client and the input (input_path, an input_reader path or "-";
+ * or, when domain is not NULL, that one domain, for check) — everything that can refuse to
+ * start. Returns NULL with the reason in err. o is borrowed until sched_exec() returns. */
+struct sched *sched_new(const struct sched_opts *o, const char *input_path, const char *domain,
+                        char *err, size_t errlen);
+/* Creates o->out_dir's chains/ and opens the outputs, then scans, and frees s. Returns 0
+ * when the run completed, 1 when it was interrupted, stopped by dead resolvers, an output
+ * failed or reading the input failed part way, 2 when the outputs could not be made (message
+ * in err; the loop never ran). counts gets the run's figures. */
+int sched_exec(struct sched *s, struct sched_counts *counts, char *err, size_t errlen);
+/* Frees a prepared run that is not going to be executed. NULL is fine. */
+void sched_free(struct sched *s);
+
+/* sched_new + sched_exec: scans every line of input_path. Returns as sched_exec, 2 also when
+ * it could not start. */
 int sched_run(const struct sched_opts *o, const char *input_path, struct sched_counts *counts,
               char *err, size_t errlen);
 

@@ -16,6 +16,7 @@
 
 #include "cli.h"
 #include "outfile.h"
+#include "rundir.h"
 #include "summary.h"
 #include "svg.h"
 #include "util.h"
@@ -62,14 +63,16 @@ static void trend_usage(FILE *f)
                "`mxsurvey report` does), orders the runs by their start time, and writes\n"
                "trend.csv (one row per run: start, folder, domains, the shares and the count\n"
                "of every pattern; columns in docs/schema.md) and trend.svg (a line chart of\n"
-               "the shares).\n\n");
+               "the shares). A folder whose scan has not finished (run.json says \"finished\":\n"
+               "null: still running, or killed) is skipped with a warning.\n\n");
     cli_print_options(f, trend_opts, (int)ARRAY_LEN(trend_opts));
     fprintf(f, "\nExit codes: 0 written, 1 the files could not be written, 2 usage error, no\n"
-               "SCANDIR, or a folder that is missing or unreadable.\n");
+               "SCANDIR, no finished one, or a folder that is missing or unreadable.\n");
 }
 
 /* Loads dir's summary.json into run->summary, making it when the file is missing. Returns 0,
- * or -1 after printing why. */
+ * 1 when the folder is an unfinished scan (skipped, with a warning), or -1 after printing
+ * why. */
 static int load_run(struct run *run)
 {
     char err[4400], path[4096];
@@ -81,6 +84,18 @@ static int load_run(struct run *run)
     if (!S_ISDIR(st.st_mode)) {
         fprintf(stderr, "mxsurvey trend: %s: not a directory\n", run->dir);
         return -1;
+    }
+    /* `trend ROOT/20*` must not fail on the one night whose scan is still running or died:
+     * that folder is left out, and said so. */
+    switch (rundir_state(run->dir, err, sizeof(err))) {
+    case RUNDIR_UNFINISHED:
+        fprintf(stderr, "mxsurvey trend: warning: skipping %s\n", err);
+        return 1;
+    case RUNDIR_ERROR:
+        fprintf(stderr, "mxsurvey trend: %s\n", err);
+        return -1;
+    default:
+        break;
     }
     snprintf(path, sizeof(path), "%s/summary.json", run->dir);
     if (stat(path, &st) < 0 && errno == ENOENT) {
@@ -251,11 +266,24 @@ int cmd_trend(int argc, char **argv)
     size_t n = (size_t)(argc - idx);
     struct run *runs = xcalloc(n, sizeof(*runs));
     rc = CLI_EXIT_OK;
-    for (size_t i = 0; i < n && rc == CLI_EXIT_OK; i++) {
-        runs[i].dir = argv[idx + (int)i];
-        runs[i].order = i;
-        if (load_run(&runs[i]) < 0)
+    size_t kept = 0, given = n;
+    for (size_t i = 0; i < given && rc == CLI_EXIT_OK; i++) {
+        struct run *r = &runs[kept];
+        r->dir = argv[idx + (int)i];
+        r->order = i;
+        int st = load_run(r);
+        if (st < 0)
             rc = CLI_EXIT_USAGE;
+        else if (st == 0)
+            kept++;
+        else
+            memset(r, 0, sizeof(*r)); /* skipped: its slot is reused */
+    }
+    n = kept;
+    if (rc == CLI_EXIT_OK && n == 0) {
+        fprintf(stderr, "mxsurvey trend: no finished scan among the %zu folder%s given\n", given,
+                given == 1 ? "" : "s");
+        rc = CLI_EXIT_USAGE;
     }
     if (rc == CLI_EXIT_OK) {
         qsort(runs, n, sizeof(*runs), cmp_runs);
@@ -270,7 +298,7 @@ int cmd_trend(int argc, char **argv)
                     out, out);
         }
     }
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = 0; i < given; i++) /* the slot of a folder that failed to load too */
         json_decref(runs[i].summary);
     free(runs);
     return rc;

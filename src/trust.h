@@ -1,8 +1,17 @@
 /* trust: chain verification, apart from names. mbedTLS verifies the chain a server sent (the
- * leaf, with the intermediates it sent as candidate parents) against a CA bundle
- * (--ca-file, default Debian's /etc/ssl/certs/ca-certificates.crt), with mbedTLS's default
- * profile (SHA-2 signatures, RSA >= 2048 bits, the usual curves). Name checking is NOT part of
- * trust: that is match.c's job.
+ * leaf, with the intermediates it sent as candidate parents) against the trust anchors
+ * (--ca-file, a PEM bundle or one DER certificate, and/or --ca-path, a folder of such files;
+ * default Debian's /etc/ssl/certs/ca-certificates.crt), with mbedTLS's default profile (SHA-2
+ * signatures, RSA >= 2048 bits, the usual curves). Name checking is NOT part of trust: that is
+ * match.c's job.
+ *
+ * Loading says in words what is wrong with a source it cannot use (mbedTLS's own messages,
+ * "PK - Memory allocation failed" for a directory, say nothing useful): the OS error for a
+ * file that cannot be opened or read, "is a directory; use --ca-path" (and the converse),
+ * "holds no certificate", or how many certificates failed to parse when none did. A bundle in
+ * which only some certificates parse is accepted (Debian's carries a few mbedTLS does not
+ * support). A certificate found twice (the hashed links of /etc/ssl/certs, the bundle in the
+ * same folder) is one anchor.
  *
  * Reasons, each at most once, in this order:
  *   expired        a certificate of the chain is past its notAfter
@@ -27,10 +36,14 @@
 
 struct trust_ctx;
 
-/* Loads the CA bundle (PEM or DER). NULL with a message in err when it cannot be used. */
-struct trust_ctx *trust_ctx_new(const char *ca_file, char *err, size_t errlen);
+/* Loads the anchors of ca_file (a PEM bundle or one DER certificate) and of every regular
+ * file in the folder ca_path (hashed OpenSSL-style links or plain PEM files; entries starting
+ * with '.' and subfolders are skipped; files holding no certificate are ignored). Either may
+ * be NULL, not both. NULL with a message in err when a source cannot be used. */
+struct trust_ctx *trust_ctx_new(const char *ca_file, const char *ca_path, char *err,
+                                size_t errlen);
 void trust_ctx_free(struct trust_ctx *t);
-/* How many trust anchors were loaded. */
+/* How many distinct trust anchors were loaded. */
 int trust_ctx_count(const struct trust_ctx *t);
 
 struct trust_result {

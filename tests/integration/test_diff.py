@@ -282,3 +282,23 @@ def test_diff_errors(ctx):
             assert not os.path.exists(os.path.join(out, "diff.json"))
         finally:
             shutil.rmtree(bad)
+
+
+def test_diff_refuses_unfinished_scan(ctx):
+    """A folder whose run.json says "finished": null (a scan still running, or killed) holds a
+    part of the records: diff refuses it either way round, exit 2, naming it; nothing written."""
+    s = world_scan(ctx)
+    part = copy_scan(s["out"])
+    try:
+        run = load(part, "run.json")
+        run["finished"] = None
+        with open(os.path.join(part, "run.json"), "w") as f:
+            json.dump(run, f)
+        for old, new in ((s["out"], part), (part, s["out"])):
+            with tempfile.TemporaryDirectory() as out:
+                r = diff(ctx, "--out", out, old, new)
+                assert r.returncode == 2, (r.returncode, r.stderr)
+                assert "mxsurvey diff: %s is an unfinished scan" % part in r.stderr, r.stderr
+                assert os.listdir(out) == [], os.listdir(out)
+    finally:
+        shutil.rmtree(part)

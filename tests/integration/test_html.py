@@ -15,7 +15,7 @@ import zlib
 from html.parser import HTMLParser
 
 from helpers import sh
-from test_scan import world_scan
+from test_scan import check_printed_figures, world_scan
 
 CHROMIUM = "/usr/bin/chromium"
 SHARES = ("starttls", "strict", "multilabel_accepted", "valid_chain", "rfc9525")
@@ -346,3 +346,57 @@ def test_trend_two_runs(ctx):
         r = sh([ctx.mxsurvey, "trend", "--out", res])
         assert r.returncode == 2, r.returncode
         assert sorted(os.listdir(res)) == ["trend.csv", "trend.svg"]
+
+
+# ------------------------------------------------------------------ what report prints; unfinished scans
+
+REPORT_FILES = ["summary.json", "hosts.csv", "domains.csv", "summary.csv", "providers.csv", "report.html"]
+
+
+def test_report_prints_figures(ctx):
+    """`mxsurvey report` prints what the scan prints (one function): the headline shares with
+    their numerators and denominators, as summary.json holds them, and every file it wrote."""
+    out = world_scan(ctx)["out"]
+    with tempfile.TemporaryDirectory() as d:
+        scan = os.path.join(d, "scan")
+        copy_scan(out, scan)
+        for name in REPORT_FILES:
+            os.unlink(os.path.join(scan, name))
+        r = sh([ctx.mxsurvey, "report", scan])
+        assert r.returncode == 0 and r.stderr == "", (r.returncode, r.stderr)
+        rest = check_printed_figures(r.stdout, scan, "mxsurvey report", REPORT_FILES)
+        assert rest == [], rest
+        r = sh([ctx.mxsurvey, "report", "--quiet", scan])
+        assert (r.returncode, r.stdout, r.stderr) == (0, "", ""), r
+
+
+def test_unfinished_scan_refused_or_skipped(ctx):
+    """A folder whose run.json says "finished": null (a scan still running, or killed): report
+    refuses it and makes nothing of it; trend skips it with a warning and makes the trend of
+    the others (`trend ROOT/20*` on a night whose scan died); only unfinished ones: exit 2."""
+    out = world_scan(ctx)["out"]
+    with tempfile.TemporaryDirectory() as d:
+        done, part, res = os.path.join(d, "done"), os.path.join(d, "part"), os.path.join(d, "res")
+        copy_scan(out, done)
+        copy_scan(out, part)
+        with open(os.path.join(part, "run.json")) as f:
+            run = json.load(f)
+        run["finished"] = None
+        with open(os.path.join(part, "run.json"), "w") as f:
+            json.dump(run, f)
+        for name in REPORT_FILES:
+            os.unlink(os.path.join(part, name))
+        r = sh([ctx.mxsurvey, "report", part])
+        assert r.returncode == 2, (r.returncode, r.stderr)
+        assert "mxsurvey report: %s is an unfinished scan" % part in r.stderr, r.stderr
+        assert not any(os.path.exists(os.path.join(part, n)) for n in REPORT_FILES), os.listdir(part)
+
+        r = sh([ctx.mxsurvey, "trend", "--out", res, part, done])
+        assert r.returncode == 0, (r.returncode, r.stderr)
+        assert "mxsurvey trend: warning: skipping %s is an unfinished scan" % part in r.stderr, r.stderr
+        with open(os.path.join(res, "trend.csv"), newline="") as f:
+            rows = list(csv.reader(f))
+        assert [row[1] for row in rows[1:]] == [done], rows
+        assert not os.path.exists(os.path.join(part, "summary.json"))
+        r = sh([ctx.mxsurvey, "trend", "--out", res, part])
+        assert r.returncode == 2 and "no finished scan among the 1 folder given" in r.stderr, r.stderr

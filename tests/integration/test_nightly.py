@@ -131,3 +131,40 @@ def test_nightly_scan_failure_keeps_latest(ctx):
         assert r.returncode == 2 and "--out" in r.stderr, (r.returncode, r.stderr)
     finally:
         shutil.rmtree(root)
+
+
+def test_nightly_failed_start_removes_folder(ctx):
+    """A scan that does not start (exit 2) is no run: the script removes its folder and logs
+    it. With the real scan (a folder given as --ca-file: it creates nothing), and with a stand-in
+    that leaves a half-made folder behind (run.json saying it never finished), as a scan that
+    validated less would: that folder must go too, or `trend ROOT/20*` would meet it."""
+    root = tempfile.mkdtemp(prefix="mxs-nightly-")
+    fake = tempfile.mkdtemp(prefix="mxs-fake-build-")
+    try:
+        ip, port = ctx.world.resolver
+        r = nightly(ctx, root, scan=["--resolver", "%s:%d" % (ip, port), "--ca-file", "/etc", "--quiet"],
+                    timeout=60)
+        assert r.returncode == 1 and "scan failed (exit 2" in r.stderr, (r.returncode, r.stderr)
+        lines = log_lines(root)
+        assert any("scan| mxsurvey scan: CA file /etc is a directory; use --ca-path /etc" in l for l in lines), lines
+        assert sorted(os.listdir(root)) == ["nightly.lock", "nightly.log"], os.listdir(root)
+        removed = [l for l in lines if l.startswith("removed ") and l.endswith(": the scan did not start")]
+        assert len(removed) == 1, lines
+
+        with open(os.path.join(fake, "mxsurvey"), "w") as f:
+            f.write('#!/bin/bash\n# a scan that leaves a half-made folder and exits 2\n'
+                    'while [ $# -gt 0 ]; do [ "$1" = --out ] && out=$2; shift; done\n'
+                    'mkdir -p "$out/chains" && echo \'{"finished": null}\' >"$out/run.json"\n'
+                    'echo "mxsurvey scan: cannot load something" >&2; exit 2\n')
+        os.chmod(os.path.join(fake, "mxsurvey"), 0o755)
+        args = [os.path.join(ctx.root, "scripts", "nightly"), "--list",
+                os.path.join(ctx.root, "data", "world", "domains.txt"), "--root", root, "--build", fake]
+        r = sh(args, timeout=60)
+        assert r.returncode == 1 and "scan failed (exit 2" in r.stderr, (r.returncode, r.stderr)
+        assert sorted(os.listdir(root)) == ["nightly.lock", "nightly.log"], os.listdir(root)
+        lines = log_lines(root)
+        assert len([l for l in lines if l.endswith(": the scan did not start")]) == 2, lines
+        assert lines[-1] == "done: FAILED", lines
+    finally:
+        shutil.rmtree(root)
+        shutil.rmtree(fake)

@@ -1,7 +1,10 @@
 """mxsurvey scan and check against the local world: exact values for every declared endpoint and
 domain, bad input, concurrency (silent servers do not serialise the scan), signals."""
 import json
+import math
 import os
+import re
+import shutil
 import signal
 import subprocess
 import tempfile
@@ -30,13 +33,16 @@ _scan = {}
 
 
 def world_scan(ctx):
-    """One scan of the bundled domain list (with --ipv6), shared by the tests that read it."""
+    """One scan of the bundled domain list (with --ipv6, without --quiet: what it prints is
+    kept too), shared by the tests that read it."""
     if "out" not in _scan:
         out = tempfile.mkdtemp(prefix="mxs-scan-")
-        r = sh(scan_args(ctx, "--ipv6", "--out", out, os.path.join(ctx.root, "data/world/domains.txt")),
-               timeout=120)
+        args = [a for a in scan_args(ctx, "--ipv6", "--out", out, os.path.join(ctx.root, "data/world/domains.txt"))
+                if a != "--quiet"]
+        r = sh(args, timeout=120)
         assert r.returncode == 0, "scan exit %d: %s" % (r.returncode, r.stderr)
         _scan["out"] = out
+        _scan["stdout"], _scan["stderr"] = r.stdout, r.stderr
         _scan["hosts"] = read_jsonl(os.path.join(out, "hosts.jsonl"))
         _scan["domains"] = read_jsonl(os.path.join(out, "domains.jsonl"))
     return _scan
@@ -240,6 +246,109 @@ def test_scan_run_json(ctx):
     assert len(run["input_sha256"]) == 64
 
 
+# ------------------------------------------------------------------ what scan and report print
+
+# The printed label of each share of summary.json, and what it is a share of.
+FIGURES = {"strict": ("strict names", "of domains with STARTTLS"),
+           "multilabel_accepted": ("multi-label accepted", "of domains with STARTTLS"),
+           "rfc9525": ("RFC 9525 (SAN only)", "of domains with STARTTLS"),
+           "valid_chain": ("valid chain", "of domains with STARTTLS"),
+           "starttls": ("STARTTLS", "of domains that accept mail")}
+FIGURE_LINE = re.compile(r"^  (.+?) +(n/a|\d+\.\d%) +(\d+)/(\d+)  (of .+)$")
+
+
+def check_printed_figures(text, folder, prog, files, chains=None):
+    """The lines `prog` printed (stdout) against folder/summary.json: the count line, each
+    share as a percentage with one decimal and numerator/denominator exactly as summary.json
+    holds them, then every file written, each with the folder, and each existing."""
+    with open(os.path.join(folder, "summary.json")) as f:
+        summary = json.load(f)
+    lines = text.splitlines()
+    want_head = "%s: %d domains, %d endpoints" % (prog, summary["domains"]["total"], summary["endpoints"]["total"])
+    assert lines[0] == want_head, (lines[0], want_head)
+    got = {}
+    for line in lines[1:6]:
+        m = FIGURE_LINE.match(line)
+        assert m, "not a figure line: %r" % line
+        got[m.group(1)] = m.groups()[1:]
+    assert len(got) == 5, lines[:6]
+    for key, (label, of) in FIGURES.items():
+        sh_ = summary["shares"][key]
+        pct = "n/a" if sh_["share"] is None else "%.1f%%" % (100 * sh_["share"])
+        assert got[label] == (pct, str(sh_["numerator"]), str(sh_["denominator"]), of), \
+            "%s: printed %r, summary.json %r" % (label, got[label], sh_)
+    assert lines[6] == "files in %s:" % folder, lines[6]
+    listed = [l[2:] for l in lines[7:7 + len(files)]]
+    assert listed == [os.path.join(folder, n) for n in files], listed
+    for path in listed:
+        assert os.path.isfile(path) and os.path.getsize(path) > 0, path
+    rest = lines[7 + len(files):]
+    if chains is not None:
+        n = len(os.listdir(os.path.join(folder, "chains")))
+        assert rest[0] == "  %s/chains/ (%d files)" % (folder, n) and n == chains, (rest[:1], n, chains)
+        rest = rest[1:]
+    return rest
+
+
+SCAN_FILES = ["hosts.jsonl", "domains.jsonl", "run.json", "summary.json", "hosts.csv", "domains.csv",
+              "summary.csv", "providers.csv", "report.html"]
+
+
+def test_scan_prints_figures(ctx):
+    s = world_scan(ctx)
+    out = s["out"]
+    distinct = {h["chain_file"] for h in s["hosts"] if h.get("chain_file")}
+    rest = check_printed_figures(s["stdout"], out, "mxsurvey scan", SCAN_FILES, chains=len(distinct))
+    assert rest == ["mxsurvey scan: complete; results in %s" % out], rest
+    assert s["stderr"] == "", s["stderr"]
+
+
+def test_scan_world_dns_failures_under_the_limit(ctx):
+    """The world fails a few DNS queries on purpose (REFUSED, SERVFAIL, dropped): counted, and
+    well under the default --max-dns-errors, so the scan passes."""
+    s = world_scan(ctx)
+    with open(os.path.join(s["out"], "run.json")) as f:
+        run = json.load(f)
+    c, d = run["counts"], run["dns_errors"]
+    # refused.example (REFUSED), servfail.example (SERVFAIL), drop.example (no reply)
+    assert c["dns_failed"] >= 3 and c["dns_no_reply"] >= 1, c
+    assert c["dns_answered"] + c["dns_failed"] <= c["dns_queries"], c
+    assert math.isclose(d["failed_share"], c["dns_failed"] / (c["dns_answered"] + c["dns_failed"]),
+                        rel_tol=1e-12), (d, c)
+    assert 0 < d["failed_share"] < 0.2 == d["limit"], d
+    assert d["exceeded"] is False and d["no_answer"] is False and d["message"] is None, d
+
+
+def test_scan_ca_path(ctx):
+    """--ca-path: a folder holding the world's CA as a plain PEM file and under a hashed name
+    (a link, as c_rehash makes) plus a file that is no certificate: the chain is valid, as with
+    --ca-file; the option is in run.json."""
+    with tempfile.TemporaryDirectory() as d:
+        certs, out = os.path.join(d, "certs"), os.path.join(d, "out")
+        os.mkdir(certs)
+        shutil.copyfile(os.path.join(ctx.certs, "ca.pem"), os.path.join(certs, "world-ca.pem"))
+        os.symlink("world-ca.pem", os.path.join(certs, "0a1b2c3d.0"))
+        with open(os.path.join(certs, "README"), "w") as f:
+            f.write("not a certificate\n")
+        lst = os.path.join(d, "in.txt")
+        with open(lst, "w") as f:
+            f.write("exact.example\n")
+        args = scan_args(ctx, "--out", out, lst)
+        i = args.index("--ca-file")
+        args[i:i + 2] = ["--ca-path", certs]
+        r = sh(args, timeout=60)
+        assert r.returncode == 0, r.stderr
+        h = read_jsonl(os.path.join(out, "hosts.jsonl"))[0]
+        assert h["trust"] == {"valid": True, "reasons": []}, h["trust"]
+        with open(os.path.join(out, "run.json")) as f:
+            assert json.load(f)["options"]["ca-path"] == certs
+        # Without the folder (the system's anchors only): the world's CA is unknown.
+        r = sh([a if a != certs else "/etc/ssl/certs" for a in args], timeout=60)
+        assert r.returncode == 0, r.stderr
+        h = read_jsonl(os.path.join(out, "hosts.jsonl"))[0]
+        assert h["trust"]["valid"] is False and "unknown-ca" in h["trust"]["reasons"], h["trust"]
+
+
 def test_scan_without_ipv6_skips_aaaa(ctx):
     with tempfile.TemporaryDirectory() as out:
         lst = os.path.join(out, "in.txt")
@@ -270,6 +379,7 @@ def test_scan_bad_input(ctx):
         open(empty, "w").close()
         r = sh(scan_args(ctx, "--out", out, empty))
         assert r.returncode == 0, r.stderr
+        assert r.stdout == r.stderr == "", (r.stdout, r.stderr)  # --quiet: nothing but errors
         assert read_jsonl(os.path.join(out, "domains.jsonl")) == []
         # Binary garbage and a 1 MB line: invalid records, no crash, nothing lost.
         junk = os.path.join(d, "junk.txt")

@@ -445,6 +445,17 @@ TEST(diff_command)
     snprintf(out, sizeof(out), "--out=%s", fx.out);
     CHECK_INT(run_diff("-q", out, fx.new, fx.new), 0);
     CHECK(tfs_exists(fx.out, "diff.json") && tfs_exists(fx.out, "diff.csv"));
+    /* A scan still running (or killed): run.json says "finished": null. Refused either way
+     * round, nothing written. */
+    tfs_unlink(fx.out, "diff.json");
+    tfs_write(fx.new, "run.json", "{\"started\": \"2026-01-01T04:00:00Z\", \"finished\": null}\n");
+    CHECK_INT(run_diff("-q", out, fx.old, fx.new), 2);
+    CHECK_INT(run_diff("-q", out, fx.new, fx.old), 2);
+    CHECK(!tfs_exists(fx.out, "diff.json"));
+    struct diff_opts o = {.old_dir = fx.old, .new_dir = fx.new, .out_dir = fx.out};
+    char err[1024] = "";
+    CHECK_INT(diff_dirs(&o, NULL, err, sizeof(err)), DIFF_ERROR);
+    tfs_check_err(err, "is an unfinished scan: its run.json says \"finished\": null");
     fixture_free(&fx);
 }
 

@@ -240,3 +240,28 @@ TEST(html_hostile_certificate_names)
     CHECK(strstr(h, "a&#xfffd;b") != NULL);
     free(h);
 }
+
+/* A run whose DNS failed too often (run.json dns_errors.exceeded, copied into meta) carries a
+ * visible warning with the run's own message, escaped; one within the limit carries none. */
+TEST(html_dns_warning)
+{
+    char *h = render("{\"meta\": {\"tool\": \"mxsurvey\", \"started\": \"2026-01-02T03:04:05Z\","
+                     " \"finished\": \"2026-01-02T03:04:15Z\", \"interrupted\": false,"
+                     " \"counts\": {\"dns_failed\": 7},"
+                     " \"dns_errors\": {\"exceeded\": true, \"no_answer\": false,"
+                     " \"failed_share\": 0.7, \"limit\": 0.2,"
+                     " \"message\": \"70.0% of DNS queries <failed>\"}}}");
+    if (h) {
+        CHECK(strstr(h, "<p class=\"warn\" data-warning=\"dns\">DNS failed too often in this run: "
+                        "70.0% of DNS queries &lt;failed&gt;.") != NULL);
+        CHECK(strstr(h, "7 DNS queries failed") != NULL);
+    }
+    free(h);
+    h = render("{\"meta\": {\"tool\": \"mxsurvey\", \"started\": \"2026-01-02T03:04:05Z\","
+               " \"finished\": \"2026-01-02T03:04:15Z\", \"interrupted\": false,"
+               " \"dns_errors\": {\"exceeded\": false, \"failed_share\": 0.01, \"limit\": 0.2,"
+               " \"message\": null}}}");
+    if (h)
+        CHECK(strstr(h, "data-warning=\"dns\"") == NULL && strstr(h, "DNS failed") == NULL);
+    free(h);
+}

@@ -152,7 +152,7 @@ static json_t *hostile_record(void)
         return NULL;
     psl_ctx_t *psl = classify_psl_load();
     char err[256];
-    struct trust_ctx *trust = trust_ctx_new("tests/unit/data/ca.pem", err, sizeof(err));
+    struct trust_ctx *trust = trust_ctx_new("tests/unit/data/ca.pem", NULL, err, sizeof(err));
     struct cert_info *chain[1] = {ci};
     struct probe_result res = {.status = PROBE_OK, .banner_host = "=x\x1b[2J\x9b",
                                .chain = chain, .chain_len = 1};

@@ -152,7 +152,7 @@ TEST(record_endpoint_hostile_certificate)
         return;
     psl_ctx_t *psl = classify_psl_load();
     char err[256];
-    struct trust_ctx *trust = trust_ctx_new("tests/unit/data/ca.pem", err, sizeof(err));
+    struct trust_ctx *trust = trust_ctx_new("tests/unit/data/ca.pem", NULL, err, sizeof(err));
     CHECK(trust != NULL);
     struct cert_info *chain[1] = {ci};
     struct probe_result res = {.status = PROBE_OK, .banner_host = "x\\x41\x1b[2J",

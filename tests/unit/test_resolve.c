@@ -6,6 +6,7 @@
 #include "util.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 /* ---- lifecycle against a socket that reads queries and never answers ---- */
 
@@ -126,6 +127,97 @@ TEST(resolve_timeout_and_free_from_callback)
     CHECK_INT(t.refused, 1);
     CHECK_INT(t.calls, 1);
 
+    dns_client_free(dns);
+    uv_close((uv_handle_t *)&s.udp, NULL);
+    uv_run(&loop, UV_RUN_DEFAULT);
+    CHECK_INT(uv_loop_close(&loop), 0);
+}
+
+/* ---- how queries end: answered, failed with an RCODE, failed without a reply ---- */
+
+/* A server that answers each query by the first label of its name: "nx" NXDOMAIN, "servfail"
+ * SERVFAIL, "refused" REFUSED, "nodata" NOERROR without records, "drop" nothing at all. */
+struct scripted {
+    uv_udp_t udp;
+    struct sockaddr_storage addr;
+};
+
+static void scripted_recv(uv_udp_t *h, ssize_t n, const uv_buf_t *b, const struct sockaddr *from,
+                          unsigned f)
+{
+    ldns_pkt *q = NULL;
+    if (n <= 0 || !from || ldns_wire2pkt(&q, (const uint8_t *)b->base, (size_t)n) != LDNS_STATUS_OK)
+        return;
+    char *name = ldns_rdf2str(ldns_rr_owner(ldns_rr_list_rr(ldns_pkt_question(q), 0)));
+    ldns_pkt_rcode rc = LDNS_RCODE_NOERROR;
+    int drop = strncmp(name, "drop.", 5) == 0;
+    if (strncmp(name, "nx.", 3) == 0)
+        rc = LDNS_RCODE_NXDOMAIN;
+    else if (strncmp(name, "servfail.", 9) == 0)
+        rc = LDNS_RCODE_SERVFAIL;
+    else if (strncmp(name, "refused.", 8) == 0)
+        rc = LDNS_RCODE_REFUSED;
+    free(name);
+    if (!drop) {
+        ldns_pkt_set_qr(q, 1);
+        ldns_pkt_set_ra(q, 1);
+        ldns_pkt_set_rcode(q, (uint8_t)rc);
+        uint8_t *w = NULL;
+        size_t len = 0;
+        if (ldns_pkt2wire(&w, q, &len) == LDNS_STATUS_OK) {
+            uv_buf_t out = uv_buf_init((char *)w, (unsigned)len);
+            uv_udp_try_send(h, &out, 1, from);
+        }
+        free(w);
+    }
+    ldns_pkt_free(q);
+}
+
+TEST(resolve_counts_how_queries_end)
+{
+    uv_loop_t loop;
+    uv_loop_init(&loop);
+    struct scripted s;
+    struct sockaddr_in sin;
+    uv_ip4_addr("127.0.0.1", 0, &sin);
+    uv_udp_init(&loop, &s.udp);
+    CHECK_INT(uv_udp_bind(&s.udp, (struct sockaddr *)&sin, 0), 0);
+    int alen = sizeof(s.addr);
+    uv_udp_getsockname(&s.udp, (struct sockaddr *)&s.addr, &alen);
+    uv_udp_recv_start(&s.udp, silent_alloc, scripted_recv);
+    struct dns_opts o = {.timeout_ms = 50, .retries = 1};
+    struct dns_client *dns = dns_client_new(&loop, &s.addr, 1, &o);
+    struct resolver *r = resolver_new(&loop, dns, NULL);
+
+    static const char *const names[] = {"nx.example", "servfail.example", "refused.example",
+                                        "drop.example", "nodata.example"};
+    struct got g[5] = {{0}};
+    for (int i = 0; i < 5; i++)
+        CHECK_INT(resolve_domain(r, names[i], got_domain, &g[i]), 0);
+    for (int done = 0; done < 5;) {
+        uv_run(&loop, UV_RUN_ONCE);
+        done = 0;
+        for (int i = 0; i < 5; i++)
+            done += g[i].calls;
+    }
+    CHECK_INT(g[0].st, RESOLVE_NXDOMAIN);
+    CHECK_STR(g[1].error, "MX query: SERVFAIL");
+    CHECK_STR(g[2].error, "MX query: REFUSED");
+    CHECK_STR(g[3].error, "MX query: timeout");
+    CHECK_INT(g[4].st, RESOLVE_NO_MX); /* MX, then A for the implicit MX: both empty */
+    const struct resolve_stats *st = resolver_stats(r);
+    CHECK_INT(st->answered, 3);       /* NXDOMAIN, and the two empty NOERROR answers */
+    CHECK_INT(st->failed_rcode, 2);   /* SERVFAIL, REFUSED */
+    CHECK_INT(st->failed_noreply, 1); /* dropped: every try timed out */
+    CHECK_INT(st->q_mx + st->q_a + st->q_aaaa + st->q_ptr, 6);
+
+    /* Queries cancelled by resolver_free() count in neither. */
+    struct got late = {0};
+    CHECK_INT(resolve_domain(r, "drop.again.example", got_domain, &late), 0);
+    uv_run(&loop, UV_RUN_NOWAIT); /* sent */
+    resolver_free(r); /* its memory goes when the loop runs next: st is still readable */
+    CHECK_INT(late.st, RESOLVE_CANCELLED);
+    CHECK_INT(st->answered + st->failed_rcode + st->failed_noreply, 6);
     dns_client_free(dns);
     uv_close((uv_handle_t *)&s.udp, NULL);
     uv_run(&loop, UV_RUN_DEFAULT);

@@ -121,7 +121,9 @@ static const char *const domains_lines[] = {
 static const char run_interrupted[] =
     "{'tool':'mxsurvey','version':'0.1.0','started':'2026-01-02T03:04:05Z','finished':'2026-01-02T03:09:00Z',"
     "'input':'list.txt','input_sha256':null,'options':{'port':'2525','resolver':['127.0.0.1']},"
-    "'interrupted':true,'counts':{'lines':12,'domains':10,'endpoints':7}}";
+    "'interrupted':true,'counts':{'lines':12,'domains':10,'endpoints':7},"
+    "'dns_errors':{'failed_share':0.5,'limit':0.2,'exceeded':true,'no_answer':false,"
+    "'message':'50.0% of DNS queries failed'}}";
 
 static char *main_fixture(void)
 {
@@ -159,7 +161,9 @@ TEST(summary_counts_and_shares)
     CHECK(json_is_null(at(s, "meta.input_sha256")));
     CHECK_STR(json_string_value(at(s, "meta.options.port")), "2525");
     CHECK_INT(num(s, "meta.counts.lines"), 12);
-    CHECK_INT(size_at(s, "meta"), 11);
+    CHECK(json_is_true(at(s, "meta.dns_errors.exceeded")));
+    CHECK_STR(json_string_value(at(s, "meta.dns_errors.message")), "50.0% of DNS queries failed");
+    CHECK_INT(size_at(s, "meta"), 12);
     const char *gen = json_string_value(at(s, "meta.generated"));
     CHECK(gen && strlen(gen) == 20 && gen[10] == 'T' && gen[19] == 'Z');
     CHECK(json_is_string(at(s, "meta.generator_version")));
@@ -467,6 +471,12 @@ TEST(report_command)
     json_t *s = tfs_load_json(dir, "summary.json");
     CHECK_INT(num(s, "domains.total"), 10);
     json_decref(s);
+    /* An unfinished scan is refused before anything is made from it. */
+    tfs_unlink(dir, "summary.json");
+    write_text(dir, "run.json", "{'started':'2026-01-02T03:04:05Z','finished':null}");
+    CHECK_INT(run_report(dir, "--quiet"), 2);
+    CHECK(!tfs_exists(dir, "summary.json"));
+    write_text(dir, "run.json", run_interrupted);
     write_text(dir, "domains.jsonl", "not json");
     CHECK_INT(run_report("-q", dir), 2);
     tfs_rmtree(dir);
@@ -479,7 +489,7 @@ TEST(report_command)
  * a path. */
 static int stop_at_maps(const char *prefix)
 {
-    static const char *const leaves[] = {"meta.options", "meta.counts", "domains.consistent",
+    static const char *const leaves[] = {"meta.options", "meta.counts", "meta.dns_errors", "domains.consistent",
                                          "providers[].by_pattern"};
     const char *last = strrchr(prefix, '.');
     if (str_starts_with(last ? last + 1 : prefix, "by_"))

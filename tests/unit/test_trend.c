@@ -93,6 +93,37 @@ TEST(trend_command)
     free(base);
 }
 
+/* A folder whose scan has not finished (run.json "finished": null: still running, or killed)
+ * is skipped with a warning; the others make the trend. Only unfinished ones: exit 2. */
+TEST(trend_skips_unfinished)
+{
+    char *base = tfs_mkdtemp("mxs-trend-unfinished");
+    if (!base)
+        return;
+    char done[600], running[600], out[600];
+    snprintf(done, sizeof(done), "%s/done", base);
+    snprintf(running, sizeof(running), "%s/running", base);
+    snprintf(out, sizeof(out), "%s/out", base);
+    mkdir(done, 0755);
+    mkdir(running, 0755);
+    tfs_write(done, "run.json", "{\"started\": \"2026-01-01T00:00:00Z\", \"finished\": \"2026-01-01T00:10:00Z\"}\n");
+    tfs_write(done, "hosts.jsonl", "");
+    tfs_write(done, "domains.jsonl", "{\"domain\":\"a.example\",\"pattern\":\"no-mail\"}\n");
+    tfs_write(running, "run.json", "{\"started\": \"2026-01-02T00:00:00Z\", \"finished\": null}\n");
+    tfs_write(running, "hosts.jsonl", "");
+    tfs_write(running, "domains.jsonl", "");
+    const char *args[] = {"-q", "--out", out, running, done};
+    CHECK_INT(run_trend(5, args), 0);
+    char *csv = tfs_read(out, "trend.csv");
+    CHECK(csv && strstr(csv, "/done,") && !strstr(csv, "/running"));
+    free(csv);
+    CHECK(!tfs_exists(running, "summary.json")); /* nothing made from a partial folder */
+    const char *only[] = {"-q", "--out", out, running};
+    CHECK_INT(run_trend(4, only), 2);
+    tfs_rmtree(base);
+    free(base);
+}
+
 /* The backticked names in the first column of docs/schema.md's "## trend.csv" tables, in
  * order, joined by commas. */
 TEST(trend_columns_documented)

@@ -6,7 +6,11 @@
 #include <mbedtls/x509.h>
 #include <mbedtls/x509_crt.h>
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include "test.h"
+#include "testfs.h"
 #include "trust.h"
 
 #define DATA "tests/unit/data/"
@@ -79,7 +83,7 @@ static void verify_file(const struct trust_ctx *t, const char *path, int corrupt
 TEST(trust_verify_generated)
 {
     char err[256] = "";
-    struct trust_ctx *t = trust_ctx_new(DATA "ca.pem", err, sizeof(err));
+    struct trust_ctx *t = trust_ctx_new(DATA "ca.pem", NULL, err, sizeof(err));
     CHECK(t != NULL);
     if (!t) {
         fprintf(stderr, "  %s\n", err);
@@ -100,6 +104,147 @@ TEST(trust_verify_generated)
     CHECK(!r.valid && !has(&r, "self-signed"));
     trust_ctx_free(t);
 
-    CHECK(trust_ctx_new("/nonexistent/ca.pem", err, sizeof(err)) == NULL);
-    CHECK(strstr(err, "cannot load CA file /nonexistent/ca.pem") != NULL);
+}
+
+/* The text of a file of tests/unit/data/ (caller frees). */
+static char *data_text(const char *name)
+{
+    return tfs_read("tests/unit/data", name);
+}
+
+/* trust_ctx_new(file, path): NULL with err holding want, or (want NULL) the anchors counted. */
+static int load(const char *file, const char *path, const char *want)
+{
+    char err[1024] = "";
+    struct trust_ctx *t = trust_ctx_new(file, path, err, sizeof(err));
+    if (want) {
+        CHECK(t == NULL);
+        tfs_check_err(err, want);
+    } else if (!t) {
+        fprintf(stderr, "  unexpected: %s\n", err);
+        CHECK(t != NULL);
+    }
+    int n = t ? trust_ctx_count(t) : -1;
+    trust_ctx_free(t);
+    return n;
+}
+
+/* What is wrong with a CA source is said in words (mbedTLS says "PK - Memory allocation failed"
+ * for a folder and "PK - Read/write of file failed" for a missing file). */
+TEST(trust_load_errors)
+{
+    char *dir = tfs_mkdtemp("mxs-trust");
+    if (!dir)
+        return;
+    char path[600], msg[1400];
+    CHECK_INT(load("/nonexistent/ca.pem", NULL, "cannot read CA file /nonexistent/ca.pem: No such file or directory"), -1);
+    snprintf(msg, sizeof(msg), "CA file %s is a directory; use --ca-path %s", dir, dir);
+    CHECK_INT(load(dir, NULL, msg), -1);
+    CHECK_INT(load("/dev/null", NULL, "CA file /dev/null is not a regular file"), -1);
+    tfs_write(dir, "empty.pem", "");
+    snprintf(path, sizeof(path), "%s/empty.pem", dir);
+    snprintf(msg, sizeof(msg), "CA file %s holds no certificate", path);
+    CHECK_INT(load(path, NULL, msg), -1);
+    tfs_write(dir, "key.pem", "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n");
+    snprintf(path, sizeof(path), "%s/key.pem", dir);
+    CHECK_INT(load(path, NULL, "holds no certificate"), -1);
+    /* Certificates that do not parse: how many, and mbedTLS's first reason. */
+    static const char bad[] = "-----BEGIN CERTIFICATE-----\nMIIBAAAA\n-----END CERTIFICATE-----\n";
+    char two[256];
+    snprintf(two, sizeof(two), "%s%s", bad, bad);
+    tfs_write(dir, "bad2.pem", two);
+    snprintf(path, sizeof(path), "%s/bad2.pem", dir);
+    snprintf(msg, sizeof(msg), "CA file %s: none of its 2 certificates could be parsed (first error: ", path);
+    CHECK_INT(load(path, NULL, msg), -1);
+    tfs_write(dir, "bad1.pem", bad);
+    snprintf(path, sizeof(path), "%s/bad1.pem", dir);
+    snprintf(msg, sizeof(msg), "CA file %s: its certificate could not be parsed (", path);
+    CHECK_INT(load(path, NULL, msg), -1);
+    /* One good among bad ones: the good one is an anchor (bundles carry a few mbedTLS lacks). */
+    char *ca = data_text("ca.pem");
+    CHECK(ca != NULL);
+    if (ca) {
+        size_t n = strlen(ca) + sizeof(two);
+        char *mix = malloc(n);
+        snprintf(mix, n, "%s%s", two, ca);
+        tfs_write(dir, "mix.pem", mix);
+        free(mix);
+        snprintf(path, sizeof(path), "%s/mix.pem", dir);
+        CHECK_INT(load(path, NULL, NULL), 1);
+    }
+    /* --ca-path: a file, a missing folder, a folder without certificates. */
+    snprintf(msg, sizeof(msg), "CA path %s is not a directory; use --ca-file %s", path, path);
+    CHECK_INT(load(NULL, path, msg), -1);
+    CHECK_INT(load(NULL, "/nonexistent/certs", "cannot read CA path /nonexistent/certs: No such file or directory"), -1);
+    char *sub = tfs_mkdtemp("mxs-trust-none");
+    if (sub) {
+        tfs_write(sub, "README", "not a certificate\n");
+        snprintf(msg, sizeof(msg), "CA path %s holds no certificate (1 files", sub);
+        CHECK_INT(load(NULL, sub, msg), -1);
+        tfs_write(sub, "x.pem", bad);
+        snprintf(msg, sizeof(msg), "CA path %s: its certificate could not be parsed", sub);
+        CHECK_INT(load(NULL, sub, msg), -1);
+        tfs_rmtree(sub);
+        free(sub);
+    }
+    CHECK_INT(load(NULL, NULL, "no trust anchors given"), -1);
+    free(ca);
+    tfs_rmtree(dir);
+    free(dir);
+}
+
+/* A folder of PEM files, plain or hashed (links named <hash>.0, as c_rehash makes them), with
+ * a bundle of the same certificates beside them: each certificate is one anchor. */
+TEST(trust_load_path)
+{
+    char *dir = tfs_mkdtemp("mxs-trust-path");
+    if (!dir)
+        return;
+    char *ca = data_text("ca.pem"), *self = data_text("selfsigned-rsa2048.pem");
+    CHECK(ca && self);
+    if (ca && self) {
+        tfs_write(dir, "ca.pem", ca);
+        tfs_write(dir, "self.pem", self);
+        tfs_write(dir, "notes.txt", "a file that is not a certificate is skipped\n");
+        size_t n = strlen(ca) + strlen(self) + 1;
+        char *bundle = malloc(n);
+        snprintf(bundle, n, "%s%s", ca, self);
+        tfs_write(dir, "bundle.crt", bundle);
+        free(bundle);
+        char link[600], sub[600];
+        snprintf(link, sizeof(link), "%s/0a1b2c3d.0", dir);
+        CHECK(symlink("ca.pem", link) == 0);
+        snprintf(sub, sizeof(sub), "%s/java", dir); /* /etc/ssl/certs has one: skipped */
+        CHECK(mkdir(sub, 0755) == 0);
+        CHECK_INT(load(NULL, dir, NULL), 2);
+        /* Combined with --ca-file: the same certificate once. */
+        char file[600];
+        snprintf(file, sizeof(file), "%s/ca.pem", dir);
+        CHECK_INT(load(file, dir, NULL), 2);
+        /* A DER certificate file. */
+        size_t len = 0;
+        unsigned char *der = der_of(DATA "cn-only.pem", &len);
+        FILE *f = tfs_fopen(dir, "leaf.der", "wb");
+        CHECK(der && f);
+        if (der && f)
+            fwrite(der, 1, len, f);
+        if (f)
+            fclose(f);
+        free(der);
+        snprintf(file, sizeof(file), "%s/leaf.der", dir);
+        CHECK_INT(load(file, NULL, NULL), 1);
+        CHECK_INT(load(NULL, dir, NULL), 3);
+    }
+    free(ca);
+    free(self);
+    tfs_rmtree(dir);
+    free(dir);
+    /* The system's hashed folder gives the anchors of the system's bundle, each once. */
+    struct stat st;
+    if (stat("/etc/ssl/certs/ca-certificates.crt", &st) == 0) {
+        int bundle = load("/etc/ssl/certs/ca-certificates.crt", NULL, NULL);
+        int path = load(NULL, "/etc/ssl/certs", NULL);
+        CHECK(bundle > 50);
+        CHECK_INT(path, bundle);
+    }
 }
