@@ -89,7 +89,7 @@ static int load_run(struct run *run)
      * that folder is left out, and said so. */
     switch (rundir_state(run->dir, err, sizeof(err))) {
     case RUNDIR_UNFINISHED:
-        fprintf(stderr, "mxsurvey trend: warning: skipping %s\n", err);
+        fprintf(stderr, "mxsurvey trend: warning: skipped: %s\n", err);
         return 1;
     case RUNDIR_ERROR:
         fprintf(stderr, "mxsurvey trend: %s\n", err);

@@ -393,7 +393,7 @@ def test_unfinished_scan_refused_or_skipped(ctx):
 
         r = sh([ctx.mxsurvey, "trend", "--out", res, part, done])
         assert r.returncode == 0, (r.returncode, r.stderr)
-        assert "mxsurvey trend: warning: skipping %s is an unfinished scan" % part in r.stderr, r.stderr
+        assert "mxsurvey trend: warning: skipped: %s is an unfinished scan" % part in r.stderr, r.stderr
         with open(os.path.join(res, "trend.csv"), newline="") as f:
             rows = list(csv.reader(f))
         assert [row[1] for row in rows[1:]] == [done], rows
