@@ -6,6 +6,8 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "text.h"
+
 #define FONT_PX 13.0
 #define CHAR_W (FONT_PX * 0.62) /* an estimate of the average advance, DejaVu Sans is wide */
 #define WIDTH 940.0
@@ -37,37 +39,15 @@ const char *svg_color(int i)
 
 /* Decodes the UTF-8 character at s (not at its terminating NUL): sets *cp, returns its
  * length. An invalid sequence (overlong, surrogate, above U+10FFFF, truncated) is one octet
- * decoded as U+FFFD. */
+ * decoded as U+FFFD. The validity rule is text.c's, the one every output shares. */
 static size_t utf8_next(const unsigned char *s, uint32_t *cp)
 {
-    unsigned c = s[0];
-    size_t len;
-    uint32_t v, min;
-    if (c < 0x80) {
-        *cp = c;
-        return 1;
-    } else if (c >= 0xc2 && c <= 0xdf) {
-        len = 2, v = c & 0x1f, min = 0x80;
-    } else if (c >= 0xe0 && c <= 0xef) {
-        len = 3, v = c & 0x0f, min = 0x800;
-    } else if (c >= 0xf0 && c <= 0xf4) {
-        len = 4, v = c & 0x07, min = 0x10000;
-    } else {
+    /* A NUL ends the string: strnlen bounds the read at the longest character. */
+    size_t len = text_utf8_char(s, strnlen((const char *)s, 4), cp);
+    if (len == 0) {
         *cp = 0xfffd;
         return 1;
     }
-    for (size_t i = 1; i < len; i++) {
-        if ((s[i] & 0xc0) != 0x80) { /* also stops at the NUL */
-            *cp = 0xfffd;
-            return 1;
-        }
-        v = v << 6 | (s[i] & 0x3f);
-    }
-    if (v < min || v > 0x10ffff || (v >= 0xd800 && v <= 0xdfff)) {
-        *cp = 0xfffd;
-        return 1;
-    }
-    *cp = v;
     return len;
 }
 

@@ -3,6 +3,7 @@
 #include "classify.h"
 #include "match.h"
 #include "test.h"
+#include "testfs.h"
 #include "text.h"
 #include "util.h"
 
@@ -552,27 +553,13 @@ TEST(match_lax)
     CHECK_INT(match_lax(&p, "abc.example.com", NULL), 1);
 }
 
-/* Reads the first certificate of a PEM file into a cert_info; NULL when unreadable. */
-static struct cert_info *load_info(const char *path)
-{
-    mbedtls_x509_crt crt;
-    mbedtls_x509_crt_init(&crt);
-    struct cert_info *ci = NULL;
-    if (mbedtls_x509_crt_parse_file(&crt, path) == 0)
-        ci = cert_info_from_der(crt.raw.p, crt.raw.len);
-    else
-        fprintf(stderr, "  cannot load %s\n", path);
-    mbedtls_x509_crt_free(&crt);
-    return ci;
-}
-
 TEST(match_presented_from_certificates)
 {
     psl_ctx_t *psl = classify_psl_load();
     struct match_presented p;
     const char *by = NULL;
 
-    struct cert_info *ci = load_info("tests/unit/data/nul-san.pem");
+    struct cert_info *ci = tfs_load_cert("tests/unit/data/nul-san.pem");
     CHECK(ci != NULL);
     if (ci) {
         match_presented_from_cert(&p, ci);
@@ -589,7 +576,7 @@ TEST(match_presented_from_certificates)
     }
     /* Every name hostile to some output: only the plain one ever matches; the CN equals the
      * literal-\x41 dNSName in octets (case aside), and cn_in_san sees it. */
-    ci = load_info("tests/unit/data/hostile-names.pem");
+    ci = tfs_load_cert("tests/unit/data/hostile-names.pem");
     CHECK(ci != NULL);
     if (ci) {
         match_presented_from_cert(&p, ci);
@@ -615,7 +602,7 @@ TEST(match_presented_from_certificates)
         }
         cert_info_free(ci);
     }
-    ci = load_info("tests/unit/data/cn-only.pem");
+    ci = tfs_load_cert("tests/unit/data/cn-only.pem");
     CHECK(ci != NULL);
     if (ci) {
         match_presented_from_cert(&p, ci);
@@ -625,7 +612,7 @@ TEST(match_presented_from_certificates)
         CHECK_STR(by, "cnonly.example");
         cert_info_free(ci);
     }
-    ci = load_info("tests/unit/data/selfsigned-rsa2048.pem");
+    ci = tfs_load_cert("tests/unit/data/selfsigned-rsa2048.pem");
     CHECK(ci != NULL);
     if (ci) {
         match_presented_from_cert(&p, ci);

@@ -141,12 +141,7 @@ TEST(out_csv_host_row_missing_and_odd_fields)
  * and a raw 0x9b in its greeting word: assess and record as the scan runs them. */
 static json_t *hostile_record(void)
 {
-    mbedtls_x509_crt crt;
-    mbedtls_x509_crt_init(&crt);
-    struct cert_info *ci = NULL;
-    if (mbedtls_x509_crt_parse_file(&crt, "tests/unit/data/hostile-names.pem") == 0)
-        ci = cert_info_from_der(crt.raw.p, crt.raw.len);
-    mbedtls_x509_crt_free(&crt);
+    struct cert_info *ci = tfs_load_cert("tests/unit/data/hostile-names.pem");
     CHECK(ci != NULL);
     if (!ci)
         return NULL;

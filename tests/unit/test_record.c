@@ -11,6 +11,7 @@
 #include "linebuf.h"
 #include "record.h"
 #include "test.h"
+#include "testfs.h"
 #include "util.h"
 
 static void count_cb(void *arg, const char *key, void *val)
@@ -129,24 +130,11 @@ TEST(record_domain_json_fields)
     json_decref(o);
 }
 
-static struct cert_info *load_info(const char *path)
-{
-    mbedtls_x509_crt crt;
-    mbedtls_x509_crt_init(&crt);
-    struct cert_info *ci = NULL;
-    if (mbedtls_x509_crt_parse_file(&crt, path) == 0)
-        ci = cert_info_from_der(crt.raw.p, crt.raw.len);
-    else
-        fprintf(stderr, "  cannot load %s\n", path);
-    mbedtls_x509_crt_free(&crt);
-    return ci;
-}
-
 /* The hosts.jsonl record of an endpoint serving tests/unit/data/hostile-names.pem with a
  * hostile greeting and EHLO word: assess and record as the scan runs them. */
 TEST(record_endpoint_hostile_certificate)
 {
-    struct cert_info *ci = load_info("tests/unit/data/hostile-names.pem");
+    struct cert_info *ci = tfs_load_cert("tests/unit/data/hostile-names.pem");
     CHECK(ci != NULL);
     if (!ci)
         return;

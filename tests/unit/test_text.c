@@ -8,6 +8,7 @@
 
 #include "cert.h"
 #include "test.h"
+#include "testfs.h"
 #include "text.h"
 #include "util.h"
 
@@ -218,23 +219,10 @@ TEST(text_visible_cases)
     VIS("\\", "\\");
 }
 
-static struct cert_info *load_info(const char *path)
-{
-    mbedtls_x509_crt crt;
-    mbedtls_x509_crt_init(&crt);
-    struct cert_info *ci = NULL;
-    if (mbedtls_x509_crt_parse_file(&crt, path) == 0)
-        ci = cert_info_from_der(crt.raw.p, crt.raw.len);
-    else
-        fprintf(stderr, "  cannot load %s\n", path);
-    mbedtls_x509_crt_free(&crt);
-    return ci;
-}
-
 /* What `mxsurvey check` prints for each hostile name (put_safe is text_put_visible). */
 TEST(text_put_visible_hostile_certificate)
 {
-    struct cert_info *ci = load_info("tests/unit/data/hostile-names.pem");
+    struct cert_info *ci = tfs_load_cert("tests/unit/data/hostile-names.pem");
     CHECK(ci != NULL);
     if (!ci)
         return;

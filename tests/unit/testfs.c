@@ -8,6 +8,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <mbedtls/x509_crt.h>
+
+#include "cert.h"
 #include "test.h"
 #include "util.h"
 
@@ -283,4 +286,19 @@ void tfs_key_paths(json_t *v, const char *prefix, json_t *set, int (*stop)(const
         for (size_t i = 0; i < json_array_size(v); i++)
             tfs_key_paths(json_array_get(v, i), p, set, stop);
     }
+}
+
+/* ------------------------------------------------------------------ certificates */
+
+struct cert_info *tfs_load_cert(const char *path)
+{
+    mbedtls_x509_crt crt;
+    mbedtls_x509_crt_init(&crt);
+    struct cert_info *ci = NULL;
+    if (mbedtls_x509_crt_parse_file(&crt, path) == 0)
+        ci = cert_info_from_der(crt.raw.p, crt.raw.len);
+    else
+        fprintf(stderr, "  cannot load %s\n", path);
+    mbedtls_x509_crt_free(&crt);
+    return ci;
 }

@@ -36,6 +36,13 @@ char *tfs_unquote(const char *s);
 /* The whole of dir/name, NUL-terminated (caller frees); NULL when it cannot be opened. */
 char *tfs_read(const char *dir, const char *name);
 
+/* ------------------------------------------------------------------ certificates */
+
+struct cert_info;
+/* The first certificate of a PEM (or DER) file as cert.c reads it; NULL, with a message on
+ * stderr, when the file cannot be read or parsed. Caller frees with cert_info_free. */
+struct cert_info *tfs_load_cert(const char *path);
+
 /* ------------------------------------------------------------------ JSON and docs/schema.md */
 
 /* dir/name parsed as JSON (caller decrefs); NULL, with the parse error on stderr, otherwise. */
