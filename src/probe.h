@@ -84,6 +84,7 @@ struct probe_result {
     struct cert_info **chain; /* as the server sent it, leaf first; may be non-empty even
                                * when the handshake failed after the Certificate message */
     size_t chain_len;
+    int tls_started;    /* STARTTLS was answered 220: the server got as far as TLS */
     int tls_alert;      /* the alert the server sent that ended the handshake (a fatal one, or
                          * close_notify), as its description 0..255; -1 when none */
     /* Version probe only (probe_params.version_probe): the server's answer, as tlshello.h's

@@ -211,6 +211,8 @@ static void ep_wait(struct endpoint *ep, struct domain_job *j)
 
 /* ------------------------------------------------------------------ version probes */
 
+static void enqueue(struct sched *s, struct endpoint *ep);
+
 /* The address's version probe has its answer (or failed, or was never run because the run
  * stopped): keep what it learnt for the run, and write the records that waited for it. */
 static void vp_finish(struct ip_slot *slot, struct endpoint *vp, const char *why_not)
@@ -247,14 +249,42 @@ static void vp_finish(struct ip_slot *slot, struct endpoint *vp, const char *why
     free(w);
 }
 
+/* The first endpoint of an address to finish decides its version probe: run it, with that
+ * endpoint's name as SNI, when the server got as far as TLS (STARTTLS answered 220); else there
+ * is no TLS to ask about at this address, and no connection is spent on it (a silent or dead
+ * address costs no second timeout). Either way the decision is the address's, so every
+ * endpoint of it carries the same tls_max. */
+static void vp_decide(struct ip_slot *slot, const struct endpoint *first)
+{
+    struct endpoint *vp = slot->vp_ep;
+    slot->vp_queued = 1;
+    if (first->res->tls_started) {
+        free(vp->mx_host);
+        vp->mx_host = xstrdup(first->mx_host);
+        enqueue(first->s, vp);
+        return;
+    }
+    const char *status = probe_status_str(first->res->status);
+    size_t n = strlen(first->mx_host) + strlen(status) + 80;
+    char *why = xmalloc(n);
+    snprintf(why, n, "not probed: the session with %s did not reach TLS (%s)", first->mx_host,
+             status);
+    vp_finish(slot, vp, why);
+    free(why);
+}
+
 /* A probe (endpoint or version probe) has its final result. */
 static void probe_finished(struct endpoint *ep)
 {
+    struct ip_slot *slot = hmap_get(&ep->s->ips, ep->ip);
     ep->probed_done = 1;
-    if (ep->version_probe)
-        vp_finish(hmap_get(&ep->s->ips, ep->ip), ep, NULL);
-    else
-        endpoint_done(ep);
+    if (ep->version_probe) {
+        vp_finish(slot, ep, NULL);
+        return;
+    }
+    if (slot->vp_state == VP_PENDING && !slot->vp_queued)
+        vp_decide(slot, ep);
+    endpoint_done(ep);
 }
 
 /* On a stop: version probes that never started will not run; their addresses' endpoints that
@@ -349,8 +379,8 @@ static struct endpoint *endpoint_get(struct sched *s, const char *host, const ch
     enqueue(s, ep);
     struct ip_slot *slot = ip_slot_get(s, ip);
     if (s->o->version_probe && slot->vp_state == VP_OFF) {
-        /* The address's version probe, with the name of its first endpoint as SNI; queued
-         * behind that endpoint, under the same per-address limit. Key "|ip": no host name is
+        /* The address's version probe: queued once the address's first endpoint has
+         * finished (vp_decide), under the same per-address limit. Key "|ip": no host name is
          * empty, so it never meets an endpoint's key. */
         struct endpoint *vp = endpoint_new(s, host, ip);
         vp->version_probe = 1;
@@ -362,7 +392,6 @@ static struct endpoint *endpoint_get(struct sched *s, const char *host, const ch
         free(vkey);
         slot->vp_state = VP_PENDING;
         slot->vp_ep = vp;
-        enqueue(s, vp);
     }
     return ep;
 }

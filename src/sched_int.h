@@ -59,6 +59,7 @@ struct ip_slot {
      * the run, since endpoints of this address may still come from later domains. */
     enum { VP_OFF, VP_PENDING, VP_DONE } vp_state;
     struct endpoint *vp_ep;       /* the probe, while VP_PENDING (owned by s->endpoints) */
+    int vp_queued;                /* decided (vp_decide): queued, or finished unprobed */
     char *vp_from, *vp_error;     /* its MX host name (SNI); why it learnt no version */
     int vp_kind;
     unsigned vp_version, vp_cipher, vp_group;

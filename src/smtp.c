@@ -634,6 +634,7 @@ static void on_starttls(struct smtp_session *s, enum smtp_event ev, int status)
         quit(s);
         return;
     }
+    s->res->tls_started = 1;
     if (s->version_probe) {
         version_probe_start(s);
         return;

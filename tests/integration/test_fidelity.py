@@ -140,17 +140,23 @@ def test_tls_max_fields(ctx):
         assert a[k] == b[k], (k, a[k], b[k])
     assert a["tls_max_from"] in (a["mx_host"], b["mx_host"]) and a["tls_max"] == "TLSv1.2", a
 
-    # No TLS at the address: nothing learnt, and why.
-    for key, why in ((("mx.nostarttls.example", "127.10.0.21"), "no-starttls: "),
-                     (("mx.silent.example", "127.10.0.25"), "timeout: "),
-                     (("mx.closed.example", "127.10.0.30"), "connect-failed: ")):
+    # No TLS at the address: no version probe is spent on it, and the records say why.
+    for key, status in ((("mx.nostarttls.example", "127.10.0.21"), "no-starttls"),
+                        (("mx.silent.example", "127.10.0.25"), "timeout"),
+                        (("mx.closed.example", "127.10.0.30"), "connect-failed"),
+                        (("mx.tls454.example", "127.10.0.22"), "starttls-refused")):
         h = by[key]
-        assert h["tls_max"] is None and h["tls_max_error"].startswith(why), h
+        assert h["tls_max"] is None and h["tls_max_from"] is None, h
+        assert h["tls_max_error"] == "not probed: the session with %s did not reach TLS (%s)" % (key[0], status), h
         assert h["tls_max_cipher"] is None and h["tls_max_hello_retry"] is None, h
 
-    addresses = {h["ip"] for h in s["hosts"]}
+    # One version probe per address that got as far as TLS, none for the others.
+    probed = {h["ip"] for h in s["hosts"] if h["tls_max_from"] is not None}
+    unprobed = {h["ip"] for h in s["hosts"] if (h["tls_max_error"] or "").startswith("not probed")}
+    assert probed and unprobed and not probed & unprobed, (probed, unprobed)
+    assert probed | unprobed == {h["ip"] for h in s["hosts"]}
     assert s["run"]["version_probe"] is True
-    assert s["run"]["counts"]["version_probes"] >= len(addresses), (s["run"]["counts"], len(addresses))
+    assert s["run"]["counts"]["version_probes"] == len(probed), (s["run"]["counts"], len(probed))
     tally = {}
     for h in s["hosts"]:
         k = h["tls_max"] if h["tls_max"] is not None else "null"
