@@ -239,12 +239,14 @@ TEST(trust_load_path)
     free(self);
     tfs_rmtree(dir);
     free(dir);
-    /* The system's hashed folder gives the anchors of the system's bundle, each once. */
+    /* The system's hashed folder holds every anchor of the system's bundle twice (NAME.pem and
+     * HASH.0 links) and may hold a few local certificates besides (ssl-cert's snakeoil): each
+     * anchor counts once, so the folder gives at least the bundle and far fewer than twice. */
     struct stat st;
     if (stat("/etc/ssl/certs/ca-certificates.crt", &st) == 0) {
         int bundle = load("/etc/ssl/certs/ca-certificates.crt", NULL, NULL);
         int path = load(NULL, "/etc/ssl/certs", NULL);
         CHECK(bundle > 50);
-        CHECK_INT(path, bundle);
+        CHECK(path >= bundle && path < bundle + 10);
     }
 }
