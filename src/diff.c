@@ -22,6 +22,7 @@
 #include "cli.h"
 #include "diff_out.h"
 #include "hmap.h"
+#include "jsonl.h"
 #include "rundir.h"
 #include "summary.h"
 #include "util.h"
@@ -285,77 +286,32 @@ static const char *add_new_domain(struct diff *x, const json_t *d, long long off
 
 /* ------------------------------------------------------------------ reading */
 
-static int is_blank(const char *s, size_t n)
+struct feed {
+    struct diff *x;
+    const char *(*add)(struct diff *, const json_t *, long long);
+};
+
+static int feed_cb(void *arg, const struct jsonl_rec *r, char *why, size_t whylen)
 {
-    for (size_t i = 0; i < n; i++)
-        if (s[i] != ' ' && s[i] != '\t' && s[i] != '\r' && s[i] != '\n')
-            return 0;
-    return 1;
+    const struct feed *fd = arg;
+    const char *no = fd->add(fd->x, r->obj, r->offset);
+    if (!no)
+        return 0;
+    snprintf(why, whylen, "%s", no);
+    return JSONL_REFUSE;
 }
 
-/* One JSON object from the line s[0..n), or NULL with a message in err naming path:line. */
-static json_t *parse_line(const char *s, size_t n, const char *path, unsigned long lineno,
-                          char *err, size_t errlen)
-{
-    json_error_t je;
-    json_t *rec = json_loadb(s, n, 0, &je);
-    if (json_is_object(rec))
-        return rec;
-    if (rec)
-        snprintf(err, errlen, "%s:%lu: not a JSON object", path, lineno);
-    else
-        snprintf(err, errlen, "%s:%lu: malformed JSON at column %d: %s", path, lineno, je.column,
-                 je.text);
-    json_decref(rec);
-    return NULL;
-}
-
-/* Feeds every record of dir/name, with its line's offset, to add, one line at a time. Blank
- * lines are skipped; a line that is not a JSON object, or that add refuses, stops the reading
- * with a message naming file:line. */
+/* Feeds every record of dir/name, with its line's offset, to add, by jsonl.h's rules: a
+ * damaged line, or one add refuses, is an error naming file:line (skipped with a warning
+ * under --lenient). */
 static int read_jsonl(struct diff *x, const char *dir, const char *name,
                       const char *(*add)(struct diff *, const json_t *, long long), char *err,
                       size_t errlen)
 {
     char path[4096];
     snprintf(path, sizeof(path), "%s/%s", dir, name);
-    FILE *f = fopen(path, "r");
-    if (!f) {
-        snprintf(err, errlen, "%s: %s", path, strerror(errno));
-        return -1;
-    }
-    char *line = NULL;
-    size_t cap = 0;
-    ssize_t n;
-    unsigned long lineno = 0;
-    long long off = 0;
-    int rc = 0;
-    while ((n = getline(&line, &cap, f)) >= 0) {
-        lineno++;
-        long long here = off;
-        off += n;
-        if (is_blank(line, (size_t)n))
-            continue;
-        json_t *rec = parse_line(line, (size_t)n, path, lineno, err, errlen);
-        if (!rec) {
-            rc = -1;
-            break;
-        }
-        const char *why = add(x, rec, here);
-        json_decref(rec);
-        if (why) {
-            snprintf(err, errlen, "%s:%lu: %s", path, lineno, why);
-            rc = -1;
-            break;
-        }
-    }
-    if (rc == 0 && ferror(f)) {
-        snprintf(err, errlen, "%s: read error: %s", path, strerror(errno));
-        rc = -1;
-    }
-    free(line);
-    fclose(f);
-    return rc;
+    struct feed fd = {.x = x, .add = add};
+    return jsonl_each(path, x->jo, feed_cb, &fd, err, errlen) == JSONL_OK ? 0 : -1;
 }
 
 /* The old MX set of every changed domain whose MX set changed, read back from its line of
@@ -364,45 +320,33 @@ static int read_old_mx(struct diff *x, char *err, size_t errlen)
 {
     char path[4096];
     snprintf(path, sizeof(path), "%s/domains.jsonl", x->o->old_dir);
-    FILE *f = NULL;
-    char *line = NULL;
-    size_t cap = 0;
-    int rc = 0;
-    for (size_t i = 0; i < x->nchanged && rc == 0; i++) {
+    for (size_t i = 0; i < x->nchanged; i++) {
         struct dstate *st = x->changed[i].st;
         if (!(st->kinds & 1u << DIFF_MX))
             continue;
-        if (!f && !(f = fopen(path, "r"))) {
-            snprintf(err, errlen, "%s: %s", path, strerror(errno));
+        json_t *rec = jsonl_read_at(path, st->off, err, errlen);
+        if (!rec)
             return -1;
-        }
-        ssize_t n;
-        json_t *rec = NULL;
-        if (fseeko(f, (off_t)st->off, SEEK_SET) != 0 || (n = getline(&line, &cap, f)) < 0 ||
-            !(rec = json_loadb(line, (size_t)n, 0, NULL)) ||
-            !domain_key(rec) || strcmp(domain_key(rec), x->changed[i].key) != 0) {
+        if (!domain_key(rec) || strcmp(domain_key(rec), x->changed[i].key) != 0) {
             snprintf(err, errlen, "%s: changed while being read (the record of %s moved)", path,
                      x->changed[i].key);
-            rc = -1;
-        } else {
-            size_t nset;
-            struct mx_ent *set = mx_set(rec, &nset);
-            st->now->old_mx = mx_json(set, nset);
-            free(set);
+            json_decref(rec);
+            return -1;
         }
+        size_t nset;
+        struct mx_ent *set = mx_set(rec, &nset);
+        st->now->old_mx = mx_json(set, nset);
+        free(set);
         json_decref(rec);
     }
-    free(line);
-    if (f)
-        fclose(f);
-    return rc;
+    return 0;
 }
 
 /* ------------------------------------------------------------------ summaries */
 
 /* dir/summary.json; when missing, made by summary_write(), or only built in memory when the
  * folder cannot be written (a read-only archive). */
-static int load_summary(const char *dir, json_t **out, char *err, size_t errlen)
+static int load_summary(struct diff *x, const char *dir, json_t **out, char *err, size_t errlen)
 {
     char path[4096];
     snprintf(path, sizeof(path), "%s/summary.json", dir);
@@ -417,9 +361,11 @@ static int load_summary(const char *dir, json_t **out, char *err, size_t errlen)
         return -1;
     }
     if (stat(path, &st) < 0 && errno == ENOENT) {
-        int rc = summary_write(dir, err, errlen);
+        /* Its lines are read again below, and warned about there. */
+        struct jsonl_opts jo = {.lenient = x->jo->lenient, .silent = 1};
+        int rc = summary_write_opts(dir, &jo, err, errlen);
         if (rc == SUMMARY_WRITE_ERROR)
-            return summary_build(dir, out, err, errlen) == SUMMARY_OK ? 0 : -1;
+            return summary_build_opts(dir, &jo, out, err, errlen) == SUMMARY_OK ? 0 : -1;
         if (rc != SUMMARY_OK)
             return -1;
     }
@@ -531,6 +477,8 @@ int diff_dirs(const struct diff_opts *o, struct diff_counts *c, char *err, size_
     struct diff x;
     memset(&x, 0, sizeof(x));
     x.o = o;
+    struct jsonl_opts jo = {.lenient = o->lenient, .prog = "mxsurvey diff"};
+    x.jo = &jo;
     hmap_init(&x.eps);
     hmap_init(&x.doms);
     hmap_init(&x.strs.ids);
@@ -541,8 +489,8 @@ int diff_dirs(const struct diff_opts *o, struct diff_counts *c, char *err, size_
     for (int i = 0; i < 2; i++)
         if (rundir_state(dirs[i], err, errlen) >= RUNDIR_UNFINISHED)
             goto done;
-    if (load_summary(o->old_dir, &x.sum_old, err, errlen) < 0 ||
-        load_summary(o->new_dir, &x.sum_new, err, errlen) < 0)
+    if (load_summary(&x, o->old_dir, &x.sum_old, err, errlen) < 0 ||
+        load_summary(&x, o->new_dir, &x.sum_new, err, errlen) < 0)
         goto done;
     if (read_jsonl(&x, o->old_dir, "hosts.jsonl", add_host, err, errlen) < 0 ||
         read_jsonl(&x, o->old_dir, "domains.jsonl", add_old_domain, err, errlen) < 0)
@@ -574,10 +522,11 @@ done:
 
 /* ------------------------------------------------------------------ mxsurvey diff */
 
-enum { OPT_HELP, OPT_OUT, OPT_QUIET };
+enum { OPT_HELP, OPT_OUT, OPT_QUIET, OPT_LENIENT };
 
 static const struct cli_opt diff_opts_table[] = {
     {.name = "out", .short_name = 'o', .arg = "DIR", .help = "where diff.json and diff.csv go (default NEW_DIR)", .id = OPT_OUT},
+    {.name = "lenient", .help = "skip a damaged JSONL line (or a record without a domain) with a warning instead of failing", .id = OPT_LENIENT},
     {.name = "quiet", .short_name = 'q', .help = "print nothing on standard output", .id = OPT_QUIET},
     CLI_OPT_HELP(OPT_HELP),
 };
@@ -594,9 +543,12 @@ static void diff_usage(FILE *f)
                "finished (run.json says \"finished\": null: still running, or killed) is refused.\n\n",
             DIFF_TEXT_LINES);
     cli_print_options(f, diff_opts_table, (int)ARRAY_LEN(diff_opts_table));
-    fprintf(f, "\nExit codes: 0 nothing changed, 1 something changed, 2 usage error, a missing\n"
-               "or unreadable folder or file, an unfinished scan, a malformed line (file:line\n"
-               "said), or the outputs could not be written.\n");
+    fprintf(f, "\nA damaged line of a JSONL file (not one JSON object: cut, malformed, invalid\n"
+               "UTF-8, a NUL, longer than %u MiB; or a domain record without a domain string)\n"
+               "is an error naming file:line; with --lenient it is skipped with a warning.\n"
+               "\nExit codes: 0 nothing changed, 1 something changed, 2 usage error, a missing\n"
+               "or unreadable folder or file, an unfinished scan, a damaged line (file:line\n"
+               "said), or the outputs could not be written.\n", JSONL_LINE_MAX >> 20);
 }
 
 static int diff_option(void *ctx, const struct cli_opt *opt, const char *arg)
@@ -606,6 +558,8 @@ static int diff_option(void *ctx, const struct cli_opt *opt, const char *arg)
         o->out_dir = arg;
     else if (opt->id == OPT_QUIET)
         o->text = NULL;
+    else if (opt->id == OPT_LENIENT)
+        o->lenient = 1;
     return -1;
 }
 

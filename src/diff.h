@@ -51,6 +51,7 @@ struct diff_opts {
     const char *out_dir; /* where diff.json and diff.csv go; NULL: new_dir */
     FILE *text;          /* the readable summary; NULL for none */
     size_t text_lines;   /* domains listed per kind in the text; 0: DIFF_TEXT_LINES */
+    int lenient;         /* skip damaged JSONL lines with a warning (jsonl.h) */
 };
 
 #define DIFF_TEXT_LINES 50

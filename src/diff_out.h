@@ -57,6 +57,7 @@ struct diff {
     struct diff_item *appeared, *vanished, *changed; /* sorted by key */
     size_t nappeared, nvanished, nchanged, cap[3];
     struct diff_counts c;
+    struct jsonl_opts *jo; /* how the JSONL files are read (--lenient) */
 };
 
 /* The string of an id (NULL for 0). */

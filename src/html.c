@@ -345,6 +345,16 @@ static void meta_section(FILE *f, const json_t *s)
         fputs("<p class=\"warn\" data-warning=\"unfinished\">This run had not finished when "
               "its run.json was last written: the figures may be incomplete.</p>\n",
               f);
+    /* `report --lenient` left damaged lines out of the figures. */
+    const json_t *sk = json_object_get(meta, "skipped_lines");
+    long long skipped = int_of(sk, "hosts.jsonl") + int_of(sk, "domains.jsonl");
+    if (skipped > 0) {
+        fputs("<p class=\"warn\" data-warning=\"skipped\">", f);
+        count(f, skipped);
+        fputs(" damaged line(s) of hosts.jsonl and domains.jsonl were skipped (--lenient): the "
+              "figures leave those records out.</p>\n",
+              f);
+    }
     /* The resolvers failed too often (or answered nothing): the scan exited 1. */
     const json_t *dns = json_object_get(meta, "dns_errors");
     if (json_is_true(json_object_get(dns, "exceeded"))) {

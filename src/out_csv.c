@@ -432,6 +432,7 @@ struct writer {
     size_t errlen;
     struct csv_file cf;
     struct csv_row row;
+    struct jsonl_opts *jo; /* how the JSONL files are read; NULL: strict */
 };
 
 /* Opens DIR/<t's file> and writes its header. */
@@ -475,58 +476,41 @@ static int w_close(struct writer *w, int rc)
     return SUMMARY_OK;
 }
 
-static int is_blank_line(const char *s, size_t n)
+struct rows {
+    struct writer *w;
+    enum csv_table t;
+    int rc;
+};
+
+static int row_cb(void *arg, const struct jsonl_rec *r, char *why, size_t whylen)
 {
-    for (size_t i = 0; i < n; i++)
-        if (s[i] != ' ' && s[i] != '\t' && s[i] != '\r' && s[i] != '\n')
-            return 0;
-    return 1;
+    struct rows *x = arg;
+    csv_record_row(x->t, r->obj, &x->w->row);
+    x->rc = w_put(x->w);
+    return x->rc == SUMMARY_OK ? 0 : JSONL_STOP;
 }
 
-/* hosts.csv or domains.csv from DIR/<jsonl>, one line at a time. Blank lines are skipped, as
- * summary.c does. */
+/* hosts.csv or domains.csv from DIR/<jsonl>, one line at a time, by jsonl.h's rules, as
+ * summary.c reads them. */
 static int write_records(struct writer *w, enum csv_table t, const char *jsonl)
 {
     char path[4096];
     snprintf(path, sizeof(path), "%s/%s", w->dir, jsonl);
-    FILE *f = fopen(path, "r");
-    if (!f) {
+    FILE *probe = fopen(path, "r"); /* a missing file is the input's fault, before any write */
+    if (!probe) {
         snprintf(w->err, w->errlen, "%s: %s", path, strerror(errno));
         return SUMMARY_INPUT_ERROR;
     }
+    fclose(probe);
     int rc = w_open(w, t);
-    if (rc != SUMMARY_OK) {
-        fclose(f);
+    if (rc != SUMMARY_OK)
         return rc;
-    }
     rc = w_put(w);
-    char *line = NULL;
-    size_t cap = 0;
-    ssize_t n;
-    unsigned long lineno = 0;
-    while (rc == SUMMARY_OK && (n = getline(&line, &cap, f)) >= 0) {
-        lineno++;
-        if (is_blank_line(line, (size_t)n))
-            continue;
-        json_error_t je;
-        json_t *rec = json_loadb(line, (size_t)n, 0, &je);
-        if (!json_is_object(rec)) {
-            snprintf(w->err, w->errlen, "%s:%lu: %s", path, lineno,
-                     rec ? "not a JSON object" : je.text);
-            json_decref(rec);
-            rc = SUMMARY_INPUT_ERROR;
-            break;
-        }
-        csv_record_row(t, rec, &w->row);
-        json_decref(rec);
-        rc = w_put(w);
+    if (rc == SUMMARY_OK) {
+        struct rows x = {.w = w, .t = t, .rc = SUMMARY_OK};
+        int jr = jsonl_each(path, w->jo, row_cb, &x, w->err, w->errlen);
+        rc = jr == JSONL_STOPPED ? x.rc : jr == JSONL_OK ? SUMMARY_OK : SUMMARY_INPUT_ERROR;
     }
-    if (rc == SUMMARY_OK && ferror(f)) {
-        snprintf(w->err, w->errlen, "%s: read error: %s", path, strerror(errno));
-        rc = SUMMARY_INPUT_ERROR;
-    }
-    free(line);
-    fclose(f);
     return w_close(w, rc);
 }
 
@@ -619,7 +603,12 @@ static int write_summary(struct writer *w)
 
 int csv_write_all(const char *dir, char *err, size_t errlen)
 {
-    struct writer w = {.dir = dir, .err = err, .errlen = errlen};
+    return csv_write_all_opts(dir, NULL, err, errlen);
+}
+
+int csv_write_all_opts(const char *dir, struct jsonl_opts *jo, char *err, size_t errlen)
+{
+    struct writer w = {.dir = dir, .err = err, .errlen = errlen, .jo = jo};
     csv_row_init(&w.row);
     int rc = write_records(&w, CSV_HOSTS, "hosts.jsonl");
     if (rc == SUMMARY_OK)

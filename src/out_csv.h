@@ -25,6 +25,7 @@
 #include <jansson.h>
 
 #include "csvw.h"
+#include "jsonl.h"
 
 enum csv_table { CSV_HOSTS, CSV_DOMAINS, CSV_SUMMARY, CSV_PROVIDERS, CSV_NTABLES };
 
@@ -41,8 +42,10 @@ void csv_record_row(enum csv_table t, const json_t *rec, struct csv_row *r);
 /* Writes the four CSV files into dir from dir/hosts.jsonl, dir/domains.jsonl and
  * dir/summary.json, each atomically (a temporary file, then a rename: a file is the previous
  * complete one or the new complete one, never a part). Returns a summary_status (summary.h):
- * SUMMARY_OK, SUMMARY_INPUT_ERROR (a file missing or unreadable, a line that is not a JSON
- * object: err names file:line) or SUMMARY_WRITE_ERROR (err names the CSV file). */
+ * SUMMARY_OK, SUMMARY_INPUT_ERROR (a file missing or unreadable, a damaged line (jsonl.h):
+ * err names file:line) or SUMMARY_WRITE_ERROR (err names the CSV file). */
 int csv_write_all(const char *dir, char *err, size_t errlen);
+/* The same, reading the JSONL files by jo (jsonl.h; NULL: strict, as csv_write_all). */
+int csv_write_all_opts(const char *dir, struct jsonl_opts *jo, char *err, size_t errlen);
 
 #endif

@@ -13,6 +13,7 @@
 
 #include "cli.h"
 #include "html.h"
+#include "jsonl.h"
 #include "out_csv.h"
 #include "rundir.h"
 #include "summary.h"
@@ -69,10 +70,11 @@ int report_print(FILE *f, const char *prog, const char *dir, const char *const *
     return 0;
 }
 
-enum { OPT_HELP, OPT_QUIET };
+enum { OPT_HELP, OPT_QUIET, OPT_LENIENT };
 
 static const struct cli_opt report_opts[] = {
     {.name = "quiet", .short_name = 'q', .help = "print nothing but errors", .id = OPT_QUIET},
+    {.name = "lenient", .help = "skip a damaged JSONL line with a warning instead of failing (summary.json counts them in meta.skipped_lines)", .id = OPT_LENIENT},
     CLI_OPT_HELP(OPT_HELP),
 };
 
@@ -90,16 +92,25 @@ static void report_usage(FILE *f)
                "(run.json says \"finished\": null: still running, or killed) is refused.\n\n",
             SUMMARY_TOP_PROVIDERS);
     cli_print_options(f, report_opts, (int)ARRAY_LEN(report_opts));
-    fprintf(f, "\nExit codes: 0 the files written, 1 one could not be written, 2 usage error, a\n"
-               "missing or unreadable folder or file, a malformed line (file:line said), or an\n"
-               "unfinished scan.\n");
+    fprintf(f, "\nA damaged line of hosts.jsonl or domains.jsonl (not one JSON object: cut,\n"
+               "malformed, invalid UTF-8, a NUL, longer than %u MiB) is an error naming\n"
+               "file:line; with --lenient it is skipped with a warning.\n"
+               "\nExit codes: 0 the files written, 1 one could not be written, 2 usage error, a\n"
+               "missing or unreadable folder or file, a damaged line (file:line said), or an\n"
+               "unfinished scan.\n", JSONL_LINE_MAX >> 20);
 }
+
+struct report_args {
+    int quiet, lenient;
+};
 
 static int report_option(void *ctx, const struct cli_opt *opt, const char *arg)
 {
-    int *quiet = ctx;
+    struct report_args *a = ctx;
     if (opt->id == OPT_QUIET)
-        *quiet = 1;
+        a->quiet = 1;
+    else if (opt->id == OPT_LENIENT)
+        a->lenient = 1;
     return -1;
 }
 
@@ -111,8 +122,9 @@ static const struct cli_command report_cmd = {
 
 int cmd_report(int argc, char **argv)
 {
-    int quiet = 0, idx;
-    int rc = cli_parse(&report_cmd, argc, argv, &quiet, &idx);
+    struct report_args a = {0};
+    int idx;
+    int rc = cli_parse(&report_cmd, argc, argv, &a, &idx);
     if (rc >= 0)
         return rc;
     const char *dir = argv[idx];
@@ -121,16 +133,19 @@ int cmd_report(int argc, char **argv)
         fprintf(stderr, "mxsurvey report: %s; not making reports of it\n", err);
         return CLI_EXIT_USAGE;
     }
-    int st = summary_write(dir, err, sizeof(err));
-    if (st == SUMMARY_OK)
-        st = csv_write_all(dir, err, sizeof(err));
+    struct jsonl_opts jo = {.lenient = a.lenient, .prog = "mxsurvey report"};
+    int st = summary_write_opts(dir, &jo, err, sizeof(err));
+    if (st == SUMMARY_OK) { /* the same lines again: their warnings once is enough */
+        struct jsonl_opts again = {.lenient = a.lenient, .silent = 1};
+        st = csv_write_all_opts(dir, &again, err, sizeof(err));
+    }
     if (st == SUMMARY_OK)
         st = html_write(dir, err, sizeof(err));
     if (st != SUMMARY_OK) {
         fprintf(stderr, "mxsurvey report: %s\n", err);
         return st == SUMMARY_INPUT_ERROR ? CLI_EXIT_USAGE : CLI_EXIT_FAIL;
     }
-    if (!quiet) {
+    if (!a.quiet) {
         const char *files[CSV_NTABLES + 3] = {"summary.json"};
         size_t n = 1;
         for (int t = 0; t < CSV_NTABLES; t++)

@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "hmap.h"
+#include "jsonl.h"
 #include "outfile.h"
 #include "util.h"
 #include "version.h"
@@ -389,58 +390,30 @@ static void add_domain(struct acc *a, const json_t *d)
 
 /* ------------------------------------------------------------------ reading */
 
-static int is_blank(const char *s, size_t n)
+struct feed {
+    struct acc *a;
+    void (*add)(struct acc *, const json_t *);
+};
+
+static int feed_cb(void *arg, const struct jsonl_rec *r, char *why, size_t whylen)
 {
-    for (size_t i = 0; i < n; i++)
-        if (s[i] != ' ' && s[i] != '\t' && s[i] != '\r' && s[i] != '\n')
-            return 0;
-    return 1;
+    const struct feed *fd = arg;
+    fd->add(fd->a, r->obj);
+    return 0;
 }
 
-/* Feeds every record of DIR/name to add, one line at a time. Blank lines are skipped; any
- * other line that is not a JSON object stops the reading with a message naming file:line. */
+/* Feeds every record of DIR/name to add, by jsonl.h's rules (a damaged line is an error
+ * naming file:line, or skipped when jo is lenient); *skipped gets the lines skipped. */
 static int read_jsonl(struct acc *a, const char *name, void (*add)(struct acc *, const json_t *),
-                      char *err, size_t errlen)
+                      struct jsonl_opts *jo, unsigned long *skipped, char *err, size_t errlen)
 {
     char path[4096];
     snprintf(path, sizeof(path), "%s/%s", a->dir, name);
-    FILE *f = fopen(path, "r");
-    if (!f) {
-        snprintf(err, errlen, "%s: %s", path, strerror(errno));
-        return SUMMARY_INPUT_ERROR;
-    }
-    char *line = NULL;
-    size_t cap = 0;
-    ssize_t n;
-    unsigned long lineno = 0;
-    int rc = SUMMARY_OK;
-    while ((n = getline(&line, &cap, f)) >= 0) {
-        lineno++;
-        if (is_blank(line, (size_t)n))
-            continue;
-        json_error_t je;
-        json_t *rec = json_loadb(line, (size_t)n, 0, &je);
-        if (!json_is_object(rec)) {
-            if (rec)
-                snprintf(err, errlen, "%s:%lu: not a JSON object", path, lineno);
-            else
-                snprintf(err, errlen, "%s:%lu: malformed JSON at column %d: %s", path, lineno,
-                         je.column, je.text);
-            json_decref(rec);
-            rc = SUMMARY_INPUT_ERROR;
-            goto done;
-        }
-        add(a, rec);
-        json_decref(rec);
-    }
-    if (ferror(f)) {
-        snprintf(err, errlen, "%s: read error: %s", path, strerror(errno));
-        rc = SUMMARY_INPUT_ERROR;
-    }
-done:
-    free(line);
-    fclose(f);
-    return rc;
+    struct feed fd = {.a = a, .add = add};
+    unsigned long before = jo ? jo->skipped : 0;
+    int rc = jsonl_each(path, jo, feed_cb, &fd, err, errlen);
+    *skipped = jo ? jo->skipped - before : 0;
+    return rc == JSONL_OK ? SUMMARY_OK : SUMMARY_INPUT_ERROR;
 }
 
 /* DIR/run.json into *run (NULL when the file does not exist). */
@@ -578,7 +551,8 @@ static json_t *summary_json(struct acc *a, const json_t *run)
     return s;
 }
 
-int summary_build(const char *dir, json_t **out, char *err, size_t errlen)
+int summary_build_opts(const char *dir, struct jsonl_opts *jo, json_t **out, char *err,
+                       size_t errlen)
 {
     *out = NULL;
     struct stat st;
@@ -596,21 +570,39 @@ int summary_build(const char *dir, json_t **out, char *err, size_t errlen)
         return rc;
     struct acc a;
     acc_init(&a, dir);
+    unsigned long skipped[2] = {0, 0};
     /* hosts.jsonl first: domains join their primary endpoint against it. */
-    rc = read_jsonl(&a, "hosts.jsonl", add_host, err, errlen);
+    rc = read_jsonl(&a, "hosts.jsonl", add_host, jo, &skipped[0], err, errlen);
     if (rc == SUMMARY_OK)
-        rc = read_jsonl(&a, "domains.jsonl", add_domain, err, errlen);
-    if (rc == SUMMARY_OK)
+        rc = read_jsonl(&a, "domains.jsonl", add_domain, jo, &skipped[1], err, errlen);
+    if (rc == SUMMARY_OK) {
         *out = summary_json(&a, run);
+        if (jo && jo->lenient) { /* the figures leave those lines out: say how many */
+            json_t *m = json_object_get(*out, "meta"), *sk = json_object();
+            json_object_set_new(sk, "hosts.jsonl", json_integer((json_int_t)skipped[0]));
+            json_object_set_new(sk, "domains.jsonl", json_integer((json_int_t)skipped[1]));
+            json_object_set_new(m, "skipped_lines", sk);
+        }
+    }
     acc_free(&a);
     json_decref(run);
     return rc;
 }
 
+int summary_build(const char *dir, json_t **out, char *err, size_t errlen)
+{
+    return summary_build_opts(dir, NULL, out, err, errlen);
+}
+
 int summary_write(const char *dir, char *err, size_t errlen)
 {
+    return summary_write_opts(dir, NULL, err, errlen);
+}
+
+int summary_write_opts(const char *dir, struct jsonl_opts *jo, char *err, size_t errlen)
+{
     json_t *s;
-    int rc = summary_build(dir, &s, err, errlen);
+    int rc = summary_build_opts(dir, jo, &s, err, errlen);
     if (rc != SUMMARY_OK)
         return rc;
     struct outfile o;

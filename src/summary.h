@@ -10,12 +10,16 @@
  *
  * Records may come from older versions that lack the classification fields: a field that is
  * absent counts as null, one of an unexpected type as "unknown"; neither is an error. Only a
- * line that is not a JSON object is (the message names the file and line). */
+ * damaged line is (jsonl.h: not a JSON object, malformed, cut, over-long; the message names
+ * the file and line), or, read leniently, skipped with a warning and counted in
+ * meta.skipped_lines. */
 #ifndef MXS_SUMMARY_H
 #define MXS_SUMMARY_H
 #include <stddef.h>
 
 #include <jansson.h>
+
+#include "jsonl.h"
 
 enum summary_status {
     SUMMARY_OK = 0,
@@ -34,6 +38,12 @@ int summary_build(const char *dir, json_t **out, char *err, size_t errlen);
 /* summary_build(), then writes DIR/summary.json atomically (a temporary file in DIR, fsync,
  * rename), pretty-printed with sorted keys. Returns a summary_status; err says why. */
 int summary_write(const char *dir, char *err, size_t errlen);
+
+/* The same, reading the JSONL files by jo (jsonl.h; NULL: strict): with jo->lenient a damaged
+ * line is skipped with a warning, and meta.skipped_lines says how many of each file. */
+int summary_build_opts(const char *dir, struct jsonl_opts *jo, json_t **out, char *err,
+                       size_t errlen);
+int summary_write_opts(const char *dir, struct jsonl_opts *jo, char *err, size_t errlen);
 
 /* "ok", "input error", "write error". */
 const char *summary_status_str(int status);

@@ -15,17 +15,19 @@
 #include <jansson.h>
 
 #include "cli.h"
+#include "jsonl.h"
 #include "outfile.h"
 #include "rundir.h"
 #include "summary.h"
 #include "svg.h"
 #include "util.h"
 
-enum { OPT_HELP, OPT_OUT, OPT_QUIET };
+enum { OPT_HELP, OPT_OUT, OPT_QUIET, OPT_LENIENT };
 
 static const struct cli_opt trend_opts[] = {
     {.name = "out", .short_name = 'o', .arg = "DIR", .help = "where to write trend.csv and trend.svg (default: the current directory)", .id = OPT_OUT},
     {.name = "quiet", .short_name = 'q', .help = "print nothing on success", .id = OPT_QUIET},
+    {.name = "lenient", .help = "when a summary.json is made: skip a damaged JSONL line with a warning instead of failing", .id = OPT_LENIENT},
     CLI_OPT_HELP(OPT_HELP),
 };
 
@@ -66,15 +68,19 @@ static void trend_usage(FILE *f)
                "the shares). A folder whose scan has not finished (run.json says \"finished\":\n"
                "null: still running, or killed) is skipped with a warning.\n\n");
     cli_print_options(f, trend_opts, (int)ARRAY_LEN(trend_opts));
-    fprintf(f, "\nExit codes: 0 written, 1 the files could not be written, 2 usage error, no\n"
-               "SCANDIR, no finished one, or a folder that is missing or unreadable.\n");
+    fprintf(f, "\nA damaged line of a folder's JSONL files, when its summary.json is made, is an\n"
+               "error naming file:line; with --lenient it is skipped with a warning.\n"
+               "\nExit codes: 0 written, 1 the files could not be written, 2 usage error, no\n"
+               "SCANDIR, no finished one, or a folder that is missing or unreadable (a damaged\n"
+               "line included).\n");
 }
 
 /* Loads dir's summary.json into run->summary, making it when the file is missing. Returns 0,
  * 1 when the folder is an unfinished scan (skipped, with a warning), or -1 after printing
  * why. */
-static int load_run(struct run *run)
+static int load_run(struct run *run, int lenient)
 {
+    struct jsonl_opts jo = {.lenient = lenient, .prog = "mxsurvey trend"};
     char err[4400], path[4096];
     struct stat st;
     if (stat(run->dir, &st) < 0) {
@@ -99,11 +105,12 @@ static int load_run(struct run *run)
     }
     snprintf(path, sizeof(path), "%s/summary.json", run->dir);
     if (stat(path, &st) < 0 && errno == ENOENT) {
-        int rc = summary_write(run->dir, err, sizeof(err));
+        int rc = summary_write_opts(run->dir, &jo, err, sizeof(err));
         if (rc == SUMMARY_WRITE_ERROR) {
             /* A read-only folder: use the summary without keeping it. */
             fprintf(stderr, "mxsurvey trend: %s (using it unsaved)\n", err);
-            if (summary_build(run->dir, &run->summary, err, sizeof(err)) != SUMMARY_OK) {
+            jo.silent = 1; /* the same lines as just now */
+            if (summary_build_opts(run->dir, &jo, &run->summary, err, sizeof(err)) != SUMMARY_OK) {
                 fprintf(stderr, "mxsurvey trend: %s\n", err);
                 return -1;
             }
@@ -236,7 +243,7 @@ static int write_out(const char *out, const char *name, const struct run *runs, 
 
 struct trend_args {
     const char *out;
-    int quiet;
+    int quiet, lenient;
 };
 
 static int trend_option(void *ctx, const struct cli_opt *opt, const char *arg)
@@ -246,6 +253,8 @@ static int trend_option(void *ctx, const struct cli_opt *opt, const char *arg)
         a->out = arg;
     else if (opt->id == OPT_QUIET)
         a->quiet = 1;
+    else if (opt->id == OPT_LENIENT)
+        a->lenient = 1;
     return -1;
 }
 
@@ -271,7 +280,7 @@ int cmd_trend(int argc, char **argv)
         struct run *r = &runs[kept];
         r->dir = argv[idx + (int)i];
         r->order = i;
-        int st = load_run(r);
+        int st = load_run(r, a.lenient);
         if (st < 0)
             rc = CLI_EXIT_USAGE;
         else if (st == 0)
