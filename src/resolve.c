@@ -13,8 +13,11 @@
  * For an address: PTR of its reverse name (CNAMEs followed too: RFC 2317 delegations).
  *
  * Three kinds of objects: a lookup asks one (name, type) and follows CNAMEs; a cache entry
- * owns the lookup of an address or PTR name and the waiters for it; a job is one request
- * (domain or PTR) and waits on cache entries. Answers from a finished entry are not given
+ * owns the lookup of a domain's MX, an address or a PTR name and the waiters for it; a job is
+ * one request (domain or PTR) and waits on cache entries. MX entries are one per domain, so
+ * only the RESOLVE_MX_CACHE most recently used finished ones are kept: memory stays bounded
+ * by that, not by the length of the list, while a domain listed again nearby (or a million
+ * times) is asked once. Answers from a finished entry are not given
  * synchronously but through a queue drained by a uv_idle handle, so no callback ever runs
  * inside the call that asked. */
 #include "resolve.h"
@@ -152,6 +155,11 @@ struct centry {
     int done;
     struct waiter *waiters; /* while !done */
     struct outcome out;
+    /* MX entries only (one per domain: bounded, see RESOLVE_MX_CACHE): the finished ones in
+     * most-recently-used order, and the answers queued for delivery that still point here. */
+    struct centry *lru_prev, *lru_next;
+    int in_lru;
+    unsigned pins;
 };
 
 /* Named states of a job; job_step() dispatches on them. */
@@ -175,6 +183,7 @@ struct job {
     struct resolve_ptr_result *pres;
     struct centry *(*ent)[2]; /* per MX host (or the implicit MX): its A and AAAA entries */
     struct centry *ptr_entry;
+    struct centry *mx_entry;  /* JOB_MX: the domain's MX entry, once it has arrived */
 };
 
 typedef void (*lookup_done_fn)(struct resolver *r, struct lookup *lk);
@@ -189,8 +198,7 @@ struct lookup {
     int hops;
     struct dns_query *q;
     lookup_done_fn done;
-    struct job *job;            /* owner when a job's MX lookup */
-    struct centry *entry;       /* owner when a cache entry's lookup */
+    struct centry *entry;       /* the cache entry it fills */
     struct outcome out;
 };
 
@@ -214,6 +222,8 @@ struct resolver {
     struct lookup *lookups;
     struct deferred *ready, *ready_tail;
     uv_idle_t idle;
+    struct centry *lru_head, *lru_tail; /* finished MX entries, most recently used first */
+    size_t nlru, lru_max;
     int closing; /* resolver_free() was called: new requests are refused */
     int busy;    /* depth of loop callbacks running inside the resolver */
     struct resolve_stats stats;
@@ -229,6 +239,8 @@ static void entry_arrived(struct job *job, int idx, struct centry *e)
 {
     if (job->state == JOB_PTR)
         job->ptr_entry = e;
+    else if (job->state == JOB_MX)
+        job->mx_entry = e;
     else
         job->ent[idx][e->type == LDNS_RR_TYPE_AAAA] = e;
     if (--job->pending == 0)
@@ -264,6 +276,7 @@ static void on_idle(uv_idle_t *h)
         if (!r->closing) {
             switch (d->kind) {
             case DEFER_ENTRY:
+                d->w.entry->pins--;
                 entry_arrived(d->w.job, d->w.idx, d->w.entry);
                 break;
             case DEFER_LOOKUP:
@@ -426,14 +439,13 @@ static void lookup_ask(struct lookup *lk)
 }
 
 static void lookup_start(struct resolver *r, ldns_rr_type type, const char *name,
-                         lookup_done_fn done, struct job *job, struct centry *entry)
+                         lookup_done_fn done, struct centry *entry)
 {
     struct lookup *lk = xcalloc(1, sizeof(*lk));
     lk->r = r;
     lk->type = type;
     lk->name = lk->asked[lk->nasked++] = xstrdup(name);
     lk->done = done;
-    lk->job = job;
     lk->entry = entry;
     lk->next = r->lookups;
     if (r->lookups)
@@ -470,6 +482,61 @@ static void cache_grow(struct resolver *r)
     r->nbuckets = n;
 }
 
+/* ---- the MX entries' bound: least recently used out first ---- */
+
+static void lru_unlink(struct resolver *r, struct centry *e)
+{
+    if (e->lru_prev)
+        e->lru_prev->lru_next = e->lru_next;
+    else
+        r->lru_head = e->lru_next;
+    if (e->lru_next)
+        e->lru_next->lru_prev = e->lru_prev;
+    else
+        r->lru_tail = e->lru_prev;
+    e->lru_prev = e->lru_next = NULL;
+    e->in_lru = 0;
+    r->nlru--;
+}
+
+/* e (a finished MX entry) was just used: to the front. */
+static void lru_touch(struct resolver *r, struct centry *e)
+{
+    if (e->in_lru)
+        lru_unlink(r, e);
+    e->lru_next = r->lru_head;
+    if (r->lru_head)
+        r->lru_head->lru_prev = e;
+    r->lru_head = e;
+    if (!r->lru_tail)
+        r->lru_tail = e;
+    e->in_lru = 1;
+    r->nlru++;
+}
+
+/* Drops the least recently used finished MX entries beyond r->lru_max, except one an answer
+ * still on its way points to (it goes on a later call). */
+static void lru_trim(struct resolver *r)
+{
+    struct centry *e = r->lru_tail;
+    while (r->nlru > r->lru_max && e) {
+        struct centry *prev = e->lru_prev;
+        if (!e->pins) {
+            lru_unlink(r, e);
+            size_t k = hash_key(e->type, e->name) & (r->nbuckets - 1);
+            struct centry **pp = &r->buckets[k];
+            while (*pp != e)
+                pp = &(*pp)->next;
+            *pp = e->next;
+            r->nentries--;
+            outcome_clear(&e->out);
+            free(e->name);
+            free(e);
+        }
+        e = prev;
+    }
+}
+
 /* A cache entry's lookup ended: keep the outcome, wake the waiters (in request order). */
 static void entry_done(struct resolver *r, struct lookup *lk)
 {
@@ -478,6 +545,8 @@ static void entry_done(struct resolver *r, struct lookup *lk)
     memset(&lk->out, 0, sizeof(lk->out));
     e->done = 1;
     lookup_free(lk);
+    if (e->type == LDNS_RR_TYPE_MX)
+        lru_touch(r, e);
     struct waiter *w = e->waiters, *rev = NULL, *next;
     e->waiters = NULL;
     for (; w; w = next) {
@@ -492,6 +561,8 @@ static void entry_done(struct resolver *r, struct lookup *lk)
         free(w);
         entry_arrived(job, idx, e); /* a no-op step once resolver_free() was called */
     }
+    if (e->type == LDNS_RR_TYPE_MX && !r->closing)
+        lru_trim(r); /* after the waiters: they have copied what they need */
 }
 
 /* Asks for (name, type) on behalf of job (slot idx); the answer arrives later, always. */
@@ -507,6 +578,9 @@ static void cache_get(struct resolver *r, ldns_rr_type type, const char *name, s
     job->pending++;
     if (e && e->done) {
         r->stats.cache_hits++;
+        if (e->in_lru)
+            lru_touch(r, e);
+        e->pins++; /* not trimmed before the answer is delivered */
         struct deferred *d = xcalloc(1, sizeof(*d));
         d->kind = DEFER_ENTRY;
         d->w.job = job;
@@ -533,7 +607,7 @@ static void cache_get(struct resolver *r, ldns_rr_type type, const char *name, s
     w->next = e->waiters;
     e->waiters = w;
     if (fresh)
-        lookup_start(r, type, name, entry_done, NULL, e);
+        lookup_start(r, type, name, entry_done, e);
 }
 
 /* ---- jobs ---- */
@@ -616,15 +690,14 @@ static void ask_addrs(struct job *job, int idx, const char *host)
         cache_get(job->r, LDNS_RR_TYPE_AAAA, host, job, idx);
 }
 
-/* The MX lookup of a domain ended (lookup_done_fn). */
-static void mx_done(struct resolver *r, struct lookup *lk)
+/* The domain's MX entry has arrived (job_step, JOB_MX): its outcome is shared with every
+ * request for the same domain, so everything taken from it is copied. */
+static void mx_answer(struct job *job)
 {
-    struct job *job = lk->job;
     struct resolve_result *res = job->res;
-    struct outcome out = lk->out;
-    memset(&lk->out, 0, sizeof(lk->out));
-    lookup_free(lk);
-    switch (out.status) {
+    const struct outcome *out = &job->mx_entry->out;
+    job->mx_entry = NULL;
+    switch (out->status) {
     case RESOLVE_NXDOMAIN:
         res->status = RESOLVE_NXDOMAIN;
         job->state = JOB_DONE;
@@ -635,7 +708,7 @@ static void mx_done(struct resolver *r, struct lookup *lk)
         ask_addrs(job, 0, res->domain);
         break;
     case RESOLVE_OK:
-        res->status = resolve_mx_list(out.rrs, out.n, &res->mx, &res->nmx);
+        res->status = resolve_mx_list(out->rrs, out->n, &res->mx, &res->nmx);
         if (res->status == RESOLVE_NULL_MX) {
             job->state = JOB_DONE;
             break;
@@ -651,14 +724,10 @@ static void mx_done(struct resolver *r, struct lookup *lk)
         break;
     default:
         res->status = RESOLVE_DNS_ERROR;
-        res->error = out.error;
-        out.error = NULL;
+        res->error = xstrdup(out->error ? out->error : "MX query: failed");
         job->state = JOB_DONE;
         break;
     }
-    outcome_clear(&out);
-    if (job->pending == 0)
-        job_step(job);
 }
 
 static void addrs_done(struct job *job)
@@ -717,7 +786,12 @@ static void job_step(struct job *job)
         return; /* resolver_free() was called meanwhile: teardown cancels the job */
     switch (job->state) {
     case JOB_MX:
-        break; /* advanced by mx_done() */
+        mx_answer(job);
+        if (job->state == JOB_DONE)
+            break;
+        if (job->pending == 0)
+            job_step(job); /* no address to wait for (only "." targets) */
+        return;
     case JOB_ADDRS:
         addrs_done(job);
         break;
@@ -744,6 +818,7 @@ struct resolver *resolver_new(uv_loop_t *loop, struct dns_client *dns,
     r->dns = dns;
     if (opts)
         r->opts = *opts;
+    r->lru_max = r->opts.mx_cache > 0 ? (size_t)r->opts.mx_cache : RESOLVE_MX_CACHE;
     uv_idle_init(loop, &r->idle);
     cache_grow(r);
     return r;
@@ -758,7 +833,8 @@ int resolve_domain(struct resolver *r, const char *domain, resolve_cb cb, void *
     job->res = xcalloc(1, sizeof(*job->res));
     job->res->domain = xstrdup(domain);
     r->stats.domains++;
-    lookup_start(r, LDNS_RR_TYPE_MX, domain, mx_done, job, NULL);
+    /* Through the cache: a domain listed again (or twice at once) is asked once. */
+    cache_get(r, LDNS_RR_TYPE_MX, domain, job, 0);
     return 0;
 }
 

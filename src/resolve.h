@@ -3,10 +3,13 @@
  * For a domain: ask MX (following CNAMEs), then classify — NXDOMAIN; DNS error; null MX
  * (RFC 7505); no MX, in which case the domain itself is the implicit MX if it has addresses
  * (RFC 5321 §5.1); or MX hosts, each then resolved to A (and AAAA) addresses. For an address:
- * its PTR name. Addresses and PTR names go through a cache: each (name, type) is asked once
- * per resolver however many domains share it — concurrent requests wait on the one query in
- * flight, later ones are answered from the cache (never evicted: memory grows with the
- * number of distinct MX hosts and addresses, not with the number of domains).
+ * its PTR name. Every (name, type) goes through a cache: concurrent requests wait on the one
+ * query in flight, later ones are answered from the cache. Addresses and PTR names are never
+ * evicted (memory grows with the number of distinct MX hosts and addresses, not with the
+ * number of domains): each is asked once per resolver however many domains share it. A
+ * domain's MX answer is kept among the RESOLVE_MX_CACHE most recently used ones (one per
+ * domain, so bounded): a domain listed again is asked again only when that many other
+ * domains were looked up in between.
  *
  * Ownership: the resolver belongs to its creator (resolver_new / resolver_free) and borrows a
  * dns_client, which must outlive it. Every result handed to a callback belongs to the
@@ -70,8 +73,12 @@ void resolve_ptr_result_free(struct resolve_ptr_result *res);
 typedef void (*resolve_cb)(void *arg, struct resolve_result *res);
 typedef void (*resolve_ptr_cb)(void *arg, struct resolve_ptr_result *res);
 
+/* Finished MX answers kept (see above): about 200 octets each. */
+#define RESOLVE_MX_CACHE 16384
+
 struct resolve_opts {
     int want_aaaa; /* also ask AAAA for MX hosts and implicit MX */
+    int mx_cache;  /* MX answers kept; 0: RESOLVE_MX_CACHE */
 };
 
 struct resolve_stats {

@@ -223,3 +223,69 @@ TEST(resolve_counts_how_queries_end)
     uv_run(&loop, UV_RUN_DEFAULT);
     CHECK_INT(uv_loop_close(&loop), 0);
 }
+
+/* ---- the MX cache: a domain listed again is asked once; the bound ---- */
+
+static void count_domain(void *arg, struct resolve_result *res)
+{
+    int *n = arg;
+    (*n)++;
+    CHECK_INT(res->status, RESOLVE_NXDOMAIN);
+    resolve_result_free(res);
+}
+
+TEST(resolve_mx_cache)
+{
+    uv_loop_t loop;
+    uv_loop_init(&loop);
+    struct scripted s;
+    struct sockaddr_in sin;
+    uv_ip4_addr("127.0.0.1", 0, &sin);
+    uv_udp_init(&loop, &s.udp);
+    CHECK_INT(uv_udp_bind(&s.udp, (struct sockaddr *)&sin, 0), 0);
+    int alen = sizeof(s.addr);
+    uv_udp_getsockname(&s.udp, (struct sockaddr *)&s.addr, &alen);
+    uv_udp_recv_start(&s.udp, silent_alloc, scripted_recv);
+    struct dns_opts o = {.timeout_ms = 500, .retries = 1};
+    struct dns_client *dns = dns_client_new(&loop, &s.addr, 1, &o);
+    struct resolve_opts ro = {.mx_cache = 4};
+    struct resolver *r = resolver_new(&loop, dns, &ro);
+    const struct resolve_stats *st = resolver_stats(r);
+
+    /* 1,000 requests for one domain at once: one MX query, the others join it */
+    int done = 0;
+    for (int i = 0; i < 1000; i++)
+        CHECK_INT(resolve_domain(r, "nx.one.example", count_domain, &done), 0);
+    while (done < 1000)
+        uv_run(&loop, UV_RUN_ONCE);
+    CHECK_INT(st->q_mx, 1);
+    CHECK_INT(st->coalesced, 999);
+    /* ... and 1,000 more after it ended: answered from the cache */
+    for (int i = 0; i < 1000; i++)
+        CHECK_INT(resolve_domain(r, "nx.one.example", count_domain, &done), 0);
+    while (done < 2000)
+        uv_run(&loop, UV_RUN_ONCE);
+    CHECK_INT(st->q_mx, 1);
+    CHECK_INT(st->cache_hits, 1000);
+
+    /* the bound: 4 other domains later the first is asked again, the last is not */
+    char name[64];
+    for (int i = 0; i < 4; i++) {
+        snprintf(name, sizeof(name), "nx.d%d.example", i);
+        CHECK_INT(resolve_domain(r, name, count_domain, &done), 0);
+        while (done < 2001 + i)
+            uv_run(&loop, UV_RUN_ONCE);
+    }
+    CHECK_INT(st->q_mx, 5);
+    CHECK_INT(resolve_domain(r, "nx.d3.example", count_domain, &done), 0);
+    CHECK_INT(resolve_domain(r, "nx.one.example", count_domain, &done), 0);
+    while (done < 2006)
+        uv_run(&loop, UV_RUN_ONCE);
+    CHECK_INT(st->q_mx, 6);
+
+    resolver_free(r);
+    dns_client_free(dns);
+    uv_close((uv_handle_t *)&s.udp, NULL);
+    uv_run(&loop, UV_RUN_DEFAULT);
+    CHECK_INT(uv_loop_close(&loop), 0);
+}
