@@ -7,13 +7,16 @@
 
 struct output_ops {
     const char *name;
-    /* Creates the output's files in dir (which exists). Returns 0 and sets *state, or -errno
-     * with a message in err. */
-    int (*open)(void **state, const char *dir, char *err, size_t errlen);
+    /* Creates the output's files in dir (which exists), or with append (scan --resume) opens
+     * the files there to go on writing them. Returns 0 and sets *state, or -errno with a
+     * message in err. */
+    int (*open)(void **state, const char *dir, int append, char *err, size_t errlen);
     /* One endpoint record (hosts.jsonl schema); borrowed. Returns 0 or -errno. */
     int (*endpoint)(void *state, json_t *rec);
     /* One domain record (domains.jsonl schema); borrowed. Returns 0 or -errno. */
     int (*domain)(void *state, json_t *rec);
+    /* Writes what waits (the scheduler calls it at a bounded interval). Returns 0 or -errno. */
+    int (*flush)(void *state);
     /* Flushes and closes; frees state. Returns 0 or the first -errno seen. */
     int (*close)(void *state);
 };
