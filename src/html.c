@@ -345,6 +345,15 @@ static void meta_section(FILE *f, const json_t *s)
         fputs("<p class=\"warn\" data-warning=\"unfinished\">This run had not finished when "
               "its run.json was last written: the figures may be incomplete.</p>\n",
               f);
+    /* A run that stopped before the end of its list says what it did not get to. */
+    long long pending = int_of(json_object_get(meta, "counts"), "pending");
+    if (pending > 0) {
+        fprintf(f, "<p class=\"warn\" data-warning=\"pending\" data-value=\"%lld\">", pending);
+        count(f, pending);
+        fputs(" input line(s) have no record: the run stopped before them. They are listed in "
+              "<code>pending.txt</code>; <code>mxsurvey scan --resume</code> scans them.</p>\n",
+              f);
+    }
     /* `report --lenient` left damaged lines out of the figures. */
     const json_t *sk = json_object_get(meta, "skipped_lines");
     long long skipped = int_of(sk, "hosts.jsonl") + int_of(sk, "domains.jsonl");

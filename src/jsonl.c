@@ -113,8 +113,14 @@ int jsonl_each(const char *path, struct jsonl_opts *o, jsonl_cb cb, void *arg, c
     unsigned long lineno = 0, skipped = 0;
     int rc = JSONL_OK, got;
     char why[512];
+    if (o)
+        o->torn = 0;
     while ((got = read_line(&r)) > 0) {
         lineno++;
+        if (!r.newline && o && o->whole_lines_only) {
+            o->torn = r.next - r.off;
+            break;
+        }
         if (!r.too_long && is_blank(r.buf, r.len))
             continue;
         struct jsonl_rec rec = {.path = path, .line = lineno, .offset = r.off};

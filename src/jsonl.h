@@ -33,6 +33,9 @@ struct jsonl_opts {
     int lenient;        /* skip damaged lines with a warning instead of failing */
     const char *prog;   /* the warnings' prefix ("mxsurvey report"); NULL: "mxsurvey" */
     int silent;         /* no warnings (the caller read the same files before and said them) */
+    int whole_lines_only; /* a last line without its newline is not read, nor an error: the
+                           * record a killed writer was writing (scan --resume cuts it off) */
+    long long torn;     /* out: with whole_lines_only, the octets of that line (0: none) */
     unsigned long skipped; /* out: lines skipped (lenient) over every call with these opts */
 };
 

@@ -22,8 +22,11 @@
 #include "out_csv.h"
 #include "outfile.h"
 #include "html.h"
+#include "lineset.h"
 #include "match.h"
 #include "report.h"
+#include "resume.h"
+#include "rundir.h"
 #include "scanfs.h"
 #include "sched.h"
 #include "summary.h"
@@ -34,7 +37,7 @@ enum {
     OPT_HELP, OPT_RESOLVER, OPT_PORT, OPT_EHLO, OPT_TIMEOUT, OPT_RETRIES, OPT_RETRY_DELAY,
     OPT_PER_IP, OPT_CONCURRENCY, OPT_RATE, OPT_IPV6, OPT_OUT, OPT_QUIET, OPT_DNS_TIMEOUT,
     OPT_MAX_DOMAINS, OPT_CERT_ONLY, OPT_CA_FILE, OPT_DNS_CONCURRENCY, OPT_NO_VERSION_PROBE,
-    OPT_CA_PATH, OPT_MAX_DNS_ERRORS,
+    OPT_CA_PATH, OPT_MAX_DNS_ERRORS, OPT_RESUME,
 };
 
 static const struct cli_opt scan_opts[] = {
@@ -57,6 +60,7 @@ static const struct cli_opt scan_opts[] = {
     {.name = "cert-only", .help = "stop each TLS handshake after the server's certificate", .id = OPT_CERT_ONLY},
     {.name = "no-version-probe", .help = "no version probe (one extra STARTTLS session per address offering TLS 1.3, for tls_max)", .id = OPT_NO_VERSION_PROBE},
     {.name = "out", .short_name = 'o', .arg = "DIR", .help = "output folder (default reports/<UTC date-time>/)", .id = OPT_OUT},
+    {.name = "resume", .arg = "DIR", .help = "continue the stopped or killed scan in DIR, with its FILE and options (those that set the pace may differ)", .id = OPT_RESUME},
     {.name = "quiet", .short_name = 'q', .help = "print nothing but errors (no progress line, no figures)", .id = OPT_QUIET},
     CLI_OPT_HELP(OPT_HELP),
 };
@@ -282,6 +286,11 @@ static int scan_option(void *ctx, const struct cli_opt *opt, const char *arg)
     case OPT_QUIET:
         a->quiet = 1;
         break;
+    case OPT_RESUME:
+        if (strcmp(sp->prog, "mxsurvey scan") != 0)
+            rc = bad(sp, opt, arg, "only mxsurvey scan continues a scan folder");
+        a->resume = arg;
+        break;
     }
     return rc;
 }
@@ -444,6 +453,93 @@ static const char *signal_name(int sig)
     return sig == SIGINT ? "SIGINT" : sig == SIGTERM ? "SIGTERM" : "a signal";
 }
 
+/* --resume DIR: a folder with a run.json (resume_check reads it). 0, or -1 with err set. */
+static int check_resume_dir(const char *dir, char *err, size_t errlen)
+{
+    char path[4200];
+    struct stat st;
+    snprintf(path, sizeof(path), "%s/run.json", dir);
+    if (stat(dir, &st) < 0) {
+        snprintf(err, errlen, "--resume %s: %s", dir, strerror(errno));
+        return -1;
+    }
+    if (!S_ISDIR(st.st_mode)) {
+        snprintf(err, errlen, "--resume %s: not a directory", dir);
+        return -1;
+    }
+    if (stat(path, &st) < 0) {
+        snprintf(err, errlen, "--resume %s: no scan there (%s: %s)", dir, path, strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+/* scan --resume: checks DIR's run.json against this round and reads what the folder holds
+ * into s (its endpoints, the lines done); *run gets the run.json to write. Nothing changes on
+ * disk. Returns 0, or -1 with err set. */
+static int resume_start(struct scan_args *a, struct sched *s, const char *input, const char *sha,
+                        const char *started, struct lineset *done, json_t **run, char *err,
+                        size_t errlen)
+{
+    struct resume_req rq = {
+        .dir = a->out, .input = a->operand, .input_sha256 = sha, .options = a->options,
+        .ehlo = a->o.ehlo ? a->o.ehlo : "address-literal", .version_probe = a->o.version_probe,
+        .started = started,
+    };
+    if (resume_check(&rq, run, err, errlen) < 0)
+        return -1;
+    struct resume_kept k;
+    long long htorn = 0;
+    unsigned long keps = 0;
+    if (resume_read_lines(a->out, input, done, &k, err, errlen) < 0 ||
+        sched_resume(s, done, k.domains, k.invalid, &keps, &htorn, err, errlen) < 0) {
+        size_t n = strlen(err);
+        snprintf(err + n, errlen - n, "; cannot resume %s (repair or remove that line)", a->out);
+        json_decref(*run);
+        *run = NULL;
+        return -1;
+    }
+    /* What this round found, in its element of `resumed`. */
+    json_t *round = json_array_get(json_object_get(*run, "resumed"),
+                                   json_array_size(json_object_get(*run, "resumed")) - 1);
+    json_t *kept = json_object(), *cut = json_object();
+    json_object_set_new(kept, "domains", json_integer((json_int_t)k.domains));
+    json_object_set_new(kept, "endpoints", json_integer((json_int_t)keps));
+    json_object_set_new(cut, "hosts.jsonl", json_integer(htorn));
+    json_object_set_new(cut, "domains.jsonl", json_integer(k.torn));
+    json_object_set_new(round, "kept", kept);
+    json_object_set_new(round, "cut_octets", cut);
+    if (!a->quiet)
+        printf("mxsurvey scan: resuming %s: %lu domain and %lu endpoint records kept%s\n", a->out,
+               k.domains, keps,
+               htorn || k.torn ? ", a cut last line dropped" : "");
+    return 0;
+}
+
+/* The end of a run that did not go through its whole list: DIR/pending.txt lists the input
+ * lines without a record (counts.pending); a complete run lacks nothing, so a pending.txt of
+ * an earlier round goes. Returns -1 with err set when pending.txt could not be written. */
+static int pending_end(const char *dir, const char *input, int complete, json_t *counts,
+                       unsigned long *n, char *err, size_t errlen)
+{
+    *n = 0;
+    if (complete) {
+        pending_remove(dir);
+        json_object_set_new(counts, "pending", json_integer(0));
+        return 0;
+    }
+    struct lineset done = {0};
+    struct resume_kept k;
+    int rc = resume_read_lines(dir, input, &done, &k, err, errlen);
+    if (rc == 0)
+        rc = pending_write(dir, input, &done, n, err, errlen);
+    lineset_free(&done);
+    json_object_set_new(counts, "pending", rc == 0 ? json_integer((json_int_t)*n) : json_null());
+    if (rc < 0)
+        pending_remove(dir); /* an old one would mislead */
+    return rc;
+}
+
 /* The scan proper; cmd_scan() has blocked SIGINT and SIGTERM. */
 static int scan(int argc, char **argv)
 {
@@ -456,7 +552,15 @@ static int scan(int argc, char **argv)
     }
     const char *input = a.operand;
     char outbuf[256], err[4400] = "";
-    if (!a.out) {
+    if (a.resume && a.out) {
+        fprintf(stderr, "mxsurvey scan: --resume %s writes into %s: no --out with it\n", a.resume,
+                a.resume);
+        json_decref(a.options);
+        return CLI_EXIT_USAGE;
+    }
+    if (a.resume) {
+        a.out = a.resume;
+    } else if (!a.out) {
         char stamp[32];
         utc_now(stamp, sizeof(stamp), 1);
         snprintf(outbuf, sizeof(outbuf), "reports/%s", stamp);
@@ -469,7 +573,7 @@ static int scan(int argc, char **argv)
     /* Everything that can refuse to start is checked before anything is made: a scan that
      * exits 2 leaves no folder behind (nor a run.json saying it never finished). */
     if (scanfs_check_input(input, err, sizeof(err)) < 0 ||
-        scanfs_check_out(a.out, err, sizeof(err)) < 0) {
+        (a.resume ? check_resume_dir(a.out, err, sizeof(err)) : scanfs_check_out(a.out, err, sizeof(err))) < 0) {
         fprintf(stderr, "mxsurvey scan: %s\n", err);
         json_decref(a.options);
         return CLI_EXIT_USAGE;
@@ -479,53 +583,66 @@ static int scan(int argc, char **argv)
     char spool[4200] = "";
     struct stat st;
     if (strcmp(input, "-") == 0 && (fstat(0, &st) < 0 || !S_ISREG(st.st_mode))) {
-        int e = scanfs_spool_stdin(spool, sizeof(spool));
-        if (e < 0) {
-            fprintf(stderr, "mxsurvey scan: cannot spool standard input: %s\n", strerror(-e));
+        int e = scanfs_spool_stdin(spool, sizeof(spool), err, sizeof(err));
+        if (e != 0) {
+            fprintf(stderr, "mxsurvey scan: %s\n", err);
             json_decref(a.options);
-            return CLI_EXIT_USAGE;
+            return e > 0 ? CLI_EXIT_FAIL : CLI_EXIT_USAGE;
         }
         input = spool;
     }
     struct sched *s = sched_new(&a.o, input, NULL, err, sizeof(err));
-    if (!s) {
-        fprintf(stderr, "mxsurvey scan: %s\n", err);
-        json_decref(a.options);
-        if (spool[0])
-            unlink(spool);
-        return CLI_EXIT_USAGE;
-    }
-
     char made[4096] = "", started[32], finished[32], sha[65];
-    int e = scanfs_make_out(a.out, made, sizeof(made));
+    int lock = -1;
+    json_t *run = NULL;
+    struct lineset done = {0};
     utc_now(started, sizeof(started), 0);
-    file_sha256(input, sha);
-    json_t *run = json_object();
-    json_object_set_new(run, "tool", json_string("mxsurvey"));
-    json_object_set_new(run, "version", json_string(MXSURVEY_VERSION));
-    json_object_set_new(run, "started", json_string(started));
-    json_object_set_new(run, "input", json_string(a.operand));
-    json_object_set_new(run, "input_sha256", sha[0] ? json_string(sha) : json_null());
-    json_object_set_new(run, "options", a.options);
-    /* What the options came to: the EHLO argument sent, and whether tls_max was measured. */
-    json_object_set_new(run, "ehlo", json_string(a.o.ehlo ? a.o.ehlo : "address-literal"));
-    json_object_set_new(run, "version_probe", json_boolean(a.o.version_probe));
-    json_object_set_new(run, "finished", json_null());
-    if (e < 0)
-        snprintf(err, sizeof(err), "cannot create %s: %s", a.out, strerror(-e));
+    file_sha256(input, sha); /* for standard input, of the copy: what is scanned */
+    int e = 0;
+    if (s && a.resume) {
+        if ((lock = scanfs_lock(a.out, err, sizeof(err))) < 0 ||
+            resume_start(&a, s, input, sha, started, &done, &run, err, sizeof(err)) < 0)
+            e = -1;
+    } else if (s) {
+        e = scanfs_make_out(a.out, made, sizeof(made));
+        if (e < 0)
+            snprintf(err, sizeof(err), "cannot create %s: %s", a.out, strerror(-e));
+        else if ((lock = scanfs_lock(a.out, err, sizeof(err))) < 0)
+            e = -1;
+        run = json_object();
+        json_object_set_new(run, "tool", json_string("mxsurvey"));
+        json_object_set_new(run, "version", json_string(MXSURVEY_VERSION));
+        json_object_set_new(run, "started", json_string(started));
+        json_object_set_new(run, "input", json_string(a.operand));
+        json_object_set_new(run, "input_sha256", sha[0] ? json_string(sha) : json_null());
+        json_object_set_new(run, "options", json_incref(a.options));
+        /* What the options came to: the EHLO argument sent, and whether tls_max was measured. */
+        json_object_set_new(run, "ehlo", json_string(a.o.ehlo ? a.o.ehlo : "address-literal"));
+        json_object_set_new(run, "version_probe", json_boolean(a.o.version_probe));
+        json_object_set_new(run, "finished", json_null());
+    }
     /* run.json first: a run that dies still says what it was, and that it never finished. */
     struct sched_counts c;
-    if (e < 0 || write_run_json(a.out, run, err, sizeof(err)) < 0) {
+    if (!s || e < 0 || write_run_json(a.out, run, err, sizeof(err)) < 0) {
         sched_free(s);
         rc = 2;
     } else {
+        if (!a.resume)
+            pending_remove(a.out); /* of an earlier scan in this folder */
         rc = sched_exec(s, &c, err, sizeof(err));
     }
-    if (spool[0])
-        unlink(spool);
+    json_decref(a.options);
+    lineset_free(&done);
     if (rc == 2) {
         fprintf(stderr, "mxsurvey scan: %s\n", err);
-        scanfs_undo(a.out, made);
+        /* A start of its own is undone; never another scan's folder (its lock was taken), nor
+         * the folder being resumed. */
+        if (!a.resume && (lock >= 0 || made[0]))
+            scanfs_undo(a.out, made);
+        if (spool[0])
+            unlink(spool);
+        if (lock >= 0)
+            close(lock);
         json_decref(run);
         return CLI_EXIT_USAGE;
     }
@@ -549,6 +666,13 @@ static int scan(int argc, char **argv)
     json_object_set_new(counts, "dns_no_reply", json_integer((json_int_t)c.dns_no_reply));
     json_object_set_new(run, "counts", counts);
     int dns_bad = dns_verdict(&c, a.max_dns_errors, run, dns_why, sizeof(dns_why));
+    /* What the run did not get to: pending.txt (before the copy of standard input goes). */
+    unsigned long npending = 0;
+    char perr[4400] = "";
+    int complete = !c.interrupted && !c.dns_dead && !c.output_error && !c.input_error;
+    int pending_bad = pending_end(a.out, input, complete, counts, &npending, perr, sizeof(perr));
+    if (spool[0])
+        unlink(spool);
     if (c.interrupted)
         add_reason(why, sizeof(why), "interrupted (SIGINT/SIGTERM): only the records written before the stop");
     if (dns_bad) { /* said on the last line */
@@ -559,7 +683,8 @@ static int scan(int argc, char **argv)
         add_reason(why, sizeof(why), "the input could not be read to its end");
     char werr[4400] = "";
     if (c.output_error)
-        snprintf(werr, sizeof(werr), "writing the records to %s failed: %s (its files are incomplete)", a.out,
+        snprintf(werr, sizeof(werr), "writing the records to %s failed: %s (its files hold whole "
+                                     "records only)", a.out,
                  c.output_errno ? strerror(c.output_errno) : "disk full?");
     if (write_run_json(a.out, run, c.output_error ? NULL : werr, sizeof(werr)) < 0)
         c.output_error = 1;
@@ -568,6 +693,16 @@ static int scan(int argc, char **argv)
         fprintf(stderr, "mxsurvey scan: %s\n", werr);
         add_reason(why, sizeof(why), werr);
         rc = CLI_EXIT_FAIL;
+    }
+    if (pending_bad < 0) {
+        fprintf(stderr, "mxsurvey scan: %s\n", perr);
+        add_reason(why, sizeof(why), perr);
+    } else if (!complete) {
+        char p[4400];
+        snprintf(p, sizeof(p), "%lu input line%s without a record listed in %s/pending.txt "
+                               "(mxsurvey scan --resume %s %s goes on)",
+                 npending, npending == 1 ? "" : "s", a.out, a.out, a.operand);
+        add_reason(why, sizeof(why), p);
     }
     /* The aggregates, by the code `mxsurvey report` runs (reading the files just written). */
     char serr[4400];
@@ -580,12 +715,14 @@ static int scan(int argc, char **argv)
         rc = CLI_EXIT_FAIL;
     }
     if (reports && !a.quiet) {
-        const char *files[CSV_NTABLES + 6] = {"hosts.jsonl", "domains.jsonl", "run.json",
+        const char *files[CSV_NTABLES + 7] = {"hosts.jsonl", "domains.jsonl", "run.json",
                                               "summary.json"};
         size_t n = 4;
         for (int t = 0; t < CSV_NTABLES; t++)
             files[n++] = csv_table_file((enum csv_table)t);
         files[n++] = "report.html";
+        if (!complete && pending_bad == 0)
+            files[n++] = "pending.txt";
         files[n] = NULL;
         report_print(stdout, "mxsurvey scan", a.out, files, (long)c.chains);
     }
@@ -606,6 +743,8 @@ static int scan(int argc, char **argv)
         printf("mxsurvey scan: complete; results in %s\n", a.out);
     if (fflush(stdout) != 0 && rc == 0)
         rc = CLI_EXIT_FAIL;
+    if (lock >= 0)
+        close(lock);
     return rc;
 }
 

@@ -15,6 +15,7 @@ struct scan_args {
     char ehlo[256];      /* the host name, when it is the default EHLO argument */
     int ehlo_given;      /* --ehlo was given */
     const char *out;
+    const char *resume;  /* --resume DIR */
     int quiet;
     double max_dns_errors; /* percent, 0-100 */
     const char *operand; /* FILE for scan, DOMAIN for check */

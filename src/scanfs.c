@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -158,23 +159,24 @@ static int write_all(int fd, const char *p, size_t n)
         ssize_t w = write(fd, p, n);
         if (w < 0 && errno == EINTR)
             continue;
-        if (w < 0)
-            return -errno;
+        if (w <= 0) /* a short write is followed by the error (ENOSPC); none at all is EIO */
+            return w < 0 ? -errno : -EIO;
         p += w;
         n -= (size_t)w;
     }
     return 0;
 }
 
-int scanfs_spool_stdin(char *path, size_t pathlen)
+int scanfs_spool_stdin(char *path, size_t pathlen, char *err, size_t errlen)
 {
     const char *tmp = getenv("TMPDIR");
     snprintf(path, pathlen, "%s/mxsurvey-stdin-XXXXXX", tmp && *tmp ? tmp : "/tmp");
     int fd = mkstemp(path);
     if (fd < 0) {
-        int e = errno;
+        snprintf(err, errlen, "cannot copy standard input to a temporary file: cannot create "
+                              "%s: %s", path, strerror(errno));
         path[0] = '\0';
-        return -e;
+        return -1;
     }
     /* Readable while a stop signal is pending; never read, so the signal stays pending. */
     sigset_t stops;
@@ -183,40 +185,70 @@ int scanfs_spool_stdin(char *path, size_t pathlen)
     sigaddset(&stops, SIGTERM);
     int sfd = signalfd(-1, &stops, SFD_CLOEXEC | SFD_NONBLOCK);
     char buf[65536];
-    int e = 0;
+    int rc = 0;
     for (;;) {
         struct pollfd p[2] = {{.fd = 0, .events = POLLIN}, {.fd = sfd, .events = POLLIN}};
         if (poll(p, sfd >= 0 ? 2 : 1, -1) < 0) {
             if (errno == EINTR)
                 continue;
-            e = errno;
+            snprintf(err, errlen, "cannot read standard input: %s", strerror(errno));
+            rc = -1;
             break;
         }
-        if (sfd >= 0 && (p[1].revents & POLLIN))
-            break; /* scan what came so far; the scan stops at once anyway */
+        if (sfd >= 0 && (p[1].revents & POLLIN)) {
+            /* Stopped before the list was whole: nothing is scanned (a cut last line must
+             * never be read as a domain), nothing is left behind. */
+            snprintf(err, errlen, "interrupted while reading standard input: nothing scanned");
+            rc = 1;
+            break;
+        }
         ssize_t r = read(0, buf, sizeof(buf));
         if (r < 0 && (errno == EINTR || errno == EAGAIN))
             continue;
         if (r < 0) {
-            e = errno;
+            snprintf(err, errlen, "cannot read standard input: %s", strerror(errno));
+            rc = -1;
             break;
         }
         if (r == 0)
             break;
         int w = write_all(fd, buf, (size_t)r);
         if (w < 0) {
-            e = -w;
+            snprintf(err, errlen, "cannot copy standard input to %s: %s (TMPDIR chooses the "
+                                  "folder)", path, strerror(-w));
+            rc = -1;
             break;
         }
     }
     if (sfd >= 0)
         close(sfd);
-    if (close(fd) < 0 && !e)
-        e = errno;
-    if (e) {
+    if (close(fd) < 0 && rc == 0) {
+        snprintf(err, errlen, "cannot copy standard input to %s: %s (TMPDIR chooses the folder)",
+                 path, strerror(errno));
+        rc = -1;
+    }
+    if (rc != 0) {
         unlink(path);
         path[0] = '\0';
-        return -e;
     }
-    return 0;
+    return rc;
+}
+
+int scanfs_lock(const char *dir, char *err, size_t errlen)
+{
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) {
+        snprintf(err, errlen, "cannot open %s: %s", dir, strerror(errno));
+        return -1;
+    }
+    if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+        int e = errno;
+        close(fd);
+        if (e == EWOULDBLOCK)
+            snprintf(err, errlen, "another scan is writing %s (it holds the folder's lock)", dir);
+        else
+            snprintf(err, errlen, "cannot lock %s: %s", dir, strerror(e));
+        return -1;
+    }
+    return fd;
 }

@@ -26,11 +26,18 @@ int scanfs_make_out(const char *dir, char *made, size_t madelen);
  * made (as scanfs_make_out gave it) when empty. */
 void scanfs_undo(const char *dir, const char *made);
 
-/* Copies standard input to a new temporary file (path gets its name; the caller removes it),
- * so that reading the list never blocks the scan's event loop. SIGINT and SIGTERM must be
- * blocked by the caller: one that comes in the meantime ends the copy early and stays
- * pending (the scan then stops as soon as it starts). Returns 0, or -errno (nothing left
- * behind). */
-int scanfs_spool_stdin(char *path, size_t pathlen);
+/* Copies standard input to a new temporary file in $TMPDIR (default /tmp; path gets its
+ * name; the caller removes it), so that reading the list never blocks the scan's event loop.
+ * SIGINT and SIGTERM must be blocked by the caller. Returns 0 when the copy is whole, -1 when
+ * reading or writing failed (err says which and why: a full TMPDIR is never a silently cut
+ * list), 1 when a stop signal came first (it stays pending; err says so); on -1 and 1
+ * nothing is left behind. */
+int scanfs_spool_stdin(char *path, size_t pathlen, char *err, size_t errlen);
+
+/* Takes the scan's lock on the folder dir (flock on the folder itself, held as long as the
+ * returned descriptor is open: a killed scan's lock goes with it), so that two scans never
+ * write one folder (scan --resume of a folder still being written is refused). Returns the
+ * descriptor, or -1 with err set ("another scan is writing DIR"). */
+int scanfs_lock(const char *dir, char *err, size_t errlen);
 
 #endif

@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 
 #include "classify.h"
+#include "lineset.h"
 #include "record.h"
 #include "util.h"
 
@@ -26,7 +27,7 @@ static void emit_endpoint(struct sched *s, json_t *rec)
     for (int i = 0; i < s->o->noutputs; i++) {
         int rc = s->o->outputs[i]->endpoint(s->out_state[i], rec);
         if (rc < 0)
-            sched_output_failed(s->c, rc);
+            sched_write_failed(s, rc);
     }
     if (s->o->on_endpoint)
         s->o->on_endpoint(s->o->hook_arg, rec);
@@ -37,7 +38,7 @@ static void emit_domain(struct sched *s, json_t *rec)
     for (int i = 0; i < s->o->noutputs; i++) {
         int rc = s->o->outputs[i]->domain(s->out_state[i], rec);
         if (rc < 0)
-            sched_output_failed(s->c, rc);
+            sched_write_failed(s, rc);
     }
     if (s->o->on_domain)
         s->o->on_domain(s->o->hook_arg, rec);
@@ -55,7 +56,7 @@ static char *write_chain(struct sched *s, const struct probe_result *res)
     snprintf(path, sizeof(path), "%s/%s", s->o->out_dir, rel);
     FILE *f = fopen(path, "w");
     if (!f) {
-        sched_output_failed(s->c, -errno);
+        sched_write_failed(s, -errno);
         return NULL;
     }
     errno = 0;
@@ -63,7 +64,7 @@ static char *write_chain(struct sched *s, const struct probe_result *res)
         fputs(res->chain[i]->pem, f);
     int e = ferror(f) ? errno : 0;
     if (fclose(f) != 0 || e) {
-        sched_output_failed(s->c, -(e ? e : errno ? errno : EIO));
+        sched_write_failed(s, -(e ? e : errno ? errno : EIO));
         unlink(path); /* no half chain file */
         return NULL;
     }
@@ -143,12 +144,28 @@ static void domain_done(struct domain_job *j)
     sched_maybe_finish(s);
 }
 
+/* The run stopped before ep had its verdict (its probe aborted, a retry or its address's
+ * version probe never run, its PTR lookup cancelled): no record is written, and the domains
+ * waiting for it never are either (they go to pending.txt). A record in hosts.jsonl is always
+ * a verdict an uninterrupted run would have written too, which scan --resume relies on. */
+static void endpoint_drop(struct endpoint *ep)
+{
+    ep->state = EP_DONE;
+    ep->dropped = 1;
+    probe_result_free(ep->res);
+    ep->res = NULL;
+}
+
 static void endpoint_done(struct endpoint *ep)
 {
     struct sched *s = ep->s;
     if (!ep->probed_done || !ep->ptr_done || ep->state == EP_DONE)
         return;
     struct ip_slot *slot = hmap_get(&s->ips, ep->ip);
+    if (slot->vp_state == VP_DROPPED) {
+        endpoint_drop(ep);
+        return;
+    }
     if (slot->vp_state == VP_PENDING) { /* every endpoint carries its address's tls_max */
         if (!ep->vp_waiting) {
             ep->vp_waiting = 1;
@@ -249,6 +266,26 @@ static void vp_finish(struct ip_slot *slot, struct endpoint *vp, const char *why
     free(w);
 }
 
+/* The run stopped before the address's version probe gave its answer: the endpoints waiting
+ * for it, and those of the address still to finish, are dropped (endpoint_drop). */
+static void vp_drop(struct ip_slot *slot)
+{
+    slot->vp_state = VP_DROPPED;
+    if (slot->vp_ep) {
+        endpoint_drop(slot->vp_ep);
+        slot->vp_ep = NULL;
+    }
+    struct endpoint **w = slot->vp_waiters;
+    size_t n = slot->nvpw;
+    slot->vp_waiters = NULL;
+    slot->nvpw = slot->capvpw = 0;
+    for (size_t i = 0; i < n; i++) {
+        w[i]->vp_waiting = 0;
+        endpoint_drop(w[i]);
+    }
+    free(w);
+}
+
 /* The first endpoint of an address to finish decides its version probe: run it, with that
  * endpoint's name as SNI, when the server got as far as TLS (STARTTLS answered 220); else there
  * is no TLS to ask about at this address, and no connection is spent on it (a silent or dead
@@ -279,7 +316,8 @@ static void probe_finished(struct endpoint *ep)
     struct ip_slot *slot = hmap_get(&ep->s->ips, ep->ip);
     ep->probed_done = 1;
     if (ep->version_probe) {
-        vp_finish(slot, ep, NULL);
+        if (slot->vp_state == VP_PENDING)
+            vp_finish(slot, ep, NULL);
         return;
     }
     if (slot->vp_state == VP_PENDING && !slot->vp_queued)
@@ -287,8 +325,9 @@ static void probe_finished(struct endpoint *ep)
     endpoint_done(ep);
 }
 
-/* On a stop: version probes that never started will not run; their addresses' endpoints that
- * were probed are still written, with why tls_max is unknown. */
+/* On a stop: version probes that never started will not run; their addresses' endpoints
+ * are not written (endpoint_drop): without tls_max they would not be the records an
+ * uninterrupted run writes. */
 void sched_vp_drop_unstarted(struct sched *s)
 {
     struct hmap *m = &s->ips;
@@ -296,7 +335,7 @@ void sched_vp_drop_unstarted(struct sched *s)
         for (struct hmap_entry *e = m->buckets[i]; e; e = e->next) {
             struct ip_slot *slot = e->val;
             if (slot->vp_state == VP_PENDING && slot->vp_ep->state == EP_QUEUED)
-                vp_finish(slot, slot->vp_ep, "not probed: the run was stopped");
+                vp_drop(slot);
         }
 }
 
@@ -316,6 +355,13 @@ static void enqueue(struct sched *s, struct endpoint *ep)
 static void on_ptr(void *arg, struct resolve_ptr_result *pr)
 {
     struct endpoint *ep = arg;
+    if (pr->status == RESOLVE_CANCELLED) { /* the run is closing: no PTR, no verdict */
+        resolve_ptr_result_free(pr);
+        ep->ptr_done = 1;
+        if (ep->state != EP_DONE)
+            endpoint_drop(ep);
+        return;
+    }
     if (pr->status == RESOLVE_OK)
         ep->ptr = xstrdup(pr->name);
     ep->ptr_status = pr->status == RESOLVE_OK ? "ok" : pr->status == RESOLVE_NXDOMAIN ? "nxdomain"
@@ -328,7 +374,7 @@ static void on_ptr(void *arg, struct resolve_ptr_result *pr)
     sched_dns_watch(s);
 }
 
-static struct ip_slot *ip_slot_get(struct sched *s, const char *ip)
+struct ip_slot *sched_ip_slot(struct sched *s, const char *ip)
 {
     struct ip_slot *slot = hmap_get(&s->ips, ip);
     if (!slot) {
@@ -347,16 +393,32 @@ static struct endpoint *endpoint_new(struct sched *s, const char *host, const ch
     return ep;
 }
 
-static struct endpoint *endpoint_get(struct sched *s, const char *host, const char *ip,
-                                     const char *domain, unsigned long line)
+/* The endpoint table's key of (host, ip): "host|ip", whole, never cut (a host name in
+ * presentation form can pass 1000 octets: \DDD). Caller frees. */
+static char *endpoint_key(const char *host, const char *ip)
 {
-    /* Whole, never cut: a host name in presentation form can pass 1000 octets (\DDD). */
     size_t klen = strlen(host) + strlen(ip) + 2;
     char *key = xmalloc(klen);
     snprintf(key, klen, "%s|%s", host, ip);
+    return key;
+}
+
+struct endpoint *sched_endpoint_add(struct sched *s, const char *host, const char *ip)
+{
+    struct endpoint *ep = endpoint_new(s, host, ip);
+    char *key = endpoint_key(host, ip);
+    hmap_put(&s->endpoints, key, ep);
+    free(key);
+    return ep;
+}
+
+static struct endpoint *endpoint_get(struct sched *s, const char *host, const char *ip,
+                                     const char *domain, unsigned long line)
+{
+    char *key = endpoint_key(host, ip);
     struct endpoint *ep = hmap_get(&s->endpoints, key);
+    free(key);
     if (ep) {
-        free(key);
         /* Domains resolve out of order: until the record is out, keep the one that comes
          * first in the input. */
         if (ep->state != EP_DONE && line < ep->first_line) {
@@ -366,18 +428,16 @@ static struct endpoint *endpoint_get(struct sched *s, const char *host, const ch
         }
         return ep;
     }
-    ep = endpoint_new(s, host, ip);
+    ep = sched_endpoint_add(s, host, ip);
     ep->first_domain = xstrdup(domain);
     ep->first_line = line;
-    hmap_put(&s->endpoints, key, ep);
-    free(key);
     s->c->endpoints++;
     if (resolve_ptr(s->res, ip, on_ptr, ep) < 0) {
         ep->ptr_done = 1;
         ep->ptr_status = "dns-error";
     }
     enqueue(s, ep);
-    struct ip_slot *slot = ip_slot_get(s, ip);
+    struct ip_slot *slot = sched_ip_slot(s, ip);
     if (s->o->version_probe && slot->vp_state == VP_OFF) {
         /* The address's version probe: queued once the address's first endpoint has
          * finished (vp_decide), under the same per-address limit. Key "|ip": no host name is
@@ -459,7 +519,17 @@ static void on_probe(void *arg, struct probe_result *res)
     }
     probe_result_free(ep->res);
     ep->res = res;
-    if (res->temporary && ep->attempts <= s->o->retries && !s->stopping) {
+    int retry_due = res->temporary && ep->attempts <= s->o->retries;
+    if (ep->aborting || (retry_due && s->stopping)) {
+        /* Not a verdict: the stop cut the probe short, or its retry will not run. */
+        ep->probed_done = 1;
+        if (ep->version_probe) {
+            if (slot->vp_state == VP_PENDING)
+                vp_drop(slot);
+        } else {
+            endpoint_drop(ep);
+        }
+    } else if (retry_due) {
         /* A 4xx (421 is how busy providers rate-limit): try again after a back-off. */
         s->c->retries++;
         ep->state = EP_BACKOFF;
@@ -614,6 +684,8 @@ void sched_fill(struct sched *s)
         if (l.status == INPUT_SKIP)
             continue;
         s->c->lines++;
+        if (s->done_lines && lineset_has(s->done_lines, l.lineno))
+            continue; /* scan --resume: its record is in domains.jsonl */
         if (l.status == INPUT_INVALID)
             invalid_line(s, &l);
         else
@@ -625,8 +697,8 @@ void sched_fill(struct sched *s)
 
 void sched_drop_unprobed(struct sched *s)
 {
-    /* Endpoints never started (queued, parked behind an address, backing off) are not
-     * reported; neither are the domains waiting on them. */
+    /* Endpoints never started (queued, parked behind an address, backing off: their retry
+     * will not run) are not reported; neither are the domains waiting on them. */
     s->ready_head = s->ready_tail = NULL;
     struct hmap *m = &s->endpoints;
     for (size_t i = 0; i < m->nbuckets; i++)
@@ -636,7 +708,13 @@ void sched_drop_unprobed(struct sched *s)
                 uv_timer_stop(&ep->backoff->timer);
                 uv_close((uv_handle_t *)&ep->backoff->timer, backoff_closed);
                 ep->backoff = NULL;
-                probe_finished(ep); /* the last attempt's result stands */
+                if (ep->version_probe) {
+                    struct ip_slot *slot = hmap_get(&s->ips, ep->ip);
+                    if (slot->vp_state == VP_PENDING)
+                        vp_drop(slot);
+                } else {
+                    endpoint_drop(ep);
+                }
             }
         }
 }

@@ -73,6 +73,10 @@ struct sched_opts {
 /* Sensible defaults (port 25, timeout 10 s, retries 1, per_ip 2, concurrency 500, ...). */
 void sched_opts_default(struct sched_opts *o);
 
+/* Records are written to the disk at least this often (whole lines; hosts.jsonl before
+ * domains.jsonl: see linebuf.h), so a killed scan loses at most this much of its work. */
+#define SCHED_FLUSH_MS 1000
+
 /* A run with no reply at all from any resolver once this many queries have failed (every try
  * timed out or was refused by the network) stops: the resolvers are dead or unreachable, and
  * going on would only write a dns-error record per domain. */
@@ -106,6 +110,20 @@ struct sched *sched_new(const struct sched_opts *o, const char *input_path, cons
  * failed or reading the input failed part way, 2 when the outputs could not be made (message
  * in err; the loop never ran). counts gets the run's figures. */
 int sched_exec(struct sched *s, struct sched_counts *counts, char *err, size_t errlen);
+/* scan --resume: makes the prepared run s continue the folder o->out_dir instead of starting
+ * it anew (call between sched_new and sched_exec). Reads its hosts.jsonl (whole lines; a
+ * cut last line is ignored, and cut off when the outputs open) into the endpoint table: those
+ * endpoints are done, never probed or written again, and keep what the domains still to be
+ * written need (status, certificate names and verdicts, the address's tls_max). The input
+ * lines in done (borrowed until sched_exec returns) are skipped; kept_domains and
+ * kept_invalid (domains.jsonl's records and invalid ones) and the endpoints read are counted
+ * into the run's counts, which then describe the folder. *kept_endpoints gets the records
+ * read, *torn the octets of a cut last line of hosts.jsonl. Returns 0, or -1 with err naming file:line (a damaged line, or a
+ * record this version does not write). */
+struct lineset;
+int sched_resume(struct sched *s, const struct lineset *done, unsigned long kept_domains,
+                 unsigned long kept_invalid, unsigned long *kept_endpoints, long long *torn,
+                 char *err, size_t errlen);
 /* Frees a prepared run that is not going to be executed. NULL is fine. */
 void sched_free(struct sched *s);
 

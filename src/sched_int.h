@@ -15,6 +15,8 @@
 /* How long in-flight probes may go on after SIGINT/SIGTERM before they are aborted. */
 #define STOP_GRACE_MS 2000
 
+struct lineset;
+
 enum ep_state {
     EP_QUEUED,  /* waiting for a slot (global, per address, or rate) */
     EP_PROBING, /* connection in progress */
@@ -44,6 +46,8 @@ struct endpoint {
     struct backoff *backoff;
     int version_probe;     /* not an endpoint: its address's version probe (key "|ip") */
     int vp_waiting;        /* probed and PTR done, in its address's vp_waiters */
+    int aborting;          /* probe_abort() was called: its result is not a verdict */
+    int dropped;           /* the run stopped before its verdict: no record (EP_DONE) */
 };
 
 struct backoff {
@@ -57,7 +61,9 @@ struct ip_slot {
     struct endpoint *head, *tail; /* waiting for this address */
     /* The version probe (probe.h version_probe): one per address per run. Its result stays for
      * the run, since endpoints of this address may still come from later domains. */
-    enum { VP_OFF, VP_PENDING, VP_DONE } vp_state;
+    /* VP_DROPPED: the run stopped before the probe gave its answer; the address's endpoints
+     * not yet written are not written (their verdict would lack tls_max). */
+    enum { VP_OFF, VP_PENDING, VP_DONE, VP_DROPPED } vp_state;
     struct endpoint *vp_ep;       /* the probe, while VP_PENDING (owned by s->endpoints) */
     int vp_queued;                /* decided (vp_decide): queued, or finished unprobed */
     char *vp_from, *vp_error;     /* its MX host name (SNI); why it learnt no version */
@@ -94,13 +100,18 @@ struct sched {
     unsigned long inflight_domains;
     int active_probes;
     double next_conn_ms;
-    uv_timer_t rate_timer, progress_timer, stop_timer;
+    uv_timer_t rate_timer, progress_timer, stop_timer, flush_timer;
     uv_signal_t sigint, sigterm;
     sigset_t entry_mask; /* the caller's signal mask, restored when the run ends */
     int stopping, closed;
     int nout;            /* outputs opened */
     void *out_state[SCHED_MAX_OUTPUTS];
     struct sched_counts *c;
+    /* scan --resume (sched_resume.c): the outputs append, the input lines with a record are
+     * skipped, and what the folder already held is counted in. */
+    int append;
+    const struct lineset *done_lines;
+    unsigned long kept_domains, kept_invalid, kept_endpoints;
     unsigned long total_lines; /* for progress; 0 when unknown */
     uint64_t start_ms;
     char progress_drawn;
@@ -115,9 +126,15 @@ void sched_vp_drop_unstarted(struct sched *s); /* on a stop: unstarted version p
 void sched_job_free(struct domain_job *j);  /* unlinks and frees a domain job */
 void sched_endpoint_free(void *v);          /* hmap free callbacks */
 void sched_ip_slot_free(void *v);
+/* A new endpoint in the table (key "host|ip"), nothing started for it. */
+struct endpoint *sched_endpoint_add(struct sched *s, const char *host, const char *ip);
+struct ip_slot *sched_ip_slot(struct sched *s, const char *ip); /* made on first use */
 
 /* sched_run.c */
 void sched_maybe_finish(struct sched *s);   /* closes down once everything is out */
 void sched_dns_watch(struct sched *s);      /* stops a run whose resolvers answer nothing */
+/* A record could not be written (rc: -errno, or -1): counted, and the run stops, since
+ * records written after it would be lost too (linebuf's errors are sticky). */
+void sched_write_failed(struct sched *s, int rc);
 
 #endif

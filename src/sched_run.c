@@ -47,8 +47,10 @@ static void abort_all(struct sched *s)
     for (size_t i = 0; i < m->nbuckets; i++)
         for (struct hmap_entry *e = m->buckets[i]; e; e = e->next) {
             struct endpoint *ep = e->val;
-            if (ep->state == EP_PROBING && ep->probe)
+            if (ep->state == EP_PROBING && ep->probe && !ep->aborting) {
+                ep->aborting = 1; /* its result is no verdict: not written (sched.c) */
                 probe_abort(ep->probe);
+            }
         }
 }
 
@@ -95,6 +97,29 @@ static void on_signal(uv_signal_t *h, int signum)
             s->progress_drawn ? "\n" : "", what, s->active_probes);
     s->progress_drawn = 0;
     stop(s);
+}
+
+void sched_write_failed(struct sched *s, int rc)
+{
+    sched_output_failed(s->c, rc);
+    if (s->stopping || s->closed)
+        return;
+    fprintf(stderr, "%smxsurvey: writing the records failed: %s: stopping\n",
+            s->progress_drawn ? "\n" : "", rc < -1 ? strerror(-rc) : "unknown error");
+    s->progress_drawn = 0;
+    stop(s);
+}
+
+/* Records reach the disk at least this often, whole lines only (linebuf.h), so a killed
+ * run loses at most the last second of its work (scan --resume redoes it). */
+static void flush_fire(uv_timer_t *t)
+{
+    struct sched *s = container_of(t, struct sched, flush_timer);
+    for (int i = 0; i < s->nout; i++) {
+        int rc = s->o->outputs[i]->flush ? s->o->outputs[i]->flush(s->out_state[i]) : 0;
+        if (rc < 0)
+            sched_write_failed(s, rc);
+    }
 }
 
 /* After each DNS result: resolvers that have not answered a single query while
@@ -146,6 +171,7 @@ void sched_maybe_finish(struct sched *s)
     uv_close((uv_handle_t *)&s->rate_timer, close_noop);
     uv_close((uv_handle_t *)&s->progress_timer, close_noop);
     uv_close((uv_handle_t *)&s->stop_timer, close_noop);
+    uv_close((uv_handle_t *)&s->flush_timer, close_noop);
 }
 
 /* ------------------------------------------------------------------ run */
@@ -290,6 +316,10 @@ int sched_exec(struct sched *s, struct sched_counts *counts, char *err, size_t e
 {
     const struct sched_opts *o = s->o;
     memset(counts, 0, sizeof(*counts));
+    /* What the folder already held (scan --resume): the counts are the folder's. */
+    counts->domains_done = s->kept_domains;
+    counts->invalid = s->kept_invalid;
+    counts->endpoints_done = s->kept_endpoints;
     s->c = counts;
     raise_fd_limit(o);
     if (o->out_dir) {
@@ -302,7 +332,8 @@ int sched_exec(struct sched *s, struct sched_counts *counts, char *err, size_t e
         }
     }
     for (; s->nout < o->noutputs; s->nout++)
-        if (o->outputs[s->nout]->open(&s->out_state[s->nout], o->out_dir, err, errlen) < 0) {
+        if (o->outputs[s->nout]->open(&s->out_state[s->nout], o->out_dir, s->append, err,
+                                      errlen) < 0) {
             release(s);
             return 2;
         }
@@ -312,6 +343,7 @@ int sched_exec(struct sched *s, struct sched_counts *counts, char *err, size_t e
     uv_timer_init(&s->loop, &s->rate_timer);
     uv_timer_init(&s->loop, &s->progress_timer);
     uv_timer_init(&s->loop, &s->stop_timer);
+    uv_timer_init(&s->loop, &s->flush_timer);
     uv_signal_init(&s->loop, &s->sigint);
     uv_signal_init(&s->loop, &s->sigterm);
     s->sigint.data = s->sigterm.data = s;
@@ -326,6 +358,8 @@ int sched_exec(struct sched *s, struct sched_counts *counts, char *err, size_t e
     s->start_ms = uv_now(&s->loop);
     if (o->progress)
         uv_timer_start(&s->progress_timer, progress_fire, 500, 500);
+    if (s->nout)
+        uv_timer_start(&s->flush_timer, flush_fire, SCHED_FLUSH_MS, SCHED_FLUSH_MS);
 
     sched_fill(s);
     sched_dispatch(s);

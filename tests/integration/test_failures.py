@@ -160,6 +160,20 @@ def test_scan_full_disk_says_so_last(ctx):
             assert json.load(f)["finished"] is None
         r = sh([ctx.mxsurvey, "report", keep])
         assert r.returncode == 2 and "unfinished scan" in r.stderr, (r.returncode, r.stderr)
+        # Never a cut line: the write that failed was cut back to the last whole line, and
+        # nothing was written after it (every domain's endpoints are in hosts.jsonl).
+        hosts = read_jsonl(os.path.join(keep, "hosts.jsonl"))
+        doms = read_jsonl(os.path.join(keep, "domains.jsonl"))
+        have = {(h["mx_host"], h["ip"]) for h in hosts}
+        assert all((e["mx_host"], e["ip"]) in have for d in doms for e in d["endpoints"]), doms
+        # Once there is room, --resume finishes it, and report reads every line.
+        r = sh(scan_args(ctx, "--resume", keep, world_list(ctx)), timeout=120)
+        assert r.returncode == 0, (r.returncode, r.stderr)
+        r = sh([ctx.mxsurvey, "report", "--quiet", keep])
+        assert r.returncode == 0, (r.returncode, r.stderr)
+        with open(os.path.join(keep, "summary.json")) as f:
+            s = json.load(f)
+        assert s["domains"]["total"] == s["meta"]["counts"]["lines"], s["domains"]
 
 
 # ------------------------------------------------------------------ a failed start

@@ -139,7 +139,8 @@ def test_per_ip_and_rate_limits(ctx):
         assert took["rate 4"] >= 2.75, took
         # SIGINT while eleven endpoints wait behind the one being probed: exit 1 (on the
         # sanitizer build a leak of the dropped domains would make it 23), valid files, and
-        # only the probe that was running is reported.
+        # nothing reported: the probe that was running was aborted (no verdict), the others
+        # never started; all twelve lines are in pending.txt.
         out = os.path.join(d, "out-sigint")
         p = subprocess.Popen([ctx.mxsurvey, "scan", "--resolver", "127.53.4.1:5300", "--port", "2525",
                               "--quiet", "--per-ip", "1", "--timeout", "30", "--out", out, lst],
@@ -150,6 +151,8 @@ def test_per_ip_and_rate_limits(ctx):
         assert p.returncode == 1, (p.returncode, err[-2000:])
         with open(os.path.join(out, "hosts.jsonl")) as f:
             hosts = [json.loads(line) for line in f]
-        assert len(hosts) == 1 and hosts[0]["status"] == "timeout", hosts
+        assert hosts == [], hosts
+        with open(os.path.join(out, "pending.txt")) as f:
+            assert f.read() == "".join("d%d.oneip.example\n" % i for i in range(n))
     finally:
         ctx.world_cmd("down", **env)
