@@ -329,7 +329,8 @@ int scan_parse_args(const char *prog, const char *operand, int argc, char **argv
 
 static void scan_usage(FILE *f)
 {
-    fprintf(f, "Usage: mxsurvey scan [OPTIONS] FILE|-\n\n"
+    fprintf(f, "Usage: mxsurvey scan [OPTIONS] FILE|-\n"
+               "       mxsurvey scan [OPTIONS] --resume DIR FILE|-\n\n"
                "Reads domains (one per line; # comments), looks up their MX hosts, probes each\n"
                "endpoint (MX host x address) once with STARTTLS, and writes hosts.jsonl,\n"
                "domains.jsonl, chains/ and run.json to the output folder as results complete,\n"
@@ -347,10 +348,22 @@ static void scan_usage(FILE *f)
     fprintf(f, "\nSIGINT/SIGTERM, whenever they come, stop the scan within a few seconds with\n"
                "complete files and a finished run.json (a second one aborts the probes in\n"
                "flight at once); one that comes after every record is written changes nothing.\n"
+               "A record is written only with its verdict: what a stop cuts short is not, and a\n"
+               "run that stops before the end of its list (a signal, dead resolvers, a full\n"
+               "disk) lists the input lines without a record in pending.txt.\n"
+               "\n  mxsurvey scan [the same OPTIONS] --resume DIR FILE|-\n\n"
+               "continues the scan in DIR, stopped or killed: FILE must be its list (run.json's\n"
+               "input_sha256) and the options its own, but for those that only set the pace\n"
+               "(--concurrency, --per-ip, --rate, --max-domains, --dns-concurrency, --resolver,\n"
+               "--retry-delay, --max-dns-errors, --quiet); it keeps every whole record, drops a\n"
+               "cut last line, probes no endpoint already written, and scans the lines without\n"
+               "a record (docs/schema.md, \"Resuming a scan\").\n"
+               "\nStandard input (-) is copied to a file in $TMPDIR first; a copy that fails or\n"
+               "a signal during it ends the command with nothing scanned or left behind.\n"
                "\nExit codes: 0 the scan completed, 1 interrupted (SIGINT/SIGTERM), the DNS\n"
                "failed (see above), a write failed, or the input could not be read to its end\n"
                "(the files hold complete records; the last line says which), 2 usage or input\n"
-               "error (nothing created).\n");
+               "error (nothing created; with --resume: nothing changed).\n");
 }
 
 /* Now in UTC: "20261129T122205Z" (compact, for folder names) or ISO 8601. */
