@@ -54,7 +54,7 @@ int linebuf_open_append(struct linebuf *lb, const char *path, size_t *dropped)
     memset(lb, 0, sizeof(*lb));
     if (dropped)
         *dropped = 0;
-    lb->fd = open(path, O_RDWR | O_APPEND | O_CLOEXEC);
+    lb->fd = open(path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
     if (lb->fd < 0)
         return -errno;
     struct stat st;

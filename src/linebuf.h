@@ -35,8 +35,8 @@ struct linebuf {
 
 /* Creates (truncates) path. Returns 0, or -errno. */
 int linebuf_open(struct linebuf *lb, const char *path);
-/* Opens path (which must exist) to append to it; a last line without its newline is cut off
- * first, and *dropped (unless NULL) gets how many octets that was. Returns 0, or -errno. */
+/* Opens path to append to it (created when missing); a last line without its newline is cut
+ * off first, and *dropped (unless NULL) gets how many octets that was. Returns 0, or -errno. */
 int linebuf_open_append(struct linebuf *lb, const char *path, size_t *dropped);
 /* Appends one line: s[0..n) then '\n'. s must not contain '\n'. Returns 0 or -errno (the
  * sticky error: the line is not kept). */

@@ -207,6 +207,8 @@ int resume_read_lines(const char *dir, const char *input, struct lineset *done,
         return -1;
     char path[4200];
     snprintf(path, sizeof(path), "%s/domains.jsonl", dir);
+    if (access(path, F_OK) < 0 && errno == ENOENT)
+        return 0; /* killed before its files were made: nothing written yet */
     struct jsonl_opts jo = {.whole_lines_only = 1};
     struct lines_read x = {.done = done, .k = k, .max = (unsigned long)max};
     if (jsonl_each(path, &jo, line_cb, &x, err, errlen) != JSONL_OK)

@@ -8,8 +8,10 @@
  * the input is read (sched.c sched_fill). */
 #include "sched_int.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "jsonl.h"
 #include "lineset.h"
@@ -219,7 +221,9 @@ int sched_resume(struct sched *s, const struct lineset *done, unsigned long kept
     for (size_t i = 0; i < ARRAY_LEN(tables); i++)
         hmap_init(&tables[i]->m);
     struct jsonl_opts jo = {.whole_lines_only = 1};
-    int rc = jsonl_each(path, &jo, host_cb, &x, err, errlen);
+    /* No hosts.jsonl: a round killed before it made its files wrote nothing. */
+    int rc = access(path, F_OK) < 0 && errno == ENOENT ? JSONL_OK
+                                                      : jsonl_each(path, &jo, host_cb, &x, err, errlen);
     for (size_t i = 0; i < ARRAY_LEN(tables); i++)
         hmap_free(&tables[i]->m, NULL);
     if (rc != JSONL_OK)

@@ -122,7 +122,12 @@ TEST(linebuf_append_drops_a_cut_last_line)
     t = tfs_read(dir, "a.jsonl");
     CHECK_STR(t, "");
     free(t);
-    path_of(path, sizeof(path), dir, "missing.jsonl");
+    path_of(path, sizeof(path), dir, "missing.jsonl"); /* made */
+    CHECK_INT(linebuf_open_append(&lb, path, &dropped), 0);
+    CHECK_INT(dropped, 0);
+    CHECK_INT(linebuf_close(&lb), 0);
+    CHECK(tfs_exists(dir, "missing.jsonl"));
+    path_of(path, sizeof(path), dir, "no/such/folder.jsonl");
     CHECK_INT(linebuf_open_append(&lb, path, &dropped), -ENOENT);
     tfs_rmtree(dir);
     free(dir);
