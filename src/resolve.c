@@ -28,104 +28,6 @@
 
 #include "util.h"
 
-/* ---------------------------------------------------------------- results */
-
-const char *resolve_status_str(enum resolve_status st)
-{
-    switch (st) {
-    case RESOLVE_OK:
-        return "ok";
-    case RESOLVE_NXDOMAIN:
-        return "nxdomain";
-    case RESOLVE_NO_MX:
-        return "no-mx";
-    case RESOLVE_NULL_MX:
-        return "null-mx";
-    case RESOLVE_NODATA:
-        return "nodata";
-    case RESOLVE_DNS_ERROR:
-        return "dns-error";
-    case RESOLVE_CANCELLED:
-        return "cancelled";
-    }
-    return "?";
-}
-
-static const char *type_name(ldns_rr_type t)
-{
-    switch (t) {
-    case LDNS_RR_TYPE_MX:
-        return "MX";
-    case LDNS_RR_TYPE_A:
-        return "A";
-    case LDNS_RR_TYPE_AAAA:
-        return "AAAA";
-    case LDNS_RR_TYPE_PTR:
-        return "PTR";
-    default:
-        return "DNS";
-    }
-}
-
-static int cmp_mx(const void *a, const void *b)
-{
-    const struct resolve_mx *x = a, *y = b;
-    if (x->pref != y->pref)
-        return x->pref < y->pref ? -1 : 1;
-    return strcmp(x->host, y->host);
-}
-
-enum resolve_status resolve_mx_list(const struct answer_rr *rrs, int n, struct resolve_mx **mx,
-                                    int *nmx)
-{
-    *mx = NULL;
-    *nmx = 0;
-    if (n == 1 && rrs[0].pref == 0 && strcmp(rrs[0].str, ".") == 0)
-        return RESOLVE_NULL_MX;
-    if (n == 0)
-        return RESOLVE_OK;
-    *mx = xcalloc((size_t)n, sizeof(**mx));
-    for (int i = 0; i < n; i++) {
-        (*mx)[i].host = xstrdup(rrs[i].str);
-        (*mx)[i].pref = rrs[i].pref;
-    }
-    qsort(*mx, (size_t)n, sizeof(**mx), cmp_mx);
-    *nmx = n;
-    return RESOLVE_OK;
-}
-
-static void mx_clear(struct resolve_mx *m)
-{
-    for (int k = 0; k < m->nips; k++)
-        free(m->ips[k]);
-    free(m->ips);
-    free(m->host);
-    free(m->error);
-    memset(m, 0, sizeof(*m));
-}
-
-void resolve_result_free(struct resolve_result *res)
-{
-    if (!res)
-        return;
-    for (int i = 0; i < res->nmx; i++)
-        mx_clear(&res->mx[i]);
-    free(res->mx);
-    free(res->domain);
-    free(res->error);
-    free(res);
-}
-
-void resolve_ptr_result_free(struct resolve_ptr_result *res)
-{
-    if (!res)
-        return;
-    free(res->ip);
-    free(res->name);
-    free(res->error);
-    free(res);
-}
-
 /* ---------------------------------------------------------------- the resolver */
 
 struct lookup;
@@ -335,7 +237,7 @@ static void lookup_error(struct lookup *lk, const char *why)
     size_t sz = strlen(why) + 16;
     lk->out.status = RESOLVE_DNS_ERROR;
     lk->out.error = xmalloc(sz);
-    snprintf(lk->out.error, sz, "%s query: %s", type_name(lk->type), why);
+    snprintf(lk->out.error, sz, "%s query: %s", resolve_type_name(lk->type), why);
 }
 
 /* Reads a reply into lk->out; returns 1 when the lookup is over, 0 when it asked on (the
@@ -762,7 +664,7 @@ static void implicit_done(struct job *job)
         } else {
             res->status = RESOLVE_NO_MX; /* neither MX nor addresses: no mail route at all */
         }
-        mx_clear(&m);
+        resolve_mx_clear(&m);
     }
     job->state = JOB_DONE;
 }

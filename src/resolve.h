@@ -112,7 +112,12 @@ int resolve_ptr(struct resolver *r, const char *ip, resolve_ptr_cb cb, void *arg
 void resolver_free(struct resolver *r);
 const struct resolve_stats *resolver_stats(const struct resolver *r);
 
-/* ---- Pure (no I/O), exported for the unit tests ---- */
+/* ---- Pure (no I/O; resolve_result.c), exported for resolve.c and the unit tests ---- */
+
+/* "MX", "A", "AAAA", "PTR"; "DNS" for another type (the prefix of an error: "A query: ..."). */
+const char *resolve_type_name(ldns_rr_type t);
+/* Frees what one MX entry holds and zeroes it. */
+void resolve_mx_clear(struct resolve_mx *m);
 
 /* MX records (from answer_parse()) into a sorted MX list without addresses. Returns
  * RESOLVE_NULL_MX (and no list) for a lone "0 ." record, else RESOLVE_OK. */

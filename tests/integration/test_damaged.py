@@ -91,8 +91,12 @@ def run_measured(args, timeout=120):
             "r = subprocess.run(sys.argv[1:], capture_output=True, text=True, errors='replace')\n"
             "print(json.dumps([r.returncode, r.stdout, r.stderr,"
             " resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024]))\n")
+    # On the sanitizer build, freed memory is held in ASan's quarantine (256 MB by default),
+    # which would count every buffer ever freed: keep it small so the peak is the program's.
+    env = dict(os.environ)
+    env["ASAN_OPTIONS"] = env.get("ASAN_OPTIONS", "") + ":quarantine_size_mb=4"
     r = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True,
-                       timeout=timeout)
+                       timeout=timeout, env=env)
     return json.loads(r.stdout)
 
 
