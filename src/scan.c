@@ -603,6 +603,10 @@ static int scan(int argc, char **argv)
             return e > 0 ? CLI_EXIT_FAIL : CLI_EXIT_USAGE;
         }
         input = spool;
+    } else if (strcmp(input, "-") == 0) {
+        /* A file as standard input (< list): read by its name, so that its SHA-256, the
+         * lines done and pending.txt all read the same file. */
+        input = "/dev/stdin";
     }
     struct sched *s = sched_new(&a.o, input, NULL, err, sizeof(err));
     char made[4096] = "", started[32], finished[32], sha[65];

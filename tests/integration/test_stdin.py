@@ -90,3 +90,35 @@ def test_stdin_whole_list_scanned(ctx):
             run = json.load(f)
         assert run["input"] == "-" and run["input_sha256"] == hashlib.sha256(text).hexdigest(), run
         assert [n for n in os.listdir(d) if n.startswith("mxsurvey-stdin")] == []
+
+
+def test_stdin_resume(ctx):
+    """`-` is a list like any other: a scan of a file given as standard input is stopped, its
+    pending.txt lists what is missing, and --resume with the same list through a pipe (copied
+    first) finishes it: the SHA-256 is of what was scanned either way."""
+    with tempfile.TemporaryDirectory() as d:
+        lst = os.path.join(d, "list.txt")
+        text = b"exact.example\nsilent.example\nwild.example\n"
+        with open(lst, "wb") as f:
+            f.write(text)
+        out = os.path.join(d, "out")
+        args = scan_args(ctx, "--out", out, "-")
+        args[args.index("--timeout") + 1] = "5"  # silent.example is still in flight at the stop
+        with open(lst, "rb") as f:
+            p = subprocess.Popen(args, stdin=f, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+            time.sleep(1.0)
+            p.send_signal(signal.SIGINT)
+            _, err = p.communicate(timeout=30)
+        assert p.returncode == 1, (p.returncode, err)
+        with open(os.path.join(out, "pending.txt"), "rb") as f:
+            assert f.read() == b"silent.example\n"
+        with open(os.path.join(out, "run.json")) as f:
+            assert json.load(f)["input_sha256"] == hashlib.sha256(text).hexdigest()
+        args = scan_args(ctx, "--resume", out, "-")
+        args[args.index("--timeout") + 1] = "5"
+        r = subprocess.run(args, input=text, capture_output=True, timeout=60, env=dict(os.environ, TMPDIR=d))
+        assert r.returncode == 0, r.stderr
+        doms = read_jsonl(os.path.join(out, "domains.jsonl"))
+        assert sorted(x["line"] for x in doms) == [1, 2, 3]
+        r = subprocess.run(args, input=b"exact.example\n", capture_output=True, timeout=60)
+        assert r.returncode == 2 and b"standard input is not the list that scan read" in r.stderr, r.stderr
