@@ -26,7 +26,9 @@ def read_jsonl(path):
     with open(path) as f:
         text = f.read()
     assert text == "" or text.endswith("\n"), "%s: last line is not complete" % path
-    return [json.loads(line) for line in text.splitlines()]
+    # Split on line feeds only: str.splitlines() also splits on U+0085, U+2028 and the like,
+    # which JSON strings may hold raw (an invalid input line of random octets does).
+    return [json.loads(line) for line in text.split("\n")[:-1]]
 
 
 _scan = {}
