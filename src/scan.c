@@ -701,8 +701,9 @@ static int scan(int argc, char **argv)
     char werr[4400] = "";
     if (c.output_error)
         snprintf(werr, sizeof(werr), "writing the records to %s failed: %s (its files hold whole "
-                                     "records only)", a.out,
-                 c.output_errno ? strerror(c.output_errno) : "disk full?");
+                                     "records only; once there is room, mxsurvey scan --resume %s "
+                                     "%s goes on)", a.out,
+                 c.output_errno ? strerror(c.output_errno) : "disk full?", a.out, a.operand);
     if (write_run_json(a.out, run, c.output_error ? NULL : werr, sizeof(werr)) < 0)
         c.output_error = 1;
     json_decref(run);
