@@ -74,30 +74,37 @@ static const char *type_name(const json_t *v)
     }
 }
 
-/* The object on the line in r, or NULL with why set (the damage, in words). */
-static json_t *parse(const struct lreader *r, char *why, size_t whylen)
+json_t *jsonl_parse(const char *line, size_t len, int newline, char *why, size_t whylen)
 {
-    if (r->too_long) {
+    if (len > JSONL_LINE_MAX) {
         snprintf(why, whylen, "line longer than %u MiB", JSONL_LINE_MAX >> 20);
         return NULL;
     }
-    const char *nul = memchr(r->buf, '\0', r->len);
+    const char *nul = memchr(line, '\0', len);
     json_t *rec = NULL;
     json_error_t je;
     if (nul)
-        snprintf(why, whylen, "a NUL octet at column %zu", (size_t)(nul - r->buf) + 1);
-    else if (!(rec = json_loadb(r->buf, r->len, JSON_DECODE_ANY, &je)))
+        snprintf(why, whylen, "a NUL octet at column %zu", (size_t)(nul - line) + 1);
+    else if (!(rec = json_loadb(line, len, JSON_DECODE_ANY, &je)))
         snprintf(why, whylen, "malformed JSON at column %d: %s", je.column, je.text);
     else if (!json_is_object(rec))
         snprintf(why, whylen, "not a JSON object (%s)", type_name(rec));
     if (json_is_object(rec))
         return rec;
     json_decref(rec);
-    if (!r->newline) { /* what our writer never leaves: it writes whole lines */
+    if (!newline) { /* what our writer never leaves: it writes whole lines */
         size_t n = strlen(why);
         snprintf(why + n, whylen - n, " (the last line has no newline at the end: a cut write?)");
     }
     return NULL;
+}
+
+/* The object on the line in r, or NULL with why set. */
+static json_t *parse(const struct lreader *r, char *why, size_t whylen)
+{
+    /* An over-long line was never held: its length says so. */
+    return jsonl_parse(r->buf, r->too_long ? (size_t)JSONL_LINE_MAX + 1 : r->len, r->newline,
+                       why, whylen);
 }
 
 int jsonl_each(const char *path, struct jsonl_opts *o, jsonl_cb cb, void *arg, char *err,

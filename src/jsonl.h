@@ -65,6 +65,12 @@ typedef int (*jsonl_cb)(void *arg, const struct jsonl_rec *r, char *why, size_t 
 int jsonl_each(const char *path, struct jsonl_opts *o, jsonl_cb cb, void *arg, char *err,
                size_t errlen);
 
+/* The rule for one line, line[0..len) without its '\n' (newline: it had one): the object, or
+ * NULL with why set to the damage in words ("not a JSON object (an array)"). A len above
+ * JSONL_LINE_MAX is refused before line is read. For readers of lines from elsewhere (a
+ * fuzzing harness). Caller decrefs. */
+json_t *jsonl_parse(const char *line, size_t len, int newline, char *why, size_t whylen);
+
 /* The record whose line starts at offset in path (an offset jsonl_each gave), for a reader
  * that comes back to a line it has seen. Returns a new object (caller decrefs), or NULL with
  * err set. */
