@@ -347,6 +347,24 @@ static struct endpoint *endpoint_new(struct sched *s, const char *host, const ch
     return ep;
 }
 
+/* An address the blocklist refuses: the record says so at once, and nothing is sent to it or
+ * asked about it (no connection, no PTR query, no version probe: its slot never gets one). */
+static void endpoint_blocked(struct sched *s, struct endpoint *ep, const struct blocklist_verdict *v)
+{
+    char why[4600];
+    size_t n = (size_t)snprintf(why, sizeof(why), "blocked: ");
+    blocklist_reason(v, why + n, sizeof(why) - n);
+    ep->res = xcalloc(1, sizeof(*ep->res));
+    ep->res->status = PROBE_BLOCKED;
+    ep->res->error = xstrdup(why);
+    ep->res->tls_alert = -1;
+    ep->ptr_status = "blocked";
+    ep->ptr_done = ep->probed_done = 1;
+    ip_slot_get(s, ep->ip);
+    s->c->blocked++;
+    endpoint_done(ep);
+}
+
 static struct endpoint *endpoint_get(struct sched *s, const char *host, const char *ip,
                                      const char *domain, unsigned long line)
 {
@@ -372,6 +390,11 @@ static struct endpoint *endpoint_get(struct sched *s, const char *host, const ch
     hmap_put(&s->endpoints, key, ep);
     free(key);
     s->c->endpoints++;
+    struct blocklist_verdict v;
+    if (blocklist_check(s->o->blocklist, ip, &v) != 0) {
+        endpoint_blocked(s, ep, &v);
+        return ep;
+    }
     if (resolve_ptr(s->res, ip, on_ptr, ep) < 0) {
         ep->ptr_done = 1;
         ep->ptr_status = "dns-error";
@@ -408,8 +431,10 @@ static void on_probe(void *arg, struct probe_result *res);
 
 static void start_probe(struct sched *s, struct endpoint *ep)
 {
+    const struct sockaddr_storage *src = strchr(ep->ip, ':') ? &s->o->source_ip6 : &s->o->source_ip;
     struct probe_params p = {
         .mx_host = ep->mx_host, .ip = ep->ip, .port = s->o->port, .ehlo_name = s->o->ehlo,
+        .source = src->ss_family != AF_UNSPEC ? (const struct sockaddr *)src : NULL,
         .timeout_ms = s->o->timeout_ms, .stop_after_certificate = s->o->stop_after_certificate,
         .version_probe = ep->version_probe,
         .transcript = s->o->transcript ? transcript_cb : NULL, .transcript_arg = ep,
