@@ -56,8 +56,9 @@ struct probe_params {
     const char *ip;        /* IPv4 or IPv6 literal (IPv6 may carry a %scope) */
     int port;              /* usually 25 */
     const struct sockaddr *source; /* the local address to bind the connection to (its port 0:
-                              any), of ip's family; NULL: the kernel's choice. The EHLO address
-                              literal follows it, being read from the socket */
+                              any), of the socket's family (AF_INET6 for an IPv4-mapped ip);
+                              NULL: the kernel's choice. The EHLO address literal follows it,
+                              being read from the socket */
     const char *ehlo_name; /* our EHLO argument; NULL: the address literal of the connection's
                               local address ("[192.0.2.1]", "[IPv6:2001:db8::1]", RFC 5321
                               4.1.1.1 and 4.1.3), read once the connection is made */

@@ -2,7 +2,9 @@
  * probes, input. The run's life (loop, signals, progress, finish) is in sched_run.c. */
 #include "sched_int.h"
 
+#include <arpa/inet.h>
 #include <math.h>
+#include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -429,12 +431,33 @@ static void transcript_cb(void *arg, char dir, const char *line)
 
 static void on_probe(void *arg, struct probe_result *res);
 
+/* The local address a probe of ip binds to (--source-ip, --source-ip6), or NULL. An
+ * IPv4-mapped ip (::ffff:a.b.c.d, allowed only when its IPv4 address is) is an IPv4
+ * connection from an IPv6 socket: it leaves from --source-ip, as ::ffff:SOURCE (in *buf). */
+static const struct sockaddr *probe_source(const struct sched_opts *o, const char *ip,
+                                           struct sockaddr_in6 *buf)
+{
+    const struct sockaddr_in *v4 = (const struct sockaddr_in *)&o->source_ip;
+    struct in6_addr a;
+    if (!strchr(ip, ':'))
+        return v4->sin_family == AF_INET ? (const struct sockaddr *)v4 : NULL;
+    if (inet_pton(AF_INET6, ip, &a) != 1 || !IN6_IS_ADDR_V4MAPPED(&a))
+        return o->source_ip6.ss_family == AF_INET6 ? (const struct sockaddr *)&o->source_ip6 : NULL;
+    if (v4->sin_family != AF_INET)
+        return NULL;
+    memset(buf, 0, sizeof(*buf));
+    buf->sin6_family = AF_INET6;
+    buf->sin6_addr.s6_addr[10] = buf->sin6_addr.s6_addr[11] = 0xff;
+    memcpy(&buf->sin6_addr.s6_addr[12], &v4->sin_addr, 4);
+    return (const struct sockaddr *)buf;
+}
+
 static void start_probe(struct sched *s, struct endpoint *ep)
 {
-    const struct sockaddr_storage *src = strchr(ep->ip, ':') ? &s->o->source_ip6 : &s->o->source_ip;
+    struct sockaddr_in6 mapped;
     struct probe_params p = {
         .mx_host = ep->mx_host, .ip = ep->ip, .port = s->o->port, .ehlo_name = s->o->ehlo,
-        .source = src->ss_family != AF_UNSPEC ? (const struct sockaddr *)src : NULL,
+        .source = probe_source(s->o, ep->ip, &mapped),
         .timeout_ms = s->o->timeout_ms, .stop_after_certificate = s->o->stop_after_certificate,
         .version_probe = ep->version_probe,
         .transcript = s->o->transcript ? transcript_cb : NULL, .transcript_arg = ep,

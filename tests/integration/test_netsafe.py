@@ -39,6 +39,7 @@ TARGETS = {
     "mcast": "224.0.0.1",
     "loop": "127.0.0.1",               # where this namespace's own resolver and listener are
     "mapped": "::ffff:10.0.0.1",
+    "mappedlocal": "::ffff:10.1.2.3",  # an IPv4 address of this namespace, from an IPv6 socket
     "nat64": "64:ff9b::a00:1",
     "sixtofour": "2002:a00:1::1",
     "linklocal": "fe80::1",
@@ -54,6 +55,7 @@ REASONS = {
     "mcast": "224.0.0.0/4 (Multicast, RFC 5771)",
     "loop": "127.0.0.0/8 (Loopback, RFC 1122, Section 3.2.1.3)",
     "mapped": "10.0.0.0/8 (Private-Use, RFC 1918) via ::ffff:0:0/96 (IPv4-mapped Address, RFC 4291)",
+    "mappedlocal": "10.0.0.0/8 (Private-Use, RFC 1918) via ::ffff:0:0/96 (IPv4-mapped Address, RFC 4291)",
     "nat64": "10.0.0.0/8 (Private-Use, RFC 1918) via 64:ff9b::/96 (IPv4-IPv6 Translat., RFC 6052)",
     "sixtofour": "10.0.0.0/8 (Private-Use, RFC 1918) via 2002::/16 (6to4, RFC 3056)",
     "linklocal": "fe80::/10 (Link-Local Unicast, RFC 4291)",
@@ -106,6 +108,12 @@ class Netns:
                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         self.procs.append(self.holder)
         try:
+            # Until unshare has made the namespace (and exec'd sleep), nsenter -t would enter
+            # ours: wait for the holder to be in a network namespace of its own.
+            t0 = time.time()
+            while not self._separate():
+                assert time.time() - t0 < 10, "unshare -n made no network namespace"
+                time.sleep(0.02)
             self._setup()
         except BaseException:
             self.close()
@@ -134,8 +142,22 @@ class Netns:
                     os.path.join(d, "listener.ready")], "listener.err")
         t0 = time.time()
         while not self._ready():
-            assert time.time() - t0 < 20, "the namespace's unbound or listener did not come up"
+            if time.time() - t0 > 20:
+                logs = ""
+                for name in ("unbound.log", "listener.err"):
+                    with open(os.path.join(d, name), errors="replace") as f:
+                        logs += "\n%s: %s" % (name, f.read()[-1500:])
+                raise AssertionError("the namespace's unbound or listener did not come up" + logs)
             time.sleep(0.1)
+
+    def _separate(self):
+        try:
+            with open("/proc/%d/comm" % self.holder.pid) as f:
+                comm = f.read().strip()
+            return comm == "sleep" and \
+                os.readlink("/proc/%d/ns/net" % self.holder.pid) != os.readlink("/proc/self/ns/net")
+        except OSError:
+            return False
 
     def _ready(self):
         r = self.run(["drill", "-p", str(RESOLVER[1]), "@" + RESOLVER[0], "mx.doc." + ZONE, "A"])
@@ -243,21 +265,26 @@ def test_blocked_addresses_are_never_contacted(ctx):
         assert re.search(r"<code>blocked</code></td><td class=\"num\">%d</td>" % len(TARGETS), page)
 
         # 2. --allow 10.0.0.0/8 lets exactly that range through, in every form that carries it:
-        # 10.1.2.3 reaches the listener; ::ffff:10.0.0.1, 64:ff9b::a00:1 and 2002:a00:1::1 are
-        # tried and find no route (nothing in this namespace routes them); the rest stays blocked.
+        # 10.1.2.3 and ::ffff:10.1.2.3 reach the listener; ::ffff:10.0.0.1, 64:ff9b::a00:1 and
+        # 2002:a00:1::1 are tried and find no route (nothing in this namespace routes them); the
+        # rest stays blocked.
         out = os.path.join(d, "allow")
         r, connects = ns_scan(ctx, ns, out, "--allow", "10.0.0.0/8")
         assert r.returncode == 0, r.stderr
-        probed = {"private", "mapped", "nat64", "sixtofour"}
+        reached = {"private", "mappedlocal"}
+        probed = reached | {"mapped", "nat64", "sixtofour"}
         tried = sorted({a for a, port in connects if port == PORT})
         assert tried == sorted(TARGETS[l] for l in probed), tried
         assert all(c == RESOLVER or c[1] == PORT for c in connects), connects
         accepted = [l for l in ns.listener_log() if l.startswith("accept")]
-        # The probe, then no version probe (the listener offers no STARTTLS).
-        assert accepted == ["accept local=::ffff:10.1.2.3 peer=::ffff:10.1.2.3"], ns.listener_log()
+        # One probe each, and no version probe (the listener offers no STARTTLS).
+        assert accepted == ["accept local=::ffff:10.1.2.3 peer=::ffff:10.1.2.3"] * 2, ns.listener_log()
         hosts, doms = by_domain(out)
-        assert hosts["10.1.2.3"]["status"] == "no-starttls" and hosts["10.1.2.3"]["attempts"] == 1, hosts["10.1.2.3"]
-        for label in probed - {"private"}:
+        for label in reached:
+            h = hosts[TARGETS[label]]
+            assert h["status"] == "no-starttls" and h["attempts"] == 1, h
+            assert doms[label]["pattern"] == "no-tls", doms[label]
+        for label in probed - reached:
             assert hosts[TARGETS[label]]["status"] == "connect-failed", hosts[TARGETS[label]]
             assert doms[label]["pattern"] == "unreachable", doms[label]
         for label in set(TARGETS) - probed:
@@ -278,29 +305,30 @@ def test_blocked_addresses_are_never_contacted(ctx):
         assert "10.1.2.3" not in {a for a, _ in connects}, connects
         hosts, _ = by_domain(out)
         assert hosts["10.1.2.3"]["error"] == "blocked: 10.1.2.0/24 (--blocklist %s line 3)" % bl, hosts["10.1.2.3"]
+        assert hosts["::ffff:10.1.2.3"]["error"] == ("blocked: 10.1.2.0/24 (--blocklist %s line 3) via "
+                                                     "::ffff:0:0/96 (IPv4-mapped Address, RFC 4291)" % bl)
         assert hosts["::ffff:10.0.0.1"]["status"] == "connect-failed"  # outside the file's range
         with open(os.path.join(out, "run.json")) as f:
             run = json.load(f)
         assert run["blocklist"]["files"] == [{"range": "10.1.2.0/24", "file": bl, "line": 3}], run["blocklist"]
         assert run["options"]["blocklist"] == [bl]
 
-        # 4. --source-ip, --source-ip6: the probe leaves from the chosen address, and the EHLO
-        # address literal (on a machine whose name is no FQDN) says it.
+        # 4. --source-ip, --source-ip6: the probe leaves from the chosen address (an IPv4-mapped
+        # one, IPv4 from an IPv6 socket, from --source-ip), and the EHLO address literal (on a
+        # machine whose name is no FQDN) says it.
         before = len(ns.listener_log())
-        r = ns.run(["unshare", "-u", "sh", "-c", 'hostname vm && exec "$@"', "sh", ctx.mxsurvey, "check",
-                    "--resolver", "%s:%d" % RESOLVER, "--port", str(PORT), "--ipv6", "--timeout", "2",
-                    "--allow", "10.0.0.0/8", "--allow", "fd00::/8", "--source-ip", "10.9.9.9",
-                    "--source-ip6", "fd00::77", "private." + ZONE])
-        assert "C: EHLO [10.9.9.9]" in r.stdout, r.stdout + r.stderr
-        r = ns.run(["unshare", "-u", "sh", "-c", 'hostname vm && exec "$@"', "sh", ctx.mxsurvey, "check",
-                    "--resolver", "%s:%d" % RESOLVER, "--port", str(PORT), "--ipv6", "--timeout", "2",
-                    "--allow", "10.0.0.0/8", "--allow", "fd00::/8", "--source-ip", "10.9.9.9",
-                    "--source-ip6", "fd00::77", "ula." + ZONE])
-        assert "C: EHLO [IPv6:fd00::77]" in r.stdout, r.stdout + r.stderr
+        for label, ehlo in (("private", "[10.9.9.9]"), ("mappedlocal", "[10.9.9.9]"), ("ula", "[IPv6:fd00::77]")):
+            r = ns.run(["unshare", "-u", "sh", "-c", 'hostname vm && exec "$@"', "sh", ctx.mxsurvey, "check",
+                        "--resolver", "%s:%d" % RESOLVER, "--port", str(PORT), "--ipv6", "--timeout", "2",
+                        "--allow", "10.0.0.0/8", "--allow", "fd00::/8", "--source-ip", "10.9.9.9",
+                        "--source-ip6", "fd00::77", "%s.%s" % (label, ZONE)])
+            assert ehlo_lines(r.stdout) == ["EHLO " + ehlo], (label, r.stdout + r.stderr)
         new = ns.listener_log()[before:]
         assert [l for l in new if l.startswith("accept")] == [
-            "accept local=::ffff:10.1.2.3 peer=::ffff:10.9.9.9", "accept local=fd00::1 peer=fd00::77"], new
-        assert [l for l in new if l.startswith("line EHLO")] == ["line EHLO [10.9.9.9]", "line EHLO [IPv6:fd00::77]"], new
+            "accept local=::ffff:10.1.2.3 peer=::ffff:10.9.9.9", "accept local=::ffff:10.1.2.3 peer=::ffff:10.9.9.9",
+            "accept local=fd00::1 peer=fd00::77"], new
+        assert [l for l in new if l.startswith("line EHLO")] == [
+            "line EHLO [10.9.9.9]", "line EHLO [10.9.9.9]", "line EHLO [IPv6:fd00::77]"], new
     finally:
         ns.close()
         shutil.rmtree(d, ignore_errors=True)
