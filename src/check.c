@@ -257,6 +257,7 @@ int cmd_check(int argc, char **argv)
     struct sched_counts counts;
     char err[512] = "";
     rc = sched_run_one(&a.o, a.operand, &counts, err, sizeof(err));
+    blocklist_free(a.blocklist);
     if (rc == 2) {
         fprintf(stderr, "mxsurvey check: %s\n", err);
         return CLI_EXIT_USAGE;

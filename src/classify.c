@@ -211,6 +211,8 @@ const char *classify_pattern_str(enum classify_pattern p)
         return "no-mail";
     case PATTERN_UNREACHABLE:
         return "unreachable";
+    case PATTERN_BLOCKED:
+        return "blocked";
     }
     return "?";
 }
@@ -272,10 +274,12 @@ struct classify_domain_result classify_domain(const char *domain_status,
     struct classify_domain_result r = {.primary = -1, .pattern = PATTERN_UNREACHABLE,
                                        .consistent = 1};
     int any_smtp = 0;
+    size_t blocked = 0;
     enum classify_pattern first = PATTERN_UNRELATED;
     for (size_t i = 0; i < n; i++) {
         if (!status_is(eps[i].status, "ok")) {
             any_smtp |= answered_smtp(eps[i].status);
+            blocked += status_is(eps[i].status, "blocked");
             continue;
         }
         enum classify_pattern p = classify_endpoint_pattern(&eps[i]);
@@ -291,6 +295,8 @@ struct classify_domain_result classify_domain(const char *domain_status,
     else if (status_is(domain_status, "null-mx") || status_is(domain_status, "nxdomain") ||
              status_is(domain_status, "invalid"))
         r.pattern = PATTERN_NO_MAIL;
+    else if (n > 0 && blocked == n) /* the scanner's choice, not the domain's state */
+        r.pattern = PATTERN_BLOCKED;
     else if (any_smtp)
         r.pattern = PATTERN_NO_TLS;
     return r;

@@ -106,9 +106,10 @@ enum classify_pattern {
     PATTERN_NO_TLS,        /* some endpoint answered SMTP but no TLS session was made */
     PATTERN_NO_MAIL,       /* the domain accepts no mail: null-mx, nxdomain, invalid */
     PATTERN_UNREACHABLE,   /* no endpoints, or all connect-failed / timeout */
+    PATTERN_BLOCKED,       /* every endpoint's address is on the blocklist: nothing was probed */
 };
 /* "mx-exact", "mx-wildcard", "mx-multilabel", "domain", "provider", "ptr", "unrelated",
- * "no-tls", "no-mail", "unreachable". */
+ * "no-tls", "no-mail", "unreachable", "blocked". */
 const char *classify_pattern_str(enum classify_pattern p);
 
 /* What classify_domain needs of one endpoint. Borrowed. */
@@ -140,9 +141,10 @@ struct classify_domain_result {
     long primary;                  /* index of the primary endpoint: the first (most preferred)
                                     * whose status is "ok"; -1 when none */
     enum classify_pattern pattern; /* the primary's pattern; without one: no-mail (domain status
-                                    * null-mx, nxdomain or invalid), else no-tls (some endpoint
-                                    * status no-starttls, starttls-refused, tls-failed or
-                                    * smtp-error), else unreachable */
+                                    * null-mx, nxdomain or invalid), else blocked (there are
+                                    * endpoints, all of status blocked), else no-tls (some
+                                    * endpoint status no-starttls, starttls-refused, tls-failed
+                                    * or smtp-error), else unreachable */
     int consistent;                /* every endpoint with status "ok" has the same pattern (1
                                     * when fewer than two) */
 };

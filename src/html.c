@@ -91,6 +91,7 @@ static const struct value_def patterns[] = {
     {.key = "no-tls", .color = 7, .meaning = "a server answered SMTP but no TLS session was made (no STARTTLS, refused, or the handshake failed)"},
     {.key = "unreachable", .color = 8, .meaning = "no MX server could be reached (DNS error, no address, connection failed or timed out)"},
     {.key = "no-mail", .color = 9, .meaning = "the domain accepts no mail (null MX, NXDOMAIN, or not a valid name): in no share"},
+    {.key = "blocked", .color = 11, .meaning = "every MX address is special-purpose (loopback, private, link-local, ...) or on the operator's blocklist, so nothing was probed: in no share"},
 };
 
 /* hosts.jsonl `wildcard`, most severe first. */
@@ -437,9 +438,15 @@ static void headline_section(FILE *f, const json_t *s)
           f);
     fprintf(f, "%lld\">", ne);
     count(f, ne);
-    fputs(" endpoints (MX host &#215; address) probed</div>\n<p class=\"expl\">Every input "
-          "line that is not blank or a comment; shares below count each domain by its primary "
-          "MX, the most preferred that completed TLS.</p></div>\n",
+    fputs(" endpoints (MX host &#215; address) probed</div>\n", f);
+    /* Endpoints whose address was blocked count in the total, but nothing was sent to them. */
+    long long nb = int_of(json_object_get(e, "by_status"), "blocked");
+    fprintf(f, "<div class=\"frac\" data-metric=\"blocked\" data-value=\"%lld\">", nb);
+    count(f, nb);
+    fputs(" of them never contacted: a special-purpose or blocklisted address (status "
+          "<code>blocked</code>)</div>\n<p class=\"expl\">Every input line that is not blank or a "
+          "comment; shares below count each domain by its primary MX, the most preferred that "
+          "completed TLS.</p></div>\n",
           f);
     for (size_t i = 0; i < ARRAY_LEN(headlines); i++)
         share_card(f, shares, &headlines[i]);

@@ -289,13 +289,19 @@ static const struct column domain_columns[] = {
     {.name = "match_domain", .key = "match_domain"},
     {.name = "primary_mx_host", .obj = "primary", .key = "mx_host"},
     {.name = "primary_ip", .obj = "primary", .key = "ip"},
+    {.name = "truncated_mx", .obj = "truncated", .key = "mx"},
+    {.name = "truncated_addrs", .obj = "truncated", .key = "addrs"},
 };
 
-/* The domain patterns of summary.json (summary.c), in providers.csv's column order. */
+/* The domain patterns of summary.json (summary.c), in providers.csv's column order: the
+ * first PROVIDER_PATTERNS_BEFORE_OTHER, then pattern_other, then the ones added since (a new
+ * column goes at the end of the row). */
 static const char *const provider_patterns[] = {
     "mx-exact", "mx-wildcard", "mx-multilabel", "domain",      "provider",
     "ptr",      "unrelated",   "no-tls",        "unreachable", "no-mail",
+    "blocked",
 };
+#define PROVIDER_PATTERNS_BEFORE_OTHER 10
 
 static const char *const provider_columns[] = {
     "provider",
@@ -312,6 +318,7 @@ static const char *const provider_columns[] = {
     "pattern_unreachable",
     "pattern_no_mail",
     "pattern_other",
+    "pattern_blocked",
 };
 
 static const char *const summary_columns[] = {"metric", "value"};
@@ -381,7 +388,7 @@ static void provider_row(const json_t *p, struct csv_row *r, struct sbuf *b)
     value_cell(r, json_object_get(p, "domains"), b);
     value_cell(r, json_object_get(p, "endpoints"), b);
     const json_t *bp = json_object_get(p, "by_pattern");
-    for (size_t i = 0; i < ARRAY_LEN(provider_patterns); i++)
+    for (size_t i = 0; i < PROVIDER_PATTERNS_BEFORE_OTHER; i++)
         count_cell(r, json_object_get(bp, provider_patterns[i]), b);
     /* Every other key (null: a domain without a pattern; an unrecognised value). */
     json_int_t other = 0;
@@ -395,6 +402,8 @@ static void provider_row(const json_t *p, struct csv_row *r, struct sbuf *b)
             other += json_integer_value(v);
     }
     csv_int(r, (long long)other);
+    for (size_t i = PROVIDER_PATTERNS_BEFORE_OTHER; i < ARRAY_LEN(provider_patterns); i++)
+        count_cell(r, json_object_get(bp, provider_patterns[i]), b);
 }
 
 void csv_record_row(enum csv_table t, const json_t *rec, struct csv_row *r)

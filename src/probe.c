@@ -48,6 +48,7 @@ const char *probe_status_str(enum probe_status s)
     case PROBE_CONNECT_FAILED: return "connect-failed";
     case PROBE_TIMEOUT: return "timeout";
     case PROBE_SMTP_ERROR: return "smtp-error";
+    case PROBE_BLOCKED: return "blocked";
     }
     return "unknown";
 }

@@ -11,6 +11,7 @@
 #define MXS_PROBE_H
 #include <stddef.h>
 
+#include <sys/socket.h>
 #include <uv.h>
 
 #include "cert.h"
@@ -41,10 +42,12 @@ enum probe_status {
     PROBE_CONNECT_FAILED,   /* TCP connect refused or unreachable, or a bad address */
     PROBE_TIMEOUT,          /* some phase took longer than timeout_ms; also probe_abort */
     PROBE_SMTP_ERROR,       /* greeting or EHLO refused, malformed reply, closed or reset */
+    PROBE_BLOCKED,          /* never probed: the address is on the blocklist (blocklist.h); the
+                               scheduler's verdict, no probe ever returns it */
 };
 
 /* "ok", "no-starttls", "starttls-refused", "tls-failed", "connect-failed", "timeout",
- * "smtp-error". */
+ * "smtp-error", "blocked". */
 const char *probe_status_str(enum probe_status s);
 
 struct probe_params {
@@ -52,6 +55,10 @@ struct probe_params {
                               trailing dot dropped */
     const char *ip;        /* IPv4 or IPv6 literal (IPv6 may carry a %scope) */
     int port;              /* usually 25 */
+    const struct sockaddr *source; /* the local address to bind the connection to (its port 0:
+                              any), of the socket's family (AF_INET6 for an IPv4-mapped ip);
+                              NULL: the kernel's choice. The EHLO address literal follows it,
+                              being read from the socket */
     const char *ehlo_name; /* our EHLO argument; NULL: the address literal of the connection's
                               local address ("[192.0.2.1]", "[IPv6:2001:db8::1]", RFC 5321
                               4.1.1.1 and 4.1.3), read once the connection is made */

@@ -183,6 +183,15 @@ json_t *record_domain_json(const struct domain_rec *r)
     }
     json_object_set_new(o, "mx", mx);
     json_object_set_new(o, "implicit_mx", json_boolean(r->rr && r->rr->implicit_mx));
+    /* What the caps (--max-mx, --max-addrs) left out of `mx`; null when nothing. */
+    if (r->rr && (r->rr->mx_cut || r->rr->addrs_cut)) {
+        json_t *t = json_object();
+        json_object_set_new(t, "mx", json_integer(r->rr->mx_cut));
+        json_object_set_new(t, "addrs", json_integer(r->rr->addrs_cut));
+        json_object_set_new(o, "truncated", t);
+    } else {
+        json_object_set_new(o, "truncated", json_null());
+    }
     json_t *eps = json_array();
     for (size_t i = 0; i < r->neps; i++) {
         json_t *e = json_object();

@@ -8,8 +8,9 @@
  *   3. No MX records → the domain is its own implicit MX (RFC 5321 §5.1) if it has A (or,
  *      with want_aaaa, AAAA) records: no-mx with one entry {domain, 0}; without addresses:
  *      no-mx with no entries; an error looking the addresses up is a dns-error.
- *   4. Otherwise the MX list, sorted by preference then name, each host resolved to A (and
- *      AAAA) through the cache; a host without addresses is listed with ips [] and a reason.
+ *   4. Otherwise the MX list, sorted by preference then name, cut to max_mx, each host resolved
+ *      to A (and AAAA) through the cache, its addresses cut to max_addrs (resolve.h); a host
+ *      without addresses is listed with ips [] and a reason.
  * For an address: PTR of its reverse name (CNAMEs followed too: RFC 2317 delegations).
  *
  * Three kinds of objects: a lookup asks one (name, type) and follows CNAMEs; a cache entry
@@ -557,22 +558,43 @@ static void job_deliver(struct job *job)
     free(job);
 }
 
-/* Copies the addresses of a host's A and AAAA entries into m (A first). */
-static void fill_addrs(struct resolve_mx *m, const struct centry *a, const struct centry *aaaa)
+int resolve_addr_cap(int na, int n6, int max, int share_families, int *keep_a, int *keep_6)
+{
+    *keep_a = na;
+    *keep_6 = n6;
+    if (max <= 0)
+        return 0;
+    if (!share_families) {
+        *keep_a = na < max ? na : max;
+        *keep_6 = n6 < max ? n6 : max;
+    } else if (na + n6 > max) {
+        int half6 = n6 < max / 2 ? n6 : max / 2; /* A takes the larger half of an odd cap */
+        *keep_a = na < max - half6 ? na : max - half6;
+        *keep_6 = n6 < max - *keep_a ? n6 : max - *keep_a;
+    }
+    return na + n6 - *keep_a - *keep_6;
+}
+
+/* Copies the addresses of a host's A and AAAA entries into m (A first), as many as the cap
+ * keeps (resolve_opts); returns how many it cut. Each family is already in numeric order
+ * (answer.c). */
+static int fill_addrs(const struct resolve_opts *o, struct resolve_mx *m, const struct centry *a,
+                      const struct centry *aaaa)
 {
     const struct centry *fam[2] = {a, aaaa};
-    int n = 0;
+    int have[2] = {0, 0}, keep[2];
     for (int f = 0; f < 2; f++)
         if (fam[f] && fam[f]->out.status == RESOLVE_OK)
-            n += fam[f]->out.n;
+            have[f] = fam[f]->out.n;
+    int cut = resolve_addr_cap(have[0], have[1], o->max_addrs, o->share_families, &keep[0], &keep[1]);
+    int n = keep[0] + keep[1];
     m->ips = n ? xcalloc((size_t)n, sizeof(*m->ips)) : NULL;
     for (int f = 0; f < 2; f++)
-        if (fam[f] && fam[f]->out.status == RESOLVE_OK)
-            for (int i = 0; i < fam[f]->out.n; i++)
-                m->ips[m->nips++] = xstrdup(fam[f]->out.rrs[i].str);
+        for (int i = 0; i < keep[f]; i++)
+            m->ips[m->nips++] = xstrdup(fam[f]->out.rrs[i].str);
     m->resolved = m->nips > 0;
     if (m->resolved)
-        return;
+        return cut;
     /* Why there is no address: a failed query says more than an empty answer. */
     if (a && a->out.status == RESOLVE_DNS_ERROR)
         m->error = xstrdup(a->out.error);
@@ -582,6 +604,7 @@ static void fill_addrs(struct resolve_mx *m, const struct centry *a, const struc
         m->error = xstrdup("NXDOMAIN");
     else
         m->error = xstrdup("no address records");
+    return cut;
 }
 
 /* Starts the address lookups for entry idx of job's host list. */
@@ -615,6 +638,13 @@ static void mx_answer(struct job *job)
             job->state = JOB_DONE;
             break;
         }
+        if (job->r->opts.max_mx > 0 && res->nmx > job->r->opts.max_mx) {
+            /* The cap: the most preferred are kept; the rest are never looked up. */
+            for (int i = job->r->opts.max_mx; i < res->nmx; i++)
+                resolve_mx_clear(&res->mx[i]);
+            res->mx_cut = res->nmx - job->r->opts.max_mx;
+            res->nmx = job->r->opts.max_mx;
+        }
         job->state = JOB_ADDRS;
         job->ent = xcalloc((size_t)res->nmx, sizeof(*job->ent));
         for (int i = 0; i < res->nmx; i++) {
@@ -637,7 +667,7 @@ static void addrs_done(struct job *job)
     struct resolve_result *res = job->res;
     for (int i = 0; i < res->nmx; i++)
         if (!res->mx[i].error) /* "." targets were never asked */
-            fill_addrs(&res->mx[i], job->ent[i][0], job->ent[i][1]);
+            res->addrs_cut += fill_addrs(&job->r->opts, &res->mx[i], job->ent[i][0], job->ent[i][1]);
     res->status = RESOLVE_OK;
     job->state = JOB_DONE;
 }
@@ -646,7 +676,7 @@ static void implicit_done(struct job *job)
 {
     struct resolve_result *res = job->res;
     struct resolve_mx m = {.host = xstrdup(res->domain)};
-    fill_addrs(&m, job->ent[0][0], job->ent[0][1]);
+    int cut = fill_addrs(&job->r->opts, &m, job->ent[0][0], job->ent[0][1]);
     const struct centry *a = job->ent[0][0], *aaaa = job->ent[0][1];
     if (m.resolved) {
         res->status = RESOLVE_NO_MX;
@@ -654,6 +684,7 @@ static void implicit_done(struct job *job)
         res->mx = xmalloc(sizeof(*res->mx));
         res->mx[0] = m; /* moved */
         res->nmx = 1;
+        res->addrs_cut = cut;
     } else {
         if (a->out.status == RESOLVE_DNS_ERROR ||
             (aaaa && aaaa->out.status == RESOLVE_DNS_ERROR)) {

@@ -58,6 +58,8 @@ struct resolve_result {
                         error looking them up) has no MX entries at all. */
     struct resolve_mx *mx; /* RESOLVE_OK: sorted by preference, then host name */
     int nmx;
+    int mx_cut;      /* MX records beyond resolve_opts.max_mx: dropped, never looked up */
+    int addrs_cut;   /* addresses beyond resolve_opts.max_addrs, over all kept MX entries */
 };
 void resolve_result_free(struct resolve_result *res);
 
@@ -76,9 +78,20 @@ typedef void (*resolve_ptr_cb)(void *arg, struct resolve_ptr_result *res);
 /* Finished MX answers kept (see above): about 200 octets each. */
 #define RESOLVE_MX_CACHE 16384
 
+/* Caps (a domain owner chooses how many MX records and addresses a scan spends work on): at
+ * most max_mx MX hosts of a domain are kept, the first in the sorted list (lowest preference;
+ * ties by host name, so that every run keeps the same ones, whatever order the resolver
+ * rotates records into), and only those are looked up; of each host's addresses (and of an
+ * implicit MX's), at most max_addrs are kept, the first of each family in numeric order: with
+ * share_families (both families probed) split between them, half each (A the larger half of
+ * an odd cap), a family with fewer leaving the rest to the other; without it, up to max_addrs
+ * of each family. 0: no cap. What is cut is counted in the result (mx_cut, addrs_cut). */
 struct resolve_opts {
     int want_aaaa; /* also ask AAAA for MX hosts and implicit MX */
     int mx_cache;  /* MX answers kept; 0: RESOLVE_MX_CACHE */
+    int max_mx;
+    int max_addrs;
+    int share_families;
 };
 
 struct resolve_stats {
@@ -123,5 +136,8 @@ void resolve_mx_clear(struct resolve_mx *m);
  * RESOLVE_NULL_MX (and no list) for a lone "0 ." record, else RESOLVE_OK. */
 enum resolve_status resolve_mx_list(const struct answer_rr *rrs, int n, struct resolve_mx **mx,
                                     int *nmx);
+/* How many of na A and n6 AAAA addresses are kept under a cap of max (0: no cap), by the rule
+ * of resolve_opts; returns the number cut. */
+int resolve_addr_cap(int na, int n6, int max, int share_families, int *keep_a, int *keep_6);
 
 #endif

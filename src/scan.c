@@ -17,6 +17,7 @@
 #include <jansson.h>
 #include <mbedtls/sha256.h>
 
+#include "blocklist.h"
 #include "cli.h"
 #include "dns.h"
 #include "out_csv.h"
@@ -37,7 +38,8 @@ enum {
     OPT_HELP, OPT_RESOLVER, OPT_PORT, OPT_EHLO, OPT_TIMEOUT, OPT_RETRIES, OPT_RETRY_DELAY,
     OPT_PER_IP, OPT_CONCURRENCY, OPT_RATE, OPT_IPV6, OPT_OUT, OPT_QUIET, OPT_DNS_TIMEOUT,
     OPT_MAX_DOMAINS, OPT_CERT_ONLY, OPT_CA_FILE, OPT_DNS_CONCURRENCY, OPT_NO_VERSION_PROBE,
-    OPT_CA_PATH, OPT_MAX_DNS_ERRORS, OPT_RESUME,
+    OPT_CA_PATH, OPT_MAX_DNS_ERRORS, OPT_RESUME, OPT_ALLOW, OPT_BLOCKLIST, OPT_MAX_MX,
+    OPT_MAX_ADDRS, OPT_SOURCE_IP, OPT_SOURCE_IP6,
 };
 
 static const struct cli_opt scan_opts[] = {
@@ -57,6 +59,12 @@ static const struct cli_opt scan_opts[] = {
     {.name = "ca-path", .arg = "DIR", .help = "trust anchors: every certificate file in DIR (hashed or not); with --ca-file, both", .id = OPT_CA_PATH},
     {.name = "max-dns-errors", .arg = "PERCENT", .help = "exit 1 when more than PERCENT of DNS queries fail (timeout, SERVFAIL, REFUSED; default 20)", .id = OPT_MAX_DNS_ERRORS},
     {.name = "ipv6", .help = "also probe IPv6 addresses (AAAA)", .id = OPT_IPV6},
+    {.name = "allow", .arg = "CIDR", .help = "probe this range although the default blocklist of special-purpose addresses (loopback, RFC 1918, ...) holds it (repeatable; the local world: --allow 127.0.0.0/8 --allow ::1/128)", .id = OPT_ALLOW},
+    {.name = "blocklist", .arg = "FILE", .help = "never probe these ranges either: one CIDR or address a line, # comments (repeatable; --allow does not lift them)", .id = OPT_BLOCKLIST},
+    {.name = "max-mx", .arg = "N", .help = "MX hosts probed per domain, the most preferred (default 10; 0: all)", .id = OPT_MAX_MX},
+    {.name = "max-addrs", .arg = "N", .help = "addresses probed per MX host (default 4; 0: all)", .id = OPT_MAX_ADDRS},
+    {.name = "source-ip", .arg = "ADDR", .help = "bind IPv4 probes to this local address (the EHLO address literal follows)", .id = OPT_SOURCE_IP},
+    {.name = "source-ip6", .arg = "ADDR", .help = "bind IPv6 probes to this local address", .id = OPT_SOURCE_IP6},
     {.name = "cert-only", .help = "stop each TLS handshake after the server's certificate", .id = OPT_CERT_ONLY},
     {.name = "no-version-probe", .help = "no version probe (one extra STARTTLS session per address offering TLS 1.3, for tls_max)", .id = OPT_NO_VERSION_PROBE},
     {.name = "out", .short_name = 'o', .arg = "DIR", .help = "output folder (default reports/<UTC date-time>/)", .id = OPT_OUT},
@@ -187,14 +195,69 @@ static int opt_seconds(const struct scan_parse *sp, const struct cli_opt *opt, c
     return parse_seconds(arg, lo, hi, ms) < 0 ? bad(sp, opt, arg, want) : -1;
 }
 
-/* Records the option as given for run.json: "resolver" as a list, the others by name. */
+/* --source-ip ADDR, --source-ip6 ADDR: an address of the family that this machine can bind
+ * (tried now, so that a typo fails the start rather than every probe). Returns -1 to go on or
+ * an exit code. */
+static int opt_source(const struct scan_parse *sp, const struct cli_opt *opt, const char *arg,
+                      int family, struct sockaddr_storage *out)
+{
+    memset(out, 0, sizeof(*out));
+    socklen_t len;
+    if (family == AF_INET) {
+        struct sockaddr_in *a = (struct sockaddr_in *)out;
+        a->sin_family = AF_INET;
+        len = sizeof(*a);
+        if (inet_pton(AF_INET, arg, &a->sin_addr) != 1)
+            return bad(sp, opt, arg, "expected an IPv4 address (--source-ip6 for IPv6)");
+    } else {
+        struct sockaddr_in6 *a = (struct sockaddr_in6 *)out;
+        a->sin6_family = AF_INET6;
+        len = sizeof(*a);
+        if (inet_pton(AF_INET6, arg, &a->sin6_addr) != 1)
+            return bad(sp, opt, arg, "expected an IPv6 address (--source-ip for IPv4)");
+    }
+    int fd = socket(family, SOCK_STREAM, 0), e = 0;
+    if (fd < 0 || bind(fd, (struct sockaddr *)out, len) < 0)
+        e = errno;
+    if (fd >= 0)
+        close(fd);
+    if (e) {
+        char why[256];
+        snprintf(why, sizeof(why), "cannot bind to it: %s%s", strerror(e),
+                 e == EADDRNOTAVAIL ? " (not an address of this machine)" : "");
+        out->ss_family = AF_UNSPEC;
+        return bad(sp, opt, arg, why);
+    }
+    return -1;
+}
+
+/* --blocklist FILE: read whole now; a bad line stops the start with its file and line. */
+static int opt_blocklist(const struct scan_parse *sp, const char *arg)
+{
+    char err[512];
+    FILE *f = fopen(arg, "r");
+    if (!f) {
+        fprintf(stderr, "%s: --blocklist %s: cannot open: %s\n", sp->prog, arg, strerror(errno));
+        return CLI_EXIT_USAGE;
+    }
+    int rc = blocklist_read(sp->a->blocklist, f, arg, err, sizeof(err));
+    fclose(f);
+    if (rc < 0) {
+        fprintf(stderr, "%s: --blocklist %s\n", sp->prog, err);
+        return CLI_EXIT_USAGE;
+    }
+    return -1;
+}
+
+/* Records the option as given for run.json: the repeatable ones (resolver, allow, blocklist)
+ * as lists, the others by name. */
 static void record_option(json_t *options, const struct cli_opt *opt, const char *arg)
 {
     json_t *val = arg ? json_string(arg) : json_true();
-    if (opt->id == OPT_RESOLVER) {
-        json_t *list = json_object_get(options, "resolver");
+    if (opt->id == OPT_RESOLVER || opt->id == OPT_ALLOW || opt->id == OPT_BLOCKLIST) {
+        json_t *list = json_object_get(options, opt->name);
         if (!list)
-            json_object_set_new(options, "resolver", list = json_array());
+            json_object_set_new(options, opt->name, list = json_array());
         json_array_append_new(list, val);
     } else {
         json_object_set_new(options, opt->name, val ? val : json_null());
@@ -274,6 +337,27 @@ static int scan_option(void *ctx, const struct cli_opt *opt, const char *arg)
         if (parse_percent(arg, &a->max_dns_errors) < 0)
             rc = bad(sp, opt, arg, "expected a percentage, 0-100");
         break;
+    case OPT_ALLOW: {
+        char err[256];
+        if (blocklist_allow(a->blocklist, arg, err, sizeof(err)) < 0)
+            rc = bad(sp, opt, arg, err);
+        break;
+    }
+    case OPT_BLOCKLIST:
+        rc = opt_blocklist(sp, arg);
+        break;
+    case OPT_MAX_MX:
+        rc = opt_int(sp, opt, arg, 0, 100000, "expected 0-100000 (0: all)", &o->max_mx);
+        break;
+    case OPT_MAX_ADDRS:
+        rc = opt_int(sp, opt, arg, 0, 100000, "expected 0-100000 (0: all)", &o->max_addrs);
+        break;
+    case OPT_SOURCE_IP:
+        rc = opt_source(sp, opt, arg, AF_INET, &o->source_ip);
+        break;
+    case OPT_SOURCE_IP6:
+        rc = opt_source(sp, opt, arg, AF_INET6, &o->source_ip6);
+        break;
     case OPT_CERT_ONLY:
         o->stop_after_certificate = 1;
         break;
@@ -307,10 +391,16 @@ int scan_parse_args(const char *prog, const char *operand, int argc, char **argv
     sched_opts_default(&a->o);
     a->max_dns_errors = SCAN_DEFAULT_MAX_DNS_ERRORS;
     a->options = json_object();
+    a->blocklist = blocklist_new();
+    a->o.blocklist = a->blocklist;
     int idx;
     int rc = cli_parse(&cmd, argc, argv, &sp, &idx);
-    if (rc >= 0)
+    if (rc >= 0) {
+        blocklist_free(a->blocklist);
+        a->blocklist = NULL;
+        a->o.blocklist = NULL;
         return rc;
+    }
     if (!a->ehlo_given)
         a->o.ehlo = default_ehlo(prog, a->ehlo, sizeof(a->ehlo));
     a->operand = argv[idx];
@@ -319,6 +409,9 @@ int scan_parse_args(const char *prog, const char *operand, int argc, char **argv
                                                        SCHED_MAX_RESOLVERS);
         if (a->o.nresolvers <= 0) {
             fprintf(stderr, "%s: no resolver: /etc/resolv.conf names none; give --resolver\n", prog);
+            blocklist_free(a->blocklist);
+            a->blocklist = NULL;
+            a->o.blocklist = NULL;
             return CLI_EXIT_USAGE;
         }
     }
@@ -342,7 +435,13 @@ static void scan_usage(FILE *f)
                "file or folder, the output folder). A run stops early, exit 1, when no resolver\n"
                "answers any of the first %d queries that end, and ends with exit 1 when more\n"
                "than --max-dns-errors of its DNS queries failed (timeouts, SERVFAIL, REFUSED;\n"
-               "NXDOMAIN and empty answers are answers): run.json and report.html say so.\n\n",
+               "NXDOMAIN and empty answers are answers): run.json and report.html say so.\n\n"
+               "No special-purpose address is ever contacted, whatever the records name: the\n"
+               "IANA IPv4 and IPv6 special-purpose registries (loopback, 0.0.0.0, RFC 1918,\n"
+               "link-local, documentation, ...), multicast, and IPv6 forms judged by the IPv4\n"
+               "address they carry; such endpoints are written with status blocked and the\n"
+               "registry entry in error. --allow exempts a range, --blocklist adds ranges\n"
+               "(which --allow never lifts).\n\n",
             SCHED_DNS_DEAD_AFTER);
     cli_print_options(f, scan_opts, (int)ARRAY_LEN(scan_opts));
     fprintf(f, "\nSIGINT/SIGTERM, whenever they come, stop the scan within a few seconds with\n"
@@ -553,8 +652,8 @@ static int pending_end(const char *dir, const char *input, int complete, json_t 
     return rc;
 }
 
-/* The scan proper; cmd_scan() has blocked SIGINT and SIGTERM. */
-static int scan(int argc, char **argv)
+/* The scan proper; cmd_scan() has blocked SIGINT and SIGTERM, and frees *blocklist. */
+static int scan(int argc, char **argv, struct blocklist **blocklist)
 {
     struct scan_args a = {0};
     int rc = scan_parse_args("mxsurvey scan", "exactly one FILE (or - for standard input)", argc,
@@ -563,6 +662,7 @@ static int scan(int argc, char **argv)
         json_decref(a.options);
         return rc;
     }
+    *blocklist = a.blocklist;
     const char *input = a.operand;
     char outbuf[256], err[4400] = "";
     if (a.resume && a.out) {
@@ -636,6 +736,10 @@ static int scan(int argc, char **argv)
         /* What the options came to: the EHLO argument sent, and whether tls_max was measured. */
         json_object_set_new(run, "ehlo", json_string(a.o.ehlo ? a.o.ehlo : "address-literal"));
         json_object_set_new(run, "version_probe", json_boolean(a.o.version_probe));
+        /* What is never probed (the lists in force), and the caps. */
+        json_object_set_new(run, "blocklist", blocklist_json(a.blocklist));
+        json_object_set_new(run, "max_mx", json_integer(a.o.max_mx));
+        json_object_set_new(run, "max_addrs", json_integer(a.o.max_addrs));
         json_object_set_new(run, "finished", json_null());
     }
     /* run.json first: a run that dies still says what it was, and that it never finished. */
@@ -676,6 +780,7 @@ static int scan(int argc, char **argv)
     json_object_set_new(counts, "connections", json_integer((json_int_t)c.probes));
     json_object_set_new(counts, "retries", json_integer((json_int_t)c.retries));
     json_object_set_new(counts, "version_probes", json_integer((json_int_t)c.version_probes));
+    json_object_set_new(counts, "blocked", json_integer((json_int_t)c.blocked));
     json_object_set_new(counts, "dns_queries", json_integer((json_int_t)c.dns_queries));
     json_object_set_new(counts, "dns_cache_hits", json_integer((json_int_t)c.dns_cache_hits));
     json_object_set_new(counts, "dns_answered", json_integer((json_int_t)c.dns_answered));
@@ -778,5 +883,8 @@ int cmd_scan(int argc, char **argv)
     sigaddset(&stops, SIGINT);
     sigaddset(&stops, SIGTERM);
     sigprocmask(SIG_BLOCK, &stops, NULL);
-    return scan(argc, argv);
+    struct blocklist *blocklist = NULL;
+    int rc = scan(argc, argv, &blocklist);
+    blocklist_free(blocklist);
+    return rc;
 }

@@ -5,6 +5,7 @@
 
 #include <jansson.h>
 
+#include "blocklist.h"
 #include "sched.h"
 
 /* --max-dns-errors: the share of failed DNS queries (percent) above which a scan exits 1. */
@@ -20,12 +21,14 @@ struct scan_args {
     double max_dns_errors; /* percent, 0-100 */
     const char *operand; /* FILE for scan, DOMAIN for check */
     json_t *options;     /* the options as given, for run.json; caller decrefs */
+    struct blocklist *blocklist; /* o.blocklist: the default list, --allow, --blocklist; the
+                                    caller frees it (blocklist_free) once the run is over */
 };
 
 /* Parses argv (argv[0] = the subcommand) into a, by the options of `mxsurvey scan`; prog
  * names the command in messages, usage prints its --help, operand says what its one operand
  * is ("exactly one DOMAIN") when it is missing. Returns -1 to go on, or an exit code (after
- * printing help or a clear error). */
+ * printing help or a clear error; a->blocklist is then NULL). */
 int scan_parse_args(const char *prog, const char *operand, int argc, char **argv,
                     struct scan_args *a, void (*usage)(FILE *));
 

@@ -2,7 +2,9 @@
  * probes, input. The run's life (loop, signals, progress, finish) is in sched_run.c. */
 #include "sched_int.h"
 
+#include <arpa/inet.h>
 #include <math.h>
+#include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -393,6 +395,24 @@ static struct endpoint *endpoint_new(struct sched *s, const char *host, const ch
     return ep;
 }
 
+/* An address the blocklist refuses: the record says so at once, and nothing is sent to it or
+ * asked about it (no connection, no PTR query, no version probe: its slot never gets one). */
+static void endpoint_blocked(struct sched *s, struct endpoint *ep, const struct blocklist_verdict *v)
+{
+    char why[4600];
+    size_t n = (size_t)snprintf(why, sizeof(why), "blocked: ");
+    blocklist_reason(v, why + n, sizeof(why) - n);
+    ep->res = xcalloc(1, sizeof(*ep->res));
+    ep->res->status = PROBE_BLOCKED;
+    ep->res->error = xstrdup(why);
+    ep->res->tls_alert = -1;
+    ep->ptr_status = "blocked";
+    ep->ptr_done = ep->probed_done = 1;
+    sched_ip_slot(s, ep->ip);
+    s->c->blocked++;
+    endpoint_done(ep);
+}
+
 /* The endpoint table's key of (host, ip): "host|ip", whole, never cut (a host name in
  * presentation form can pass 1000 octets: \DDD). Caller frees. */
 static char *endpoint_key(const char *host, const char *ip)
@@ -432,6 +452,11 @@ static struct endpoint *endpoint_get(struct sched *s, const char *host, const ch
     ep->first_domain = xstrdup(domain);
     ep->first_line = line;
     s->c->endpoints++;
+    struct blocklist_verdict v;
+    if (blocklist_check(s->o->blocklist, ip, &v) != 0) {
+        endpoint_blocked(s, ep, &v);
+        return ep;
+    }
     if (resolve_ptr(s->res, ip, on_ptr, ep) < 0) {
         ep->ptr_done = 1;
         ep->ptr_status = "dns-error";
@@ -466,10 +491,33 @@ static void transcript_cb(void *arg, char dir, const char *line)
 
 static void on_probe(void *arg, struct probe_result *res);
 
+/* The local address a probe of ip binds to (--source-ip, --source-ip6), or NULL. An
+ * IPv4-mapped ip (::ffff:a.b.c.d, allowed only when its IPv4 address is) is an IPv4
+ * connection from an IPv6 socket: it leaves from --source-ip, as ::ffff:SOURCE (in *buf). */
+static const struct sockaddr *probe_source(const struct sched_opts *o, const char *ip,
+                                           struct sockaddr_in6 *buf)
+{
+    const struct sockaddr_in *v4 = (const struct sockaddr_in *)&o->source_ip;
+    struct in6_addr a;
+    if (!strchr(ip, ':'))
+        return v4->sin_family == AF_INET ? (const struct sockaddr *)v4 : NULL;
+    if (inet_pton(AF_INET6, ip, &a) != 1 || !IN6_IS_ADDR_V4MAPPED(&a))
+        return o->source_ip6.ss_family == AF_INET6 ? (const struct sockaddr *)&o->source_ip6 : NULL;
+    if (v4->sin_family != AF_INET)
+        return NULL;
+    memset(buf, 0, sizeof(*buf));
+    buf->sin6_family = AF_INET6;
+    buf->sin6_addr.s6_addr[10] = buf->sin6_addr.s6_addr[11] = 0xff;
+    memcpy(&buf->sin6_addr.s6_addr[12], &v4->sin_addr, 4);
+    return (const struct sockaddr *)buf;
+}
+
 static void start_probe(struct sched *s, struct endpoint *ep)
 {
+    struct sockaddr_in6 mapped;
     struct probe_params p = {
         .mx_host = ep->mx_host, .ip = ep->ip, .port = s->o->port, .ehlo_name = s->o->ehlo,
+        .source = probe_source(s->o, ep->ip, &mapped),
         .timeout_ms = s->o->timeout_ms, .stop_after_certificate = s->o->stop_after_certificate,
         .version_probe = ep->version_probe,
         .transcript = s->o->transcript ? transcript_cb : NULL, .transcript_arg = ep,

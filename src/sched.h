@@ -26,6 +26,7 @@
 #include <stdio.h>
 #include <sys/socket.h>
 
+#include "blocklist.h"
 #include "output.h"
 #include "probe.h"
 #include "resolve.h"
@@ -54,6 +55,14 @@ struct sched_opts {
     double rate;          /* new connections per second; 0 = unlimited */
     int ipv6;
     int max_domains;      /* domains read ahead of completion */
+    /* What is never probed (blocklist.h): a blocked endpoint's record is written at once, with
+     * no connection, PTR query or version probe. NULL: the default list alone. */
+    const struct blocklist *blocklist;
+    int max_mx;           /* MX hosts per domain, in preference order (0: all); resolve.h */
+    int max_addrs;        /* addresses per MX host (0: all); resolve.h */
+    /* --source-ip, --source-ip6: the local address probes of that family bind to (family
+     * AF_UNSPEC: none). */
+    struct sockaddr_storage source_ip, source_ip6;
     int progress;         /* draw the progress line on stderr */
     int stop_after_certificate;
     int version_probe;    /* one version probe per address (probe.h); default on */
@@ -89,6 +98,7 @@ struct sched_counts {
     /* Every DNS query that ended (cancelled ones apart) is answered or failed (resolve.h). */
     unsigned long dns_answered, dns_failed, dns_no_reply; /* no_reply: of failed, no reply */
     unsigned long chains;  /* chains/ files written */
+    unsigned long blocked; /* endpoints not probed: their address is blocked */
     int interrupted;      /* SIGINT or SIGTERM stopped the run */
     int late_signal;      /* the signal (SIGINT, SIGTERM) that came once every record was out */
     int dns_dead;         /* stopped: no resolver answered (SCHED_DNS_DEAD_AFTER) */

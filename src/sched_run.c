@@ -338,7 +338,8 @@ int sched_exec(struct sched *s, struct sched_counts *counts, char *err, size_t e
             return 2;
         }
 
-    struct resolve_opts ropts = {.want_aaaa = 1};
+    struct resolve_opts ropts = {.want_aaaa = 1, .max_mx = o->max_mx, .max_addrs = o->max_addrs,
+                                 .share_families = o->ipv6};
     s->res = resolver_new(&s->loop, s->dns, &ropts);
     uv_timer_init(&s->loop, &s->rate_timer);
     uv_timer_init(&s->loop, &s->progress_timer);
@@ -422,4 +423,6 @@ void sched_opts_default(struct sched_opts *o)
     o->concurrency = 500;
     o->max_domains = 1000;
     o->version_probe = 1;
+    o->max_mx = 10;
+    o->max_addrs = 4;
 }

@@ -890,6 +890,12 @@ struct smtp_session *smtp_session_start(struct probe_ctx *ctx, uv_loop_t *loop,
         record(s, PROBE_CONNECT_FAILED, 0, "invalid IP address \"%s\"", s->ip);
     } else if (s->ehlo_name && !ehlo_name_ok(s->ehlo_name)) {
         record(s, PROBE_SMTP_ERROR, 0, "invalid EHLO name");
+    } else if (p->source && (r = uv_tcp_bind(&s->tcp, p->source, 0)) < 0) {
+        /* --source-ip: scan.c checked at the start that the address can be bound. */
+        char src[INET6_ADDRSTRLEN + 8];
+        if (smtp_address_literal(p->source, src, sizeof(src)) < 0)
+            snprintf(src, sizeof(src), "?");
+        record(s, PROBE_CONNECT_FAILED, 0, "bind to %s: %s", src, uv_strerror(r));
     } else {
         r = uv_tcp_connect(&s->connect_req, &s->tcp, (const struct sockaddr *)&sa, connect_cb);
         if (r < 0)

@@ -113,6 +113,7 @@ static const struct pattern_def {
     {.name = "no-tls", .accepts_mail = 1},
     {.name = "unreachable", .accepts_mail = 1},
     {.name = "no-mail"},
+    {.name = "blocked"}, /* the scanner's choice not to probe: in no share, like no-mail */
 };
 
 /* The definition of a pattern value, NULL for null, absent or unrecognised values. */

@@ -8,7 +8,7 @@ import subprocess
 import tempfile
 
 from helpers import sh
-from test_scan import read_jsonl, scan_args
+from test_scan import ALLOW, read_jsonl, scan_args
 
 
 def as_host(ctx, hostname, args, timeout=60):
@@ -21,7 +21,7 @@ def as_host(ctx, hostname, args, timeout=60):
 def check_args(ctx, domain, *extra):
     ip, port = ctx.world.resolver
     return [ctx.mxsurvey, "check", "--resolver", "%s:%d" % (ip, port), "--port",
-            str(ctx.world.smtp_port), "--timeout", "3", "--dns-timeout", "0.5",
+            str(ctx.world.smtp_port), *ALLOW, "--timeout", "3", "--dns-timeout", "0.5",
             "--ca-file", os.path.join(ctx.certs, "ca.pem"), *extra, domain]
 
 

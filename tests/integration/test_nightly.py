@@ -10,6 +10,7 @@ import subprocess
 import tempfile
 
 from helpers import sh
+from test_scan import ALLOW
 
 LINE = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ nightly\[(\d+)\] (.*)$")
 DAY = r"\d{4}-\d\d-\d\d"
@@ -18,7 +19,7 @@ DAY = r"\d{4}-\d\d-\d\d"
 def nightly(ctx, root, *extra, scan=None, timeout=300):
     ip, port = ctx.world.resolver
     if scan is None:
-        scan = ["--resolver", "%s:%d" % (ip, port), "--port", str(ctx.world.smtp_port),
+        scan = ["--resolver", "%s:%d" % (ip, port), "--port", str(ctx.world.smtp_port), *ALLOW,
                 "--timeout", "2", "--retry-delay", "0.2", "--ca-file", os.path.join(ctx.certs, "ca.pem"),
                 "--quiet"]
     args = [os.path.join(ctx.root, "scripts", "nightly"), "--list",

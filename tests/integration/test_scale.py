@@ -9,6 +9,7 @@ import tempfile
 import time
 
 from helpers import sh
+from test_scan import ALLOW
 
 
 def _world(ctx, name, text):
@@ -22,7 +23,7 @@ def _world(ctx, name, text):
 
 def _scan(ctx, resolver, lst, out, *extra, timeout=600):
     """Runs a scan; returns (completed process, wall seconds, max RSS of the child in KiB)."""
-    args = [ctx.mxsurvey, "scan", "--resolver", resolver, "--port", "2525", "--ehlo", "scanner.test",
+    args = [ctx.mxsurvey, "scan", "--resolver", resolver, "--port", "2525", *ALLOW, "--ehlo", "scanner.test",
             "--quiet", "--out", out, *extra, lst]
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     t0 = time.time()
@@ -85,7 +86,7 @@ def test_memory_follows_work_in_flight(ctx):
         for label, path in (("5k", small), ("20k", lst)):
             out = os.path.join(d, "out-" + label)
             cmd = ["/usr/bin/time", "-f", "%M", ctx.mxsurvey, "scan", "--resolver", "127.53.3.1:5300",
-                   "--port", "2525", "--ehlo", "scanner.test", "--quiet", "--timeout", "5",
+                   "--port", "2525", *ALLOW, "--ehlo", "scanner.test", "--quiet", "--timeout", "5",
                    "--max-domains", "500", "--concurrency", "200", "--out", out, path]
             t0 = time.time()
             p = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
@@ -143,7 +144,7 @@ def test_per_ip_and_rate_limits(ctx):
         # never started; all twelve lines are in pending.txt.
         out = os.path.join(d, "out-sigint")
         p = subprocess.Popen([ctx.mxsurvey, "scan", "--resolver", "127.53.4.1:5300", "--port", "2525",
-                              "--quiet", "--per-ip", "1", "--timeout", "30", "--out", out, lst],
+                              *ALLOW, "--quiet", "--per-ip", "1", "--timeout", "30", "--out", out, lst],
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         time.sleep(1.5)
         p.send_signal(signal.SIGINT)

@@ -1,5 +1,6 @@
 """mxsurvey scan and check against the local world: exact values for every declared endpoint and
 domain, bad input, concurrency (silent servers do not serialise the scan), signals."""
+import ipaddress
 import json
 import math
 import os
@@ -13,12 +14,17 @@ import time
 from helpers import cert_file_fingerprint, sh
 
 EHLO = "scanner.mxsurvey.test"
+# The world lives on loopback, which the default blocklist (docs/schema.md, "What is never
+# probed") keeps the scanner from: every scan and check of it allows exactly these ranges.
+ALLOW = ("--allow", "127.0.0.0/8", "--allow", "::1/128")
+# The scanner's default caps (docs/schema.md, "Caps").
+MAX_MX, MAX_ADDRS = 10, 4
 
 
 def scan_args(ctx, *extra):
     ip, port = ctx.world.resolver
     return [ctx.mxsurvey, "scan", "--resolver", "%s:%d" % (ip, port), "--port", str(ctx.world.smtp_port),
-            "--ehlo", EHLO, "--timeout", "2", "--dns-timeout", "0.5", "--retry-delay", "0.2",
+            *ALLOW, "--ehlo", EHLO, "--timeout", "2", "--dns-timeout", "0.5", "--retry-delay", "0.2",
             "--ca-file", os.path.join(ctx.certs, "ca.pem"), "--quiet", *extra]
 
 
@@ -122,6 +128,18 @@ def test_scan_endpoints_exact(ctx):
                 errors += check_cert(ctx, ep, h)
             elif h["tls"] is not None:  # a failed handshake made no session either
                 errors.append("%s [%s]: tls %r without a TLS session" % (host, ep.ip, h["tls"]))
+    # Addresses no endpoint declares (filler_a): nothing listens there; only the first
+    # --max-addrs of such a host are probed.
+    for host, ip in _expected_endpoints(ctx):
+        if ctx.world.endpoint_at(ip):
+            continue
+        want_keys.add((host, ip))
+        h = got.get((host, ip))
+        if not h:
+            errors.append("%s [%s]: not in hosts.jsonl" % (host, ip))
+        elif (h["status"], h["ptr"], h["attempts"]) != ("connect-failed", None, 1):
+            errors.append("%s [%s]: %s ptr %r attempts %r, expected connect-failed, no PTR, 1 attempt" %
+                          (host, ip, h["status"], h["ptr"], h["attempts"]))
     extra = set(got) - want_keys
     if extra:
         errors.append("endpoints not declared: %s" % sorted(extra))
@@ -178,8 +196,26 @@ def check_cert(ctx, ep, h):
     return errors
 
 
-def expected_domain(ctx, name):
-    """(status, [(pref, host, sorted ips)], implicit_mx) for a name, from the world file."""
+def capped_ips(ips, max_addrs=MAX_ADDRS, share=True):
+    """(the addresses a scan keeps of a host's, how many it cuts), by docs/schema.md `mx[].ips`:
+    the first of each family in numeric order; with --ipv6 (share) at most max_addrs in all,
+    half each, IPv4 the larger half of an odd number, a family with fewer leaving the rest to
+    the other; without it, up to max_addrs of each family."""
+    v4 = sorted((ip for ip in ips if ":" not in ip), key=ipaddress.ip_address)
+    v6 = sorted((ip for ip in ips if ":" in ip), key=ipaddress.ip_address)
+    ka, k6 = len(v4), len(v6)
+    if max_addrs and not share:
+        ka, k6 = min(ka, max_addrs), min(k6, max_addrs)
+    elif max_addrs and ka + k6 > max_addrs:
+        half6 = min(k6, max_addrs // 2)
+        ka = min(ka, max_addrs - half6)
+        k6 = min(k6, max_addrs - ka)
+    return v4[:ka] + v6[:k6], len(ips) - ka - k6
+
+
+def expected_domain_cut(ctx, name, max_mx=MAX_MX, max_addrs=MAX_ADDRS):
+    """(status, [(pref, host, sorted ips)], implicit_mx, truncated) for a name, from the world
+    file, under the caps (ties of preference kept by host name)."""
     w = ctx.world
     addrs = w.host_addresses()
     d = w.domains.get(name)
@@ -188,18 +224,47 @@ def expected_domain(ctx, name):
         d = w.domains.get(d.cname)
         hops += 1
     if d is None:
-        return "nxdomain", [], False
+        return "nxdomain", [], False, None
     if d.dns:
-        return "dns-error", [], False
+        return "dns-error", [], False, None
     if d.mx == "null":
-        return "null-mx", [], False
+        return "null-mx", [], False, None
     if d.mx is None:
         if d.name in addrs:
-            return "no-mx", [(0, name, sorted(addrs[d.name]))], True
-        return "no-mx", [], False
-    mx = [(p, h, sorted(addrs.get(h, []))) for p, h in d.mx]
-    mx += [(100 + i, h, []) for i, h in enumerate(d.filler_hosts())]
-    return "ok", sorted(mx), False
+            ips, cut = capped_ips(addrs[d.name], max_addrs)
+            return "no-mx", [(0, name, sorted(ips))], True, ({"mx": 0, "addrs": cut} if cut else None)
+        return "no-mx", [], False, None
+    records = sorted(d.mx + d.filler_records())
+    kept = records[:max_mx] if max_mx else records
+    mx, addrs_cut = [], 0
+    for p, h in kept:
+        ips, cut = capped_ips(addrs.get(h, []), max_addrs)
+        addrs_cut += cut
+        mx.append((p, h, sorted(ips)))
+    mx_cut = len(records) - len(kept)
+    return "ok", mx, False, ({"mx": mx_cut, "addrs": addrs_cut} if mx_cut or addrs_cut else None)
+
+
+def expected_domain(ctx, name):
+    """(status, [(pref, host, sorted ips)], implicit_mx) for a name, from the world file."""
+    return expected_domain_cut(ctx, name)[:3]
+
+
+def world_list_lines(ctx):
+    """(line number, raw line) of every line of the bundled list that is not blank or a comment."""
+    with open(os.path.join(ctx.root, "data/world/domains.txt"), encoding="utf-8") as f:
+        lines = f.read().splitlines()
+    return [(i + 1, l.strip()) for i, l in enumerate(lines) if l.strip() and not l.strip().startswith("#")]
+
+
+def _expected_endpoints(ctx):
+    """(host, ip) of every endpoint the world scan must probe, from the world file."""
+    out = set()
+    for _, raw in world_list_lines(ctx):
+        name = raw.lower().rstrip(".").replace("bücher", "xn--bcher-kva")
+        for _, h, ips in expected_domain(ctx, name)[1]:
+            out.update((h, ip) for ip in ips)
+    return out
 
 
 def test_scan_domains_exact(ctx):
@@ -223,11 +288,13 @@ def test_scan_domains_exact(ctx):
         name = raw.lower().rstrip(".").replace("bücher", "xn--bcher-kva")
         if d["domain"] != name:
             errors.append("line %d: domain %r, expected %r" % (n, d["domain"], name))
-        status, mx, implicit = expected_domain(ctx, name)
-        got_mx = sorted((m["pref"], m["host"], sorted(m["ips"])) for m in d["mx"])
+        status, mx, implicit, truncated = expected_domain_cut(ctx, name)
+        got_mx = [(m["pref"], m["host"], sorted(m["ips"])) for m in d["mx"]]
         if d["status"] != status or got_mx != mx or d["implicit_mx"] != implicit:
             errors.append("%s: %s %s implicit=%s, expected %s %s implicit=%s (error %s)" %
                           (name, d["status"], got_mx, d["implicit_mx"], status, mx, implicit, d.get("error")))
+        if d["truncated"] != truncated:
+            errors.append("%s: truncated %r, expected %r" % (name, d["truncated"], truncated))
         if status == "dns-error" and not d.get("error"):
             errors.append("%s: dns-error without an error text" % name)
         want_eps = sorted((h, ip) for _, h, ips in mx for ip in ips)
@@ -445,7 +512,7 @@ def test_scan_sigint_leaves_valid_files(ctx):
 def check(ctx, domain):
     ip, port = ctx.world.resolver
     return sh([ctx.mxsurvey, "check", "--resolver", "%s:%d" % (ip, port), "--port", str(ctx.world.smtp_port),
-               "--ehlo", EHLO, "--timeout", "2", "--retry-delay", "0.2",
+               *ALLOW, "--ehlo", EHLO, "--timeout", "2", "--retry-delay", "0.2",
                "--ca-file", os.path.join(ctx.certs, "ca.pem"), domain], timeout=60)
 
 

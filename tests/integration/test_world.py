@@ -54,7 +54,7 @@ def test_dns_domains(ctx):
         if d.mx == "null":
             want = [(0, ".")]
         else:
-            want = sorted((d.mx or []) + [(100 + i, h) for i, h in enumerate(d.filler_hosts())])
+            want = sorted((d.mx or []) + d.filler_records())
         if got != want:
             errors.append("%s MX: got %s, expected %s" % (d.name, got, want))
     _fails(errors)
@@ -66,6 +66,8 @@ def test_dns_addresses(ctx):
         for rtype, fam in (("A", 4), ("AAAA", 6)):
             want = sorted(ip for ip in ips if (":" in ip) == (fam == 6))
             a = drill(ctx, host, rtype)
+            if "tc" in a.flags:  # filler_a: more records than a UDP answer holds
+                a = drill(ctx, host, rtype, tcp=True)
             got = sorted(a.rdata(rtype))
             if a.rcode != "NOERROR" or got != want:
                 errors.append("%s %s: %s %s, expected %s" % (host, rtype, a.rcode, got, want))

@@ -231,6 +231,7 @@ TEST(classify_endpoint_patterns)
     CHECK_STR(classify_pattern_str(PATTERN_NO_TLS), "no-tls");
     CHECK_STR(classify_pattern_str(PATTERN_NO_MAIL), "no-mail");
     CHECK_STR(classify_pattern_str(PATTERN_UNREACHABLE), "unreachable");
+    CHECK_STR(classify_pattern_str(PATTERN_BLOCKED), "blocked");
 
     struct classify_endpoint e;
 #define PAT(...) (e = ep(__VA_ARGS__), classify_pattern_str(classify_endpoint_pattern(&e)))
@@ -329,6 +330,20 @@ TEST(classify_domain_patterns)
     /* ...but a TLS session decides, whatever the domain status says */
     eps[0] = ep("ok", X, N, N, 0);
     EXPECT_DOMAIN("null-mx", eps, 1, 0, "mx-exact", 1);
+
+    /* blocked: only when every endpoint is; any other endpoint decides as without them */
+    eps[0] = ep("blocked", Z, Z, Z, 0);
+    eps[1] = ep("blocked", Z, Z, Z, 0);
+    EXPECT_DOMAIN("ok", eps, 1, -1, "blocked", 1);
+    EXPECT_DOMAIN("ok", eps, 2, -1, "blocked", 1);
+    EXPECT_DOMAIN("no-mx", eps, 2, -1, "blocked", 1);
+    eps[2] = ep("connect-failed", Z, Z, Z, 0);
+    EXPECT_DOMAIN("ok", eps, 3, -1, "unreachable", 1);
+    eps[2] = ep("no-starttls", Z, Z, Z, 0);
+    EXPECT_DOMAIN("ok", eps, 3, -1, "no-tls", 1);
+    eps[2] = ep("ok", W, N, N, 0);
+    EXPECT_DOMAIN("ok", eps, 3, 2, "mx-wildcard", 1);
+    EXPECT_DOMAIN("nxdomain", eps, 2, -1, "no-mail", 1);
 }
 
 TEST(classify_endpoint_make)

@@ -95,6 +95,16 @@ TEST(html_headline_attributes)
     /* The headline count with thousands grouped; pattern rows at 0 still listed. */
     CHECK(strstr(h, "<div class=\"big\">1,234</div>") != NULL);
     CHECK(strstr(h, "<code>mx-wildcard</code></td><td class=\"num\">0</td>") != NULL);
+    /* Endpoints never contacted: shown at 0 too; the blocked pattern explained. */
+    CHECK(strstr(h, "data-metric=\"blocked\" data-value=\"0\">0 of them never contacted") != NULL);
+    CHECK(strstr(h, "<code>blocked</code></td><td class=\"num\">0</td>") != NULL);
+    free(h);
+    h = render("{\"endpoints\": {\"total\": 1500, \"by_status\": {\"ok\": 3, \"blocked\": 1497}},"
+               " \"domains\": {\"total\": 2, \"by_pattern\": {\"blocked\": 1, \"mx-exact\": 1}}}");
+    if (!h)
+        return;
+    CHECK(strstr(h, "data-metric=\"blocked\" data-value=\"1497\">1,497 of them never contacted") != NULL);
+    CHECK(strstr(h, "<code>blocked</code></td><td class=\"num\">1</td>") != NULL);
     free(h);
 }
 

@@ -210,7 +210,7 @@ TEST(out_csv_hostile_certificate)
 
 TEST(out_csv_domain_row)
 {
-    CHECK_INT(ncolumns(CSV_DOMAINS), 16);
+    CHECK_INT(ncolumns(CSV_DOMAINS), 18);
     ROW(CSV_DOMAINS,
         "{\"line\":3,\"domain\":\"a.example\",\"status\":\"ok\",\"error\":null,"
         "\"mx\":[{\"host\":\"mx1.a.example\",\"pref\":5,\"ips\":[\"192.0.2.1\",\"2001:db8::1\"],"
@@ -219,23 +219,25 @@ TEST(out_csv_domain_row)
         "\"status\":\"ok\"},{\"mx_host\":\"mx1.a.example\",\"ip\":\"2001:db8::1\","
         "\"status\":\"timeout\"}],\"pattern\":\"mx-exact\",\"provider\":\"a.example\","
         "\"consistent\":true,\"match_domain\":\"none\","
-        "\"primary\":{\"mx_host\":\"mx1.a.example\",\"ip\":\"192.0.2.1\"}}",
+        "\"primary\":{\"mx_host\":\"mx1.a.example\",\"ip\":\"192.0.2.1\"},"
+        "\"truncated\":{\"mx\":990,\"addrs\":0}}",
         "3,a.example,ok,,5:mx1.a.example;10:mx2.a.example,192.0.2.1;2001:db8::1,"
         "mx2.a.example=NXDOMAIN,false,mx1.a.example@192.0.2.1;mx1.a.example@2001:db8::1,"
-        "ok;timeout,mx-exact,a.example,true,none,mx1.a.example,192.0.2.1\r\n");
+        "ok;timeout,mx-exact,a.example,true,none,mx1.a.example,192.0.2.1,990,0\r\n");
     /* The implicit MX; a DNS error with a comma. */
     ROW(CSV_DOMAINS,
         "{\"line\":4,\"domain\":\"nomx.example\",\"status\":\"no-mx\",\"error\":null,"
         "\"mx\":[{\"host\":\"nomx.example\",\"pref\":0,\"ips\":[\"192.0.2.7\"],\"error\":null}],"
         "\"implicit_mx\":true,\"endpoints\":[],\"pattern\":\"unreachable\","
-        "\"provider\":\"nomx.example\",\"consistent\":true,\"match_domain\":null,\"primary\":null}",
+        "\"provider\":\"nomx.example\",\"consistent\":true,\"match_domain\":null,\"primary\":null,"
+        "\"truncated\":null}",
         "4,nomx.example,no-mx,,0:nomx.example,192.0.2.7,,true,,,unreachable,nomx.example,true,"
-        ",,\r\n");
+        ",,,,\r\n");
     /* An invalid line lacking the later fields; the raw line is neutralised. */
     ROW(CSV_DOMAINS,
         "{\"line\":7,\"domain\":\"-x.example\",\"status\":\"invalid\","
         "\"error\":\"label starts with a hyphen\"}",
-        "7,'-x.example,invalid,label starts with a hyphen,,,,,,,,,,,,\r\n");
+        "7,'-x.example,invalid,label starts with a hyphen,,,,,,,,,,,,,,\r\n");
     char *want = empty_row(ncolumns(CSV_DOMAINS));
     ROW(CSV_DOMAINS, "{}", want);
     free(want);
@@ -243,27 +245,28 @@ TEST(out_csv_domain_row)
     ROW(CSV_DOMAINS,
         "{\"line\":8,\"mx\":[{\"host\":\"h\"},{\"pref\":1},5],"
         "\"endpoints\":[{\"mx_host\":\"h\",\"ip\":null}]}",
-        "8,,,,:h;1:;:,,,,h@,,,,,,,\r\n");
-    ROW(CSV_DOMAINS, "{\"mx\":\"x,y\"}", ",,,,\"x,y\",\"x,y\",\"x,y\",,,,,,,,,\r\n");
+        "8,,,,:h;1:;:,,,,h@,,,,,,,,,\r\n");
+    ROW(CSV_DOMAINS, "{\"mx\":\"x,y\"}", ",,,,\"x,y\",\"x,y\",\"x,y\",,,,,,,,,,,\r\n");
 }
 
 /* ------------------------------------------------------------------ providers.csv */
 
 TEST(out_csv_provider_row)
 {
-    CHECK_INT(ncolumns(CSV_PROVIDERS), 14);
+    CHECK_INT(ncolumns(CSV_PROVIDERS), 15);
     CHECK_STR(csv_column_name(CSV_PROVIDERS, 3), "pattern_mx_exact");
     CHECK_STR(csv_column_name(CSV_PROVIDERS, 13), "pattern_other");
+    CHECK_STR(csv_column_name(CSV_PROVIDERS, 14), "pattern_blocked"); /* added at the end */
     ROW(CSV_PROVIDERS,
         "{\"provider\":\"p.example\",\"domains\":7,\"endpoints\":3,"
         "\"by_pattern\":{\"mx-exact\":2,\"no-mail\":1,\"null\":3,\"weird\":1}}",
-        "p.example,7,3,2,0,0,0,0,0,0,0,0,1,4\r\n");
+        "p.example,7,3,2,0,0,0,0,0,0,0,0,1,4,0\r\n");
     ROW(CSV_PROVIDERS,
-        "{\"provider\":\"q.example\",\"domains\":10,\"endpoints\":0,\"by_pattern\":{"
+        "{\"provider\":\"q.example\",\"domains\":11,\"endpoints\":0,\"by_pattern\":{"
         "\"mx-exact\":1,\"mx-wildcard\":1,\"mx-multilabel\":1,\"domain\":1,\"provider\":1,"
-        "\"ptr\":1,\"unrelated\":1,\"no-tls\":1,\"unreachable\":1,\"no-mail\":1}}",
-        "q.example,10,0,1,1,1,1,1,1,1,1,1,1,0\r\n");
-    ROW(CSV_PROVIDERS, "{\"provider\":\"@x\"}", "'@x,,,0,0,0,0,0,0,0,0,0,0,0\r\n");
+        "\"ptr\":1,\"unrelated\":1,\"no-tls\":1,\"unreachable\":1,\"no-mail\":1,\"blocked\":1}}",
+        "q.example,11,0,1,1,1,1,1,1,1,1,1,1,0,1\r\n");
+    ROW(CSV_PROVIDERS, "{\"provider\":\"@x\"}", "'@x,,,0,0,0,0,0,0,0,0,0,0,0,0\r\n");
     CHECK_INT(ncolumns(CSV_SUMMARY), 2);
     CHECK_STR(csv_table_file(CSV_PROVIDERS), "providers.csv");
     CHECK(csv_column_name(CSV_NTABLES, 0) == NULL);
@@ -321,8 +324,8 @@ TEST(out_csv_write_all)
               "provider,domains,endpoints,pattern_mx_exact,pattern_mx_wildcard,"
               "pattern_mx_multilabel,pattern_domain,pattern_provider,pattern_ptr,"
               "pattern_unrelated,pattern_no_tls,pattern_unreachable,pattern_no_mail,"
-              "pattern_other\r\n"
-              "a.example,1,1,0,0,0,0,0,0,0,1,0,0,0\r\n");
+              "pattern_other,pattern_blocked\r\n"
+              "a.example,1,1,0,0,0,0,0,0,0,1,0,0,0,0\r\n");
     free(providers);
 
     /* With run.json: its counts are figures; its options are not. */
@@ -355,7 +358,7 @@ TEST(out_csv_write_all)
     CHECK_STR(domains,
               "line,domain,status,error,mx,mx_ips,mx_errors,implicit_mx,endpoints,"
               "endpoint_statuses,pattern,provider,consistent,match_domain,primary_mx_host,"
-              "primary_ip\r\n");
+              "primary_ip,truncated_mx,truncated_addrs\r\n");
     free(domains);
     CHECK_INT(tfs_count_files(dir), 7);
     tfs_rmtree(dir);

@@ -124,8 +124,22 @@ TEST(record_domain_json_fields)
     char *s = json_dumps(o, JSON_COMPACT);
     CHECK_STR(s, "{\"line\":7,\"domain\":\"exact.example\",\"status\":\"ok\",\"error\":null,"
                  "\"mx\":[{\"host\":\"mx1.exact.example\",\"pref\":10,\"ips\":[\"127.10.0.1\",\"::1\"],\"error\":null}],"
-                 "\"implicit_mx\":false,"
+                 "\"implicit_mx\":false,\"truncated\":null,"
                  "\"endpoints\":[{\"mx_host\":\"mx1.exact.example\",\"ip\":\"127.10.0.1\",\"status\":\"ok\"}]}");
+    free(s);
+    json_decref(o);
+    /* What the caps cut: an object with both counts, even when one is 0. */
+    rr.mx_cut = 990;
+    o = record_domain_json(&r);
+    s = json_dumps(json_object_get(o, "truncated"), JSON_COMPACT);
+    CHECK_STR(s, "{\"mx\":990,\"addrs\":0}");
+    free(s);
+    json_decref(o);
+    rr.mx_cut = 0;
+    rr.addrs_cut = 296;
+    o = record_domain_json(&r);
+    s = json_dumps(json_object_get(o, "truncated"), JSON_COMPACT);
+    CHECK_STR(s, "{\"mx\":0,\"addrs\":296}");
     free(s);
     json_decref(o);
 }

@@ -289,3 +289,34 @@ TEST(resolve_mx_cache)
     uv_run(&loop, UV_RUN_DEFAULT);
     CHECK_INT(uv_loop_close(&loop), 0);
 }
+
+/* ---- the caps (resolve_opts max_addrs): how many addresses of each family are kept ---- */
+
+TEST(resolve_addr_cap)
+{
+    static const struct {
+        int na, n6, max, share, keep_a, keep_6;
+    } cases[] = {
+        {300, 0, 4, 1, 4, 0},  /* one MX host with 300 addresses: 4 probed */
+        {300, 0, 4, 0, 4, 0},
+        {8, 8, 4, 1, 2, 2},    /* both families probed (--ipv6): half each */
+        {8, 8, 5, 1, 3, 2},    /* A takes the larger half of an odd cap */
+        {1, 8, 4, 1, 1, 3},    /* a family with fewer leaves the rest to the other */
+        {8, 1, 4, 1, 3, 1},
+        {0, 9, 4, 1, 0, 4},
+        {1, 1, 1, 1, 1, 0},
+        {2, 2, 4, 1, 2, 2},    /* under the cap: all */
+        {8, 8, 4, 0, 4, 4},    /* AAAA not probed (no --ipv6): each family on its own */
+        {300, 300, 0, 1, 300, 300}, /* 0: no cap */
+        {0, 0, 4, 1, 0, 0},
+    };
+    for (size_t i = 0; i < ARRAY_LEN(cases); i++) {
+        int ka = -1, k6 = -1;
+        int cut = resolve_addr_cap(cases[i].na, cases[i].n6, cases[i].max, cases[i].share, &ka, &k6);
+        CHECK_INT(ka, cases[i].keep_a);
+        CHECK_INT(k6, cases[i].keep_6);
+        CHECK_INT(cut, cases[i].na + cases[i].n6 - cases[i].keep_a - cases[i].keep_6);
+        if (cases[i].max && cases[i].share)
+            CHECK(ka + k6 <= cases[i].max);
+    }
+}

@@ -365,6 +365,42 @@ TEST(summary_empty_folder)
     free(dir);
 }
 
+/* A domain whose endpoints were all blocked (never contacted) counts by its pattern and its
+ * endpoints by their status, but in no share: like no-mail, it says nothing about mail
+ * servers. */
+TEST(summary_blocked_in_no_share)
+{
+    char *dir = tfs_mkdtemp("mxs-summary");
+    if (!dir)
+        return;
+    const char *hosts[] = {
+        "{'mx_host':'mx.a.example','ip':'192.0.2.1','status':'ok','trust':{'valid':true,'reasons':[]},"
+        "'names_from':'san'}",
+        "{'mx_host':'mx.b.example','ip':'10.0.0.1','status':'blocked','error':'blocked: 10.0.0.0/8 "
+        "(Private-Use, RFC 1918)','trust':null}",
+        "{'mx_host':'mx.c.example','ip':'192.0.2.9','status':'connect-failed','trust':null}",
+        NULL};
+    const char *domains[] = {
+        "{'domain':'a.example','status':'ok','pattern':'mx-exact','provider':'a.example','consistent':true,"
+        "'primary':{'mx_host':'mx.a.example','ip':'192.0.2.1'}}",
+        "{'domain':'b.example','status':'ok','pattern':'blocked','provider':'b.example','consistent':true,'primary':null}",
+        "{'domain':'c.example','status':'ok','pattern':'unreachable','provider':'c.example','consistent':true,'primary':null}",
+        NULL};
+    tfs_write_lines(dir, "hosts.jsonl", hosts);
+    tfs_write_lines(dir, "domains.jsonl", domains);
+    char err[512] = "";
+    CHECK_INT(summary_write(dir, err, sizeof(err)), SUMMARY_OK);
+    json_t *s = tfs_load_json(dir, "summary.json");
+    CHECK_INT(num(s, "domains.by_pattern.blocked"), 1);
+    CHECK_INT(num(s, "endpoints.by_status.blocked"), 1);
+    check_share(s, "starttls", 1, 2); /* a.example of a.example and c.example */
+    check_share(s, "strict", 1, 1);
+    check_share(s, "valid_chain", 1, 1);
+    json_decref(s);
+    tfs_rmtree(dir);
+    free(dir);
+}
+
 TEST(summary_input_errors)
 {
     char *dir = tfs_mkdtemp("mxs-summary");

@@ -102,8 +102,8 @@ def unbound_conf(world, wd):
         elif d.mx:
             for pref, host in d.mx:
                 rr.append("%s. 300 IN MX %d %s." % (d.name, pref, host))
-        for i, h in enumerate(d.filler_hosts()):
-            rr.append("%s. 300 IN MX %d %s." % (d.name, 100 + i, h))
+        for pref, h in d.filler_records():
+            rr.append("%s. 300 IN MX %d %s." % (d.name, pref, h))
         if d.txt:
             rr.append('%s. 300 IN TXT "%s"' % (d.name, d.txt))
         if not (d.cname or d.dns or d.mx or d.txt or d.name in world.host_addresses()):

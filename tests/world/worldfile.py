@@ -22,6 +22,10 @@ POSTFIX_KEYS = ("tls_min", "tls_max")
 _POSTFIX_PARAM_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 DNS_MODES = ("refuse", "drop", "servfail")
 
+# filler_a=N addresses: 127.31.0.1 upwards (a /16 of loopback where nothing listens).
+FILLER_A_BASE = "127.31.0.1"
+FILLER_A_MAX = 65000
+
 _NAME_RE = re.compile(r"^[A-Za-z0-9*_.-]+$")
 _HOST_RE = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
 
@@ -93,10 +97,22 @@ class Domain:
         self.a = []
         self.txt = None
         self.filler_mx = 0      # extra unresolvable MX targets to overflow a 512-octet UDP answer
+        self.filler_pref = None  # their preference: None = 100, 101, ...; else all this one
+        self.filler_a = 0       # extra A records, FILLER_A_BASE upwards, nothing listening
 
     def filler_hosts(self):
         return ["mx%02d.a-rather-long-label-to-fill-a-udp-answer.%s" % (i, self.name)
                 for i in range(self.filler_mx)]
+
+    def filler_records(self):
+        """(preference, host) of the filler MX records."""
+        return [(100 + i if self.filler_pref is None else self.filler_pref, h)
+                for i, h in enumerate(self.filler_hosts())]
+
+    def filler_addresses(self):
+        """The filler A records' addresses, in numeric order."""
+        base = ipaddress.ip_address(FILLER_A_BASE)
+        return [str(base + i) for i in range(self.filler_a)]
 
 
 class World:
@@ -128,7 +144,7 @@ class World:
             for h in ep.hosts:
                 out.setdefault(h, []).append(ep.ip)
         for d in self.domains.values():
-            for ip in d.a:
+            for ip in d.a + d.filler_addresses():
                 out.setdefault(d.name, []).append(ip)
         return out
 
@@ -331,11 +347,16 @@ def _parse_domain(w, tok, lineno):
                 _check_ip(ip, lineno)
         elif k == "txt":
             d.txt = v
-        elif k == "filler_mx":
-            d.filler_mx = int(v)
+        elif k in ("filler_mx", "filler_pref", "filler_a"):
+            if not re.match(r"^\d{1,5}$", v) or int(v) > (65535 if k == "filler_pref" else FILLER_A_MAX):
+                raise WorldError("line %d: %s=N needs a number (0-%d)" %
+                                 (lineno, k, 65535 if k == "filler_pref" else FILLER_A_MAX))
+            setattr(d, k, int(v))
         else:
             raise WorldError("line %d: unknown domain key %r" % (lineno, k))
-    if d.cname and (d.mx or d.a or d.txt):
+    if d.filler_pref is not None and not d.filler_mx:
+        raise WorldError("line %d: filler_pref needs filler_mx" % lineno)
+    if d.cname and (d.mx or d.a or d.filler_a or d.txt):
         raise WorldError("line %d: a CNAME owner cannot have other records" % lineno)
     w.domains[d.name] = d
 
