@@ -26,7 +26,7 @@
 
 #include "fuzz.h"
 
-#define MAX_INPUT (64 * 1024)
+#define REPLAY_MAX (64 * 1024)
 
 struct seed {
     uint8_t *data;
@@ -34,7 +34,7 @@ struct seed {
 };
 
 /* The input being run, for the crash handlers (async-signal-safe: a static buffer, write()). */
-static uint8_t cur[MAX_INPUT];
+static uint8_t cur[REPLAY_MAX];
 static size_t cur_len;
 static const char *crash_path = "replay-crash.bin";
 
@@ -63,7 +63,7 @@ void __sanitizer_set_death_callback(void (*cb)(void)) __attribute__((weak));
 
 static void run(const uint8_t *data, size_t len)
 {
-    cur_len = len < MAX_INPUT ? len : MAX_INPUT;
+    cur_len = len < REPLAY_MAX ? len : REPLAY_MAX;
     memcpy(cur, data, cur_len);
     /* A copy exactly as long as the input, as libFuzzer hands it, so ASan sees overreads. */
     uint8_t *copy = malloc(cur_len ? cur_len : 1);
@@ -77,8 +77,8 @@ static int load(const char *path, struct seed **seeds, size_t *n, size_t *cap)
     FILE *f = fopen(path, "rb");
     if (!f)
         return -1;
-    uint8_t *buf = malloc(MAX_INPUT);
-    size_t len = fread(buf, 1, MAX_INPUT, f);
+    uint8_t *buf = malloc(REPLAY_MAX);
+    size_t len = fread(buf, 1, REPLAY_MAX, f);
     fclose(f);
     if (*n == *cap) {
         *cap = *cap ? *cap * 2 : 64;
@@ -141,7 +141,7 @@ static uint64_t rnd(uint64_t *s)
     return *s * 2685821657736338717ULL;
 }
 
-/* One to four mutations of buf (len octets, room for MAX_INPUT) with other as splice donor. */
+/* One to four mutations of buf (len octets, room for REPLAY_MAX) with other as splice donor. */
 static size_t mutate(uint8_t *buf, size_t len, const struct seed *other, uint64_t *s)
 {
     static const uint8_t interesting[] = {0, 1, 0x7f, 0x80, 0xff, '\n', '\r', '\\', '.', '*',
@@ -159,7 +159,7 @@ static size_t mutate(uint8_t *buf, size_t len, const struct seed *other, uint64_
                 buf[pos] = interesting[rnd(s) % sizeof(interesting)];
             break;
         case 2: /* insert an octet */
-            if (len < MAX_INPUT) {
+            if (len < REPLAY_MAX) {
                 memmove(buf + pos + 1, buf + pos, len - pos);
                 buf[pos] = (uint8_t)rnd(s);
                 len++;
@@ -175,7 +175,7 @@ static size_t mutate(uint8_t *buf, size_t len, const struct seed *other, uint64_
             size_t n = len - pos ? 1 + rnd(s) % (len - pos) : 0;
             if (n > 256)
                 n = 256;
-            if (len + n <= MAX_INPUT) {
+            if (len + n <= REPLAY_MAX) {
                 memmove(buf + pos + n, buf + pos, len - pos);
                 memcpy(buf + pos + n, buf + pos, n < len - pos ? n : len - pos);
                 len += n;
@@ -186,7 +186,7 @@ static size_t mutate(uint8_t *buf, size_t len, const struct seed *other, uint64_
             if (other->len) {
                 size_t from = rnd(s) % other->len;
                 size_t n = 1 + rnd(s) % (other->len - from);
-                if (len + n <= MAX_INPUT) {
+                if (len + n <= REPLAY_MAX) {
                     memmove(buf + pos + n, buf + pos, len - pos);
                     memcpy(buf + pos, other->data + from, n);
                     len += n;
@@ -247,7 +247,7 @@ int main(int argc, char **argv)
 
     unsigned long mutations = 0;
     uint64_t s = seed * 0x9e3779b97f4a7c15ULL | 1;
-    static uint8_t buf[MAX_INPUT];
+    static uint8_t buf[REPLAY_MAX];
     double end = now() + seconds;
     while (n && now() < end) {
         for (int batch = 0; batch < 64; batch++) {
