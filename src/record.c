@@ -20,6 +20,14 @@ json_t *record_text(const char *s)
     return j ? j : json_null(); /* cannot fail: the notation is valid UTF-8 without NUL */
 }
 
+json_t *record_textn(const char *s, size_t n)
+{
+    char *t = text_escape(s, n);
+    json_t *j = json_string(t);
+    free(t);
+    return j ? j : json_null();
+}
+
 json_t *record_text_as_is(const char *t)
 {
     if (!t)
@@ -163,7 +171,8 @@ json_t *record_domain_json(const struct domain_rec *r)
 {
     json_t *o = json_object();
     json_object_set_new(o, "line", json_integer((json_int_t)r->line));
-    json_object_set_new(o, "domain", record_text(r->domain));
+    json_object_set_new(o, "domain", r->domain_len ? record_textn(r->domain, r->domain_len)
+                                                   : record_text(r->domain));
     json_object_set_new(o, "status", json_string(r->status));
     json_object_set_new(o, "error", record_text(r->error));
     json_t *mx = json_array();

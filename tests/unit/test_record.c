@@ -112,6 +112,22 @@ TEST(record_text_escapes)
     json_decref(j);
 }
 
+/* An invalid input line goes to domains.jsonl with its real octets: a NUL is \x00 (it was
+ * written '?' before, which no one could tell from a real '?'), invalid UTF-8 \xHH. */
+TEST(record_domain_json_raw_line)
+{
+    struct resolve_result none = {.status = RESOLVE_DNS_ERROR};
+    static const char raw[] = "a\0b?\xff.example";
+    struct domain_rec r = {.line = 3, .domain = raw, .domain_len = sizeof(raw) - 1,
+                           .status = "invalid", .error = "NUL", .rr = &none};
+    json_t *o = record_domain_json(&r);
+    CHECK_STR(json_string_value(json_object_get(o, "domain")), "a\\x00b?\\xff.example");
+    json_decref(o);
+    json_t *j = record_textn("x\0", 2);
+    CHECK_STR(json_string_value(j), "x\\x00");
+    json_decref(j);
+}
+
 TEST(record_domain_json_fields)
 {
     char *ips[] = {"127.10.0.1", "::1"};
