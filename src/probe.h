@@ -85,6 +85,14 @@ struct probe_result {
                                * when the handshake failed after the Certificate message */
     size_t chain_len;
     int tls_started;    /* STARTTLS was answered 220: the server got as far as TLS */
+    int starttls_injection; /* the server sent octets after its 220 to STARTTLS, before the
+                         * TLS handshake (response injection, CVE-2011-0411 class): they were
+                         * discarded, never read as SMTP or TLS. Only meaningful with
+                         * tls_started. Octets that arrive in a later read than the 220 reach
+                         * the TLS layer and fail the handshake instead */
+    int tls_client_limit; /* tls-failed on this client's own limit, not the server's fault:
+                         * a handshake message split over several TLS records, which mbedTLS
+                         * 2.28 cannot reassemble (a chain over 16 KB; tls.h) */
     int tls_alert;      /* the alert the server sent that ended the handshake (a fatal one, or
                          * close_notify), as its description 0..255; -1 when none */
     /* Version probe only (probe_params.version_probe): the server's answer, as tlshello.h's

@@ -122,6 +122,13 @@ json_t *record_endpoint_json(const struct endpoint_rec *r)
                                             ? json_string(tls_alert_format((uint8_t)res->tls_alert, alert, sizeof(alert)))
                                             : json_null());
     tls_max_json(o, r->tls_max);
+    /* Response injection is a property of the server: this session's or the address's
+     * version probe's. Null when STARTTLS was not accepted here (no 220, nothing to inject). */
+    json_object_set_new(o, "starttls_injection",
+                        res->tls_started ? json_boolean(res->starttls_injection ||
+                                                        (r->tls_max && r->tls_max->starttls_injection))
+                                         : json_null());
+    json_object_set_new(o, "tls_client_limit", json_boolean(res->tls_client_limit));
     json_object_set_new(o, "cert", res->chain_len ? cert_json(res) : json_null());
     json_t *shas = json_array();
     for (size_t i = 0; i < res->chain_len; i++)

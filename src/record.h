@@ -24,6 +24,7 @@ struct tls_max_rec {
     int kind;            /* enum tlshello_kind of the server's answer; 0 when none came */
     unsigned version, cipher, group;
     const char *error;   /* why no version was learnt ("tls-failed: fatal alert ..."), or NULL */
+    int starttls_injection; /* the probe's server sent octets after STARTTLS's 220 (probe.h) */
 };
 
 /* One endpoint: an MX host name at one address. Borrowed pointers, valid during the call. */

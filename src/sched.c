@@ -164,6 +164,7 @@ static void endpoint_done(struct endpoint *ep)
     struct tls_max_rec tm = {
         .from = slot->vp_from, .kind = slot->vp_kind, .version = slot->vp_version,
         .cipher = slot->vp_cipher, .group = slot->vp_group, .error = slot->vp_error,
+        .starttls_injection = slot->vp_injection,
     };
     char *chain = write_chain(s, ep->res);
     struct assess_endpoint as;
@@ -229,6 +230,7 @@ static void vp_finish(struct ip_slot *slot, struct endpoint *vp, const char *why
         slot->vp_version = r->vp_version;
         slot->vp_cipher = r->vp_cipher;
         slot->vp_group = r->vp_group;
+        slot->vp_injection = r->starttls_injection;
         if (r->status != PROBE_OK) {
             size_t n = strlen(probe_status_str(r->status)) + (r->error ? strlen(r->error) : 0) + 3;
             slot->vp_error = xmalloc(n);

@@ -527,6 +527,7 @@ static void tls_failed(struct smtp_session *s, const char *what)
 {
     capture_tls(s, 0);
     s->res->tls_alert = tls_conn_peer_alert(&s->tls, NULL);
+    s->res->tls_client_limit = tls_conn_client_limit(&s->tls);
     record(s, PROBE_TLS_FAILED, 0, "%s", what);
     session_close(s);
 }
@@ -770,8 +771,10 @@ static void handle_input(struct smtp_session *s, const char *data, size_t len)
         dispatch(s, EV_REPLY, 0);
         if (before == SMTP_STATE_STARTTLS &&
             (s->state == SMTP_STATE_TLS_HANDSHAKE || s->state == SMTP_STATE_VERSION_PROBE)) {
-            if (off < len)
+            if (off < len) {
+                s->res->starttls_injection = 1;
                 note(s, '*', "discarded %zu octets sent after 220 to STARTTLS", len - off);
+            }
             return;
         }
     }
