@@ -138,8 +138,9 @@ fuzz-replay:
 	$(MAKE) BUILD=build/asan OPT="-O1 -g -fno-omit-frame-pointer" \
 	    SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined" fuzz-replay-bins
 
-# A world scan under valgrind (tests/valgrind.sh: no error, no leak). Slow (about a minute):
-# make test runs a smaller one (tests/integration/test_valgrind.py).
+# A scan of the whole world (and report, diff, trend, check, match) under valgrind: no error,
+# no leak (tests/valgrind.sh; about 20 s). It brings the world up: run it in a private network
+# namespace. make test runs the same (tests/integration/test_valgrind.py).
 valgrind: all
 	tests/valgrind.sh --build $(BUILD)
 
@@ -153,8 +154,10 @@ test: deps
 	tests/run --build $(BUILD)
 
 # The same suite on the ASan + UBSan build: unit tests, the fixture and every scan run sanitized.
+# (The plain build too: valgrind, in the suite, cannot run an ASan binary.)
 test-asan: deps
 	$(MAKE) asan
+	$(MAKE) all
 	$(MAKE) fuzz-replay
 	tests/run --build build/asan
 

@@ -1,7 +1,8 @@
 #!/bin/sh
 # Installs what mxsurvey's build, tests and demo need, from Debian 12's packages.
 # Idempotent: when everything is present it only checks (well under a second).
-# chromium is for the tests only: they render report.html headless to check it draws.
+# chromium is for the tests only: they render report.html headless to check it draws; valgrind
+# too: a scan of the world under memcheck (tests/valgrind.sh).
 # Needs root to install. Service start-ups are suppressed during the install (policy-rc.d),
 # so no system unbound or Postfix instance starts; the world starts its own private ones.
 #
@@ -14,6 +15,7 @@ set -eu
 PKGS="gcc make pkg-config libc6-dev
 libuv1-dev libmbedtls-dev libldns-dev libjansson-dev libpsl-dev libidn2-dev publicsuffix
 ldnsutils unbound postfix openssl ca-certificates python3 iproute2 procps bsdutils time
+valgrind
 chromium"
 
 for arg in "$@"; do
