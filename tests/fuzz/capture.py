@@ -133,7 +133,10 @@ def main():
     for i in range(0, max(len(hosts), len(domains)), step):
         put("jsonl", "world-%02d.jsonl" % (i // step),
             b"".join(hosts[i:i + step]) + b"@@\n" + b"".join(domains[i:i + step]))
-    put("html", "world-summary.json", open(os.path.join(out, "summary.json"), "rb").read())
+    # Paths of this machine (the checkout, the temporary folder) are left out of the seed.
+    summary = open(os.path.join(out, "summary.json"), "rb").read()
+    summary = summary.replace((ROOT + "/").encode(), b"").replace(out.encode(), b"reports/world")
+    put("html", "world-summary.json", summary)
     doms = {}
     for line in domains:
         d = json.loads(line)
