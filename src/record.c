@@ -103,12 +103,13 @@ json_t *record_endpoint_json(const struct endpoint_rec *r)
     json_object_set_new(o, "ptr_status", record_text(r->ptr_status));
     json_object_set_new(o, "first_domain", record_text(r->first_domain));
     json_object_set_new(o, "status", json_string(probe_status_str(res->status)));
-    json_object_set_new(o, "error", record_text(res->error));
+    /* error, banner_host and ehlo_host are already in the notation (probe.h). */
+    json_object_set_new(o, "error", record_text_as_is(res->error));
     json_object_set_new(o, "smtp_code", res->smtp_code ? json_integer(res->smtp_code) : json_null());
     json_object_set_new(o, "temporary", json_boolean(res->temporary));
     json_object_set_new(o, "attempts", json_integer(r->attempts));
-    json_object_set_new(o, "banner_host", record_text(res->banner_host));
-    json_object_set_new(o, "ehlo_host", record_text(res->ehlo_host));
+    json_object_set_new(o, "banner_host", record_text_as_is(res->banner_host));
+    json_object_set_new(o, "ehlo_host", record_text_as_is(res->ehlo_host));
     if (res->tls_version) {
         json_t *t = json_object();
         json_object_set_new(t, "version", json_string(res->tls_version));

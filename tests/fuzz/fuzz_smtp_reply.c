@@ -3,12 +3,15 @@
  * octet at a time. The sequence of verdicts (result, code, lines, truncated, error, octets
  * consumed) must be the same whichever way the stream is cut, and every complete reply must
  * keep smtp.h's promises: a code 200..599 that every line starts with, at most
- * SMTP_REPLY_MAX_LINES lines of at most SMTP_LINE_MAX octets, no NUL inside a line.
+ * SMTP_REPLY_MAX_LINES lines of at most SMTP_LINE_MAX octets (NUL octets kept, with the
+ * length), each line's text and first token in the text notation decoding back to its octets.
  * Seeds: tests/fuzz/corpus/smtp_reply/ (greetings, EHLO and STARTTLS replies of the world's
  * Postfix and fixture servers, plus hostile ones). Built and run by `make fuzz`. */
+#define _GNU_SOURCE /* memmem */
 #include "fuzz.h"
 
 #include "smtp.h"
+#include "text.h"
 
 /* A digest of one verdict, so two runs compare without keeping every line. */
 struct verdict {
@@ -21,11 +24,11 @@ struct verdict {
 
 #define MAX_VERDICTS 64
 
-static unsigned long long fnv(unsigned long long h, const char *s)
+static unsigned long long fnv(unsigned long long h, const char *s, size_t n)
 {
-    for (; *s; s++)
-        h = (h ^ (unsigned char)*s) * 1099511628211ULL;
-    return (h ^ 0xff) * 1099511628211ULL;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ (unsigned char)s[i]) * 1099511628211ULL;
+    return (h ^ 0x100) * 1099511628211ULL;
 }
 
 static void check_reply(const struct smtp_reply_parser *p, struct verdict *v)
@@ -35,20 +38,31 @@ static void check_reply(const struct smtp_reply_parser *p, struct verdict *v)
     unsigned long long h = 14695981039346656037ULL;
     for (size_t i = 0; i < p->nlines; i++) {
         const char *l = p->lines[i];
-        size_t n = strlen(l);
-        REQUIRE(n >= 3 && n <= SMTP_LINE_MAX);
+        size_t n = p->lens[i]; /* the line may hold NUL octets */
+        REQUIRE(n >= 3 && n <= SMTP_LINE_MAX && l[n] == '\0');
         REQUIRE((l[0] - '0') * 100 + (l[1] - '0') * 10 + (l[2] - '0') == p->code);
         /* Every line but the last continues ("NNN-"), the last does not. */
         REQUIRE((i + 1 < p->nlines) == (n > 3 && l[3] == '-'));
-        REQUIRE(strchr(l, '\n') == NULL);
-        h = fnv(h, l);
+        REQUIRE(memchr(l, '\n', n) == NULL);
+        h = fnv(h, l, n);
         const char *t = smtp_reply_text(p, i);
         REQUIRE(t == l + 4 || *t == '\0');
+        /* the line's text decodes back to its octets */
+        char *text = smtp_reply_line_text(p, i);
+        size_t dn;
+        unsigned char *d = text_unescape(text, strlen(text), &dn);
+        REQUIRE(dn == n && memcmp(d, l, n) == 0);
+        free(d);
+        free(text);
     }
     char *tok = smtp_reply_first_token(p);
     if (tok) {
-        REQUIRE(*tok && !strchr(tok, ' ') && !strchr(tok, '\t'));
-        REQUIRE(strstr(smtp_reply_text(p, 0), tok) != NULL);
+        /* in the notation: decodes to a run of the first line without a blank */
+        size_t dn;
+        unsigned char *d = text_unescape(tok, strlen(tok), &dn);
+        REQUIRE(dn >= 1 && !memchr(d, ' ', dn) && !memchr(d, '\t', dn));
+        REQUIRE(memmem(p->lines[0], p->lens[0], d, dn) != NULL);
+        free(d);
         free(tok);
     }
     (void)smtp_reply_has_keyword(p, "STARTTLS");

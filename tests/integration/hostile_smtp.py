@@ -141,10 +141,10 @@ async def big_chain(reader, writer):
 
 
 async def hostile_names(reader, writer):
-    """Control characters (ESC, BEL, C1 CSI, DEL) and invalid UTF-8 in the greeting and EHLO
+    """Control characters (ESC, BEL, C1 CSI, DEL), a NUL and invalid UTF-8 in the greeting and EHLO
     words: terminal injection for whoever reads the outputs raw."""
     await ehlo_with_starttls(reader, writer,
-                             b"220 evil\x1b[31m\x07.test\xc2\x9b2J\x7f\xff ESMTP\r\n")
+                             b"220 evil\x1b[31m\x07\x00.test\xc2\x9b2J\x7f\xff ESMTP\r\n")
     writer.write(b"220 Go ahead\r\n")
     await writer.drain()
     await reader.read(100)

@@ -21,7 +21,6 @@
 #include <uv.h>
 
 #include "probe.h"
-#include "text.h"
 #include "util.h"
 
 struct job {
@@ -54,15 +53,11 @@ static void on_line(void *arg, char dir, const char *line)
         fprintf(stderr, "[%s] %s\n", j->spec, buf);
 }
 
-/* Server text in the text notation (text.h), as the records write it: any octets. */
+/* The probe's strings (server words, errors, certificate names) are in the text notation of
+ * text.h already (probe.h, cert.h): valid UTF-8, so valid JSON strings. */
 static json_t *jstr(const char *s)
 {
-    if (!s)
-        return json_null();
-    char *t = text_escape_str(s);
-    json_t *j = json_string(t);
-    free(t);
-    return j;
+    return s ? json_string(s) : json_null();
 }
 
 static json_t *cert_json(const struct cert_info *ci)

@@ -202,8 +202,10 @@ TEST(record_endpoint_hostile_certificate)
     struct trust_ctx *trust = trust_ctx_new("tests/unit/data/ca.pem", NULL, err, sizeof(err));
     CHECK(trust != NULL);
     struct cert_info *chain[1] = {ci};
-    struct probe_result res = {.status = PROBE_OK, .banner_host = "x\\x41\x1b[2J",
-                               .ehlo_host = "b\xc3\xbc\xff", .chain = chain, .chain_len = 1};
+    /* The probe hands greeting and EHLO words over in the text notation (probe.h): a literal
+     * "\x41" already written \x5cx41, an invalid octet as \xff. */
+    struct probe_result res = {.status = PROBE_OK, .banner_host = "x\\x5cx41\x1b[2J",
+                               .ehlo_host = "b\xc3\xbc\\xff", .chain = chain, .chain_len = 1};
     struct assess_endpoint as;
     assess_endpoint(psl, trust, "ok.example", NULL, "ok.example", &res, &as);
     struct endpoint_rec r = {.mx_host = "ok.example", .ip = "192.0.2.1", .port = 25,
