@@ -1,7 +1,9 @@
 /* libFuzzer harness for certificate names through matching and classification (src/match.c,
- * src/classify.c, src/text.c). The input is lines: a reference name (any octets, as a greeting
- * may give), an email domain, a PTR name, a subject CN, then SAN dNSNames, each in the text
- * notation cert.c stores names in (so "\xHH" is an escaped octet). Invariants:
+ * src/classify.c, src/text.c). The input is lines of raw octets (NUL included): a reference
+ * name (any octets, as a greeting may give), an email domain, a PTR name, a subject CN, then SAN
+ * dNSNames; the CN and SANs are turned into the text notation as cert.c stores names
+ * (text_escape: only NUL, invalid UTF-8 and a backslash that would read as an escape become
+ * "\xHH"). Invariants:
  *   - a presented name holding a backslash (an escaped octet, or a literal '\') never matches,
  *     strictly or laxly; nor does any name with a NUL, space or other non-LDH octet;
  *   - strict is a subset of lax: an exact, wildcard or multilabel strict verdict is a lax
@@ -92,8 +94,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size > 4096)
         return 0;
+    /* The fields, split at LF; the presented names (3 and up) as cert.c writes them. */
     char *f[MAX_FIELDS];
-    size_t nf = fuzz_fields(data, size, f, MAX_FIELDS);
+    size_t nf = 0, start = 0;
+    for (size_t i = 0; i <= size && nf < MAX_FIELDS; i++) {
+        if (i == size || data[i] == '\n') {
+            f[nf] = nf >= 3 ? text_escape((const char *)data + start, i - start)
+                            : fuzz_dup(data + start, i - start);
+            nf++;
+            start = i + 1;
+        }
+    }
     const char *ref = nf > 0 && *f[0] ? f[0] : NULL;
     const char *domain = nf > 1 && *f[1] ? f[1] : NULL;
     const char *ptr = nf > 2 && *f[2] ? f[2] : NULL;
@@ -168,11 +179,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                     strcmp(t, "certificate-not-trusted") == 0 ||
                     strcmp(t, "certificate-host-mismatch") == 0);
     }
-    size_t start = size ? data[size - 1] % 8 : 0;
-    struct classify_domain_result d = classify_domain("ok", eps + start, 8 - start);
-    REQUIRE(d.primary >= -1 && d.primary < (long)(8 - start));
+    size_t first = size ? data[size - 1] % 8 : 0;
+    struct classify_domain_result d = classify_domain("ok", eps + first, 8 - first);
+    REQUIRE(d.primary >= -1 && d.primary < (long)(8 - first));
     if (d.primary >= 0)
-        REQUIRE(strcmp(eps[start + (size_t)d.primary].status, "ok") == 0);
+        REQUIRE(strcmp(eps[first + (size_t)d.primary].status, "ok") == 0);
     REQUIRE(classify_pattern_str(d.pattern) != NULL);
     d = classify_domain("null-mx", NULL, 0);
     REQUIRE(d.primary == -1 && d.pattern == PATTERN_NO_MAIL);
