@@ -2,8 +2,8 @@
  * `report`, `diff` and `trend` read them, hand-edited or damaged): the input's lines up to a
  * line "@@" become hosts.jsonl, the rest domains.jsonl, of a finished scan folder in a
  * temporary directory. Then summary_write (summary.c's reader), csv_write_all (out_csv.c's
- * reader and the CSV writer), html_write, and diff_dirs of the folder against itself
- * (diff.c's reader). Each either succeeds or fails with a message; never a crash, a leak or a
+ * reader and the CSV writer), html_write, diff_dirs of the folder against itself (diff.c's
+ * reader), and `trend --quiet` over it twice (trend.c's reader of summary.json and run.json). Each either succeeds or fails with a message; never a crash, a leak or a
  * sanitizer report. A folder compared with itself never shows a domain appeared, vanished or
  * changed, and diff's text summary holds no raw control character. Note: these are the
  * readers as they stand on the `fuzzing` branch; a unified reader (src/jsonl.c) is being
@@ -14,6 +14,7 @@
 #define _GNU_SOURCE
 #include "fuzz.h"
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "diff.h"
@@ -21,6 +22,7 @@
 #include "out_csv.h"
 #include "summary.h"
 #include "text.h"
+#include "trend.h"
 
 static const char *folder(void)
 {
@@ -101,5 +103,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
     }
     free(text);
+
+    /* trend over the folder twice: exit 0, or 1/2 with a message; never a crash */
+    char out[300];
+    snprintf(out, sizeof(out), "%s/trend", dir);
+    mkdir(out, 0755);
+    char *argv[] = {"trend", "--quiet", "--out", out, (char *)dir, (char *)dir, NULL};
+    int trc = cmd_trend(6, argv);
+    REQUIRE(trc == 0 || trc == 1 || trc == 2);
     return 0;
 }
