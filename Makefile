@@ -7,6 +7,9 @@
 #   make install PREFIX=/usr/local
 #   make fuzz       build every tests/fuzz/fuzz_*.c with clang + libFuzzer and run each for
 #                   FUZZ_SECONDS (default 60); needs `scripts/install-deps.sh --fuzz` (docs/testing.md)
+#   make fuzz-replay the same harnesses with gcc + ASan/UBSan and a replay driver (no clang needed):
+#                   build/asan/fuzz-replay/fuzz_*; tests/run runs each over its corpus (docs/testing.md)
+#   make valgrind   a scan of the world under valgrind: no error, no leak (docs/testing.md)
 # Objects go under $(BUILD)/obj, never next to the sources.
 
 BUILD    ?= build
@@ -37,7 +40,8 @@ FIX_OBJS := $(patsubst tests/world/fixture/%.c,$(BUILD)/obj/fixture/%.o,$(FIX_SR
 UNIT_SRCS := $(sort $(wildcard tests/unit/*.c))
 UNIT_OBJS := $(patsubst tests/unit/%.c,$(BUILD)/obj/unit/%.o,$(UNIT_SRCS))
 
-.PHONY: all asan test test-asan demo clean install deps world-up world-down unit fuzz fuzz-deps
+.PHONY: all asan test test-asan demo clean install deps world-up world-down unit fuzz fuzz-deps \
+        fuzz-replay fuzz-replay-bins valgrind
 all: $(BUILD)/mxsurvey $(BUILD)/mxsurvey-fixture $(BUILD)/unit-tests
 
 $(BUILD)/mxsurvey: $(OBJS)
@@ -93,7 +97,7 @@ $(FUZZ_DIR)/libmxsurvey.a: $(FUZZ_OBJS)
 	rm -f $@
 	ar rcs $@ $^
 
-$(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_DIR)/libmxsurvey.a
+$(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h tests/fuzz/markup.h $(FUZZ_DIR)/libmxsurvey.a
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer $(FUZZ_SAN) -o $@ $< $(FUZZ_DIR)/libmxsurvey.a \
 	    $(LDLIBS)
 
@@ -120,17 +124,41 @@ fuzz: fuzz-deps
 	    echo "fuzz: $$name: $$runs executions in $(FUZZ_SECONDS) s, no failure"; \
 	done
 
+# The replay driver (tests/fuzz/replay.c): each harness linked with the library objects of the
+# gcc ASan + UBSan build, so `make test` replays every corpus without clang (docs/testing.md).
+REPLAY_BINS := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz-replay/%,$(FUZZ_SRCS))
+
+$(BUILD)/fuzz-replay/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c tests/fuzz/fuzz.h tests/fuzz/markup.h $(LIB_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ tests/fuzz/replay.c $< $(LIB_OBJS) $(LDFLAGS) $(LDLIBS)
+
+fuzz-replay-bins: $(REPLAY_BINS)
+
+fuzz-replay:
+	$(MAKE) BUILD=build/asan OPT="-O1 -g -fno-omit-frame-pointer" \
+	    SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined" fuzz-replay-bins
+
+# A scan of the whole world (and report, diff, trend, check, match) under valgrind: no error,
+# no leak (tests/valgrind.sh; about 20 s). It brings the world up: run it in a private network
+# namespace. make test runs the same (tests/integration/test_valgrind.py).
+valgrind: all
+	tests/valgrind.sh --build $(BUILD)
+
 unit: $(BUILD)/unit-tests
 	$(BUILD)/unit-tests
 
 # The test entry point (README, CI).
 test: deps
 	$(MAKE) all
+	$(MAKE) fuzz-replay
 	tests/run --build $(BUILD)
 
 # The same suite on the ASan + UBSan build: unit tests, the fixture and every scan run sanitized.
+# (The plain build too: valgrind, in the suite, cannot run an ASan binary.)
 test-asan: deps
 	$(MAKE) asan
+	$(MAKE) all
+	$(MAKE) fuzz-replay
 	tests/run --build build/asan
 
 demo: deps

@@ -63,7 +63,10 @@ void assess_endpoint(const psl_ctx_t *psl, const struct trust_ctx *trust, const 
         trust_verify(trust, res->chain, res->chain_len, &out->trust);
         out->keep.trust_valid = out->trust.valid;
     }
-    out->tlsrpt = classify_tlsrpt(probe_status_str(res->status), out->trust.reasons,
+    /* A failure on this client's own limit says nothing about the server (classify.h). */
+    out->tlsrpt = classify_tlsrpt(res->tls_client_limit ? "tls-client-limit"
+                                                        : probe_status_str(res->status),
+                                  out->trust.reasons,
                                   (size_t)out->trust.nreasons, out->match[REF_MX_HOST]);
 }
 

@@ -171,6 +171,8 @@ const char *classify_tlsrpt(const char *status, const char *const *reasons, size
         return NULL;
     if (strcmp(status, "no-starttls") == 0 || strcmp(status, "starttls-refused") == 0)
         return "starttls-not-supported";
+    if (strcmp(status, "tls-client-limit") == 0)
+        return NULL; /* the session failed on this client's own limit: no verdict on the server */
     if (strcmp(status, "tls-failed") == 0)
         return "validation-failure";
     if (strcmp(status, "ok") != 0)

@@ -81,6 +81,9 @@ int classify_cert_provider_match(const struct match_presented *p, const char *pr
  * "weak-key", "other"; nreasons 0 = a valid chain); mx_match: the strict match of the
  * certificate against the MX host name. Rules, first that holds:
  *   no-starttls, starttls-refused       -> "starttls-not-supported"
+ *   tls-client-limit                    -> NULL (a tls-failed session that ended on this
+ *                                          client's own limit, probe.h tls_client_limit: the
+ *                                          server is not judged; a chain over 16 KB)
  *   tls-failed                          -> "validation-failure"
  *   connect-failed, timeout, smtp-error -> NULL (no TLS session was attempted: no verdict)
  *   ok, a reason "expired"              -> "certificate-expired"

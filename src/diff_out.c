@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "outfile.h"
+#include "text.h"
 #include "util.h"
 
 /* ------------------------------------------------------------------ values */
@@ -276,23 +277,14 @@ int diff_write_files(const struct diff *x, const char *dir, char *err, size_t er
 
 /* ------------------------------------------------------------------ the readable summary */
 
-/* Text from the files, for a terminal: control characters (C0, DEL, C1) as \xHH. */
+/* Text from the files, for a terminal: text.c's visible form (C0, DEL, C1 and every octet that
+ * is not valid UTF-8 as \xHH: an octet 0x9b alone is CSI to an 8-bit terminal). */
 static void put_text(FILE *f, const char *s)
 {
-    if (!s) {
+    if (!s)
         fputs("null", f);
-        return;
-    }
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        if (*p < 0x20 || *p == 0x7f) {
-            fprintf(f, "\\x%02x", *p);
-        } else if (*p == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f) {
-            fprintf(f, "\\xc2\\x%02x", p[1]);
-            p++;
-        } else {
-            fputc(*p, f);
-        }
-    }
+    else
+        text_put_visible(f, s);
 }
 
 /* "54.29% (19/35)", or "- (0/0)" without a value, into buf. */

@@ -70,19 +70,23 @@ struct probe_params {
      * Status ok when a ServerHello or HelloRetryRequest was read. */
     int version_probe;
     /* Optional: every line sent ('C'), received ('S'), and notes ('*'), without line ending.
-     * Called from loop callbacks; lines are raw server bytes (NUL shown as '?'): the consumer
-     * escapes them for its output. */
+     * Called from loop callbacks; server lines are in the text notation of text.h (a NUL or
+     * an invalid octet as \xHH, control characters kept): the consumer escapes them further
+     * for its output (text_visible for a terminal). */
     void (*transcript)(void *arg, char dir, const char *line);
     void *transcript_arg;
 };
 
 struct probe_result {
     enum probe_status status;
-    char *error;        /* why, for any status but ok; NULL otherwise */
+    char *error;        /* why, for any status but ok; NULL otherwise. In the text notation
+                         * of text.h: server text in it (a refused reply) is escaped there,
+                         * the rest is plain ASCII */
     int smtp_code;      /* last reply code before QUIT, 0 if none */
     int temporary;      /* the failure was a 4xx reply: worth a retry later */
-    char *banner_host;  /* first token of the greeting text, NULL if none */
-    char *ehlo_host;    /* first token of the EHLO reply text, NULL if none */
+    char *banner_host;  /* first token of the greeting text, NULL if none; text notation
+                         * (text.h: a NUL or an invalid octet as \xHH) */
+    char *ehlo_host;    /* first token of the EHLO reply text, NULL if none; the same */
     char *tls_version;  /* the session's version as this client negotiated it: "TLSv1.2",
                          * "TLSv1.1", "TLSv1.0"; NULL unless status is ok (a failed handshake
                          * made no session, whatever its ServerHello said) */
@@ -92,6 +96,14 @@ struct probe_result {
                                * when the handshake failed after the Certificate message */
     size_t chain_len;
     int tls_started;    /* STARTTLS was answered 220: the server got as far as TLS */
+    int starttls_injection; /* the server sent octets after its 220 to STARTTLS, before the
+                         * TLS handshake (response injection, CVE-2011-0411 class): they were
+                         * discarded, never read as SMTP or TLS. Only meaningful with
+                         * tls_started. Octets that arrive in a later read than the 220 reach
+                         * the TLS layer and fail the handshake instead */
+    int tls_client_limit; /* tls-failed on this client's own limit, not the server's fault:
+                         * a handshake message split over several TLS records, which mbedTLS
+                         * 2.28 cannot reassemble (a chain over 16 KB; tls.h) */
     int tls_alert;      /* the alert the server sent that ended the handshake (a fatal one, or
                          * close_notify), as its description 0..255; -1 when none */
     /* Version probe only (probe_params.version_probe): the server's answer, as tlshello.h's

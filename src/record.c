@@ -20,6 +20,14 @@ json_t *record_text(const char *s)
     return j ? j : json_null(); /* cannot fail: the notation is valid UTF-8 without NUL */
 }
 
+json_t *record_textn(const char *s, size_t n)
+{
+    char *t = text_escape(s, n);
+    json_t *j = json_string(t);
+    free(t);
+    return j ? j : json_null();
+}
+
 json_t *record_text_as_is(const char *t)
 {
     if (!t)
@@ -95,12 +103,13 @@ json_t *record_endpoint_json(const struct endpoint_rec *r)
     json_object_set_new(o, "ptr_status", record_text(r->ptr_status));
     json_object_set_new(o, "first_domain", record_text(r->first_domain));
     json_object_set_new(o, "status", json_string(probe_status_str(res->status)));
-    json_object_set_new(o, "error", record_text(res->error));
+    /* error, banner_host and ehlo_host are already in the notation (probe.h). */
+    json_object_set_new(o, "error", record_text_as_is(res->error));
     json_object_set_new(o, "smtp_code", res->smtp_code ? json_integer(res->smtp_code) : json_null());
     json_object_set_new(o, "temporary", json_boolean(res->temporary));
     json_object_set_new(o, "attempts", json_integer(r->attempts));
-    json_object_set_new(o, "banner_host", record_text(res->banner_host));
-    json_object_set_new(o, "ehlo_host", record_text(res->ehlo_host));
+    json_object_set_new(o, "banner_host", record_text_as_is(res->banner_host));
+    json_object_set_new(o, "ehlo_host", record_text_as_is(res->ehlo_host));
     if (res->tls_version) {
         json_t *t = json_object();
         json_object_set_new(t, "version", json_string(res->tls_version));
@@ -114,6 +123,13 @@ json_t *record_endpoint_json(const struct endpoint_rec *r)
                                             ? json_string(tls_alert_format((uint8_t)res->tls_alert, alert, sizeof(alert)))
                                             : json_null());
     tls_max_json(o, r->tls_max);
+    /* Response injection is a property of the server: this session's or the address's
+     * version probe's. Null when STARTTLS was not accepted here (no 220, nothing to inject). */
+    json_object_set_new(o, "starttls_injection",
+                        res->tls_started ? json_boolean(res->starttls_injection ||
+                                                        (r->tls_max && r->tls_max->starttls_injection))
+                                         : json_null());
+    json_object_set_new(o, "tls_client_limit", json_boolean(res->tls_client_limit));
     json_object_set_new(o, "cert", res->chain_len ? cert_json(res) : json_null());
     json_t *shas = json_array();
     for (size_t i = 0; i < res->chain_len; i++)
@@ -163,7 +179,8 @@ json_t *record_domain_json(const struct domain_rec *r)
 {
     json_t *o = json_object();
     json_object_set_new(o, "line", json_integer((json_int_t)r->line));
-    json_object_set_new(o, "domain", record_text(r->domain));
+    json_object_set_new(o, "domain", r->domain_len ? record_textn(r->domain, r->domain_len)
+                                                   : record_text(r->domain));
     json_object_set_new(o, "status", json_string(r->status));
     json_object_set_new(o, "error", record_text(r->error));
     json_t *mx = json_array();

@@ -24,6 +24,7 @@ struct tls_max_rec {
     int kind;            /* enum tlshello_kind of the server's answer; 0 when none came */
     unsigned version, cipher, group;
     const char *error;   /* why no version was learnt ("tls-failed: fatal alert ..."), or NULL */
+    int starttls_injection; /* the probe's server sent octets after STARTTLS's 220 (probe.h) */
 };
 
 /* One endpoint: an MX host name at one address. Borrowed pointers, valid during the call. */
@@ -53,6 +54,8 @@ struct domain_ep_ref {
 struct domain_rec {
     unsigned long line;     /* 1-based line of the input file */
     const char *domain;     /* A-label form, or the raw line when invalid */
+    size_t domain_len;      /* 0: domain is a C string; else its number of octets (the raw
+                             * line of an invalid record, which may hold NUL) */
     const char *status;     /* ok | nxdomain | no-mx | null-mx | dns-error | invalid */
     const char *error;      /* why, for dns-error and invalid; NULL otherwise */
     const struct resolve_result *rr; /* NULL for invalid lines */
@@ -72,6 +75,8 @@ json_t *record_domain_json(const struct domain_rec *r);
 /* A JSON string for the arbitrary octets of the C string s, in the text notation (see above);
  * NULL s gives JSON null. */
 json_t *record_text(const char *s);
+/* The same for the n octets at s, which may hold NUL (s may be NULL when n is 0). */
+json_t *record_textn(const char *s, size_t n);
 /* A JSON string for t, already in the text notation (a cert_info name): written as it is, so
  * never escaped twice; NULL gives JSON null. */
 json_t *record_text_as_is(const char *t);

@@ -183,6 +183,7 @@ static void endpoint_done(struct endpoint *ep)
     struct tls_max_rec tm = {
         .from = slot->vp_from, .kind = slot->vp_kind, .version = slot->vp_version,
         .cipher = slot->vp_cipher, .group = slot->vp_group, .error = slot->vp_error,
+        .starttls_injection = slot->vp_injection,
     };
     char *chain = write_chain(s, ep->res);
     struct assess_endpoint as;
@@ -248,6 +249,7 @@ static void vp_finish(struct ip_slot *slot, struct endpoint *vp, const char *why
         slot->vp_version = r->vp_version;
         slot->vp_cipher = r->vp_cipher;
         slot->vp_group = r->vp_group;
+        slot->vp_injection = r->starttls_injection;
         if (r->status != PROBE_OK) {
             size_t n = strlen(probe_status_str(r->status)) + (r->error ? strlen(r->error) : 0) + 3;
             slot->vp_error = xmalloc(n);
@@ -667,20 +669,17 @@ static void on_resolved(void *arg, struct resolve_result *rr)
 
 static void invalid_line(struct sched *s, const struct input_line *l)
 {
-    /* The raw text may hold NUL and any octets: record_text escapes what is not UTF-8. */
-    char *raw = xmalloc(l->raw_len + 1);
-    for (size_t i = 0; i < l->raw_len; i++)
-        raw[i] = l->raw[i] ? l->raw[i] : '?';
-    raw[l->raw_len] = '\0';
+    /* The raw octets, NUL included, go to the record as they are (domain_len): the text
+     * notation writes a NUL as \x00 and invalid UTF-8 as \xHH, so the line decodes back. */
     struct resolve_result none = {.status = RESOLVE_DNS_ERROR};
     struct classify_domain_result cd = classify_domain("invalid", NULL, 0);
-    struct domain_rec r = {.line = l->lineno, .domain = raw, .status = "invalid", .error = l->why,
+    struct domain_rec r = {.line = l->lineno, .domain = l->raw,
+                           .domain_len = l->raw_len, .status = "invalid", .error = l->why,
                            .rr = &none, .pattern = classify_pattern_str(cd.pattern),
                            .consistent = cd.consistent};
     json_t *rec = record_domain_json(&r);
     emit_domain(s, rec);
     json_decref(rec);
-    free(raw);
     s->c->invalid++;
     s->c->domains_done++;
 }

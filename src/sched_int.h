@@ -69,6 +69,7 @@ struct ip_slot {
     char *vp_from, *vp_error;     /* its MX host name (SNI); why it learnt no version */
     int vp_kind;
     unsigned vp_version, vp_cipher, vp_group;
+    int vp_injection;             /* the probe saw octets after STARTTLS's 220 (probe.h) */
     struct endpoint **vp_waiters; /* endpoints whose records wait for the version probe */
     size_t nvpw, capvpw;
 };

@@ -40,6 +40,7 @@
 #include <arpa/inet.h>
 
 #include "stream.h"
+#include "text.h"
 #include "tls.h"
 #include "tlshello.h"
 #include "util.h"
@@ -57,7 +58,9 @@ static void reply_clear(struct smtp_reply_parser *p)
     for (size_t i = 0; i < p->nlines; i++)
         free(p->lines[i]);
     free(p->lines);
+    free(p->lens);
     p->lines = NULL;
+    p->lens = NULL;
     p->nlines = p->cap = 0;
     p->code = 0;
     p->truncated = 0;
@@ -106,8 +109,13 @@ static enum smtp_feed_result reply_line_done(struct smtp_reply_parser *p)
     if (p->nlines == p->cap) {
         p->cap = p->cap ? p->cap * 2 : 8;
         p->lines = xrealloc(p->lines, p->cap * sizeof(*p->lines));
+        p->lens = xrealloc(p->lens, p->cap * sizeof(*p->lens));
     }
-    p->lines[p->nlines++] = xstrndup(l, n);
+    char *copy = xmalloc(n + 1); /* not xstrndup: the line may hold NUL */
+    memcpy(copy, l, n);
+    copy[n] = '\0';
+    p->lens[p->nlines] = n;
+    p->lines[p->nlines++] = copy;
     int more = n > 3 && l[3] == '-';
     p->cur_len = 0;
     p->cur_dropped = 0;
@@ -130,7 +138,7 @@ enum smtp_feed_result smtp_reply_feed(struct smtp_reply_parser *p, const char *b
         if (c != '\n') {
             /* Keep one octet beyond SMTP_LINE_MAX: it may be the CR of a maximal line. */
             if (p->cur_len < SMTP_LINE_MAX + 1)
-                p->cur[p->cur_len++] = c ? c : '?';
+                p->cur[p->cur_len++] = c;
             else
                 p->cur_dropped = 1;
             continue;
@@ -151,9 +159,14 @@ enum smtp_feed_result smtp_reply_feed(struct smtp_reply_parser *p, const char *b
 
 const char *smtp_reply_text(const struct smtp_reply_parser *p, size_t i)
 {
-    if (i >= p->nlines || strlen(p->lines[i]) <= 4)
+    if (i >= p->nlines || p->lens[i] <= 4)
         return "";
     return p->lines[i] + 4;
+}
+
+char *smtp_reply_line_text(const struct smtp_reply_parser *p, size_t i)
+{
+    return i < p->nlines ? text_escape(p->lines[i], p->lens[i]) : xstrdup("");
 }
 
 static int is_blank(char c)
@@ -163,13 +176,15 @@ static int is_blank(char c)
 
 char *smtp_reply_first_token(const struct smtp_reply_parser *p)
 {
-    const char *t = smtp_reply_text(p, 0);
-    while (is_blank(*t))
+    if (p->nlines == 0 || p->lens[0] <= 4)
+        return NULL;
+    const char *t = p->lines[0] + 4, *end = p->lines[0] + p->lens[0];
+    while (t < end && is_blank(*t))
         t++;
     size_t n = 0;
-    while (t[n] && !is_blank(t[n]))
+    while (t + n < end && !is_blank(t[n]))
         n++;
-    return n ? xstrndup(t, n) : NULL;
+    return n ? text_escape(t, n) : NULL;
 }
 
 int smtp_reply_has_keyword(const struct smtp_reply_parser *p, const char *kw)
@@ -177,7 +192,8 @@ int smtp_reply_has_keyword(const struct smtp_reply_parser *p, const char *kw)
     size_t kn = strlen(kw);
     for (size_t i = 1; i < p->nlines; i++) {
         const char *t = smtp_reply_text(p, i);
-        if (strncasecmp(t, kw, kn) == 0 && (t[kn] == '\0' || is_blank(t[kn])))
+        size_t tn = p->lens[i] > 4 ? p->lens[i] - 4 : 0;
+        if (tn >= kn && strncasecmp(t, kw, kn) == 0 && (tn == kn || is_blank(t[kn])))
             return 1;
     }
     return 0;
@@ -249,6 +265,14 @@ static void note(struct smtp_session *s, char dir, const char *fmt, ...)
     vsnprintf(line, sizeof(line), fmt, ap);
     va_end(ap);
     s->transcript(s->transcript_arg, dir, line);
+}
+
+/* Reply line i of the parser for the transcript, in the text notation (a NUL is \x00). */
+static void note_line(struct smtp_session *s, size_t i)
+{
+    char *t = smtp_reply_line_text(&s->parser, i);
+    note(s, 'S', "%s", t);
+    free(t);
 }
 
 /* ---- closing and delivering ------------------------------------------------------------ */
@@ -457,7 +481,9 @@ static void on_greeting(struct smtp_session *s, enum smtp_event ev, int status)
     free(s->res->banner_host);
     s->res->banner_host = smtp_reply_first_token(&s->parser);
     if (s->parser.code != 220) {
-        record(s, PROBE_SMTP_ERROR, temp, "greeting refused: %s", s->parser.lines[0]);
+        char *line = smtp_reply_line_text(&s->parser, 0);
+        record(s, PROBE_SMTP_ERROR, temp, "greeting refused: %s", line);
+        free(line);
         quit(s);
         return;
     }
@@ -477,7 +503,9 @@ static void on_ehlo(struct smtp_session *s, enum smtp_event ev, int status)
         return;
     int temp = reply_seen(s);
     if (s->parser.code != 250) {
-        record(s, PROBE_SMTP_ERROR, temp, "EHLO refused: %s", s->parser.lines[0]);
+        char *line = smtp_reply_line_text(&s->parser, 0);
+        record(s, PROBE_SMTP_ERROR, temp, "EHLO refused: %s", line);
+        free(line);
         quit(s);
         return;
     }
@@ -527,6 +555,7 @@ static void tls_failed(struct smtp_session *s, const char *what)
 {
     capture_tls(s, 0);
     s->res->tls_alert = tls_conn_peer_alert(&s->tls, NULL);
+    s->res->tls_client_limit = tls_conn_client_limit(&s->tls);
     record(s, PROBE_TLS_FAILED, 0, "%s", what);
     session_close(s);
 }
@@ -630,7 +659,9 @@ static void on_starttls(struct smtp_session *s, enum smtp_event ev, int status)
         return;
     int temp = reply_seen(s);
     if (s->parser.code != 220) {
-        record(s, PROBE_STARTTLS_REFUSED, temp, "STARTTLS refused: %s", s->parser.lines[0]);
+        char *line = smtp_reply_line_text(&s->parser, 0);
+        record(s, PROBE_STARTTLS_REFUSED, temp, "STARTTLS refused: %s", line);
+        free(line);
         quit(s);
         return;
     }
@@ -691,7 +722,7 @@ static void on_quit(struct smtp_session *s, enum smtp_event ev, int status)
                 off += used;
                 if (r == SMTP_COMPLETE) {
                     for (size_t i = 0; i < s->parser.nlines; i++)
-                        note(s, 'S', "%s", s->parser.lines[i]);
+                        note_line(s, i);
                     tls_conn_close_notify(&s->tls);
                     session_close(s);
                 } else if (r == SMTP_ERROR) {
@@ -764,14 +795,16 @@ static void handle_input(struct smtp_session *s, const char *data, size_t len)
         if (r != SMTP_COMPLETE)
             return;
         for (size_t i = 0; i < s->parser.nlines; i++)
-            note(s, 'S', "%s", s->parser.lines[i]);
+            note_line(s, i);
         if (s->parser.truncated)
             note(s, '*', "reply line longer than %d octets truncated", SMTP_LINE_MAX);
         dispatch(s, EV_REPLY, 0);
         if (before == SMTP_STATE_STARTTLS &&
             (s->state == SMTP_STATE_TLS_HANDSHAKE || s->state == SMTP_STATE_VERSION_PROBE)) {
-            if (off < len)
+            if (off < len) {
+                s->res->starttls_injection = 1;
                 note(s, '*', "discarded %zu octets sent after 220 to STARTTLS", len - off);
+            }
             return;
         }
     }

@@ -34,8 +34,11 @@ enum smtp_feed_result {
 struct smtp_reply_parser {
     /* Results, valid after SMTP_COMPLETE until the next feed (which starts a new reply). */
     int code;          /* 200..599 */
-    char **lines;      /* nlines raw lines ("250-PIPELINING") without line ending; NUL
-                        * octets (never valid in SMTP) are replaced by '?' */
+    char **lines;      /* nlines raw lines ("250-PIPELINING") without line ending, each
+                        * followed by a NUL; a line may itself hold NUL octets (never valid
+                        * in SMTP, but a server can send them): lens[i] is its length. Text
+                        * for outputs: smtp_reply_line_text (the text notation of text.h) */
+    size_t *lens;
     size_t nlines;
     int truncated;     /* some line exceeded SMTP_LINE_MAX octets and was cut */
     const char *error; /* static text after SMTP_ERROR */
@@ -56,13 +59,18 @@ void smtp_reply_parser_free(struct smtp_reply_parser *p);
  * (last line). After SMTP_COMPLETE the next call starts a new reply. */
 enum smtp_feed_result smtp_reply_feed(struct smtp_reply_parser *p, const char *buf, size_t len,
                                       size_t *consumed);
-/* The text after "NNN-" / "NNN " of line i ("" when the line is just the code). */
+/* The text after "NNN-" / "NNN " of line i ("" when the line is just the code), as a C
+ * string: it ends at the line's first NUL, if any. */
 const char *smtp_reply_text(const struct smtp_reply_parser *p, size_t i);
+/* Line i whole (NUL octets included) in the text notation of text.h: what transcripts and
+ * error messages carry. Newly allocated; caller frees. */
+char *smtp_reply_line_text(const struct smtp_reply_parser *p, size_t i);
 /* First SP/TAB-delimited token of the first line's text (the host name of a greeting or an
- * EHLO reply), newly allocated; NULL when the text is empty. Caller frees. */
+ * EHLO reply), in the text notation (a NUL inside it is "\x00"), newly allocated; NULL when
+ * the text is empty. Caller frees. */
 char *smtp_reply_first_token(const struct smtp_reply_parser *p);
 /* 1 when a line after the first starts with keyword kw (ASCII case-insensitive) followed by
- * SP, TAB or the end of the line: an EHLO extension keyword (RFC 5321 4.1.1.1). */
+ * SP, TAB or the end of the line (not a NUL): an EHLO extension keyword (RFC 5321 4.1.1.1). */
 int smtp_reply_has_keyword(const struct smtp_reply_parser *p, const char *kw);
 
 /* ---- EHLO argument --------------------------------------------------------------------- */

@@ -173,6 +173,7 @@ struct acc {
     unsigned long ndomains, nendpoints;
     struct tally d_status, d_pattern, d_consistent;
     struct tally e_status, e_wildcard, e_trust, e_reason, e_tls, e_tls_max, e_key, e_tlsrpt;
+    struct tally e_injection, e_client_limit;
     struct share starttls, strict, multilabel, rfc9525, valid_chain;
 };
 
@@ -185,7 +186,7 @@ static void acc_init(struct acc *a, const char *dir)
     hmap_init(&a->pattern_ids);
     struct tally *t[] = {&a->d_status, &a->d_pattern, &a->d_consistent, &a->e_status,
                          &a->e_wildcard, &a->e_trust, &a->e_reason, &a->e_tls, &a->e_tls_max,
-                         &a->e_key, &a->e_tlsrpt};
+                         &a->e_key, &a->e_tlsrpt, &a->e_injection, &a->e_client_limit};
     for (size_t i = 0; i < ARRAY_LEN(t); i++)
         hmap_init(&t[i]->m);
 }
@@ -206,7 +207,7 @@ static void acc_free(struct acc *a)
     free(a->key);
     struct tally *t[] = {&a->d_status, &a->d_pattern, &a->d_consistent, &a->e_status,
                          &a->e_wildcard, &a->e_trust, &a->e_reason, &a->e_tls, &a->e_tls_max,
-                         &a->e_key, &a->e_tlsrpt};
+                         &a->e_key, &a->e_tlsrpt, &a->e_injection, &a->e_client_limit};
     for (size_t i = 0; i < ARRAY_LEN(t); i++)
         hmap_free(&t[i]->m, NULL);
 }
@@ -335,6 +336,8 @@ static void add_host(struct acc *a, const json_t *h)
     tally_add(&a->e_tls, member_key(h, "tls", "version"));
     tally_add(&a->e_tls_max, str_key(json_object_get(h, "tls_max")));
     tally_add(&a->e_tlsrpt, str_key(json_object_get(h, "tlsrpt")));
+    tally_add(&a->e_injection, bool_key(json_object_get(h, "starttls_injection")));
+    tally_add(&a->e_client_limit, bool_key(json_object_get(h, "tls_client_limit")));
     count_key_type(a, h);
     enum trust t = count_trust(a, h);
 
@@ -537,6 +540,8 @@ static json_t *summary_json(struct acc *a, const json_t *run)
     json_object_set_new(e, "by_tls_max", tally_json(&a->e_tls_max, NULL));
     json_object_set_new(e, "by_key_type", tally_json(&a->e_key, NULL));
     json_object_set_new(e, "by_tlsrpt", tally_json(&a->e_tlsrpt, NULL));
+    json_object_set_new(e, "by_starttls_injection", tally_json(&a->e_injection, bool_keys));
+    json_object_set_new(e, "by_tls_client_limit", tally_json(&a->e_client_limit, bool_keys));
 
     json_object_set_new(sh, "starttls", share_json(a->starttls));
     json_object_set_new(sh, "strict", share_json(a->strict));

@@ -162,7 +162,9 @@ void text_put_visible(FILE *f, const char *t)
 char *text_json_escape_c1(const char *json)
 {
     size_t n = strlen(json);
-    char *out = xmalloc(n * 3 + 1), *o = out; /* 2 octets become 6 characters at most */
+    /* DEL (one octet) becomes six characters, a C1 pair (two) six as well: six per octet at
+     * most (three per octet overflowed on a string of DELs; fuzz_text found it). */
+    char *out = xmalloc(n * 6 + 1), *o = out;
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)json[i];
         unsigned cp = 0;

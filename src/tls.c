@@ -315,6 +315,27 @@ int tls_conn_peer_alert(const struct tls_conn *c, int *level)
     return c->ssl.in_msg[1];
 }
 
+/* The RFC 5246 / 8446 name of a handshake message type, for error messages. */
+static const char *handshake_type_name(unsigned char t)
+{
+    switch (t) {
+    case 2: return "ServerHello";
+    case 11: return "Certificate";
+    case 12: return "ServerKeyExchange";
+    case 13: return "CertificateRequest";
+    case 14: return "ServerHelloDone";
+    default: return "(other)";
+    }
+}
+
+int tls_conn_client_limit(const struct tls_conn *c)
+{
+    /* mbedtls_ssl_prepare_handshake_record (2.28) refuses a handshake message whose length
+     * (in_hslen, from its header) exceeds what the record holds (in_msglen) over TLS. */
+    return c->last_error == MBEDTLS_ERR_SSL_FEATURE_UNAVAILABLE &&
+           c->ssl.in_msgtype == MBEDTLS_SSL_MSG_HANDSHAKE && c->ssl.in_hslen > c->ssl.in_msglen;
+}
+
 void tls_conn_error_str(const struct tls_conn *c, char *buf, size_t len)
 {
     char msg[160];
@@ -327,6 +348,14 @@ void tls_conn_error_str(const struct tls_conn *c, char *buf, size_t len)
         char name[TLS_ALERT_NAME_LEN];
         snprintf(buf, len, "%s alert from server: %s", level == MBEDTLS_SSL_ALERT_LEVEL_FATAL ? "fatal" : "warning",
                  tls_alert_format((uint8_t)alert, name, sizeof(name)));
+        return;
+    }
+    if (tls_conn_client_limit(c)) {
+        snprintf(buf, len, "client limit: the server's handshake message %s of %zu octets spans "
+                 "several TLS records, which this client (mbedTLS 2.28) cannot reassemble "
+                 "(a certificate chain over 16 KB); the server is not at fault (mbedTLS -0x%04x)",
+                 c->ssl.in_msglen > 0 ? handshake_type_name(c->ssl.in_msg[0]) : "?",
+                 c->ssl.in_hslen - 4, (unsigned)-c->last_error);
         return;
     }
     mbedtls_strerror(c->last_error, msg, sizeof(msg));

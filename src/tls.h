@@ -84,8 +84,17 @@ void tls_conn_close_notify(struct tls_conn *c);
  * of the handshake): its description (0..255), and its level in *level when level is not NULL;
  * -1 otherwise. */
 int tls_conn_peer_alert(const struct tls_conn *c, int *level);
+/* 1 when the last error is this client's own limit, not the server's fault: a handshake
+ * message (in practice the Certificate message of a chain over 16 KB) longer than the TLS
+ * record that carries its start. TLS lets a server split a handshake message over several
+ * records, and must when it exceeds one record's 16384 octets, but mbedTLS 2.28 reassembles
+ * none (MBEDTLS_ERR_SSL_FEATURE_UNAVAILABLE, -0x7080); nor can a client raise its input
+ * buffer (MBEDTLS_SSL_IN_CONTENT_LEN is compile-time, 16384 in Debian's build; both
+ * max_fragment_length and MBEDTLS_SSL_VARIABLE_BUFFER_LENGTH, which Debian leaves off, only
+ * lower it), and no record may exceed 16384 octets anyway. */
+int tls_conn_client_limit(const struct tls_conn *c);
 /* Describes the last error: "fatal alert from server: handshake_failure(40)" for an alert the
- * server sent, else mbedTLS's words ("mbedTLS -0x7200: SSL - An invalid SSL record ..."). */
+ * server sent, the limit above in words for tls_conn_client_limit, else mbedTLS's words ("mbedTLS -0x7200: SSL - An invalid SSL record ..."). */
 void tls_conn_error_str(const struct tls_conn *c, char *buf, size_t len);
 /* "TLSv1.2" etc. once the ServerHello is processed, else NULL. Static string. */
 const char *tls_conn_version(const struct tls_conn *c);

@@ -3,7 +3,8 @@
 server cannot produce (malformed replies, resets, octets injected after STARTTLS's 220,
 plaintext instead of TLS, a TLS 1.3-only server, no 221 to QUIT, a fatal alert, IPv6).
 
-usage: hostile_smtp.py CERT KEY READYFILE
+usage: hostile_smtp.py CERT KEY READYFILE [BIGCERT BIGKEY]
+BIGCERT: a chain over 16 KB (case 11: mbedTLS 2.28 cannot take it, the client's limit).
 Listens on 127.65.3.N:2525 (one behaviour per N, see CASES) and on [::1] with a port the
 kernel picks; writes that port to READYFILE once every listener is bound. Runs until killed.
 """
@@ -15,11 +16,12 @@ import struct
 import sys
 
 CERT, KEY, READY = sys.argv[1:4]
+BIGCERT, BIGKEY = (sys.argv[4:6] + [None, None])[:2]
 
 
 def tls_context(**kw):
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    ctx.load_cert_chain(CERT, KEY)
+    ctx.load_cert_chain(kw.get("cert", CERT), kw.get("key", KEY))
     ctx.minimum_version = kw.get("min", ssl.TLSVersion.TLSv1_2)
     ctx.maximum_version = kw.get("max", ssl.TLSVersion.TLSv1_2)
     return ctx
@@ -132,6 +134,30 @@ async def mute_after_quit(reader, writer):
     await asyncio.sleep(30)
 
 
+async def big_chain(reader, writer):
+    """A Certificate message over 16 KB: OpenSSL splits it over two records, as TLS allows."""
+    await ehlo_with_starttls(reader, writer)
+    await tls_then_quit(reader, writer, tls_context(cert=BIGCERT, key=BIGKEY))
+
+
+async def hostile_names(reader, writer):
+    """Control characters (ESC, BEL, C1 CSI, DEL), a NUL and invalid UTF-8 in the greeting and EHLO
+    words: terminal injection for whoever reads the outputs raw."""
+    await ehlo_with_starttls(reader, writer,
+                             b"220 evil\x1b[31m\x07\x00.test\xc2\x9b2J\x7f\xff ESMTP\r\n")
+    writer.write(b"220 Go ahead\r\n")
+    await writer.drain()
+    await reader.read(100)
+
+
+async def hostile_names_ehlo(reader, writer):
+    writer.write(b"220 fine.test ESMTP\r\n")
+    await read_line(reader)  # EHLO
+    writer.write(b"250-ehlo\x1b]0;pwned\x07.test hi\r\n250 SIZE 1000\r\n")
+    await read_line(reader)  # QUIT
+    writer.write(b"221 bye\r\n")
+
+
 async def ipv6_ok(reader, writer):
     await ehlo_with_starttls(reader, writer)
     await tls_then_quit(reader, writer, tls_context())
@@ -148,6 +174,9 @@ CASES = {
     8: tls13_only,
     9: mute_after_quit,
     10: alert_after_hello,
+    11: big_chain,
+    12: hostile_names,
+    13: hostile_names_ehlo,
 }
 
 
@@ -167,6 +196,8 @@ def handler(case):
 async def main():
     servers = []
     for n, case in CASES.items():
+        if case is big_chain and not BIGCERT:
+            continue
         servers.append(await asyncio.start_server(handler(case), f"127.65.3.{n}", 2525))
     v6 = await asyncio.start_server(handler(ipv6_ok), "::1", 0)
     servers.append(v6)

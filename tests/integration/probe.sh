@@ -66,6 +66,16 @@ export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0
         -subj "/CN=ec.probe.test" -days 3650 -out ec.pem
     openssl req -x509 -newkey rsa:1024 -nodes -keyout old.key -subj "/CN=old.probe.test" \
         -days 3650 -sha1 -out old.pem
+    # A chain over 16 KB: a leaf with 400 long SAN names (about 27 KB of DER) + the CA.
+    i=0 sans="DNS:big.probe.test"
+    while [ $i -lt 400 ]; do
+        sans="$sans,DNS:name-$i.a-long-label-to-make-the-certificate-big.big.probe.test"
+        i=$((i + 1))
+    done
+    printf 'subjectAltName=%s\n' "$sans" >bigext
+    openssl x509 -req -in leaf.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 3650 \
+        -extfile bigext -out big.pem
+    cat big.pem ca.pem >bigchain.pem
 ) 2>/dev/null
 
 # ---- the fixture: one listener per case ----
@@ -106,7 +116,7 @@ while [ ! -s "$tmp/fixture.pid" ]; do
 done
 
 python3 tests/integration/hostile_smtp.py "$tmp/leaf.pem" "$tmp/leaf.key" "$tmp/hostile.port" \
-    2>"$tmp/hostile.err" &
+    "$tmp/bigchain.pem" "$tmp/leaf.key" 2>"$tmp/hostile.err" &
 hostile_pid=$!
 n=0
 while [ ! -s "$tmp/hostile.port" ]; do
@@ -312,7 +322,8 @@ expect "probe_abort: one callback, status timeout, aborted" x,127.65.1.14,2525 \
 cur=hostile
 run hostile -t 3000 -q 500 x,127.65.3.1,2525 x,127.65.3.2,2525 127.65.3.3,127.65.3.3,2525 \
     x,127.65.3.4,2525 x,127.65.3.5,2525 x,127.65.3.6,2525 x,127.65.3.7,2525 \
-    x,127.65.3.8,2525 x,127.65.3.9,2525 x,127.65.3.10,2525 "V6.Probe.Test.,::1,$v6port"
+    x,127.65.3.8,2525 x,127.65.3.9,2525 x,127.65.3.10,2525 "V6.Probe.Test.,::1,$v6port" \
+    big.probe.test,127.65.3.11,2525 x,127.65.3.12,2525 x,127.65.3.13,2525
 expect "smtp-error on a greeting without a code" x,127.65.3.1,2525 \
     'r.status == "smtp-error" and r.error.startswith("malformed reply in greeting")'
 expect "smtp-error when the server closes after EHLO" x,127.65.3.2,2525 \
@@ -321,13 +332,27 @@ expect "smtp-error when the server closes after EHLO" x,127.65.3.2,2525 \
 expect "octets injected after STARTTLS's 220 are discarded, then ok" 127.65.3.3,127.65.3.3,2525 \
     'r.status == "ok" and "*: discarded 14 octets sent after 220 to STARTTLS" in r.transcript
      and not [l for l in r.transcript if "injected" in l]'
+expect "octets injected after STARTTLS's 220: starttls_injection" 127.65.3.3,127.65.3.3,2525 \
+    'r.tls_started and r.starttls_injection'
+expect "no injection: starttls_injection false" "V6.Probe.Test.,::1,$v6port" \
+    'r.tls_started and not r.starttls_injection'
+expect "a chain over 16 KB: tls-failed on the client's limit, named, not the server's" big.probe.test,127.65.3.11,2525 \
+    'r.status == "tls-failed" and r.tls_client_limit and r.error.startswith("client limit: ")
+     and "Certificate" in r.error and "-0x7080" in r.error and r.tls_alert == -1'
+expect "a failure of the server's own (plaintext for TLS) is no client limit" x,127.65.3.4,2525 \
+    'r.status == "tls-failed" and not r.tls_client_limit'
+expect "control characters, a NUL, invalid UTF-8 in the greeting: the word in the text notation" x,127.65.3.12,2525 \
+    'r.banner_host == "evil\u001b[31m\u0007\\x00.test\u009b2J\u007f\\xff"
+     and "S: 220 evil\u001b[31m\u0007\\x00.test\u009b2J\u007f\\xff ESMTP" in r.transcript'
+expect "... and in the EHLO reply" x,127.65.3.13,2525 \
+    'r.status == "no-starttls" and r.ehlo_host == "ehlo\u001b]0;pwned\u0007.test"'
 expect "no SNI when the MX name is an IP literal" 127.65.3.3,127.65.3.3,2525 \
     'r.transcript[-1] == "S: 221 sni=none"'
 expect "tls-failed with the mbedTLS error when the server answers in clear" x,127.65.3.4,2525 \
     'r.status == "tls-failed" and r.error.startswith("mbedTLS -0x7200: SSL - ")'
 expect "a 1500-octet greeting line with a NUL: truncated, flagged, parsed on" x,127.65.3.5,2525 \
     'r.status == "no-starttls" and r.banner_host == "hostile.test"
-     and "S: 220-hostile.test ? first" in r.transcript
+     and "S: 220-hostile.test \\x00 first" in r.transcript
      and "S: 220-" + "x" * 996 in r.transcript
      and "*: reply line longer than 1000 octets truncated" in r.transcript'
 expect "smtp-error on lines with different codes" x,127.65.3.6,2525 \
@@ -365,7 +390,10 @@ expect "version probe, TLS 1.3-only server (Python ssl): TLS 1.3, x25519" x,127.
 expect "version probe, plaintext after 220: tls-failed, not TLS" x,127.65.3.4,2525 \
     'r.status == "tls-failed" and r.error.startswith("version probe: ") and r.vp_kind == 0'
 expect "version probe: octets injected after 220 are discarded, then the ServerHello" 127.65.3.3,127.65.3.3,2525 \
-    'r.status == "ok" and r.vp_version == 0x0303 and "*: discarded 14 octets sent after 220 to STARTTLS" in r.transcript'
+    'r.status == "ok" and r.vp_version == 0x0303 and "*: discarded 14 octets sent after 220 to STARTTLS" in r.transcript
+     and r.starttls_injection'
+expect "version probe without injection: starttls_injection false" $E1 \
+    'r.status == "ok" and r.tls_started and not r.starttls_injection'
 expect "version probe, a fatal alert: tls-failed, named" x,127.65.3.10,2525 \
     'r.status == "tls-failed" and r.error == "fatal alert from server: internal_error(80)"
      and r.vp_kind == 3 and r.tls_alert == 80'

@@ -53,6 +53,8 @@ static void on_line(void *arg, char dir, const char *line)
         fprintf(stderr, "[%s] %s\n", j->spec, buf);
 }
 
+/* The probe's strings (server words, errors, certificate names) are in the text notation of
+ * text.h already (probe.h, cert.h): valid UTF-8, so valid JSON strings. */
 static json_t *jstr(const char *s)
 {
     return s ? json_string(s) : json_null();
@@ -84,14 +86,16 @@ static void on_result(void *arg, struct probe_result *res)
     for (size_t i = 0; i < res->chain_len; i++)
         json_array_append_new(chain, cert_json(res->chain[i]));
     json_t *o = json_pack(
-        "{s:s,s:s,s:o,s:i,s:b,s:o,s:o,s:o,s:o,s:o,s:I,s:o,s:i,s:i,s:i,s:i,s:i}", "endpoint", j->spec, "status",
+        "{s:s,s:s,s:o,s:i,s:b,s:o,s:o,s:o,s:o,s:o,s:I,s:o,s:i,s:i,s:i,s:i,s:i,s:b,s:b,s:b}", "endpoint", j->spec, "status",
         probe_status_str(res->status), "error", jstr(res->error), "smtp_code", res->smtp_code,
         "temporary", res->temporary, "banner_host", jstr(res->banner_host), "ehlo_host",
         jstr(res->ehlo_host), "tls_version", jstr(res->tls_version), "tls_cipher",
         jstr(res->tls_cipher), "chain", chain, "elapsed_ms",
         (json_int_t)(uv_now(j->d->loop) - j->started), "transcript", j->transcript,
         "tls_alert", res->tls_alert, "vp_kind", res->vp_kind, "vp_version", (int)res->vp_version,
-        "vp_cipher", (int)res->vp_cipher, "vp_group", (int)res->vp_group);
+        "vp_cipher", (int)res->vp_cipher, "vp_group", (int)res->vp_group, "tls_started",
+        res->tls_started, "starttls_injection", res->starttls_injection, "tls_client_limit",
+        res->tls_client_limit);
     j->transcript = NULL; /* now owned by o */
     char *line = json_dumps(o, JSON_COMPACT);
     printf("%s\n", line);

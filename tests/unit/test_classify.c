@@ -184,6 +184,8 @@ TEST(classify_tlsrpt)
     CHECK_STR(tlsrpt("no-starttls", NULL, NULL, MATCH_NULL), "starttls-not-supported");
     CHECK_STR(tlsrpt("starttls-refused", NULL, NULL, MATCH_NULL), "starttls-not-supported");
     CHECK_STR(tlsrpt("tls-failed", NULL, NULL, MATCH_NULL), "validation-failure");
+    /* a tls-failed session on this client's own limit (a chain over 16 KB): no verdict */
+    CHECK_STR(tlsrpt("tls-client-limit", NULL, NULL, MATCH_NULL), NULL);
     CHECK_STR(tlsrpt("connect-failed", NULL, NULL, MATCH_NULL), NULL);
     CHECK_STR(tlsrpt("timeout", NULL, NULL, MATCH_NULL), NULL);
     CHECK_STR(tlsrpt("smtp-error", NULL, NULL, MATCH_NULL), NULL);

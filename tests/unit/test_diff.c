@@ -3,7 +3,9 @@
  * domain strings in diff.csv, the readable summary, the command line, and docs/schema.md
  * listing every key of diff.json and column of diff.csv. In the fixtures, ' stands for " and
  * \' for \" (a quote inside a JSON string). */
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 
 #include <jansson.h>
@@ -418,6 +420,31 @@ TEST(diff_text_started_escaped)
     CHECK(text && strchr(text, 0x1b) == NULL && strchr(text, 0x07) == NULL);
     CHECK(text && strstr(text, "(started 2026\\x1b[2J\\x07)") != NULL);
     free(text);
+    fixture_free(&fx);
+}
+
+/* The readable summary prints the folder names: one holding a lone octet 0x9b (CSI to an 8-bit
+ * terminal; not UTF-8) and a C1 U+009B must show both as \xHH. diff_out.c's own escaper let
+ * the lone octet through; it now uses text.c's visible form. */
+TEST(diff_text_dir_c1_escaped)
+{
+    struct fixture fx;
+    if (fixture_make(&fx) < 0)
+        return;
+    char odd[300];
+    snprintf(odd, sizeof(odd), "%s-\x9b-\xc2\x9b-\x7f", fx.new);
+    CHECK(rename(fx.new, odd) == 0);
+    char *text = NULL;
+    size_t textlen = 0;
+    FILE *tf = open_memstream(&text, &textlen);
+    struct diff_opts o = {.old_dir = fx.old, .new_dir = odd, .out_dir = fx.out, .text = tf};
+    char err[512] = "";
+    CHECK(diff_dirs(&o, NULL, err, sizeof(err)) != DIFF_ERROR);
+    fclose(tf);
+    CHECK(text && memchr(text, 0x9b, textlen) == NULL && memchr(text, 0x7f, textlen) == NULL);
+    CHECK(text && strstr(text, "-\\x9b-\\xc2\\x9b-\\x7f") != NULL);
+    free(text);
+    CHECK(rename(odd, fx.new) == 0);
     fixture_free(&fx);
 }
 

@@ -112,6 +112,22 @@ TEST(record_text_escapes)
     json_decref(j);
 }
 
+/* An invalid input line goes to domains.jsonl with its real octets: a NUL is \x00 (it was
+ * written '?' before, which no one could tell from a real '?'), invalid UTF-8 \xHH. */
+TEST(record_domain_json_raw_line)
+{
+    struct resolve_result none = {.status = RESOLVE_DNS_ERROR};
+    static const char raw[] = "a\0b?\xff.example";
+    struct domain_rec r = {.line = 3, .domain = raw, .domain_len = sizeof(raw) - 1,
+                           .status = "invalid", .error = "NUL", .rr = &none};
+    json_t *o = record_domain_json(&r);
+    CHECK_STR(json_string_value(json_object_get(o, "domain")), "a\\x00b?\\xff.example");
+    json_decref(o);
+    json_t *j = record_textn("x\0", 2);
+    CHECK_STR(json_string_value(j), "x\\x00");
+    json_decref(j);
+}
+
 TEST(record_domain_json_fields)
 {
     char *ips[] = {"127.10.0.1", "::1"};
@@ -144,6 +160,49 @@ TEST(record_domain_json_fields)
     json_decref(o);
 }
 
+/* starttls_injection: null without STARTTLS's 220, else whether this session or the address's
+ * version probe saw octets after it; tls_client_limit: a boolean, and such a failure gets no
+ * TLSRPT verdict (it is this client's, not the server's). */
+TEST(record_endpoint_injection_and_client_limit)
+{
+    psl_ctx_t *psl = classify_psl_load();
+    struct {
+        int started, injected, vp_injected, has_vp, limit;
+        enum probe_status st;
+        const char *want_inj, *want_tlsrpt;
+    } cases[] = {
+        {0, 0, 0, 0, 0, PROBE_STARTTLS_REFUSED, "null", "starttls-not-supported"},
+        {1, 0, 0, 0, 0, PROBE_TLS_FAILED, "false", "validation-failure"},
+        {1, 1, 0, 0, 0, PROBE_TLS_FAILED, "true", "validation-failure"},
+        {1, 0, 1, 1, 0, PROBE_TLS_FAILED, "true", "validation-failure"},
+        {1, 0, 1, 0, 0, PROBE_TLS_FAILED, "false", "validation-failure"},
+        {1, 0, 0, 1, 1, PROBE_TLS_FAILED, "false", NULL},
+    };
+    for (size_t i = 0; i < ARRAY_LEN(cases); i++) {
+        struct probe_result res = {.status = cases[i].st, .error = "x",
+                                   .tls_started = cases[i].started,
+                                   .starttls_injection = cases[i].injected,
+                                   .tls_client_limit = cases[i].limit, .tls_alert = -1};
+        struct tls_max_rec tm = {.starttls_injection = cases[i].vp_injected};
+        struct assess_endpoint as;
+        assess_endpoint(psl, NULL, "mx.example", NULL, "example", &res, &as);
+        CHECK_STR(as.tlsrpt, cases[i].want_tlsrpt);
+        struct endpoint_rec r = {.mx_host = "mx.example", .ip = "192.0.2.1", .port = 25,
+                                 .ptr_status = "nxdomain", .attempts = 1, .first_domain = "example",
+                                 .res = &res, .as = &as, .tls_max = cases[i].has_vp ? &tm : NULL};
+        json_t *o = record_endpoint_json(&r);
+        json_t *inj = json_object_get(o, "starttls_injection");
+        const char *got = json_is_null(inj) ? "null" : json_is_true(inj) ? "true"
+                          : json_is_false(inj) ? "false" : "?";
+        CHECK_STR(got, cases[i].want_inj);
+        CHECK(json_is_boolean(json_object_get(o, "tls_client_limit")) &&
+              json_is_true(json_object_get(o, "tls_client_limit")) == cases[i].limit);
+        json_decref(o);
+        assess_endpoint_clear(&as);
+    }
+    psl_free(psl);
+}
+
 /* The hosts.jsonl record of an endpoint serving tests/unit/data/hostile-names.pem with a
  * hostile greeting and EHLO word: assess and record as the scan runs them. */
 TEST(record_endpoint_hostile_certificate)
@@ -157,8 +216,10 @@ TEST(record_endpoint_hostile_certificate)
     struct trust_ctx *trust = trust_ctx_new("tests/unit/data/ca.pem", NULL, err, sizeof(err));
     CHECK(trust != NULL);
     struct cert_info *chain[1] = {ci};
-    struct probe_result res = {.status = PROBE_OK, .banner_host = "x\\x41\x1b[2J",
-                               .ehlo_host = "b\xc3\xbc\xff", .chain = chain, .chain_len = 1};
+    /* The probe hands greeting and EHLO words over in the text notation (probe.h): a literal
+     * "\x41" already written \x5cx41, an invalid octet as \xff. */
+    struct probe_result res = {.status = PROBE_OK, .banner_host = "x\\x5cx41\x1b[2J",
+                               .ehlo_host = "b\xc3\xbc\\xff", .chain = chain, .chain_len = 1};
     struct assess_endpoint as;
     assess_endpoint(psl, trust, "ok.example", NULL, "ok.example", &res, &as);
     struct endpoint_rec r = {.mx_host = "ok.example", .ip = "192.0.2.1", .port = 25,

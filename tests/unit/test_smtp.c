@@ -119,11 +119,25 @@ TEST(smtp_reply_bare_code_and_odd_text)
     CHECK_STR(smtp_reply_first_token(&p), NULL);
     smtp_reply_parser_free(&p);
 
-    /* A NUL octet inside a line is kept as '?' so the line cannot be cut short. */
-    const char nul[] = "220 mx\0evil ready\r\n";
+    /* A NUL octet inside a line is kept with its length (it was '?', which no one could tell
+     * from a real '?'); the line's text and the first token carry it as \x00. */
+    const char nul[] = "220 mx\0evil\xff ready\r\n";
     smtp_reply_parser_init(&p);
     CHECK_INT(smtp_reply_feed(&p, nul, sizeof(nul) - 1, &used), SMTP_COMPLETE);
-    CHECK_STR(p.lines[0], "220 mx?evil ready");
+    CHECK_INT(p.lens[0], 18);
+    CHECK(memcmp(p.lines[0], "220 mx\0evil\xff ready", 19) == 0);
+    char *text = smtp_reply_line_text(&p, 0);
+    CHECK_STR(text, "220 mx\\x00evil\\xff ready");
+    free(text);
+    char *first = smtp_reply_first_token(&p);
+    CHECK_STR(first, "mx\\x00evil\\xff");
+    free(first);
+    smtp_reply_parser_free(&p);
+    /* A keyword followed by a NUL is not the keyword. */
+    const char kw[] = "250-mx\r\n250 STARTTLS\0x\r\n";
+    smtp_reply_parser_init(&p);
+    CHECK_INT(smtp_reply_feed(&p, kw, sizeof(kw) - 1, &used), SMTP_COMPLETE);
+    CHECK(!smtp_reply_has_keyword(&p, "STARTTLS"));
     smtp_reply_parser_free(&p);
 
     /* Leading blanks before the host name; a CR alone inside a line is kept. */

@@ -265,3 +265,20 @@ TEST(text_json_escape_c1)
     free(dump);
     json_decref(v);
 }
+
+/* Found by fuzz_text: DEL is one octet and becomes six characters ("\u007f"), so a string of
+ * DELs (a certificate name `mxsurvey match` prints) overflowed a buffer sized for three per
+ * octet. Under ASan this was a heap-buffer-overflow. */
+TEST(text_json_escape_c1_all_del)
+{
+    char in[64];
+    memset(in, 0x7f, sizeof(in) - 1);
+    in[sizeof(in) - 1] = '\0';
+    char *safe = text_json_escape_c1(in);
+    CHECK(strlen(safe) == 6 * (sizeof(in) - 1));
+    CHECK(strncmp(safe, "\\u007f\\u007f", 12) == 0);
+    free(safe);
+    safe = text_json_escape_c1("\x7f\xc2\x8a");
+    CHECK_STR(safe, "\\u007f\\u008a");
+    free(safe);
+}

@@ -15,7 +15,8 @@ TLS_VERSIONS = ("1.0", "1.1", "1.2", "1.3")
 TLS_MAX = {"fixture": "1.2", "postfix": "1.3"}
 # Endpoint keys handed to the fixture server as they are (docs/fixture.md).
 FIXTURE_KEYS = ("banner", "ehlo", "starttls", "starttls_reply", "greeting", "greeting_lines",
-                "silent", "delay_ms", "tls_min", "tls_max", "close_after_starttls")
+                "silent", "delay_ms", "tls_min", "tls_max", "close_after_starttls",
+                "inject_after_starttls")
 # Behaviour keys a Postfix endpoint understands (world.py turns them into smtpd settings);
 # anything else goes through `postfix.PARAMETER=VALUE`, a master.cf `-o` override.
 POSTFIX_KEYS = ("tls_min", "tls_max")
