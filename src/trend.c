@@ -47,7 +47,7 @@ static const struct {
 /* Every pattern of domains.jsonl (docs/schema.md), one column each. */
 static const char *const patterns[] = {
     "mx-exact", "mx-wildcard", "mx-multilabel", "domain", "provider",
-    "ptr", "unrelated", "no-tls", "unreachable", "no-mail",
+    "ptr", "unrelated", "no-tls", "unreachable", "no-mail", "blocked",
 };
 
 struct run {

@@ -62,10 +62,18 @@ vg() {
     fi
 }
 
-scan_args=(scan --resolver 127.53.0.1:5300 --port 2525 --ehlo scanner.mxsurvey.test --timeout 2
+# The world's loopback ranges are special-purpose addresses, blocked by default.
+allow=(--allow 127.0.0.0/8 --allow ::1/128)
+scan_args=(scan --resolver 127.53.0.1:5300 --port 2525 "${allow[@]}" --ehlo scanner.mxsurvey.test --timeout 2
            --dns-timeout 1 --retry-delay 0.2 --ca-file build/world/certs/ca.pem --quiet --ipv6)
 vg scan 0 "$bin" "${scan_args[@]}" --out "$tmp/a" "$list"
-vg check 0 "$bin" check --resolver 127.53.0.1:5300 --port 2525 --ehlo scanner.mxsurvey.test \
+# memcheck only sees the code a scan ran: it must have reached TLS sessions, not a folder of
+# blocked or failed endpoints.
+if ! grep -q '"status": *"ok"' "$tmp/a/hosts.jsonl" 2>/dev/null; then
+    echo "FAIL scan under valgrind: no endpoint of the world reached status ok"
+    fail=$((fail + 1))
+fi
+vg check 0 "$bin" check --resolver 127.53.0.1:5300 --port 2525 "${allow[@]}" --ehlo scanner.mxsurvey.test \
     --timeout 2 --ca-file build/world/certs/ca.pem names.example
 cp -r "$tmp/a" "$tmp/b"
 vg report 0 "$bin" report "$tmp/a"

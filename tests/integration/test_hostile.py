@@ -10,6 +10,7 @@ import re
 import tempfile
 
 from helpers import sh
+from test_scan import ALLOW
 
 
 def _scan(ctx, out, lines):
@@ -18,7 +19,7 @@ def _scan(ctx, out, lines):
         f.write(b"".join(l + b"\n" for l in lines))
     ip, port = ctx.world.resolver
     r = sh([ctx.mxsurvey, "scan", "--resolver", "%s:%d" % (ip, port), "--port",
-            str(ctx.world.smtp_port), "--ehlo", "scanner.mxsurvey.test", "--timeout", "2",
+            str(ctx.world.smtp_port), *ALLOW, "--ehlo", "scanner.mxsurvey.test", "--timeout", "2",
             "--dns-timeout", "0.5", "--retry-delay", "0.2", "--retries", "0", "--ca-file",
             os.path.join(ctx.certs, "ca.pem"), "--quiet", "--out", os.path.join(out, "o"), lst],
            timeout=120)
@@ -50,7 +51,7 @@ def test_starttls_injection_recorded_and_counted(ctx):
         # the check command reads the same session
         ip, port = ctx.world.resolver
         r = sh([ctx.mxsurvey, "check", "--resolver", "%s:%d" % (ip, port), "--port",
-                str(ctx.world.smtp_port), "--ehlo", "scanner.mxsurvey.test", "--timeout", "2",
+                str(ctx.world.smtp_port), *ALLOW, "--ehlo", "scanner.mxsurvey.test", "--timeout", "2",
                 "--ca-file", os.path.join(ctx.certs, "ca.pem"), "inject.example"], timeout=60)
         assert "discarded 20 octets sent after 220 to STARTTLS" in r.stdout, r.stdout
 

@@ -322,6 +322,11 @@ def test_trend_two_runs(ctx):
         rows = list(csv.reader(text.splitlines()))
         assert text.endswith("\r\n"), "rows do not end with CRLF"
         assert rows[0] == documented_trend_columns(ctx), "header %r differs from docs/schema.md" % rows[0]
+        # one column per pattern summary.json can count (its documented by_pattern list)
+        by_pattern = re.search(r"\| `domains\.by_pattern` \| map \| `pattern` → count \(([^)]*)\)",
+                               read(os.path.join(ctx.root, "docs/schema.md"))).group(1)
+        assert [c for c in rows[0] if c.startswith("pattern.")] == \
+            ["pattern." + p for p in re.findall(r"`([^`]+)`", by_pattern)], rows[0]
         body = [dict(zip(rows[0], row)) for row in rows[1:]]
         assert [b["dir"] for b in body] == [early, late], "rows not in start order: %r" % body
         for b, s in zip(body, (s_early, s_late)):
