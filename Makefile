@@ -30,9 +30,9 @@ CFLAGS   := -std=c11 -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L $(WARN) $(OPT) 
 LDFLAGS  := $(SAN) $(EXTRA_LDFLAGS)
 LDLIBS   := $(PKG_LIBS) $(MBED_LIBS) -lm
 
-SRCS     := $(sort $(wildcard src/*.c))
+SRCS     := $(sort $(wildcard src/*/*.c))
 OBJS     := $(patsubst src/%.c,$(BUILD)/obj/%.o,$(SRCS))
-LIB_OBJS := $(filter-out $(BUILD)/obj/main.o,$(OBJS))
+LIB_OBJS := $(filter-out $(BUILD)/obj/cmd/main.o,$(OBJS))
 
 FIX_SRCS := $(sort $(wildcard tests/world/fixture/*.c))
 FIX_OBJS := $(patsubst tests/world/fixture/%.c,$(BUILD)/obj/fixture/%.o,$(FIX_SRCS))
@@ -47,7 +47,7 @@ all: $(BUILD)/mxsurvey $(BUILD)/mxsurvey-fixture $(BUILD)/unit-tests
 $(BUILD)/mxsurvey: $(OBJS)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BUILD)/mxsurvey-fixture: $(FIX_OBJS) $(BUILD)/obj/util.o
+$(BUILD)/mxsurvey-fixture: $(FIX_OBJS) $(BUILD)/obj/core/util.o
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/unit-tests: $(UNIT_OBJS) $(LIB_OBJS)
@@ -87,7 +87,7 @@ FUZZ_CFLAGS  := -std=c11 -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L \
                 $(filter-out -Werror,$(WARN)) -O1 -g -fno-omit-frame-pointer $(PKG_CFLAGS) -iquote src
 FUZZ_SRCS    := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_BINS    := $(patsubst tests/fuzz/%.c,$(FUZZ_DIR)/%,$(FUZZ_SRCS))
-FUZZ_OBJS    := $(patsubst src/%.c,$(FUZZ_DIR)/obj/%.o,$(filter-out src/main.c,$(SRCS)))
+FUZZ_OBJS    := $(patsubst src/%.c,$(FUZZ_DIR)/obj/%.o,$(filter-out src/cmd/main.c,$(SRCS)))
 
 $(FUZZ_DIR)/obj/%.o: src/%.c
 	@mkdir -p $(dir $@)

@@ -1,4 +1,4 @@
-/* libFuzzer harness for the DNS answer reader (src/answer.c): arbitrary octets through
+/* libFuzzer harness for the DNS answer reader (src/resolve/answer.c): arbitrary octets through
  * ldns_wire2pkt (as dns.c reads a reply off the wire), then answer_parse for MX, A, AAAA and PTR
  * against the question's name and the first answer's owner, with CNAME hops 0..ANSWER_MAX_CNAME.
  * Checks answer.h's contract: a known kind; records only with ANSWER_RECORDS (n >= 1), a target
@@ -13,7 +13,7 @@
 #include <arpa/inet.h>
 #include <ldns/ldns.h>
 
-#include "answer.h"
+#include "resolve/answer.h"
 
 static void check_name(const char *s)
 {

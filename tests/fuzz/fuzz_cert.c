@@ -1,4 +1,4 @@
-/* libFuzzer harness for certificates (src/cert.c, src/trust.c, src/match.c, src/classify.c):
+/* libFuzzer harness for certificates (src/probe/cert.c, src/classify/trust.c, src/classify/match.c, src/classify/classify.c):
  * arbitrary octets as a DER certificate through cert_info_from_der, the presented names,
  * the wildcard class and chain verification, as a probe does with what a server sends.
  * Checks cert.h's contract: always a record with sha256 and PEM; with `error` set nothing else;
@@ -10,10 +10,10 @@
  * and x509-limbo's real ones from tests/vectors/). */
 #include "fuzz.h"
 
-#include "classify.h"
-#include "match.h"
-#include "text.h"
-#include "trust.h"
+#include "classify/classify.h"
+#include "classify/match.h"
+#include "core/text.h"
+#include "classify/trust.h"
 
 static const psl_ctx_t *psl(void)
 {

@@ -1,5 +1,5 @@
-/* libFuzzer harness for the escaping of attacker text into CSV and SVG (src/csvw.c,
- * src/svg.c): the input's lines are cell texts and chart labels (any octets).
+/* libFuzzer harness for the escaping of attacker text into CSV and SVG (src/report/csvw.c,
+ * src/report/svg.c): the input's lines are cell texts and chart labels (any octets).
  *   CSV: a row of those cells, read back by a small RFC 4180 reader, has as many cells as
  *   were written, each equal to text_visible() of its text (with the "'" of a neutralised
  *   formula in front when csv_formula_risk says so), one line ending in CRLF, no raw control
@@ -16,10 +16,10 @@
 
 #include <math.h>
 
-#include "csvw.h"
+#include "report/csvw.h"
 #include "markup.h"
-#include "svg.h"
-#include "text.h"
+#include "report/svg.h"
+#include "core/text.h"
 
 #define MAX_FIELDS 8
 

@@ -1,4 +1,4 @@
-/* libFuzzer harness for report.html (src/html.c, through svg.c's escaping): the input is a
+/* libFuzzer harness for report.html (src/report/html.c, through svg.c's escaping): the input is a
  * summary.json document (any JSON jansson reads; anything else is wrapped as the strings of a
  * summary: tool, version, an option, a provider name, a pattern key), rendered by html_render.
  * The page must be well formed by markup.h's checker (no attacker text breaks out of a text
@@ -9,7 +9,7 @@
 
 #include <jansson.h>
 
-#include "html.h"
+#include "report/html.h"
 #include "markup.h"
 
 static json_t *str(const char *s)

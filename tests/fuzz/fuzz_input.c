@@ -1,4 +1,4 @@
-/* libFuzzer harness for input_normalize (src/input.c), which reads every line of the domain
+/* libFuzzer harness for input_normalize (src/input/input.c), which reads every line of the domain
  * list: arbitrary octets (NUL, invalid UTF-8, IDNs, huge labels) as one line. Checks the
  * contract of input.h (a status, out "" unless INPUT_OK, a reason exactly when INVALID) and
  * that an accepted name is a lowercase LDH host name of at most INPUT_NAME_MAX octets whose
@@ -9,7 +9,7 @@
 
 #include <ctype.h>
 
-#include "input.h"
+#include "input/input.h"
 
 static void norm_again(const char *name, const char *line, size_t len)
 {

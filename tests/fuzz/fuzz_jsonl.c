@@ -6,7 +6,7 @@
  * reader), and `trend --quiet` over it twice (trend.c's reader of summary.json and run.json). Each either succeeds or fails with a message; never a crash, a leak or a
  * sanitizer report. A folder compared with itself never shows a domain appeared, vanished or
  * changed, and diff's text summary holds no raw control character. Note: these are the
- * readers as they stand on the `fuzzing` branch; a unified reader (src/jsonl.c) is being
+ * readers as they stand on the `fuzzing` branch; a unified reader (src/core/jsonl.c) is being
  * written at the same time, and this harness feeds it unchanged once it lands, since it
  * drives the commands' entry points, not the readers' internals. Seeds:
  * tests/fuzz/corpus/jsonl/ (real hosts.jsonl and domains.jsonl lines of a world scan, with
@@ -17,12 +17,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "diff.h"
-#include "html.h"
-#include "out_csv.h"
-#include "summary.h"
-#include "text.h"
-#include "trend.h"
+#include "report/diff.h"
+#include "report/html.h"
+#include "report/out_csv.h"
+#include "report/summary.h"
+#include "core/text.h"
+#include "report/trend.h"
 
 static const char *folder(void)
 {

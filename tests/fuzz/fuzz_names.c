@@ -1,5 +1,5 @@
-/* libFuzzer harness for certificate names through matching and classification (src/match.c,
- * src/classify.c, src/text.c). The input is lines of raw octets (NUL included): a reference
+/* libFuzzer harness for certificate names through matching and classification (src/classify/match.c,
+ * src/classify/classify.c, src/core/text.c). The input is lines of raw octets (NUL included): a reference
  * name (any octets, as a greeting may give), an email domain, a PTR name, a subject CN, then SAN
  * dNSNames; the CN and SANs are turned into the text notation as cert.c stores names
  * (text_escape: only NUL, invalid UTF-8 and a backslash that would read as an escape become
@@ -22,9 +22,9 @@
 
 #include <ctype.h>
 
-#include "classify.h"
-#include "match.h"
-#include "text.h"
+#include "classify/classify.h"
+#include "classify/match.h"
+#include "core/text.h"
 
 #define MAX_FIELDS 12
 

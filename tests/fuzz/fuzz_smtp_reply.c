@@ -1,4 +1,4 @@
-/* libFuzzer harness for the SMTP reply parser (smtp_reply_feed, src/smtp.c): arbitrary octets
+/* libFuzzer harness for the SMTP reply parser (smtp_reply_feed, src/probe/smtp.c): arbitrary octets
  * read as a stream of replies, fed whole, in pieces cut at points taken from the input, and one
  * octet at a time. The sequence of verdicts (result, code, lines, truncated, error, octets
  * consumed) must be the same whichever way the stream is cut, and every complete reply must
@@ -10,8 +10,8 @@
 #define _GNU_SOURCE /* memmem */
 #include "fuzz.h"
 
-#include "smtp.h"
-#include "text.h"
+#include "probe/smtp.h"
+#include "core/text.h"
 
 /* A digest of one verdict, so two runs compare without keeping every line. */
 struct verdict {

@@ -8,7 +8,7 @@
  * literal "\xHH"). Built and run by `make fuzz` and replayed by tests/run. */
 #include "fuzz.h"
 
-#include "text.h"
+#include "core/text.h"
 
 /* 1 when s[0..n) is valid UTF-8 (text_utf8_char's rule) without NUL. */
 static int valid_utf8(const char *s, size_t n)

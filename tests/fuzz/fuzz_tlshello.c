@@ -1,4 +1,4 @@
-/* libFuzzer harness for the ServerHello reader (src/tlshello.c): arbitrary octets fed whole,
+/* libFuzzer harness for the ServerHello reader (src/probe/tlshello.c): arbitrary octets fed whole,
  * split in two at a point taken from the input, and one octet at a time. Any difference in
  * verdict between the three, or a verdict that breaks the reader's contract (tlshello.h), aborts.
  * Seeds: tests/fuzz/corpus/tlshello/ (real answers recorded from OpenSSL and mbedTLS servers,
@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tlshello.h"
+#include "probe/tlshello.h"
 
 #define REQUIRE(cond)                                                               \
     do {                                                                            \

@@ -1,4 +1,4 @@
-/* libFuzzer harness for tlshello_build() (src/tlshello.c): the input supplies the SNI name (any
+/* libFuzzer harness for tlshello_build() (src/probe/tlshello.c): the input supplies the SNI name (any
  * octets up to the first NUL) and the caller's 96 random octets. The record must fit
  * TLSHELLO_BUILD_MAX, its lengths must add up, the name must be sent exactly when tlshello.h says
  * so, a buffer one octet short must fail, and the ServerHello reader must refuse our own
@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tlshello.h"
+#include "probe/tlshello.h"
 
 #define REQUIRE(cond)                                                                     \
     do {                                                                                  \

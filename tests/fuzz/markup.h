@@ -11,7 +11,7 @@
 #include <ctype.h>
 #include <string.h>
 
-#include "text.h"
+#include "core/text.h"
 
 static int markup_void(const char *name, size_t n)
 {

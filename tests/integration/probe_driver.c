@@ -1,4 +1,4 @@
-/* probe_driver: runs probes (src/probe.c) against endpoints given on the command line, all at
+/* probe_driver: runs probes (src/probe/probe.c) against endpoints given on the command line, all at
  * once on one loop, and prints one JSON object per result (in completion order) on stdout.
  * Built and used by tests/integration/probe.sh; not part of the main build.
  *
@@ -20,8 +20,8 @@
 #include <jansson.h>
 #include <uv.h>
 
-#include "probe.h"
-#include "util.h"
+#include "probe/probe.h"
+#include "core/util.h"
 
 struct job {
     struct driver *d;

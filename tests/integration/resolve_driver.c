@@ -11,9 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dns.h"
-#include "resolve.h"
-#include "util.h"
+#include "resolve/dns.h"
+#include "resolve/resolve.h"
+#include "core/util.h"
 
 struct item {
     const char *text;

@@ -1,4 +1,4 @@
-"""The version probe's ClientHello and ServerHello reader (src/tlshello.c) against real servers:
+"""The version probe's ClientHello and ServerHello reader (src/probe/tlshello.c) against real servers:
 tests/integration/tlshello_driver.c, built from the build's tlshello.o (sanitizers included for
 build/asan), sends the ClientHello to openssl s_server on 127.0.0.1 (a free port per case) and,
 after STARTTLS, to the world's Postfix and mbedTLS fixture endpoints, and reports what the reader

@@ -1,4 +1,4 @@
-/* tlshello_driver: sends the version probe's ClientHello (src/tlshello.c) to a real server and
+/* tlshello_driver: sends the version probe's ClientHello (src/probe/tlshello.c) to a real server and
  * reads the answer with the ServerHello reader, printing one JSON object on stdout. Built and
  * run by tests/integration/test_tlshello.py (blocking sockets, no libuv); also the tool that
  * records the captures under tests/unit/data/tlshello/. Not part of the main build.
@@ -28,7 +28,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "tlshello.h"
+#include "probe/tlshello.h"
 
 #define RECV_MAX 65536
 

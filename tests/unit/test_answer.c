@@ -1,8 +1,8 @@
 /* answer.c on replies built in memory with ldns: RCODEs, CNAME chains, null MX, ordering,
  * names in mixed case with trailing dots. */
-#include "answer.h"
-#include "dns.h"
-#include "resolve.h"
+#include "resolve/answer.h"
+#include "resolve/dns.h"
+#include "resolve/resolve.h"
 #include "test.h"
 
 #include <stdlib.h>

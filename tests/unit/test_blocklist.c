@@ -1,4 +1,4 @@
-/* Unit tests for src/blocklist.c: every default range at its first and last address and just
+/* Unit tests for src/probe/blocklist.c: every default range at its first and last address and just
  * outside, the IPv6 forms judged by the IPv4 address they carry, --allow and --blocklist (files,
  * nesting, /0 and /128 edges), bad CIDRs and bad lines. */
 #include <arpa/inet.h>
@@ -6,7 +6,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "blocklist.h"
+#include "probe/blocklist.h"
 #include "test.h"
 
 /* ------------------------------------------------------------------ a reference matcher

@@ -1,8 +1,8 @@
 /* classify: wildcard classes, providers, cert_provider_match, TLSRPT result types, endpoint and
  * domain patterns, on hand-written names and endpoint sets. */
 #include "test.h"
-#include "classify.h"
-#include "util.h"
+#include "classify/classify.h"
+#include "core/util.h"
 
 #include <stdlib.h>
 #include <string.h>

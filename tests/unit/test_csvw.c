@@ -3,10 +3,10 @@
 #include <stdlib.h>
 #include <sys/stat.h>
 
-#include "csvw.h"
+#include "report/csvw.h"
 #include "test.h"
 #include "testfs.h"
-#include "util.h"
+#include "core/util.h"
 
 /* The row holding one text cell of s (n octets), CRLF included, as a new string. */
 static char *one_cell(const char *s, size_t n)

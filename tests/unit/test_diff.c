@@ -10,10 +10,10 @@
 
 #include <jansson.h>
 
-#include "diff.h"
+#include "report/diff.h"
 #include "test.h"
 #include "testfs.h"
-#include "util.h"
+#include "core/util.h"
 
 /* ------------------------------------------------------------------ helpers */
 

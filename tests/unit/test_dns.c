@@ -7,9 +7,9 @@
  *   garbage a datagram carrying the query's ID and nothing parseable
  *   drop    nothing (the client times out)
  * Every test ends with uv_loop_close() == 0: no handle outlives the client. */
-#include "dns.h"
+#include "resolve/dns.h"
 #include "test.h"
-#include "util.h"
+#include "core/util.h"
 
 #include <arpa/inet.h>
 #include <stdlib.h>

@@ -6,12 +6,12 @@
 
 #include <jansson.h>
 
-#include "html.h"
-#include "report.h"
-#include "summary.h"
+#include "report/html.h"
+#include "cmd/report.h"
+#include "report/summary.h"
 #include "test.h"
 #include "testfs.h"
-#include "util.h"
+#include "core/util.h"
 
 static char *render(const char *summary_json)
 {

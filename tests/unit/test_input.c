@@ -1,6 +1,6 @@
-#include "input.h"
+#include "input/input.h"
 #include "test.h"
-#include "util.h"
+#include "core/util.h"
 
 #include <stdlib.h>
 #include <unistd.h>

@@ -5,10 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "jsonl.h"
+#include "core/jsonl.h"
 #include "test.h"
 #include "testfs.h"
-#include "util.h"
+#include "core/util.h"
 
 struct seen {
     int n;

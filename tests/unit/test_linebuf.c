@@ -8,7 +8,7 @@
 #include <string.h>
 #include <sys/resource.h>
 
-#include "linebuf.h"
+#include "core/linebuf.h"
 #include "test.h"
 #include "testfs.h"
 

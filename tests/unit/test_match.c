@@ -1,11 +1,11 @@
 /* match: strict and lax name matching (RFC 6125 §6.4, RFC 9525 §6.3) on hand-written name
  * sets, and the presented identifiers of real certificates (tests/unit/data/). */
-#include "classify.h"
-#include "match.h"
+#include "classify/classify.h"
+#include "classify/match.h"
 #include "test.h"
 #include "testfs.h"
-#include "text.h"
-#include "util.h"
+#include "core/text.h"
+#include "core/util.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -6,14 +6,14 @@
 #include <jansson.h>
 #include <mbedtls/x509_crt.h>
 
-#include "classify.h"
-#include "out_csv.h"
-#include "record.h"
-#include "summary.h"
+#include "classify/classify.h"
+#include "report/out_csv.h"
+#include "report/record.h"
+#include "report/summary.h"
 #include "test.h"
 #include "testfs.h"
-#include "text.h"
-#include "util.h"
+#include "core/text.h"
+#include "core/util.h"
 
 /* ------------------------------------------------------------------ helpers */
 

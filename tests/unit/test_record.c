@@ -6,13 +6,13 @@
 
 #include <mbedtls/x509_crt.h>
 
-#include "classify.h"
-#include "hmap.h"
-#include "linebuf.h"
-#include "record.h"
+#include "classify/classify.h"
+#include "core/hmap.h"
+#include "core/linebuf.h"
+#include "report/record.h"
 #include "test.h"
 #include "testfs.h"
-#include "util.h"
+#include "core/util.h"
 
 static void count_cb(void *arg, const char *key, void *val)
 {

@@ -1,9 +1,9 @@
 /* resolve.c: the resolver's lifecycle (cancel, free from a callback, timeouts) against a
  * loopback socket that never answers. The answer handling is in test_answer.c; end-to-end
  * resolution runs against unbound in tests/integration/dns_resolve.sh. */
-#include "resolve.h"
+#include "resolve/resolve.h"
 #include "test.h"
-#include "util.h"
+#include "core/util.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -1,8 +1,8 @@
 /* smtp: the reply parser, each input fed whole and again in pieces of 1, 2 and 7 octets. */
 #include "test.h"
-#include "probe.h"
-#include "smtp.h"
-#include "util.h"
+#include "probe/probe.h"
+#include "probe/smtp.h"
+#include "core/util.h"
 
 #include <stdlib.h>
 #include <string.h>

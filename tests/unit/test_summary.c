@@ -5,11 +5,11 @@
 
 #include <jansson.h>
 
-#include "report.h"
-#include "summary.h"
+#include "cmd/report.h"
+#include "report/summary.h"
 #include "test.h"
 #include "testfs.h"
-#include "util.h"
+#include "core/util.h"
 
 /* ------------------------------------------------------------------ helpers */
 

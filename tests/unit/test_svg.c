@@ -4,7 +4,7 @@
 #include <math.h>
 #include <stdlib.h>
 
-#include "svg.h"
+#include "report/svg.h"
 #include "test.h"
 
 /* What svg_escape writes for s (caller frees). */

@@ -6,11 +6,11 @@
 
 #include <jansson.h>
 
-#include "cert.h"
+#include "probe/cert.h"
 #include "test.h"
 #include "testfs.h"
-#include "text.h"
-#include "util.h"
+#include "core/text.h"
+#include "core/util.h"
 
 #include <mbedtls/x509_crt.h>
 

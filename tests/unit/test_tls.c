@@ -1,8 +1,8 @@
 /* tls: the configuration offers what a survey needs (the handshake itself is exercised
  * against real servers by tests/integration/probe.sh). */
 #include "test.h"
-#include "tls.h"
-#include "tlshello.h"
+#include "probe/tls.h"
+#include "probe/tlshello.h"
 
 #include <mbedtls/ssl_ciphersuites.h>
 

@@ -1,4 +1,4 @@
-/* Unit tests for src/tlshello.c: the offer tables against a real OpenSSL 3 ClientHello, the
+/* Unit tests for src/probe/tlshello.c: the offer tables against a real OpenSSL 3 ClientHello, the
  * built ClientHello parsed back field by field, the ServerHello reader on real server answers
  * (tests/unit/data/tlshello/, recorded by capture.sh there) fed whole, one octet at a time and
  * in odd splits, on crafted messages for every error class, and the names. */
@@ -6,7 +6,7 @@
 #include <stdlib.h>
 
 #include "test.h"
-#include "tlshello.h"
+#include "probe/tlshello.h"
 
 #define DATA "tests/unit/data/tlshello/"
 #define LEN(a) (sizeof(a) / sizeof((a)[0]))

@@ -6,8 +6,8 @@
 
 #include "test.h"
 #include "testfs.h"
-#include "trend.h"
-#include "util.h"
+#include "report/trend.h"
+#include "core/util.h"
 
 static const char header[] =
     "started,dir,domains,starttls,strict,multilabel_accepted,rfc9525,valid_chain,"

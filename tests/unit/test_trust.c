@@ -11,7 +11,7 @@
 
 #include "test.h"
 #include "testfs.h"
-#include "trust.h"
+#include "classify/trust.h"
 
 #define DATA "tests/unit/data/"
 

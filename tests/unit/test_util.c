@@ -1,5 +1,5 @@
 #include "test.h"
-#include "util.h"
+#include "core/util.h"
 
 #include <stdlib.h>
 

@@ -10,9 +10,9 @@
 
 #include <mbedtls/x509_crt.h>
 
-#include "cert.h"
+#include "probe/cert.h"
 #include "test.h"
-#include "util.h"
+#include "core/util.h"
 
 #define TFS_MAX_ARGS 30
 

@@ -14,7 +14,7 @@ OUT=tests/unit/data/tlshello
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 cc -std=c11 -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L -O1 -g -iquote src -o "$tmp/driver" \
-    tests/integration/tlshello_driver.c src/tlshello.c -lmbedtls -lmbedx509 -lmbedcrypto
+    tests/integration/tlshello_driver.c src/probe/tlshello.c -lmbedtls -lmbedx509 -lmbedcrypto
 (
     cd "$tmp"
     openssl req -x509 -newkey rsa:2048 -nodes -keyout rsa.key -subj /CN=rsa.tlshello.test \

@@ -1,0 +1,77 @@
+/* assess: see assess.h. */
+#include "assess.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/util.h"
+
+const char *const assess_ref_names[REF_COUNT] = {"domain", "mx_host", "ptr", "banner_host", "ehlo_host"};
+
+void assess_names_clear(struct assess_names *n)
+{
+    free(n->cn);
+    for (size_t i = 0; i < n->nsan; i++)
+        free(n->san[i]);
+    free(n->san);
+    memset(n, 0, sizeof(*n));
+}
+
+static void presented(const struct assess_names *n, struct match_presented *p)
+{
+    match_presented_init(p, n->cn, n->san, n->nsan);
+}
+
+enum match_result assess_match(const struct assess_names *n, const char *reference)
+{
+    if (!reference)
+        return MATCH_NULL;
+    if (!n->has_cert)
+        return MATCH_NONE;
+    struct match_presented p;
+    presented(n, &p);
+    return match_reference(n->psl, &p, reference, NULL);
+}
+
+void assess_endpoint(const psl_ctx_t *psl, const struct trust_ctx *trust, const char *mx_host,
+                     const char *ptr, const char *first_domain, const struct probe_result *res,
+                     struct assess_endpoint *out)
+{
+    memset(out, 0, sizeof(*out));
+    out->provider = classify_provider(psl, mx_host);
+    const struct cert_info *leaf = res->chain_len ? res->chain[0] : NULL;
+    if (leaf && !leaf->error) {
+        struct assess_names *k = &out->keep;
+        k->has_cert = 1;
+        k->psl = psl;
+        k->cn = leaf->subject_cn ? xstrdup(leaf->subject_cn) : NULL;
+        k->nsan = leaf->nsan;
+        k->san = xcalloc(leaf->nsan ? leaf->nsan : 1, sizeof(*k->san));
+        for (size_t i = 0; i < leaf->nsan; i++)
+            k->san[i] = xstrdup(leaf->san_dns[i]);
+        presented(k, &out->pres);
+        k->names_from = out->pres.names_from;
+        const char *refs[REF_COUNT] = {first_domain, mx_host, ptr, res->banner_host, res->ehlo_host};
+        for (int i = 0; i < REF_COUNT; i++)
+            out->match[i] = match_reference(psl, &out->pres, refs[i], &out->matched_by[i]);
+        k->mx_match = out->match[REF_MX_HOST];
+        k->ptr_match = out->match[REF_PTR];
+        k->provider_match = classify_cert_provider_match(&out->pres, out->provider);
+        out->wildcard = classify_wildcard_cert(psl, leaf);
+    }
+    if (res->chain_len) {
+        trust_verify(trust, res->chain, res->chain_len, &out->trust);
+        out->keep.trust_valid = out->trust.valid;
+    }
+    /* A failure on this client's own limit says nothing about the server (classify.h). */
+    out->tlsrpt = classify_tlsrpt(res->tls_client_limit ? "tls-client-limit"
+                                                        : probe_status_str(res->status),
+                                  out->trust.reasons,
+                                  (size_t)out->trust.nreasons, out->match[REF_MX_HOST]);
+}
+
+void assess_endpoint_clear(struct assess_endpoint *out)
+{
+    free(out->provider);
+    out->provider = NULL;
+}

@@ -1,0 +1,305 @@
+/* classify: see classify.h. RFC 6125 §7.2 and the CA/Browser Forum Baseline Requirements
+ * §3.2.2.6 (wildcards over public suffixes), the Public Suffix List (libpsl), RFC 8460 §4.3
+ * (TLSRPT result types). */
+#include "classify.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/util.h"
+
+psl_ctx_t *classify_psl_load(void)
+{
+    psl_ctx_t *psl = psl_latest(NULL);
+    if (psl)
+        return psl;
+    /* psl_free() leaves the built-in list alone, so handing it out as owned is safe. */
+    return (psl_ctx_t *)psl_builtin();
+}
+
+/* ---- wildcard class ---- */
+
+const char *wildcard_class_str(enum wildcard_class c)
+{
+    switch (c) {
+    case WILDCARD_NONE:
+        return "none";
+    case WILDCARD_LEFTMOST:
+        return "leftmost";
+    case WILDCARD_PARTIAL_LABEL:
+        return "partial-label";
+    case WILDCARD_NON_LEFTMOST:
+        return "non-leftmost";
+    case WILDCARD_MULTIPLE:
+        return "multiple";
+    case WILDCARD_PUBLIC_SUFFIX:
+        return "public-suffix";
+    case WILDCARD_BARE:
+        return "bare";
+    }
+    return "?";
+}
+
+static size_t len_no_dot(const char *s)
+{
+    size_t n = strlen(s);
+    return n > 0 && s[n - 1] == '.' ? n - 1 : n;
+}
+
+enum wildcard_class classify_wildcard_name(const psl_ctx_t *psl, const char *name)
+{
+    if (!name)
+        return WILDCARD_NONE;
+    size_t n = len_no_dot(name), stars = 0;
+    const char *dot = memchr(name, '.', n);
+    size_t first_len = dot ? (size_t)(dot - name) : n;
+    int star_outside_first = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (name[i] == '*') {
+            stars++;
+            star_outside_first |= i >= first_len;
+        }
+    }
+    if (stars == 0)
+        return WILDCARD_NONE;
+    if (n == 1)
+        return WILDCARD_BARE;
+    if (stars == 1 && name[0] == '*' && first_len == 1 && match_public_suffix(psl, name + 2, n - 2))
+        return WILDCARD_PUBLIC_SUFFIX;
+    if (stars > 1)
+        return WILDCARD_MULTIPLE;
+    if (star_outside_first)
+        return WILDCARD_NON_LEFTMOST;
+    if (first_len != 1)
+        return WILDCARD_PARTIAL_LABEL;
+    return WILDCARD_LEFTMOST;
+}
+
+enum wildcard_class classify_wildcard_names(const psl_ctx_t *psl, const char *cn,
+                                            char *const *san, size_t nsan)
+{
+    enum wildcard_class worst = classify_wildcard_name(psl, cn);
+    for (size_t i = 0; i < nsan; i++) {
+        enum wildcard_class c = classify_wildcard_name(psl, san[i]);
+        if (c > worst)
+            worst = c;
+    }
+    return worst;
+}
+
+enum wildcard_class classify_wildcard_cert(const psl_ctx_t *psl, const struct cert_info *ci)
+{
+    if (!ci || ci->error)
+        return WILDCARD_NONE;
+    return classify_wildcard_names(psl, ci->subject_cn, ci->san_dns, ci->nsan);
+}
+
+/* ---- provider ---- */
+
+char *classify_provider(const psl_ctx_t *psl, const char *mx_host)
+{
+    char name[MATCH_NAME_MAX + 1];
+    if (match_reference_normalize(mx_host, name) < 0)
+        return NULL;
+    const char *reg = psl_registrable_domain(psl, name);
+    return reg ? xstrdup(reg) : NULL;
+}
+
+/* 1 when name[0..n) equals provider (pl octets) or ends with "." provider. */
+static int within(const char *name, size_t n, const char *provider, size_t pl)
+{
+    if (n < pl)
+        return 0;
+    const char *tail = name + n - pl;
+    for (size_t i = 0; i < pl; i++) {
+        unsigned char a = (unsigned char)tail[i], b = (unsigned char)provider[i];
+        if (a >= 'A' && a <= 'Z')
+            a = (unsigned char)(a + 32);
+        if (b >= 'A' && b <= 'Z')
+            b = (unsigned char)(b + 32);
+        if (a != b)
+            return 0;
+    }
+    return n == pl || name[n - pl - 1] == '.';
+}
+
+int classify_cert_provider_match(const struct match_presented *p, const char *provider)
+{
+    if (!provider)
+        return 0;
+    size_t pl = len_no_dot(provider);
+    if (!match_host_valid(provider, pl))
+        return 0;
+    for (size_t i = 0; i < p->n; i++) {
+        const char *name = match_presented_name(p, i);
+        if (!name)
+            continue;
+        size_t n = len_no_dot(name);
+        /* The fixed part: the labels after the last label holding a '*'. */
+        const char *last_star = NULL;
+        for (size_t j = 0; j < n; j++)
+            if (name[j] == '*')
+                last_star = name + j;
+        const char *fixed = name;
+        if (last_star) {
+            const char *dot = memchr(last_star, '.', n - (size_t)(last_star - name));
+            if (!dot)
+                continue;
+            fixed = dot + 1;
+        }
+        size_t fl = n - (size_t)(fixed - name);
+        if (match_host_valid(fixed, fl) && within(fixed, fl, provider, pl))
+            return 1;
+    }
+    return 0;
+}
+
+/* ---- TLSRPT ---- */
+
+static int has_reason(const char *const *reasons, size_t n, const char *what)
+{
+    for (size_t i = 0; i < n; i++)
+        if (reasons[i] && strcmp(reasons[i], what) == 0)
+            return 1;
+    return 0;
+}
+
+const char *classify_tlsrpt(const char *status, const char *const *reasons, size_t nreasons,
+                            enum match_result mx_match)
+{
+    if (!status)
+        return NULL;
+    if (strcmp(status, "no-starttls") == 0 || strcmp(status, "starttls-refused") == 0)
+        return "starttls-not-supported";
+    if (strcmp(status, "tls-client-limit") == 0)
+        return NULL; /* the session failed on this client's own limit: no verdict on the server */
+    if (strcmp(status, "tls-failed") == 0)
+        return "validation-failure";
+    if (strcmp(status, "ok") != 0)
+        return NULL; /* connect-failed, timeout, smtp-error: no TLS session was attempted */
+    if (has_reason(reasons, nreasons, "expired"))
+        return "certificate-expired";
+    if (has_reason(reasons, nreasons, "self-signed") || has_reason(reasons, nreasons, "unknown-ca"))
+        return "certificate-not-trusted";
+    if (nreasons > 0)
+        return "validation-failure";
+    if (mx_match != MATCH_EXACT && mx_match != MATCH_WILDCARD)
+        return "certificate-host-mismatch";
+    return NULL;
+}
+
+/* ---- patterns ---- */
+
+const char *classify_pattern_str(enum classify_pattern p)
+{
+    switch (p) {
+    case PATTERN_MX_EXACT:
+        return "mx-exact";
+    case PATTERN_MX_WILDCARD:
+        return "mx-wildcard";
+    case PATTERN_MX_MULTILABEL:
+        return "mx-multilabel";
+    case PATTERN_DOMAIN:
+        return "domain";
+    case PATTERN_PROVIDER:
+        return "provider";
+    case PATTERN_PTR:
+        return "ptr";
+    case PATTERN_UNRELATED:
+        return "unrelated";
+    case PATTERN_NO_TLS:
+        return "no-tls";
+    case PATTERN_NO_MAIL:
+        return "no-mail";
+    case PATTERN_UNREACHABLE:
+        return "unreachable";
+    case PATTERN_BLOCKED:
+        return "blocked";
+    }
+    return "?";
+}
+
+static int accepted(enum match_result m)
+{
+    return m == MATCH_EXACT || m == MATCH_WILDCARD;
+}
+
+struct classify_endpoint classify_endpoint_make(const psl_ctx_t *psl,
+                                                const struct match_presented *p,
+                                                const char *status, const char *mx_host,
+                                                const char *domain, const char *ptr)
+{
+    char *provider = classify_provider(psl, mx_host);
+    struct classify_endpoint ep = {
+        .status = status,
+        .mx_match = match_reference(psl, p, mx_host, NULL),
+        .domain_match = match_reference(psl, p, domain, NULL),
+        .ptr_match = match_reference(psl, p, ptr, NULL),
+        .provider_match = classify_cert_provider_match(p, provider),
+    };
+    free(provider);
+    return ep;
+}
+
+enum classify_pattern classify_endpoint_pattern(const struct classify_endpoint *ep)
+{
+    if (ep->mx_match == MATCH_EXACT)
+        return PATTERN_MX_EXACT;
+    if (ep->mx_match == MATCH_WILDCARD)
+        return PATTERN_MX_WILDCARD;
+    if (ep->mx_match == MATCH_MULTILABEL)
+        return PATTERN_MX_MULTILABEL;
+    if (accepted(ep->domain_match))
+        return PATTERN_DOMAIN;
+    if (ep->provider_match)
+        return PATTERN_PROVIDER;
+    if (accepted(ep->ptr_match))
+        return PATTERN_PTR;
+    return PATTERN_UNRELATED;
+}
+
+static int status_is(const char *status, const char *what)
+{
+    return status && strcmp(status, what) == 0;
+}
+
+/* The endpoint answered SMTP (a greeting came) but no TLS session was made. */
+static int answered_smtp(const char *status)
+{
+    return status_is(status, "no-starttls") || status_is(status, "starttls-refused") ||
+           status_is(status, "tls-failed") || status_is(status, "smtp-error");
+}
+
+struct classify_domain_result classify_domain(const char *domain_status,
+                                              const struct classify_endpoint *eps, size_t n)
+{
+    struct classify_domain_result r = {.primary = -1, .pattern = PATTERN_UNREACHABLE,
+                                       .consistent = 1};
+    int any_smtp = 0;
+    size_t blocked = 0;
+    enum classify_pattern first = PATTERN_UNRELATED;
+    for (size_t i = 0; i < n; i++) {
+        if (!status_is(eps[i].status, "ok")) {
+            any_smtp |= answered_smtp(eps[i].status);
+            blocked += status_is(eps[i].status, "blocked");
+            continue;
+        }
+        enum classify_pattern p = classify_endpoint_pattern(&eps[i]);
+        if (r.primary < 0) {
+            r.primary = (long)i;
+            first = p;
+        } else if (p != first) {
+            r.consistent = 0;
+        }
+    }
+    if (r.primary >= 0)
+        r.pattern = first;
+    else if (status_is(domain_status, "null-mx") || status_is(domain_status, "nxdomain") ||
+             status_is(domain_status, "invalid"))
+        r.pattern = PATTERN_NO_MAIL;
+    else if (n > 0 && blocked == n) /* the scanner's choice, not the domain's state */
+        r.pattern = PATTERN_BLOCKED;
+    else if (any_smtp)
+        r.pattern = PATTERN_NO_TLS;
+    return r;
+}

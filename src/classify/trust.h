@@ -1,0 +1,67 @@
+/* trust: chain verification, apart from names. mbedTLS verifies the chain a server sent (the
+ * leaf, with the intermediates it sent as candidate parents) against the trust anchors
+ * (--ca-file, a PEM bundle or one DER certificate, and/or --ca-path, a folder of such files;
+ * default Debian's /etc/ssl/certs/ca-certificates.crt), with mbedTLS's default profile (SHA-2
+ * signatures, RSA >= 2048 bits, the usual curves). Name checking is NOT part of trust: that is
+ * match.c's job.
+ *
+ * Loading says in words what is wrong with a source it cannot use (mbedTLS's own messages,
+ * "PK - Memory allocation failed" for a directory, say nothing useful): the OS error for a
+ * file that cannot be opened or read, "is a directory; use --ca-path" (and the converse),
+ * "holds no certificate", or how many certificates failed to parse when none did. A bundle in
+ * which only some certificates parse is accepted (Debian's carries a few mbedTLS does not
+ * support). A certificate found twice (the hashed links of /etc/ssl/certs, the bundle in the
+ * same folder) is one anchor.
+ *
+ * Reasons, each at most once, in this order:
+ *   expired        a certificate of the chain is past its notAfter
+ *   not-yet-valid  a certificate of the chain is before its notBefore
+ *   self-signed    the leaf is self-signed and not itself a trust anchor
+ *   unknown-ca     no path to a trust anchor (issuer unknown, or chain incomplete)
+ *   bad-signature  a parent with the issuer's name was found but a signature does not verify
+ *   bad-key-usage  keyUsage / extendedKeyUsage / nsCertType forbid this use
+ *   weak-key       a key below the profile (RSA < 2048 bits, unsupported curve)
+ *   other          anything else mbedTLS reports (weak signature hash, unparsable chain, ...)
+ *
+ * Ownership: trust_ctx_new pairs with trust_ctx_free; a context is read-only once made and
+ * may be shared by every probe of a loop. */
+#ifndef MXS_TRUST_H
+#define MXS_TRUST_H
+#include <stddef.h>
+
+#include "probe/cert.h"
+
+#define TRUST_DEFAULT_CA_FILE "/etc/ssl/certs/ca-certificates.crt"
+#define TRUST_MAX_REASONS 8
+
+struct trust_ctx;
+
+/* Loads the anchors of ca_file (a PEM bundle or one DER certificate) and of every regular
+ * file in the folder ca_path (hashed OpenSSL-style links or plain PEM files; entries starting
+ * with '.' and subfolders are skipped; files holding no certificate are ignored). Either may
+ * be NULL, not both. NULL with a message in err when a source cannot be used. */
+struct trust_ctx *trust_ctx_new(const char *ca_file, const char *ca_path, char *err,
+                                size_t errlen);
+void trust_ctx_free(struct trust_ctx *t);
+/* How many distinct trust anchors were loaded. */
+int trust_ctx_count(const struct trust_ctx *t);
+
+struct trust_result {
+    int valid;                               /* no reason at all */
+    const char *reasons[TRUST_MAX_REASONS];  /* static strings */
+    int nreasons;
+    unsigned flags;                          /* mbedTLS's verification flags, for diagnostics */
+};
+
+/* Verifies chain[0] (the leaf) with chain[1..n) as candidate intermediates. A chain whose
+ * leaf could not be parsed is invalid with reason "other". */
+void trust_verify(const struct trust_ctx *t, struct cert_info *const *chain, size_t n,
+                  struct trust_result *out);
+
+/* Pure: reasons from mbedTLS flags (see above). self_signed: the leaf is self-signed;
+ * bad_signature: a candidate parent carries the leaf issuer's name but none of them verifies
+ * the leaf's signature. */
+void trust_reasons_from_flags(unsigned flags, int self_signed, int bad_signature,
+                              struct trust_result *out);
+
+#endif

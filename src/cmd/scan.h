@@ -1,0 +1,38 @@
+/* scan: the `scan` and `check` subcommands (scan.c, check.c) and their shared options. */
+#ifndef MXS_SCAN_H
+#define MXS_SCAN_H
+#include <stdio.h>
+
+#include <jansson.h>
+
+#include "probe/blocklist.h"
+#include "sched/sched.h"
+
+/* --max-dns-errors: the share of failed DNS queries (percent) above which a scan exits 1. */
+#define SCAN_DEFAULT_MAX_DNS_ERRORS 20.0
+
+struct scan_args {
+    struct sched_opts o;
+    char ehlo[256];      /* the host name, when it is the default EHLO argument */
+    int ehlo_given;      /* --ehlo was given */
+    const char *out;
+    const char *resume;  /* --resume DIR */
+    int quiet;
+    double max_dns_errors; /* percent, 0-100 */
+    const char *operand; /* FILE for scan, DOMAIN for check */
+    json_t *options;     /* the options as given, for run.json; caller decrefs */
+    struct blocklist *blocklist; /* o.blocklist: the default list, --allow, --blocklist; the
+                                    caller frees it (blocklist_free) once the run is over */
+};
+
+/* Parses argv (argv[0] = the subcommand) into a, by the options of `mxsurvey scan`; prog
+ * names the command in messages, usage prints its --help, operand says what its one operand
+ * is ("exactly one DOMAIN") when it is missing. Returns -1 to go on, or an exit code (after
+ * printing help or a clear error; a->blocklist is then NULL). */
+int scan_parse_args(const char *prog, const char *operand, int argc, char **argv,
+                    struct scan_args *a, void (*usage)(FILE *));
+
+int cmd_scan(int argc, char **argv);
+int cmd_check(int argc, char **argv);
+
+#endif

@@ -1,0 +1,629 @@
+/* out_csv: see out_csv.h. The column tables below are the CSV contract; docs/schema.md
+ * ("hosts.csv", "domains.csv", "summary.csv", "providers.csv") documents each column, and
+ * tests/unit/test_out_csv.c checks that the two agree. */
+#include "out_csv.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/outfile.h"
+#include "summary.h"
+#include "core/util.h"
+
+/* ------------------------------------------------------------------ scratch text */
+
+/* A growable string for list cells. */
+struct sbuf {
+    char *p;
+    size_t len, cap;
+};
+
+static void sb_put(struct sbuf *b, const char *s, size_t n)
+{
+    if (b->len + n + 1 > b->cap) {
+        size_t cap = b->cap ? b->cap : 256;
+        while (cap < b->len + n + 1)
+            cap *= 2;
+        b->p = xrealloc(b->p, cap);
+        b->cap = cap;
+    }
+    memcpy(b->p + b->len, s, n);
+    b->len += n;
+    b->p[b->len] = '\0';
+}
+
+static void sb_str(struct sbuf *b, const char *s)
+{
+    sb_put(b, s, strlen(s));
+}
+
+/* The text of a scalar: a string as it is, an integer in decimal, a real with 15 significant
+ * digits, a boolean true/false; anything else (null included) its compact JSON text. */
+static void sb_value(struct sbuf *b, const json_t *v)
+{
+    char num[64];
+    if (json_is_string(v)) {
+        sb_put(b, json_string_value(v), json_string_length(v));
+    } else if (json_is_integer(v)) {
+        snprintf(num, sizeof(num), "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+        sb_str(b, num);
+    } else if (json_is_real(v)) {
+        snprintf(num, sizeof(num), "%.15g", json_real_value(v));
+        sb_str(b, num);
+    } else if (json_is_boolean(v)) {
+        sb_str(b, json_is_true(v) ? "true" : "false");
+    } else if (v) {
+        char *s = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+        if (s)
+            sb_str(b, s);
+        free(s);
+    }
+}
+
+/* A list cell under construction: items joined by ';', an item's own ';' written \x3b. */
+struct list {
+    struct sbuf *b;
+    size_t n;
+};
+
+static void list_start(struct list *l, struct sbuf *b)
+{
+    l->b = b;
+    l->n = 0;
+    b->len = 0;
+    sb_put(b, "", 0);
+}
+
+static void list_add(struct list *l, const char *s, size_t n)
+{
+    if (l->n++)
+        sb_put(l->b, ";", 1);
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] == ';')
+            sb_str(l->b, "\\x3b");
+        else
+            sb_put(l->b, s + i, 1);
+    }
+}
+
+/* ------------------------------------------------------------------ cells */
+
+/* A JSON value as one cell (see out_csv.h). */
+static void value_cell(struct csv_row *r, const json_t *v, struct sbuf *b)
+{
+    if (!v || json_is_null(v)) {
+        csv_empty(r);
+    } else if (json_is_string(v)) {
+        csv_text(r, json_string_value(v), json_string_length(v));
+    } else if (json_is_integer(v)) {
+        csv_int(r, (long long)json_integer_value(v));
+    } else if (json_is_real(v)) {
+        csv_real(r, json_real_value(v));
+    } else if (json_is_boolean(v)) {
+        csv_bool(r, json_is_true(v));
+    } else if (json_is_array(v)) {
+        struct list l;
+        struct sbuf item = {0};
+        list_start(&l, b);
+        size_t i;
+        const json_t *it;
+        json_array_foreach(v, i, it) {
+            item.len = 0;
+            sb_put(&item, "", 0);
+            sb_value(&item, it);
+            list_add(&l, item.p, item.len);
+        }
+        free(item.p);
+        csv_text(r, b->p, b->len);
+    } else {
+        b->len = 0;
+        sb_value(b, v);
+        csv_text(r, b->p, b->len);
+    }
+}
+
+/* A list of objects (mx[], endpoints[]) flattened into one cell: item() adds the list items
+ * one object gives. A field that is not an array is written as value_cell would. */
+typedef void (*item_fn)(struct list *l, const json_t *obj, struct sbuf *tmp);
+
+static void objects_cell(struct csv_row *r, const json_t *arr, item_fn item, struct sbuf *b)
+{
+    if (!json_is_array(arr)) {
+        value_cell(r, arr, b);
+        return;
+    }
+    struct list l;
+    struct sbuf tmp = {0};
+    list_start(&l, b);
+    size_t i;
+    const json_t *o;
+    json_array_foreach(arr, i, o) {
+        tmp.len = 0;
+        sb_put(&tmp, "", 0);
+        item(&l, o, &tmp);
+    }
+    free(tmp.p);
+    csv_text(r, b->p, b->len);
+}
+
+/* "a<sep>b" from two members of obj, as one item (a member that is null or absent gives no
+ * text). */
+static void pair_item(struct list *l, const json_t *obj, const char *a, const char *sep,
+                      const char *bkey, struct sbuf *tmp)
+{
+    const json_t *va = json_object_get(obj, a), *vb = json_object_get(obj, bkey);
+    if (!json_is_null(va))
+        sb_value(tmp, va);
+    sb_str(tmp, sep);
+    if (!json_is_null(vb))
+        sb_value(tmp, vb);
+    list_add(l, tmp->p, tmp->len);
+}
+
+/* domains.csv `mx`: "pref:host" per MX entry. */
+static void mx_item(struct list *l, const json_t *mx, struct sbuf *tmp)
+{
+    pair_item(l, mx, "pref", ":", "host", tmp);
+}
+
+/* `mx_ips`: every address of every MX entry, in MX order. */
+static void mx_ips_item(struct list *l, const json_t *mx, struct sbuf *tmp)
+{
+    const json_t *ips = json_object_get(mx, "ips"), *ip;
+    size_t i;
+    json_array_foreach(ips, i, ip) {
+        tmp->len = 0;
+        sb_put(tmp, "", 0);
+        sb_value(tmp, ip);
+        list_add(l, tmp->p, tmp->len);
+    }
+}
+
+/* `mx_errors`: "host=error" for each MX entry with an error. */
+static void mx_errors_item(struct list *l, const json_t *mx, struct sbuf *tmp)
+{
+    const json_t *e = json_object_get(mx, "error");
+    if (e && !json_is_null(e))
+        pair_item(l, mx, "host", "=", "error", tmp);
+}
+
+/* `endpoints`: "mx_host@ip". */
+static void endpoint_item(struct list *l, const json_t *ep, struct sbuf *tmp)
+{
+    pair_item(l, ep, "mx_host", "@", "ip", tmp);
+}
+
+/* `endpoint_statuses`: each endpoint's status, in the order of `endpoints`. */
+static void endpoint_status_item(struct list *l, const json_t *ep, struct sbuf *tmp)
+{
+    sb_value(tmp, json_object_get(ep, "status"));
+    list_add(l, tmp->p, tmp->len);
+}
+
+/* ------------------------------------------------------------------ the column tables */
+
+/* One column: the field key of the record, or of its member object obj (NULL: the record
+ * itself); or, with item set, the list of objects `key` flattened by item. */
+struct column {
+    const char *name;
+    const char *obj;
+    const char *key;
+    item_fn item;
+};
+
+static const struct column host_columns[] = {
+    {.name = "mx_host", .key = "mx_host"},
+    {.name = "ip", .key = "ip"},
+    {.name = "port", .key = "port"},
+    {.name = "ptr", .key = "ptr"},
+    {.name = "ptr_status", .key = "ptr_status"},
+    {.name = "first_domain", .key = "first_domain"},
+    {.name = "status", .key = "status"},
+    {.name = "error", .key = "error"},
+    {.name = "smtp_code", .key = "smtp_code"},
+    {.name = "temporary", .key = "temporary"},
+    {.name = "attempts", .key = "attempts"},
+    {.name = "banner_host", .key = "banner_host"},
+    {.name = "ehlo_host", .key = "ehlo_host"},
+    {.name = "tls_version", .obj = "tls", .key = "version"},
+    {.name = "tls_cipher", .obj = "tls", .key = "cipher"},
+    {.name = "tls_alert", .key = "tls_alert"},
+    {.name = "tls_max", .key = "tls_max"},
+    {.name = "tls_max_from", .key = "tls_max_from"},
+    {.name = "tls_max_hello_retry", .key = "tls_max_hello_retry"},
+    {.name = "tls_max_cipher", .key = "tls_max_cipher"},
+    {.name = "tls_max_group", .key = "tls_max_group"},
+    {.name = "tls_max_error", .key = "tls_max_error"},
+    {.name = "cert_subject_cn", .obj = "cert", .key = "subject_cn"},
+    {.name = "cert_san_dns", .obj = "cert", .key = "san_dns"},
+    {.name = "cert_subject", .obj = "cert", .key = "subject"},
+    {.name = "cert_issuer", .obj = "cert", .key = "issuer"},
+    {.name = "cert_not_before", .obj = "cert", .key = "not_before"},
+    {.name = "cert_not_after", .obj = "cert", .key = "not_after"},
+    {.name = "cert_sha256", .obj = "cert", .key = "sha256"},
+    {.name = "cert_key_type", .obj = "cert", .key = "key_type"},
+    {.name = "cert_key_bits", .obj = "cert", .key = "key_bits"},
+    {.name = "cert_sig_alg", .obj = "cert", .key = "sig_alg"},
+    {.name = "cert_self_signed", .obj = "cert", .key = "self_signed"},
+    {.name = "cert_chain_len", .obj = "cert", .key = "chain_len"},
+    {.name = "cert_parse_error", .obj = "cert", .key = "parse_error"},
+    {.name = "chain_sha256", .key = "chain_sha256"},
+    {.name = "chain_file", .key = "chain_file"},
+    {.name = "presented", .key = "presented"},
+    {.name = "names_from", .key = "names_from"},
+    {.name = "cn_in_san", .key = "cn_in_san"},
+    {.name = "match_domain", .obj = "match", .key = "domain"},
+    {.name = "match_mx_host", .obj = "match", .key = "mx_host"},
+    {.name = "match_ptr", .obj = "match", .key = "ptr"},
+    {.name = "match_banner_host", .obj = "match", .key = "banner_host"},
+    {.name = "match_ehlo_host", .obj = "match", .key = "ehlo_host"},
+    {.name = "matched_by_domain", .obj = "matched_by", .key = "domain"},
+    {.name = "matched_by_mx_host", .obj = "matched_by", .key = "mx_host"},
+    {.name = "matched_by_ptr", .obj = "matched_by", .key = "ptr"},
+    {.name = "matched_by_banner_host", .obj = "matched_by", .key = "banner_host"},
+    {.name = "matched_by_ehlo_host", .obj = "matched_by", .key = "ehlo_host"},
+    {.name = "wildcard", .key = "wildcard"},
+    {.name = "trust_valid", .obj = "trust", .key = "valid"},
+    {.name = "trust_reasons", .obj = "trust", .key = "reasons"},
+    {.name = "tlsrpt", .key = "tlsrpt"},
+    {.name = "provider", .key = "provider"},
+    {.name = "cert_provider_match", .key = "cert_provider_match"},
+};
+
+static const struct column domain_columns[] = {
+    {.name = "line", .key = "line"},
+    {.name = "domain", .key = "domain"},
+    {.name = "status", .key = "status"},
+    {.name = "error", .key = "error"},
+    {.name = "mx", .key = "mx", .item = mx_item},
+    {.name = "mx_ips", .key = "mx", .item = mx_ips_item},
+    {.name = "mx_errors", .key = "mx", .item = mx_errors_item},
+    {.name = "implicit_mx", .key = "implicit_mx"},
+    {.name = "endpoints", .key = "endpoints", .item = endpoint_item},
+    {.name = "endpoint_statuses", .key = "endpoints", .item = endpoint_status_item},
+    {.name = "pattern", .key = "pattern"},
+    {.name = "provider", .key = "provider"},
+    {.name = "consistent", .key = "consistent"},
+    {.name = "match_domain", .key = "match_domain"},
+    {.name = "primary_mx_host", .obj = "primary", .key = "mx_host"},
+    {.name = "primary_ip", .obj = "primary", .key = "ip"},
+    {.name = "truncated_mx", .obj = "truncated", .key = "mx"},
+    {.name = "truncated_addrs", .obj = "truncated", .key = "addrs"},
+};
+
+/* The domain patterns of summary.json (summary.c), in providers.csv's column order: the
+ * first PROVIDER_PATTERNS_BEFORE_OTHER, then pattern_other, then the ones added since (a new
+ * column goes at the end of the row). */
+static const char *const provider_patterns[] = {
+    "mx-exact", "mx-wildcard", "mx-multilabel", "domain",      "provider",
+    "ptr",      "unrelated",   "no-tls",        "unreachable", "no-mail",
+    "blocked",
+};
+#define PROVIDER_PATTERNS_BEFORE_OTHER 10
+
+static const char *const provider_columns[] = {
+    "provider",
+    "domains",
+    "endpoints",
+    "pattern_mx_exact",
+    "pattern_mx_wildcard",
+    "pattern_mx_multilabel",
+    "pattern_domain",
+    "pattern_provider",
+    "pattern_ptr",
+    "pattern_unrelated",
+    "pattern_no_tls",
+    "pattern_unreachable",
+    "pattern_no_mail",
+    "pattern_other",
+    "pattern_blocked",
+};
+
+static const char *const summary_columns[] = {"metric", "value"};
+
+const char *csv_table_file(enum csv_table t)
+{
+    switch (t) {
+    case CSV_HOSTS:
+        return "hosts.csv";
+    case CSV_DOMAINS:
+        return "domains.csv";
+    case CSV_SUMMARY:
+        return "summary.csv";
+    case CSV_PROVIDERS:
+        return "providers.csv";
+    case CSV_NTABLES:
+        break;
+    }
+    return NULL;
+}
+
+const char *csv_column_name(enum csv_table t, size_t i)
+{
+    switch (t) {
+    case CSV_HOSTS:
+        return i < ARRAY_LEN(host_columns) ? host_columns[i].name : NULL;
+    case CSV_DOMAINS:
+        return i < ARRAY_LEN(domain_columns) ? domain_columns[i].name : NULL;
+    case CSV_SUMMARY:
+        return i < ARRAY_LEN(summary_columns) ? summary_columns[i] : NULL;
+    case CSV_PROVIDERS:
+        return i < ARRAY_LEN(provider_columns) ? provider_columns[i] : NULL;
+    case CSV_NTABLES:
+        break;
+    }
+    return NULL;
+}
+
+/* ------------------------------------------------------------------ rows */
+
+static void columns_row(const struct column *cols, size_t n, const json_t *rec,
+                        struct csv_row *r, struct sbuf *b)
+{
+    for (size_t i = 0; i < n; i++) {
+        const json_t *holder = cols[i].obj ? json_object_get(rec, cols[i].obj) : rec;
+        /* json_object_get of a non-object (a null parent) is NULL: an empty cell. */
+        const json_t *v = json_object_get(holder, cols[i].key);
+        if (cols[i].item)
+            objects_cell(r, v, cols[i].item, b);
+        else
+            value_cell(r, v, b);
+    }
+}
+
+/* A count cell of providers.csv: an integer, or 0 when absent. */
+static void count_cell(struct csv_row *r, const json_t *v, struct sbuf *b)
+{
+    if (!v)
+        csv_int(r, 0);
+    else
+        value_cell(r, v, b);
+}
+
+static void provider_row(const json_t *p, struct csv_row *r, struct sbuf *b)
+{
+    value_cell(r, json_object_get(p, "provider"), b);
+    value_cell(r, json_object_get(p, "domains"), b);
+    value_cell(r, json_object_get(p, "endpoints"), b);
+    const json_t *bp = json_object_get(p, "by_pattern");
+    for (size_t i = 0; i < PROVIDER_PATTERNS_BEFORE_OTHER; i++)
+        count_cell(r, json_object_get(bp, provider_patterns[i]), b);
+    /* Every other key (null: a domain without a pattern; an unrecognised value). */
+    json_int_t other = 0;
+    const char *k;
+    const json_t *v;
+    json_object_foreach((json_t *)bp, k, v) {
+        size_t i = 0;
+        while (i < ARRAY_LEN(provider_patterns) && strcmp(k, provider_patterns[i]) != 0)
+            i++;
+        if (i == ARRAY_LEN(provider_patterns))
+            other += json_integer_value(v);
+    }
+    csv_int(r, (long long)other);
+    for (size_t i = PROVIDER_PATTERNS_BEFORE_OTHER; i < ARRAY_LEN(provider_patterns); i++)
+        count_cell(r, json_object_get(bp, provider_patterns[i]), b);
+}
+
+void csv_record_row(enum csv_table t, const json_t *rec, struct csv_row *r)
+{
+    struct sbuf b = {0};
+    switch (t) {
+    case CSV_HOSTS:
+        columns_row(host_columns, ARRAY_LEN(host_columns), rec, r, &b);
+        break;
+    case CSV_DOMAINS:
+        columns_row(domain_columns, ARRAY_LEN(domain_columns), rec, r, &b);
+        break;
+    case CSV_PROVIDERS:
+        provider_row(rec, r, &b);
+        break;
+    case CSV_SUMMARY:
+    case CSV_NTABLES:
+        break;
+    }
+    free(b.p);
+}
+
+static void header_row(enum csv_table t, struct csv_row *r)
+{
+    const char *name;
+    for (size_t i = 0; (name = csv_column_name(t, i)); i++)
+        csv_str(r, name);
+}
+
+/* ------------------------------------------------------------------ files */
+
+struct writer {
+    const char *dir;
+    char *err;
+    size_t errlen;
+    struct csv_file cf;
+    struct csv_row row;
+    struct jsonl_opts *jo; /* how the JSONL files are read; NULL: strict */
+};
+
+/* Opens DIR/<t's file> and writes its header. */
+static int w_open(struct writer *w, enum csv_table t)
+{
+    char path[4096];
+    snprintf(path, sizeof(path), "%s/%s", w->dir, csv_table_file(t));
+    int e = csv_file_open(&w->cf, path);
+    if (e < 0) {
+        outfile_error(&w->cf.out, -e, w->err, w->errlen);
+        return SUMMARY_WRITE_ERROR;
+    }
+    csv_row_clear(&w->row);
+    header_row(t, &w->row);
+    return SUMMARY_OK;
+}
+
+static int w_put(struct writer *w)
+{
+    int e = csv_file_put(&w->cf, &w->row);
+    csv_row_clear(&w->row);
+    if (e < 0) {
+        outfile_error(&w->cf.out, -e, w->err, w->errlen);
+        return SUMMARY_WRITE_ERROR;
+    }
+    return SUMMARY_OK;
+}
+
+/* Commits the file when rc is SUMMARY_OK, else removes it. */
+static int w_close(struct writer *w, int rc)
+{
+    if (rc != SUMMARY_OK) {
+        csv_file_abort(&w->cf);
+        return rc;
+    }
+    int e = csv_file_commit(&w->cf);
+    if (e < 0) {
+        outfile_error(&w->cf.out, -e, w->err, w->errlen);
+        return SUMMARY_WRITE_ERROR;
+    }
+    return SUMMARY_OK;
+}
+
+struct rows {
+    struct writer *w;
+    enum csv_table t;
+    int rc;
+};
+
+static int row_cb(void *arg, const struct jsonl_rec *r, char *why, size_t whylen)
+{
+    struct rows *x = arg;
+    csv_record_row(x->t, r->obj, &x->w->row);
+    x->rc = w_put(x->w);
+    return x->rc == SUMMARY_OK ? 0 : JSONL_STOP;
+}
+
+/* hosts.csv or domains.csv from DIR/<jsonl>, one line at a time, by jsonl.h's rules, as
+ * summary.c reads them. */
+static int write_records(struct writer *w, enum csv_table t, const char *jsonl)
+{
+    char path[4096];
+    snprintf(path, sizeof(path), "%s/%s", w->dir, jsonl);
+    FILE *probe = fopen(path, "r"); /* a missing file is the input's fault, before any write */
+    if (!probe) {
+        snprintf(w->err, w->errlen, "%s: %s", path, strerror(errno));
+        return SUMMARY_INPUT_ERROR;
+    }
+    fclose(probe);
+    int rc = w_open(w, t);
+    if (rc != SUMMARY_OK)
+        return rc;
+    rc = w_put(w);
+    if (rc == SUMMARY_OK) {
+        struct rows x = {.w = w, .t = t, .rc = SUMMARY_OK};
+        int jr = jsonl_each(path, w->jo, row_cb, &x, w->err, w->errlen);
+        rc = jr == JSONL_STOPPED ? x.rc : jr == JSONL_OK ? SUMMARY_OK : SUMMARY_INPUT_ERROR;
+    }
+    return w_close(w, rc);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* The rows of summary.csv under v, whose path is prefix: numeric leaves, and a share's null
+ * `share` (denominator 0) as an empty value; objects in key order (byte order, as
+ * summary.json is written); arrays and other values give no row. */
+static int summary_rows(struct writer *w, const json_t *v, const char *prefix, const char *key)
+{
+    if (json_is_integer(v) || json_is_real(v) || (json_is_null(v) && strcmp(key, "share") == 0)) {
+        csv_str(&w->row, prefix);
+        if (json_is_integer(v))
+            csv_int(&w->row, (long long)json_integer_value(v));
+        else if (json_is_real(v))
+            csv_real(&w->row, json_real_value(v));
+        else
+            csv_empty(&w->row);
+        return w_put(w);
+    }
+    if (!json_is_object(v))
+        return SUMMARY_OK;
+    size_t n = json_object_size(v), i = 0;
+    const char **keys = xcalloc(n, sizeof(*keys));
+    const char *k;
+    const json_t *m;
+    json_object_foreach((json_t *)v, k, m)
+        keys[i++] = k;
+    qsort(keys, n, sizeof(*keys), cmp_str);
+    int rc = SUMMARY_OK;
+    struct sbuf path = {0};
+    for (i = 0; i < n && rc == SUMMARY_OK; i++) {
+        /* Not figures: the providers table (providers.csv) and the options of the run. */
+        if ((!*prefix && strcmp(keys[i], "providers") == 0) ||
+            (strcmp(prefix, "meta") == 0 && strcmp(keys[i], "options") == 0))
+            continue;
+        path.len = 0;
+        sb_put(&path, "", 0);
+        if (*prefix) {
+            sb_str(&path, prefix);
+            sb_str(&path, ".");
+        }
+        sb_str(&path, keys[i]);
+        rc = summary_rows(w, json_object_get(v, keys[i]), path.p, keys[i]);
+    }
+    free(path.p);
+    free(keys);
+    return rc;
+}
+
+/* summary.csv and providers.csv from DIR/summary.json. */
+static int write_summary(struct writer *w)
+{
+    char path[4096];
+    snprintf(path, sizeof(path), "%s/summary.json", w->dir);
+    json_error_t je;
+    json_t *s = json_load_file(path, 0, &je);
+    if (!json_is_object(s)) {
+        snprintf(w->err, w->errlen, "%s: %s", path, s ? "not a JSON object" : je.text);
+        json_decref(s);
+        return SUMMARY_INPUT_ERROR;
+    }
+    int rc = w_open(w, CSV_SUMMARY);
+    if (rc == SUMMARY_OK) {
+        rc = w_put(w);
+        if (rc == SUMMARY_OK)
+            rc = summary_rows(w, s, "", "");
+        rc = w_close(w, rc);
+    }
+    if (rc == SUMMARY_OK)
+        rc = w_open(w, CSV_PROVIDERS);
+    if (rc == SUMMARY_OK) {
+        rc = w_put(w);
+        const json_t *providers = json_object_get(s, "providers"), *p;
+        size_t i;
+        json_array_foreach(providers, i, p) {
+            if (rc != SUMMARY_OK)
+                break;
+            csv_record_row(CSV_PROVIDERS, p, &w->row);
+            rc = w_put(w);
+        }
+        rc = w_close(w, rc);
+    }
+    json_decref(s);
+    return rc;
+}
+
+int csv_write_all(const char *dir, char *err, size_t errlen)
+{
+    return csv_write_all_opts(dir, NULL, err, errlen);
+}
+
+int csv_write_all_opts(const char *dir, struct jsonl_opts *jo, char *err, size_t errlen)
+{
+    struct writer w = {.dir = dir, .err = err, .errlen = errlen, .jo = jo};
+    csv_row_init(&w.row);
+    int rc = write_records(&w, CSV_HOSTS, "hosts.jsonl");
+    if (rc == SUMMARY_OK)
+        rc = write_records(&w, CSV_DOMAINS, "domains.jsonl");
+    if (rc == SUMMARY_OK)
+        rc = write_summary(&w);
+    csv_row_free(&w.row);
+    return rc;
+}

@@ -1,0 +1,706 @@
+/* dns: see dns.h.
+ *
+ * The exchange (RFC 1035 §4.2, RFC 7766 for TCP): for each try, open a new UDP socket,
+ * connect it to the server (the kernel binds it to a random ephemeral port and starts
+ * filtering other sources), send one query with a fresh random ID, RD=1 and optionally an
+ * EDNS0 OPT record (RFC 6891), and wait up to timeout_ms for a reply that passes validation.
+ * A valid reply with TC=1 moves the same try to TCP (same server, new timeout): connect,
+ * write the query behind its 2-octet length, read one length-prefixed reply.
+ *
+ * Failure classes per try: timeout (nothing valid arrived in time), network error (socket
+ * calls failed, ICMP port unreachable on the connected UDP socket, TCP refused or closed
+ * before a whole reply), bad reply (the server only sent malformed or mismatched replies).
+ * A failed try is followed by the next one on the next server until 1 + retries tries are
+ * spent; the query then ends with the last try's failure.
+ *
+ * Handle discipline (libuv handle.rst): every socket lives in its own struct dns_conn, closed
+ * with uv_close() and freed in its close callback; the query's timer is embedded in struct
+ * dns_query, which is freed in the timer's close callback. A conn is detached (conn->q = NULL)
+ * before it is closed, so callbacks still in flight (libuv cancels pending sends and connects
+ * with UV_ECANCELED before the close callback) see no query and do nothing. The client counts
+ * queries and conns not yet freed and frees itself after the last one once dns_client_free()
+ * asked for it. */
+#include "dns.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/rng.h"
+#include "core/util.h"
+
+#define DNS_DEFAULT_TIMEOUT_MS 2000
+#define DNS_TCP_MAX (2 + 65535) /* length prefix + the largest DNS message */
+
+/* Where a query stands; the timer callback dispatches on it. */
+enum query_state {
+    Q_START, /* created; the 0 ms timer will start the first try from the loop */
+    Q_UDP,   /* a datagram is out, waiting for a reply or the timeout */
+    Q_TCP,   /* the reply was truncated, the same try continues over TCP */
+    Q_DONE,  /* the callback has been called; only the timer's close is pending */
+};
+
+struct dns_conn {
+    union {
+        uv_handle_t handle;
+        uv_udp_t udp;
+        uv_tcp_t tcp;
+    } h;
+    struct dns_client *c;
+    struct dns_query *q; /* NULL once detached */
+    uv_udp_send_t send_req;
+    uv_connect_t connect_req;
+    uv_write_t write_req;
+    uint8_t *out; /* the query as sent (with its length prefix over TCP) */
+    size_t outlen;
+    uint8_t *in; /* TCP only: the reply being assembled */
+    size_t inlen;
+};
+
+struct dns_query {
+    struct dns_client *c;
+    struct dns_query *prev, *next; /* in c->active while not done */
+    enum query_state state;
+    dns_cb cb;
+    void *arg;
+    ldns_rdf *qname;
+    ldns_rr_type type;
+    uint16_t id;              /* of the current try */
+    int try;                  /* 0-based index of the current try */
+    enum dns_status try_fail; /* what the current try will report if it times out */
+    uv_timer_t timer;
+    struct dns_conn *conn; /* the current try's socket, NULL between tries */
+    int on_wire;           /* counted in c->inflight (has started its first try) */
+    int parked;            /* waiting in c->wait_head for a free slot */
+    struct dns_query *wait_next;
+};
+
+struct dns_client {
+    uv_loop_t *loop;
+    struct sockaddr_storage servers[DNS_MAX_SERVERS];
+    int nservers;
+    struct dns_opts opts;
+    struct rng rng;
+    struct dns_query *active;
+    int inflight;                          /* queries on the wire */
+    struct dns_query *wait_head, *wait_tail; /* queries waiting for max_inflight */
+    unsigned long alive; /* queries and conns not yet freed */
+    int freeing;
+    struct dns_stats stats;
+    /* One receive buffer for every UDP socket: libuv calls alloc and then recv for one
+     * datagram before anything else runs, so it is never shared by two reads. */
+    char udp_buf[65536];
+};
+
+static void try_failed(struct dns_query *q, enum dns_status st);
+static void start_tcp(struct dns_query *q);
+
+const char *dns_status_str(enum dns_status st)
+{
+    switch (st) {
+    case DNS_OK:
+        return "ok";
+    case DNS_TIMEOUT:
+        return "timeout";
+    case DNS_NETERR:
+        return "network error";
+    case DNS_BADREPLY:
+        return "bad reply";
+    case DNS_CANCELLED:
+        return "cancelled";
+    }
+    return "?";
+}
+
+static void client_release(struct dns_client *c)
+{
+    if (--c->alive == 0 && c->freeing) {
+        rng_free(&c->rng);
+        free(c);
+    }
+}
+
+static const struct sockaddr *query_server(const struct dns_query *q)
+{
+    return (const struct sockaddr *)&q->c->servers[q->try % q->c->nservers];
+}
+
+/* ---- packets ---- */
+
+int dns_reply_matches(const ldns_pkt *reply, uint16_t id, const ldns_rdf *qname,
+                      ldns_rr_type type)
+{
+    if (!ldns_pkt_qr(reply) || ldns_pkt_id(reply) != id)
+        return 0;
+    const ldns_rr_list *qs = ldns_pkt_question(reply);
+    if (!qs || ldns_rr_list_rr_count(qs) != 1)
+        return 0;
+    const ldns_rr *qr = ldns_rr_list_rr(qs, 0);
+    return ldns_rr_get_type(qr) == type && ldns_rr_get_class(qr) == LDNS_RR_CLASS_IN &&
+           ldns_dname_compare(ldns_rr_owner(qr), qname) == 0;
+}
+
+/* The query for the current try, in wire format; prefix reserves 2 octets for TCP. */
+static uint8_t *build_wire(const struct dns_query *q, int prefix, size_t *len)
+{
+    ldns_pkt *p =
+        ldns_pkt_query_new(ldns_rdf_clone(q->qname), q->type, LDNS_RR_CLASS_IN, LDNS_RD);
+    if (!p)
+        return NULL;
+    ldns_pkt_set_id(p, q->id);
+    if (q->c->opts.edns)
+        ldns_pkt_set_edns_udp_size(p, DNS_EDNS_BUFSIZE); /* non-zero size: ldns adds the OPT RR */
+    uint8_t *wire = NULL;
+    size_t n = 0;
+    ldns_status s = ldns_pkt2wire(&wire, p, &n);
+    ldns_pkt_free(p);
+    if (s != LDNS_STATUS_OK || n > 65535) {
+        free(wire);
+        return NULL;
+    }
+    if (!prefix) {
+        *len = n;
+        return wire;
+    }
+    uint8_t *out = xmalloc(n + 2);
+    out[0] = (uint8_t)(n >> 8);
+    out[1] = (uint8_t)n;
+    memcpy(out + 2, wire, n);
+    free(wire);
+    *len = n + 2;
+    return out;
+}
+
+/* ---- completion ---- */
+
+static void on_conn_closed(uv_handle_t *h)
+{
+    struct dns_conn *conn = container_of(h, struct dns_conn, h.handle);
+    struct dns_client *c = conn->c;
+    free(conn->out);
+    free(conn->in);
+    free(conn);
+    client_release(c);
+}
+
+static void conn_detach(struct dns_query *q)
+{
+    struct dns_conn *conn = q->conn;
+    if (!conn)
+        return;
+    q->conn = NULL;
+    conn->q = NULL;
+    uv_close(&conn->h.handle, on_conn_closed);
+}
+
+static void on_query_closed(uv_handle_t *h)
+{
+    struct dns_query *q = container_of(h, struct dns_query, timer);
+    struct dns_client *c = q->c;
+    ldns_rdf_deep_free(q->qname);
+    free(q);
+    client_release(c);
+}
+
+static void on_timer(uv_timer_t *t);
+
+static void unpark(struct dns_client *c, struct dns_query *q)
+{
+    struct dns_query **pp = &c->wait_head, *prev = NULL;
+    for (; *pp && *pp != q; pp = &(*pp)->wait_next)
+        prev = *pp;
+    if (*pp) {
+        *pp = q->wait_next;
+        if (c->wait_tail == q)
+            c->wait_tail = prev;
+    }
+    q->wait_next = NULL;
+    q->parked = 0;
+}
+
+/* Ends q: unlink, drop its socket, call back once, then close the timer (which frees q). */
+static void finish(struct dns_query *q, enum dns_status st, const ldns_pkt *reply)
+{
+    struct dns_client *c = q->c;
+    if (q->parked)
+        unpark(c, q);
+    if (q->on_wire) {
+        q->on_wire = 0;
+        c->inflight--;
+        /* A slot is free: the longest-waiting query goes next, from the loop. */
+        if (c->wait_head && !c->freeing) {
+            struct dns_query *next = c->wait_head;
+            unpark(c, next);
+            uv_timer_start(&next->timer, on_timer, 0, 0);
+        }
+    }
+    q->state = Q_DONE;
+    if (q->prev)
+        q->prev->next = q->next;
+    else
+        c->active = q->next;
+    if (q->next)
+        q->next->prev = q->prev;
+    q->prev = q->next = NULL;
+    conn_detach(q);
+    uv_timer_stop(&q->timer);
+    q->cb(q->arg, st, reply);
+    uv_close((uv_handle_t *)&q->timer, on_query_closed);
+}
+
+/* A reply from the server we asked (UDP source already checked; TCP is connected). */
+static void handle_reply(struct dns_query *q, const uint8_t *data, size_t len, int over_tcp)
+{
+    ldns_pkt *p = NULL;
+    if (ldns_wire2pkt(&p, data, len) != LDNS_STATUS_OK ||
+        !dns_reply_matches(p, q->id, q->qname, q->type)) {
+        ldns_pkt_free(p);
+        q->c->stats.ignored++;
+        /* A broken TCP stream cannot recover. Over UDP it may be noise or spoofing: keep
+         * waiting, but if it carried our ID the server itself is answering badly, which is
+         * what the try reports should the timer fire. */
+        if (over_tcp)
+            try_failed(q, DNS_BADREPLY);
+        else if (len >= 2 && ((data[0] << 8) | data[1]) == q->id)
+            q->try_fail = DNS_BADREPLY;
+        return;
+    }
+    if (!over_tcp && ldns_pkt_tc(p)) {
+        ldns_pkt_free(p);
+        q->c->stats.truncated++;
+        start_tcp(q);
+        return;
+    }
+    finish(q, DNS_OK, p);
+    ldns_pkt_free(p);
+}
+
+/* ---- UDP ---- */
+
+static void udp_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
+{
+    struct dns_conn *conn = container_of(h, struct dns_conn, h.handle);
+    *buf = uv_buf_init(conn->c->udp_buf, sizeof(conn->c->udp_buf));
+}
+
+static void udp_recv(uv_udp_t *h, ssize_t nread, const uv_buf_t *buf, const struct sockaddr *addr,
+                     unsigned flags)
+{
+    struct dns_conn *conn = container_of(h, struct dns_conn, h.udp);
+    struct dns_query *q = conn->q;
+    if (!q || (nread == 0 && !addr))
+        return; /* detached, or libuv saying "nothing more to read" */
+    if (nread < 0) {
+        /* On a connected socket this is mostly ICMP port unreachable: nobody serves DNS there. */
+        try_failed(q, DNS_NETERR);
+        return;
+    }
+    if ((flags & UV_UDP_PARTIAL) || (addr && !dns_sockaddr_equal(addr, query_server(q)))) {
+        q->c->stats.ignored++;
+        return;
+    }
+    handle_reply(q, (const uint8_t *)buf->base, (size_t)nread, 0);
+}
+
+static void udp_sent(uv_udp_send_t *req, int status)
+{
+    struct dns_conn *conn = container_of(req, struct dns_conn, send_req);
+    if (status < 0 && conn->q)
+        try_failed(conn->q, DNS_NETERR);
+}
+
+/* Opens the try's socket and sends; returns 0 or a libuv error (the try has failed). */
+static int udp_start(struct dns_query *q)
+{
+    struct dns_client *c = q->c;
+    const struct sockaddr *server = query_server(q);
+    struct dns_conn *conn = xcalloc(1, sizeof(*conn));
+    conn->c = c;
+    conn->out = build_wire(q, 0, &conn->outlen);
+    int rc = conn->out ? uv_udp_init_ex(c->loop, &conn->h.udp, server->sa_family) : UV_EINVAL;
+    if (rc < 0) {
+        free(conn->out);
+        free(conn);
+        return rc;
+    }
+    c->alive++;
+    conn->q = q;
+    q->conn = conn;
+    /* connect() binds the socket to port 0 — a kernel-chosen random port — and makes the
+     * kernel drop datagrams from other sources and report ICMP errors to us. */
+    rc = uv_udp_connect(&conn->h.udp, server);
+    if (rc == 0)
+        rc = uv_udp_recv_start(&conn->h.udp, udp_alloc, udp_recv);
+    if (rc == 0) {
+        uv_buf_t b = uv_buf_init((char *)conn->out, (unsigned)conn->outlen);
+        rc = uv_udp_send(&conn->send_req, &conn->h.udp, &b, 1, NULL, udp_sent);
+    }
+    if (rc == 0)
+        c->stats.udp_sent++;
+    return rc;
+}
+
+/* ---- TCP ---- */
+
+static void tcp_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
+{
+    struct dns_conn *conn = container_of(h, struct dns_conn, h.handle);
+    if (!conn->in)
+        conn->in = xmalloc(DNS_TCP_MAX);
+    *buf = uv_buf_init((char *)conn->in + conn->inlen, (unsigned)(DNS_TCP_MAX - conn->inlen));
+}
+
+static void tcp_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
+{
+    struct dns_conn *conn = container_of(s, struct dns_conn, h.tcp);
+    struct dns_query *q = conn->q;
+    if (!q || nread == 0)
+        return;
+    if (nread < 0) {
+        try_failed(q, DNS_NETERR); /* EOF or reset before a whole reply */
+        return;
+    }
+    conn->inlen += (size_t)nread;
+    if (conn->inlen < 2)
+        return;
+    size_t need = 2 + (size_t)((conn->in[0] << 8) | conn->in[1]);
+    if (conn->inlen >= need)
+        handle_reply(q, conn->in + 2, need - 2, 1); /* anything after one reply is ignored */
+}
+
+static void tcp_written(uv_write_t *req, int status)
+{
+    struct dns_conn *conn = container_of(req, struct dns_conn, write_req);
+    if (status < 0 && conn->q)
+        try_failed(conn->q, DNS_NETERR);
+}
+
+static void tcp_connected(uv_connect_t *req, int status)
+{
+    struct dns_conn *conn = container_of(req, struct dns_conn, connect_req);
+    struct dns_query *q = conn->q;
+    if (!q)
+        return; /* detached while connecting: UV_ECANCELED */
+    uv_stream_t *s = (uv_stream_t *)&conn->h.tcp;
+    uv_buf_t b = uv_buf_init((char *)conn->out, (unsigned)conn->outlen);
+    if (status == 0)
+        status = uv_read_start(s, tcp_alloc, tcp_read);
+    if (status == 0)
+        status = uv_write(&conn->write_req, s, &b, 1, tcp_written);
+    if (status < 0) {
+        try_failed(q, DNS_NETERR);
+        return;
+    }
+    q->c->stats.tcp_sent++;
+}
+
+
+/* The UDP answer was truncated: ask the same server the same question over TCP, with a
+ * timeout of its own (connect + write + read). */
+static void start_tcp(struct dns_query *q)
+{
+    struct dns_client *c = q->c;
+    conn_detach(q);
+    q->state = Q_TCP;
+    q->try_fail = DNS_TIMEOUT;
+    struct dns_conn *conn = xcalloc(1, sizeof(*conn));
+    conn->c = c;
+    conn->out = build_wire(q, 1, &conn->outlen);
+    int rc = conn->out ? uv_tcp_init(c->loop, &conn->h.tcp) : UV_EINVAL;
+    if (rc < 0) {
+        free(conn->out);
+        free(conn);
+        try_failed(q, DNS_NETERR);
+        return;
+    }
+    c->alive++;
+    conn->q = q;
+    q->conn = conn;
+    rc = uv_tcp_connect(&conn->connect_req, &conn->h.tcp, query_server(q), tcp_connected);
+    if (rc < 0) {
+        try_failed(q, DNS_NETERR);
+        return;
+    }
+    uv_timer_start(&q->timer, on_timer, (uint64_t)c->opts.timeout_ms, 0);
+}
+
+/* ---- tries ---- */
+
+static void start_try(struct dns_query *q)
+{
+    struct dns_client *c = q->c;
+    q->state = Q_UDP;
+    q->try_fail = DNS_TIMEOUT;
+    q->id = rng_u16(&c->rng);
+    if (udp_start(q) < 0) {
+        try_failed(q, DNS_NETERR);
+        return;
+    }
+    uv_timer_start(&q->timer, on_timer, (uint64_t)c->opts.timeout_ms, 0);
+}
+
+/* The current try is over without an answer: next try on the next server, or give up. */
+static void try_failed(struct dns_query *q, enum dns_status st)
+{
+    conn_detach(q);
+    if (q->try < q->c->opts.retries) {
+        q->try++;
+        start_try(q);
+    } else {
+        finish(q, st, NULL);
+    }
+}
+
+static void on_timer(uv_timer_t *t)
+{
+    struct dns_query *q = container_of(t, struct dns_query, timer);
+    struct dns_client *c = q->c;
+    switch (q->state) {
+    case Q_START:
+        if (c->opts.max_inflight > 0 && c->inflight >= c->opts.max_inflight) {
+            q->parked = 1;
+            if (c->wait_tail)
+                c->wait_tail->wait_next = q;
+            else
+                c->wait_head = q;
+            c->wait_tail = q;
+            break;
+        }
+        q->on_wire = 1;
+        if ((unsigned long)++c->inflight > c->stats.peak_inflight)
+            c->stats.peak_inflight = (unsigned long)c->inflight;
+        start_try(q);
+        break;
+    case Q_UDP:
+    case Q_TCP:
+        q->c->stats.timeouts++;
+        try_failed(q, q->try_fail);
+        break;
+    case Q_DONE:
+        break;
+    }
+}
+
+/* ---- public ---- */
+
+struct dns_client *dns_client_new(uv_loop_t *loop, const struct sockaddr_storage *servers,
+                                  int nservers, const struct dns_opts *opts)
+{
+    if (nservers < 1 || nservers > DNS_MAX_SERVERS)
+        return NULL;
+    for (int i = 0; i < nservers; i++)
+        if (servers[i].ss_family != AF_INET && servers[i].ss_family != AF_INET6)
+            return NULL;
+    struct dns_client *c = xcalloc(1, sizeof(*c));
+    if (rng_init(&c->rng) < 0) { /* rng_init already released its state */
+        free(c);
+        return NULL;
+    }
+    c->loop = loop;
+    memcpy(c->servers, servers, (size_t)nservers * sizeof(*servers));
+    c->nservers = nservers;
+    if (opts)
+        c->opts = *opts;
+    if (c->opts.timeout_ms <= 0)
+        c->opts.timeout_ms = DNS_DEFAULT_TIMEOUT_MS;
+    if (c->opts.retries < 0)
+        c->opts.retries = 0;
+    return c;
+}
+
+struct dns_query *dns_query(struct dns_client *c, const char *name, ldns_rr_type type,
+                            dns_cb cb, void *arg)
+{
+    if (c->freeing)
+        return NULL;
+    ldns_rdf *qname = ldns_dname_new_frm_str(name);
+    if (!qname)
+        return NULL;
+    struct dns_query *q = xcalloc(1, sizeof(*q));
+    q->c = c;
+    q->cb = cb;
+    q->arg = arg;
+    q->qname = qname;
+    q->type = type;
+    q->state = Q_START;
+    uv_timer_init(c->loop, &q->timer);
+    c->alive++;
+    c->stats.queries++;
+    q->next = c->active;
+    if (c->active)
+        c->active->prev = q;
+    c->active = q;
+    /* Start from the loop, never from here: the callback must not run inside dns_query(),
+     * and a first try that fails at once would otherwise call it. */
+    uv_timer_start(&q->timer, on_timer, 0, 0);
+    return q;
+}
+
+void dns_cancel(struct dns_query *q)
+{
+    if (q->state != Q_DONE)
+        finish(q, DNS_CANCELLED, NULL);
+}
+
+void dns_client_free(struct dns_client *c)
+{
+    if (!c || c->freeing)
+        return;
+    c->freeing = 1;
+    while (c->active)
+        finish(c->active, DNS_CANCELLED, NULL);
+    if (c->alive == 0) {
+        rng_free(&c->rng);
+        free(c);
+    }
+}
+
+const struct dns_stats *dns_client_stats(const struct dns_client *c)
+{
+    return &c->stats;
+}
+
+/* ---- addresses ---- */
+
+int dns_sockaddr_equal(const struct sockaddr *a, const struct sockaddr *b)
+{
+    if (a->sa_family != b->sa_family)
+        return 0;
+    if (a->sa_family == AF_INET) {
+        const struct sockaddr_in *x = (const void *)a, *y = (const void *)b;
+        return x->sin_port == y->sin_port && x->sin_addr.s_addr == y->sin_addr.s_addr;
+    }
+    if (a->sa_family == AF_INET6) {
+        const struct sockaddr_in6 *x = (const void *)a, *y = (const void *)b;
+        return x->sin6_port == y->sin6_port &&
+               memcmp(&x->sin6_addr, &y->sin6_addr, sizeof(x->sin6_addr)) == 0;
+    }
+    return 0;
+}
+
+/* "53" → 53; digits only, 1..65535. */
+static int parse_port(const char *s)
+{
+    size_t n = strlen(s);
+    if (n == 0 || n > 5 || strspn(s, "0123456789") != n)
+        return -1;
+    long v = strtol(s, NULL, 10);
+    return v >= 1 && v <= 65535 ? (int)v : -1;
+}
+
+static int fill_addr(const char *ip, int port, int want_v6, struct sockaddr_storage *out)
+{
+    struct sockaddr_storage ss;
+    memset(&ss, 0, sizeof(ss));
+    if (!want_v6) {
+        struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
+        if (inet_pton(AF_INET, ip, &sin->sin_addr) != 1)
+            return -1;
+        sin->sin_family = AF_INET;
+        sin->sin_port = htons((uint16_t)port);
+    } else {
+        struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
+        if (inet_pton(AF_INET6, ip, &sin6->sin6_addr) != 1)
+            return -1;
+        sin6->sin6_family = AF_INET6;
+        sin6->sin6_port = htons((uint16_t)port);
+    }
+    *out = ss;
+    return 0;
+}
+
+int dns_parse_server(const char *spec, struct sockaddr_storage *out)
+{
+    char ip[INET6_ADDRSTRLEN + 1];
+    int port = 53;
+    if (spec[0] == '[') {
+        const char *end = strchr(spec, ']');
+        if (!end || (size_t)(end - spec - 1) >= sizeof(ip))
+            return -1;
+        memcpy(ip, spec + 1, (size_t)(end - spec - 1));
+        ip[end - spec - 1] = '\0';
+        if (end[1] != '\0') {
+            if (end[1] != ':' || (port = parse_port(end + 2)) < 0)
+                return -1;
+        }
+        return fill_addr(ip, port, 1, out);
+    }
+    const char *colon = strchr(spec, ':');
+    if (colon && strchr(colon + 1, ':'))
+        return strlen(spec) < sizeof(ip) ? fill_addr(spec, port, 1, out) : -1; /* bare IPv6 */
+    size_t iplen = colon ? (size_t)(colon - spec) : strlen(spec);
+    if (iplen >= sizeof(ip))
+        return -1;
+    memcpy(ip, spec, iplen);
+    ip[iplen] = '\0';
+    if (colon && (port = parse_port(colon + 1)) < 0)
+        return -1;
+    return fill_addr(ip, port, 0, out);
+}
+
+int dns_servers_from_resolv_conf(const char *path, struct sockaddr_storage *out, int max)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return -1;
+    char *line = NULL;
+    size_t cap = 0;
+    int n = 0;
+    while (n < max && getline(&line, &cap, f) != -1) {
+        char *save = NULL;
+        char *key = strtok_r(line, " \t\r\n", &save);
+        if (!key || strcmp(key, "nameserver") != 0)
+            continue;
+        char *ip = strtok_r(NULL, " \t\r\n", &save);
+        if (!ip || strchr(ip, '%'))
+            continue; /* a link-local scope would need an interface we do not track */
+        if (fill_addr(ip, 53, strchr(ip, ':') != NULL, &out[n]) == 0)
+            n++;
+    }
+    free(line);
+    fclose(f);
+    return n;
+}
+
+const char *dns_server_str(const struct sockaddr_storage *ss, char *buf, size_t bufsz)
+{
+    char ip[INET6_ADDRSTRLEN];
+    if (ss->ss_family == AF_INET) {
+        const struct sockaddr_in *sin = (const void *)ss;
+        inet_ntop(AF_INET, &sin->sin_addr, ip, sizeof(ip));
+        snprintf(buf, bufsz, "%s:%u", ip, ntohs(sin->sin_port));
+    } else if (ss->ss_family == AF_INET6) {
+        const struct sockaddr_in6 *sin6 = (const void *)ss;
+        inet_ntop(AF_INET6, &sin6->sin6_addr, ip, sizeof(ip));
+        snprintf(buf, bufsz, "[%s]:%u", ip, ntohs(sin6->sin6_port));
+    } else {
+        snprintf(buf, bufsz, "(unknown address family)");
+    }
+    return buf;
+}
+
+int dns_reverse_name(const char *ip, char *out, size_t outsz)
+{
+    unsigned char b[16];
+    if (inet_pton(AF_INET, ip, b) == 1) {
+        int n = snprintf(out, outsz, "%u.%u.%u.%u.in-addr.arpa", b[3], b[2], b[1], b[0]);
+        return n > 0 && (size_t)n < outsz ? 0 : -1;
+    }
+    if (inet_pton(AF_INET6, ip, b) == 1) {
+        static const char hex[] = "0123456789abcdef";
+        if (outsz < 64 + sizeof("ip6.arpa"))
+            return -1;
+        char *p = out;
+        for (int i = 15; i >= 0; i--) {
+            *p++ = hex[b[i] & 0xF];
+            *p++ = '.';
+            *p++ = hex[b[i] >> 4];
+            *p++ = '.';
+        }
+        strcpy(p, "ip6.arpa");
+        return 0;
+    }
+    return -1;
+}

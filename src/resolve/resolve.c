@@ -1,0 +1,871 @@
+/* resolve: see resolve.h.
+ *
+ * Rules, in order, for a domain:
+ *   1. Ask MX. Follow CNAMEs in the answer; when the answer stops at a CNAME target without
+ *      records, ask the target (ANSWER_MAX_CNAME CNAMEs per lookup, a name seen twice is a
+ *      loop). NXDOMAIN → nxdomain. Any other RCODE, a timeout, a loop → dns-error.
+ *   2. A lone MX "0 ." → null-mx (RFC 7505 §3); nothing more is looked up.
+ *   3. No MX records → the domain is its own implicit MX (RFC 5321 §5.1) if it has A (or,
+ *      with want_aaaa, AAAA) records: no-mx with one entry {domain, 0}; without addresses:
+ *      no-mx with no entries; an error looking the addresses up is a dns-error.
+ *   4. Otherwise the MX list, sorted by preference then name, cut to max_mx, each host resolved
+ *      to A (and AAAA) through the cache, its addresses cut to max_addrs (resolve.h); a host
+ *      without addresses is listed with ips [] and a reason.
+ * For an address: PTR of its reverse name (CNAMEs followed too: RFC 2317 delegations).
+ *
+ * Three kinds of objects: a lookup asks one (name, type) and follows CNAMEs; a cache entry
+ * owns the lookup of a domain's MX, an address or a PTR name and the waiters for it; a job is
+ * one request (domain or PTR) and waits on cache entries. MX entries are one per domain, so
+ * only the RESOLVE_MX_CACHE most recently used finished ones are kept: memory stays bounded
+ * by that, not by the length of the list, while a domain listed again nearby (or a million
+ * times) is asked once. Answers from a finished entry are not given
+ * synchronously but through a queue drained by a uv_idle handle, so no callback ever runs
+ * inside the call that asked. */
+#include "resolve.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/util.h"
+
+/* ---------------------------------------------------------------- the resolver */
+
+struct lookup;
+struct job;
+
+/* The outcome of one lookup, kept in cache entries. */
+struct outcome {
+    enum resolve_status status; /* OK (records), NXDOMAIN, NODATA or DNS_ERROR */
+    char *error;                /* DNS_ERROR: "A query: SERVFAIL" */
+    struct answer_rr *rrs;
+    int n;
+};
+
+struct waiter {
+    struct waiter *next;
+    struct job *job;
+    struct centry *entry;
+    int idx; /* which MX host the job asked for */
+};
+
+/* One (name, type) of the cache. Entries live until resolver_free(), so jobs may keep
+ * pointers to them. */
+struct centry {
+    struct centry *next; /* hash chain */
+    ldns_rr_type type;
+    char *name;
+    int done;
+    struct waiter *waiters; /* while !done */
+    struct outcome out;
+    /* MX entries only (one per domain: bounded, see RESOLVE_MX_CACHE): the finished ones in
+     * most-recently-used order, and the answers queued for delivery that still point here. */
+    struct centry *lru_prev, *lru_next;
+    int in_lru;
+    unsigned pins;
+};
+
+/* Named states of a job; job_step() dispatches on them. */
+enum job_state {
+    JOB_MX,       /* domain: the MX lookup is in flight */
+    JOB_ADDRS,    /* domain: waiting for the MX hosts' addresses */
+    JOB_IMPLICIT, /* domain: no MX; waiting for the domain's own addresses */
+    JOB_PTR,      /* address: waiting for the PTR entry */
+    JOB_DONE,     /* result ready: deliver it */
+};
+
+struct job {
+    struct resolver *r;
+    struct job *prev, *next; /* in r->jobs */
+    enum job_state state;
+    resolve_cb cb;
+    resolve_ptr_cb ptr_cb;
+    void *arg;
+    int pending;             /* cache entries still awaited */
+    struct resolve_result *res;
+    struct resolve_ptr_result *pres;
+    struct centry *(*ent)[2]; /* per MX host (or the implicit MX): its A and AAAA entries */
+    struct centry *ptr_entry;
+    struct centry *mx_entry;  /* JOB_MX: the domain's MX entry, once it has arrived */
+};
+
+typedef void (*lookup_done_fn)(struct resolver *r, struct lookup *lk);
+
+struct lookup {
+    struct resolver *r;
+    struct lookup *prev, *next; /* in r->lookups */
+    ldns_rr_type type;
+    char *name;                 /* current name: the original, then CNAME targets */
+    char *asked[ANSWER_MAX_CNAME + 1];
+    int nasked;
+    int hops;
+    struct dns_query *q;
+    lookup_done_fn done;
+    struct centry *entry;       /* the cache entry it fills */
+    struct outcome out;
+};
+
+/* Work that must not run in the caller's stack: delivered from the idle handle. */
+enum defer_kind { DEFER_ENTRY, DEFER_LOOKUP, DEFER_JOB };
+struct deferred {
+    struct deferred *next;
+    enum defer_kind kind;
+    struct waiter w;     /* DEFER_ENTRY */
+    struct lookup *lk;   /* DEFER_LOOKUP: finish it (its start failed) */
+    struct job *job;     /* DEFER_JOB: deliver it */
+};
+
+struct resolver {
+    uv_loop_t *loop;
+    struct dns_client *dns;
+    struct resolve_opts opts;
+    struct centry **buckets;
+    size_t nbuckets, nentries;
+    struct job *jobs;
+    struct lookup *lookups;
+    struct deferred *ready, *ready_tail;
+    uv_idle_t idle;
+    struct centry *lru_head, *lru_tail; /* finished MX entries, most recently used first */
+    size_t nlru, lru_max;
+    int closing; /* resolver_free() was called: new requests are refused */
+    int busy;    /* depth of loop callbacks running inside the resolver */
+    struct resolve_stats stats;
+};
+
+static void job_step(struct job *job);
+static void lookup_ask(struct lookup *lk);
+
+/* ---- deferred queue ---- */
+
+/* Entry e has the answer job waited for in slot idx. */
+static void entry_arrived(struct job *job, int idx, struct centry *e)
+{
+    if (job->state == JOB_PTR)
+        job->ptr_entry = e;
+    else if (job->state == JOB_MX)
+        job->mx_entry = e;
+    else
+        job->ent[idx][e->type == LDNS_RR_TYPE_AAAA] = e;
+    if (--job->pending == 0)
+        job_step(job);
+}
+
+static void teardown(struct resolver *r);
+
+/* Every way the loop enters the resolver goes through these, so that resolver_free() called
+ * from a user callback waits until nothing of ours is on the stack. */
+static void enter(struct resolver *r)
+{
+    r->busy++;
+}
+
+static void leave(struct resolver *r)
+{
+    if (--r->busy == 0 && r->closing)
+        teardown(r);
+}
+
+static void on_idle(uv_idle_t *h)
+{
+    struct resolver *r = container_of(h, struct resolver, idle);
+    struct deferred *d = r->ready;
+    r->ready = r->ready_tail = NULL;
+    uv_idle_stop(h);
+    enter(r);
+    /* Items queued while these run wait for the next loop iteration. Once resolver_free()
+     * has been called they are only freed: teardown cancels what they would have advanced. */
+    while (d) {
+        struct deferred *next = d->next;
+        if (!r->closing) {
+            switch (d->kind) {
+            case DEFER_ENTRY:
+                d->w.entry->pins--;
+                entry_arrived(d->w.job, d->w.idx, d->w.entry);
+                break;
+            case DEFER_LOOKUP:
+                d->lk->done(r, d->lk);
+                break;
+            case DEFER_JOB:
+                job_step(d->job);
+                break;
+            }
+        }
+        free(d);
+        d = next;
+    }
+    leave(r);
+}
+
+static void defer(struct resolver *r, struct deferred *d)
+{
+    d->next = NULL;
+    if (r->ready_tail)
+        r->ready_tail->next = d;
+    else
+        r->ready = d;
+    r->ready_tail = d;
+    uv_idle_start(&r->idle, on_idle);
+}
+
+/* ---- lookups ---- */
+
+static void outcome_clear(struct outcome *o)
+{
+    for (int i = 0; i < o->n; i++)
+        free(o->rrs[i].str);
+    free(o->rrs);
+    free(o->error);
+    memset(o, 0, sizeof(*o));
+}
+
+static void lookup_free(struct lookup *lk)
+{
+    struct resolver *r = lk->r;
+    if (lk->prev)
+        lk->prev->next = lk->next;
+    else
+        r->lookups = lk->next;
+    if (lk->next)
+        lk->next->prev = lk->prev;
+    for (int i = 0; i < lk->nasked; i++)
+        free(lk->asked[i]);
+    outcome_clear(&lk->out);
+    free(lk);
+}
+
+static void lookup_error(struct lookup *lk, const char *why)
+{
+    size_t sz = strlen(why) + 16;
+    lk->out.status = RESOLVE_DNS_ERROR;
+    lk->out.error = xmalloc(sz);
+    snprintf(lk->out.error, sz, "%s query: %s", resolve_type_name(lk->type), why);
+}
+
+/* Reads a reply into lk->out; returns 1 when the lookup is over, 0 when it asked on (the
+ * answer stopped at a CNAME target). */
+static int lookup_read_reply(struct lookup *lk, const ldns_pkt *reply)
+{
+    struct answer a;
+    answer_parse(reply, lk->name, lk->type, ANSWER_MAX_CNAME - lk->hops, &a);
+    lk->hops += a.hops;
+    switch (a.kind) {
+    case ANSWER_RECORDS:
+        lk->out.status = RESOLVE_OK;
+        lk->out.rrs = a.rrs;
+        lk->out.n = a.n;
+        a.rrs = NULL;
+        a.n = 0;
+        break;
+    case ANSWER_NODATA:
+        lk->out.status = RESOLVE_NODATA;
+        break;
+    case ANSWER_NXDOMAIN:
+        lk->out.status = RESOLVE_NXDOMAIN;
+        break;
+    case ANSWER_ERROR:
+        lookup_error(lk, a.error);
+        break;
+    case ANSWER_CNAME: {
+        int loop = 0;
+        for (int i = 0; i < lk->nasked; i++)
+            loop |= strcmp(lk->asked[i], a.target) == 0;
+        /* The parse already capped the hops; nasked <= hops + 1 keeps asked[] in bounds. */
+        if (loop || lk->nasked > ANSWER_MAX_CNAME) {
+            lookup_error(lk, loop ? "CNAME loop" : "CNAME chain too long");
+            break;
+        }
+        lk->name = lk->asked[lk->nasked++] = a.target;
+        a.target = NULL;
+        answer_clear(&a);
+        lookup_ask(lk);
+        return 0;
+    }
+    }
+    answer_clear(&a);
+    return 1;
+}
+
+
+static void lookup_on_reply(void *arg, enum dns_status st, const ldns_pkt *reply)
+{
+    struct lookup *lk = arg;
+    struct resolver *r = lk->r;
+    lk->q = NULL;
+    if (r->closing)
+        return; /* teardown's dns_cancel(): teardown frees lk itself */
+    enter(r);
+    int over = 1;
+    if (st == DNS_OK) {
+        ldns_pkt_rcode rc = ldns_pkt_get_rcode(reply);
+        if (rc == LDNS_RCODE_NOERROR || rc == LDNS_RCODE_NXDOMAIN)
+            r->stats.answered++;
+        else
+            r->stats.failed_rcode++;
+    } else if (st != DNS_CANCELLED) {
+        r->stats.failed_noreply++;
+    }
+    if (st != DNS_OK)
+        lookup_error(lk, dns_status_str(st));
+    else
+        over = lookup_read_reply(lk, reply);
+    if (over)
+        lk->done(r, lk);
+    leave(r);
+}
+
+static void lookup_ask(struct lookup *lk)
+{
+    struct resolver *r = lk->r;
+    switch (lk->type) {
+    case LDNS_RR_TYPE_MX:
+        r->stats.q_mx++;
+        break;
+    case LDNS_RR_TYPE_A:
+        r->stats.q_a++;
+        break;
+    case LDNS_RR_TYPE_AAAA:
+        r->stats.q_aaaa++;
+        break;
+    default:
+        r->stats.q_ptr++;
+        break;
+    }
+    lk->q = dns_query(r->dns, lk->name, lk->type, lookup_on_reply, lk);
+    if (!lk->q) {
+        /* Not a name dns.c can ask (or its client is gone): finish from the loop. */
+        lookup_error(lk, "invalid name");
+        struct deferred *d = xcalloc(1, sizeof(*d));
+        d->kind = DEFER_LOOKUP;
+        d->lk = lk;
+        defer(r, d);
+    }
+}
+
+static void lookup_start(struct resolver *r, ldns_rr_type type, const char *name,
+                         lookup_done_fn done, struct centry *entry)
+{
+    struct lookup *lk = xcalloc(1, sizeof(*lk));
+    lk->r = r;
+    lk->type = type;
+    lk->name = lk->asked[lk->nasked++] = xstrdup(name);
+    lk->done = done;
+    lk->entry = entry;
+    lk->next = r->lookups;
+    if (r->lookups)
+        r->lookups->prev = lk;
+    r->lookups = lk;
+    lookup_ask(lk);
+}
+
+/* ---- cache ---- */
+
+static size_t hash_key(ldns_rr_type type, const char *name)
+{
+    size_t h = 1469598103934665603ULL ^ (size_t)type; /* FNV-1a */
+    for (const unsigned char *p = (const unsigned char *)name; *p; p++)
+        h = (h ^ *p) * 1099511628211ULL;
+    return h;
+}
+
+static void cache_grow(struct resolver *r)
+{
+    size_t n = r->nbuckets ? r->nbuckets * 2 : 256;
+    struct centry **b = xcalloc(n, sizeof(*b));
+    for (size_t i = 0; i < r->nbuckets; i++) {
+        struct centry *e = r->buckets[i], *next;
+        for (; e; e = next) {
+            next = e->next;
+            size_t k = hash_key(e->type, e->name) & (n - 1);
+            e->next = b[k];
+            b[k] = e;
+        }
+    }
+    free(r->buckets);
+    r->buckets = b;
+    r->nbuckets = n;
+}
+
+/* ---- the MX entries' bound: least recently used out first ---- */
+
+static void lru_unlink(struct resolver *r, struct centry *e)
+{
+    if (e->lru_prev)
+        e->lru_prev->lru_next = e->lru_next;
+    else
+        r->lru_head = e->lru_next;
+    if (e->lru_next)
+        e->lru_next->lru_prev = e->lru_prev;
+    else
+        r->lru_tail = e->lru_prev;
+    e->lru_prev = e->lru_next = NULL;
+    e->in_lru = 0;
+    r->nlru--;
+}
+
+/* e (a finished MX entry) was just used: to the front. */
+static void lru_touch(struct resolver *r, struct centry *e)
+{
+    if (e->in_lru)
+        lru_unlink(r, e);
+    e->lru_next = r->lru_head;
+    if (r->lru_head)
+        r->lru_head->lru_prev = e;
+    r->lru_head = e;
+    if (!r->lru_tail)
+        r->lru_tail = e;
+    e->in_lru = 1;
+    r->nlru++;
+}
+
+/* Drops the least recently used finished MX entries beyond r->lru_max, except one an answer
+ * still on its way points to (it goes on a later call). */
+static void lru_trim(struct resolver *r)
+{
+    struct centry *e = r->lru_tail;
+    while (r->nlru > r->lru_max && e) {
+        struct centry *prev = e->lru_prev;
+        if (!e->pins) {
+            lru_unlink(r, e);
+            size_t k = hash_key(e->type, e->name) & (r->nbuckets - 1);
+            struct centry **pp = &r->buckets[k];
+            while (*pp != e)
+                pp = &(*pp)->next;
+            *pp = e->next;
+            r->nentries--;
+            outcome_clear(&e->out);
+            free(e->name);
+            free(e);
+        }
+        e = prev;
+    }
+}
+
+/* A cache entry's lookup ended: keep the outcome, wake the waiters (in request order). */
+static void entry_done(struct resolver *r, struct lookup *lk)
+{
+    struct centry *e = lk->entry;
+    e->out = lk->out;
+    memset(&lk->out, 0, sizeof(lk->out));
+    e->done = 1;
+    lookup_free(lk);
+    if (e->type == LDNS_RR_TYPE_MX)
+        lru_touch(r, e);
+    struct waiter *w = e->waiters, *rev = NULL, *next;
+    e->waiters = NULL;
+    for (; w; w = next) {
+        next = w->next;
+        w->next = rev;
+        rev = w;
+    }
+    for (w = rev; w; w = next) {
+        next = w->next;
+        struct job *job = w->job;
+        int idx = w->idx;
+        free(w);
+        entry_arrived(job, idx, e); /* a no-op step once resolver_free() was called */
+    }
+    if (e->type == LDNS_RR_TYPE_MX && !r->closing)
+        lru_trim(r); /* after the waiters: they have copied what they need */
+}
+
+/* Asks for (name, type) on behalf of job (slot idx); the answer arrives later, always. */
+static void cache_get(struct resolver *r, ldns_rr_type type, const char *name, struct job *job,
+                      int idx)
+{
+    if (r->nentries >= r->nbuckets)
+        cache_grow(r);
+    size_t k = hash_key(type, name) & (r->nbuckets - 1);
+    struct centry *e = r->buckets[k];
+    while (e && (e->type != type || strcmp(e->name, name) != 0))
+        e = e->next;
+    job->pending++;
+    if (e && e->done) {
+        r->stats.cache_hits++;
+        if (e->in_lru)
+            lru_touch(r, e);
+        e->pins++; /* not trimmed before the answer is delivered */
+        struct deferred *d = xcalloc(1, sizeof(*d));
+        d->kind = DEFER_ENTRY;
+        d->w.job = job;
+        d->w.entry = e;
+        d->w.idx = idx;
+        defer(r, d);
+        return;
+    }
+    int fresh = !e;
+    if (fresh) {
+        e = xcalloc(1, sizeof(*e));
+        e->type = type;
+        e->name = xstrdup(name);
+        e->next = r->buckets[k];
+        r->buckets[k] = e;
+        r->nentries++;
+    } else {
+        r->stats.coalesced++;
+    }
+    struct waiter *w = xcalloc(1, sizeof(*w));
+    w->job = job;
+    w->entry = e;
+    w->idx = idx;
+    w->next = e->waiters;
+    e->waiters = w;
+    if (fresh)
+        lookup_start(r, type, name, entry_done, e);
+}
+
+/* ---- jobs ---- */
+
+static struct job *job_new(struct resolver *r, enum job_state state, void *arg)
+{
+    struct job *job = xcalloc(1, sizeof(*job));
+    job->r = r;
+    job->state = state;
+    job->arg = arg;
+    job->next = r->jobs;
+    if (r->jobs)
+        r->jobs->prev = job;
+    r->jobs = job;
+    return job;
+}
+
+static void job_unlink(struct job *job)
+{
+    struct resolver *r = job->r;
+    if (job->prev)
+        job->prev->next = job->next;
+    else
+        r->jobs = job->next;
+    if (job->next)
+        job->next->prev = job->prev;
+    job->prev = job->next = NULL;
+}
+
+/* Hands the result over and frees the job. Unlinked first: the callback may free the
+ * resolver, which must not see this job again. */
+static void job_deliver(struct job *job)
+{
+    job_unlink(job);
+    if (job->cb) {
+        struct resolve_result *res = job->res;
+        job->res = NULL;
+        job->cb(job->arg, res);
+    } else {
+        struct resolve_ptr_result *res = job->pres;
+        job->pres = NULL;
+        job->ptr_cb(job->arg, res);
+    }
+    free(job->ent);
+    free(job);
+}
+
+int resolve_addr_cap(int na, int n6, int max, int share_families, int *keep_a, int *keep_6)
+{
+    *keep_a = na;
+    *keep_6 = n6;
+    if (max <= 0)
+        return 0;
+    if (!share_families) {
+        *keep_a = na < max ? na : max;
+        *keep_6 = n6 < max ? n6 : max;
+    } else if (na + n6 > max) {
+        int half6 = n6 < max / 2 ? n6 : max / 2; /* A takes the larger half of an odd cap */
+        *keep_a = na < max - half6 ? na : max - half6;
+        *keep_6 = n6 < max - *keep_a ? n6 : max - *keep_a;
+    }
+    return na + n6 - *keep_a - *keep_6;
+}
+
+/* Copies the addresses of a host's A and AAAA entries into m (A first), as many as the cap
+ * keeps (resolve_opts); returns how many it cut. Each family is already in numeric order
+ * (answer.c). */
+static int fill_addrs(const struct resolve_opts *o, struct resolve_mx *m, const struct centry *a,
+                      const struct centry *aaaa)
+{
+    const struct centry *fam[2] = {a, aaaa};
+    int have[2] = {0, 0}, keep[2];
+    for (int f = 0; f < 2; f++)
+        if (fam[f] && fam[f]->out.status == RESOLVE_OK)
+            have[f] = fam[f]->out.n;
+    int cut = resolve_addr_cap(have[0], have[1], o->max_addrs, o->share_families, &keep[0], &keep[1]);
+    int n = keep[0] + keep[1];
+    m->ips = n ? xcalloc((size_t)n, sizeof(*m->ips)) : NULL;
+    for (int f = 0; f < 2; f++)
+        for (int i = 0; i < keep[f]; i++)
+            m->ips[m->nips++] = xstrdup(fam[f]->out.rrs[i].str);
+    m->resolved = m->nips > 0;
+    if (m->resolved)
+        return cut;
+    /* Why there is no address: a failed query says more than an empty answer. */
+    if (a && a->out.status == RESOLVE_DNS_ERROR)
+        m->error = xstrdup(a->out.error);
+    else if (aaaa && aaaa->out.status == RESOLVE_DNS_ERROR)
+        m->error = xstrdup(aaaa->out.error);
+    else if (a && a->out.status == RESOLVE_NXDOMAIN)
+        m->error = xstrdup("NXDOMAIN");
+    else
+        m->error = xstrdup("no address records");
+    return cut;
+}
+
+/* Starts the address lookups for entry idx of job's host list. */
+static void ask_addrs(struct job *job, int idx, const char *host)
+{
+    cache_get(job->r, LDNS_RR_TYPE_A, host, job, idx);
+    if (job->r->opts.want_aaaa)
+        cache_get(job->r, LDNS_RR_TYPE_AAAA, host, job, idx);
+}
+
+/* The domain's MX entry has arrived (job_step, JOB_MX): its outcome is shared with every
+ * request for the same domain, so everything taken from it is copied. */
+static void mx_answer(struct job *job)
+{
+    struct resolve_result *res = job->res;
+    const struct outcome *out = &job->mx_entry->out;
+    job->mx_entry = NULL;
+    switch (out->status) {
+    case RESOLVE_NXDOMAIN:
+        res->status = RESOLVE_NXDOMAIN;
+        job->state = JOB_DONE;
+        break;
+    case RESOLVE_NODATA:
+        job->state = JOB_IMPLICIT;
+        job->ent = xcalloc(1, sizeof(*job->ent));
+        ask_addrs(job, 0, res->domain);
+        break;
+    case RESOLVE_OK:
+        res->status = resolve_mx_list(out->rrs, out->n, &res->mx, &res->nmx);
+        if (res->status == RESOLVE_NULL_MX) {
+            job->state = JOB_DONE;
+            break;
+        }
+        if (job->r->opts.max_mx > 0 && res->nmx > job->r->opts.max_mx) {
+            /* The cap: the most preferred are kept; the rest are never looked up. */
+            for (int i = job->r->opts.max_mx; i < res->nmx; i++)
+                resolve_mx_clear(&res->mx[i]);
+            res->mx_cut = res->nmx - job->r->opts.max_mx;
+            res->nmx = job->r->opts.max_mx;
+        }
+        job->state = JOB_ADDRS;
+        job->ent = xcalloc((size_t)res->nmx, sizeof(*job->ent));
+        for (int i = 0; i < res->nmx; i++) {
+            if (strcmp(res->mx[i].host, ".") == 0)
+                res->mx[i].error = xstrdup("null MX target among other MX records");
+            else
+                ask_addrs(job, i, res->mx[i].host);
+        }
+        break;
+    default:
+        res->status = RESOLVE_DNS_ERROR;
+        res->error = xstrdup(out->error ? out->error : "MX query: failed");
+        job->state = JOB_DONE;
+        break;
+    }
+}
+
+static void addrs_done(struct job *job)
+{
+    struct resolve_result *res = job->res;
+    for (int i = 0; i < res->nmx; i++)
+        if (!res->mx[i].error) /* "." targets were never asked */
+            res->addrs_cut += fill_addrs(&job->r->opts, &res->mx[i], job->ent[i][0], job->ent[i][1]);
+    res->status = RESOLVE_OK;
+    job->state = JOB_DONE;
+}
+
+static void implicit_done(struct job *job)
+{
+    struct resolve_result *res = job->res;
+    struct resolve_mx m = {.host = xstrdup(res->domain)};
+    int cut = fill_addrs(&job->r->opts, &m, job->ent[0][0], job->ent[0][1]);
+    const struct centry *a = job->ent[0][0], *aaaa = job->ent[0][1];
+    if (m.resolved) {
+        res->status = RESOLVE_NO_MX;
+        res->implicit_mx = 1;
+        res->mx = xmalloc(sizeof(*res->mx));
+        res->mx[0] = m; /* moved */
+        res->nmx = 1;
+        res->addrs_cut = cut;
+    } else {
+        if (a->out.status == RESOLVE_DNS_ERROR ||
+            (aaaa && aaaa->out.status == RESOLVE_DNS_ERROR)) {
+            size_t n = strlen(m.error) + sizeof(" (implicit MX)");
+            res->status = RESOLVE_DNS_ERROR;
+            res->error = xmalloc(n);
+            snprintf(res->error, n, "%s (implicit MX)", m.error);
+        } else {
+            res->status = RESOLVE_NO_MX; /* neither MX nor addresses: no mail route at all */
+        }
+        resolve_mx_clear(&m);
+    }
+    job->state = JOB_DONE;
+}
+
+static void ptr_done(struct job *job)
+{
+    struct resolve_ptr_result *res = job->pres;
+    const struct outcome *o = &job->ptr_entry->out;
+    res->status = o->status;
+    if (o->status == RESOLVE_OK && o->n > 0)
+        res->name = xstrdup(o->rrs[0].str);
+    else if (o->status == RESOLVE_DNS_ERROR)
+        res->error = xstrdup(o->error);
+    job->state = JOB_DONE;
+}
+
+/* One step of a job whose awaited entries have all arrived. */
+static void job_step(struct job *job)
+{
+    if (job->r->closing)
+        return; /* resolver_free() was called meanwhile: teardown cancels the job */
+    switch (job->state) {
+    case JOB_MX:
+        mx_answer(job);
+        if (job->state == JOB_DONE)
+            break;
+        if (job->pending == 0)
+            job_step(job); /* no address to wait for (only "." targets) */
+        return;
+    case JOB_ADDRS:
+        addrs_done(job);
+        break;
+    case JOB_IMPLICIT:
+        implicit_done(job);
+        break;
+    case JOB_PTR:
+        ptr_done(job);
+        break;
+    case JOB_DONE:
+        break;
+    }
+    if (job->state == JOB_DONE)
+        job_deliver(job);
+}
+
+/* ---- public ---- */
+
+struct resolver *resolver_new(uv_loop_t *loop, struct dns_client *dns,
+                              const struct resolve_opts *opts)
+{
+    struct resolver *r = xcalloc(1, sizeof(*r));
+    r->loop = loop;
+    r->dns = dns;
+    if (opts)
+        r->opts = *opts;
+    r->lru_max = r->opts.mx_cache > 0 ? (size_t)r->opts.mx_cache : RESOLVE_MX_CACHE;
+    uv_idle_init(loop, &r->idle);
+    cache_grow(r);
+    return r;
+}
+
+int resolve_domain(struct resolver *r, const char *domain, resolve_cb cb, void *arg)
+{
+    if (r->closing)
+        return -1;
+    struct job *job = job_new(r, JOB_MX, arg);
+    job->cb = cb;
+    job->res = xcalloc(1, sizeof(*job->res));
+    job->res->domain = xstrdup(domain);
+    r->stats.domains++;
+    /* Through the cache: a domain listed again (or twice at once) is asked once. */
+    cache_get(r, LDNS_RR_TYPE_MX, domain, job, 0);
+    return 0;
+}
+
+int resolve_ptr(struct resolver *r, const char *ip, resolve_ptr_cb cb, void *arg)
+{
+    if (r->closing)
+        return -1;
+    struct job *job = job_new(r, JOB_PTR, arg);
+    job->ptr_cb = cb;
+    job->pres = xcalloc(1, sizeof(*job->pres));
+    job->pres->ip = xstrdup(ip);
+    r->stats.ptrs++;
+    char rev[80];
+    if (dns_reverse_name(ip, rev, sizeof(rev)) < 0) {
+        job->pres->status = RESOLVE_DNS_ERROR;
+        job->pres->error = xstrdup("not an IP address");
+        job->state = JOB_DONE;
+        struct deferred *d = xcalloc(1, sizeof(*d));
+        d->kind = DEFER_JOB;
+        d->job = job;
+        defer(r, d);
+        return 0;
+    }
+    cache_get(r, LDNS_RR_TYPE_PTR, rev, job, 0);
+    return 0;
+}
+
+static void on_resolver_closed(uv_handle_t *h)
+{
+    free(container_of(h, struct resolver, idle));
+}
+
+/* Frees everything; pending jobs get RESOLVE_CANCELLED. Runs outside any resolver callback. */
+static void teardown(struct resolver *r)
+{
+    /* dns_cancel() calls lookup_on_reply() at once, which sees r->closing and returns. */
+    while (r->lookups) {
+        struct lookup *lk = r->lookups;
+        if (lk->q)
+            dns_cancel(lk->q);
+        lookup_free(lk);
+    }
+    while (r->ready) {
+        struct deferred *d = r->ready;
+        r->ready = d->next;
+        free(d);
+    }
+    r->ready_tail = NULL;
+    while (r->jobs) {
+        struct job *job = r->jobs;
+        if (job->res) {
+            struct resolve_result *res = job->res;
+            char *domain = res->domain;
+            res->domain = NULL;
+            resolve_result_free(res);
+            job->res = xcalloc(1, sizeof(*job->res));
+            job->res->domain = domain;
+            job->res->status = RESOLVE_CANCELLED;
+        } else {
+            free(job->pres->name);
+            free(job->pres->error);
+            job->pres->name = job->pres->error = NULL;
+            job->pres->status = RESOLVE_CANCELLED;
+        }
+        job_deliver(job);
+    }
+    for (size_t i = 0; i < r->nbuckets; i++) {
+        struct centry *e = r->buckets[i], *next;
+        for (; e; e = next) {
+            next = e->next;
+            struct waiter *w = e->waiters, *wn;
+            for (; w; w = wn) {
+                wn = w->next;
+                free(w);
+            }
+            outcome_clear(&e->out);
+            free(e->name);
+            free(e);
+        }
+    }
+    free(r->buckets);
+    r->buckets = NULL;
+    r->nbuckets = 0;
+    uv_close((uv_handle_t *)&r->idle, on_resolver_closed);
+}
+
+void resolver_free(struct resolver *r)
+{
+    if (!r || r->closing)
+        return;
+    r->closing = 1;
+    /* From inside one of our callbacks the stack still uses jobs, entries and lookups: the
+     * outermost entry point tears down once it unwinds. */
+    if (r->busy == 0)
+        teardown(r);
+}
+
+const struct resolve_stats *resolver_stats(const struct resolver *r)
+{
+    return &r->stats;
+}

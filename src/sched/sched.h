@@ -1,0 +1,149 @@
+/* sched: the scheduler. It owns concurrency and limits, and joins the stages:
+ *
+ *   input line ─▶ resolve_domain ─▶ endpoints (MX host × address, deduplicated per run)
+ *                                      ├─▶ resolve_ptr (cached per address)
+ *                                      └─▶ probe (at most per_ip per address, concurrency in
+ *                                          total, rate new connections a second; 4xx retried)
+ *   endpoint done ─▶ hosts record;  all of a domain's endpoints done ─▶ domain record
+ *
+ * Stages never call back up: each completes a request and the scheduler decides what comes
+ * next. Memory is bounded by work in flight: at most max_domains domains are read ahead of
+ * completion, and a finished endpoint keeps only what later domains need to refer to it (its
+ * key and status); its certificate chain is written out and freed at once.
+ *
+ * Ownership: sched_new() makes a struct sched and sched_exec() drives its loop until every
+ * record is out (or a signal, or resolvers that answer nothing, stopped the run) and releases
+ * everything; sched_run() is the two in one.
+ *
+ * Signals: SIGINT and SIGTERM are caught by the loop only while it runs. The loop unblocks them
+ * once its handlers are installed and blocks them again before removing them (libuv restores
+ * the default action when it closes the last handle of a signal), then restores the caller's
+ * mask: a caller that blocks them first (scan does) is never killed by one, whenever it comes.
+ * One that arrives once every record is out is counted in late_signal; one that arrives after
+ * the loop stays pending for the caller to see (sigpending). */
+#ifndef MXS_SCHED_H
+#define MXS_SCHED_H
+#include <stdio.h>
+#include <sys/socket.h>
+
+#include "probe/blocklist.h"
+#include "report/output.h"
+#include "probe/probe.h"
+#include "resolve/resolve.h"
+
+#define SCHED_MAX_RESOLVERS 8
+#define SCHED_MAX_OUTPUTS 4
+
+struct sched_endpoint_view {
+    const char *mx_host, *ip, *ptr;
+    const struct probe_result *res;
+};
+
+struct sched_opts {
+    struct sockaddr_storage resolvers[SCHED_MAX_RESOLVERS];
+    int nresolvers;
+    int dns_timeout_ms;   /* per DNS try */
+    int dns_retries;
+    int dns_concurrency;  /* DNS queries on the wire at once */
+    int port;
+    const char *ehlo;     /* EHLO argument; NULL: each connection's local address literal */
+    int timeout_ms;       /* per SMTP/TLS phase */
+    int retries;          /* extra attempts after a 4xx */
+    int retry_delay_ms;   /* back-off before the first retry (doubles each time) */
+    int per_ip;
+    int concurrency;
+    double rate;          /* new connections per second; 0 = unlimited */
+    int ipv6;
+    int max_domains;      /* domains read ahead of completion */
+    /* What is never probed (blocklist.h): a blocked endpoint's record is written at once, with
+     * no connection, PTR query or version probe. NULL: the default list alone. */
+    const struct blocklist *blocklist;
+    int max_mx;           /* MX hosts per domain, in preference order (0: all); resolve.h */
+    int max_addrs;        /* addresses per MX host (0: all); resolve.h */
+    /* --source-ip, --source-ip6: the local address probes of that family bind to (family
+     * AF_UNSPEC: none). */
+    struct sockaddr_storage source_ip, source_ip6;
+    int progress;         /* draw the progress line on stderr */
+    int stop_after_certificate;
+    int version_probe;    /* one version probe per address (probe.h); default on */
+    const char *ca_file;  /* trust anchors for chain verification (PEM bundle or DER) */
+    const char *ca_path;  /* and/or a folder of such files; both NULL: TRUST_DEFAULT_CA_FILE */
+    const char *out_dir;  /* NULL: no files (check) */
+    const struct output_ops *outputs[SCHED_MAX_OUTPUTS];
+    int noutputs;
+    /* Optional hooks (check uses them): the SMTP dialogue of each probe, and each finished
+     * endpoint and domain as records. Called from the loop. */
+    void (*transcript)(void *arg, const char *mx_host, const char *ip, char dir, const char *line);
+    void (*on_endpoint)(void *arg, json_t *rec);
+    void (*on_domain)(void *arg, json_t *rec);
+    void *hook_arg;
+};
+
+/* Sensible defaults (port 25, timeout 10 s, retries 1, per_ip 2, concurrency 500, ...). */
+void sched_opts_default(struct sched_opts *o);
+
+/* Records are written to the disk at least this often (whole lines; hosts.jsonl before
+ * domains.jsonl: see linebuf.h), so a killed scan loses at most this much of its work. */
+#define SCHED_FLUSH_MS 1000
+
+/* A run with no reply at all from any resolver once this many queries have failed (every try
+ * timed out or was refused by the network) stops: the resolvers are dead or unreachable, and
+ * going on would only write a dns-error record per domain. */
+#define SCHED_DNS_DEAD_AFTER 10
+
+struct sched_counts {
+    unsigned long lines, domains_done, invalid, endpoints, endpoints_done, probes, retries;
+    unsigned long version_probes; /* connections that were version probes (in probes too) */
+    unsigned long dns_queries, dns_cache_hits;
+    /* Every DNS query that ended (cancelled ones apart) is answered or failed (resolve.h). */
+    unsigned long dns_answered, dns_failed, dns_no_reply; /* no_reply: of failed, no reply */
+    unsigned long chains;  /* chains/ files written */
+    unsigned long blocked; /* endpoints not probed: their address is blocked */
+    int interrupted;      /* SIGINT or SIGTERM stopped the run */
+    int late_signal;      /* the signal (SIGINT, SIGTERM) that came once every record was out */
+    int dns_dead;         /* stopped: no resolver answered (SCHED_DNS_DEAD_AFTER) */
+    int output_error;     /* a write failed (disk full ...) */
+    int output_errno;     /* the first write error's errno, when known (0 otherwise) */
+    int input_error;      /* the input could not be read to its end (message on stderr) */
+};
+
+struct sched;
+
+/* Prepares a run without creating anything on disk: the TLS setup, the trust anchors, the
+ * public suffix list, the DNS client and the input (input_path, an input_reader path or "-";
+ * or, when domain is not NULL, that one domain, for check) — everything that can refuse to
+ * start. Returns NULL with the reason in err. o is borrowed until sched_exec() returns. */
+struct sched *sched_new(const struct sched_opts *o, const char *input_path, const char *domain,
+                        char *err, size_t errlen);
+/* Creates o->out_dir's chains/ and opens the outputs, then scans, and frees s. Returns 0
+ * when the run completed, 1 when it was interrupted, stopped by dead resolvers, an output
+ * failed or reading the input failed part way, 2 when the outputs could not be made (message
+ * in err; the loop never ran). counts gets the run's figures. */
+int sched_exec(struct sched *s, struct sched_counts *counts, char *err, size_t errlen);
+/* scan --resume: makes the prepared run s continue the folder o->out_dir instead of starting
+ * it anew (call between sched_new and sched_exec). Reads its hosts.jsonl (whole lines; a
+ * cut last line is ignored, and cut off when the outputs open) into the endpoint table: those
+ * endpoints are done, never probed or written again, and keep what the domains still to be
+ * written need (status, certificate names and verdicts, the address's tls_max). The input
+ * lines in done (borrowed until sched_exec returns) are skipped; kept_domains and
+ * kept_invalid (domains.jsonl's records and invalid ones) and the endpoints read are counted
+ * into the run's counts, which then describe the folder. *kept_endpoints gets the records
+ * read, *torn the octets of a cut last line of hosts.jsonl. Returns 0, or -1 with err naming file:line (a damaged line, or a
+ * record this version does not write). */
+struct lineset;
+int sched_resume(struct sched *s, const struct lineset *done, unsigned long kept_domains,
+                 unsigned long kept_invalid, unsigned long *kept_endpoints, long long *torn,
+                 char *err, size_t errlen);
+/* Frees a prepared run that is not going to be executed. NULL is fine. */
+void sched_free(struct sched *s);
+
+/* sched_new + sched_exec: scans every line of input_path. Returns as sched_exec, 2 also when
+ * it could not start. */
+int sched_run(const struct sched_opts *o, const char *input_path, struct sched_counts *counts,
+              char *err, size_t errlen);
+
+/* For check: one domain given on the command line instead of a file. */
+int sched_run_one(const struct sched_opts *o, const char *domain, struct sched_counts *counts,
+                  char *err, size_t errlen);
+
+#endif
