@@ -1,6 +1,6 @@
 /* probe: the public entry of the probe stage (see probe.h). The work is done by the SMTP
- * session (smtp.c) and the TLS layer (tls.c); this file owns the per-loop context, the result
- * record and the handle the scheduler holds. */
+ * session (smtp.c) and the TLS layer (tls.c); this file owns the per-loop context and the handle
+ * the scheduler holds (the result record is result.c's). */
 #include "probe.h"
 
 #include <stdio.h>
@@ -36,36 +36,6 @@ void probe_ctx_free(struct probe_ctx *ctx)
         return;
     tls_config_free(ctx->tls);
     free(ctx);
-}
-
-const char *probe_status_str(enum probe_status s)
-{
-    switch (s) {
-    case PROBE_OK: return "ok";
-    case PROBE_NO_STARTTLS: return "no-starttls";
-    case PROBE_STARTTLS_REFUSED: return "starttls-refused";
-    case PROBE_TLS_FAILED: return "tls-failed";
-    case PROBE_CONNECT_FAILED: return "connect-failed";
-    case PROBE_TIMEOUT: return "timeout";
-    case PROBE_SMTP_ERROR: return "smtp-error";
-    case PROBE_BLOCKED: return "blocked";
-    }
-    return "unknown";
-}
-
-void probe_result_free(struct probe_result *res)
-{
-    if (!res)
-        return;
-    free(res->error);
-    free(res->banner_host);
-    free(res->ehlo_host);
-    free(res->tls_version);
-    free(res->tls_cipher);
-    for (size_t i = 0; i < res->chain_len; i++)
-        cert_info_free(res->chain[i]);
-    free(res->chain);
-    free(res);
 }
 
 static void session_done(void *arg, struct probe_result *res)

@@ -13,11 +13,11 @@
  * (RFC 3207 5 / response injection): a TLS server never speaks first.
  * The EHLO argument is the caller's name, or the address literal of the connection's local
  * address ("[192.0.2.1]", RFC 5321 4.1.3), never a bare host name (RFC 5321 4.1.1.1).
- * The version probe (probe.h) runs the same dialogue up to STARTTLS's 220, then sends our own
+ * The reply parser is smtp_reply.c. The version probe (params.h) runs the same dialogue up to STARTTLS's 220, then sends our own
  * ClientHello offering TLS 1.3..1.0 (tlshello.c), reads only the server's first answer and
  * closes: what the server supports beyond mbedTLS's TLS 1.2.
  *
- * Failure classes (probe.h): connect refused/unreachable -> connect-failed; a phase longer than
+ * Failure classes (result.h): connect refused/unreachable -> connect-failed; a phase longer than
  * timeout_ms -> timeout ("timeout in <phase>"); greeting or EHLO 4xx/5xx, a malformed reply, the
  * connection closed or reset before the handshake -> smtp-error (temporary for 4xx); no
  * STARTTLS keyword -> no-starttls; STARTTLS answered non-220 -> starttls-refused (temporary for
@@ -35,169 +35,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include <arpa/inet.h>
 
 #include "core/stream.h"
-#include "core/text.h"
 #include "tls.h"
 #include "tlshello.h"
 #include "core/util.h"
-
-/* ---- reply parser ---------------------------------------------------------------------- */
-
-void smtp_reply_parser_init(struct smtp_reply_parser *p)
-{
-    memset(p, 0, sizeof(*p));
-    p->last = SMTP_NEED_MORE;
-}
-
-static void reply_clear(struct smtp_reply_parser *p)
-{
-    for (size_t i = 0; i < p->nlines; i++)
-        free(p->lines[i]);
-    free(p->lines);
-    free(p->lens);
-    p->lines = NULL;
-    p->lens = NULL;
-    p->nlines = p->cap = 0;
-    p->code = 0;
-    p->truncated = 0;
-    p->error = NULL;
-    p->cur_len = 0;
-    p->cur_dropped = 0;
-    p->last = SMTP_NEED_MORE;
-}
-
-void smtp_reply_parser_free(struct smtp_reply_parser *p)
-{
-    reply_clear(p);
-}
-
-static int is_digit(char c)
-{
-    return c >= '0' && c <= '9';
-}
-
-/* One complete line is in p->cur (line ending removed): check it and append it. Returns the
- * feed result for the reply so far. */
-static enum smtp_feed_result reply_line_done(struct smtp_reply_parser *p)
-{
-    const char *l = p->cur;
-    size_t n = p->cur_len;
-    if (n < 3 || !is_digit(l[0]) || !is_digit(l[1]) || !is_digit(l[2]) || l[0] < '2' ||
-        l[0] > '5') {
-        p->error = "reply line does not start with a code 2xx-5xx";
-        return SMTP_ERROR;
-    }
-    if (n > 3 && l[3] != '-' && l[3] != ' ') {
-        p->error = "reply code not followed by '-', space or line end";
-        return SMTP_ERROR;
-    }
-    int code = (l[0] - '0') * 100 + (l[1] - '0') * 10 + (l[2] - '0');
-    if (p->nlines == 0) {
-        p->code = code;
-    } else if (code != p->code) {
-        p->error = "reply lines carry different codes";
-        return SMTP_ERROR;
-    }
-    if (p->nlines == SMTP_REPLY_MAX_LINES) {
-        p->error = "reply has too many lines";
-        return SMTP_ERROR;
-    }
-    if (p->nlines == p->cap) {
-        p->cap = p->cap ? p->cap * 2 : 8;
-        p->lines = xrealloc(p->lines, p->cap * sizeof(*p->lines));
-        p->lens = xrealloc(p->lens, p->cap * sizeof(*p->lens));
-    }
-    char *copy = xmalloc(n + 1); /* not xstrndup: the line may hold NUL */
-    memcpy(copy, l, n);
-    copy[n] = '\0';
-    p->lens[p->nlines] = n;
-    p->lines[p->nlines++] = copy;
-    int more = n > 3 && l[3] == '-';
-    p->cur_len = 0;
-    p->cur_dropped = 0;
-    return more ? SMTP_NEED_MORE : SMTP_COMPLETE;
-}
-
-enum smtp_feed_result smtp_reply_feed(struct smtp_reply_parser *p, const char *buf, size_t len,
-                                      size_t *consumed)
-{
-    if (p->last == SMTP_ERROR) {
-        *consumed = 0;
-        return SMTP_ERROR;
-    }
-    if (p->last == SMTP_COMPLETE)
-        reply_clear(p);
-    size_t i = 0;
-    enum smtp_feed_result r = SMTP_NEED_MORE;
-    while (i < len && r == SMTP_NEED_MORE) {
-        char c = buf[i++];
-        if (c != '\n') {
-            /* Keep one octet beyond SMTP_LINE_MAX: it may be the CR of a maximal line. */
-            if (p->cur_len < SMTP_LINE_MAX + 1)
-                p->cur[p->cur_len++] = c;
-            else
-                p->cur_dropped = 1;
-            continue;
-        }
-        if (p->cur_len > 0 && p->cur[p->cur_len - 1] == '\r' && !p->cur_dropped)
-            p->cur_len--;
-        if (p->cur_len > SMTP_LINE_MAX || p->cur_dropped) {
-            p->cur_len = SMTP_LINE_MAX;
-            p->truncated = 1;
-        }
-        p->cur[p->cur_len] = '\0';
-        r = reply_line_done(p);
-    }
-    *consumed = i;
-    p->last = r;
-    return r;
-}
-
-const char *smtp_reply_text(const struct smtp_reply_parser *p, size_t i)
-{
-    if (i >= p->nlines || p->lens[i] <= 4)
-        return "";
-    return p->lines[i] + 4;
-}
-
-char *smtp_reply_line_text(const struct smtp_reply_parser *p, size_t i)
-{
-    return i < p->nlines ? text_escape(p->lines[i], p->lens[i]) : xstrdup("");
-}
-
-static int is_blank(char c)
-{
-    return c == ' ' || c == '\t';
-}
-
-char *smtp_reply_first_token(const struct smtp_reply_parser *p)
-{
-    if (p->nlines == 0 || p->lens[0] <= 4)
-        return NULL;
-    const char *t = p->lines[0] + 4, *end = p->lines[0] + p->lens[0];
-    while (t < end && is_blank(*t))
-        t++;
-    size_t n = 0;
-    while (t + n < end && !is_blank(t[n]))
-        n++;
-    return n ? text_escape(t, n) : NULL;
-}
-
-int smtp_reply_has_keyword(const struct smtp_reply_parser *p, const char *kw)
-{
-    size_t kn = strlen(kw);
-    for (size_t i = 1; i < p->nlines; i++) {
-        const char *t = smtp_reply_text(p, i);
-        size_t tn = p->lens[i] > 4 ? p->lens[i] - 4 : 0;
-        if (tn >= kn && strncasecmp(t, kw, kn) == 0 && (tn == kn || is_blank(t[kn])))
-            return 1;
-    }
-    return 0;
-}
 
 /* ---- session --------------------------------------------------------------------------- */
 
@@ -469,15 +313,9 @@ static void on_connecting(struct smtp_session *s, enum smtp_event ev, int status
     enter(s, SMTP_STATE_GREETING);
 }
 
-static void on_greeting(struct smtp_session *s, enum smtp_event ev, int status)
+/* A whole reply is in the parser; temp: it was a 4xx. */
+static void on_greeting(struct smtp_session *s, int temp)
 {
-    if (ev == EV_EOF || ev == EV_IO_ERROR) {
-        lost(s, ev, status);
-        return;
-    }
-    if (ev != EV_REPLY)
-        return;
-    int temp = reply_seen(s);
     free(s->res->banner_host);
     s->res->banner_host = smtp_reply_first_token(&s->parser);
     if (s->parser.code != 220) {
@@ -493,15 +331,9 @@ static void on_greeting(struct smtp_session *s, enum smtp_event ev, int status)
     send_line(s, cmd);
 }
 
-static void on_ehlo(struct smtp_session *s, enum smtp_event ev, int status)
+/* A whole reply is in the parser; temp: it was a 4xx. */
+static void on_ehlo(struct smtp_session *s, int temp)
 {
-    if (ev == EV_EOF || ev == EV_IO_ERROR) {
-        lost(s, ev, status);
-        return;
-    }
-    if (ev != EV_REPLY)
-        return;
-    int temp = reply_seen(s);
     if (s->parser.code != 250) {
         char *line = smtp_reply_line_text(&s->parser, 0);
         record(s, PROBE_SMTP_ERROR, temp, "EHLO refused: %s", line);
@@ -649,15 +481,9 @@ static void on_version_probe(struct smtp_session *s, enum smtp_event ev, int sta
     session_close(s);
 }
 
-static void on_starttls(struct smtp_session *s, enum smtp_event ev, int status)
+/* A whole reply is in the parser; temp: it was a 4xx. */
+static void on_starttls(struct smtp_session *s, int temp)
 {
-    if (ev == EV_EOF || ev == EV_IO_ERROR) {
-        lost(s, ev, status);
-        return;
-    }
-    if (ev != EV_REPLY)
-        return;
-    int temp = reply_seen(s);
     if (s->parser.code != 220) {
         char *line = smtp_reply_line_text(&s->parser, 0);
         record(s, PROBE_STARTTLS_REFUSED, temp, "STARTTLS refused: %s", line);
@@ -738,7 +564,15 @@ static void on_quit(struct smtp_session *s, enum smtp_event ev, int status)
         session_close(s);
 }
 
-/* The one dispatcher: events that end any phase alike first, then the phase's own handler. */
+/* 1 for the phases in clear that wait for one whole reply (greeting, EHLO, STARTTLS); the QUIT
+ * wait is not one of them: its reply changes nothing in the outcome. */
+static int awaits_reply(enum smtp_state st)
+{
+    return st == SMTP_STATE_GREETING || st == SMTP_STATE_EHLO || st == SMTP_STATE_STARTTLS;
+}
+
+/* The one dispatcher: events that end any phase alike first (timeout, abort; for the phases
+ * waiting for a reply, the connection lost), then the phase's own handler. */
 static void dispatch(struct smtp_session *s, enum smtp_event ev, int status)
 {
     if (s->closing)
@@ -754,11 +588,24 @@ static void dispatch(struct smtp_session *s, enum smtp_event ev, int status)
         session_close(s);
         return;
     }
+    int temp = 0;
+    if (awaits_reply(s->state)) {
+        /* The phases in clear that wait for a reply share their start: the connection lost
+         * ends them alike, anything but a whole reply is not yet theirs, and a reply's code
+         * is recorded before the phase reads it. */
+        if (ev == EV_EOF || ev == EV_IO_ERROR) {
+            lost(s, ev, status);
+            return;
+        }
+        if (ev != EV_REPLY)
+            return;
+        temp = reply_seen(s);
+    }
     switch (s->state) {
     case SMTP_STATE_CONNECTING: on_connecting(s, ev, status); break;
-    case SMTP_STATE_GREETING: on_greeting(s, ev, status); break;
-    case SMTP_STATE_EHLO: on_ehlo(s, ev, status); break;
-    case SMTP_STATE_STARTTLS: on_starttls(s, ev, status); break;
+    case SMTP_STATE_GREETING: on_greeting(s, temp); break;
+    case SMTP_STATE_EHLO: on_ehlo(s, temp); break;
+    case SMTP_STATE_STARTTLS: on_starttls(s, temp); break;
     case SMTP_STATE_TLS_HANDSHAKE: on_tls_handshake(s, ev, status); break;
     case SMTP_STATE_VERSION_PROBE: on_version_probe(s, ev, status); break;
     case SMTP_STATE_QUIT: on_quit(s, ev, status); break;
@@ -879,7 +726,7 @@ static void connect_cb(uv_connect_t *req, int status)
 }
 
 struct smtp_session *smtp_session_start(struct probe_ctx *ctx, uv_loop_t *loop,
-                                        const struct probe_params *p, probe_cb cb, void *arg)
+                                        const struct probe_params *p, probe_cb sink, void *arg)
 {
     struct smtp_session *s = xcalloc(1, sizeof(*s));
     s->ctx = ctx;
@@ -894,7 +741,7 @@ struct smtp_session *smtp_session_start(struct probe_ctx *ctx, uv_loop_t *loop,
     s->transcript_arg = p->transcript_arg;
     s->res = xcalloc(1, sizeof(*s->res));
     s->res->tls_alert = -1;
-    s->cb = cb;
+    s->cb = sink;
     s->cb_arg = arg;
     smtp_reply_parser_init(&s->parser);
 
