@@ -27,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/hmap.h"
 #include "core/util.h"
 
 /* ---------------------------------------------------------------- the resolver */
@@ -49,10 +50,10 @@ struct waiter {
     int idx; /* which MX host the job asked for */
 };
 
-/* One (name, type) of the cache. Entries live until resolver_free(), so jobs may keep
+/* One (name, type) of the cache, under cache_key() in r->cache. Entries live until
+ * resolver_free() (MX entries: until trimmed, never while a job waits on them), so jobs may keep
  * pointers to them. */
 struct centry {
-    struct centry *next; /* hash chain */
     ldns_rr_type type;
     char *name;
     int done;
@@ -119,8 +120,7 @@ struct resolver {
     uv_loop_t *loop;
     struct dns_client *dns;
     struct resolve_opts opts;
-    struct centry **buckets;
-    size_t nbuckets, nentries;
+    struct hmap cache;           /* cache_key(type, name) -> struct centry */
     struct job *jobs;
     struct lookup *lookups;
     struct deferred *ready, *ready_tail;
@@ -359,30 +359,26 @@ static void lookup_start(struct resolver *r, ldns_rr_type type, const char *name
 
 /* ---- cache ---- */
 
-static size_t hash_key(ldns_rr_type type, const char *name)
+/* The cache's key for (name, type): "TYPE/name", the type as its number. Caller frees. */
+static char *cache_key(ldns_rr_type type, const char *name)
 {
-    size_t h = 1469598103934665603ULL ^ (size_t)type; /* FNV-1a */
-    for (const unsigned char *p = (const unsigned char *)name; *p; p++)
-        h = (h ^ *p) * 1099511628211ULL;
-    return h;
+    size_t n = strlen(name) + 16;
+    char *k = xmalloc(n);
+    snprintf(k, n, "%u/%s", (unsigned)type, name);
+    return k;
 }
 
-static void cache_grow(struct resolver *r)
+static void centry_free(void *val)
 {
-    size_t n = r->nbuckets ? r->nbuckets * 2 : 256;
-    struct centry **b = xcalloc(n, sizeof(*b));
-    for (size_t i = 0; i < r->nbuckets; i++) {
-        struct centry *e = r->buckets[i], *next;
-        for (; e; e = next) {
-            next = e->next;
-            size_t k = hash_key(e->type, e->name) & (n - 1);
-            e->next = b[k];
-            b[k] = e;
-        }
+    struct centry *e = val;
+    struct waiter *w = e->waiters, *wn;
+    for (; w; w = wn) {
+        wn = w->next;
+        free(w);
     }
-    free(r->buckets);
-    r->buckets = b;
-    r->nbuckets = n;
+    outcome_clear(&e->out);
+    free(e->name);
+    free(e);
 }
 
 /* ---- the MX entries' bound: least recently used out first ---- */
@@ -426,15 +422,10 @@ static void lru_trim(struct resolver *r)
         struct centry *prev = e->lru_prev;
         if (!e->pins) {
             lru_unlink(r, e);
-            size_t k = hash_key(e->type, e->name) & (r->nbuckets - 1);
-            struct centry **pp = &r->buckets[k];
-            while (*pp != e)
-                pp = &(*pp)->next;
-            *pp = e->next;
-            r->nentries--;
-            outcome_clear(&e->out);
-            free(e->name);
-            free(e);
+            char *k = cache_key(e->type, e->name);
+            hmap_del(&r->cache, k);
+            free(k);
+            centry_free(e);
         }
         e = prev;
     }
@@ -472,12 +463,8 @@ static void entry_done(struct resolver *r, struct lookup *lk)
 static void cache_get(struct resolver *r, ldns_rr_type type, const char *name, struct job *job,
                       int idx)
 {
-    if (r->nentries >= r->nbuckets)
-        cache_grow(r);
-    size_t k = hash_key(type, name) & (r->nbuckets - 1);
-    struct centry *e = r->buckets[k];
-    while (e && (e->type != type || strcmp(e->name, name) != 0))
-        e = e->next;
+    char *k = cache_key(type, name);
+    struct centry *e = hmap_get(&r->cache, k);
     job->pending++;
     if (e && e->done) {
         r->stats.cache_hits++;
@@ -490,6 +477,7 @@ static void cache_get(struct resolver *r, ldns_rr_type type, const char *name, s
         d->w.entry = e;
         d->w.idx = idx;
         defer(r, d);
+        free(k);
         return;
     }
     int fresh = !e;
@@ -497,12 +485,11 @@ static void cache_get(struct resolver *r, ldns_rr_type type, const char *name, s
         e = xcalloc(1, sizeof(*e));
         e->type = type;
         e->name = xstrdup(name);
-        e->next = r->buckets[k];
-        r->buckets[k] = e;
-        r->nentries++;
+        hmap_put(&r->cache, k, e);
     } else {
         r->stats.coalesced++;
     }
+    free(k);
     struct waiter *w = xcalloc(1, sizeof(*w));
     w->job = job;
     w->entry = e;
@@ -753,7 +740,7 @@ struct resolver *resolver_new(uv_loop_t *loop, struct dns_client *dns,
         r->opts = *opts;
     r->lru_max = r->opts.mx_cache > 0 ? (size_t)r->opts.mx_cache : RESOLVE_MX_CACHE;
     uv_idle_init(loop, &r->idle);
-    cache_grow(r);
+    hmap_init(&r->cache);
     return r;
 }
 
@@ -834,23 +821,7 @@ static void teardown(struct resolver *r)
         }
         job_deliver(job);
     }
-    for (size_t i = 0; i < r->nbuckets; i++) {
-        struct centry *e = r->buckets[i], *next;
-        for (; e; e = next) {
-            next = e->next;
-            struct waiter *w = e->waiters, *wn;
-            for (; w; w = wn) {
-                wn = w->next;
-                free(w);
-            }
-            outcome_clear(&e->out);
-            free(e->name);
-            free(e);
-        }
-    }
-    free(r->buckets);
-    r->buckets = NULL;
-    r->nbuckets = 0;
+    hmap_free(&r->cache, centry_free);
     uv_close((uv_handle_t *)&r->idle, on_resolver_closed);
 }
 

@@ -213,7 +213,7 @@ valgrind) CFLAGS="$CFLAGS -O0"
 esac
 # shellcheck disable=SC2086
 $CC $CFLAGS -o "$TMP/resolve_driver" "$ROOT/tests/integration/resolve_driver.c" \
-    "$ROOT/src/resolve/answer.c" "$ROOT/src/resolve/dns.c" "$ROOT/src/resolve/resolve.c" "$ROOT/src/resolve/resolve_result.c" "$ROOT/src/core/rng.c" "$ROOT/src/core/util.c" \
+    "$ROOT/src/resolve/answer.c" "$ROOT/src/resolve/dns.c" "$ROOT/src/resolve/resolve.c" "$ROOT/src/resolve/resolve_result.c" "$ROOT/src/core/hmap.c" "$ROOT/src/core/rng.c" "$ROOT/src/core/util.c" \
     $(pkg-config --libs libuv ldns) -lmbedcrypto || fail "driver build"
 
 # ---- run it ----------------------------------------------------------------------------
