@@ -35,14 +35,6 @@
 struct lookup;
 struct job;
 
-/* The outcome of one lookup, kept in cache entries. */
-struct outcome {
-    enum resolve_status status; /* OK (records), NXDOMAIN, NODATA or DNS_ERROR */
-    char *error;                /* DNS_ERROR: "A query: SERVFAIL" */
-    struct answer_rr *rrs;
-    int n;
-};
-
 struct waiter {
     struct waiter *next;
     struct job *job;
@@ -58,7 +50,7 @@ struct centry {
     char *name;
     int done;
     struct waiter *waiters; /* while !done */
-    struct outcome out;
+    struct resolve_outcome out;
     /* MX entries only (one per domain: bounded, see RESOLVE_MX_CACHE): the finished ones in
      * most-recently-used order, and the answers queued for delivery that still point here. */
     struct centry *lru_prev, *lru_next;
@@ -103,7 +95,7 @@ struct lookup {
     struct dns_query *q;
     lookup_done_fn done;
     struct centry *entry;       /* the cache entry it fills */
-    struct outcome out;
+    struct resolve_outcome out;
 };
 
 /* Work that must not run in the caller's stack: delivered from the idle handle. */
@@ -209,15 +201,6 @@ static void defer(struct resolver *r, struct deferred *d)
 
 /* ---- lookups ---- */
 
-static void outcome_clear(struct outcome *o)
-{
-    for (int i = 0; i < o->n; i++)
-        free(o->rrs[i].str);
-    free(o->rrs);
-    free(o->error);
-    memset(o, 0, sizeof(*o));
-}
-
 static void lookup_free(struct lookup *lk)
 {
     struct resolver *r = lk->r;
@@ -229,7 +212,7 @@ static void lookup_free(struct lookup *lk)
         lk->next->prev = lk->prev;
     for (int i = 0; i < lk->nasked; i++)
         free(lk->asked[i]);
-    outcome_clear(&lk->out);
+    resolve_outcome_clear(&lk->out);
     free(lk);
 }
 
@@ -376,7 +359,7 @@ static void centry_free(void *val)
         wn = w->next;
         free(w);
     }
-    outcome_clear(&e->out);
+    resolve_outcome_clear(&e->out);
     free(e->name);
     free(e);
 }
@@ -545,53 +528,11 @@ static void job_deliver(struct job *job)
     free(job);
 }
 
-int resolve_addr_cap(int na, int n6, int max, int share_families, int *keep_a, int *keep_6)
+/* resolve_fill_addrs on a host's A and AAAA entries (either NULL when not asked). */
+static int fill_addrs(const struct resolve_opts *o, struct resolve_mx *m, struct centry *ent[2])
 {
-    *keep_a = na;
-    *keep_6 = n6;
-    if (max <= 0)
-        return 0;
-    if (!share_families) {
-        *keep_a = na < max ? na : max;
-        *keep_6 = n6 < max ? n6 : max;
-    } else if (na + n6 > max) {
-        int half6 = n6 < max / 2 ? n6 : max / 2; /* A takes the larger half of an odd cap */
-        *keep_a = na < max - half6 ? na : max - half6;
-        *keep_6 = n6 < max - *keep_a ? n6 : max - *keep_a;
-    }
-    return na + n6 - *keep_a - *keep_6;
-}
-
-/* Copies the addresses of a host's A and AAAA entries into m (A first), as many as the cap
- * keeps (resolve_opts); returns how many it cut. Each family is already in numeric order
- * (answer.c). */
-static int fill_addrs(const struct resolve_opts *o, struct resolve_mx *m, const struct centry *a,
-                      const struct centry *aaaa)
-{
-    const struct centry *fam[2] = {a, aaaa};
-    int have[2] = {0, 0}, keep[2];
-    for (int f = 0; f < 2; f++)
-        if (fam[f] && fam[f]->out.status == RESOLVE_OK)
-            have[f] = fam[f]->out.n;
-    int cut = resolve_addr_cap(have[0], have[1], o->max_addrs, o->share_families, &keep[0], &keep[1]);
-    int n = keep[0] + keep[1];
-    m->ips = n ? xcalloc((size_t)n, sizeof(*m->ips)) : NULL;
-    for (int f = 0; f < 2; f++)
-        for (int i = 0; i < keep[f]; i++)
-            m->ips[m->nips++] = xstrdup(fam[f]->out.rrs[i].str);
-    m->resolved = m->nips > 0;
-    if (m->resolved)
-        return cut;
-    /* Why there is no address: a failed query says more than an empty answer. */
-    if (a && a->out.status == RESOLVE_DNS_ERROR)
-        m->error = xstrdup(a->out.error);
-    else if (aaaa && aaaa->out.status == RESOLVE_DNS_ERROR)
-        m->error = xstrdup(aaaa->out.error);
-    else if (a && a->out.status == RESOLVE_NXDOMAIN)
-        m->error = xstrdup("NXDOMAIN");
-    else
-        m->error = xstrdup("no address records");
-    return cut;
+    return resolve_fill_addrs(o->max_addrs, o->share_families, m, ent[0] ? &ent[0]->out : NULL,
+                              ent[1] ? &ent[1]->out : NULL);
 }
 
 /* Starts the address lookups for entry idx of job's host list. */
@@ -607,7 +548,7 @@ static void ask_addrs(struct job *job, int idx, const char *host)
 static void mx_answer(struct job *job)
 {
     struct resolve_result *res = job->res;
-    const struct outcome *out = &job->mx_entry->out;
+    const struct resolve_outcome *out = &job->mx_entry->out;
     job->mx_entry = NULL;
     switch (out->status) {
     case RESOLVE_NXDOMAIN:
@@ -654,7 +595,7 @@ static void addrs_done(struct job *job)
     struct resolve_result *res = job->res;
     for (int i = 0; i < res->nmx; i++)
         if (!res->mx[i].error) /* "." targets were never asked */
-            res->addrs_cut += fill_addrs(&job->r->opts, &res->mx[i], job->ent[i][0], job->ent[i][1]);
+            res->addrs_cut += fill_addrs(&job->r->opts, &res->mx[i], job->ent[i]);
     res->status = RESOLVE_OK;
     job->state = JOB_DONE;
 }
@@ -663,7 +604,7 @@ static void implicit_done(struct job *job)
 {
     struct resolve_result *res = job->res;
     struct resolve_mx m = {.host = xstrdup(res->domain)};
-    int cut = fill_addrs(&job->r->opts, &m, job->ent[0][0], job->ent[0][1]);
+    int cut = fill_addrs(&job->r->opts, &m, job->ent[0]);
     const struct centry *a = job->ent[0][0], *aaaa = job->ent[0][1];
     if (m.resolved) {
         res->status = RESOLVE_NO_MX;
@@ -690,7 +631,7 @@ static void implicit_done(struct job *job)
 static void ptr_done(struct job *job)
 {
     struct resolve_ptr_result *res = job->pres;
-    const struct outcome *o = &job->ptr_entry->out;
+    const struct resolve_outcome *o = &job->ptr_entry->out;
     res->status = o->status;
     if (o->status == RESOLVE_OK && o->n > 0)
         res->name = xstrdup(o->rrs[0].str);

@@ -1,6 +1,7 @@
-/* resolve_result: the results of resolve.c (resolve.h) as plain data: their names, the MX
- * list's order, and freeing them. Pure: no I/O, no state. */
-#include "resolve.h"
+/* resolve_result: see resolve_result.h. Pure: no I/O, no state. */
+#include "resolve_result.h"
+
+#include <stdio.h>
 
 #include <stdlib.h>
 #include <string.h>
@@ -103,3 +104,57 @@ void resolve_ptr_result_free(struct resolve_ptr_result *res)
     free(res);
 }
 
+void resolve_outcome_clear(struct resolve_outcome *o)
+{
+    for (int i = 0; i < o->n; i++)
+        free(o->rrs[i].str);
+    free(o->rrs);
+    free(o->error);
+    memset(o, 0, sizeof(*o));
+}
+
+int resolve_addr_cap(int na, int n6, int max, int share_families, int *keep_a, int *keep_6)
+{
+    *keep_a = na;
+    *keep_6 = n6;
+    if (max <= 0)
+        return 0;
+    if (!share_families) {
+        *keep_a = na < max ? na : max;
+        *keep_6 = n6 < max ? n6 : max;
+    } else if (na + n6 > max) {
+        int half6 = n6 < max / 2 ? n6 : max / 2; /* A takes the larger half of an odd cap */
+        *keep_a = na < max - half6 ? na : max - half6;
+        *keep_6 = n6 < max - *keep_a ? n6 : max - *keep_a;
+    }
+    return na + n6 - *keep_a - *keep_6;
+}
+
+int resolve_fill_addrs(int max_addrs, int share_families, struct resolve_mx *m,
+                       const struct resolve_outcome *a, const struct resolve_outcome *aaaa)
+{
+    const struct resolve_outcome *fam[2] = {a, aaaa};
+    int have[2] = {0, 0}, keep[2];
+    for (int f = 0; f < 2; f++)
+        if (fam[f] && fam[f]->status == RESOLVE_OK)
+            have[f] = fam[f]->n;
+    int cut = resolve_addr_cap(have[0], have[1], max_addrs, share_families, &keep[0], &keep[1]);
+    int n = keep[0] + keep[1];
+    m->ips = n ? xcalloc((size_t)n, sizeof(*m->ips)) : NULL;
+    for (int f = 0; f < 2; f++)
+        for (int i = 0; i < keep[f]; i++)
+            m->ips[m->nips++] = xstrdup(fam[f]->rrs[i].str);
+    m->resolved = m->nips > 0;
+    if (m->resolved)
+        return cut;
+    /* Why there is no address: a failed query says more than an empty answer. */
+    if (a && a->status == RESOLVE_DNS_ERROR)
+        m->error = xstrdup(a->error);
+    else if (aaaa && aaaa->status == RESOLVE_DNS_ERROR)
+        m->error = xstrdup(aaaa->error);
+    else if (a && a->status == RESOLVE_NXDOMAIN)
+        m->error = xstrdup("NXDOMAIN");
+    else
+        m->error = xstrdup("no address records");
+    return cut;
+}

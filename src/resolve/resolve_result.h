@@ -1,0 +1,93 @@
+/* resolve_result: what resolution finds, as plain data (resolve_result.c; no I/O): the results
+ * handed to resolve.h's callbacks and their status words, the outcome of one (name, type)
+ * lookup as the resolver's cache keeps it, and the pure rules that turn outcomes into results
+ * (the MX list, the address caps). resolve.h includes this header; the resolver (resolve.c)
+ * and the unit tests use the pure part.
+ *
+ * Ownership: a result belongs to whoever holds it (resolve_result_free /
+ * resolve_ptr_result_free); an outcome to the cache entry or lookup that embeds it
+ * (resolve_outcome_clear). */
+#ifndef MXS_RESOLVE_RESULT_H
+#define MXS_RESOLVE_RESULT_H
+#include <ldns/ldns.h>
+
+#include "answer.h"
+
+enum resolve_status {
+    RESOLVE_OK,        /* domain: MX hosts found; PTR: a name found */
+    RESOLVE_NXDOMAIN,  /* the name does not exist */
+    RESOLVE_NO_MX,     /* domain exists, no MX records: see implicit_mx */
+    RESOLVE_NULL_MX,   /* the domain says it accepts no mail (single "0 ." MX) */
+    RESOLVE_NODATA,    /* PTR: the name exists but has no PTR record */
+    RESOLVE_DNS_ERROR, /* SERVFAIL, REFUSED, other RCODEs, timeouts, CNAME loops: see error */
+    RESOLVE_CANCELLED, /* resolver_free() came first */
+};
+/* "ok", "nxdomain", "no-mx", "null-mx", "nodata", "dns-error", "cancelled" */
+const char *resolve_status_str(enum resolve_status st);
+
+struct resolve_mx {
+    char *host;    /* lowercase A-label, no trailing dot; "." for a root target mixed in
+                      with other MX records (an invalid null MX), which is never looked up */
+    unsigned pref;
+    char **ips;    /* A addresses then AAAA addresses, each family in numeric order */
+    int nips;
+    int resolved;  /* nips > 0 */
+    char *error;   /* NULL when resolved; else why: "NXDOMAIN", "no address records",
+                      "A query: SERVFAIL", "A query: timeout", ... */
+};
+
+struct resolve_result {
+    char *domain;
+    enum resolve_status status;
+    char *error;     /* RESOLVE_DNS_ERROR only: "MX query: SERVFAIL", "MX query: timeout",
+                        "MX query: CNAME loop", "A query: REFUSED (implicit MX)", ... */
+    int implicit_mx; /* RESOLVE_NO_MX and the domain has addresses: mx[0] is the domain
+                        itself with preference 0. RESOLVE_NO_MX without addresses (nor an
+                        error looking them up) has no MX entries at all. */
+    struct resolve_mx *mx; /* RESOLVE_OK: sorted by preference, then host name */
+    int nmx;
+    int mx_cut;      /* MX records beyond resolve_opts.max_mx: dropped, never looked up */
+    int addrs_cut;   /* addresses beyond resolve_opts.max_addrs, over all kept MX entries */
+};
+void resolve_result_free(struct resolve_result *res);
+
+struct resolve_ptr_result {
+    char *ip;
+    enum resolve_status status; /* OK, NXDOMAIN, NODATA, DNS_ERROR or CANCELLED */
+    char *name;  /* RESOLVE_OK: lowercase, no trailing dot (the first in name order when the
+                    address has several); NULL otherwise */
+    char *error; /* RESOLVE_DNS_ERROR: "PTR query: SERVFAIL", "not an IP address", ... */
+};
+void resolve_ptr_result_free(struct resolve_ptr_result *res);
+
+/* "MX", "A", "AAAA", "PTR"; "DNS" for another type (the prefix of an error: "A query: ..."). */
+const char *resolve_type_name(ldns_rr_type t);
+/* Frees what one MX entry holds and zeroes it. */
+void resolve_mx_clear(struct resolve_mx *m);
+
+/* MX records (from answer_parse()) into a sorted MX list without addresses. Returns
+ * RESOLVE_NULL_MX (and no list) for a lone "0 ." record, else RESOLVE_OK. */
+enum resolve_status resolve_mx_list(const struct answer_rr *rrs, int n, struct resolve_mx **mx,
+                                    int *nmx);
+/* How many of na A and n6 AAAA addresses are kept under a cap of max (0: no cap), by the rule
+ * of resolve_opts; returns the number cut. */
+int resolve_addr_cap(int na, int n6, int max, int share_families, int *keep_a, int *keep_6);
+
+/* The outcome of one (name, type) lookup, kept in the resolver's cache entries. */
+struct resolve_outcome {
+    enum resolve_status status; /* OK (records), NXDOMAIN, NODATA or DNS_ERROR */
+    char *error;                /* DNS_ERROR: "A query: SERVFAIL" */
+    struct answer_rr *rrs;
+    int n;
+};
+/* Frees what o holds and zeroes it. */
+void resolve_outcome_clear(struct resolve_outcome *o);
+
+/* Copies the addresses of a host's A and AAAA outcomes (either may be NULL: not asked) into m
+ * (A first), as many as the cap keeps (resolve_addr_cap with max_addrs and share_families);
+ * sets m->resolved, or m->error saying why there is no address. Returns how many it cut. Each
+ * family is already in numeric order (answer.c). */
+int resolve_fill_addrs(int max_addrs, int share_families, struct resolve_mx *m,
+                       const struct resolve_outcome *a, const struct resolve_outcome *aaaa);
+
+#endif
