@@ -1,11 +1,14 @@
 """The layout of src/ (issue 10, "Done when"): read every `#include "..."` of every file under
 src/ and check three rules, with no build and no world.
 
-1. No circle. The graph's nodes are the modules: a file with its header (src/probe/smtp.c and
-   src/probe/smtp.h are one node, "probe/smtp"; a header alone or a .c alone is a node too),
-   an edge goes from the module of the including file to the module of the included one. A
-   circle (probe.c includes smtp.h while smtp.c includes probe.h) is reported as the modules
-   around it, each step with the file and line of the include.
+1. No circle, at two levels, each reported as the nodes around it, each step with the file
+   and line of the include:
+   - between modules: a module is a .c file with its header (src/probe/smtp.c and
+     src/probe/smtp.h are one node, "probe/smtp"); an edge goes from a module to every module
+     whose header one of its files includes, directly or through headers that have no .c of
+     their own (a private header such as sched_int.h shared by several .c files is seen
+     through, not a node). probe.c including smtp.h while smtp.h includes probe.h is a circle;
+   - between files: the plain include graph of the files (a.h includes b.h includes a.h).
 2. Includes flow down the pipeline only: a file in a stage folder may include from its own
    folder, from an earlier stage, and from core. The order is STAGES below. A file outside
    these folders is reported too.
@@ -73,15 +76,42 @@ def folder(rel):
 
 
 def module_graph(src):
-    """{module: {included module: (file, line)}}: the first include that makes each edge."""
+    """{module: {included module: (file, line)}} over the modules that have a .c file: the
+    first include that makes each edge; headers without a .c are followed through."""
+    files = source_files(src)
+    inc = {rel: includes(src, rel) for rel in files}
+    units = {module(rel) for rel in files if rel.endswith(".c")}
+    graph = {m: {} for m in units}
+    for rel in files:
+        here = module(rel)
+        if here not in units:
+            continue
+        edges = graph[here]
+        seen = set()
+        todo = [(n, h, rel) for n, h in inc[rel]]
+        while todo:
+            n, h, via = todo.pop(0)
+            if h in seen:
+                continue
+            seen.add(h)
+            to = module(h)
+            if to in units:
+                if to != here:
+                    edges.setdefault(to, (via, n))
+                continue
+            todo.extend((m, g, h) for m, g in inc.get(h, []))
+    return graph
+
+
+def file_graph(src):
+    """{file: {included file: (file, line)}}: the plain include graph."""
     graph = {}
     for rel in source_files(src):
-        edges = graph.setdefault(module(rel), {})
-        for n, inc in includes(src, rel):
-            to = module(inc)
-            if to != module(rel):
-                edges.setdefault(to, (rel, n))
-                graph.setdefault(to, {})
+        edges = graph.setdefault(rel, {})
+        for n, h in includes(src, rel):
+            if h != rel:
+                edges.setdefault(h, (rel, n))
+                graph.setdefault(h, {})
     return graph
 
 
@@ -158,11 +188,11 @@ def circles(graph):
 
 
 def circle_findings(src):
-    graph = module_graph(src)
     found = []
-    for c in circles(graph):
-        steps = ["%s (%s:%d)" % (c[i + 1], *graph[c[i]][c[i + 1]]) for i in range(len(c) - 1)]
-        found.append("include circle: %s -> %s" % (c[0], " -> ".join(steps)))
+    for what, graph in (("module", module_graph(src)), ("file", file_graph(src))):
+        for c in circles(graph):
+            steps = ["%s (%s:%d)" % (c[i + 1], *graph[c[i]][c[i + 1]]) for i in range(len(c) - 1)]
+            found.append("include circle between %ss: %s -> %s" % (what, c[0], " -> ".join(steps)))
     return found
 
 
@@ -222,8 +252,15 @@ def _self_test():
         w("probe/b.c", '#include "b.h"\n#include "a.h"\n')
         w("core/u.h", '#include "sched/s.h"\n#include <stdio.h>\n#include "missing.h"\n')
         w("sched/s.h", "x\n" * (MAX_LINES + 1))
+        w("probe/x.h", '#include "y.h"\n')
+        w("probe/y.h", '#include "x.h"\n')
+        w("probe/p.c", '#include "p_int.h"\n')
+        w("probe/p.h", "\n")
+        w("probe/p_int.h", '#include "p.h"\n#include "a.h"\n')
         c = circle_findings(d)
-        assert len(c) == 1 and "probe/a -> probe/b (probe/a.c:2) -> probe/a (probe/b.c:2)" in c[0], c
+        assert c == ["include circle between modules: probe/a -> probe/b (probe/a.c:2) -> probe/a (probe/b.c:2)",
+                     "include circle between files: probe/x.h -> probe/y.h (probe/x.h:1) -> probe/x.h (probe/y.h:1)"], c
+        assert module_graph(d)["probe/p"] == {"probe/a": ("probe/p_int.h", 2)}, module_graph(d)
         o = order_findings(d)
         assert o == ["src/core/u.h:1 includes sched/s.h: sched comes after core in the pipeline"], o
         n = length_findings(d)
