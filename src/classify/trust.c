@@ -367,9 +367,9 @@ void trust_verify(const struct trust_ctx *t, struct cert_info *const *chain, siz
     mbedtls_x509_crt_init(&crt);
     int parsed = 0;
     for (size_t i = 0; i < n; i++) {
-        const char *pem = chain[i]->pem;
-        /* Only the leaf must parse; an unparsable intermediate is just not a candidate. */
-        if (mbedtls_x509_crt_parse(&crt, (const unsigned char *)pem, strlen(pem) + 1) == 0)
+        /* The DER the server sent, as the probe kept it. Only the leaf must parse; an
+         * unparsable intermediate is just not a candidate. */
+        if (mbedtls_x509_crt_parse_der(&crt, chain[i]->der, chain[i]->der_len) == 0)
             parsed++;
         else if (i == 0)
             break;

@@ -152,7 +152,10 @@ struct cert_info *cert_info_from_der(const unsigned char *der, size_t len)
 {
     struct cert_info *info = xcalloc(1, sizeof(*info));
     sha256_hex(info->sha256, der, len);
-    info->pem = der_to_pem(der, len);
+    info->der = xmalloc(len ? len : 1);
+    if (len)
+        memcpy(info->der, der, len);
+    info->der_len = len;
 
     mbedtls_x509_crt crt;
     mbedtls_x509_crt_init(&crt);
@@ -179,6 +182,11 @@ out:
     return info;
 }
 
+char *cert_info_pem(const struct cert_info *info)
+{
+    return der_to_pem(info->der, info->der_len);
+}
+
 void cert_info_free(struct cert_info *info)
 {
     if (!info)
@@ -191,7 +199,7 @@ void cert_info_free(struct cert_info *info)
     free(info->issuer);
     free(info->key_type);
     free(info->sig_alg);
-    free(info->pem);
+    free(info->der);
     free(info->error);
     free(info);
 }

@@ -29,14 +29,20 @@ struct cert_info {
     int key_bits;
     char *sig_alg;      /* "RSA-SHA256", "ECDSA-SHA384", "RSASSA-PSS-SHA256", ... */
     int self_signed;    /* issuer DN == subject DN and the signature verifies with its own key */
-    char *pem;          /* "-----BEGIN CERTIFICATE-----\n...-----END CERTIFICATE-----\n" */
+    unsigned char *der; /* the certificate as the server sent it (der_len octets): what trust.c
+                         * verifies and cert_info_pem writes out; kept, never parsed again here */
+    size_t der_len;
     char *error;        /* NULL when parsed; else why mbedTLS could not parse it, and only
-                         * sha256 and pem are filled */
+                         * sha256 and der are filled */
 };
 
-/* Parses der (len octets). Always returns a record (caller frees with cert_info_free): when
- * mbedTLS rejects the certificate, `error` is set and only sha256 and pem are filled. */
+/* Parses der (len octets, copied). Always returns a record (caller frees with cert_info_free):
+ * when mbedTLS rejects the certificate, `error` is set and only sha256 and der are filled. */
 struct cert_info *cert_info_from_der(const unsigned char *der, size_t len);
+/* The certificate in PEM, "-----BEGIN CERTIFICATE-----\n...-----END CERTIFICATE-----\n" (64
+ * base64 characters a line), made from der: for outputs only (the chain files). Newly
+ * allocated; caller frees. */
+char *cert_info_pem(const struct cert_info *info);
 /* Frees info and everything it owns; NULL is fine. */
 void cert_info_free(struct cert_info *info);
 

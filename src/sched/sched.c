@@ -62,8 +62,11 @@ static char *write_chain(struct sched *s, const struct probe_result *res)
         return NULL;
     }
     errno = 0;
-    for (size_t i = 0; i < res->chain_len; i++)
-        fputs(res->chain[i]->pem, f);
+    for (size_t i = 0; i < res->chain_len; i++) {
+        char *pem = cert_info_pem(res->chain[i]); /* PEM only here, at output */
+        fputs(pem, f);
+        free(pem);
+    }
     int e = ferror(f) ? errno : 0;
     if (fclose(f) != 0 || e) {
         sched_write_failed(s, -(e ? e : errno ? errno : EIO));

@@ -62,15 +62,18 @@ static json_t *jstr(const char *s)
 
 static json_t *cert_json(const struct cert_info *ci)
 {
+    char *pem = cert_info_pem(ci);
     json_t *sans = json_array();
     for (size_t i = 0; i < ci->nsan; i++)
         json_array_append_new(sans, json_string(ci->san_dns[i]));
-    return json_pack("{s:o,s:o,s:o,s:o,s:s,s:s,s:s,s:o,s:i,s:o,s:b,s:o,s:s}",
+    json_t *o = json_pack("{s:o,s:o,s:o,s:o,s:s,s:s,s:s,s:o,s:i,s:o,s:b,s:o,s:s}",
                      "subject_cn", jstr(ci->subject_cn), "san_dns", sans, "subject",
                      jstr(ci->subject), "issuer", jstr(ci->issuer), "not_before", ci->not_before,
                      "not_after", ci->not_after, "sha256", ci->sha256, "key_type",
                      jstr(ci->key_type), "key_bits", ci->key_bits, "sig_alg", jstr(ci->sig_alg),
-                     "self_signed", ci->self_signed, "error", jstr(ci->error), "pem", ci->pem);
+                     "self_signed", ci->self_signed, "error", jstr(ci->error), "pem", pem);
+    free(pem);
+    return o;
 }
 
 static void on_result(void *arg, struct probe_result *res)
