@@ -28,6 +28,7 @@
 #include <string.h>
 
 #include "core/hmap.h"
+#include "core/list.h"
 #include "core/util.h"
 
 /* ---------------------------------------------------------------- the resolver */
@@ -53,7 +54,7 @@ struct centry {
     struct resolve_outcome out;
     /* MX entries only (one per domain: bounded, see RESOLVE_MX_CACHE): the finished ones in
      * most-recently-used order, and the answers queued for delivery that still point here. */
-    struct centry *lru_prev, *lru_next;
+    struct list_node lru; /* in r->lru while in_lru */
     int in_lru;
     unsigned pins;
 };
@@ -69,7 +70,7 @@ enum job_state {
 
 struct job {
     struct resolver *r;
-    struct job *prev, *next; /* in r->jobs */
+    struct list_node link;   /* in r->jobs */
     enum job_state state;
     resolve_cb cb;
     resolve_ptr_cb ptr_cb;
@@ -86,7 +87,7 @@ typedef void (*lookup_done_fn)(struct resolver *r, struct lookup *lk);
 
 struct lookup {
     struct resolver *r;
-    struct lookup *prev, *next; /* in r->lookups */
+    struct list_node link;      /* in r->lookups */
     ldns_rr_type type;
     char *name;                 /* current name: the original, then CNAME targets */
     char *asked[ANSWER_MAX_CNAME + 1];
@@ -113,11 +114,11 @@ struct resolver {
     struct dns_client *dns;
     struct resolve_opts opts;
     struct hmap cache;           /* cache_key(type, name) -> struct centry */
-    struct job *jobs;
-    struct lookup *lookups;
+    struct list_node jobs;    /* struct job, the newest first */
+    struct list_node lookups; /* struct lookup, the newest first */
     struct deferred *ready, *ready_tail;
     uv_idle_t idle;
-    struct centry *lru_head, *lru_tail; /* finished MX entries, most recently used first */
+    struct list_node lru; /* finished MX entries (struct centry), most recently used first */
     size_t nlru, lru_max;
     int closing; /* resolver_free() was called: new requests are refused */
     int busy;    /* depth of loop callbacks running inside the resolver */
@@ -203,13 +204,7 @@ static void defer(struct resolver *r, struct deferred *d)
 
 static void lookup_free(struct lookup *lk)
 {
-    struct resolver *r = lk->r;
-    if (lk->prev)
-        lk->prev->next = lk->next;
-    else
-        r->lookups = lk->next;
-    if (lk->next)
-        lk->next->prev = lk->prev;
+    list_remove(&lk->link);
     for (int i = 0; i < lk->nasked; i++)
         free(lk->asked[i]);
     resolve_outcome_clear(&lk->out);
@@ -333,10 +328,7 @@ static void lookup_start(struct resolver *r, ldns_rr_type type, const char *name
     lk->name = lk->asked[lk->nasked++] = xstrdup(name);
     lk->done = done;
     lk->entry = entry;
-    lk->next = r->lookups;
-    if (r->lookups)
-        r->lookups->prev = lk;
-    r->lookups = lk;
+    list_push_front(&r->lookups, &lk->link);
     lookup_ask(lk);
 }
 
@@ -368,15 +360,7 @@ static void centry_free(void *val)
 
 static void lru_unlink(struct resolver *r, struct centry *e)
 {
-    if (e->lru_prev)
-        e->lru_prev->lru_next = e->lru_next;
-    else
-        r->lru_head = e->lru_next;
-    if (e->lru_next)
-        e->lru_next->lru_prev = e->lru_prev;
-    else
-        r->lru_tail = e->lru_prev;
-    e->lru_prev = e->lru_next = NULL;
+    list_remove(&e->lru);
     e->in_lru = 0;
     r->nlru--;
 }
@@ -386,12 +370,7 @@ static void lru_touch(struct resolver *r, struct centry *e)
 {
     if (e->in_lru)
         lru_unlink(r, e);
-    e->lru_next = r->lru_head;
-    if (r->lru_head)
-        r->lru_head->lru_prev = e;
-    r->lru_head = e;
-    if (!r->lru_tail)
-        r->lru_tail = e;
+    list_push_front(&r->lru, &e->lru);
     e->in_lru = 1;
     r->nlru++;
 }
@@ -400,9 +379,10 @@ static void lru_touch(struct resolver *r, struct centry *e)
  * still on its way points to (it goes on a later call). */
 static void lru_trim(struct resolver *r)
 {
-    struct centry *e = r->lru_tail;
-    while (r->nlru > r->lru_max && e) {
-        struct centry *prev = e->lru_prev;
+    struct list_node *n = r->lru.prev, *prev;
+    for (; r->nlru > r->lru_max && n != &r->lru; n = prev) {
+        prev = n->prev;
+        struct centry *e = container_of(n, struct centry, lru);
         if (!e->pins) {
             lru_unlink(r, e);
             char *k = cache_key(e->type, e->name);
@@ -410,7 +390,6 @@ static void lru_trim(struct resolver *r)
             free(k);
             centry_free(e);
         }
-        e = prev;
     }
 }
 
@@ -491,23 +470,13 @@ static struct job *job_new(struct resolver *r, enum job_state state, void *arg)
     job->r = r;
     job->state = state;
     job->arg = arg;
-    job->next = r->jobs;
-    if (r->jobs)
-        r->jobs->prev = job;
-    r->jobs = job;
+    list_push_front(&r->jobs, &job->link);
     return job;
 }
 
 static void job_unlink(struct job *job)
 {
-    struct resolver *r = job->r;
-    if (job->prev)
-        job->prev->next = job->next;
-    else
-        r->jobs = job->next;
-    if (job->next)
-        job->next->prev = job->prev;
-    job->prev = job->next = NULL;
+    list_remove(&job->link);
 }
 
 /* Hands the result over and frees the job. Unlinked first: the callback may free the
@@ -682,6 +651,9 @@ struct resolver *resolver_new(uv_loop_t *loop, struct dns_client *dns,
     r->lru_max = r->opts.mx_cache > 0 ? (size_t)r->opts.mx_cache : RESOLVE_MX_CACHE;
     uv_idle_init(loop, &r->idle);
     hmap_init(&r->cache);
+    list_init(&r->jobs);
+    list_init(&r->lookups);
+    list_init(&r->lru);
     return r;
 }
 
@@ -732,8 +704,8 @@ static void on_resolver_closed(uv_handle_t *h)
 static void teardown(struct resolver *r)
 {
     /* dns_cancel() calls lookup_on_reply() at once, which sees r->closing and returns. */
-    while (r->lookups) {
-        struct lookup *lk = r->lookups;
+    while (!list_empty(&r->lookups)) {
+        struct lookup *lk = container_of(r->lookups.next, struct lookup, link);
         if (lk->q)
             dns_cancel(lk->q);
         lookup_free(lk);
@@ -744,8 +716,8 @@ static void teardown(struct resolver *r)
         free(d);
     }
     r->ready_tail = NULL;
-    while (r->jobs) {
-        struct job *job = r->jobs;
+    while (!list_empty(&r->jobs)) {
+        struct job *job = container_of(r->jobs.next, struct job, link);
         if (job->res) {
             struct resolve_result *res = job->res;
             char *domain = res->domain;
