@@ -13,9 +13,10 @@
  * (RFC 3207 5 / response injection): a TLS server never speaks first.
  * The EHLO argument is the caller's name, or the address literal of the connection's local
  * address ("[192.0.2.1]", RFC 5321 4.1.3), never a bare host name (RFC 5321 4.1.1.1).
- * The reply parser is smtp_reply.c. The version probe (params.h) runs the same dialogue up to STARTTLS's 220, then sends our own
- * ClientHello offering TLS 1.3..1.0 (tlshello.c), reads only the server's first answer and
- * closes: what the server supports beyond mbedTLS's TLS 1.2.
+ * Replies are read by smtp_reply.c's parser. The version probe (params.h) runs the same
+ * dialogue up to STARTTLS's 220, then sends our own ClientHello offering TLS 1.3..1.0
+ * (tlshello.c), reads only the server's first answer and closes: what the server supports
+ * beyond mbedTLS's TLS 1.2.
  *
  * Failure classes (result.h): connect refused/unreachable -> connect-failed; a phase longer than
  * timeout_ms -> timeout ("timeout in <phase>"); greeting or EHLO 4xx/5xx, a malformed reply, the
