@@ -13,7 +13,7 @@ static const char header[] =
     "started,dir,domains,starttls,strict,multilabel_accepted,rfc9525,valid_chain,"
     "pattern.mx-exact,pattern.mx-wildcard,pattern.mx-multilabel,pattern.domain,"
     "pattern.provider,pattern.ptr,pattern.unrelated,pattern.no-tls,pattern.unreachable,"
-    "pattern.no-mail\r\n";
+    "pattern.no-mail,pattern.blocked\r\n";
 
 /* cmd_trend with the first argc of args. */
 #define run_trend(argc, args) tfs_runv(cmd_trend, "trend", argc, args)
@@ -54,9 +54,9 @@ TEST(trend_command)
         char expect[4096];
         snprintf(expect, sizeof(expect),
                  "%s"
-                 "2026-01-01T00:00:00Z,\"%s/early, \"\"quoted\"\"\",2,0,,,,,0,0,0,0,0,0,0,0,2,0\r\n"
-                 "2026-03-01T00:00:00Z,%s/late,10,1,0.5,0.6,0.4,0.333333333333333,6,0,0,0,0,0,0,0,0,4\r\n"
-                 ",%s/nosummary,1,,,,,,0,0,0,0,0,0,0,0,0,1\r\n",
+                 "2026-01-01T00:00:00Z,\"%s/early, \"\"quoted\"\"\",2,0,,,,,0,0,0,0,0,0,0,0,2,0,0\r\n"
+                 "2026-03-01T00:00:00Z,%s/late,10,1,0.5,0.6,0.4,0.333333333333333,6,0,0,0,0,0,0,0,0,4,0\r\n"
+                 ",%s/nosummary,1,,,,,,0,0,0,0,0,0,0,0,0,1,0\r\n",
                  header, base, base, base);
         CHECK_STR(csv, expect);
     }
