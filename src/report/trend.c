@@ -14,6 +14,7 @@
 
 #include <jansson.h>
 
+#include "classify/classify.h"
 #include "core/jsonl.h"
 #include "core/outfile.h"
 #include "core/rundir.h"
@@ -32,12 +33,6 @@ static const struct {
     {"multilabel_accepted", "multi-label accepted", 3},
     {"rfc9525", "RFC 9525 (SAN only)", 6},
     {"valid_chain", "valid chain", 5},
-};
-
-/* Every pattern of domains.jsonl (docs/schema.md), one column each. */
-static const char *const patterns[] = {
-    "mx-exact", "mx-wildcard", "mx-multilabel", "domain", "provider",
-    "ptr", "unrelated", "no-tls", "unreachable", "no-mail", "blocked",
 };
 
 struct run {
@@ -142,8 +137,8 @@ static void write_csv(FILE *f, const struct run *runs, size_t n)
     fputs("started,dir,domains", f);
     for (size_t i = 0; i < ARRAY_LEN(shares); i++)
         fprintf(f, ",%s", shares[i].key);
-    for (size_t i = 0; i < ARRAY_LEN(patterns); i++)
-        fprintf(f, ",pattern.%s", patterns[i]);
+    for (size_t i = 0; i < PATTERN_COUNT; i++) /* every pattern (classify.h), one column each */
+        fprintf(f, ",pattern.%s", classify_pattern_words[i]);
     fputs("\r\n", f);
     for (size_t r = 0; r < n; r++) {
         const json_t *s = runs[r].summary, *d = json_object_get(s, "domains");
@@ -159,8 +154,8 @@ static void write_csv(FILE *f, const struct run *runs, size_t n)
                 fprintf(f, ",%.15g", v);
         }
         const json_t *bp = json_object_get(d, "by_pattern");
-        for (size_t i = 0; i < ARRAY_LEN(patterns); i++)
-            fprintf(f, ",%lld", int_of(bp, patterns[i]));
+        for (size_t i = 0; i < PATTERN_COUNT; i++)
+            fprintf(f, ",%lld", int_of(bp, classify_pattern_words[i]));
         fputs("\r\n", f);
     }
 }
