@@ -346,18 +346,9 @@ static int load_summary(struct diff *x, const char *dir, json_t **out, char *err
         if (rc != SUMMARY_OK)
             return -1;
     }
-    json_error_t je;
-    *out = json_load_file(path, 0, &je);
-    if (!*out) {
-        snprintf(err, errlen, "%s:%d: %s", path, je.line, je.text);
+    *out = jsonl_read_object(path, err, errlen);
+    if (!*out)
         return -1;
-    }
-    if (!json_is_object(*out)) {
-        snprintf(err, errlen, "%s: not a JSON object", path);
-        json_decref(*out);
-        *out = NULL;
-        return -1;
-    }
     return 0;
 }
 

@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "classify/classify.h"
+#include "core/jsonl.h"
 #include "core/outfile.h"
 #include "summary.h"
 #include "svg.h"
@@ -642,17 +643,9 @@ int html_write(const char *dir, char *err, size_t errlen)
 {
     char path[4096];
     snprintf(path, sizeof(path), "%s/summary.json", dir);
-    json_error_t je;
-    json_t *s = json_load_file(path, 0, &je);
-    if (!s) {
-        snprintf(err, errlen, "%s: %s", path, je.text);
+    json_t *s = jsonl_read_object(path, err, errlen);
+    if (!s)
         return SUMMARY_INPUT_ERROR;
-    }
-    if (!json_is_object(s)) {
-        snprintf(err, errlen, "%s: not a JSON object", path);
-        json_decref(s);
-        return SUMMARY_INPUT_ERROR;
-    }
     struct outfile o;
     int rc = SUMMARY_WRITE_ERROR;
     if (outfile_open(&o, dir, "report.html", err, errlen) == 0) {

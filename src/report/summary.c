@@ -427,19 +427,8 @@ static int read_run(const char *dir, json_t **run, char *err, size_t errlen)
     struct stat st;
     if (stat(path, &st) < 0 && errno == ENOENT)
         return SUMMARY_OK;
-    json_error_t je;
-    *run = json_load_file(path, 0, &je);
-    if (!*run) {
-        snprintf(err, errlen, "%s:%d: %s", path, je.line, je.text);
-        return SUMMARY_INPUT_ERROR;
-    }
-    if (!json_is_object(*run)) {
-        snprintf(err, errlen, "%s: not a JSON object", path);
-        json_decref(*run);
-        *run = NULL;
-        return SUMMARY_INPUT_ERROR;
-    }
-    return SUMMARY_OK;
+    *run = jsonl_read_object(path, err, errlen);
+    return *run ? SUMMARY_OK : SUMMARY_INPUT_ERROR;
 }
 
 /* ------------------------------------------------------------------ the summary object */

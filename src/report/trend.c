@@ -87,11 +87,9 @@ static int load_run(struct run *run, int lenient)
         }
     }
     if (!run->summary) {
-        json_error_t je;
-        run->summary = json_load_file(path, 0, &je);
-        if (!run->summary || !json_is_object(run->summary)) {
-            fprintf(stderr, "mxsurvey trend: %s: %s\n", path,
-                    run->summary ? "not a JSON object" : je.text);
+        run->summary = jsonl_read_object(path, err, sizeof(err));
+        if (!run->summary) {
+            fprintf(stderr, "mxsurvey trend: %s\n", err);
             return -1;
         }
     }
