@@ -4,6 +4,7 @@
  * and neutralises cells that a spreadsheet would run as a formula: domain strings of invalid
  * lines are whatever the input list held. */
 #include "diff_out.h"
+#include "diff.h"
 #include "csvw.h"
 
 #include <stdlib.h>
@@ -12,6 +13,36 @@
 #include "core/outfile.h"
 #include "core/text.h"
 #include "core/util.h"
+
+const char *diff_kind_str(enum diff_kind k)
+{
+    switch (k) {
+    case DIFF_PATTERN:
+        return "pattern";
+    case DIFF_TRUST_VALID:
+        return "trust_valid";
+    case DIFF_CERT_SHA256:
+        return "cert_sha256";
+    case DIFF_MX:
+        return "mx";
+    case DIFF_NKINDS:
+        break;
+    }
+    return "?";
+}
+
+const char *diff_str(const struct diff *x, uint32_t id)
+{
+    return id ? x->strs.s[id - 1] : NULL;
+}
+
+const char *const diff_share_names[DIFF_NSHARES] = {"starttls", "strict", "multilabel_accepted",
+                                                    "rfc9525", "valid_chain"};
+
+const json_t *diff_share(const json_t *summary, const char *name)
+{
+    return json_object_get(json_object_get(summary, "shares"), name);
+}
 
 /* ------------------------------------------------------------------ values */
 

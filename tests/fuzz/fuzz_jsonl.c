@@ -22,7 +22,7 @@
 #include "report/out_csv.h"
 #include "report/summary.h"
 #include "core/text.h"
-#include "report/trend.h"
+#include "cmd/trendcmd.h"
 
 static const char *folder(void)
 {

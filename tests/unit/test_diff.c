@@ -11,6 +11,7 @@
 #include <jansson.h>
 
 #include "report/diff.h"
+#include "cmd/diffcmd.h"
 #include "test.h"
 #include "testfs.h"
 #include "core/util.h"
