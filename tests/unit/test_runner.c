@@ -32,7 +32,7 @@ static int run_self(char *const args[], const char *timeout, char *out, size_t o
         setenv("MXS_UNIT_SELFTEST", "1", 1);
         setenv("MXS_UNIT_TIMEOUT", timeout, 1);
         unsetenv("MXS_UNIT_NOFORK");
-        execv("/proc/self/exe", args);
+        execv(test_self_path, args); /* not /proc/self/exe: that is valgrind's tool under it */
         _exit(127);
     }
     close(fd[1]);
@@ -100,13 +100,15 @@ TEST(unit_runner_survives_hang_and_crash)
     CHECK_LINE(out, "FAIL runner_selftest_hang: timed out after 1 s (killed)");
 #ifdef __SANITIZE_ADDRESS__
     /* ASan catches the SIGSEGV, reports it and exits with its own status. */
-    CHECK(strstr(out, "FAIL runner_selftest_crash: exit status ") != NULL);
+    CHECK(strstr(out, "FAIL runner_selftest_crash: exit status ") != NULL &&
+          strstr(out, "before the test returned") != NULL);
 #else
     CHECK_LINE(out, "FAIL runner_selftest_crash: killed by SIGSEGV");
 #endif
     CHECK_LINE(out, "FAIL runner_selftest_abort: killed by SIGABRT");
-    CHECK_LINE(out, "FAIL runner_selftest_fail: a CHECK failed");
-    CHECK_LINE(out, "FAIL runner_selftest_exit: exit status 3 (a sanitizer report or an exit())");
+    CHECK_LINE(out, "FAIL runner_selftest_fail: 1 CHECK failed");
+    CHECK_LINE(out, "FAIL runner_selftest_exit: exit status 3 before the test returned (an "
+                    "exit() or a sanitizer report)");
     CHECK(strstr(out, "1 + 1 == 2, expected 3 == 3") != NULL); /* the CHECK's own message */
     /* Both passes ran: the one after every failure too. */
     const char *first = strstr(out, "ok   runner_selftest_pass");
@@ -130,7 +132,7 @@ TEST(unit_runner_names_and_options)
     status = run_self(inproc, "1", out, sizeof(out));
     CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 1);
     CHECK_LINE(out, "ok   runner_selftest_pass");
-    CHECK_LINE(out, "FAIL runner_selftest_fail: a CHECK failed");
+    CHECK_LINE(out, "FAIL runner_selftest_fail: 1 CHECK failed");
     CHECK_LINE(out, "unit: 1 passed, 1 failed");
 
     /* --timeout over the environment; --list names without running. */
@@ -145,4 +147,16 @@ TEST(unit_runner_names_and_options)
     char *bad[] = {"unit-tests", "--timeout", "soon", NULL};
     status = run_self(bad, "1", out, sizeof(out));
     CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 2);
+
+    /* A leak is the leaking test's failure: LeakSanitizer runs at each test's exit. */
+    char *leak[] = {"unit-tests", "runner_selftest_leak", "runner_selftest_pass", NULL};
+    status = run_self(leak, "5", out, sizeof(out));
+#ifdef __SANITIZE_ADDRESS__
+    CHECK(strstr(out, "FAIL runner_selftest_leak: exit status ") != NULL &&
+          strstr(out, "after the test returned (a sanitizer report?)") != NULL);
+    CHECK(strstr(out, "LeakSanitizer") != NULL);
+    CHECK_LINE(out, "unit: 1 passed, 1 failed");
+#else
+    CHECK_LINE(out, "unit: 2 passed, 0 failed");
+#endif
 }

@@ -13,10 +13,14 @@
  * MXS_UNIT_SELFTEST=1       adds the runner's own hidden tests (runner_selftest_*: one hangs,
  *                           one crashes, ...), which test_runner.c runs through this binary.
  *
- * A test passes when its process exits with status 0: exit status 1 means a CHECK failed;
- * anything else (a signal, the time limit, another status such as a sanitizer's) is named.
+ * A test passes when its process exits with status 0 after its function returned with every
+ * CHECK held (the child says so through a pipe). Otherwise the line names why: CHECKs failed,
+ * a signal, the time limit, or an exit status without that word from the child (an exit(), a
+ * sanitizer's report: ASan, UBSan, LeakSanitizer at the child's exit).
  * Each test runs in a process group of its own, so the time limit also ends what it started. */
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,6 +33,7 @@
 #include "test.h"
 
 int test_failed_checks;
+const char *test_self_path;
 
 #define X(name) void test_##name(void);
 #include "tests.def"
@@ -79,10 +84,19 @@ static void selftest_exit(void)
     exit(3);
 }
 
+static void *volatile selftest_leaked;
+
+static void selftest_leak(void) /* fails only where LeakSanitizer looks (build/asan) */
+{
+    selftest_leaked = malloc(100);
+    selftest_leaked = NULL;
+}
+
 static const struct unit_test hidden_tests[] = {
     {"runner_selftest_pass", selftest_pass},   {"runner_selftest_fail", selftest_fail},
     {"runner_selftest_hang", selftest_hang},   {"runner_selftest_crash", selftest_crash},
     {"runner_selftest_abort", selftest_abort}, {"runner_selftest_exit", selftest_exit},
+    {"runner_selftest_leak", selftest_leak},
 };
 
 /* ---- running one test ---- */
@@ -124,17 +138,26 @@ static void on_stop_signal(int sig)
 }
 
 /* Runs t in this process: 1 when every CHECK held. */
-static int run_in_process(const struct unit_test *t)
+static int run_in_process(const struct unit_test *t, char *why, size_t whylen)
 {
     int before = test_failed_checks;
     t->fn();
-    return test_failed_checks == before;
+    int failed = test_failed_checks - before;
+    snprintf(why, whylen, "%d CHECK%s failed", failed, failed == 1 ? "" : "s");
+    return failed == 0;
 }
 
 /* Runs t in a child with a time limit (timeout <= 0: none). Returns 1 when it passed; else 0
  * with the reason in why. */
 static int run_forked(const struct unit_test *t, double timeout, char *why, size_t whylen)
 {
+    int report[2]; /* the child writes its failed CHECK count here when the test returns */
+    if (pipe(report) < 0) {
+        snprintf(why, whylen, "pipe: %s", strerror(errno));
+        return 0;
+    }
+    fcntl(report[0], F_SETFD, FD_CLOEXEC);
+    fcntl(report[1], F_SETFD, FD_CLOEXEC);
     sigset_t chld, old;
     sigemptyset(&chld);
     sigaddset(&chld, SIGCHLD);
@@ -145,6 +168,8 @@ static int run_forked(const struct unit_test *t, double timeout, char *why, size
     if (pid < 0) {
         sigprocmask(SIG_SETMASK, &old, NULL);
         snprintf(why, whylen, "fork: %s", strerror(errno));
+        close(report[0]);
+        close(report[1]);
         return 0;
     }
     if (pid == 0) {
@@ -152,9 +177,16 @@ static int run_forked(const struct unit_test *t, double timeout, char *why, size
         signal(SIGINT, SIG_DFL);
         signal(SIGTERM, SIG_DFL);
         sigprocmask(SIG_SETMASK, &old, NULL);
-        int ok = run_in_process(t);
-        exit(ok ? 0 : 1); /* exit, not _exit: stdio flushed, LeakSanitizer's check runs */
+        close(report[0]);
+        int before = test_failed_checks;
+        t->fn();
+        int failed = test_failed_checks - before;
+        if (write(report[1], &failed, sizeof(failed)) != (ssize_t)sizeof(failed))
+            failed = 1;
+        close(report[1]);
+        exit(failed ? 1 : 0); /* exit, not _exit: stdio flushed, LeakSanitizer's check runs */
     }
+    close(report[1]);
     setpgid(pid, pid); /* as the child does: whichever runs first */
     current_child = pid;
     double deadline = now_s() + timeout;
@@ -167,6 +199,7 @@ static int run_forked(const struct unit_test *t, double timeout, char *why, size
             snprintf(why, whylen, "waitpid: %s", strerror(errno));
             current_child = 0;
             sigprocmask(SIG_SETMASK, &old, NULL);
+            close(report[0]);
             return 0;
         }
         if (r < 0)
@@ -186,6 +219,17 @@ static int run_forked(const struct unit_test *t, double timeout, char *why, size
     }
     current_child = 0;
     sigprocmask(SIG_SETMASK, &old, NULL);
+    int failed_checks = -1; /* -1: the test function never returned */
+    int got = -1;
+    if (!timed_out) {
+        fcntl(report[0], F_SETFL, O_NONBLOCK); /* a grandchild may still hold the write end */
+        while ((got = (int)read(report[0], &failed_checks, sizeof(failed_checks))) < 0 &&
+               errno == EINTR)
+            ;
+    }
+    close(report[0]);
+    if (got != (int)sizeof(failed_checks))
+        failed_checks = -1;
     if (timed_out) {
         snprintf(why, whylen, "timed out after %g s (killed)", timeout);
         return 0;
@@ -199,12 +243,16 @@ static int run_forked(const struct unit_test *t, double timeout, char *why, size
         return 0;
     }
     int code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    if (code == 0)
+    if (code == 0 && failed_checks == 0)
         return 1;
-    if (code == 1)
-        snprintf(why, whylen, "a CHECK failed");
+    if (failed_checks > 0)
+        snprintf(why, whylen, "%d CHECK%s failed", failed_checks, failed_checks == 1 ? "" : "s");
+    else if (failed_checks == 0)
+        snprintf(why, whylen, "exit status %d after the test returned (a sanitizer report?)",
+                 code);
     else
-        snprintf(why, whylen, "exit status %d (a sanitizer report or an exit())", code);
+        snprintf(why, whylen, "exit status %d before the test returned (an exit() or a "
+                 "sanitizer report)", code);
     return 0;
 }
 
@@ -240,6 +288,8 @@ static const struct unit_test *find_test(const char *name, int hidden)
 
 int main(int argc, char **argv)
 {
+    static char self[PATH_MAX];
+    test_self_path = realpath(argv[0], self) ? self : argv[0];
     double timeout = 30;
     const char *env = getenv("MXS_UNIT_TIMEOUT");
     if (env && parse_seconds(env, &timeout) < 0) {
@@ -306,8 +356,9 @@ int main(int argc, char **argv)
     }
     int passed = 0, failed = 0;
     for (size_t i = 0; i < nrun; i++) {
-        char why[160] = "a CHECK failed";
-        int ok = no_fork ? run_in_process(run[i]) : run_forked(run[i], timeout, why, sizeof(why));
+        char why[160] = "";
+        int ok = no_fork ? run_in_process(run[i], why, sizeof(why))
+                         : run_forked(run[i], timeout, why, sizeof(why));
         if (ok) {
             passed++;
             printf("ok   %s\n", run[i]->name);
