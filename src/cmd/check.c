@@ -256,6 +256,7 @@ int cmd_check(int argc, char **argv)
     a.o.hook_arg = &c;
     struct sched_counts counts;
     char err[512] = "";
+    scan_raise_fd_limit(&a.o);
     rc = sched_run_one(&a.o, a.operand, &counts, err, sizeof(err));
     blocklist_free(a.blocklist);
     if (rc == 2) {

@@ -7,7 +7,6 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -200,24 +199,6 @@ static unsigned long count_lines(const char *path)
     return n;
 }
 
-/* Every probe and every DNS query in flight holds a socket: raise the descriptor limit to
- * the hard limit, and say so when even that is below what the options may use. */
-static void raise_fd_limit(const struct sched_opts *o)
-{
-    struct rlimit rl;
-    if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
-        return;
-    if (rl.rlim_cur < rl.rlim_max) {
-        rl.rlim_cur = rl.rlim_max;
-        setrlimit(RLIMIT_NOFILE, &rl);
-    }
-    rlim_t need = (rlim_t)o->concurrency + 3 * (rlim_t)o->max_domains + 64;
-    if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < need)
-        fprintf(stderr, "mxsurvey: warning: %lu file descriptors allowed, up to %lu may be needed; "
-                        "lower --concurrency or --max-domains, or raise ulimit -n\n",
-                (unsigned long)rl.rlim_cur, (unsigned long)need);
-}
-
 /* Blocks (how = SIG_BLOCK) or unblocks SIGINT and SIGTERM; old (unless NULL) gets the mask
  * before. */
 static void mask_stop_signals(int how, sigset_t *old)
@@ -321,7 +302,6 @@ int sched_exec(struct sched *s, struct sched_counts *counts, char *err, size_t e
     counts->invalid = s->kept_invalid;
     counts->endpoints_done = s->kept_endpoints;
     s->c = counts;
-    raise_fd_limit(o);
     if (o->out_dir) {
         char chains[4096];
         snprintf(chains, sizeof(chains), "%s/chains", o->out_dir);
