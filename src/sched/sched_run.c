@@ -177,28 +177,6 @@ void sched_maybe_finish(struct sched *s)
 
 
 
-/* Lines that will become records (not blank, not comments), for the progress line's total. */
-static unsigned long count_lines(const char *path)
-{
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return 0;
-    unsigned long n = 0;
-    int c, at_start = 1, counted = 0;
-    while ((c = getc_unlocked(f)) != EOF) {
-        if (c == '\n') {
-            at_start = 1;
-            counted = 0;
-        } else if (at_start && !counted && c != ' ' && c != '\t' && c != '\r') {
-            at_start = 0;
-            counted = 1;
-            n += c != '#';
-        }
-    }
-    fclose(f);
-    return n;
-}
-
 /* Blocks (how = SIG_BLOCK) or unblocks SIGINT and SIGTERM; old (unless NULL) gets the mask
  * before. */
 static void mask_stop_signals(int how, sigset_t *old)
@@ -277,7 +255,7 @@ struct sched *sched_new(const struct sched_opts *o, const char *input_path, cons
         if (!s->in)
             goto fail;
         if (o->progress && strcmp(input_path, "-") != 0)
-            s->total_lines = count_lines(input_path);
+            s->total_lines = input_count(input_path);
     }
     struct dns_opts dopts = {.timeout_ms = o->dns_timeout_ms, .retries = o->dns_retries,
                              .max_inflight = o->dns_concurrency};
