@@ -76,17 +76,6 @@ static char *write_chain(struct sched *s, const struct probe_result *res)
 
 /* ------------------------------------------------------------------ domains */
 
-static const char *domain_status(const struct resolve_result *rr)
-{
-    switch (rr->status) {
-    case RESOLVE_OK: return "ok";
-    case RESOLVE_NXDOMAIN: return "nxdomain";
-    case RESOLVE_NO_MX: return "no-mx";
-    case RESOLVE_NULL_MX: return "null-mx";
-    default: return "dns-error";
-    }
-}
-
 /* Unlinks and frees a domain job (written, cancelled, or left waiting by a stop). */
 void sched_job_free(struct domain_job *j)
 {
@@ -108,36 +97,31 @@ static void domain_done(struct domain_job *j)
     struct sched *s = j->s;
     size_t n = j->neps ? j->neps : 1;
     struct domain_ep_ref *refs = xcalloc(n, sizeof(*refs));
-    struct classify_endpoint *cls = xcalloc(n, sizeof(*cls));
-    enum match_result *dmatch = xcalloc(n, sizeof(*dmatch));
+    struct assess_domain_ep *aeps = xcalloc(n, sizeof(*aeps));
     /* j->eps is in preference order: lowest MX preference, then the address order. */
     for (size_t i = 0; i < j->neps; i++) {
         const struct endpoint *ep = j->eps[i];
         refs[i].mx_host = ep->mx_host;
         refs[i].ip = ep->ip;
         refs[i].status = probe_status_str(ep->final_status);
-        dmatch[i] = assess_match(&ep->names, j->domain); /* against THIS domain */
-        cls[i] = (struct classify_endpoint){
-            .status = refs[i].status, .mx_match = ep->names.mx_match, .domain_match = dmatch[i],
-            .ptr_match = ep->names.ptr_match, .provider_match = ep->names.provider_match,
-        };
+        aeps[i] = (struct assess_domain_ep){.status = refs[i].status, .names = &ep->names};
     }
-    const char *status = domain_status(j->rr);
-    struct classify_domain_result cd = classify_domain(status, cls, j->neps);
-    char *provider = j->rr->nmx > 0 ? classify_provider(s->psl, j->rr->mx[0].host) : NULL;
+    const char *status = resolve_status_str(j->rr->status);
+    struct assess_domain ad;
+    assess_domain(s->psl, j->domain, status, j->rr->nmx > 0 ? j->rr->mx[0].host : NULL, aeps,
+                  j->neps, &ad);
     struct domain_rec r = {
         .line = j->line, .domain = j->domain, .status = status,
         .error = j->rr->error, .rr = j->rr, .ipv6 = s->o->ipv6, .eps = refs, .neps = j->neps,
-        .pattern = classify_pattern_str(cd.pattern), .provider = provider,
-        .consistent = cd.consistent, .match_domain = cd.primary >= 0 ? dmatch[cd.primary] : MATCH_NULL,
-        .primary = cd.primary >= 0 ? &refs[cd.primary] : NULL,
+        .pattern = classify_pattern_str(ad.cd.pattern), .provider = ad.provider,
+        .consistent = ad.cd.consistent, .match_domain = ad.match_domain,
+        .primary = ad.cd.primary >= 0 ? &refs[ad.cd.primary] : NULL,
     };
     json_t *rec = record_domain_json(&r);
     emit_domain(s, rec);
     json_decref(rec);
-    free(provider);
-    free(cls);
-    free(dmatch);
+    assess_domain_clear(&ad);
+    free(aeps);
     free(refs);
     s->c->domains_done++;
     s->inflight_domains--;
@@ -368,9 +352,7 @@ static void on_ptr(void *arg, struct resolve_ptr_result *pr)
     }
     if (pr->status == RESOLVE_OK)
         ep->ptr = xstrdup(pr->name);
-    ep->ptr_status = pr->status == RESOLVE_OK ? "ok" : pr->status == RESOLVE_NXDOMAIN ? "nxdomain"
-                   : pr->status == RESOLVE_NODATA ? "nodata"
-                   : pr->status == RESOLVE_CANCELLED ? "cancelled" : "dns-error";
+    ep->ptr_status = resolve_status_str(pr->status); /* ok, nxdomain, nodata, dns-error */
     resolve_ptr_result_free(pr);
     ep->ptr_done = 1;
     struct sched *s = ep->s;
@@ -461,7 +443,7 @@ static struct endpoint *endpoint_get(struct sched *s, const char *host, const ch
     }
     if (resolve_ptr(s->res, ip, on_ptr, ep) < 0) {
         ep->ptr_done = 1;
-        ep->ptr_status = "dns-error";
+        ep->ptr_status = resolve_status_str(RESOLVE_DNS_ERROR);
     }
     enqueue(s, ep);
     struct ip_slot *slot = sched_ip_slot(s, ip);
@@ -672,12 +654,14 @@ static void invalid_line(struct sched *s, const struct input_line *l)
     /* The raw octets, NUL included, go to the record as they are (domain_len): the text
      * notation writes a NUL as \x00 and invalid UTF-8 as \xHH, so the line decodes back. */
     struct resolve_result none = {.status = RESOLVE_DNS_ERROR};
-    struct classify_domain_result cd = classify_domain("invalid", NULL, 0);
+    struct assess_domain ad;
+    assess_domain(s->psl, l->raw, "invalid", NULL, NULL, 0, &ad);
     struct domain_rec r = {.line = l->lineno, .domain = l->raw,
                            .domain_len = l->raw_len, .status = "invalid", .error = l->why,
-                           .rr = &none, .pattern = classify_pattern_str(cd.pattern),
-                           .consistent = cd.consistent};
+                           .rr = &none, .pattern = classify_pattern_str(ad.cd.pattern),
+                           .consistent = ad.cd.consistent};
     json_t *rec = record_domain_json(&r);
+    assess_domain_clear(&ad);
     emit_domain(s, rec);
     json_decref(rec);
     s->c->invalid++;
