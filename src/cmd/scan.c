@@ -296,7 +296,10 @@ static int scan(int argc, char **argv, struct blocklist **blocklist)
         a.out = outbuf;
     }
     a.o.out_dir = a.out;
-    a.o.outputs[a.o.noutputs++] = &out_jsonl_ops;
+    /* chains/ first: it is made before hosts.jsonl, as ever (a folder that cannot hold it
+     * fails the start with its name). */
+    a.o.outputs[a.o.noutputs++] = (struct output_use){output_find("chains"), NULL};
+    a.o.outputs[a.o.noutputs++] = (struct output_use){output_find("jsonl"), NULL};
     a.o.progress = !a.quiet && isatty(2);
 
     /* Everything that can refuse to start is checked before anything is made: a scan that

@@ -26,52 +26,47 @@ void sched_output_failed(struct sched_counts *c, int rc)
 
 static void emit_endpoint(struct sched *s, json_t *rec)
 {
-    for (int i = 0; i < s->o->noutputs; i++) {
-        int rc = s->o->outputs[i]->endpoint(s->out_state[i], rec);
+    for (int i = 0; i < s->nout; i++) {
+        const struct output_ops *ops = s->o->outputs[i].ops;
+        int rc = ops->endpoint ? ops->endpoint(s->out_state[i], rec) : 0;
         if (rc < 0)
             sched_write_failed(s, rc);
     }
-    if (s->o->on_endpoint)
-        s->o->on_endpoint(s->o->hook_arg, rec);
 }
 
 static void emit_domain(struct sched *s, json_t *rec)
 {
-    for (int i = 0; i < s->o->noutputs; i++) {
-        int rc = s->o->outputs[i]->domain(s->out_state[i], rec);
+    for (int i = 0; i < s->nout; i++) {
+        const struct output_ops *ops = s->o->outputs[i].ops;
+        int rc = ops->domain ? ops->domain(s->out_state[i], rec) : 0;
         if (rc < 0)
             sched_write_failed(s, rc);
     }
-    if (s->o->on_domain)
-        s->o->on_domain(s->o->hook_arg, rec);
 }
 
-/* Writes chains/<leaf sha256>.pem once per distinct leaf; returns its relative path. */
-static char *write_chain(struct sched *s, const struct probe_result *res)
+/* The outputs that keep certificate chains (output.h chain) take res's; returns the file the
+ * record names (caller frees), or NULL. */
+static char *emit_chain(struct sched *s, const struct probe_result *res)
 {
-    if (!res->chain_len || !s->o->out_dir)
+    char *named = NULL;
+    if (!res->chain_len)
         return NULL;
-    char rel[128], path[4096];
-    snprintf(rel, sizeof(rel), "chains/%s.pem", res->chain[0]->sha256);
-    if (hmap_get(&s->chains_written, rel))
-        return xstrdup(rel);
-    snprintf(path, sizeof(path), "%s/%s", s->o->out_dir, rel);
-    FILE *f = fopen(path, "w");
-    if (!f) {
-        sched_write_failed(s, -errno);
-        return NULL;
+    for (int i = 0; i < s->nout; i++) {
+        const struct output_ops *ops = s->o->outputs[i].ops;
+        char rel[256];
+        if (!ops->chain)
+            continue;
+        int rc = ops->chain(s->out_state[i], res, rel, sizeof(rel));
+        if (rc < 0) {
+            sched_write_failed(s, rc);
+            continue;
+        }
+        if (!named && rel[0])
+            named = xstrdup(rel);
     }
-    errno = 0;
-    for (size_t i = 0; i < res->chain_len; i++)
-        fputs(res->chain[i]->pem, f);
-    int e = ferror(f) ? errno : 0;
-    if (fclose(f) != 0 || e) {
-        sched_write_failed(s, -(e ? e : errno ? errno : EIO));
-        unlink(path); /* no half chain file */
-        return NULL;
-    }
-    hmap_put(&s->chains_written, rel, (void *)1);
-    return xstrdup(rel);
+    if (named)
+        hmap_put(&s->chains_named, named, (void *)1);
+    return named;
 }
 
 /* ------------------------------------------------------------------ domains */
@@ -169,7 +164,7 @@ static void endpoint_done(struct endpoint *ep)
         .cipher = slot->vp_cipher, .group = slot->vp_group, .error = slot->vp_error,
         .starttls_injection = slot->vp_injection,
     };
-    char *chain = write_chain(s, ep->res);
+    char *chain = emit_chain(s, ep->res);
     struct assess_endpoint as;
     assess_endpoint(s->psl, s->trust, ep->mx_host, ep->ptr, ep->first_domain, ep->res, &as);
     struct endpoint_rec r = {

@@ -39,6 +39,12 @@ struct sched_endpoint_view {
     const struct probe_result *res;
 };
 
+/* An output (report/output.h) and its own argument (output_where.arg). */
+struct output_use {
+    const struct output_ops *ops;
+    void *arg;
+};
+
 struct sched_opts {
     struct sockaddr_storage resolvers[SCHED_MAX_RESOLVERS];
     int nresolvers;
@@ -68,14 +74,12 @@ struct sched_opts {
     int version_probe;    /* one version probe per address (probe.h); default on */
     const char *ca_file;  /* trust anchors for chain verification (PEM bundle or DER) */
     const char *ca_path;  /* and/or a folder of such files; both NULL: TRUST_DEFAULT_CA_FILE */
-    const char *out_dir;  /* NULL: no files (check) */
-    const struct output_ops *outputs[SCHED_MAX_OUTPUTS];
+    const char *out_dir;  /* the scan folder, given to the outputs; NULL: none (check) */
+    struct output_use outputs[SCHED_MAX_OUTPUTS]; /* every record goes to each, in order */
     int noutputs;
-    /* Optional hooks (check uses them): the SMTP dialogue of each probe, and each finished
-     * endpoint and domain as records. Called from the loop. */
+    /* Optional (check): the SMTP dialogue of each probe, line by line, as the probe sees it
+     * (not a record: the outputs print those). Called from the loop with hook_arg. */
     void (*transcript)(void *arg, const char *mx_host, const char *ip, char dir, const char *line);
-    void (*on_endpoint)(void *arg, json_t *rec);
-    void (*on_domain)(void *arg, json_t *rec);
     void *hook_arg;
 };
 
@@ -115,7 +119,7 @@ struct sched;
  * start. Returns NULL with the reason in err. o is borrowed until sched_exec() returns. */
 struct sched *sched_new(const struct sched_opts *o, const char *input_path, const char *domain,
                         char *err, size_t errlen);
-/* Creates o->out_dir's chains/ and opens the outputs, then scans, and frees s. Returns 0
+/* Opens the outputs (in o->out_dir), then scans, and frees s. Returns 0
  * when the run completed, 1 when it was interrupted, stopped by dead resolvers, an output
  * failed or reading the input failed part way, 2 when the outputs could not be made (message
  * in err; the loop never ran). counts gets the run's figures. */

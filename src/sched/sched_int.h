@@ -95,7 +95,8 @@ struct sched {
     struct input_reader *in;
     const char *one_domain; /* sched_run_one */
     int eof;
-    struct hmap endpoints, ips, chains_written;
+    struct hmap endpoints, ips;
+    struct hmap chains_named; /* the chain files records name (with --resume, the folder's) */
     struct domain_job *jobs; /* domains started and not yet written */
     struct endpoint *ready_head, *ready_tail;
     unsigned long inflight_domains;

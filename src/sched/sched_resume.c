@@ -199,8 +199,8 @@ static int host_cb(void *arg, const struct jsonl_rec *r, char *why, size_t whyle
     }
     free(host);
     const char *chain = json_string_value(json_object_get(h, "chain_file"));
-    if (chain) /* written: a later endpoint with the same leaf does not rewrite it */
-        hmap_put(&s->chains_written, chain, (void *)1);
+    if (chain) /* counted once (the chains output keeps the file) */
+        hmap_put(&s->chains_named, chain, (void *)1);
     no = seed_version_probe(x, sched_ip_slot(s, ip), h);
     if (no) {
         snprintf(why, whylen, "%s", no);

@@ -115,7 +115,8 @@ static void flush_fire(uv_timer_t *t)
 {
     struct sched *s = container_of(t, struct sched, flush_timer);
     for (int i = 0; i < s->nout; i++) {
-        int rc = s->o->outputs[i]->flush ? s->o->outputs[i]->flush(s->out_state[i]) : 0;
+        const struct output_ops *ops = s->o->outputs[i].ops;
+        int rc = ops->flush ? ops->flush(s->out_state[i]) : 0;
         if (rc < 0)
             sched_write_failed(s, rc);
     }
@@ -164,7 +165,7 @@ void sched_maybe_finish(struct sched *s)
     s->c->dns_answered = rs->answered;
     s->c->dns_failed = rs->failed_rcode + rs->failed_noreply;
     s->c->dns_no_reply = rs->failed_noreply;
-    s->c->chains = s->chains_written.count;
+    s->c->chains = s->chains_named.count;
     resolver_free(s->res); /* cancels lookups still in flight (stopping only) */
     s->res = NULL;
     uv_close((uv_handle_t *)&s->rate_timer, close_noop);
@@ -192,7 +193,7 @@ static void mask_stop_signals(int how, sigset_t *old)
 static void release(struct sched *s)
 {
     for (int i = 0; i < s->nout; i++) {
-        int rc = s->o->outputs[i]->close(s->out_state[i]);
+        int rc = s->o->outputs[i].ops->close(s->out_state[i]);
         if (rc < 0 && s->c)
             sched_output_failed(s->c, rc);
     }
@@ -211,7 +212,7 @@ static void release(struct sched *s)
         sched_job_free(s->jobs);
     hmap_free(&s->endpoints, sched_endpoint_free);
     hmap_free(&s->ips, sched_ip_slot_free);
-    hmap_free(&s->chains_written, NULL);
+    hmap_free(&s->chains_named, NULL);
     if (uv_loop_close(&s->loop) != 0)
         fprintf(stderr, "mxsurvey: internal: handles left open at exit\n");
     free(s);
@@ -232,7 +233,7 @@ struct sched *sched_new(const struct sched_opts *o, const char *input_path, cons
     uv_loop_init(&s->loop);
     hmap_init(&s->endpoints);
     hmap_init(&s->ips);
-    hmap_init(&s->chains_written);
+    hmap_init(&s->chains_named);
 
     char *perr = NULL;
     s->pctx = probe_ctx_new(&perr);
@@ -280,21 +281,14 @@ int sched_exec(struct sched *s, struct sched_counts *counts, char *err, size_t e
     counts->invalid = s->kept_invalid;
     counts->endpoints_done = s->kept_endpoints;
     s->c = counts;
-    if (o->out_dir) {
-        char chains[4096];
-        snprintf(chains, sizeof(chains), "%s/chains", o->out_dir);
-        if (mkdir(chains, 0755) < 0 && errno != EEXIST) {
-            snprintf(err, errlen, "cannot create %s: %s", chains, strerror(errno));
+    for (; s->nout < o->noutputs; s->nout++) {
+        const struct output_where w = {.dir = o->out_dir, .append = s->append,
+                                       .arg = o->outputs[s->nout].arg};
+        if (o->outputs[s->nout].ops->open(&s->out_state[s->nout], &w, err, errlen) < 0) {
             release(s);
             return 2;
         }
     }
-    for (; s->nout < o->noutputs; s->nout++)
-        if (o->outputs[s->nout]->open(&s->out_state[s->nout], o->out_dir, s->append, err,
-                                      errlen) < 0) {
-            release(s);
-            return 2;
-        }
 
     struct resolve_opts ropts = {.want_aaaa = 1, .max_mx = o->max_mx, .max_addrs = o->max_addrs,
                                  .share_families = o->ipv6};
