@@ -12,25 +12,27 @@
 #include <unistd.h>
 
 #include "classify/classify.h"
+#include "progress.h"
 #include "resolve/dns.h"
 #include "core/util.h"
 
 /* ------------------------------------------------------------------ progress, stop, finish */
 
+/* The run's figures now (progress.h). */
+static void stats_snapshot(const struct sched *s, struct progress_stats *st)
+{
+    *st = (struct progress_stats){
+        .elapsed_ms = uv_now((uv_loop_t *)&s->loop) - s->start_ms,
+        .domains_done = s->c->domains_done, .total_lines = s->total_lines,
+        .endpoints = s->c->endpoints, .in_flight = s->active_probes,
+    };
+}
+
 static void progress_draw(struct sched *s, int final)
 {
-    double secs = (double)(uv_now(&s->loop) - s->start_ms) / 1000.0;
-    double rate = secs > 0 ? (double)s->c->domains_done / secs : 0;
-    char eta[32] = "?";
-    if (s->total_lines && rate > 0) {
-        double left = ((double)s->total_lines - (double)s->c->domains_done) / rate;
-        snprintf(eta, sizeof(eta), "%dm%02ds", (int)left / 60, (int)left % 60);
-    }
-    char total[32] = "?";
-    if (s->total_lines)
-        snprintf(total, sizeof(total), "%lu", s->total_lines);
-    fprintf(stderr, "\r\033[Kmxsurvey: domains %lu/%s, endpoints %lu (%d in flight), %.0f domains/s, ETA %s%s",
-            s->c->domains_done, total, s->c->endpoints, s->active_probes, rate, eta, final ? "\n" : "");
+    struct progress_stats st;
+    stats_snapshot(s, &st);
+    progress_render(stderr, &st, final);
     s->progress_drawn = 1;
 }
 
