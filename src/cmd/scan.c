@@ -205,7 +205,7 @@ static int check_resume_dir(const char *dir, char *err, size_t errlen)
 /* scan --resume: checks DIR's run.json against this round and reads what the folder holds
  * into s (its endpoints, the lines done); *run gets the run.json to write. Nothing changes on
  * disk. Returns 0, or -1 with err set. */
-static int resume_start(struct scan_args *a, struct sched *s, const char *input, const char *sha,
+static int resume_start(struct scan_args *a, struct scan_run *s, const char *input, const char *sha,
                         const char *started, struct lineset *done, json_t **run, char *err,
                         size_t errlen)
 {
@@ -327,7 +327,7 @@ static int scan(int argc, char **argv, struct blocklist **blocklist)
          * lines done and pending.txt all read the same file. */
         input = "/dev/stdin";
     }
-    struct sched *s = sched_new(&a.o, input, NULL, err, sizeof(err));
+    struct scan_run *s = sched_new(&a.o, input, NULL, err, sizeof(err));
     char made[4096] = "", started[32], finished[32], sha[65];
     int lock = -1;
     json_t *run = NULL;
