@@ -7,6 +7,8 @@
  * and counts, with times only as lower bounds (the back-off). */
 #include <arpa/inet.h>
 #include <pthread.h>
+#include <signal.h>
+#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -63,6 +65,13 @@ static const struct zone_rr zone[] = {
     /* retries: busy answers 4xx to its first attempt */
     {"retry.test.", "retry.test. 60 IN MX 10 busy.mx.test."},
     {"busy.mx.test.", "busy.mx.test. 60 IN A 11.0.3.1"},
+    /* the stop: fast answers, slow hangs, late waits behind slow's address */
+    {"s1.test.", "s1.test. 60 IN MX 10 fast.mx.test."},
+    {"s2.test.", "s2.test. 60 IN MX 10 slow.mx.test."},
+    {"s3.test.", "s3.test. 60 IN MX 10 late.mx.test."},
+    {"fast.mx.test.", "fast.mx.test. 60 IN A 11.0.4.1"},
+    {"slow.mx.test.", "slow.mx.test. 60 IN A 11.0.4.2"},
+    {"late.mx.test.", "late.mx.test. 60 IN A 11.0.4.2"},
 };
 
 struct dns_server {
@@ -175,7 +184,9 @@ struct event {
 struct world {
     struct event ev[MAX_EVENTS];
     int nev;
-    int probe_ms;          /* how long each probe takes */
+    int probe_ms;          /* how long each probe takes (slow.mx.test: 10 s) */
+    const char *signal_after; /* SIGTERM once this host's probe has its result */
+    int aborted;           /* probes ended by an abort */
     int active;
     struct { char ip[64]; int n; } act[32];
     int nact;
@@ -229,7 +240,11 @@ static void fake_fire(uv_timer_t *t)
     struct fake *f = container_of(t, struct fake, timer);
     struct probe_result *r = xcalloc(1, sizeof(*r));
     r->tls_alert = -1;
-    if (strcmp(f->host, "busy.mx.test") == 0 && f->attempt == 1) {
+    if (f->aborted) {
+        r->status = PROBE_TIMEOUT;
+        r->error = xstrdup("aborted");
+        W.aborted++;
+    } else if (strcmp(f->host, "busy.mx.test") == 0 && f->attempt == 1) {
         r->status = PROBE_SMTP_ERROR; /* 421: a temporary failure */
         r->smtp_code = 421;
         r->temporary = 1;
@@ -242,8 +257,11 @@ static void fake_fire(uv_timer_t *t)
     (*active_of(f->ip))--;
     probe_cb cb = f->cb;
     void *arg = f->arg;
+    int stop = W.signal_after && strcmp(f->host, W.signal_after) == 0;
     uv_close((uv_handle_t *)t, fake_closed);
     cb(arg, r);
+    if (stop)
+        raise(SIGTERM); /* the scheduler's loop has its handler while it runs */
 }
 
 static struct probe *fake_start(void *ctx, uv_loop_t *loop, const struct probe_params *p,
@@ -262,14 +280,16 @@ static struct probe *fake_start(void *ctx, uv_loop_t *loop, const struct probe_p
     e->active = W.active;
     e->active_ip = ++*active_of(p->ip);
     uv_timer_init(loop, &f->timer);
-    uv_timer_start(&f->timer, fake_fire, (uint64_t)W.probe_ms, 0);
+    int ms = strcmp(p->mx_host, "slow.mx.test") == 0 ? 10000 : W.probe_ms;
+    uv_timer_start(&f->timer, fake_fire, (uint64_t)ms, 0);
     return (struct probe *)f;
 }
 
 static void fake_abort(struct probe *p)
 {
     struct fake *f = (struct fake *)p;
-    uv_timer_start(&f->timer, fake_fire, 0, 0);
+    f->aborted = 1;
+    uv_timer_start(&f->timer, fake_fire, 0, 0); /* the callback comes from the loop */
 }
 
 static const struct probe_iface fake_probe = {.start = fake_start, .abort = fake_abort};
@@ -317,7 +337,9 @@ static const struct output_ops out_record = {
 /* Scans the domains (one a line) with o as the base, the fake probe and the DNS server. */
 static int scan(struct sched_opts *o, const char *domains, struct sched_counts *c)
 {
+    const char *signal_after = W.signal_after;
     memset(&W, 0, sizeof(W));
+    W.signal_after = signal_after;
     W.probe_ms = 20;
     struct dns_server srv;
     srv_start(&srv);
@@ -471,6 +493,39 @@ TEST(sched_retry_after_backoff)
     CHECK_INT(count('S', "busy.mx.test"), 1);
     CHECK_INT(count('E', "busy.mx.test"), 1);
     CHECK_INT(c.retries, 0);
+}
+
+/* A stop (SIGTERM): nothing new starts (late.mx.test, parked behind slow's address, never
+ * does), the probe in flight gets the grace (STOP_GRACE_MS, 2 s) and is then aborted; what
+ * the stop cut short has no record, nor has its domain; what finished before it has both. */
+TEST(sched_stop_grace)
+{
+    struct sched_opts o;
+    sched_opts_default(&o);
+    o.per_ip = 1;
+    struct sched_counts c;
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    W.signal_after = "fast.mx.test";
+    int rc = scan(&o, "s1.test\ns2.test\ns3.test\n", &c);
+    W.signal_after = NULL;
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    long ms = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
+    CHECK_INT(rc, 1);
+    CHECK_INT(c.interrupted, 1);
+    CHECK_INT(count('S', "fast.mx.test"), 1);
+    CHECK_INT(count('E', "fast.mx.test"), 1);
+    CHECK(first('D', "s1.test") >= 0);
+    CHECK_INT(count('S', "slow.mx.test"), 1);
+    CHECK_INT(count('E', "slow.mx.test"), 0); /* aborted: no verdict, no record */
+    CHECK_INT(W.aborted, 1);
+    CHECK_INT(count('S', "late.mx.test"), 0); /* never started after the stop */
+    CHECK_INT(count('E', "late.mx.test"), 0);
+    CHECK_INT(count('D', "s2.test") + count('D', "s3.test"), 0);
+    if (ms < 1900 || ms > 8000)
+        fprintf(stderr, "  the stop took %ld ms\n", ms);
+    CHECK(ms >= 1900); /* the grace was given */
+    CHECK(ms < 8000);  /* and the slow probe (10 s) did not run out */
 }
 
 /* The progress line from a snapshot: rate and ETA from its figures alone. */
