@@ -76,13 +76,7 @@ static char *emit_chain(struct scan_run *s, const struct probe_result *res)
 /* Unlinks and frees a domain job (written, cancelled, or left waiting by a stop). */
 void sched_job_free(struct domain_job *j)
 {
-    struct scan_run *s = j->run;
-    if (j->prev)
-        j->prev->next = j->next;
-    else
-        s->jobs = j->next;
-    if (j->next)
-        j->next->prev = j->prev;
+    LIST_REMOVE(j, link);
     resolve_result_free(j->rr);
     free(j->eps);
     free(j->domain);
@@ -316,10 +310,7 @@ static void start_domain(struct scan_run *s, unsigned long line, const char *nam
     j->run = s;
     j->line = line;
     j->domain = xstrdup(name);
-    j->next = s->jobs;
-    if (s->jobs)
-        s->jobs->prev = j;
-    s->jobs = j;
+    LIST_INSERT_HEAD(&s->jobs, j, link);
     s->inflight_domains++;
     if (loop_resolve_domain(s->lp, j, name) < 0) {
         s->inflight_domains--;
@@ -397,12 +388,7 @@ void loop_post(struct probe_loop *lp, const struct run_msg *m)
     struct scan_run *s = lp->run;
     struct run_msg *q = xmalloc(sizeof(*q));
     *q = *m;
-    q->next = NULL;
-    if (s->q_tail)
-        s->q_tail->next = q;
-    else
-        s->q_head = q;
-    s->q_tail = q;
+    STAILQ_INSERT_TAIL(&s->queue, q, link);
     run_drain(s); /* one thread: at once, unless a drain is under way (it takes this too) */
 }
 
@@ -426,11 +412,9 @@ void run_drain(struct scan_run *s)
     if (s->draining)
         return;
     s->draining = 1;
-    while (s->q_head) {
-        struct run_msg *m = s->q_head;
-        s->q_head = m->next;
-        if (!s->q_head)
-            s->q_tail = NULL;
+    struct run_msg *m;
+    while ((m = STAILQ_FIRST(&s->queue))) {
+        STAILQ_REMOVE_HEAD(&s->queue, link);
         handle(s, m);
         free(m);
     }

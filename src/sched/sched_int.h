@@ -18,6 +18,7 @@
 #ifndef MXS_SCHED_INT_H
 #define MXS_SCHED_INT_H
 #include <signal.h>
+#include <sys/queue.h>
 
 #include "classify/assess.h"
 #include "core/hmap.h"
@@ -59,7 +60,7 @@ struct endpoint {
     struct probe *probe;
     struct domain_job **waiters;
     size_t nwait, capwait;
-    struct endpoint *next; /* ready-queue or per-address queue link */
+    STAILQ_ENTRY(endpoint) link; /* in the ready queue or its address's queue */
     struct backoff *backoff;
     int version_probe;     /* not an endpoint: its address's version probe (key "|ip") */
     int vp_waiting;        /* probed and PTR done, in its address's vp_waiters */
@@ -75,7 +76,7 @@ struct backoff {
 /* One address: its connection slots and its version probe. */
 struct ip_slot {
     int active;
-    struct endpoint *head, *tail; /* waiting for this address */
+    STAILQ_HEAD(, endpoint) waiting; /* for this address (per_ip reached); loop_ip_slot inits */
     /* The version probe (probe.h version_probe): one per address per run. Its result stays for
      * the run, since endpoints of this address may still come from later domains. */
     /* VP_DROPPED: the run stopped before the probe gave its answer; the address's endpoints
@@ -99,7 +100,7 @@ struct domain_job {
     struct resolve_result *rr;
     struct endpoint **eps;
     size_t neps, pending;
-    struct domain_job *prev, *next; /* in run->jobs until its record is out or it is dropped */
+    LIST_ENTRY(domain_job) link; /* in run->jobs until its record is out or it is dropped */
 };
 
 /* What a loop tells the run. */
@@ -117,7 +118,7 @@ struct run_msg {
     int has_tm;
     struct domain_job *job;     /* MSG_RESOLVED */
     struct resolve_result *rr;  /* MSG_RESOLVED (owned by the message, then by job) */
-    struct run_msg *next;
+    STAILQ_ENTRY(run_msg) link;
 };
 
 struct loop_counts {
@@ -133,7 +134,7 @@ struct probe_loop {
     struct probe_ctx *pctx;
     struct probe_iface probe;
     struct hmap ips;                /* per-address slots (struct ip_slot) */
-    struct endpoint *ready_head, *ready_tail;
+    STAILQ_HEAD(, endpoint) ready; /* loop_new inits */
     struct endpoint **eps;          /* every endpoint handed to this loop (borrowed) */
     size_t neps, capeps;
     int active_probes;
@@ -153,9 +154,9 @@ struct scan_run {
     int eof;
     struct hmap endpoints;          /* dedup: "host|ip" -> struct endpoint */
     struct hmap chains_named;       /* the chain files records name (--resume: the folder's) */
-    struct domain_job *jobs;        /* domains started and not yet written */
+    LIST_HEAD(, domain_job) jobs;   /* domains started and not yet written */
     unsigned long inflight_domains;
-    struct run_msg *q_head, *q_tail; /* the loops' messages, in order */
+    STAILQ_HEAD(, run_msg) queue;   /* the loops' messages, in order; sched_new inits */
     int draining;
     uv_timer_t progress_timer, flush_timer; /* on the loop's uv loop */
     uv_signal_t sigint, sigterm;

@@ -30,6 +30,7 @@ struct probe_loop *loop_new(const struct sched_opts *o, struct scan_run *run, ch
     lp->run = run;
     uv_loop_init(&lp->loop);
     hmap_init(&lp->ips);
+    STAILQ_INIT(&lp->ready);
     if (o->probe_iface) { /* a test's fake probe */
         lp->probe = *o->probe_iface;
     } else {
@@ -104,7 +105,7 @@ void loop_free(struct probe_loop *lp)
 
 int loop_idle(const struct probe_loop *lp)
 {
-    return lp->active_probes == 0 && !lp->ready_head;
+    return lp->active_probes == 0 && STAILQ_EMPTY(&lp->ready);
 }
 
 int loop_busy(const struct probe_loop *lp)
@@ -274,12 +275,7 @@ static void probe_finished(struct endpoint *ep)
 static void enqueue(struct probe_loop *lp, struct endpoint *ep)
 {
     ep->state = EP_QUEUED;
-    ep->next = NULL;
-    if (lp->ready_tail)
-        lp->ready_tail->next = ep;
-    else
-        lp->ready_head = ep;
-    lp->ready_tail = ep;
+    STAILQ_INSERT_TAIL(&lp->ready, ep, link);
 }
 
 static void on_ptr(void *arg, struct resolve_ptr_result *pr)
@@ -307,6 +303,7 @@ struct ip_slot *loop_ip_slot(struct probe_loop *lp, const char *ip)
     struct ip_slot *slot = hmap_get(&lp->ips, ip);
     if (!slot) {
         slot = xcalloc(1, sizeof(*slot));
+        STAILQ_INIT(&slot->waiting);
         hmap_put(&lp->ips, ip, slot);
     }
     return slot;
@@ -413,15 +410,10 @@ static void on_probe(void *arg, struct probe_result *res)
     lp->active_probes--;
     struct ip_slot *slot = hmap_get(&lp->ips, ep->ip);
     slot->active--;
-    if (slot->head) { /* this address's next endpoint goes first */
-        struct endpoint *next = slot->head;
-        slot->head = next->next;
-        if (!slot->head)
-            slot->tail = NULL;
-        next->next = lp->ready_head;
-        lp->ready_head = next;
-        if (!lp->ready_tail)
-            lp->ready_tail = next;
+    struct endpoint *next = STAILQ_FIRST(&slot->waiting);
+    if (next) { /* this address's next endpoint goes first */
+        STAILQ_REMOVE_HEAD(&slot->waiting, link);
+        STAILQ_INSERT_HEAD(&lp->ready, next, link);
     }
     probe_result_free(ep->res);
     ep->res = res;
@@ -459,25 +451,18 @@ static void rate_fire(uv_timer_t *t)
 void loop_dispatch(struct probe_loop *lp)
 {
     const struct sched_opts *o = lp->o;
-    while (lp->ready_head && lp->active_probes < o->concurrency && !lp->stopping) {
+    while (!STAILQ_EMPTY(&lp->ready) && lp->active_probes < o->concurrency && !lp->stopping) {
         double now = (double)uv_now(&lp->loop);
         if (o->rate > 0 && now < lp->next_conn_ms) {
             if (!uv_is_active((uv_handle_t *)&lp->rate_timer))
                 uv_timer_start(&lp->rate_timer, rate_fire, (uint64_t)ceil(lp->next_conn_ms - now), 0);
             return;
         }
-        struct endpoint *ep = lp->ready_head;
-        lp->ready_head = ep->next;
-        if (!lp->ready_head)
-            lp->ready_tail = NULL;
-        ep->next = NULL;
+        struct endpoint *ep = STAILQ_FIRST(&lp->ready);
+        STAILQ_REMOVE_HEAD(&lp->ready, link);
         struct ip_slot *slot = hmap_get(&lp->ips, ep->ip);
         if (slot->active >= o->per_ip) { /* park it behind this address */
-            if (slot->tail)
-                slot->tail->next = ep;
-            else
-                slot->head = ep;
-            slot->tail = ep;
+            STAILQ_INSERT_TAIL(&slot->waiting, ep, link);
             continue;
         }
         if (o->rate > 0)
@@ -523,7 +508,7 @@ void loop_stop(struct probe_loop *lp)
     lp->stopping = 1;
     /* Endpoints never started (queued, parked behind an address, backing off: their retry
      * will not run) are not reported; neither are the domains waiting on them. */
-    lp->ready_head = lp->ready_tail = NULL;
+    STAILQ_INIT(&lp->ready);
     for (size_t i = 0; i < lp->neps; i++) {
         struct endpoint *ep = lp->eps[i];
         if (ep->state == EP_BACKOFF && ep->backoff) {

@@ -175,9 +175,9 @@ static void release(struct scan_run *s)
     }
     loop_free(s->lp); /* its resolver's cancellations may still post */
     s->lp = NULL;
-    while (s->q_head) { /* never handled: the run is over */
-        struct run_msg *m = s->q_head;
-        s->q_head = m->next;
+    struct run_msg *m;
+    while ((m = STAILQ_FIRST(&s->queue))) { /* never handled: the run is over */
+        STAILQ_REMOVE_HEAD(&s->queue, link);
         if (m->kind == MSG_RESOLVED) {
             resolve_result_free(m->rr);
             sched_job_free(m->job);
@@ -188,8 +188,8 @@ static void release(struct scan_run *s)
     if (s->psl)
         psl_free(s->psl);
     input_reader_close(s->in);
-    while (s->jobs) /* a stop left them waiting on endpoints that were never probed */
-        sched_job_free(s->jobs);
+    while (!LIST_EMPTY(&s->jobs)) /* a stop left them waiting on endpoints never probed */
+        sched_job_free(LIST_FIRST(&s->jobs));
     hmap_free(&s->endpoints, sched_endpoint_free);
     hmap_free(&s->chains_named, NULL);
     free(s);
@@ -209,6 +209,8 @@ struct scan_run *sched_new(const struct sched_opts *o, const char *input_path, c
     s->one_domain = domain;
     hmap_init(&s->endpoints);
     hmap_init(&s->chains_named);
+    LIST_INIT(&s->jobs);
+    STAILQ_INIT(&s->queue);
     s->trust = o->ca_file || o->ca_path ? trust_ctx_new(o->ca_file, o->ca_path, err, errlen)
                                         : trust_ctx_new(TRUST_DEFAULT_CA_FILE, NULL, err, errlen);
     if (!s->trust)
