@@ -35,11 +35,6 @@
 #define SCHED_MAX_RESOLVERS 8
 #define SCHED_MAX_OUTPUTS 4
 
-struct sched_endpoint_view {
-    const char *mx_host, *ip, *ptr;
-    const struct probe_result *res;
-};
-
 /* An output (report/output.h) and its own argument (output_where.arg). */
 struct output_use {
     const struct output_ops *ops;
