@@ -24,7 +24,7 @@ if [ ! -x "$FIXTURE" ]; then
     echo "probe.sh: no fixture binary ($BUILD/mxsurvey-fixture); run make first" >&2
     exit 2
 fi
-for o in cert probe smtp stream tls util; do
+for o in probe/cert probe/probe probe/smtp core/stream probe/tls core/util; do
     [ -f "$BUILD/obj/$o.o" ] || { echo "probe.sh: $BUILD/obj/$o.o missing; run make" >&2; exit 2; }
 done
 
@@ -43,7 +43,7 @@ trap cleanup EXIT INT TERM
 # ---- the driver, built like the objects it links (sanitizers included) ----
 SAN=
 case $BUILD in *asan*) SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined" ;; esac
-objs=$(ls "$BUILD"/obj/*.o | grep -v '/main\.o$')
+objs=$(ls "$BUILD"/obj/*/*.o | grep -v -e '/main\.o$' -e '/obj/unit/' -e '/obj/fixture/')
 # shellcheck disable=SC2086
 cc -std=c11 -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Werror -Wformat=2 \
     -Wshadow -Wstrict-prototypes -Wno-unused-parameter -O1 -g $SAN -iquote src \
