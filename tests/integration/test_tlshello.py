@@ -28,7 +28,7 @@ class Lab:
         self.driver = os.path.join(self.dir, "driver")
         san = ["-fsanitize=address,undefined", "-fno-sanitize-recover=undefined"] \
             if "asan" in os.path.basename(ctx.build) else []
-        obj = os.path.join(ctx.build, "obj", "tlshello.o")
+        obj = os.path.join(ctx.build, "obj", "probe", "tlshello.o")  # src/probe/tlshello.c
         assert os.path.exists(obj), "%s missing; run make" % obj
         r = sh(["cc", "-std=c11", "-D_DEFAULT_SOURCE", "-D_POSIX_C_SOURCE=200809L", *WARN.split(),
                 "-O1", "-g", *san, "-iquote", os.path.join(ctx.root, "src"), "-o", self.driver,
