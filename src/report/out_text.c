@@ -12,6 +12,8 @@
 
 #include "core/text.h"
 #include "core/util.h"
+#include "classify/match.h"
+#include "probe/probe.h"
 #include "output.h"
 
 static void put_safe(FILE *f, const char *s)
@@ -99,7 +101,7 @@ static int text_endpoint(void *state, json_t *rec)
         printf("TLS session   %s, %s (this client's handshake: TLS 1.2 at most)\n", jstr(tls, "version"),
                jstr(tls, "cipher"));
     print_tls_max(rec);
-    if (strcmp(status, "ok") == 0)
+    if (strcmp(status, probe_status_str(PROBE_OK)) == 0)
         c->tls_ok = 1;
     json_t *cert = json_object_get(rec, "cert");
     if (json_is_object(cert)) {
@@ -142,11 +144,12 @@ static int text_endpoint(void *state, json_t *rec)
             const char *m = jstr(match, refs[k][0]), *b = jstr(by, refs[k][0]);
             if (!m)
                 printf("  -> not checked: no such name\n");
-            else if (strcmp(m, "exact") == 0 || strcmp(m, "wildcard") == 0) {
+            else if (strcmp(m, match_result_str(MATCH_EXACT)) == 0 ||
+                     strcmp(m, match_result_str(MATCH_WILDCARD)) == 0) {
                 printf("  -> %s, by ", m);
                 put_safe(stdout, b ? b : "?");
                 printf("\n");
-            } else if (strcmp(m, "multilabel") == 0) {
+            } else if (strcmp(m, match_result_str(MATCH_MULTILABEL)) == 0) {
                 printf("  -> none: ");
                 put_safe(stdout, b ? b : "?");
                 printf(" would match only if '*' stood for several labels (multilabel)\n");

@@ -291,9 +291,9 @@ static void invalid_line(struct scan_run *s, const struct input_line *l)
      * notation writes a NUL as \x00 and invalid UTF-8 as \xHH, so the line decodes back. */
     struct resolve_result none = {.status = RESOLVE_DNS_ERROR};
     struct assess_domain ad;
-    assess_domain(s->psl, l->raw, "invalid", NULL, NULL, 0, &ad);
+    assess_domain(s->psl, l->raw, input_status_str(INPUT_INVALID), NULL, NULL, 0, &ad);
     struct domain_rec r = {.line = l->lineno, .domain = l->raw,
-                           .domain_len = l->raw_len, .status = "invalid", .error = l->why,
+                           .domain_len = l->raw_len, .status = input_status_str(INPUT_INVALID), .error = l->why,
                            .rr = &none, .pattern = classify_pattern_str(ad.cd.pattern),
                            .consistent = ad.cd.consistent};
     json_t *rec = record_domain_json(&r);

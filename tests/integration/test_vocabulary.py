@@ -46,28 +46,13 @@ MEMBER_NAMES = {
 # (file, word) -> why the literal there is not the vocabulary's word typed again. Each must
 # still match (test_vocabulary_exceptions_are_used).
 EXCEPTIONS = {
-    ("src/cmd/scan.c", "timeout"): "the option name --timeout",
+    ("src/cmd/scan_args.c", "timeout"): "the option name --timeout",
     ("src/cmd/scan.c", "invalid"): "the member `counts.invalid` of run.json",
     ("src/cmd/scan.c", "blocked"): "the member `counts.blocked` of run.json",
     ("src/report/summary.c", "invalid"): "the key `invalid` of by_trust (trust.valid false)",
     ("src/report/html.c", "invalid"): "the key `invalid` of by_trust (trust.valid false)",
     ("src/sched/sched.c", "blocked"): "ptr_status of a blocked address (no PTR lookup made)",
     ("src/probe/smtp.c", "timeout"): "a dialogue note of check, not the probe status",
-    # Not yet: files of the scheduler split (issue 10 item 2), owned by its work in progress.
-    ("src/sched/sched.c", "ok"): "sched.c's copies of resolve_status_str: issue 10 item 2",
-    ("src/sched/sched.c", "nxdomain"): "sched.c's copies of resolve_status_str: issue 10 item 2",
-    ("src/sched/sched.c", "no-mx"): "sched.c's copies of resolve_status_str: issue 10 item 2",
-    ("src/sched/sched.c", "null-mx"): "sched.c's copies of resolve_status_str: issue 10 item 2",
-    ("src/sched/sched.c", "dns-error"): "sched.c's copies of resolve_status_str: issue 10 item 2",
-    ("src/sched/sched.c", "nodata"): "sched.c's copies of resolve_status_str: issue 10 item 2",
-    ("src/sched/sched.c", "cancelled"): "sched.c's copies of resolve_status_str: issue 10 item 2",
-    ("src/sched/sched.c", "invalid"): "the status of an invalid line, typed by sched.c: item 2",
-    ("src/sched/resume.c", "invalid"): "the status of an invalid line, read back by resume",
-    # Not yet: check's printer reads its record back as words (issue 10 item 3 makes it an
-    # output table entry, fed the enums).
-    ("src/cmd/check.c", "ok"): "check's printer compares the record's status: item 3",
-    ("src/cmd/check.c", "exact"): "check's printer compares the record's match: item 3",
-    ("src/cmd/check.c", "multilabel"): "check's printer compares the record's match: item 3",
 }
 
 
