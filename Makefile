@@ -1,5 +1,7 @@
 # mxsurvey — plain Makefile.
-#   make            build/mxsurvey (+ the world's fixture server, build/mxsurvey-fixture)
+#   make            build/mxsurvey (+ the world's fixture server, build/mxsurvey-fixture, the unit
+#                   tests build/unit-tests and the integration drivers build/drivers/*_driver)
+#   make drivers    only the integration tests' drivers (tests/integration/*_driver.c)
 #   make asan       the same with ASan + UBSan into build/asan/
 #   make test-asan  the test suite on the sanitizer build
 #   make test       install missing deps, build, bring the world up, unit + integration tests, world down
@@ -40,9 +42,19 @@ FIX_OBJS := $(patsubst tests/world/fixture/%.c,$(BUILD)/obj/fixture/%.o,$(FIX_SR
 UNIT_SRCS := $(sort $(wildcard tests/unit/*.c))
 UNIT_OBJS := $(patsubst tests/unit/%.c,$(BUILD)/obj/unit/%.o,$(UNIT_SRCS))
 
+# The integration tests' C drivers (tests/integration/NAME_driver.c → $(BUILD)/drivers/NAME_driver),
+# built like everything else in $(BUILD) (build/asan: sanitized) and linked with the library
+# objects; the tests run these binaries and compile nothing themselves.
+DRIVER_SRCS := $(sort $(wildcard tests/integration/*_driver.c))
+DRIVER_BINS := $(patsubst tests/integration/%.c,$(BUILD)/drivers/%,$(DRIVER_SRCS))
+DRIVER_OBJS := $(patsubst tests/integration/%.c,$(BUILD)/obj/drivers/%.o,$(DRIVER_SRCS))
+
 .PHONY: all asan test test-asan demo clean install deps world-up world-down unit fuzz fuzz-deps \
-        fuzz-replay fuzz-replay-bins valgrind
-all: $(BUILD)/mxsurvey $(BUILD)/mxsurvey-fixture $(BUILD)/unit-tests
+        fuzz-replay fuzz-replay-bins valgrind drivers
+all: $(BUILD)/mxsurvey $(BUILD)/mxsurvey-fixture $(BUILD)/unit-tests drivers
+
+drivers: $(DRIVER_BINS)
+.SECONDARY: $(DRIVER_OBJS)
 
 $(BUILD)/mxsurvey: $(OBJS)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
@@ -51,6 +63,10 @@ $(BUILD)/mxsurvey-fixture: $(FIX_OBJS) $(BUILD)/obj/core/util.o
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/unit-tests: $(UNIT_OBJS) $(LIB_OBJS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/drivers/%_driver: $(BUILD)/obj/drivers/%_driver.o $(LIB_OBJS)
+	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/obj/%.o: src/%.c
@@ -65,7 +81,11 @@ $(BUILD)/obj/unit/%.o: tests/unit/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Itests/unit -MMD -MP -c -o $@ $<
 
--include $(OBJS:.o=.d) $(FIX_OBJS:.o=.d) $(UNIT_OBJS:.o=.d)
+$(BUILD)/obj/drivers/%.o: tests/integration/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
+
+-include $(OBJS:.o=.d) $(FIX_OBJS:.o=.d) $(UNIT_OBJS:.o=.d) $(DRIVER_OBJS:.o=.d)
 
 asan:
 	$(MAKE) BUILD=build/asan OPT="-O1 -g -fno-omit-frame-pointer" \

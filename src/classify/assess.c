@@ -75,3 +75,32 @@ void assess_endpoint_clear(struct assess_endpoint *out)
     free(out->provider);
     out->provider = NULL;
 }
+
+void assess_domain(const psl_ctx_t *psl, const char *domain, const char *status,
+                   const char *first_mx, const struct assess_domain_ep *eps, size_t n,
+                   struct assess_domain *out)
+{
+    struct classify_endpoint *cls = xcalloc(n ? n : 1, sizeof(*cls));
+    out->domain_match = xcalloc(n ? n : 1, sizeof(*out->domain_match));
+    for (size_t i = 0; i < n; i++) {
+        const struct assess_names *k = eps[i].names;
+        out->domain_match[i] = assess_match(k, domain); /* against THIS domain */
+        cls[i] = (struct classify_endpoint){
+            .status = eps[i].status, .mx_match = k->mx_match,
+            .domain_match = out->domain_match[i], .ptr_match = k->ptr_match,
+            .provider_match = k->provider_match,
+        };
+    }
+    out->cd = classify_domain(status, cls, n);
+    out->match_domain = out->cd.primary >= 0 ? out->domain_match[out->cd.primary] : MATCH_NULL;
+    out->provider = first_mx ? classify_provider(psl, first_mx) : NULL;
+    free(cls);
+}
+
+void assess_domain_clear(struct assess_domain *out)
+{
+    free(out->domain_match);
+    free(out->provider);
+    out->domain_match = NULL;
+    out->provider = NULL;
+}

@@ -58,4 +58,26 @@ void assess_endpoint_clear(struct assess_endpoint *out);
  * the Public Suffix List n was assessed with (n->psl). */
 enum match_result assess_match(const struct assess_names *n, const char *reference);
 
+/* One endpoint as a domain's record sees it: its status and the verdicts it kept. Borrowed. */
+struct assess_domain_ep {
+    const char *status;               /* probe_status_str() of its verdict */
+    const struct assess_names *names;
+};
+
+/* A domain's classification (classify_domain) from its endpoints, in preference order. */
+struct assess_domain {
+    struct classify_domain_result cd;
+    enum match_result *domain_match; /* each endpoint's certificate against THIS domain (n) */
+    enum match_result match_domain;  /* the primary endpoint's; MATCH_NULL without one */
+    char *provider;                  /* registrable domain of the first MX host, or NULL */
+};
+
+/* Classifies a domain: status is its domain status ("ok", "nxdomain", "no-mx", "null-mx",
+ * "dns-error" or "invalid"), first_mx its most preferred MX host (NULL when none), eps its n
+ * endpoints. out owns what it holds (assess_domain_clear). */
+void assess_domain(const psl_ctx_t *psl, const char *domain, const char *status,
+                   const char *first_mx, const struct assess_domain_ep *eps, size_t n,
+                   struct assess_domain *out);
+void assess_domain_clear(struct assess_domain *out);
+
 #endif

@@ -7,6 +7,9 @@
 #include <string.h>
 
 #include "core/util.h"
+#include "input/input.h"
+#include "probe/probe.h"
+#include "resolve/resolve.h"
 
 psl_ctx_t *classify_psl_load(void)
 {
@@ -156,6 +159,27 @@ int classify_cert_provider_match(const struct match_presented *p, const char *pr
 
 /* ---- TLSRPT ---- */
 
+/* The result types of RFC 8460 §4.3 that classify_tlsrpt gives, spelled once. */
+enum tlsrpt_type {
+    TLSRPT_STARTTLS_NOT_SUPPORTED,
+    TLSRPT_VALIDATION_FAILURE,
+    TLSRPT_CERTIFICATE_EXPIRED,
+    TLSRPT_CERTIFICATE_NOT_TRUSTED,
+    TLSRPT_CERTIFICATE_HOST_MISMATCH,
+};
+static const char *const tlsrpt_types[] = {
+    [TLSRPT_STARTTLS_NOT_SUPPORTED] = "starttls-not-supported",
+    [TLSRPT_VALIDATION_FAILURE] = "validation-failure",
+    [TLSRPT_CERTIFICATE_EXPIRED] = "certificate-expired",
+    [TLSRPT_CERTIFICATE_NOT_TRUSTED] = "certificate-not-trusted",
+    [TLSRPT_CERTIFICATE_HOST_MISMATCH] = "certificate-host-mismatch",
+};
+
+/* The trust reasons (trust.h) that name a TLSRPT type of their own. */
+#define REASON_EXPIRED "expired"
+#define REASON_SELF_SIGNED "self-signed"
+#define REASON_UNKNOWN_CA "unknown-ca"
+
 static int has_reason(const char *const *reasons, size_t n, const char *what)
 {
     for (size_t i = 0; i < n; i++)
@@ -164,59 +188,64 @@ static int has_reason(const char *const *reasons, size_t n, const char *what)
     return 0;
 }
 
+/* status is the probe status spelled st (probe_status_str, the one spelling). */
+static int status_is(const char *status, enum probe_status st)
+{
+    return status && strcmp(status, probe_status_str(st)) == 0;
+}
+
 const char *classify_tlsrpt(const char *status, const char *const *reasons, size_t nreasons,
                             enum match_result mx_match)
 {
     if (!status)
         return NULL;
-    if (strcmp(status, "no-starttls") == 0 || strcmp(status, "starttls-refused") == 0)
-        return "starttls-not-supported";
+    if (status_is(status, PROBE_NO_STARTTLS) || status_is(status, PROBE_STARTTLS_REFUSED))
+        return tlsrpt_types[TLSRPT_STARTTLS_NOT_SUPPORTED];
     if (strcmp(status, "tls-client-limit") == 0)
         return NULL; /* the session failed on this client's own limit: no verdict on the server */
-    if (strcmp(status, "tls-failed") == 0)
-        return "validation-failure";
-    if (strcmp(status, "ok") != 0)
+    if (status_is(status, PROBE_TLS_FAILED))
+        return tlsrpt_types[TLSRPT_VALIDATION_FAILURE];
+    if (!status_is(status, PROBE_OK))
         return NULL; /* connect-failed, timeout, smtp-error: no TLS session was attempted */
-    if (has_reason(reasons, nreasons, "expired"))
-        return "certificate-expired";
-    if (has_reason(reasons, nreasons, "self-signed") || has_reason(reasons, nreasons, "unknown-ca"))
-        return "certificate-not-trusted";
+    if (has_reason(reasons, nreasons, REASON_EXPIRED))
+        return tlsrpt_types[TLSRPT_CERTIFICATE_EXPIRED];
+    if (has_reason(reasons, nreasons, REASON_SELF_SIGNED) ||
+        has_reason(reasons, nreasons, REASON_UNKNOWN_CA))
+        return tlsrpt_types[TLSRPT_CERTIFICATE_NOT_TRUSTED];
     if (nreasons > 0)
-        return "validation-failure";
+        return tlsrpt_types[TLSRPT_VALIDATION_FAILURE];
     if (mx_match != MATCH_EXACT && mx_match != MATCH_WILDCARD)
-        return "certificate-host-mismatch";
+        return tlsrpt_types[TLSRPT_CERTIFICATE_HOST_MISMATCH];
     return NULL;
 }
 
 /* ---- patterns ---- */
 
+const char *const classify_pattern_words[PATTERN_COUNT] = {
+    [PATTERN_MX_EXACT] = "mx-exact",
+    [PATTERN_MX_WILDCARD] = "mx-wildcard",
+    [PATTERN_MX_MULTILABEL] = "mx-multilabel",
+    [PATTERN_DOMAIN] = "domain",
+    [PATTERN_PROVIDER] = "provider",
+    [PATTERN_PTR] = "ptr",
+    [PATTERN_UNRELATED] = "unrelated",
+    [PATTERN_NO_TLS] = "no-tls",
+    [PATTERN_UNREACHABLE] = "unreachable",
+    [PATTERN_NO_MAIL] = "no-mail",
+    [PATTERN_BLOCKED] = "blocked",
+};
+
 const char *classify_pattern_str(enum classify_pattern p)
 {
-    switch (p) {
-    case PATTERN_MX_EXACT:
-        return "mx-exact";
-    case PATTERN_MX_WILDCARD:
-        return "mx-wildcard";
-    case PATTERN_MX_MULTILABEL:
-        return "mx-multilabel";
-    case PATTERN_DOMAIN:
-        return "domain";
-    case PATTERN_PROVIDER:
-        return "provider";
-    case PATTERN_PTR:
-        return "ptr";
-    case PATTERN_UNRELATED:
-        return "unrelated";
-    case PATTERN_NO_TLS:
-        return "no-tls";
-    case PATTERN_NO_MAIL:
-        return "no-mail";
-    case PATTERN_UNREACHABLE:
-        return "unreachable";
-    case PATTERN_BLOCKED:
-        return "blocked";
-    }
-    return "?";
+    return (unsigned)p < PATTERN_COUNT ? classify_pattern_words[p] : "?";
+}
+
+int classify_pattern_parse(const char *s)
+{
+    for (int i = 0; s && i < PATTERN_COUNT; i++)
+        if (strcmp(classify_pattern_words[i], s) == 0)
+            return i;
+    return -1;
 }
 
 static int accepted(enum match_result m)
@@ -258,16 +287,19 @@ enum classify_pattern classify_endpoint_pattern(const struct classify_endpoint *
     return PATTERN_UNRELATED;
 }
 
-static int status_is(const char *status, const char *what)
-{
-    return status && strcmp(status, what) == 0;
-}
-
 /* The endpoint answered SMTP (a greeting came) but no TLS session was made. */
 static int answered_smtp(const char *status)
 {
-    return status_is(status, "no-starttls") || status_is(status, "starttls-refused") ||
-           status_is(status, "tls-failed") || status_is(status, "smtp-error");
+    return status_is(status, PROBE_NO_STARTTLS) || status_is(status, PROBE_STARTTLS_REFUSED) ||
+           status_is(status, PROBE_TLS_FAILED) || status_is(status, PROBE_SMTP_ERROR);
+}
+
+/* The domain accepts no mail: null-mx, nxdomain (resolve.h), or not a valid name (input.h). */
+static int accepts_no_mail(const char *st)
+{
+    return st && (strcmp(st, resolve_status_str(RESOLVE_NULL_MX)) == 0 ||
+                  strcmp(st, resolve_status_str(RESOLVE_NXDOMAIN)) == 0 ||
+                  strcmp(st, input_status_str(INPUT_INVALID)) == 0);
 }
 
 struct classify_domain_result classify_domain(const char *domain_status,
@@ -279,9 +311,9 @@ struct classify_domain_result classify_domain(const char *domain_status,
     size_t blocked = 0;
     enum classify_pattern first = PATTERN_UNRELATED;
     for (size_t i = 0; i < n; i++) {
-        if (!status_is(eps[i].status, "ok")) {
+        if (!status_is(eps[i].status, PROBE_OK)) {
             any_smtp |= answered_smtp(eps[i].status);
-            blocked += status_is(eps[i].status, "blocked");
+            blocked += status_is(eps[i].status, PROBE_BLOCKED);
             continue;
         }
         enum classify_pattern p = classify_endpoint_pattern(&eps[i]);
@@ -294,8 +326,7 @@ struct classify_domain_result classify_domain(const char *domain_status,
     }
     if (r.primary >= 0)
         r.pattern = first;
-    else if (status_is(domain_status, "null-mx") || status_is(domain_status, "nxdomain") ||
-             status_is(domain_status, "invalid"))
+    else if (accepts_no_mail(domain_status))
         r.pattern = PATTERN_NO_MAIL;
     else if (n > 0 && blocked == n) /* the scanner's choice, not the domain's state */
         r.pattern = PATTERN_BLOCKED;

@@ -96,7 +96,9 @@ int classify_cert_provider_match(const struct match_presented *p, const char *pr
 const char *classify_tlsrpt(const char *status, const char *const *reasons, size_t nreasons,
                             enum match_result mx_match);
 
-/* ---- the naming pattern of an endpoint and of a domain ---- */
+/* ---- the naming pattern of an endpoint and of a domain ----
+ * In the order of docs/schema.md (domains.jsonl `pattern`), which is also the order of the
+ * columns and charts that show them (summary.json, providers.csv, trend.csv, report.html). */
 enum classify_pattern {
     PATTERN_MX_EXACT,      /* the certificate names the MX host exactly */
     PATTERN_MX_WILDCARD,   /* ... through a one-label wildcard */
@@ -107,13 +109,19 @@ enum classify_pattern {
     PATTERN_UNRELATED,     /* none of these */
     /* domain-only values, when no endpoint completed TLS: */
     PATTERN_NO_TLS,        /* some endpoint answered SMTP but no TLS session was made */
-    PATTERN_NO_MAIL,       /* the domain accepts no mail: null-mx, nxdomain, invalid */
     PATTERN_UNREACHABLE,   /* no endpoints, or all connect-failed / timeout */
+    PATTERN_NO_MAIL,       /* the domain accepts no mail: null-mx, nxdomain, invalid */
     PATTERN_BLOCKED,       /* every endpoint's address is on the blocklist: nothing was probed */
+    PATTERN_COUNT
 };
-/* "mx-exact", "mx-wildcard", "mx-multilabel", "domain", "provider", "ptr", "unrelated",
- * "no-tls", "no-mail", "unreachable", "blocked". */
+/* The one spelling of each pattern, indexed by the enum: "mx-exact", "mx-wildcard",
+ * "mx-multilabel", "domain", "provider", "ptr", "unrelated", "no-tls", "unreachable",
+ * "no-mail", "blocked". Every file that writes or reads a pattern takes it from here. */
+extern const char *const classify_pattern_words[PATTERN_COUNT];
+/* classify_pattern_words[p]; "?" for a value out of range. */
 const char *classify_pattern_str(enum classify_pattern p);
+/* The pattern spelled s, or -1 (s NULL or no pattern). */
+int classify_pattern_parse(const char *s);
 
 /* What classify_domain needs of one endpoint. Borrowed. */
 struct classify_endpoint {

@@ -4,11 +4,11 @@
 #include <string.h>
 
 #include "cli.h"
-#include "report/diff.h"
+#include "diffcmd.h"
 #include "report.h"
 #include "matchcmd.h"
 #include "scan.h"
-#include "report/trend.h"
+#include "trendcmd.h"
 #include "core/util.h"
 #include "core/version.h"
 

@@ -32,6 +32,12 @@ struct scan_args {
 int scan_parse_args(const char *prog, const char *operand, int argc, char **argv,
                     struct scan_args *a, void (*usage)(FILE *));
 
+/* The option table's part of --help. */
+void scan_print_options(FILE *f);
+/* Every probe and every DNS query in flight holds a socket: raises RLIMIT_NOFILE to the hard
+ * limit, and warns on stderr when even that is below what o may use. Call before the run. */
+void scan_raise_fd_limit(const struct sched_opts *o);
+
 int cmd_scan(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 

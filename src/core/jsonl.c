@@ -183,3 +183,22 @@ json_t *jsonl_read_at(const char *path, long long offset, char *err, size_t errl
     fclose(f);
     return rec;
 }
+
+json_t *jsonl_read_object(const char *path, char *err, size_t errlen)
+{
+    json_error_t je;
+    json_t *o = json_load_file(path, 0, &je);
+    if (!o) {
+        if (je.line > 0)
+            snprintf(err, errlen, "%s:%d: %s", path, je.line, je.text);
+        else
+            snprintf(err, errlen, "%s: %s", path, je.text);
+        return NULL;
+    }
+    if (!json_is_object(o)) {
+        snprintf(err, errlen, "%s: not a JSON object", path);
+        json_decref(o);
+        return NULL;
+    }
+    return o;
+}

@@ -76,4 +76,10 @@ json_t *jsonl_parse(const char *line, size_t len, int newline, char *why, size_t
  * err set. */
 json_t *jsonl_read_at(const char *path, long long offset, char *err, size_t errlen);
 
+/* The one JSON object of a whole file (summary.json, run.json: the files that come with the
+ * JSONL records), for every reader of them. Returns a new object (caller decrefs), or NULL
+ * with err in the JSONL readers' words: "PATH:3: end of file expected near ']'" (file:line
+ * when jansson knows the line), "PATH: unable to open ...", "PATH: not a JSON object". */
+json_t *jsonl_read_object(const char *path, char *err, size_t errlen);
+
 #endif

@@ -59,7 +59,7 @@ int outfile_open(struct outfile *o, const char *dir, const char *name, char *err
 static int outfile_close(struct outfile *o)
 {
     errno = 0;
-    int bad = ferror(o->f) || fflush(o->f) != 0 || fsync(fileno(o->f)) < 0;
+    int bad = ferror(o->f) || fflush(o->f) != 0 || (!o->no_fsync && fsync(fileno(o->f)) < 0);
     int e = bad ? (errno ? errno : EIO) : 0; /* a stream error seen earlier leaves no errno */
     if (fclose(o->f) != 0 && !e)
         e = errno ? errno : EIO;

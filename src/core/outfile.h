@@ -11,6 +11,8 @@ struct outfile {
     FILE *f;         /* write here between open and commit/abort */
     char path[4096]; /* the target */
     char tmp[4096];  /* beside it, .NAME.XXXXXX; "" when there is none (any more) */
+    int no_fsync;    /* set after create: renamed whole but not fsynced (chains/: many small
+                        files a loop writes, each of which a resumed scan writes again) */
 };
 
 /* Opens a temporary file for the target path (mode 0644), in path's folder. Returns 0, or

@@ -261,6 +261,25 @@ struct input_reader {
     char name[INPUT_NAME_MAX + 1];
 };
 
+unsigned long input_count(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return 0;
+    unsigned long n = 0;
+    int c, at_start = 1;
+    while ((c = getc_unlocked(f)) != EOF) {
+        if (c == '\n') {
+            at_start = 1;
+        } else if (at_start && !is_space((unsigned char)c)) {
+            at_start = 0;
+            n += c != '#';
+        }
+    }
+    fclose(f);
+    return n;
+}
+
 struct input_reader *input_reader_open(const char *path, char *err, size_t errsz)
 {
     FILE *f;

@@ -58,6 +58,11 @@ struct input_line {
 
 struct input_reader;
 
+/* The lines of path that will become records (not blank, not a comment: the rule of
+ * input_normalize), counted by a quick pass that does not normalise; for a progress line's
+ * total. 0 when path cannot be read. */
+unsigned long input_count(const char *path);
+
 /* Opens path for reading ("-" is standard input, which close leaves open). Returns NULL and
  * writes "cannot open PATH: REASON" into err (errsz octets) when it cannot be read. */
 struct input_reader *input_reader_open(const char *path, char *err, size_t errsz);

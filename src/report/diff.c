@@ -19,30 +19,11 @@
 #include <jansson.h>
 #include <mbedtls/sha256.h>
 
-#include "cmd/cli.h"
-#include "diff_out.h"
 #include "core/hmap.h"
 #include "core/jsonl.h"
 #include "core/rundir.h"
 #include "summary.h"
 #include "core/util.h"
-
-const char *diff_kind_str(enum diff_kind k)
-{
-    switch (k) {
-    case DIFF_PATTERN:
-        return "pattern";
-    case DIFF_TRUST_VALID:
-        return "trust_valid";
-    case DIFF_CERT_SHA256:
-        return "cert_sha256";
-    case DIFF_MX:
-        return "mx";
-    case DIFF_NKINDS:
-        break;
-    }
-    return "?";
-}
 
 /* ------------------------------------------------------------------ interned strings */
 
@@ -63,11 +44,6 @@ static uint32_t strtab_id(struct diff_strtab *t, const char *s)
     t->s[t->n++] = xstrdup(s);
     hmap_put(&t->ids, s, (void *)(uintptr_t)t->n);
     return (uint32_t)t->n;
-}
-
-const char *diff_str(const struct diff *x, uint32_t id)
-{
-    return id ? x->strs.s[id - 1] : NULL;
 }
 
 /* ------------------------------------------------------------------ the endpoint table */
@@ -369,27 +345,10 @@ static int load_summary(struct diff *x, const char *dir, json_t **out, char *err
         if (rc != SUMMARY_OK)
             return -1;
     }
-    json_error_t je;
-    *out = json_load_file(path, 0, &je);
-    if (!*out) {
-        snprintf(err, errlen, "%s:%d: %s", path, je.line, je.text);
+    *out = jsonl_read_object(path, err, errlen);
+    if (!*out)
         return -1;
-    }
-    if (!json_is_object(*out)) {
-        snprintf(err, errlen, "%s: not a JSON object", path);
-        json_decref(*out);
-        *out = NULL;
-        return -1;
-    }
     return 0;
-}
-
-const char *const diff_share_names[DIFF_NSHARES] = {"starttls", "strict", "multilabel_accepted",
-                                                    "rfc9525", "valid_chain"};
-
-const json_t *diff_share(const json_t *summary, const char *name)
-{
-    return json_object_get(json_object_get(summary, "shares"), name);
 }
 
 static void count_share_changes(struct diff *x)
@@ -456,7 +415,7 @@ static void free_dstate(void *val)
     free(st);
 }
 
-static void diff_free(struct diff *x)
+void diff_release(struct diff *x)
 {
     hmap_free(&x->eps, NULL);
     hmap_free(&x->doms, free_dstate);
@@ -472,16 +431,15 @@ static void diff_free(struct diff *x)
     json_decref(x->sum_new);
 }
 
-int diff_dirs(const struct diff_opts *o, struct diff_counts *c, char *err, size_t errlen)
+int diff_compute(const struct diff_opts *o, struct diff *x, char *err, size_t errlen)
 {
-    struct diff x;
-    memset(&x, 0, sizeof(x));
-    x.o = o;
+    memset(x, 0, sizeof(*x));
+    x->o = o;
     struct jsonl_opts jo = {.lenient = o->lenient, .prog = "mxsurvey diff"};
-    x.jo = &jo;
-    hmap_init(&x.eps);
-    hmap_init(&x.doms);
-    hmap_init(&x.strs.ids);
+    x->jo = &jo;
+    hmap_init(&x->eps);
+    hmap_init(&x->doms);
+    hmap_init(&x->strs.ids);
     int rc = DIFF_ERROR;
     /* An unfinished scan (run.json "finished": null) holds incomplete records: comparing it
      * would report every domain not yet written as vanished. */
@@ -489,105 +447,42 @@ int diff_dirs(const struct diff_opts *o, struct diff_counts *c, char *err, size_
     for (int i = 0; i < 2; i++)
         if (rundir_state(dirs[i], err, errlen) >= RUNDIR_UNFINISHED)
             goto done;
-    if (load_summary(&x, o->old_dir, &x.sum_old, err, errlen) < 0 ||
-        load_summary(&x, o->new_dir, &x.sum_new, err, errlen) < 0)
+    if (load_summary(x, o->old_dir, &x->sum_old, err, errlen) < 0 ||
+        load_summary(x, o->new_dir, &x->sum_new, err, errlen) < 0)
         goto done;
-    if (read_jsonl(&x, o->old_dir, "hosts.jsonl", add_host, err, errlen) < 0 ||
-        read_jsonl(&x, o->old_dir, "domains.jsonl", add_old_domain, err, errlen) < 0)
+    if (read_jsonl(x, o->old_dir, "hosts.jsonl", add_host, err, errlen) < 0 ||
+        read_jsonl(x, o->old_dir, "domains.jsonl", add_old_domain, err, errlen) < 0)
         goto done;
     /* The old endpoints are done with: the new run's take their place. */
-    hmap_free(&x.eps, NULL);
-    hmap_init(&x.eps);
-    if (read_jsonl(&x, o->new_dir, "hosts.jsonl", add_host, err, errlen) < 0 ||
-        read_jsonl(&x, o->new_dir, "domains.jsonl", add_new_domain, err, errlen) < 0)
+    hmap_free(&x->eps, NULL);
+    hmap_init(&x->eps);
+    if (read_jsonl(x, o->new_dir, "hosts.jsonl", add_host, err, errlen) < 0 ||
+        read_jsonl(x, o->new_dir, "domains.jsonl", add_new_domain, err, errlen) < 0)
         goto done;
-    hmap_free(&x.eps, NULL);
-    hmap_init(&x.eps);
-    collect(&x);
-    count_share_changes(&x);
-    if (read_old_mx(&x, err, errlen) < 0)
+    hmap_free(&x->eps, NULL);
+    hmap_init(&x->eps);
+    collect(x);
+    count_share_changes(x);
+    if (read_old_mx(x, err, errlen) < 0)
         goto done;
-    if (diff_write_files(&x, o->out_dir ? o->out_dir : o->new_dir, err, errlen) < 0)
-        goto done;
-    if (o->text)
-        diff_write_text(&x, o->text, o->text_lines ? o->text_lines : DIFF_TEXT_LINES);
-    rc = x.c.appeared || x.c.vanished || x.c.changed || x.c.shares_changed ? DIFF_CHANGED
-                                                                           : DIFF_SAME;
+    rc = x->c.appeared || x->c.vanished || x->c.changed || x->c.shares_changed ? DIFF_CHANGED
+                                                                                : DIFF_SAME;
 done:
-    if (c)
-        *c = x.c;
-    diff_free(&x);
+    x->jo = NULL; /* this frame's options: not kept past the call */
     return rc;
 }
 
-/* ------------------------------------------------------------------ mxsurvey diff */
+/* ------------------------------------------------------------------ shares */
 
-enum { OPT_HELP, OPT_OUT, OPT_QUIET, OPT_LENIENT };
-
-static const struct cli_opt diff_opts_table[] = {
-    {.name = "out", .short_name = 'o', .arg = "DIR", .help = "where diff.json and diff.csv go (default NEW_DIR)", .id = OPT_OUT},
-    {.name = "lenient", .help = "skip a damaged JSONL line (or a record without a domain) with a warning instead of failing", .id = OPT_LENIENT},
-    {.name = "quiet", .short_name = 'q', .help = "print nothing on standard output", .id = OPT_QUIET},
-    CLI_OPT_HELP(OPT_HELP),
-};
-
-static void diff_usage(FILE *f)
+const char *diff_str(const struct diff *x, uint32_t id)
 {
-    fprintf(f, "Usage: mxsurvey diff [OPTIONS] OLD_DIR NEW_DIR\n\n"
-               "Compares two scan folders domain by domain (the domain string of domains.jsonl;\n"
-               "for an invalid line, its raw text): domains that appeared or vanished, and\n"
-               "domains whose pattern, primary endpoint's trust.valid or cert.sha256, or MX set\n"
-               "changed; and old, new and delta of each headline share of summary.json (made\n"
-               "when missing). Prints a summary (at most %d domains per kind) and writes\n"
-               "diff.json and diff.csv (defined in docs/schema.md). A folder whose scan has not\n"
-               "finished (run.json says \"finished\": null: still running, or killed) is refused.\n\n",
-            DIFF_TEXT_LINES);
-    cli_print_options(f, diff_opts_table, (int)ARRAY_LEN(diff_opts_table));
-    fprintf(f, "\nA damaged line of a JSONL file (not one JSON object: cut, malformed, invalid\n"
-               "UTF-8, a NUL, longer than %u MiB; or a domain record without a domain string)\n"
-               "is an error naming file:line; with --lenient it is skipped with a warning.\n"
-               "\nExit codes: 0 nothing changed, 1 something changed, 2 usage error, a missing\n"
-               "or unreadable folder or file, an unfinished scan, a damaged line (file:line\n"
-               "said), or the outputs could not be written.\n", JSONL_LINE_MAX >> 20);
+    return id ? x->strs.s[id - 1] : NULL;
 }
 
-static int diff_option(void *ctx, const struct cli_opt *opt, const char *arg)
+const char *const diff_share_names[DIFF_NSHARES] = {"starttls", "strict", "multilabel_accepted",
+                                                    "rfc9525", "valid_chain"};
+
+const json_t *diff_share(const json_t *summary, const char *name)
 {
-    struct diff_opts *o = ctx;
-    if (opt->id == OPT_OUT)
-        o->out_dir = arg;
-    else if (opt->id == OPT_QUIET)
-        o->text = NULL;
-    else if (opt->id == OPT_LENIENT)
-        o->lenient = 1;
-    return -1;
-}
-
-/* A bad command line is a usage error like any other: cli_parse's exit code is ours. */
-_Static_assert((int)DIFF_ERROR == (int)CLI_EXIT_USAGE, "diff's usage error is the CLI's");
-
-static const struct cli_command diff_cmd = {
-    .prog = "mxsurvey diff", CLI_OPTS(diff_opts_table), .on_option = diff_option,
-    .help_id = OPT_HELP, .usage = diff_usage,
-    .min_operands = 2, .max_operands = 2, .operands = "OLD_DIR and NEW_DIR, two scan folders",
-};
-
-int cmd_diff(int argc, char **argv)
-{
-    struct diff_opts o = {.text = stdout};
-    int idx;
-    int rc = cli_parse(&diff_cmd, argc, argv, &o, &idx);
-    if (rc >= 0)
-        return rc;
-    o.old_dir = argv[idx];
-    o.new_dir = argv[idx + 1];
-    char err[4400] = "";
-    rc = diff_dirs(&o, NULL, err, sizeof(err));
-    if (rc == DIFF_ERROR)
-        fprintf(stderr, "mxsurvey diff: %s\n", err);
-    if (o.text && fflush(o.text) != 0) {
-        fprintf(stderr, "mxsurvey diff: writing to standard output failed: %s\n", strerror(errno));
-        rc = DIFF_ERROR;
-    }
-    return rc;
+    return json_object_get(json_object_get(summary, "shares"), name);
 }

@@ -10,11 +10,19 @@
  * an MX-set digest, the record's offset) and one run's endpoint table at a time; the new run
  * is streamed against it. Only the values of changed domains are kept beyond that; the old MX
  * set of a domain whose MX set changed is read back from its line when the output is written.
- * diff.json is written element by element, never built whole. */
+ * diff.json is written element by element, never built whole.
+ *
+ * The command line (options, usage, exit codes) is src/cmd/diffcmd.c; the writers of the
+ * outputs are diff_out.h, which reads the structures below (diff.c builds them). */
 #ifndef MXS_DIFF_H
 #define MXS_DIFF_H
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
+
+#include <jansson.h>
+
+#include "core/hmap.h"
 
 /* The kinds of change of a domain present in both runs, in output order. */
 enum diff_kind {
@@ -56,13 +64,73 @@ struct diff_opts {
 
 #define DIFF_TEXT_LINES 50
 
-/* Compares the two folders, writes out_dir/diff.json and out_dir/diff.csv (each atomically:
- * a temporary file, then a rename) and the text. A folder without summary.json gets one
- * (summary_write; built in memory when the folder cannot be written). Fills *c (may be NULL).
- * Returns a diff_status; on DIFF_ERROR err says why and nothing is written. */
-int diff_dirs(const struct diff_opts *o, struct diff_counts *c, char *err, size_t errlen);
 
-/* argv[0] = "diff". Returns a diff_status as the exit code. */
-int cmd_diff(int argc, char **argv);
+/* ---- the state of one comparison: built by diff.c, written by diff_out.c ---- */
+
+struct jsonl_opts;
+
+enum diff_trust { TRUST_NULL, TRUST_TRUE, TRUST_FALSE }; /* a primary endpoint's trust.valid */
+
+#define DIFF_MX_DIGEST 16 /* octets of SHA-256 kept per MX set */
+#define DIFF_NSHARES 5
+
+/* The new values of a changed domain. */
+struct dnew {
+    uint32_t pattern, sha; /* string ids */
+    uint8_t trust;         /* enum diff_trust */
+    json_t *mx, *old_mx;   /* the new and old MX sets (diff.json's form), when they differ */
+};
+
+/* One domain. In the old run (in_old): its old values; appeared (only in_new): its pattern.
+ * now is set for a domain of both runs with some change (kinds). */
+struct dstate {
+    long long off;         /* offset of its line in OLD/domains.jsonl */
+    uint32_t pattern, sha; /* string ids, 0 for null */
+    uint8_t trust;         /* enum diff_trust */
+    uint8_t in_old, in_new;
+    uint8_t kinds;         /* bit (1 << enum diff_kind) per kind of change */
+    unsigned char mx[DIFF_MX_DIGEST];
+    struct dnew *now;
+};
+
+struct diff_item {
+    const char *key; /* the domain (the table's copy) */
+    struct dstate *st;
+};
+
+struct diff_strtab {
+    struct hmap ids; /* string -> id (index + 1) */
+    char **s;
+    size_t n, cap;
+};
+
+struct diff {
+    const struct diff_opts *o;
+    struct diff_strtab strs;
+    struct hmap eps;  /* endpoint key -> packed trust and certificate id, of one run */
+    struct hmap doms; /* domain -> struct dstate */
+    char *key;        /* scratch for endpoint keys */
+    size_t key_cap;
+    json_t *sum_old, *sum_new; /* the summaries */
+    struct diff_item *appeared, *vanished, *changed; /* sorted by key */
+    size_t nappeared, nvanished, nchanged, cap[3];
+    struct diff_counts c;
+    struct jsonl_opts *jo; /* how the JSONL files are read (--lenient) */
+};
+
+/* The string of an id (NULL for 0). */
+const char *diff_str(const struct diff *x, uint32_t id);
+
+/* The shares compared, as summary.json names them, and one share of a summary (NULL when
+ * absent). */
+extern const char *const diff_share_names[DIFF_NSHARES];
+const json_t *diff_share(const json_t *summary, const char *name);
+
+/* Reads and compares the two folders into *x (the caller's; diff_release frees what it holds,
+ * whatever this returned). A folder without summary.json gets one (summary_write; built in
+ * memory when the folder cannot be written). Returns DIFF_SAME, DIFF_CHANGED, or DIFF_ERROR
+ * with err saying why. Writes nothing else: diff_out.c's diff_dirs writes the result. */
+int diff_compute(const struct diff_opts *o, struct diff *x, char *err, size_t errlen);
+void diff_release(struct diff *x);
 
 #endif

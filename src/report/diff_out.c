@@ -4,6 +4,7 @@
  * and neutralises cells that a spreadsheet would run as a formula: domain strings of invalid
  * lines are whatever the input list held. */
 #include "diff_out.h"
+#include "diff.h"
 #include "csvw.h"
 
 #include <stdlib.h>
@@ -12,6 +13,24 @@
 #include "core/outfile.h"
 #include "core/text.h"
 #include "core/util.h"
+
+const char *diff_kind_str(enum diff_kind k)
+{
+    switch (k) {
+    case DIFF_PATTERN:
+        return "pattern";
+    case DIFF_TRUST_VALID:
+        return "trust_valid";
+    case DIFF_CERT_SHA256:
+        return "cert_sha256";
+    case DIFF_MX:
+        return "mx";
+    case DIFF_NKINDS:
+        break;
+    }
+    return "?";
+}
+
 
 /* ------------------------------------------------------------------ values */
 
@@ -395,4 +414,20 @@ void diff_write_text(const struct diff *x, FILE *f, size_t lines)
         text_kind(x, f, k, lines);
     if (!c->appeared && !c->vanished && !c->changed && !c->shares_changed)
         fputs("no changes\n", f);
+}
+
+/* ------------------------------------------------------------------ the whole */
+
+int diff_dirs(const struct diff_opts *o, struct diff_counts *c, char *err, size_t errlen)
+{
+    struct diff x;
+    int rc = diff_compute(o, &x, err, errlen);
+    if (rc != DIFF_ERROR && diff_write_files(&x, o->out_dir ? o->out_dir : o->new_dir, err, errlen) < 0)
+        rc = DIFF_ERROR;
+    if (rc != DIFF_ERROR && o->text)
+        diff_write_text(&x, o->text, o->text_lines ? o->text_lines : DIFF_TEXT_LINES);
+    if (c)
+        *c = x.c;
+    diff_release(&x);
+    return rc;
 }

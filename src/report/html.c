@@ -8,11 +8,14 @@
 #include <string.h>
 #include <time.h>
 
+#include "classify/classify.h"
+#include "core/jsonl.h"
 #include "core/outfile.h"
 #include "summary.h"
 #include "svg.h"
 #include "core/util.h"
 #include "core/version.h"
+#include "probe/probe.h"
 
 #define TOP_PROVIDERS_CHART 20 /* providers drawn as stacked bars; the table lists all */
 
@@ -73,36 +76,47 @@ static void count(FILE *f, long long v)
 
 /* A known value of a field: its colour, and what it means in one line. */
 struct value_def {
-    const char *key;
+    const char *key;              /* the value, when it is no vocabulary word ("null", ...) */
+    const char *(*word)(int id);  /* else its vocabulary's one spelling, of id */
+    int id;
     int color;
     const char *meaning;
     const char *label; /* shown in charts instead of the key (for "null"); NULL: the key */
 };
 
+static const char *pattern_word(int id) { return classify_pattern_str((enum classify_pattern)id); }
+static const char *wildcard_word(int id) { return wildcard_class_str((enum wildcard_class)id); }
+
+/* The value a definition stands for. */
+static const char *vd_key(const struct value_def *d)
+{
+    return d->word ? d->word(d->id) : d->key;
+}
+
 /* domains.jsonl `pattern`, in the order of docs/schema.md. */
 static const struct value_def patterns[] = {
-    {.key = "mx-exact", .color = 0, .meaning = "the primary MX certificate names the MX host exactly"},
-    {.key = "mx-wildcard", .color = 1, .meaning = "a wildcard standing for one label (*.example.net) covers the MX host"},
-    {.key = "mx-multilabel", .color = 2, .meaning = "only a wildcard standing for several labels would cover the MX host: fails strict checking"},
-    {.key = "domain", .color = 3, .meaning = "the certificate names the email domain (exactly or by wildcard), not the MX host"},
-    {.key = "provider", .color = 4, .meaning = "no match, but a certificate name lies in the MX host's registrable domain (the provider's)"},
-    {.key = "ptr", .color = 5, .meaning = "the certificate matches only the address's reverse-DNS (PTR) name"},
-    {.key = "unrelated", .color = 6, .meaning = "the certificate matches none of the domain, MX host, PTR or provider names"},
-    {.key = "no-tls", .color = 7, .meaning = "a server answered SMTP but no TLS session was made (no STARTTLS, refused, or the handshake failed)"},
-    {.key = "unreachable", .color = 8, .meaning = "no MX server could be reached (DNS error, no address, connection failed or timed out)"},
-    {.key = "no-mail", .color = 9, .meaning = "the domain accepts no mail (null MX, NXDOMAIN, or not a valid name): in no share"},
-    {.key = "blocked", .color = 11, .meaning = "every MX address is special-purpose (loopback, private, link-local, ...) or on the operator's blocklist, so nothing was probed: in no share"},
+    {.word = pattern_word, .id = PATTERN_MX_EXACT, .color = 0, .meaning = "the primary MX certificate names the MX host exactly"},
+    {.word = pattern_word, .id = PATTERN_MX_WILDCARD, .color = 1, .meaning = "a wildcard standing for one label (*.example.net) covers the MX host"},
+    {.word = pattern_word, .id = PATTERN_MX_MULTILABEL, .color = 2, .meaning = "only a wildcard standing for several labels would cover the MX host: fails strict checking"},
+    {.word = pattern_word, .id = PATTERN_DOMAIN, .color = 3, .meaning = "the certificate names the email domain (exactly or by wildcard), not the MX host"},
+    {.word = pattern_word, .id = PATTERN_PROVIDER, .color = 4, .meaning = "no match, but a certificate name lies in the MX host's registrable domain (the provider's)"},
+    {.word = pattern_word, .id = PATTERN_PTR, .color = 5, .meaning = "the certificate matches only the address's reverse-DNS (PTR) name"},
+    {.word = pattern_word, .id = PATTERN_UNRELATED, .color = 6, .meaning = "the certificate matches none of the domain, MX host, PTR or provider names"},
+    {.word = pattern_word, .id = PATTERN_NO_TLS, .color = 7, .meaning = "a server answered SMTP but no TLS session was made (no STARTTLS, refused, or the handshake failed)"},
+    {.word = pattern_word, .id = PATTERN_UNREACHABLE, .color = 8, .meaning = "no MX server could be reached (DNS error, no address, connection failed or timed out)"},
+    {.word = pattern_word, .id = PATTERN_NO_MAIL, .color = 9, .meaning = "the domain accepts no mail (null MX, NXDOMAIN, or not a valid name): in no share"},
+    {.word = pattern_word, .id = PATTERN_BLOCKED, .color = 11, .meaning = "every MX address is special-purpose (loopback, private, link-local, ...) or on the operator's blocklist, so nothing was probed: in no share"},
 };
 
 /* hosts.jsonl `wildcard`, most severe first. */
 static const struct value_def wildcards[] = {
-    {.key = "bare", .color = 11, .meaning = "the name is a lone *"},
-    {.key = "public-suffix", .color = 6, .meaning = "*. directly over a public suffix (*.com, *.co.uk)"},
-    {.key = "multiple", .color = 5, .meaning = "more than one * in a name"},
-    {.key = "non-leftmost", .color = 3, .meaning = "a * label that is not the leftmost (mx.*.example.net)"},
-    {.key = "partial-label", .color = 4, .meaning = "a * inside a label (f*.example.net)"},
-    {.key = "leftmost", .color = 1, .meaning = "a proper wildcard: the whole leftmost label is * (*.example.net)"},
-    {.key = "none", .color = 0, .meaning = "no wildcard name"},
+    {.word = wildcard_word, .id = WILDCARD_BARE, .color = 11, .meaning = "the name is a lone *"},
+    {.word = wildcard_word, .id = WILDCARD_PUBLIC_SUFFIX, .color = 6, .meaning = "*. directly over a public suffix (*.com, *.co.uk)"},
+    {.word = wildcard_word, .id = WILDCARD_MULTIPLE, .color = 5, .meaning = "more than one * in a name"},
+    {.word = wildcard_word, .id = WILDCARD_NON_LEFTMOST, .color = 3, .meaning = "a * label that is not the leftmost (mx.*.example.net)"},
+    {.word = wildcard_word, .id = WILDCARD_PARTIAL_LABEL, .color = 4, .meaning = "a * inside a label (f*.example.net)"},
+    {.word = wildcard_word, .id = WILDCARD_LEFTMOST, .color = 1, .meaning = "a proper wildcard: the whole leftmost label is * (*.example.net)"},
+    {.word = wildcard_word, .id = WILDCARD_NONE, .color = 0, .meaning = "no wildcard name"},
     {.key = "null", .color = 9, .meaning = "no certificate was received", .label = "(no certificate)"},
 };
 
@@ -142,10 +156,10 @@ static size_t map_bars(const json_t *map, const struct value_def *defs, size_t n
 {
     size_t n = 0;
     for (size_t i = 0; i < ndefs; i++) {
-        long long v = int_of(map, defs[i].key);
+        long long v = int_of(map, vd_key(&defs[i]));
         if (!v && !with_zero)
             continue;
-        bars[n++] = (struct svg_bar){.label = defs[i].label ? defs[i].label : defs[i].key,
+        bars[n++] = (struct svg_bar){.label = defs[i].label ? defs[i].label : vd_key(&defs[i]),
                                      .value = v, .color = defs[i].color};
     }
     size_t first_other = n;
@@ -154,7 +168,7 @@ static size_t map_bars(const json_t *map, const struct value_def *defs, size_t n
     json_object_foreach((json_t *)map, k, v) {
         int known = 0;
         for (size_t i = 0; i < ndefs && !known; i++)
-            known = strcmp(defs[i].key, k) == 0;
+            known = strcmp(vd_key(&defs[i]), k) == 0;
         if (known)
             continue;
         struct svg_bar b = {.label = k, .value = json_is_integer(v) ? json_integer_value(v) : 0,
@@ -191,10 +205,10 @@ static void defs_table(FILE *f, const char *what, const json_t *map, const struc
     for (size_t i = 0; i < ndefs; i++) {
         if (!defs[i].meaning)
             continue;
-        long long v = int_of(map, defs[i].key);
+        long long v = int_of(map, vd_key(&defs[i]));
         fprintf(f, "<tr><td><span class=\"sw\" style=\"background:%s\"></span><code>%s</code></td>"
                    "<td class=\"num\">",
-                svg_color(defs[i].color), defs[i].key);
+                svg_color(defs[i].color), vd_key(&defs[i]));
         count(f, v);
         fputs("</td><td class=\"num\">", f);
         esc(f, svg_format_percent(p, sizeof(p), total > 0 ? (double)v / (double)total : NAN));
@@ -440,7 +454,7 @@ static void headline_section(FILE *f, const json_t *s)
     count(f, ne);
     fputs(" endpoints (MX host &#215; address) probed</div>\n", f);
     /* Endpoints whose address was blocked count in the total, but nothing was sent to them. */
-    long long nb = int_of(json_object_get(e, "by_status"), "blocked");
+    long long nb = int_of(json_object_get(e, "by_status"), probe_status_str(PROBE_BLOCKED));
     fprintf(f, "<div class=\"frac\" data-metric=\"blocked\" data-value=\"%lld\">", nb);
     count(f, nb);
     fputs(" of them never contacted: a special-purpose or blocklisted address (status "
@@ -545,7 +559,7 @@ static void providers_section(FILE *f, const json_t *s)
         json_object_foreach((json_t *)bp, k, v) {
             size_t c = NPAT;
             for (size_t i = 0; i < NPAT; i++)
-                if (strcmp(patterns[i].key, k) == 0)
+                if (strcmp(vd_key(&patterns[i]), k) == 0)
                     c = i;
             vals[r * (NPAT + 1) + c] += json_is_integer(v) ? json_integer_value(v) : 0;
         }
@@ -559,7 +573,7 @@ static void providers_section(FILE *f, const json_t *s)
     for (size_t c = 0; c <= NPAT; c++) {
         if (!used[c])
             continue;
-        cats[nc].name = c < NPAT ? patterns[c].key : "other";
+        cats[nc].name = c < NPAT ? vd_key(&patterns[c]) : "other";
         cats[nc].color = c < NPAT ? patterns[c].color : 10;
         for (size_t r = 0; r < nrows; r++)
             vals[r * (NPAT + 1) + nc] = vals[r * (NPAT + 1) + c];
@@ -629,17 +643,9 @@ int html_write(const char *dir, char *err, size_t errlen)
 {
     char path[4096];
     snprintf(path, sizeof(path), "%s/summary.json", dir);
-    json_error_t je;
-    json_t *s = json_load_file(path, 0, &je);
-    if (!s) {
-        snprintf(err, errlen, "%s: %s", path, je.text);
+    json_t *s = jsonl_read_object(path, err, errlen);
+    if (!s)
         return SUMMARY_INPUT_ERROR;
-    }
-    if (!json_is_object(s)) {
-        snprintf(err, errlen, "%s: not a JSON object", path);
-        json_decref(s);
-        return SUMMARY_INPUT_ERROR;
-    }
     struct outfile o;
     int rc = SUMMARY_WRITE_ERROR;
     if (outfile_open(&o, dir, "report.html", err, errlen) == 0) {

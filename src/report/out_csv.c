@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "classify/classify.h"
 #include "core/outfile.h"
 #include "summary.h"
 #include "core/util.h"
@@ -294,14 +295,11 @@ static const struct column domain_columns[] = {
 };
 
 /* The domain patterns of summary.json (summary.c), in providers.csv's column order: the
- * first PROVIDER_PATTERNS_BEFORE_OTHER, then pattern_other, then the ones added since (a new
- * column goes at the end of the row). */
-static const char *const provider_patterns[] = {
-    "mx-exact", "mx-wildcard", "mx-multilabel", "domain",      "provider",
-    "ptr",      "unrelated",   "no-tls",        "unreachable", "no-mail",
-    "blocked",
-};
+ * first PROVIDER_PATTERNS_BEFORE_OTHER of classify.h's (their one spelling), then
+ * pattern_other, then the ones added since (a new column goes at the end of the row). */
 #define PROVIDER_PATTERNS_BEFORE_OTHER 10
+_Static_assert(PROVIDER_PATTERNS_BEFORE_OTHER == PATTERN_BLOCKED,
+               "providers.csv: pattern_other stands before pattern_blocked");
 
 static const char *const provider_columns[] = {
     "provider",
@@ -389,21 +387,21 @@ static void provider_row(const json_t *p, struct csv_row *r, struct sbuf *b)
     value_cell(r, json_object_get(p, "endpoints"), b);
     const json_t *bp = json_object_get(p, "by_pattern");
     for (size_t i = 0; i < PROVIDER_PATTERNS_BEFORE_OTHER; i++)
-        count_cell(r, json_object_get(bp, provider_patterns[i]), b);
+        count_cell(r, json_object_get(bp, classify_pattern_words[i]), b);
     /* Every other key (null: a domain without a pattern; an unrecognised value). */
     json_int_t other = 0;
     const char *k;
     const json_t *v;
     json_object_foreach((json_t *)bp, k, v) {
         size_t i = 0;
-        while (i < ARRAY_LEN(provider_patterns) && strcmp(k, provider_patterns[i]) != 0)
+        while (i < PATTERN_COUNT && strcmp(k, classify_pattern_words[i]) != 0)
             i++;
-        if (i == ARRAY_LEN(provider_patterns))
+        if (i == PATTERN_COUNT)
             other += json_integer_value(v);
     }
     csv_int(r, (long long)other);
-    for (size_t i = PROVIDER_PATTERNS_BEFORE_OTHER; i < ARRAY_LEN(provider_patterns); i++)
-        count_cell(r, json_object_get(bp, provider_patterns[i]), b);
+    for (size_t i = PROVIDER_PATTERNS_BEFORE_OTHER; i < PATTERN_COUNT; i++)
+        count_cell(r, json_object_get(bp, classify_pattern_words[i]), b);
 }
 
 void csv_record_row(enum csv_table t, const json_t *rec, struct csv_row *r)

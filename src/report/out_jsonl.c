@@ -15,8 +15,10 @@ struct jsonl {
     struct linebuf hosts, domains;
 };
 
-static int jsonl_open(void **state, const char *dir, int append, char *err, size_t errlen)
+static int jsonl_open(void **state, const struct output_where *w, char *err, size_t errlen)
 {
+    const char *dir = w->dir;
+    int append = w->append;
     struct jsonl *j = xcalloc(1, sizeof(*j));
     char path[4096];
     int rc;

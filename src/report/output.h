@@ -1,16 +1,40 @@
-/* output: the peers that turn records (JSON objects from record.c) into files. Each output is
- * a table of callbacks filled by field name; the scheduler calls them as records complete, in
- * completion order. */
+/* output: the peers that turn records (JSON objects from record.c) into files or text. Each
+ * output is a table of callbacks filled by field name (as zmap's output modules); the
+ * scheduler's run side calls them as records complete, in completion order, and knows no
+ * output by name: the command picks them from output_table (output_find).
+ *
+ *   name      what                                                 file
+ *   "jsonl"   hosts.jsonl and domains.jsonl (linebuf: whole lines)  out_jsonl.c
+ *   "chains"  chains/<leaf sha256>.pem, one per distinct leaf        out_chains.c
+ *             (outfile: whole files or none)
+ *   "text"    check's printer: the records for a person, on stdout  out_text.c
+ *
+ * Every callback but open and close may be NULL (the output takes no such thing). */
 #ifndef MXS_OUTPUT_H
 #define MXS_OUTPUT_H
+#include <stddef.h>
+
 #include <jansson.h>
+
+#include "probe/probe.h"
+
+/* Where and how an output opens. */
+struct output_where {
+    const char *dir; /* the scan folder (exists); NULL when there is none (check) */
+    int append;      /* scan --resume: go on writing the folder's files */
+    void *arg;       /* the output's own argument (out_text: struct out_text_result) */
+};
 
 struct output_ops {
     const char *name;
-    /* Creates the output's files in dir (which exists), or with append (scan --resume) opens
-     * the files there to go on writing them. Returns 0 and sets *state, or -errno with a
-     * message in err. */
-    int (*open)(void **state, const char *dir, int append, char *err, size_t errlen);
+    /* Creates the output's files in w->dir, or with w->append opens the files there to go on
+     * writing them. Returns 0 and sets *state, or -errno (or -1) with a message in err. */
+    int (*open)(void **state, const struct output_where *w, char *err, size_t errlen);
+    /* An endpoint's certificate chain (res->chain_len > 0), before its record is made: the
+     * file the record names. Returns 1 when it wrote the file now, 0 when it was there
+     * before (rel set either way: "chains/<sha256>.pem"), or -errno (nothing written, rel
+     * ""). */
+    int (*chain)(void *state, const struct probe_result *res, char *rel, size_t rellen);
     /* One endpoint record (hosts.jsonl schema); borrowed. Returns 0 or -errno. */
     int (*endpoint)(void *state, json_t *rec);
     /* One domain record (domains.jsonl schema); borrowed. Returns 0 or -errno. */
@@ -21,6 +45,16 @@ struct output_ops {
     int (*close)(void *state);
 };
 
-extern const struct output_ops out_jsonl_ops;
+/* What out_text saw: tls_ok is set when an endpoint record has status "ok". */
+struct out_text_result {
+    int tls_ok;
+};
+
+extern const struct output_ops out_jsonl_ops, out_chains_ops, out_text_ops;
+
+/* Every output, NULL-terminated. */
+extern const struct output_ops *const output_table[];
+/* The output called name, or NULL. */
+const struct output_ops *output_find(const char *name);
 
 #endif

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "classify/classify.h"
 #include "core/hmap.h"
 #include "core/jsonl.h"
 #include "core/outfile.h"
@@ -95,35 +96,32 @@ static json_t *tally_json(const struct tally *t, const char *const *fixed)
 
 /* ------------------------------------------------------------------ patterns */
 
-/* The domain patterns of domains.jsonl and what each says about the primary endpoint. */
+/* What each domain pattern of domains.jsonl (classify.h, its one spelling) says about the
+ * primary endpoint. */
 static const struct pattern_def {
-    const char *name;
     int accepts_mail; /* in the denominator of shares.starttls */
     int tls;          /* a TLS pattern: in the denominators of the other shares */
     int strict;       /* the MX host name matches under strict rules (shares.strict) */
     int multilabel;   /* ... when a wildcard may cover several labels */
-} pattern_defs[] = {
-    {.name = "mx-exact", .accepts_mail = 1, .tls = 1, .strict = 1, .multilabel = 1},
-    {.name = "mx-wildcard", .accepts_mail = 1, .tls = 1, .strict = 1, .multilabel = 1},
-    {.name = "mx-multilabel", .accepts_mail = 1, .tls = 1, .multilabel = 1},
-    {.name = "domain", .accepts_mail = 1, .tls = 1},
-    {.name = "provider", .accepts_mail = 1, .tls = 1},
-    {.name = "ptr", .accepts_mail = 1, .tls = 1},
-    {.name = "unrelated", .accepts_mail = 1, .tls = 1},
-    {.name = "no-tls", .accepts_mail = 1},
-    {.name = "unreachable", .accepts_mail = 1},
-    {.name = "no-mail"},
-    {.name = "blocked"}, /* the scanner's choice not to probe: in no share, like no-mail */
+} pattern_defs[PATTERN_COUNT] = {
+    [PATTERN_MX_EXACT] = {.accepts_mail = 1, .tls = 1, .strict = 1, .multilabel = 1},
+    [PATTERN_MX_WILDCARD] = {.accepts_mail = 1, .tls = 1, .strict = 1, .multilabel = 1},
+    [PATTERN_MX_MULTILABEL] = {.accepts_mail = 1, .tls = 1, .multilabel = 1},
+    [PATTERN_DOMAIN] = {.accepts_mail = 1, .tls = 1},
+    [PATTERN_PROVIDER] = {.accepts_mail = 1, .tls = 1},
+    [PATTERN_PTR] = {.accepts_mail = 1, .tls = 1},
+    [PATTERN_UNRELATED] = {.accepts_mail = 1, .tls = 1},
+    [PATTERN_NO_TLS] = {.accepts_mail = 1},
+    [PATTERN_UNREACHABLE] = {.accepts_mail = 1},
+    [PATTERN_NO_MAIL] = {0},
+    [PATTERN_BLOCKED] = {0}, /* the scanner's choice not to probe: in no share, like no-mail */
 };
 
 /* The definition of a pattern value, NULL for null, absent or unrecognised values. */
 static const struct pattern_def *pattern_find(const json_t *v)
 {
-    const char *s = json_string_value(v);
-    for (size_t i = 0; s && i < ARRAY_LEN(pattern_defs); i++)
-        if (strcmp(pattern_defs[i].name, s) == 0)
-            return &pattern_defs[i];
-    return NULL;
+    int p = classify_pattern_parse(json_string_value(v));
+    return p < 0 ? NULL : &pattern_defs[p];
 }
 
 /* ------------------------------------------------------------------ the accumulator */
@@ -429,19 +427,8 @@ static int read_run(const char *dir, json_t **run, char *err, size_t errlen)
     struct stat st;
     if (stat(path, &st) < 0 && errno == ENOENT)
         return SUMMARY_OK;
-    json_error_t je;
-    *run = json_load_file(path, 0, &je);
-    if (!*run) {
-        snprintf(err, errlen, "%s:%d: %s", path, je.line, je.text);
-        return SUMMARY_INPUT_ERROR;
-    }
-    if (!json_is_object(*run)) {
-        snprintf(err, errlen, "%s: not a JSON object", path);
-        json_decref(*run);
-        *run = NULL;
-        return SUMMARY_INPUT_ERROR;
-    }
-    return SUMMARY_OK;
+    *run = jsonl_read_object(path, err, errlen);
+    return *run ? SUMMARY_OK : SUMMARY_INPUT_ERROR;
 }
 
 /* ------------------------------------------------------------------ the summary object */

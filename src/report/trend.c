@@ -14,22 +14,13 @@
 
 #include <jansson.h>
 
-#include "cmd/cli.h"
+#include "classify/classify.h"
 #include "core/jsonl.h"
 #include "core/outfile.h"
 #include "core/rundir.h"
 #include "summary.h"
 #include "svg.h"
 #include "core/util.h"
-
-enum { OPT_HELP, OPT_OUT, OPT_QUIET, OPT_LENIENT };
-
-static const struct cli_opt trend_opts[] = {
-    {.name = "out", .short_name = 'o', .arg = "DIR", .help = "where to write trend.csv and trend.svg (default: the current directory)", .id = OPT_OUT},
-    {.name = "quiet", .short_name = 'q', .help = "print nothing on success", .id = OPT_QUIET},
-    {.name = "lenient", .help = "when a summary.json is made: skip a damaged JSONL line with a warning instead of failing", .id = OPT_LENIENT},
-    CLI_OPT_HELP(OPT_HELP),
-};
 
 /* The shares of summary.json, in the columns' and the chart's order, with their legend. */
 static const struct {
@@ -44,36 +35,12 @@ static const struct {
     {"valid_chain", "valid chain", 5},
 };
 
-/* Every pattern of domains.jsonl (docs/schema.md), one column each. */
-static const char *const patterns[] = {
-    "mx-exact", "mx-wildcard", "mx-multilabel", "domain", "provider",
-    "ptr", "unrelated", "no-tls", "unreachable", "no-mail", "blocked",
-};
-
 struct run {
     const char *dir;    /* as given */
     json_t *summary;
     const char *started; /* meta.started, NULL when absent */
     size_t order;        /* position on the command line */
 };
-
-static void trend_usage(FILE *f)
-{
-    fprintf(f, "Usage: mxsurvey trend [OPTIONS] SCANDIR...\n\n"
-               "Puts the headline figures of several scan folders side by side. Reads each\n"
-               "folder's summary.json (made first from its JSONL files when missing, as\n"
-               "`mxsurvey report` does), orders the runs by their start time, and writes\n"
-               "trend.csv (one row per run: start, folder, domains, the shares and the count\n"
-               "of every pattern; columns in docs/schema.md) and trend.svg (a line chart of\n"
-               "the shares). A folder whose scan has not finished (run.json says \"finished\":\n"
-               "null: still running, or killed) is skipped with a warning.\n\n");
-    cli_print_options(f, trend_opts, (int)ARRAY_LEN(trend_opts));
-    fprintf(f, "\nA damaged line of a folder's JSONL files, when its summary.json is made, is an\n"
-               "error naming file:line; with --lenient it is skipped with a warning.\n"
-               "\nExit codes: 0 written, 1 the files could not be written, 2 usage error, no\n"
-               "SCANDIR, no finished one, or a folder that is missing or unreadable (a damaged\n"
-               "line included).\n");
-}
 
 /* Loads dir's summary.json into run->summary, making it when the file is missing. Returns 0,
  * 1 when the folder is an unfinished scan (skipped, with a warning), or -1 after printing
@@ -120,11 +87,9 @@ static int load_run(struct run *run, int lenient)
         }
     }
     if (!run->summary) {
-        json_error_t je;
-        run->summary = json_load_file(path, 0, &je);
-        if (!run->summary || !json_is_object(run->summary)) {
-            fprintf(stderr, "mxsurvey trend: %s: %s\n", path,
-                    run->summary ? "not a JSON object" : je.text);
+        run->summary = jsonl_read_object(path, err, sizeof(err));
+        if (!run->summary) {
+            fprintf(stderr, "mxsurvey trend: %s\n", err);
             return -1;
         }
     }
@@ -170,8 +135,8 @@ static void write_csv(FILE *f, const struct run *runs, size_t n)
     fputs("started,dir,domains", f);
     for (size_t i = 0; i < ARRAY_LEN(shares); i++)
         fprintf(f, ",%s", shares[i].key);
-    for (size_t i = 0; i < ARRAY_LEN(patterns); i++)
-        fprintf(f, ",pattern.%s", patterns[i]);
+    for (size_t i = 0; i < PATTERN_COUNT; i++) /* every pattern (classify.h), one column each */
+        fprintf(f, ",pattern.%s", classify_pattern_words[i]);
     fputs("\r\n", f);
     for (size_t r = 0; r < n; r++) {
         const json_t *s = runs[r].summary, *d = json_object_get(s, "domains");
@@ -187,8 +152,8 @@ static void write_csv(FILE *f, const struct run *runs, size_t n)
                 fprintf(f, ",%.15g", v);
         }
         const json_t *bp = json_object_get(d, "by_pattern");
-        for (size_t i = 0; i < ARRAY_LEN(patterns); i++)
-            fprintf(f, ",%lld", int_of(bp, patterns[i]));
+        for (size_t i = 0; i < PATTERN_COUNT; i++)
+            fprintf(f, ",%lld", int_of(bp, classify_pattern_words[i]));
         fputs("\r\n", f);
     }
 }
@@ -241,68 +206,39 @@ static int write_out(const char *out, const char *name, const struct run *runs, 
     return 0;
 }
 
-struct trend_args {
-    const char *out;
-    int quiet, lenient;
-};
-
-static int trend_option(void *ctx, const struct cli_opt *opt, const char *arg)
+int trend_run(const struct trend_opts *o, char *const *dirs, size_t n)
 {
-    struct trend_args *a = ctx;
-    if (opt->id == OPT_OUT)
-        a->out = arg;
-    else if (opt->id == OPT_QUIET)
-        a->quiet = 1;
-    else if (opt->id == OPT_LENIENT)
-        a->lenient = 1;
-    return -1;
-}
-
-static const struct cli_command trend_cmd = {
-    .prog = "mxsurvey trend", CLI_OPTS(trend_opts), .on_option = trend_option,
-    .help_id = OPT_HELP, .usage = trend_usage,
-    .min_operands = 1, .max_operands = -1, .operands = "one or more SCANDIR, scan folders",
-};
-
-int cmd_trend(int argc, char **argv)
-{
-    struct trend_args a = {.out = "."};
-    int idx;
-    int rc = cli_parse(&trend_cmd, argc, argv, &a, &idx);
-    if (rc >= 0)
-        return rc;
-    const char *out = a.out;
-    size_t n = (size_t)(argc - idx);
+    const char *out = o->out ? o->out : ".";
     struct run *runs = xcalloc(n, sizeof(*runs));
-    rc = CLI_EXIT_OK;
+    int rc = TREND_OK;
     size_t kept = 0, given = n;
-    for (size_t i = 0; i < given && rc == CLI_EXIT_OK; i++) {
+    for (size_t i = 0; i < given && rc == TREND_OK; i++) {
         struct run *r = &runs[kept];
-        r->dir = argv[idx + (int)i];
+        r->dir = dirs[i];
         r->order = i;
-        int st = load_run(r, a.lenient);
+        int st = load_run(r, o->lenient);
         if (st < 0)
-            rc = CLI_EXIT_USAGE;
+            rc = TREND_USAGE;
         else if (st == 0)
             kept++;
         else
             memset(r, 0, sizeof(*r)); /* skipped: its slot is reused */
     }
     n = kept;
-    if (rc == CLI_EXIT_OK && n == 0) {
+    if (rc == TREND_OK && n == 0) {
         fprintf(stderr, "mxsurvey trend: no finished scan among the %zu folder%s given\n", given,
                 given == 1 ? "" : "s");
-        rc = CLI_EXIT_USAGE;
+        rc = TREND_USAGE;
     }
-    if (rc == CLI_EXIT_OK) {
+    if (rc == TREND_OK) {
         qsort(runs, n, sizeof(*runs), cmp_runs);
         if (mkdir(out, 0755) < 0 && errno != EEXIST) {
             fprintf(stderr, "mxsurvey trend: cannot create %s: %s\n", out, strerror(errno));
-            rc = CLI_EXIT_FAIL;
+            rc = TREND_FAIL;
         } else if (write_out(out, "trend.csv", runs, n, write_csv) < 0 ||
                    write_out(out, "trend.svg", runs, n, write_svg) < 0) {
-            rc = CLI_EXIT_FAIL;
-        } else if (!a.quiet) {
+            rc = TREND_FAIL;
+        } else if (!o->quiet) {
             fprintf(stderr, "mxsurvey trend: %zu runs; wrote %s/trend.csv and %s/trend.svg\n", n,
                     out, out);
         }

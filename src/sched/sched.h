@@ -11,7 +11,8 @@
  * completion, and a finished endpoint keeps only what later domains need to refer to it (its
  * key and status); its certificate chain is written out and freed at once.
  *
- * Ownership: sched_new() makes a struct sched and sched_exec() drives its loop until every
+ * Ownership: sched_new() makes a struct scan_run (sched_int.h: the run-wide state, and its
+ * probe loop) and sched_exec() drives its loop until every
  * record is out (or a signal, or resolvers that answer nothing, stopped the run) and releases
  * everything; sched_run() is the two in one.
  *
@@ -34,9 +35,18 @@
 #define SCHED_MAX_RESOLVERS 8
 #define SCHED_MAX_OUTPUTS 4
 
-struct sched_endpoint_view {
-    const char *mx_host, *ip, *ptr;
-    const struct probe_result *res;
+/* An output (report/output.h) and its own argument (output_where.arg). */
+struct output_use {
+    const struct output_ops *ops;
+    void *arg;
+};
+
+/* The probe stage as a loop calls it: probe.h's probe_start/probe_abort, or a test's fake. */
+struct probe_iface {
+    struct probe *(*start)(void *ctx, uv_loop_t *loop, const struct probe_params *p, probe_cb cb,
+                           void *arg);
+    void (*abort)(struct probe *p);
+    void *ctx; /* start's first argument (the probe context) */
 };
 
 struct sched_opts {
@@ -68,15 +78,15 @@ struct sched_opts {
     int version_probe;    /* one version probe per address (probe.h); default on */
     const char *ca_file;  /* trust anchors for chain verification (PEM bundle or DER) */
     const char *ca_path;  /* and/or a folder of such files; both NULL: TRUST_DEFAULT_CA_FILE */
-    const char *out_dir;  /* NULL: no files (check) */
-    const struct output_ops *outputs[SCHED_MAX_OUTPUTS];
+    const char *out_dir;  /* the scan folder, given to the outputs; NULL: none (check) */
+    struct output_use outputs[SCHED_MAX_OUTPUTS]; /* every record goes to each, in order */
     int noutputs;
-    /* Optional hooks (check uses them): the SMTP dialogue of each probe, and each finished
-     * endpoint and domain as records. Called from the loop. */
+    /* Optional (check): the SMTP dialogue of each probe, line by line, as the probe sees it
+     * (not a record: the outputs print those). Called from the loop with hook_arg. */
     void (*transcript)(void *arg, const char *mx_host, const char *ip, char dir, const char *line);
-    void (*on_endpoint)(void *arg, json_t *rec);
-    void (*on_domain)(void *arg, json_t *rec);
     void *hook_arg;
+    /* The probe stage; NULL: probe.h's (probe_start, probe_abort). A test's fake otherwise. */
+    const struct probe_iface *probe_iface;
 };
 
 /* Sensible defaults (port 25, timeout 10 s, retries 1, per_ip 2, concurrency 500, ...). */
@@ -107,19 +117,19 @@ struct sched_counts {
     int input_error;      /* the input could not be read to its end (message on stderr) */
 };
 
-struct sched;
+struct scan_run;
 
 /* Prepares a run without creating anything on disk: the TLS setup, the trust anchors, the
  * public suffix list, the DNS client and the input (input_path, an input_reader path or "-";
  * or, when domain is not NULL, that one domain, for check) — everything that can refuse to
  * start. Returns NULL with the reason in err. o is borrowed until sched_exec() returns. */
-struct sched *sched_new(const struct sched_opts *o, const char *input_path, const char *domain,
+struct scan_run *sched_new(const struct sched_opts *o, const char *input_path, const char *domain,
                         char *err, size_t errlen);
-/* Creates o->out_dir's chains/ and opens the outputs, then scans, and frees s. Returns 0
+/* Opens the outputs (in o->out_dir), then scans, and frees s. Returns 0
  * when the run completed, 1 when it was interrupted, stopped by dead resolvers, an output
  * failed or reading the input failed part way, 2 when the outputs could not be made (message
  * in err; the loop never ran). counts gets the run's figures. */
-int sched_exec(struct sched *s, struct sched_counts *counts, char *err, size_t errlen);
+int sched_exec(struct scan_run *s, struct sched_counts *counts, char *err, size_t errlen);
 /* scan --resume: makes the prepared run s continue the folder o->out_dir instead of starting
  * it anew (call between sched_new and sched_exec). Reads its hosts.jsonl (whole lines; a
  * cut last line is ignored, and cut off when the outputs open) into the endpoint table: those
@@ -131,11 +141,11 @@ int sched_exec(struct sched *s, struct sched_counts *counts, char *err, size_t e
  * read, *torn the octets of a cut last line of hosts.jsonl. Returns 0, or -1 with err naming file:line (a damaged line, or a
  * record this version does not write). */
 struct lineset;
-int sched_resume(struct sched *s, const struct lineset *done, unsigned long kept_domains,
+int sched_resume(struct scan_run *s, const struct lineset *done, unsigned long kept_domains,
                  unsigned long kept_invalid, unsigned long *kept_endpoints, long long *torn,
                  char *err, size_t errlen);
 /* Frees a prepared run that is not going to be executed. NULL is fine. */
-void sched_free(struct sched *s);
+void sched_free(struct scan_run *s);
 
 /* sched_new + sched_exec: scans every line of input_path. Returns as sched_exec, 2 also when
  * it could not start. */

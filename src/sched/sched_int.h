@@ -1,21 +1,38 @@
-/* sched_int: what the scheduler's two files share (private to them: nothing else includes
- * it). sched.c is the join: outputs, domains, endpoints, version probes, input; sched_run.c the
- * run's life: making and freeing a struct sched, the loop, signals, progress, the stop and the
- * finish. One loop; all state in struct sched, passed down. */
+/* sched_int: what the scheduler's files share (private to them: nothing else includes it).
+ *
+ * The state is in two parts, so that a run can later drive one probe loop per core:
+ *
+ *   struct scan_run (run-wide, sched.c, sched_run.c): the options, the input, the outputs,
+ *     the endpoint table (dedup) and the domain <-> endpoint join, the counts, trust, PSL,
+ *     the signals, the stop and the finish.
+ *   struct probe_loop (per loop, sched_loop.c): the uv loop, the DNS client and resolver,
+ *     the probe context and the probe interface (struct probe_iface), the ready queue, the
+ *     per-address slots (connections and version probe), the rate, the back-off and grace
+ *     timers, its own counters.
+ *
+ * The run hands a loop work by calling it (loop_resolve_domain, loop_add_endpoint, loop_stop);
+ * a loop reaches the join and the outputs only through a message (struct run_msg) it posts
+ * to the run's queue (loop_post); the run drains the queue (run_drain). One loop and one
+ * thread today: the post drains at once unless a drain is under way; a loop on its own thread
+ * would post across a uv_async_t instead. */
 #ifndef MXS_SCHED_INT_H
 #define MXS_SCHED_INT_H
 #include <signal.h>
+#include <sys/queue.h>
 
 #include "classify/assess.h"
 #include "core/hmap.h"
 #include "input/input.h"
 #include "sched.h"
 #include "classify/trust.h"
+#include "report/record.h"
 
 /* How long in-flight probes may go on after SIGINT/SIGTERM before they are aborted. */
 #define STOP_GRACE_MS 2000
 
 struct lineset;
+struct scan_run;
+struct probe_loop;
 
 enum ep_state {
     EP_QUEUED,  /* waiting for a slot (global, per address, or rate) */
@@ -27,7 +44,8 @@ enum ep_state {
 struct domain_job;
 
 struct endpoint {
-    struct sched *s;
+    struct scan_run *run;   /* the join's side: waiters, names, first_domain */
+    struct probe_loop *lp;  /* the loop that probes it (NULL: blocked, or read back by --resume) */
     char *mx_host, *ip;
     enum ep_state state;
     int probed_done, ptr_done;
@@ -42,7 +60,7 @@ struct endpoint {
     struct probe *probe;
     struct domain_job **waiters;
     size_t nwait, capwait;
-    struct endpoint *next; /* ready-queue or per-address queue link */
+    STAILQ_ENTRY(endpoint) link; /* in the ready queue or its address's queue */
     struct backoff *backoff;
     int version_probe;     /* not an endpoint: its address's version probe (key "|ip") */
     int vp_waiting;        /* probed and PTR done, in its address's vp_waiters */
@@ -58,13 +76,14 @@ struct backoff {
 /* One address: its connection slots and its version probe. */
 struct ip_slot {
     int active;
-    struct endpoint *head, *tail; /* waiting for this address */
+    STAILQ_HEAD(, endpoint) waiting; /* for this address (per_ip reached); loop_ip_slot inits */
     /* The version probe (probe.h version_probe): one per address per run. Its result stays for
      * the run, since endpoints of this address may still come from later domains. */
     /* VP_DROPPED: the run stopped before the probe gave its answer; the address's endpoints
      * not yet written are not written (their verdict would lack tls_max). */
     enum { VP_OFF, VP_PENDING, VP_DONE, VP_DROPPED } vp_state;
-    struct endpoint *vp_ep;       /* the probe, while VP_PENDING (owned by s->endpoints) */
+    struct endpoint *vp_ep;       /* the probe, while VP_PENDING */
+    struct endpoint *vp_own;      /* the probe's endpoint, owned by the slot */
     int vp_queued;                /* decided (vp_decide): queued, or finished unprobed */
     char *vp_from, *vp_error;     /* its MX host name (SNI); why it learnt no version */
     int vp_kind;
@@ -75,37 +94,75 @@ struct ip_slot {
 };
 
 struct domain_job {
-    struct sched *s;
+    struct scan_run *run;
     unsigned long line;
     char *domain;
     struct resolve_result *rr;
     struct endpoint **eps;
     size_t neps, pending;
-    struct domain_job *prev, *next; /* in s->jobs until its record is out or it is dropped */
+    LIST_ENTRY(domain_job) link; /* in run->jobs until its record is out or it is dropped */
 };
 
-struct sched {
+/* What a loop tells the run. */
+enum run_msg_kind {
+    MSG_ENDPOINT, /* ep has its verdict (probe, PTR, its address's version probe): record it */
+    MSG_RESOLVED, /* job's domain is resolved (rr): join it to its endpoints */
+    MSG_DNS,      /* a DNS lookup ended: the run checks its resolvers are alive */
+};
+
+struct run_msg {
+    enum run_msg_kind kind;
+    struct endpoint *ep;        /* MSG_ENDPOINT */
+    struct tls_max_rec tm;      /* MSG_ENDPOINT: its address's version probe (strings borrowed
+                                   from the loop's slot, which lives as long as the loop) */
+    int has_tm;
+    struct domain_job *job;     /* MSG_RESOLVED */
+    struct resolve_result *rr;  /* MSG_RESOLVED (owned by the message, then by job) */
+    STAILQ_ENTRY(run_msg) link;
+};
+
+struct loop_counts {
+    unsigned long probes, retries, version_probes;
+};
+
+struct probe_loop {
     const struct sched_opts *o;
+    struct scan_run *run;           /* only for loop_post */
     uv_loop_t loop;
     struct dns_client *dns;
     struct resolver *res;
     struct probe_ctx *pctx;
+    struct probe_iface probe;
+    struct hmap ips;                /* per-address slots (struct ip_slot) */
+    STAILQ_HEAD(, endpoint) ready; /* loop_new inits */
+    struct endpoint **eps;          /* every endpoint handed to this loop (borrowed) */
+    size_t neps, capeps;
+    int active_probes;
+    double next_conn_ms;
+    uv_timer_t rate_timer, stop_timer;
+    int stopping, closed;
+    struct loop_counts c;
+};
+
+struct scan_run {
+    const struct sched_opts *o;
+    struct probe_loop *lp;          /* the one loop */
     struct trust_ctx *trust;
     psl_ctx_t *psl;
     struct input_reader *in;
-    const char *one_domain; /* sched_run_one */
+    const char *one_domain;         /* sched_run_one */
     int eof;
-    struct hmap endpoints, ips, chains_written;
-    struct domain_job *jobs; /* domains started and not yet written */
-    struct endpoint *ready_head, *ready_tail;
+    struct hmap endpoints;          /* dedup: "host|ip" -> struct endpoint */
+    struct hmap chains_named;       /* the chain files records name (--resume: the folder's) */
+    LIST_HEAD(, domain_job) jobs;   /* domains started and not yet written */
     unsigned long inflight_domains;
-    int active_probes;
-    double next_conn_ms;
-    uv_timer_t rate_timer, progress_timer, stop_timer, flush_timer;
+    STAILQ_HEAD(, run_msg) queue;   /* the loops' messages, in order; sched_new inits */
+    int draining;
+    uv_timer_t progress_timer, flush_timer; /* on the loop's uv loop */
     uv_signal_t sigint, sigterm;
-    sigset_t entry_mask; /* the caller's signal mask, restored when the run ends */
+    sigset_t entry_mask;            /* the caller's signal mask, restored when the run ends */
     int stopping, closed;
-    int nout;            /* outputs opened */
+    int nout;                       /* outputs opened */
     void *out_state[SCHED_MAX_OUTPUTS];
     struct sched_counts *c;
     /* scan --resume (sched_resume.c): the outputs append, the input lines with a record are
@@ -113,29 +170,49 @@ struct sched {
     int append;
     const struct lineset *done_lines;
     unsigned long kept_domains, kept_invalid, kept_endpoints;
-    unsigned long total_lines; /* for progress; 0 when unknown */
+    unsigned long total_lines;      /* for progress; 0 when unknown */
     uint64_t start_ms;
     char progress_drawn;
 };
 
-/* sched.c */
+/* ---- sched_loop.c: the loop side */
+/* Makes the loop's uv loop, DNS client and probe context (NULL with err on failure). */
+struct probe_loop *loop_new(const struct sched_opts *o, struct scan_run *run, char *err,
+                            size_t errlen);
+int loop_start(struct probe_loop *lp);          /* the resolver and timers; 0 or -1 */
+void loop_free(struct probe_loop *lp);          /* after its handles closed; NULL is fine */
+/* Resolves job's domain; the answer comes back as MSG_RESOLVED. -1 when it cannot start. */
+int loop_resolve_domain(struct probe_loop *lp, struct domain_job *job, const char *name);
+/* ep is the loop's to probe (and to look up the PTR name of); its verdict comes back as
+ * MSG_ENDPOINT (or never, when a stop drops it). */
+void loop_add_endpoint(struct probe_loop *lp, struct endpoint *ep);
+void loop_dispatch(struct probe_loop *lp);      /* starts queued probes as the limits allow */
+/* Stops starting probes: what never started is dropped; probes in flight get the grace. */
+void loop_stop(struct probe_loop *lp);
+void loop_abort_all(struct probe_loop *lp);     /* aborts the probes in flight */
+int loop_idle(const struct probe_loop *lp);     /* nothing on the wire, nothing queued */
+int loop_busy(const struct probe_loop *lp);     /* probes on the wire */
+void loop_close(struct probe_loop *lp);         /* the resolver and timers (the run is done) */
+struct ip_slot *loop_ip_slot(struct probe_loop *lp, const char *ip); /* made on first use */
+/* Drops ep: the run stopped before its verdict (no record; its domains never get one). */
+void endpoint_drop(struct endpoint *ep);
+
+/* ---- sched.c: the run side (the join) */
+void loop_post(struct probe_loop *lp, const struct run_msg *m); /* to lp->run's queue */
+void run_drain(struct scan_run *run);           /* handles the queued messages */
 void sched_output_failed(struct sched_counts *c, int rc); /* rc: -errno, or -1 */
-void sched_dispatch(struct sched *s);       /* starts queued probes as the limits allow */
-void sched_fill(struct sched *s);           /* reads input while domains may be in flight */
-void sched_drop_unprobed(struct sched *s);  /* on a stop: backing-off endpoints are final */
-void sched_vp_drop_unstarted(struct sched *s); /* on a stop: unstarted version probes */
-void sched_job_free(struct domain_job *j);  /* unlinks and frees a domain job */
-void sched_endpoint_free(void *v);          /* hmap free callbacks */
+void sched_fill(struct scan_run *run);          /* reads input while domains may be in flight */
+void sched_job_free(struct domain_job *j);      /* unlinks and frees a domain job */
+void sched_endpoint_free(void *v);              /* hmap free callbacks */
 void sched_ip_slot_free(void *v);
 /* A new endpoint in the table (key "host|ip"), nothing started for it. */
-struct endpoint *sched_endpoint_add(struct sched *s, const char *host, const char *ip);
-struct ip_slot *sched_ip_slot(struct sched *s, const char *ip); /* made on first use */
+struct endpoint *sched_endpoint_add(struct scan_run *run, const char *host, const char *ip);
 
-/* sched_run.c */
-void sched_maybe_finish(struct sched *s);   /* closes down once everything is out */
-void sched_dns_watch(struct sched *s);      /* stops a run whose resolvers answer nothing */
+/* ---- sched_run.c */
+void sched_maybe_finish(struct scan_run *run);  /* closes down once everything is out */
+void sched_dns_watch(struct scan_run *run);     /* stops a run whose resolvers answer nothing */
 /* A record could not be written (rc: -errno, or -1): counted, and the run stops, since
  * records written after it would be lost too (linebuf's errors are sticky). */
-void sched_write_failed(struct sched *s, int rc);
+void sched_write_failed(struct scan_run *run, int rc);
 
 #endif

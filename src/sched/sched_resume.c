@@ -106,7 +106,7 @@ static int code_of(struct names *t, const char *s, unsigned *out)
 }
 
 struct resume_ctx {
-    struct sched *s;
+    struct scan_run *s;
     struct names versions, ciphers, groups;
     unsigned long endpoints;
 };
@@ -138,7 +138,7 @@ static const char *seed_version_probe(struct resume_ctx *x, struct ip_slot *slot
 }
 
 /* What later domains need of the endpoint's certificate (assess_endpoint's `keep`). */
-static void seed_names(struct sched *s, struct endpoint *ep, const json_t *h)
+static void seed_names(struct scan_run *s, struct endpoint *ep, const json_t *h)
 {
     struct assess_names *n = &ep->names;
     const json_t *cert = json_object_get(h, "cert");
@@ -169,7 +169,7 @@ static void seed_names(struct sched *s, struct endpoint *ep, const json_t *h)
 static int host_cb(void *arg, const struct jsonl_rec *r, char *why, size_t whylen)
 {
     struct resume_ctx *x = arg;
-    struct sched *s = x->s;
+    struct scan_run *s = x->s;
     const json_t *h = r->obj;
     char *host = decoded(json_object_get(h, "mx_host"));
     const char *ip = json_string_value(json_object_get(h, "ip"));
@@ -199,9 +199,9 @@ static int host_cb(void *arg, const struct jsonl_rec *r, char *why, size_t whyle
     }
     free(host);
     const char *chain = json_string_value(json_object_get(h, "chain_file"));
-    if (chain) /* written: a later endpoint with the same leaf does not rewrite it */
-        hmap_put(&s->chains_written, chain, (void *)1);
-    no = seed_version_probe(x, sched_ip_slot(s, ip), h);
+    if (chain) /* counted once (the chains output keeps the file) */
+        hmap_put(&s->chains_named, chain, (void *)1);
+    no = seed_version_probe(x, loop_ip_slot(s->lp, ip), h);
     if (no) {
         snprintf(why, whylen, "%s", no);
         return JSONL_REFUSE;
@@ -209,7 +209,7 @@ static int host_cb(void *arg, const struct jsonl_rec *r, char *why, size_t whyle
     return 0;
 }
 
-int sched_resume(struct sched *s, const struct lineset *done, unsigned long kept_domains,
+int sched_resume(struct scan_run *s, const struct lineset *done, unsigned long kept_domains,
                  unsigned long kept_invalid, unsigned long *kept_endpoints, long long *torn,
                  char *err, size_t errlen)
 {

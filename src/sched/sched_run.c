@@ -1,4 +1,5 @@
-/* sched_run: the life of a run (see sched.h, sched_int.h): making and freeing a struct sched,
+/* sched_run: the life of a run (see sched.h, sched_int.h): making and freeing a struct scan_run
+ * (and its loop),
  * the loop, signals, progress, the stop and the finish. The join is in sched.c. */
 #include "sched_int.h"
 
@@ -7,56 +8,38 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "classify/classify.h"
+#include "progress.h"
 #include "resolve/dns.h"
 #include "core/util.h"
 
 /* ------------------------------------------------------------------ progress, stop, finish */
 
-static void progress_draw(struct sched *s, int final)
+/* The run's figures now (progress.h). */
+static void stats_snapshot(const struct scan_run *s, struct progress_stats *st)
 {
-    double secs = (double)(uv_now(&s->loop) - s->start_ms) / 1000.0;
-    double rate = secs > 0 ? (double)s->c->domains_done / secs : 0;
-    char eta[32] = "?";
-    if (s->total_lines && rate > 0) {
-        double left = ((double)s->total_lines - (double)s->c->domains_done) / rate;
-        snprintf(eta, sizeof(eta), "%dm%02ds", (int)left / 60, (int)left % 60);
-    }
-    char total[32] = "?";
-    if (s->total_lines)
-        snprintf(total, sizeof(total), "%lu", s->total_lines);
-    fprintf(stderr, "\r\033[Kmxsurvey: domains %lu/%s, endpoints %lu (%d in flight), %.0f domains/s, ETA %s%s",
-            s->c->domains_done, total, s->c->endpoints, s->active_probes, rate, eta, final ? "\n" : "");
+    *st = (struct progress_stats){
+        .elapsed_ms = uv_now(&s->lp->loop) - s->start_ms,
+        .domains_done = s->c->domains_done, .total_lines = s->total_lines,
+        .endpoints = s->c->endpoints, .in_flight = s->lp->active_probes,
+    };
+}
+
+static void progress_draw(struct scan_run *s, int final)
+{
+    struct progress_stats st;
+    stats_snapshot(s, &st);
+    progress_render(stderr, &st, final);
     s->progress_drawn = 1;
 }
 
 static void progress_fire(uv_timer_t *t)
 {
-    progress_draw(container_of(t, struct sched, progress_timer), 0);
-}
-
-static void abort_all(struct sched *s)
-{
-    /* Probes still running after the grace period are aborted: their records say so. */
-    struct hmap *m = &s->endpoints;
-    for (size_t i = 0; i < m->nbuckets; i++)
-        for (struct hmap_entry *e = m->buckets[i]; e; e = e->next) {
-            struct endpoint *ep = e->val;
-            if (ep->state == EP_PROBING && ep->probe && !ep->aborting) {
-                ep->aborting = 1; /* its result is no verdict: not written (sched.c) */
-                probe_abort(ep->probe);
-            }
-        }
-}
-
-static void stop_fire(uv_timer_t *t)
-{
-    abort_all(container_of(t, struct sched, stop_timer));
+    progress_draw(container_of(t, struct scan_run, progress_timer), 0);
 }
 
 static void close_noop(uv_handle_t *h)
@@ -64,22 +47,17 @@ static void close_noop(uv_handle_t *h)
     (void)h;
 }
 
-
 /* Stops reading input and starting probes; probes in flight get STOP_GRACE_MS to finish. */
-static void stop(struct sched *s)
+static void stop(struct scan_run *s)
 {
     s->stopping = 1;
-    sched_drop_unprobed(s);
-    sched_vp_drop_unstarted(s);
-    /* Dropping may already have let everything finish (and the timers close). */
-    if (!s->closed)
-        uv_timer_start(&s->stop_timer, stop_fire, STOP_GRACE_MS, 0);
+    loop_stop(s->lp);
     sched_maybe_finish(s);
 }
 
 static void on_signal(uv_signal_t *h, int signum)
 {
-    struct sched *s = h->data;
+    struct scan_run *s = h->data;
     if (s->closed) { /* every record is out: the run is complete; the caller says so */
         if (!s->c->late_signal)
             s->c->late_signal = signum;
@@ -89,17 +67,17 @@ static void on_signal(uv_signal_t *h, int signum)
     s->c->interrupted = 1;
     if (s->stopping) { /* a second signal: no more grace */
         fprintf(stderr, "mxsurvey: %s again: aborting the probes in flight (%d)\n", what,
-                s->active_probes);
-        abort_all(s);
+                s->lp->active_probes);
+        loop_abort_all(s->lp);
         return;
     }
     fprintf(stderr, "%smxsurvey: %s: finishing probes in flight (%d), then stopping\n",
-            s->progress_drawn ? "\n" : "", what, s->active_probes);
+            s->progress_drawn ? "\n" : "", what, s->lp->active_probes);
     s->progress_drawn = 0;
     stop(s);
 }
 
-void sched_write_failed(struct sched *s, int rc)
+void sched_write_failed(struct scan_run *s, int rc)
 {
     sched_output_failed(s->c, rc);
     if (s->stopping || s->closed)
@@ -114,9 +92,10 @@ void sched_write_failed(struct sched *s, int rc)
  * run loses at most the last second of its work (scan --resume redoes it). */
 static void flush_fire(uv_timer_t *t)
 {
-    struct sched *s = container_of(t, struct sched, flush_timer);
+    struct scan_run *s = container_of(t, struct scan_run, flush_timer);
     for (int i = 0; i < s->nout; i++) {
-        int rc = s->o->outputs[i]->flush ? s->o->outputs[i]->flush(s->out_state[i]) : 0;
+        const struct output_ops *ops = s->o->outputs[i].ops;
+        int rc = ops->flush ? ops->flush(s->out_state[i]) : 0;
         if (rc < 0)
             sched_write_failed(s, rc);
     }
@@ -125,11 +104,11 @@ static void flush_fire(uv_timer_t *t)
 /* After each DNS result: resolvers that have not answered a single query while
  * SCHED_DNS_DEAD_AFTER failed are dead or unreachable; stop rather than write a dns-error
  * record for every domain of the list. */
-void sched_dns_watch(struct sched *s)
+void sched_dns_watch(struct scan_run *s)
 {
-    if (s->stopping || !s->res)
+    if (s->stopping || !s->lp->res)
         return;
-    const struct resolve_stats *rs = resolver_stats(s->res);
+    const struct resolve_stats *rs = resolver_stats(s->lp->res);
     if (rs->answered || rs->failed_rcode || rs->failed_noreply < SCHED_DNS_DEAD_AFTER)
         return;
     s->c->dns_dead = 1;
@@ -145,78 +124,35 @@ void sched_dns_watch(struct sched *s)
     stop(s);
 }
 
-void sched_maybe_finish(struct sched *s)
+void sched_maybe_finish(struct scan_run *s)
 {
-    if (s->closed)
+    if (s->closed || s->draining || !s->c) /* a drain calls again once the queue is empty */
         return;
     int input_done = s->eof || s->stopping;
-    if (!input_done || s->active_probes > 0)
+    if (!input_done || loop_busy(s->lp))
         return;
-    if (!s->stopping && (s->inflight_domains > 0 || s->ready_head))
+    if (!s->stopping && (s->inflight_domains > 0 || !loop_idle(s->lp)))
         return;
     /* Everything is out (or we are stopping and nothing is on the wire): close down. The
      * signal handles stay (unreferenced, they do not keep the loop alive) until sched_exec
      * has blocked the signals: closed here, they would give the default action back while
      * the loop still runs. */
     s->closed = 1;
-    const struct resolve_stats *rs = resolver_stats(s->res);
+    const struct resolve_stats *rs = resolver_stats(s->lp->res);
     s->c->dns_queries = rs->q_mx + rs->q_a + rs->q_aaaa + rs->q_ptr;
     s->c->dns_cache_hits = rs->cache_hits + rs->coalesced;
     s->c->dns_answered = rs->answered;
     s->c->dns_failed = rs->failed_rcode + rs->failed_noreply;
     s->c->dns_no_reply = rs->failed_noreply;
-    s->c->chains = s->chains_written.count;
-    resolver_free(s->res); /* cancels lookups still in flight (stopping only) */
-    s->res = NULL;
-    uv_close((uv_handle_t *)&s->rate_timer, close_noop);
+    s->c->chains = s->chains_named.count;
+    loop_close(s->lp); /* its resolver's cancellations come back as messages */
     uv_close((uv_handle_t *)&s->progress_timer, close_noop);
-    uv_close((uv_handle_t *)&s->stop_timer, close_noop);
     uv_close((uv_handle_t *)&s->flush_timer, close_noop);
 }
 
 /* ------------------------------------------------------------------ run */
 
 
-
-/* Lines that will become records (not blank, not comments), for the progress line's total. */
-static unsigned long count_lines(const char *path)
-{
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return 0;
-    unsigned long n = 0;
-    int c, at_start = 1, counted = 0;
-    while ((c = getc_unlocked(f)) != EOF) {
-        if (c == '\n') {
-            at_start = 1;
-            counted = 0;
-        } else if (at_start && !counted && c != ' ' && c != '\t' && c != '\r') {
-            at_start = 0;
-            counted = 1;
-            n += c != '#';
-        }
-    }
-    fclose(f);
-    return n;
-}
-
-/* Every probe and every DNS query in flight holds a socket: raise the descriptor limit to
- * the hard limit, and say so when even that is below what the options may use. */
-static void raise_fd_limit(const struct sched_opts *o)
-{
-    struct rlimit rl;
-    if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
-        return;
-    if (rl.rlim_cur < rl.rlim_max) {
-        rl.rlim_cur = rl.rlim_max;
-        setrlimit(RLIMIT_NOFILE, &rl);
-    }
-    rlim_t need = (rlim_t)o->concurrency + 3 * (rlim_t)o->max_domains + 64;
-    if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < need)
-        fprintf(stderr, "mxsurvey: warning: %lu file descriptors allowed, up to %lu may be needed; "
-                        "lower --concurrency or --max-domains, or raise ulimit -n\n",
-                (unsigned long)rl.rlim_cur, (unsigned long)need);
-}
 
 /* Blocks (how = SIG_BLOCK) or unblocks SIGINT and SIGTERM; old (unless NULL) gets the mask
  * before. */
@@ -230,58 +166,51 @@ static void mask_stop_signals(int how, sigset_t *old)
 }
 
 /* Releases everything; the outputs' close errors land in s->c when there is one. */
-static void release(struct sched *s)
+static void release(struct scan_run *s)
 {
     for (int i = 0; i < s->nout; i++) {
-        int rc = s->o->outputs[i]->close(s->out_state[i]);
+        int rc = s->o->outputs[i].ops->close(s->out_state[i]);
         if (rc < 0 && s->c)
             sched_output_failed(s->c, rc);
     }
-    if (s->res)
-        resolver_free(s->res);
-    if (s->dns)
-        dns_client_free(s->dns);
-    uv_run(&s->loop, UV_RUN_DEFAULT);
-    if (s->pctx)
-        probe_ctx_free(s->pctx);
+    loop_free(s->lp); /* its resolver's cancellations may still post */
+    s->lp = NULL;
+    struct run_msg *m;
+    while ((m = STAILQ_FIRST(&s->queue))) { /* never handled: the run is over */
+        STAILQ_REMOVE_HEAD(&s->queue, link);
+        if (m->kind == MSG_RESOLVED) {
+            resolve_result_free(m->rr);
+            sched_job_free(m->job);
+        }
+        free(m);
+    }
     trust_ctx_free(s->trust);
     if (s->psl)
         psl_free(s->psl);
     input_reader_close(s->in);
-    while (s->jobs) /* a stop left them waiting on endpoints that were never probed */
-        sched_job_free(s->jobs);
+    while (!LIST_EMPTY(&s->jobs)) /* a stop left them waiting on endpoints never probed */
+        sched_job_free(LIST_FIRST(&s->jobs));
     hmap_free(&s->endpoints, sched_endpoint_free);
-    hmap_free(&s->ips, sched_ip_slot_free);
-    hmap_free(&s->chains_written, NULL);
-    if (uv_loop_close(&s->loop) != 0)
-        fprintf(stderr, "mxsurvey: internal: handles left open at exit\n");
+    hmap_free(&s->chains_named, NULL);
     free(s);
 }
 
-void sched_free(struct sched *s)
+void sched_free(struct scan_run *s)
 {
     if (s)
         release(s);
 }
 
-struct sched *sched_new(const struct sched_opts *o, const char *input_path, const char *domain,
+struct scan_run *sched_new(const struct sched_opts *o, const char *input_path, const char *domain,
                         char *err, size_t errlen)
 {
-    struct sched *s = xcalloc(1, sizeof(*s));
+    struct scan_run *s = xcalloc(1, sizeof(*s));
     s->o = o;
     s->one_domain = domain;
-    uv_loop_init(&s->loop);
     hmap_init(&s->endpoints);
-    hmap_init(&s->ips);
-    hmap_init(&s->chains_written);
-
-    char *perr = NULL;
-    s->pctx = probe_ctx_new(&perr);
-    if (!s->pctx) {
-        snprintf(err, errlen, "TLS setup failed: %s", perr ? perr : "?");
-        free(perr);
-        goto fail;
-    }
+    hmap_init(&s->chains_named);
+    LIST_INIT(&s->jobs);
+    STAILQ_INIT(&s->queue);
     s->trust = o->ca_file || o->ca_path ? trust_ctx_new(o->ca_file, o->ca_path, err, errlen)
                                         : trust_ctx_new(TRUST_DEFAULT_CA_FILE, NULL, err, errlen);
     if (!s->trust)
@@ -296,23 +225,18 @@ struct sched *sched_new(const struct sched_opts *o, const char *input_path, cons
         if (!s->in)
             goto fail;
         if (o->progress && strcmp(input_path, "-") != 0)
-            s->total_lines = count_lines(input_path);
+            s->total_lines = input_count(input_path);
     }
-    struct dns_opts dopts = {.timeout_ms = o->dns_timeout_ms, .retries = o->dns_retries,
-                             .max_inflight = o->dns_concurrency};
-    s->dns = dns_client_new(&s->loop, o->resolvers, o->nresolvers, &dopts);
-    if (!s->dns) {
-        snprintf(err, errlen, "cannot set up the DNS client (no usable resolver address, or "
-                              "no randomness for query IDs)");
+    s->lp = loop_new(o, s, err, errlen); /* TLS setup, the DNS client */
+    if (!s->lp)
         goto fail;
-    }
     return s;
 fail:
     release(s);
     return NULL;
 }
 
-int sched_exec(struct sched *s, struct sched_counts *counts, char *err, size_t errlen)
+int sched_exec(struct scan_run *s, struct sched_counts *counts, char *err, size_t errlen)
 {
     const struct sched_opts *o = s->o;
     memset(counts, 0, sizeof(*counts));
@@ -321,32 +245,25 @@ int sched_exec(struct sched *s, struct sched_counts *counts, char *err, size_t e
     counts->invalid = s->kept_invalid;
     counts->endpoints_done = s->kept_endpoints;
     s->c = counts;
-    raise_fd_limit(o);
-    if (o->out_dir) {
-        char chains[4096];
-        snprintf(chains, sizeof(chains), "%s/chains", o->out_dir);
-        if (mkdir(chains, 0755) < 0 && errno != EEXIST) {
-            snprintf(err, errlen, "cannot create %s: %s", chains, strerror(errno));
+    for (; s->nout < o->noutputs; s->nout++) {
+        const struct output_where w = {.dir = o->out_dir, .append = s->append,
+                                       .arg = o->outputs[s->nout].arg};
+        if (o->outputs[s->nout].ops->open(&s->out_state[s->nout], &w, err, errlen) < 0) {
             release(s);
             return 2;
         }
     }
-    for (; s->nout < o->noutputs; s->nout++)
-        if (o->outputs[s->nout]->open(&s->out_state[s->nout], o->out_dir, s->append, err,
-                                      errlen) < 0) {
-            release(s);
-            return 2;
-        }
 
-    struct resolve_opts ropts = {.want_aaaa = 1, .max_mx = o->max_mx, .max_addrs = o->max_addrs,
-                                 .share_families = o->ipv6};
-    s->res = resolver_new(&s->loop, s->dns, &ropts);
-    uv_timer_init(&s->loop, &s->rate_timer);
-    uv_timer_init(&s->loop, &s->progress_timer);
-    uv_timer_init(&s->loop, &s->stop_timer);
-    uv_timer_init(&s->loop, &s->flush_timer);
-    uv_signal_init(&s->loop, &s->sigint);
-    uv_signal_init(&s->loop, &s->sigterm);
+    uv_loop_t *loop = &s->lp->loop;
+    if (loop_start(s->lp) < 0) {
+        snprintf(err, errlen, "cannot set up the resolver");
+        release(s);
+        return 2;
+    }
+    uv_timer_init(loop, &s->progress_timer);
+    uv_timer_init(loop, &s->flush_timer);
+    uv_signal_init(loop, &s->sigint);
+    uv_signal_init(loop, &s->sigterm);
     s->sigint.data = s->sigterm.data = s;
     uv_signal_start(&s->sigint, on_signal, SIGINT);
     uv_signal_start(&s->sigterm, on_signal, SIGTERM);
@@ -356,27 +273,30 @@ int sched_exec(struct sched *s, struct sched_counts *counts, char *err, size_t e
     /* The handlers are in place: a signal that came before (a caller that blocked it) is
      * delivered now, and the loop handles it first. */
     mask_stop_signals(SIG_UNBLOCK, &s->entry_mask);
-    s->start_ms = uv_now(&s->loop);
+    s->start_ms = uv_now(loop);
     if (o->progress)
         uv_timer_start(&s->progress_timer, progress_fire, 500, 500);
     if (s->nout)
         uv_timer_start(&s->flush_timer, flush_fire, SCHED_FLUSH_MS, SCHED_FLUSH_MS);
 
     sched_fill(s);
-    sched_dispatch(s);
+    loop_dispatch(s->lp);
     sched_maybe_finish(s);
-    uv_run(&s->loop, UV_RUN_DEFAULT);
+    uv_run(loop, UV_RUN_DEFAULT);
 
     if (o->progress)
         progress_draw(s, 1);
-    dns_client_free(s->dns);
-    s->dns = NULL;
-    uv_run(&s->loop, UV_RUN_DEFAULT); /* let the DNS client's handles close */
+    counts->probes = s->lp->c.probes;
+    counts->retries = s->lp->c.retries;
+    counts->version_probes = s->lp->c.version_probes;
+    dns_client_free(s->lp->dns);
+    s->lp->dns = NULL;
+    uv_run(loop, UV_RUN_DEFAULT); /* let the DNS client's handles close */
     /* Block the signals before their handles go (closing the last handle of a signal gives
      * it back its default action: death), then let the loop take any the handlers caught
      * but the loop has not dispatched yet; later ones stay pending for the caller. */
     mask_stop_signals(SIG_BLOCK, NULL);
-    uv_run(&s->loop, UV_RUN_NOWAIT);
+    uv_run(loop, UV_RUN_NOWAIT);
     uv_close((uv_handle_t *)&s->sigint, close_noop);
     uv_close((uv_handle_t *)&s->sigterm, close_noop);
     sigset_t entry = s->entry_mask;
@@ -390,7 +310,7 @@ static int run(const struct sched_opts *o, const char *input_path, const char *o
                struct sched_counts *counts, char *err, size_t errlen)
 {
     memset(counts, 0, sizeof(*counts));
-    struct sched *s = sched_new(o, input_path, one, err, errlen);
+    struct scan_run *s = sched_new(o, input_path, one, err, errlen);
     if (!s)
         return 2;
     return sched_exec(s, counts, err, errlen);

@@ -18,11 +18,12 @@
 #include <unistd.h>
 
 #include "report/diff.h"
+#include "report/diff_out.h"
 #include "report/html.h"
 #include "report/out_csv.h"
 #include "report/summary.h"
 #include "core/text.h"
-#include "report/trend.h"
+#include "cmd/trendcmd.h"
 
 static const char *folder(void)
 {

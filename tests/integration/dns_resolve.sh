@@ -4,29 +4,35 @@
 # Starts unbound with local zones that hold every case (MX, implicit MX, null MX, CNAME chains
 # and loops, an MX RRset too big for 512 octets so the answer is truncated and TCP takes over,
 # targets without addresses, PTR with and without records, REFUSED, silently dropped queries,
-# SERVFAIL), checks with drill that unbound serves what we expect, builds a small driver with
-# an explicit gcc line, runs it and diffs its output with tests/integration/dns_resolve.expected.
+# SERVFAIL), checks with drill that unbound serves what we expect, runs the build's resolve
+# driver (DIR/drivers/resolve_driver from tests/integration/resolve_driver.c; make / make asan
+# build it) and diffs its output with tests/integration/dns_resolve.expected.
 #
 # Network: everything stays on loopback. unbound answers from local data only: "." is
 # refused, its root hints name a loopback address only, it may not query localhost, and it
 # sends from 127.54.0.1, so it cannot reach anything even by mistake. The only PID killed is
 # the unbound this script started.
 #
-# Usage: tests/integration/dns_resolve.sh [--asan | --valgrind] [--keep]
+# Usage: tests/integration/dns_resolve.sh [--build DIR] [--valgrind] [--keep]
+#   DIR: build (default) or build/asan; --valgrind runs the driver under memcheck (plain build).
 set -eu
 
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+BUILD=$ROOT/build
 MODE=plain
 KEEP=0
-for a in "$@"; do
-    case "$a" in
-    --asan) MODE=asan ;;
+while [ $# -gt 0 ]; do
+    case "$1" in
+    --build) BUILD=$(cd "$2" 2>/dev/null && pwd) || { echo "$0: no folder $2" >&2; exit 2; }
+        shift ;;
     --valgrind) MODE=valgrind ;;
     --keep) KEEP=1 ;;
-    *) echo "usage: $0 [--asan | --valgrind] [--keep]" >&2; exit 2 ;;
+    *) echo "usage: $0 [--build DIR] [--valgrind] [--keep]" >&2; exit 2 ;;
     esac
+    shift
 done
-
-ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+DRIVER=$BUILD/drivers/resolve_driver
+[ -x "$DRIVER" ] || { echo "$0: $DRIVER missing; run make (or make asan)" >&2; exit 2; }
 IP=127.54.0.1
 PORT=5354
 TMP=$(mktemp -d /tmp/mxs-dns-it.XXXXXX)
@@ -200,28 +206,17 @@ check "PTR refused"            "rcode: REFUSED"                                -
 if timeout 2 $D dropped.example MX >/dev/null 2>&1; then fail "dropped.example was answered"; fi
 echo "drill: unbound serves the expected records"
 
-# ---- build the driver ------------------------------------------------------------------
-CC=${CC:-cc}
-CFLAGS="-std=c11 -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Werror \
- -Wno-unused-parameter -g -iquote $ROOT/src $(pkg-config --cflags libuv ldns)"
 RUN=
-case $MODE in
-asan) CFLAGS="$CFLAGS -O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined" ;;
-valgrind) CFLAGS="$CFLAGS -O0"
-    RUN="valgrind -q --leak-check=full --errors-for-leak-kinds=definite,indirect --error-exitcode=3" ;;
-*) CFLAGS="$CFLAGS -O2" ;;
-esac
-# shellcheck disable=SC2086
-$CC $CFLAGS -o "$TMP/resolve_driver" "$ROOT/tests/integration/resolve_driver.c" \
-    "$ROOT/src/resolve/answer.c" "$ROOT/src/resolve/dns.c" "$ROOT/src/resolve/resolve.c" "$ROOT/src/resolve/resolve_result.c" "$ROOT/src/core/hmap.c" "$ROOT/src/core/rng.c" "$ROOT/src/core/util.c" \
-    $(pkg-config --libs libuv ldns) -lmbedcrypto || fail "driver build"
+if [ "$MODE" = valgrind ]; then
+    RUN="valgrind -q --leak-check=full --errors-for-leak-kinds=definite,indirect --error-exitcode=3"
+fi
 
 # ---- run it ----------------------------------------------------------------------------
 SERVER="$IP:$PORT"
 {
     echo "== run 1: UDP without EDNS, A and AAAA, 500 ms x 2 tries"
     # shellcheck disable=SC2086
-    $RUN "$TMP/resolve_driver" --aaaa --timeout 500 --retries 1 "$SERVER" \
+    $RUN "$DRIVER" --aaaa --timeout 500 --retries 1 "$SERVER" \
         plain.example a.shared.example b.shared.example c.shared.example Mixed.Example \
         alias.example loop1.example nullmx.example implicit.example nothing.example \
         noaddr.example sfhost.example nope.example refused.example dropped.example \
@@ -231,10 +226,10 @@ SERVER="$IP:$PORT"
         --then a.shared.example ptr:127.54.1.3 ptr:127.54.1.1
     echo "== run 2: EDNS0 (1232), A only"
     # shellcheck disable=SC2086
-    $RUN "$TMP/resolve_driver" --edns --timeout 500 --retries 1 "$SERVER" big.example implicit.example
+    $RUN "$DRIVER" --edns --timeout 500 --retries 1 "$SERVER" big.example implicit.example
 } >"$TMP/actual" 2>"$TMP/stderr" || { cat "$TMP/actual" "$TMP/stderr" >&2; fail "driver exited non-zero"; }
 
 if [ -s "$TMP/stderr" ]; then cat "$TMP/stderr" >&2; fail "driver wrote to stderr"; fi
 diff -u "$ROOT/tests/integration/dns_resolve.expected" "$TMP/actual" >&2 ||
     fail "results differ from tests/integration/dns_resolve.expected (- expected, + actual)"
-echo "PASS: dns_resolve ($MODE)"
+echo "PASS: dns_resolve ($DRIVER${RUN:+, valgrind})"

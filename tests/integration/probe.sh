@@ -1,7 +1,7 @@
 #!/bin/sh
-# Probe stage against the fixture SMTP server: builds tests/integration/probe_driver.c against
-# the objects of a build (make / make asan first), starts build/mxsurvey-fixture on
-# 127.65.x.y:2525 with one listener per case, probes them and asserts the outcomes; the OK case
+# Probe stage against the fixture SMTP server: runs the build's probe driver
+# (DIR/drivers/probe_driver from tests/integration/probe_driver.c; make / make asan build it),
+# starts build/mxsurvey-fixture on 127.65.x.y:2525 with one listener per case, probes them and asserts the outcomes; the OK case
 # is compared with openssl s_client. Cases the fixture cannot produce (malformed replies,
 # resets, injection after STARTTLS, plaintext instead of TLS, TLS 1.3 only, IPv6 on ::1 with a
 # kernel-chosen port) come from tests/integration/hostile_smtp.py on 127.65.3.x. Ends with "probe: N passed, N failed"; exit 0 if all passed.
@@ -24,9 +24,8 @@ if [ ! -x "$FIXTURE" ]; then
     echo "probe.sh: no fixture binary ($BUILD/mxsurvey-fixture); run make first" >&2
     exit 2
 fi
-for o in cert probe smtp stream tls util; do
-    [ -f "$BUILD/obj/$o.o" ] || { echo "probe.sh: $BUILD/obj/$o.o missing; run make" >&2; exit 2; }
-done
+DRIVER=$BUILD/drivers/probe_driver
+[ -x "$DRIVER" ] || { echo "probe.sh: $DRIVER missing; run make (or make asan)" >&2; exit 2; }
 
 tmp=$(mktemp -d)
 fixture_pid=
@@ -40,15 +39,7 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
-# ---- the driver, built like the objects it links (sanitizers included) ----
-SAN=
-case $BUILD in *asan*) SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined" ;; esac
-objs=$(ls "$BUILD"/obj/*.o | grep -v '/main\.o$')
-# shellcheck disable=SC2086
-cc -std=c11 -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Werror -Wformat=2 \
-    -Wshadow -Wstrict-prototypes -Wno-unused-parameter -O1 -g $SAN -iquote src \
-    -o "$tmp/probe_driver" tests/integration/probe_driver.c $objs \
-    $(pkg-config --libs libuv jansson ldns libidn2 libpsl) -lmbedtls -lmbedx509 -lmbedcrypto -lm
+# A sanitized driver (build/asan) fails on its first report, leaks included.
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0
 
 # ---- certificates: a CA, an RSA leaf with SANs, a self-signed EC leaf ----
@@ -144,7 +135,7 @@ bad() {
 run() {
     name=$1
     shift
-    if "$tmp/probe_driver" "$@" >"$tmp/$name.jsonl" 2>"$tmp/$name.err"; then
+    if "$DRIVER" "$@" >"$tmp/$name.jsonl" 2>"$tmp/$name.err"; then
         ok "driver run '$name': one callback per probe, no handle left, sanitizers quiet"
     else
         bad "driver run '$name' exited $?" "$(cat "$tmp/$name.err")"

@@ -1,12 +1,15 @@
-/* A minimal unit-test harness: TEST(name) defines a test, registered by the list in
- * unit_main.c; CHECK_* macros print both sides on failure and mark the test failed without
- * stopping it. The runner ends with the line "N passed, N failed". */
+/* A minimal unit-test harness: TEST(name) defines a test, registered by its X(name) line in
+ * tests.def; CHECK_* macros print both sides on failure and mark the test failed without
+ * stopping it. The runner (unit_main.c) runs each test in a forked process with a time limit
+ * and ends with the line "unit: N passed, N failed". */
 #ifndef MXS_TEST_H
 #define MXS_TEST_H
 #include <stdio.h>
 #include <string.h>
 
 extern int test_failed_checks;
+/* This runner's own binary (an absolute path), for tests that run it (test_runner.c). */
+extern const char *test_self_path;
 
 #define TEST(name) void test_##name(void)
 

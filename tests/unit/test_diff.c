@@ -11,6 +11,8 @@
 #include <jansson.h>
 
 #include "report/diff.h"
+#include "report/diff_out.h"
+#include "cmd/diffcmd.h"
 #include "test.h"
 #include "testfs.h"
 #include "core/util.h"

@@ -2,7 +2,9 @@
  * the first label of the question:
  *   a       one A record
  *   noise   three bad replies (wrong ID, wrong name, wrong type), then the real one
- *   big     TC=1 over UDP; 40 A records over TCP
+ *   big     TC=1 over UDP; 40 A records over TCP (in pieces when the test sets a plan: each
+ *           piece sent only once the client has read the one before, and the connection held
+ *           open after the reply, so only the length prefix can tell the client it is whole)
  *   close   TC=1 over UDP; over TCP it accepts and closes at once
  *   garbage a datagram carrying the query's ID and nothing parseable
  *   drop    nothing (the client times out)
@@ -12,7 +14,21 @@
 #include "core/util.h"
 
 #include <arpa/inet.h>
+#include <poll.h>
 #include <stdlib.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+
+/* How the TCP reply to "big" is cut: piece sizes in turn (the last one repeated); 0 is "the
+ * rest", -k "all but the last k octets". junk: octets sent after the reply in its last piece.
+ * cut_at: the server closes after this many octets of the framed reply (0: it never closes). */
+struct split {
+    const char *name;
+    int sizes[8];
+    int nsizes;
+    const char *junk;
+    size_t cut_at;
+};
 
 struct fake {
     uv_loop_t *loop;
@@ -22,13 +38,22 @@ struct fake {
     int udp_queries, tcp_queries, edns_seen;
     uint16_t ids[64];
     int ports[64];
+    const struct split *split; /* NULL: the TCP reply in one write, then close */
+    int pieces_sent;           /* pieces of the last split reply */
+    int piece_not_read;        /* a piece was due while the client still had octets unread */
 };
 
 struct fake_tcp {
     uv_tcp_t tcp;
+    uv_idle_t idle; /* sends the next piece of a split reply */
+    int handles;    /* open handles; freed when the last one is closed */
     struct fake *f;
     uint8_t buf[4096];
     size_t len;
+    uint8_t *out; /* the framed reply (+ junk) being sent in pieces */
+    size_t outlen, sent, end; /* end: where sending stops (outlen, or cut_at) */
+    int piece;
+    int client_fd; /* the client's socket (same process), looked up before each piece */
 };
 
 static const char *first_label(const ldns_pkt *q, char *buf, size_t sz)
@@ -138,7 +163,124 @@ static void fake_udp_recv(uv_udp_t *h, ssize_t nread, const uv_buf_t *buf,
 
 static void fake_tcp_closed(uv_handle_t *h)
 {
-    free(container_of(h, struct fake_tcp, tcp));
+    struct fake_tcp *t = h->data;
+    if (--t->handles == 0) {
+        free(t->out);
+        free(t);
+    }
+}
+
+static void fake_tcp_close(struct fake_tcp *t)
+{
+    if (uv_is_closing((uv_handle_t *)&t->tcp))
+        return;
+    uv_close((uv_handle_t *)&t->tcp, fake_tcp_closed);
+    if (t->out)
+        uv_close((uv_handle_t *)&t->idle, fake_tcp_closed);
+}
+
+/* ---- a reply in pieces ---- */
+
+struct find_fd {
+    struct sockaddr_storage want;
+    int fd;
+};
+
+static void find_fd_cb(uv_handle_t *h, void *arg)
+{
+    struct find_fd *ff = arg;
+    uv_os_fd_t fd;
+    struct sockaddr_storage ss;
+    socklen_t len = sizeof(ss);
+    if (h->type != UV_TCP || uv_fileno(h, &fd) != 0 ||
+        getsockname(fd, (struct sockaddr *)&ss, &len) != 0)
+        return;
+    if (dns_sockaddr_equal((struct sockaddr *)&ss, (struct sockaddr *)&ff->want))
+        ff->fd = fd;
+}
+
+/* The client's end of the connection t accepted: the TCP handle in this loop whose own address
+ * is t's peer. */
+static int client_fd(struct fake_tcp *t)
+{
+    struct find_fd ff = {.fd = -1};
+    socklen_t len = sizeof(ff.want);
+    uv_os_fd_t fd;
+    if (uv_fileno((uv_handle_t *)&t->tcp, &fd) == 0 &&
+        getpeername(fd, (struct sockaddr *)&ff.want, &len) == 0)
+        uv_walk(t->f->loop, find_fd_cb, &ff);
+    return ff.fd;
+}
+
+static int unread(int fd)
+{
+    int n = 0;
+    return ioctl(fd, FIONREAD, &n) == 0 ? n : 0;
+}
+
+static size_t piece_size(const struct fake_tcp *t)
+{
+    const struct split *sp = t->f->split;
+    int k = sp->sizes[t->piece < sp->nsizes ? t->piece : sp->nsizes - 1];
+    size_t left = t->end - t->sent, n;
+    if (k > 0)
+        n = (size_t)k;
+    else if (k == 0)
+        n = left;
+    else
+        n = t->outlen - t->sent > (size_t)-k ? t->outlen - t->sent - (size_t)-k : 1;
+    return n < left ? n : left;
+}
+
+/* Runs every loop iteration: once the client has read everything sent so far, the next piece;
+ * it waits (poll) until the kernel has it at the client's socket, so the client's next read
+ * returns exactly this piece. After the last piece the connection stays open, or closes at
+ * cut_at. */
+static void fake_tcp_next_piece(uv_idle_t *idle)
+{
+    struct fake_tcp *t = container_of(idle, struct fake_tcp, idle);
+    int fd = client_fd(t);
+    if (fd < 0) { /* the client closed its socket before the end of the reply */
+        CHECK(t->sent > 0);
+        uv_idle_stop(idle);
+        return;
+    }
+    t->client_fd = fd;
+    if (unread(t->client_fd) > 0)
+        return; /* not read yet */
+    size_t n = piece_size(t);
+    uv_buf_t b = uv_buf_init((char *)t->out + t->sent, (unsigned)n);
+    CHECK_INT(uv_try_write((uv_stream_t *)&t->tcp, &b, 1), (int)n);
+    t->sent += n;
+    t->piece++;
+    t->f->pieces_sent++;
+    struct pollfd pfd = {.fd = t->client_fd, .events = POLLIN};
+    for (int i = 0; i < 100 && unread(t->client_fd) < (int)n; i++)
+        poll(&pfd, 1, 10);
+    if (unread(t->client_fd) != (int)n)
+        t->f->piece_not_read++;
+    if (t->sent == t->end) {
+        uv_idle_stop(idle);
+        if (t->f->split->cut_at)
+            fake_tcp_close(t);
+    }
+}
+
+static void fake_tcp_send_split(struct fake_tcp *t, const uint8_t *reply, size_t len)
+{
+    const struct split *sp = t->f->split;
+    size_t junk = sp->junk ? strlen(sp->junk) : 0;
+    t->outlen = 2 + len + junk;
+    t->out = xmalloc(t->outlen);
+    t->out[0] = (uint8_t)(len >> 8), t->out[1] = (uint8_t)len;
+    memcpy(t->out + 2, reply, len);
+    memcpy(t->out + 2 + len, sp->junk ? sp->junk : "", junk);
+    t->end = sp->cut_at && sp->cut_at < t->outlen ? sp->cut_at : t->outlen;
+    t->f->pieces_sent = 0;
+    uv_idle_init(t->f->loop, &t->idle);
+    t->idle.data = t;
+    t->handles++;
+    uv_idle_start(&t->idle, fake_tcp_next_piece);
 }
 
 static void fake_tcp_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
@@ -151,9 +293,11 @@ static void fake_tcp_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 {
     struct fake_tcp *t = container_of(s, struct fake_tcp, tcp);
     if (nread < 0) {
-        uv_close((uv_handle_t *)s, fake_tcp_closed);
+        fake_tcp_close(t);
         return;
     }
+    if (t->out)
+        return; /* a split reply is on its way */
     t->len += (size_t)nread;
     if (t->len < 2 || t->len < 2 + (size_t)(t->buf[0] << 8 | t->buf[1]))
         return;
@@ -161,6 +305,14 @@ static void fake_tcp_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
     CHECK_INT(ldns_wire2pkt(&q, t->buf + 2, t->len - 2), LDNS_STATUS_OK);
     t->f->tcp_queries++;
     char l[256];
+    if (q && strcmp(first_label(q, l, sizeof(l)), "big") == 0 && t->f->split) {
+        size_t len;
+        uint8_t *w = make_reply(q, 40, 0, &len);
+        fake_tcp_send_split(t, w, len);
+        free(w);
+        ldns_pkt_free(q);
+        return;
+    }
     if (q && strcmp(first_label(q, l, sizeof(l)), "big") == 0) {
         size_t len;
         uint8_t *w = make_reply(q, 40, 0, &len);
@@ -173,7 +325,7 @@ static void fake_tcp_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
         free(out);
     }
     ldns_pkt_free(q);
-    uv_close((uv_handle_t *)s, fake_tcp_closed); /* "close": no answer at all */
+    fake_tcp_close(t); /* "close": no answer at all */
 }
 
 static void fake_accept(uv_stream_t *server, int status)
@@ -182,6 +334,8 @@ static void fake_accept(uv_stream_t *server, int status)
     struct fake_tcp *t = xcalloc(1, sizeof(*t));
     t->f = f;
     uv_tcp_init(f->loop, &t->tcp);
+    t->tcp.data = t;
+    t->handles = 1;
     CHECK_INT(uv_accept(server, (uv_stream_t *)&t->tcp), 0);
     uv_read_start((uv_stream_t *)&t->tcp, fake_tcp_alloc, fake_tcp_read);
 }
@@ -361,6 +515,62 @@ TEST(dns_truncated_falls_back_to_tcp)
     CHECK_INT(dns_client_stats(c)->tcp_sent, 2);
     CHECK_INT(f.tcp_queries, 2);
     CHECK_INT(f.edns_seen, 2);
+    finish_loop(&loop, &f, c);
+}
+
+/* The TCP reply (40 A records, about 680 octets) arrives in pieces: one octet at a time, the
+ * length prefix cut after its first octet, alone, with the message's first octet, all but the
+ * last octet, odd sizes; followed by octets of a next message; or cut short by a close. Each
+ * piece reaches the client in a read of its own (the server sends the next one only once the
+ * client has read everything), and the server keeps the connection open after the reply, so
+ * the client must put the pieces together by the length prefix alone. */
+TEST(dns_tcp_reply_in_pieces)
+{
+    static const struct split splits[] = {
+        {"one octet at a time", {1}, 1, NULL, 0},
+        {"prefix split 1 + rest", {1, 0}, 2, NULL, 0},
+        {"prefix alone, then the rest", {2, 0}, 2, NULL, 0},
+        {"prefix + 1 octet, then the rest", {3, 0}, 2, NULL, 0},
+        {"all but the last octet, then it", {-1, 1}, 2, NULL, 0},
+        {"odd sizes", {7, 3, 11, 1, 13, 2, 250, 5}, 8, NULL, 0},
+        {"whole, with the next message's octets behind it", {0}, 1, "\x00\x0cnext message", 0},
+        {"two pieces, the second carrying the next message", {5, 0}, 2, "\x00\x01x", 0},
+        {"one octet at a time, then more octets", {1}, 1, "\x00\x02zz", 0},
+        {"cut: prefix and half, then close", {1, 100, 0}, 3, NULL, 300},
+        {"cut: one octet of prefix, then close", {1}, 1, NULL, 1},
+    };
+    uv_loop_t loop;
+    uv_loop_init(&loop);
+    struct fake f;
+    fake_start(&f, &loop);
+    /* 2.5 s: a reply the client fails to put together is reported for every split within
+     * the runner's limit. A whole reply takes a few milliseconds even one octet at a time. */
+    struct dns_opts o = {.timeout_ms = 2500, .retries = 0};
+    struct dns_client *c = dns_client_new(&loop, &f.addr, 1, &o);
+    for (size_t i = 0; i < ARRAY_LEN(splits); i++) {
+        const struct split *sp = &splits[i];
+        f.split = sp;
+        f.piece_not_read = 0;
+        struct seen big = {0};
+        CHECK(dns_query(c, "big.test", LDNS_RR_TYPE_A, record_cb, &big) != NULL);
+        run_until(&loop, (struct seen *[]){&big}, 1);
+        int ok = 1;
+        if (sp->cut_at) {
+            ok &= big.st == DNS_NETERR;
+        } else {
+            ok &= big.st == DNS_OK && big.answers == 40 && big.rcode == LDNS_RCODE_NOERROR;
+        }
+        ok &= f.pieces_sent >= (sp->sizes[0] == 1 && sp->nsizes == 1 && !sp->cut_at ? 600 : 1);
+        ok &= f.piece_not_read == 0;
+        if (!ok)
+            fprintf(stderr, "  split \"%s\": status %s, %d answers, %d pieces sent, %d not "
+                    "delivered alone\n", sp->name, dns_status_str(big.st), big.answers,
+                    f.pieces_sent, f.piece_not_read);
+        CHECK(ok);
+        CHECK_INT(big.calls, 1);
+    }
+    CHECK_INT(dns_client_stats(c)->tcp_sent, ARRAY_LEN(splits));
+    CHECK_INT(dns_client_stats(c)->ignored, 0);
     finish_loop(&loop, &f, c);
 }
 

@@ -169,6 +169,28 @@ TEST(input_reader_lines)
     free(path);
 }
 
+/* input_count agrees with the reader: every line it does not skip, and nothing else (blank,
+ * whitespace only in any of input_normalize's spaces, '#' after spaces). */
+TEST(input_count_matches_reader)
+{
+    static const char text[] = "# c\nExample.COM.\n\n  \t\n \v\f\r\n  # indented\nbad_name.example\n"
+                               "\tx.example\nlast.example";
+    char *path = temp_file(text, sizeof(text) - 1);
+    char err[256];
+    struct input_reader *r = input_reader_open(path, err, sizeof(err));
+    CHECK(r != NULL);
+    struct input_line l;
+    unsigned long records = 0;
+    while (input_next(r, &l) == 1)
+        records += l.status != INPUT_SKIP;
+    input_reader_close(r);
+    CHECK_INT(records, 4);
+    CHECK_INT(input_count(path), records);
+    unlink(path);
+    free(path);
+    CHECK_INT(input_count("/nonexistent/mxs-input"), 0);
+}
+
 TEST(input_reader_long_line)
 {
     /* 1 MB of 'a' on one line between two good lines: the long line is INVALID, keeps its

@@ -6,7 +6,7 @@
 
 #include "test.h"
 #include "testfs.h"
-#include "report/trend.h"
+#include "cmd/trendcmd.h"
 #include "core/util.h"
 
 static const char header[] =

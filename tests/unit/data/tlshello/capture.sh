@@ -1,11 +1,12 @@
 #!/bin/sh
 # Records the real server answers tests/unit/test_tlshello.c reads (and tests/fuzz/ seeds
-# from): tests/integration/tlshello_driver.c sends the version probe's ClientHello to openssl
-# s_server (OpenSSL 3.0, Debian 12) and to the project's mbedTLS 2.28 fixture server
-# (build/mxsurvey-fixture, STARTTLS first), and writes every octet the server sent back (the
-# ServerHello and the rest of its first flight) to NAME.bin. The certificates are throwaway
-# self-signed ones made here. Run from the repository root after `make`, inside a private
-# network namespace (it listens on 127.0.0.1:14433 and 127.0.0.1-3:2525):
+# from): build/drivers/tlshello_driver (tests/integration/tlshello_driver.c, built by make)
+# sends the version probe's ClientHello to openssl s_server (OpenSSL 3.0, Debian 12) and to the
+# project's mbedTLS 2.28 fixture server (build/mxsurvey-fixture, STARTTLS first), and writes
+# every octet the server sent back (the ServerHello and the rest of its first flight) to
+# NAME.bin. The certificates are throwaway self-signed ones made here. Run from the repository
+# root after `make`, inside a private network namespace (it listens on 127.0.0.1:14433 and
+# 127.0.0.1-3:2525):
 #     unshare -n sh -c 'ip link set lo up; tests/unit/data/tlshello/capture.sh'
 # The expected verdict of each file is stated in tests/unit/test_tlshello.c.
 set -eu
@@ -13,8 +14,8 @@ cd "$(dirname "$0")/../../../.."
 OUT=tests/unit/data/tlshello
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-cc -std=c11 -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L -O1 -g -iquote src -o "$tmp/driver" \
-    tests/integration/tlshello_driver.c src/probe/tlshello.c -lmbedtls -lmbedx509 -lmbedcrypto
+driver=build/drivers/tlshello_driver
+[ -x "$driver" ] || { echo "$0: $driver missing; run make" >&2; exit 2; }
 (
     cd "$tmp"
     openssl req -x509 -newkey rsa:2048 -nodes -keyout rsa.key -subj /CN=rsa.tlshello.test \
@@ -36,7 +37,7 @@ s() {
         i=$((i + 1)); [ $i -lt 100 ] || { cat "$tmp/$name.srv" >&2; exit 1; }
         sleep 0.05
     done
-    "$tmp/driver" ${sni:+-n "$sni"} -w "$OUT/$name.bin" 127.0.0.1 14433
+    "$driver" ${sni:+-n "$sni"} -w "$OUT/$name.bin" 127.0.0.1 14433
     kill $pid 2>/dev/null || true
     wait $pid 2>/dev/null || true
 }
@@ -89,8 +90,8 @@ until [ -f "$tmp/fixture.pid" ]; do
     i=$((i + 1)); [ $i -lt 100 ] || exit 1
     sleep 0.05
 done
-"$tmp/driver" -s -n mx.tlshello.test -w "$OUT/mbedtls-tls12-rsa.bin" 127.0.0.1 2525
-"$tmp/driver" -s -w "$OUT/mbedtls-tls12-ecdsa.bin" 127.0.0.2 2525
-"$tmp/driver" -s -w "$OUT/mbedtls-tls10.bin" 127.0.0.3 2525
+"$driver" -s -n mx.tlshello.test -w "$OUT/mbedtls-tls12-rsa.bin" 127.0.0.1 2525
+"$driver" -s -w "$OUT/mbedtls-tls12-ecdsa.bin" 127.0.0.2 2525
+"$driver" -s -w "$OUT/mbedtls-tls10.bin" 127.0.0.3 2525
 kill $fpid
 wait $fpid || true
