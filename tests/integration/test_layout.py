@@ -238,6 +238,34 @@ def test_layout_file_length(ctx):
     _check(length_findings(_src(ctx)))
 
 
+def map_findings(src, doc):
+    """Every .c file of src/ (and every header without one) is named in docs/architecture.md
+    under the heading of its own folder (### `src/FOLDER/`): the map stays true."""
+    sections, cur = {}, None
+    for line in open(doc, encoding="utf-8"):
+        m = re.match(r"### `src/([a-z_]+)/`", line)
+        if m:
+            cur = m.group(1)
+        elif line.startswith("#"):
+            cur = None
+        elif cur:
+            sections.setdefault(cur, set()).update(re.findall(r"`([A-Za-z0-9_]+\.[ch])`", line))
+    found = []
+    for rel in source_files(src):
+        base, ext = os.path.splitext(rel)
+        if ext == ".h" and os.path.exists(os.path.join(src, base + ".c")):
+            continue
+        d, name = folder(rel), os.path.basename(rel)
+        if name not in sections.get(d, set()):
+            found.append("%s: not named under ### `src/%s/` in docs/architecture.md" % (rel, d))
+    return found
+
+
+def test_layout_architecture_map(ctx):
+    src = _src(ctx)
+    _check(map_findings(src, os.path.join(os.path.dirname(src), "docs", "architecture.md")))
+
+
 def _self_test():
     """The checks on a made-up tree: a circle, an upward include and a long file are found."""
     import tempfile
