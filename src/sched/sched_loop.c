@@ -174,6 +174,22 @@ static void endpoint_ready(struct endpoint *ep)
 
 static void enqueue(struct probe_loop *lp, struct endpoint *ep);
 
+/* The endpoints waiting for the address's version probe, handed each to `each` (endpoint_ready
+ * when the probe answered, endpoint_drop when the run stopped first); the list is emptied
+ * before, so `each` may not see it. */
+static void vp_release_waiters(struct ip_slot *slot, void (*each)(struct endpoint *))
+{
+    struct endpoint **w = slot->vp_waiters;
+    size_t n = slot->nvpw;
+    slot->vp_waiters = NULL;
+    slot->nvpw = slot->capvpw = 0;
+    for (size_t i = 0; i < n; i++) {
+        w[i]->vp_waiting = 0;
+        each(w[i]);
+    }
+    free(w);
+}
+
 /* The address's version probe has its answer (or failed, or was never run because the run
  * stopped): keep what it learnt for the run, and pass on the endpoints that waited for it. */
 static void vp_finish(struct ip_slot *slot, struct endpoint *vp, const char *why_not)
@@ -200,15 +216,7 @@ static void vp_finish(struct ip_slot *slot, struct endpoint *vp, const char *why
     }
     probe_result_free(vp->res);
     vp->res = NULL;
-    struct endpoint **w = slot->vp_waiters;
-    size_t n = slot->nvpw;
-    slot->vp_waiters = NULL;
-    slot->nvpw = slot->capvpw = 0;
-    for (size_t i = 0; i < n; i++) {
-        w[i]->vp_waiting = 0;
-        endpoint_ready(w[i]);
-    }
-    free(w);
+    vp_release_waiters(slot, endpoint_ready);
 }
 
 /* The run stopped before the address's version probe gave its answer: the endpoints waiting
@@ -220,15 +228,7 @@ static void vp_drop(struct ip_slot *slot)
         endpoint_drop(slot->vp_ep);
         slot->vp_ep = NULL;
     }
-    struct endpoint **w = slot->vp_waiters;
-    size_t n = slot->nvpw;
-    slot->vp_waiters = NULL;
-    slot->nvpw = slot->capvpw = 0;
-    for (size_t i = 0; i < n; i++) {
-        w[i]->vp_waiting = 0;
-        endpoint_drop(w[i]);
-    }
-    free(w);
+    vp_release_waiters(slot, endpoint_drop);
 }
 
 /* The first endpoint of an address to finish decides its version probe: run it, with that
