@@ -64,9 +64,7 @@ void assess_endpoint(const psl_ctx_t *psl, const struct trust_ctx *trust, const 
         out->keep.trust_valid = out->trust.valid;
     }
     /* A failure on this client's own limit says nothing about the server (classify.h). */
-    out->tlsrpt = classify_tlsrpt(res->tls_client_limit ? "tls-client-limit"
-                                                        : probe_status_str(res->status),
-                                  out->trust.reasons,
+    out->tlsrpt = classify_tlsrpt(res->status, res->tls_client_limit, out->trust.reasons,
                                   (size_t)out->trust.nreasons, out->match[REF_MX_HOST]);
 }
 
@@ -76,7 +74,7 @@ void assess_endpoint_clear(struct assess_endpoint *out)
     out->provider = NULL;
 }
 
-void assess_domain(const psl_ctx_t *psl, const char *domain, const char *status,
+void assess_domain(const psl_ctx_t *psl, const char *domain, int no_mail,
                    const char *first_mx, const struct assess_domain_ep *eps, size_t n,
                    struct assess_domain *out)
 {
@@ -91,7 +89,7 @@ void assess_domain(const psl_ctx_t *psl, const char *domain, const char *status,
             .provider_match = k->provider_match,
         };
     }
-    out->cd = classify_domain(status, cls, n);
+    out->cd = classify_domain(no_mail, cls, n);
     out->match_domain = out->cd.primary >= 0 ? out->domain_match[out->cd.primary] : MATCH_NULL;
     out->provider = first_mx ? classify_provider(psl, first_mx) : NULL;
     free(cls);

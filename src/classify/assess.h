@@ -60,7 +60,7 @@ enum match_result assess_match(const struct assess_names *n, const char *referen
 
 /* One endpoint as a domain's record sees it: its status and the verdicts it kept. Borrowed. */
 struct assess_domain_ep {
-    const char *status;               /* probe_status_str() of its verdict */
+    enum probe_status status;         /* its verdict */
     const struct assess_names *names;
 };
 
@@ -72,10 +72,9 @@ struct assess_domain {
     char *provider;                  /* registrable domain of the first MX host, or NULL */
 };
 
-/* Classifies a domain: status is its domain status ("ok", "nxdomain", "no-mx", "null-mx",
- * "dns-error" or "invalid"), first_mx its most preferred MX host (NULL when none), eps its n
+/* Classifies a domain: no_mail says it accepts no mail (classify_domain), first_mx its most preferred MX host (NULL when none), eps its n
  * endpoints. out owns what it holds (assess_domain_clear). */
-void assess_domain(const psl_ctx_t *psl, const char *domain, const char *status,
+void assess_domain(const psl_ctx_t *psl, const char *domain, int no_mail,
                    const char *first_mx, const struct assess_domain_ep *eps, size_t n,
                    struct assess_domain *out);
 void assess_domain_clear(struct assess_domain *out);

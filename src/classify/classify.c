@@ -7,9 +7,7 @@
 #include <string.h>
 
 #include "core/util.h"
-#include "input/input.h"
 #include "probe/probe.h"
-#include "resolve/resolve.h"
 
 psl_ctx_t *classify_psl_load(void)
 {
@@ -188,25 +186,17 @@ static int has_reason(const char *const *reasons, size_t n, const char *what)
     return 0;
 }
 
-/* status is the probe status spelled st (probe_status_str, the one spelling). */
-static int status_is(const char *status, enum probe_status st)
+const char *classify_tlsrpt(enum probe_status status, int client_limit,
+                            const char *const *reasons, size_t nreasons, enum match_result mx_match)
 {
-    return status && strcmp(status, probe_status_str(st)) == 0;
-}
-
-const char *classify_tlsrpt(const char *status, const char *const *reasons, size_t nreasons,
-                            enum match_result mx_match)
-{
-    if (!status)
-        return NULL;
-    if (status_is(status, PROBE_NO_STARTTLS) || status_is(status, PROBE_STARTTLS_REFUSED))
+    if (status == PROBE_NO_STARTTLS || status == PROBE_STARTTLS_REFUSED)
         return tlsrpt_types[TLSRPT_STARTTLS_NOT_SUPPORTED];
-    if (strcmp(status, "tls-client-limit") == 0)
+    if (status == PROBE_TLS_FAILED && client_limit)
         return NULL; /* the session failed on this client's own limit: no verdict on the server */
-    if (status_is(status, PROBE_TLS_FAILED))
+    if (status == PROBE_TLS_FAILED)
         return tlsrpt_types[TLSRPT_VALIDATION_FAILURE];
-    if (!status_is(status, PROBE_OK))
-        return NULL; /* connect-failed, timeout, smtp-error: no TLS session was attempted */
+    if (status != PROBE_OK)
+        return NULL; /* connect-failed, timeout, smtp-error, blocked: no TLS session attempted */
     if (has_reason(reasons, nreasons, REASON_EXPIRED))
         return tlsrpt_types[TLSRPT_CERTIFICATE_EXPIRED];
     if (has_reason(reasons, nreasons, REASON_SELF_SIGNED) ||
@@ -255,7 +245,7 @@ static int accepted(enum match_result m)
 
 struct classify_endpoint classify_endpoint_make(const psl_ctx_t *psl,
                                                 const struct match_presented *p,
-                                                const char *status, const char *mx_host,
+                                                enum probe_status status, const char *mx_host,
                                                 const char *domain, const char *ptr)
 {
     char *provider = classify_provider(psl, mx_host);
@@ -288,21 +278,13 @@ enum classify_pattern classify_endpoint_pattern(const struct classify_endpoint *
 }
 
 /* The endpoint answered SMTP (a greeting came) but no TLS session was made. */
-static int answered_smtp(const char *status)
+static int answered_smtp(enum probe_status status)
 {
-    return status_is(status, PROBE_NO_STARTTLS) || status_is(status, PROBE_STARTTLS_REFUSED) ||
-           status_is(status, PROBE_TLS_FAILED) || status_is(status, PROBE_SMTP_ERROR);
+    return status == PROBE_NO_STARTTLS || status == PROBE_STARTTLS_REFUSED ||
+           status == PROBE_TLS_FAILED || status == PROBE_SMTP_ERROR;
 }
 
-/* The domain accepts no mail: null-mx, nxdomain (resolve.h), or not a valid name (input.h). */
-static int accepts_no_mail(const char *st)
-{
-    return st && (strcmp(st, resolve_status_str(RESOLVE_NULL_MX)) == 0 ||
-                  strcmp(st, resolve_status_str(RESOLVE_NXDOMAIN)) == 0 ||
-                  strcmp(st, input_status_str(INPUT_INVALID)) == 0);
-}
-
-struct classify_domain_result classify_domain(const char *domain_status,
+struct classify_domain_result classify_domain(int no_mail,
                                               const struct classify_endpoint *eps, size_t n)
 {
     struct classify_domain_result r = {.primary = -1, .pattern = PATTERN_UNREACHABLE,
@@ -311,9 +293,9 @@ struct classify_domain_result classify_domain(const char *domain_status,
     size_t blocked = 0;
     enum classify_pattern first = PATTERN_UNRELATED;
     for (size_t i = 0; i < n; i++) {
-        if (!status_is(eps[i].status, PROBE_OK)) {
+        if (eps[i].status != PROBE_OK) {
             any_smtp |= answered_smtp(eps[i].status);
-            blocked += status_is(eps[i].status, PROBE_BLOCKED);
+            blocked += eps[i].status == PROBE_BLOCKED;
             continue;
         }
         enum classify_pattern p = classify_endpoint_pattern(&eps[i]);
@@ -326,7 +308,7 @@ struct classify_domain_result classify_domain(const char *domain_status,
     }
     if (r.primary >= 0)
         r.pattern = first;
-    else if (accepts_no_mail(domain_status))
+    else if (no_mail)
         r.pattern = PATTERN_NO_MAIL;
     else if (n > 0 && blocked == n) /* the scanner's choice, not the domain's state */
         r.pattern = PATTERN_BLOCKED;

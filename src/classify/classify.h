@@ -15,6 +15,7 @@
 #include <libpsl.h>
 
 #include "match.h"
+#include "probe/result.h"
 
 /* Loads the newest PSL available: psl_latest(NULL) (Debian's
  * /usr/share/publicsuffix/public_suffix_list.dafsa or libpsl's built-in list, whichever is
@@ -75,26 +76,25 @@ char *classify_provider(const psl_ctx_t *psl, const char *mx_host);
 int classify_cert_provider_match(const struct match_presented *p, const char *provider);
 
 /* ---- TLSRPT result type (RFC 8460 §4.3) of one endpoint ----
- * status: the probe status ("ok", "no-starttls", "starttls-refused", "tls-failed",
- * "connect-failed", "timeout", "smtp-error"); reasons: the chain's trust problems (strings from
+ * status: the probe status (probe/result.h); client_limit: a tls-failed session ended on this
+ * client's own limit (probe_result.tls_client_limit); reasons: the chain's trust problems (strings from
  * "expired", "not-yet-valid", "self-signed", "unknown-ca", "bad-signature", "bad-key-usage",
  * "weak-key", "other"; nreasons 0 = a valid chain); mx_match: the strict match of the
  * certificate against the MX host name. Rules, first that holds:
  *   no-starttls, starttls-refused       -> "starttls-not-supported"
- *   tls-client-limit                    -> NULL (a tls-failed session that ended on this
- *                                          client's own limit, probe.h tls_client_limit: the
- *                                          server is not judged; a chain over 16 KB)
+ *   tls-failed with client_limit        -> NULL (the session ended on this client's own
+ *                                          limit: the server is not judged; a chain over 16 KB)
  *   tls-failed                          -> "validation-failure"
- *   connect-failed, timeout, smtp-error -> NULL (no TLS session was attempted: no verdict)
+ *   connect-failed, timeout, smtp-error, blocked -> NULL (no TLS session was attempted)
  *   ok, a reason "expired"              -> "certificate-expired"
  *   ok, a reason "self-signed" or "unknown-ca" -> "certificate-not-trusted"
  *   ok, any other reason (not-yet-valid, bad-signature, bad-key-usage, weak-key, other, or a
  *       string not listed here)         -> "validation-failure"
  *   ok, mx_match not exact or wildcard  -> "certificate-host-mismatch"
  *   ok                                  -> NULL (the session would pass)
- * Any other status (or NULL): NULL. Returns a static string. */
-const char *classify_tlsrpt(const char *status, const char *const *reasons, size_t nreasons,
-                            enum match_result mx_match);
+ * Returns a static string or NULL. */
+const char *classify_tlsrpt(enum probe_status status, int client_limit,
+                            const char *const *reasons, size_t nreasons, enum match_result mx_match);
 
 /* ---- the naming pattern of an endpoint and of a domain ----
  * In the order of docs/schema.md (domains.jsonl `pattern`), which is also the order of the
@@ -125,7 +125,7 @@ int classify_pattern_parse(const char *s);
 
 /* What classify_domain needs of one endpoint. Borrowed. */
 struct classify_endpoint {
-    const char *status;           /* the probe status (see classify_tlsrpt) */
+    enum probe_status status;     /* the probe's verdict (probe/result.h) */
     enum match_result mx_match;   /* strict match vs the MX host name */
     enum match_result domain_match; /* ... vs the email domain */
     enum match_result ptr_match;  /* ... vs the PTR name (MATCH_NULL when none) */
@@ -136,23 +136,22 @@ struct classify_endpoint {
  * strict rules: mx_match, domain_match and ptr_match are match_reference(psl, p, mx_host /
  * domain / ptr) (MATCH_NULL for a NULL name), provider_match is classify_cert_provider_match(p,
  * classify_provider(psl, mx_host)). p: the certificate's presented names (an endpoint without
- * a certificate presents none). status is borrowed. */
+ * a certificate presents none). */
 struct classify_endpoint classify_endpoint_make(const psl_ctx_t *psl,
                                                 const struct match_presented *p,
-                                                const char *status, const char *mx_host,
+                                                enum probe_status status, const char *mx_host,
                                                 const char *domain, const char *ptr);
 
 /* The pattern of one endpoint from its matches, the first that holds: mx-exact, mx-wildcard,
  * mx-multilabel (mx_match), domain (domain_match exact or wildcard), provider, ptr (ptr_match
  * exact or wildcard), unrelated. Looks at the matches only: meaningful for an endpoint whose
- * status is "ok" (classify_domain only asks about those). */
+ * status is PROBE_OK (classify_domain only asks about those). */
 enum classify_pattern classify_endpoint_pattern(const struct classify_endpoint *ep);
 
 struct classify_domain_result {
     long primary;                  /* index of the primary endpoint: the first (most preferred)
                                     * whose status is "ok"; -1 when none */
-    enum classify_pattern pattern; /* the primary's pattern; without one: no-mail (domain status
-                                    * null-mx, nxdomain or invalid), else blocked (there are
+    enum classify_pattern pattern; /* the primary's pattern; without one: no-mail (no_mail), else blocked (there are
                                     * endpoints, all of status blocked), else no-tls (some
                                     * endpoint status no-starttls, starttls-refused, tls-failed
                                     * or smtp-error), else unreachable */
@@ -160,10 +159,11 @@ struct classify_domain_result {
                                     * when fewer than two) */
 };
 
-/* domain_status: "ok", "nxdomain", "no-mx", "null-mx", "dns-error" or "invalid". eps: the
+/* no_mail: the domain accepts no mail (a null MX, NXDOMAIN, or an input line that is no host
+ * name: the caller's resolve and input statuses say which). eps: the
  * domain's endpoints in preference order (lowest MX preference first, then the address order
  * within the MX entry); eps may be NULL when n is 0. */
-struct classify_domain_result classify_domain(const char *domain_status,
+struct classify_domain_result classify_domain(int no_mail,
                                               const struct classify_endpoint *eps, size_t n);
 
 #endif

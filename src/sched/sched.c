@@ -95,11 +95,12 @@ static void domain_done(struct domain_job *j)
         refs[i].mx_host = ep->mx_host;
         refs[i].ip = ep->ip;
         refs[i].status = probe_status_str(ep->final_status);
-        aeps[i] = (struct assess_domain_ep){.status = refs[i].status, .names = &ep->names};
+        aeps[i] = (struct assess_domain_ep){.status = ep->final_status, .names = &ep->names};
     }
     const char *status = resolve_status_str(j->rr->status);
     struct assess_domain ad;
-    assess_domain(s->psl, j->domain, status, j->rr->nmx > 0 ? j->rr->mx[0].host : NULL, aeps,
+    int no_mail = j->rr->status == RESOLVE_NULL_MX || j->rr->status == RESOLVE_NXDOMAIN;
+    assess_domain(s->psl, j->domain, no_mail, j->rr->nmx > 0 ? j->rr->mx[0].host : NULL, aeps,
                   j->neps, &ad);
     struct domain_rec r = {
         .line = j->line, .domain = j->domain, .status = status,
@@ -291,7 +292,7 @@ static void invalid_line(struct scan_run *s, const struct input_line *l)
      * notation writes a NUL as \x00 and invalid UTF-8 as \xHH, so the line decodes back. */
     struct resolve_result none = {.status = RESOLVE_DNS_ERROR};
     struct assess_domain ad;
-    assess_domain(s->psl, l->raw, input_status_str(INPUT_INVALID), NULL, NULL, 0, &ad);
+    assess_domain(s->psl, l->raw, 1, NULL, NULL, 0, &ad); /* not a host name: no mail */
     struct domain_rec r = {.line = l->lineno, .domain = l->raw,
                            .domain_len = l->raw_len, .status = input_status_str(INPUT_INVALID), .error = l->why,
                            .rr = &none, .pattern = classify_pattern_str(ad.cd.pattern),

@@ -162,8 +162,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         REQUIRE(wc >= classify_wildcard_name(psl(), cn));
 
     /* one endpoint per status, seen from this domain */
-    static const char *const statuses[] = {"ok", "no-starttls", "starttls-refused", "tls-failed",
-                                           "connect-failed", "timeout", "smtp-error", "bogus"};
+    static const enum probe_status statuses[] = {
+        PROBE_OK,      PROBE_NO_STARTTLS, PROBE_STARTTLS_REFUSED, PROBE_TLS_FAILED,
+        PROBE_CONNECT_FAILED, PROBE_TIMEOUT, PROBE_SMTP_ERROR, PROBE_BLOCKED};
     struct classify_endpoint eps[8];
     for (size_t i = 0; i < 8; i++) {
         eps[i] = classify_endpoint_make(psl(), &p, statuses[i], ref, domain, ptr);
@@ -171,7 +172,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         enum classify_pattern pat = classify_endpoint_pattern(&eps[i]);
         REQUIRE(pat >= PATTERN_MX_EXACT && pat <= PATTERN_UNRELATED && classify_pattern_str(pat));
         static const char *const reasons[] = {"expired", "unknown-ca", "weird"};
-        const char *t = classify_tlsrpt(statuses[i], reasons, data[0] % 4, r);
+        const char *t = classify_tlsrpt(statuses[i], data[0] & 4, reasons, data[0] % 4, r);
         if (t)
             REQUIRE(strcmp(t, "starttls-not-supported") == 0 ||
                     strcmp(t, "validation-failure") == 0 ||
@@ -180,12 +181,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                     strcmp(t, "certificate-host-mismatch") == 0);
     }
     size_t first = size ? data[size - 1] % 8 : 0;
-    struct classify_domain_result d = classify_domain("ok", eps + first, 8 - first);
+    struct classify_domain_result d = classify_domain(0, eps + first, 8 - first);
     REQUIRE(d.primary >= -1 && d.primary < (long)(8 - first));
     if (d.primary >= 0)
-        REQUIRE(strcmp(eps[first + (size_t)d.primary].status, "ok") == 0);
+        REQUIRE(eps[first + (size_t)d.primary].status == PROBE_OK);
     REQUIRE(classify_pattern_str(d.pattern) != NULL);
-    d = classify_domain("null-mx", NULL, 0);
+    d = classify_domain(1, NULL, 0);
     REQUIRE(d.primary == -1 && d.pattern == PATTERN_NO_MAIL);
 
     for (size_t i = 0; i < nf; i++)

@@ -172,11 +172,31 @@ TEST(classify_cert_provider_match)
     CHECK_INT(provider_match(NULL, NULL, NULL, pr), 0);
 }
 
+/* The probe status spelled s (its one spelling, probe_status_str); a value no probe returns
+ * for any other word, which classify must treat as "no verdict". */
+static enum probe_status st(const char *s)
+{
+    for (int i = PROBE_OK; i <= PROBE_BLOCKED; i++)
+        if (s && strcmp(s, probe_status_str((enum probe_status)i)) == 0)
+            return (enum probe_status)i;
+    return (enum probe_status)99;
+}
+
+/* The domain statuses of a domain that accepts no mail (classify_domain's no_mail). */
+static int no_mail(const char *status)
+{
+    return status && (strcmp(status, "null-mx") == 0 || strcmp(status, "nxdomain") == 0 ||
+                      strcmp(status, "invalid") == 0);
+}
+
+/* "tls-client-limit": a tls-failed session on this client's own limit. */
 static const char *tlsrpt(const char *status, const char *r1, const char *r2,
                           enum match_result mx)
 {
     const char *reasons[2] = {r1, r2};
-    return classify_tlsrpt(status, reasons, (size_t)(r1 != NULL) + (r2 != NULL), mx);
+    int limit = status && strcmp(status, "tls-client-limit") == 0;
+    return classify_tlsrpt(limit ? PROBE_TLS_FAILED : st(status), limit, reasons,
+                           (size_t)(r1 != NULL) + (r2 != NULL), mx);
 }
 
 TEST(classify_tlsrpt)
@@ -217,7 +237,7 @@ TEST(classify_tlsrpt)
 static struct classify_endpoint ep(const char *status, enum match_result mx,
                                    enum match_result dom, enum match_result ptr, int prov)
 {
-    return (struct classify_endpoint){.status = status, .mx_match = mx, .domain_match = dom,
+    return (struct classify_endpoint){.status = st(status), .mx_match = mx, .domain_match = dom,
                                       .ptr_match = ptr, .provider_match = prov};
 }
 
@@ -255,7 +275,7 @@ TEST(classify_endpoint_patterns)
 static void expect_domain(const char *status, const struct classify_endpoint *eps, size_t n,
                           long primary, const char *pattern, int consistent, int line)
 {
-    struct classify_domain_result r = classify_domain(status, eps, n);
+    struct classify_domain_result r = classify_domain(no_mail(status), eps, n);
     const char *got = classify_pattern_str(r.pattern);
     if (r.primary != primary || strcmp(got, pattern) != 0 || r.consistent != consistent) {
         fprintf(stderr,
@@ -356,9 +376,9 @@ TEST(classify_endpoint_make)
     struct match_presented p;
     match_presented_init(&p, NULL, san, 3);
 
-    struct classify_endpoint e = classify_endpoint_make(psl, &p, "ok", host, "customer.example",
+    struct classify_endpoint e = classify_endpoint_make(psl, &p, PROBE_OK, host, "customer.example",
                                                         "a.ptr.example.net");
-    CHECK_STR(e.status, "ok");
+    CHECK_INT(e.status, PROBE_OK);
     CHECK_STR(match_result_str(e.mx_match), "multilabel");
     CHECK_STR(match_result_str(e.domain_match), "none");
     CHECK_STR(match_result_str(e.ptr_match), "wildcard");
@@ -366,28 +386,28 @@ TEST(classify_endpoint_make)
     CHECK_STR(classify_pattern_str(classify_endpoint_pattern(&e)), "mx-multilabel");
 
     /* the same certificate behind another MX host of another provider */
-    e = classify_endpoint_make(psl, &p, "ok", "mx1.hoster.example", "other.example", NULL);
+    e = classify_endpoint_make(psl, &p, PROBE_OK, "mx1.hoster.example", "other.example", NULL);
     CHECK_STR(match_result_str(e.mx_match), "none");
     CHECK_STR(match_result_str(e.domain_match), "none");
     CHECK_STR(match_result_str(e.ptr_match), NULL);
     CHECK_INT(e.provider_match, 0);
     CHECK_STR(classify_pattern_str(classify_endpoint_pattern(&e)), "unrelated");
-    e = classify_endpoint_make(psl, &p, "ok", "mx1.hoster.example", "x.other.example",
+    e = classify_endpoint_make(psl, &p, PROBE_OK, "mx1.hoster.example", "x.other.example",
                                "a.ptr.example.net");
     CHECK_STR(classify_pattern_str(classify_endpoint_pattern(&e)), "ptr");
-    e = classify_endpoint_make(psl, &p, "ok", "mail.other.example", "mx.other.example", NULL);
+    e = classify_endpoint_make(psl, &p, PROBE_OK, "mail.other.example", "mx.other.example", NULL);
     CHECK_STR(match_result_str(e.mx_match), "none");
     CHECK_STR(match_result_str(e.domain_match), "exact");
     CHECK_INT(e.provider_match, 1);
     CHECK_STR(classify_pattern_str(classify_endpoint_pattern(&e)), "domain");
-    e = classify_endpoint_make(psl, &p, "ok", "mail.other.example", "other.example", NULL);
+    e = classify_endpoint_make(psl, &p, PROBE_OK, "mail.other.example", "other.example", NULL);
     CHECK_STR(classify_pattern_str(classify_endpoint_pattern(&e)), "provider");
 
     /* no certificate: nothing presented, nothing matches */
     struct match_presented none;
     match_presented_init(&none, NULL, NULL, 0);
-    e = classify_endpoint_make(psl, &none, "no-starttls", host, "customer.example", NULL);
-    CHECK_STR(e.status, "no-starttls");
+    e = classify_endpoint_make(psl, &none, PROBE_NO_STARTTLS, host, "customer.example", NULL);
+    CHECK_INT(e.status, PROBE_NO_STARTTLS);
     CHECK_STR(match_result_str(e.mx_match), "none");
     CHECK_INT(e.provider_match, 0);
     psl_free(psl);
@@ -441,10 +461,10 @@ TEST(classify_public_suffix_wildcards_never_match)
     CHECK_INT(match_reference(psl, &p, "tldwild.example", NULL), MATCH_NONE);
     CHECK_INT(match_reference(psl, &p, "example.co.uk", NULL), MATCH_NONE);
     CHECK_INT(match_reference(psl, &p, "example.com", NULL), MATCH_NONE);
-    struct classify_endpoint e = classify_endpoint_make(psl, &p, "ok", "mx.tldwild.example",
+    struct classify_endpoint e = classify_endpoint_make(psl, &p, PROBE_OK, "mx.tldwild.example",
                                                         "tldwild.example", "mx.tldwild.example");
     CHECK_STR(classify_pattern_str(classify_endpoint_pattern(&e)), "unrelated");
-    CHECK_STR(classify_tlsrpt("ok", NULL, 0, e.mx_match), "certificate-host-mismatch");
+    CHECK_STR(classify_tlsrpt(PROBE_OK, 0, NULL, 0, e.mx_match), "certificate-host-mismatch");
     /* a NULL list counts every name as a public suffix: no wildcard matches (fail closed) */
     CHECK_INT(match_name(NULL, "*.x.example", "a.x.example"), MATCH_NONE);
     CHECK_INT(match_name(NULL, "a.x.example", "a.x.example"), MATCH_EXACT);
