@@ -8,6 +8,7 @@
 
 #include "core/util.h"
 #include "probe/probe.h"
+#include "trust.h"
 
 psl_ctx_t *classify_psl_load(void)
 {
@@ -174,9 +175,6 @@ static const char *const tlsrpt_types[] = {
 };
 
 /* The trust reasons (trust.h) that name a TLSRPT type of their own. */
-#define REASON_EXPIRED "expired"
-#define REASON_SELF_SIGNED "self-signed"
-#define REASON_UNKNOWN_CA "unknown-ca"
 
 static int has_reason(const char *const *reasons, size_t n, const char *what)
 {
@@ -197,10 +195,10 @@ const char *classify_tlsrpt(enum probe_status status, int client_limit,
         return tlsrpt_types[TLSRPT_VALIDATION_FAILURE];
     if (status != PROBE_OK)
         return NULL; /* connect-failed, timeout, smtp-error, blocked: no TLS session attempted */
-    if (has_reason(reasons, nreasons, REASON_EXPIRED))
+    if (has_reason(reasons, nreasons, trust_reason_str(TRUST_REASON_EXPIRED)))
         return tlsrpt_types[TLSRPT_CERTIFICATE_EXPIRED];
-    if (has_reason(reasons, nreasons, REASON_SELF_SIGNED) ||
-        has_reason(reasons, nreasons, REASON_UNKNOWN_CA))
+    if (has_reason(reasons, nreasons, trust_reason_str(TRUST_REASON_SELF_SIGNED)) ||
+        has_reason(reasons, nreasons, trust_reason_str(TRUST_REASON_UNKNOWN_CA)))
         return tlsrpt_types[TLSRPT_CERTIFICATE_NOT_TRUSTED];
     if (nreasons > 0)
         return tlsrpt_types[TLSRPT_VALIDATION_FAILURE];

@@ -298,8 +298,25 @@ int trust_ctx_count(const struct trust_ctx *t)
     return t->count;
 }
 
-static void add(struct trust_result *r, const char *reason)
+static const char *const reason_words[TRUST_REASON_COUNT] = {
+    [TRUST_REASON_EXPIRED] = "expired",
+    [TRUST_REASON_NOT_YET_VALID] = "not-yet-valid",
+    [TRUST_REASON_SELF_SIGNED] = "self-signed",
+    [TRUST_REASON_UNKNOWN_CA] = "unknown-ca",
+    [TRUST_REASON_BAD_SIGNATURE] = "bad-signature",
+    [TRUST_REASON_BAD_KEY_USAGE] = "bad-key-usage",
+    [TRUST_REASON_WEAK_KEY] = "weak-key",
+    [TRUST_REASON_OTHER] = "other",
+};
+
+const char *trust_reason_str(enum trust_reason r)
 {
+    return (unsigned)r < TRUST_REASON_COUNT ? reason_words[r] : "?";
+}
+
+static void add(struct trust_result *r, enum trust_reason why)
+{
+    const char *reason = trust_reason_str(why);
     for (int i = 0; i < r->nreasons; i++)
         if (strcmp(r->reasons[i], reason) == 0)
             return;
@@ -314,16 +331,18 @@ void trust_reasons_from_flags(unsigned flags, int self_signed, int bad_signature
     out->flags = flags;
     unsigned left = flags;
     if (flags & MBEDTLS_X509_BADCERT_EXPIRED)
-        add(out, "expired");
+        add(out, TRUST_REASON_EXPIRED);
     if (flags & MBEDTLS_X509_BADCERT_FUTURE)
-        add(out, "not-yet-valid");
+        add(out, TRUST_REASON_NOT_YET_VALID);
     if (flags & MBEDTLS_X509_BADCERT_NOT_TRUSTED)
-        add(out, self_signed ? "self-signed" : bad_signature ? "bad-signature" : "unknown-ca");
+        add(out, self_signed     ? TRUST_REASON_SELF_SIGNED
+                 : bad_signature ? TRUST_REASON_BAD_SIGNATURE
+                                 : TRUST_REASON_UNKNOWN_CA);
     if (flags & (MBEDTLS_X509_BADCERT_KEY_USAGE | MBEDTLS_X509_BADCERT_EXT_KEY_USAGE |
                  MBEDTLS_X509_BADCERT_NS_CERT_TYPE))
-        add(out, "bad-key-usage");
+        add(out, TRUST_REASON_BAD_KEY_USAGE);
     if (flags & (MBEDTLS_X509_BADCERT_BAD_KEY | MBEDTLS_X509_BADCERT_BAD_PK))
-        add(out, "weak-key");
+        add(out, TRUST_REASON_WEAK_KEY);
     left &= ~(unsigned)(MBEDTLS_X509_BADCERT_EXPIRED | MBEDTLS_X509_BADCERT_FUTURE |
                         MBEDTLS_X509_BADCERT_NOT_TRUSTED | MBEDTLS_X509_BADCERT_KEY_USAGE |
                         MBEDTLS_X509_BADCERT_EXT_KEY_USAGE | MBEDTLS_X509_BADCERT_NS_CERT_TYPE |
@@ -331,7 +350,7 @@ void trust_reasons_from_flags(unsigned flags, int self_signed, int bad_signature
                         MBEDTLS_X509_BADCERT_CN_MISMATCH);
     /* Expired/future flags on CRLs, weak hashes, skipped verification, ... */
     if (left)
-        add(out, "other");
+        add(out, TRUST_REASON_OTHER);
     out->valid = out->nreasons == 0;
 }
 

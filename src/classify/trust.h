@@ -46,9 +46,25 @@ void trust_ctx_free(struct trust_ctx *t);
 /* How many distinct trust anchors were loaded. */
 int trust_ctx_count(const struct trust_ctx *t);
 
+/* Why a chain is not valid (hosts.jsonl trust.reasons), in the order trust_verify lists them. */
+enum trust_reason {
+    TRUST_REASON_EXPIRED,       /* a certificate of the chain has expired */
+    TRUST_REASON_NOT_YET_VALID, /* ... is not valid yet */
+    TRUST_REASON_SELF_SIGNED,   /* the leaf signs itself and is no trust anchor */
+    TRUST_REASON_UNKNOWN_CA,    /* no path to a trust anchor */
+    TRUST_REASON_BAD_SIGNATURE, /* a parent with the issuer's name does not verify the signature */
+    TRUST_REASON_BAD_KEY_USAGE, /* a key used outside its (extended) key usage */
+    TRUST_REASON_WEAK_KEY,      /* a key below the profile (RSA under 2048 bits) */
+    TRUST_REASON_OTHER,         /* anything else: weak hash, unparsable leaf, ... */
+    TRUST_REASON_COUNT
+};
+/* The one spelling of each reason: "expired", "not-yet-valid", "self-signed", "unknown-ca",
+ * "bad-signature", "bad-key-usage", "weak-key", "other"; "?" out of range. */
+const char *trust_reason_str(enum trust_reason r);
+
 struct trust_result {
     int valid;                               /* no reason at all */
-    const char *reasons[TRUST_MAX_REASONS];  /* static strings */
+    const char *reasons[TRUST_MAX_REASONS];  /* trust_reason_str() words */
     int nreasons;
     unsigned flags;                          /* mbedTLS's verification flags, for diagnostics */
 };

@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "classify/classify.h"
+#include "classify/trust.h"
 #include "core/jsonl.h"
 #include "core/outfile.h"
 #include "summary.h"
@@ -86,6 +87,7 @@ struct value_def {
 
 static const char *pattern_word(int id) { return classify_pattern_str((enum classify_pattern)id); }
 static const char *wildcard_word(int id) { return wildcard_class_str((enum wildcard_class)id); }
+static const char *reason_word(int id) { return trust_reason_str((enum trust_reason)id); }
 
 /* The value a definition stands for. */
 static const char *vd_key(const struct value_def *d)
@@ -122,14 +124,14 @@ static const struct value_def wildcards[] = {
 
 /* hosts.jsonl `trust.reasons`. */
 static const struct value_def reasons[] = {
-    {.key = "expired", .color = 6, .meaning = "a certificate of the chain has expired"},
-    {.key = "not-yet-valid", .color = 6, .meaning = "a certificate of the chain is not valid yet"},
-    {.key = "self-signed", .color = 6, .meaning = "the leaf signs itself and is no trust anchor"},
-    {.key = "unknown-ca", .color = 6, .meaning = "no path to a trust anchor"},
-    {.key = "bad-signature", .color = 6, .meaning = "a signature of the chain does not verify"},
-    {.key = "bad-key-usage", .color = 6, .meaning = "a key is used outside its key usage"},
-    {.key = "weak-key", .color = 6, .meaning = "a key below the profile (RSA under 2048 bits)"},
-    {.key = "other", .color = 6, .meaning = "weak signature hash, unparsable chain, ..."},
+    {.word = reason_word, .id = TRUST_REASON_EXPIRED, .color = 6, .meaning = "a certificate of the chain has expired"},
+    {.word = reason_word, .id = TRUST_REASON_NOT_YET_VALID, .color = 6, .meaning = "a certificate of the chain is not valid yet"},
+    {.word = reason_word, .id = TRUST_REASON_SELF_SIGNED, .color = 6, .meaning = "the leaf signs itself and is no trust anchor"},
+    {.word = reason_word, .id = TRUST_REASON_UNKNOWN_CA, .color = 6, .meaning = "no path to a trust anchor"},
+    {.word = reason_word, .id = TRUST_REASON_BAD_SIGNATURE, .color = 6, .meaning = "a signature of the chain does not verify"},
+    {.word = reason_word, .id = TRUST_REASON_BAD_KEY_USAGE, .color = 6, .meaning = "a key is used outside its key usage"},
+    {.word = reason_word, .id = TRUST_REASON_WEAK_KEY, .color = 6, .meaning = "a key below the profile (RSA under 2048 bits)"},
+    {.word = reason_word, .id = TRUST_REASON_OTHER, .color = 6, .meaning = "weak signature hash, unparsable chain, ..."},
 };
 
 /* hosts.jsonl `tls.version`. */

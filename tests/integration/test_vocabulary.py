@@ -24,10 +24,10 @@ VOCABULARIES = {
     "diff kind": ("src/report/diff_out.c", "diff_kind_str"),
     "dns status": ("src/resolve/dns.c", "dns_status_str"),
     "summary outcome": ("src/report/summary.c", "summary_status_str"),
+    "trust reason": ("src/classify/trust.c", "reason_words"),
 }
 # A word shared by two vocabularies (the probe status "blocked" and the pattern "blocked") is
-# spelled by each of their tables: two words that look alike. Not yet here: the trust reasons
-# (trust.c spells them inline, with no table: classify.c and report.html name them again).
+# spelled by each of their tables: two words that look alike.
 
 # Words that are also member names of the records and summary files, and column names of the
 # CSVs (docs/schema.md: a contract, never renamed): as literals they are nearly always the
@@ -51,6 +51,7 @@ EXCEPTIONS = {
     ("src/cmd/scan.c", "blocked"): "the member `counts.blocked` of run.json",
     ("src/report/summary.c", "invalid"): "the key `invalid` of by_trust (trust.valid false)",
     ("src/report/html.c", "invalid"): "the key `invalid` of by_trust (trust.valid false)",
+    ("src/report/html.c", "other"): "a chart's category for the values it does not draw one by one",
     ("src/sched/sched.c", "blocked"): "ptr_status of a blocked address (no PTR lookup made)",
     ("src/probe/smtp.c", "timeout"): "a dialogue note of check, not the probe status",
 }
