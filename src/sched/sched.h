@@ -87,6 +87,9 @@ struct sched_opts {
     void *hook_arg;
     /* The probe stage; NULL: probe.h's (probe_start, probe_abort). A test's fake otherwise. */
     const struct probe_iface *probe_iface;
+    /* The probe loop's clock (clock.h): its back-off, rate and grace timers. NULL: the real
+     * one (the uv loop's). A test's fake otherwise. */
+    const struct sched_clock *clock;
 };
 
 /* Sensible defaults (port 25, timeout 10 s, retries 1, per_ip 2, concurrency 500, ...). */
@@ -95,6 +98,9 @@ void sched_opts_default(struct sched_opts *o);
 /* Records are written to the disk at least this often (whole lines; hosts.jsonl before
  * domains.jsonl: see linebuf.h), so a killed scan loses at most this much of its work. */
 #define SCHED_FLUSH_MS 1000
+
+/* How long in-flight probes may go on after SIGINT/SIGTERM before they are aborted. */
+#define SCHED_STOP_GRACE_MS 2000
 
 /* A run with no reply at all from any resolver once this many queries have failed (every try
  * timed out or was refused by the network) stops: the resolvers are dead or unreachable, and
@@ -118,6 +124,7 @@ struct sched_counts {
 };
 
 struct scan_run;
+struct sched_clock;
 
 /* Prepares a run without creating anything on disk: the TLS setup, the trust anchors, the
  * public suffix list, the DNS client and the input (input_path, an input_reader path or "-";

@@ -21,14 +21,13 @@
 #include <sys/queue.h>
 
 #include "classify/assess.h"
+#include "clock.h"
 #include "core/hmap.h"
 #include "input/input.h"
 #include "sched.h"
 #include "classify/trust.h"
 #include "report/record.h"
 
-/* How long in-flight probes may go on after SIGINT/SIGTERM before they are aborted. */
-#define STOP_GRACE_MS 2000
 
 struct lineset;
 struct scan_run;
@@ -69,7 +68,7 @@ struct endpoint {
 };
 
 struct backoff {
-    uv_timer_t timer;
+    struct sched_timer timer;
     struct endpoint *ep;
 };
 
@@ -139,7 +138,8 @@ struct probe_loop {
     size_t neps, capeps;
     int active_probes;
     double next_conn_ms;
-    uv_timer_t rate_timer, stop_timer;
+    const struct sched_clock *clock; /* o->clock, or the real one */
+    struct sched_timer rate_timer, stop_timer;
     int stopping, closed;
     struct loop_counts c;
 };

@@ -28,6 +28,7 @@ struct probe_loop *loop_new(const struct sched_opts *o, struct scan_run *run, ch
     struct probe_loop *lp = xcalloc(1, sizeof(*lp));
     lp->o = o;
     lp->run = run;
+    lp->clock = o->clock ? o->clock : &sched_clock_real;
     uv_loop_init(&lp->loop);
     hmap_init(&lp->ips);
     STAILQ_INIT(&lp->ready);
@@ -66,8 +67,8 @@ int loop_start(struct probe_loop *lp)
     lp->res = resolver_new(&lp->loop, lp->dns, &ropts);
     if (!lp->res)
         return -1;
-    uv_timer_init(&lp->loop, &lp->rate_timer);
-    uv_timer_init(&lp->loop, &lp->stop_timer);
+    sched_timer_init(&lp->loop, lp->clock, &lp->rate_timer);
+    sched_timer_init(&lp->loop, lp->clock, &lp->stop_timer);
     return 0;
 }
 
@@ -81,8 +82,8 @@ void loop_close(struct probe_loop *lp)
     lp->closed = 1;
     resolver_free(lp->res); /* cancels lookups still in flight (stopping only) */
     lp->res = NULL;
-    uv_close((uv_handle_t *)&lp->rate_timer, close_noop);
-    uv_close((uv_handle_t *)&lp->stop_timer, close_noop);
+    sched_timer_close(&lp->rate_timer, close_noop);
+    sched_timer_close(&lp->stop_timer, close_noop);
 }
 
 void loop_free(struct probe_loop *lp)
@@ -389,15 +390,15 @@ static void start_probe(struct probe_loop *lp, struct endpoint *ep)
 
 static void backoff_closed(uv_handle_t *h)
 {
-    free(container_of((uv_timer_t *)h, struct backoff, timer));
+    free(container_of((uv_timer_t *)h, struct backoff, timer.uv));
 }
 
-static void backoff_fire(uv_timer_t *t)
+static void backoff_fire(struct sched_timer *t)
 {
     struct backoff *b = container_of(t, struct backoff, timer);
     struct endpoint *ep = b->ep;
     ep->backoff = NULL;
-    uv_close((uv_handle_t *)t, backoff_closed);
+    sched_timer_close(t, backoff_closed);
     enqueue(ep->lp, ep);
     loop_dispatch(ep->lp);
 }
@@ -433,9 +434,9 @@ static void on_probe(void *arg, struct probe_result *res)
         ep->state = EP_BACKOFF;
         ep->backoff = xcalloc(1, sizeof(*ep->backoff));
         ep->backoff->ep = ep;
-        uv_timer_init(&lp->loop, &ep->backoff->timer);
+        sched_timer_init(&lp->loop, lp->clock, &ep->backoff->timer);
         uint64_t delay = (uint64_t)lp->o->retry_delay_ms << (ep->attempts - 1);
-        uv_timer_start(&ep->backoff->timer, backoff_fire, delay, 0);
+        sched_timer_start(&ep->backoff->timer, backoff_fire, delay);
     } else {
         probe_finished(ep);
     }
@@ -443,7 +444,7 @@ static void on_probe(void *arg, struct probe_result *res)
     sched_maybe_finish(lp->run);
 }
 
-static void rate_fire(uv_timer_t *t)
+static void rate_fire(struct sched_timer *t)
 {
     loop_dispatch(container_of(t, struct probe_loop, rate_timer));
 }
@@ -452,10 +453,10 @@ void loop_dispatch(struct probe_loop *lp)
 {
     const struct sched_opts *o = lp->o;
     while (!STAILQ_EMPTY(&lp->ready) && lp->active_probes < o->concurrency && !lp->stopping) {
-        double now = (double)uv_now(&lp->loop);
+        double now = (double)sched_clock_now(lp->clock, &lp->loop);
         if (o->rate > 0 && now < lp->next_conn_ms) {
-            if (!uv_is_active((uv_handle_t *)&lp->rate_timer))
-                uv_timer_start(&lp->rate_timer, rate_fire, (uint64_t)ceil(lp->next_conn_ms - now), 0);
+            if (!sched_timer_active(&lp->rate_timer))
+                sched_timer_start(&lp->rate_timer, rate_fire, (uint64_t)ceil(lp->next_conn_ms - now));
             return;
         }
         struct endpoint *ep = STAILQ_FIRST(&lp->ready);
@@ -498,7 +499,7 @@ void loop_abort_all(struct probe_loop *lp)
     }
 }
 
-static void stop_fire(uv_timer_t *t)
+static void stop_fire(struct sched_timer *t)
 {
     loop_abort_all(container_of(t, struct probe_loop, stop_timer));
 }
@@ -512,8 +513,7 @@ void loop_stop(struct probe_loop *lp)
     for (size_t i = 0; i < lp->neps; i++) {
         struct endpoint *ep = lp->eps[i];
         if (ep->state == EP_BACKOFF && ep->backoff) {
-            uv_timer_stop(&ep->backoff->timer);
-            uv_close((uv_handle_t *)&ep->backoff->timer, backoff_closed);
+            sched_timer_close(&ep->backoff->timer, backoff_closed);
             ep->backoff = NULL;
             if (ep->version_probe) {
                 struct ip_slot *slot = hmap_get(&lp->ips, ep->ip);
@@ -536,5 +536,5 @@ void loop_stop(struct probe_loop *lp)
         }
     /* Dropping may already have let everything finish (and the timers close). */
     if (!lp->closed)
-        uv_timer_start(&lp->stop_timer, stop_fire, STOP_GRACE_MS, 0);
+        sched_timer_start(&lp->stop_timer, stop_fire, SCHED_STOP_GRACE_MS);
 }

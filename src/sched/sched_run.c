@@ -47,7 +47,8 @@ static void close_noop(uv_handle_t *h)
     (void)h;
 }
 
-/* Stops reading input and starting probes; probes in flight get STOP_GRACE_MS to finish. */
+/* Stops reading input and starting probes; probes in flight get SCHED_STOP_GRACE_MS to
+ * finish. */
 static void stop(struct scan_run *s)
 {
     s->stopping = 1;
