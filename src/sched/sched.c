@@ -384,9 +384,8 @@ void sched_ip_slot_free(void *v)
 
 /* ------------------------------------------------------------------ messages */
 
-void loop_post(struct probe_loop *lp, const struct run_msg *m)
+void run_post(struct scan_run *s, const struct run_msg *m)
 {
-    struct scan_run *s = lp->run;
     struct run_msg *q = xmalloc(sizeof(*q));
     *q = *m;
     STAILQ_INSERT_TAIL(&s->queue, q, link);
@@ -395,6 +394,7 @@ void loop_post(struct probe_loop *lp, const struct run_msg *m)
 
 static void handle(struct scan_run *s, struct run_msg *m)
 {
+    s->lp_state = m->st;
     switch (m->kind) {
     case MSG_ENDPOINT:
         endpoint_done(s, m->ep, m->has_tm ? &m->tm : NULL);
@@ -404,6 +404,8 @@ static void handle(struct scan_run *s, struct run_msg *m)
         break;
     case MSG_DNS:
         sched_dns_watch(s);
+        break;
+    case MSG_LOOP: /* the drain's end asks whether the run is done */
         break;
     }
 }

@@ -12,9 +12,11 @@
  *
  * The run hands a loop work by calling it (loop_resolve_domain, loop_add_endpoint, loop_stop);
  * a loop reaches the join and the outputs only through a message (struct run_msg) it posts
- * to the run's queue (loop_post); the run drains the queue (run_drain). One loop and one
- * thread today: the post drains at once unless a drain is under way; a loop on its own thread
- * would post across a uv_async_t instead. */
+ * to the run's queue (loop_post); the run drains the queue (run_drain). The run knows the
+ * loop's state (busy, idle) only from its messages (struct loop_state, on every message, and
+ * MSG_LOOP when it changed), never by reading the loop. One loop and one thread today: the
+ * post drains at once unless a drain is under way; a loop on its own thread would post across
+ * a uv_async_t instead. */
 #ifndef MXS_SCHED_INT_H
 #define MXS_SCHED_INT_H
 #include <signal.h>
@@ -107,6 +109,18 @@ enum run_msg_kind {
     MSG_ENDPOINT, /* ep has its verdict (probe, PTR, its address's version probe): record it */
     MSG_RESOLVED, /* job's domain is resolved (rr): join it to its endpoints */
     MSG_DNS,      /* a DNS lookup ended: the run checks its resolvers are alive */
+    MSG_LOOP,     /* the loop's state (struct loop_state) changed: the run may finish */
+};
+
+/* What the run knows of a loop's work, from its messages (every message carries it), so that
+ * the run never reads the loop's own fields: with a loop on its own thread it could not. */
+struct loop_state {
+    int busy;   /* probes on the wire */
+    int idle;   /* nothing on the wire, nothing ready to start */
+    int active; /* how many probes are on the wire (for the progress line: MSG_LOOP is not
+                   sent for a change of this alone) */
+    /* its resolver's tallies (resolve.h struct resolve_stats), for the dead-resolver stop */
+    unsigned long dns_answered, dns_failed_rcode, dns_failed_noreply;
 };
 
 struct run_msg {
@@ -117,6 +131,7 @@ struct run_msg {
     int has_tm;
     struct domain_job *job;     /* MSG_RESOLVED */
     struct resolve_result *rr;  /* MSG_RESOLVED (owned by the message, then by job) */
+    struct loop_state st;       /* every message: the loop's state when it was posted */
     STAILQ_ENTRY(run_msg) link;
 };
 
@@ -141,12 +156,14 @@ struct probe_loop {
     const struct sched_clock *clock; /* o->clock, or the real one */
     struct sched_timer rate_timer, stop_timer;
     int stopping, closed;
+    struct loop_state told;         /* the state its last message carried */
     struct loop_counts c;
 };
 
 struct scan_run {
     const struct sched_opts *o;
     struct probe_loop *lp;          /* the one loop */
+    struct loop_state lp_state;     /* its state, as its last message said */
     struct trust_ctx *trust;
     psl_ctx_t *psl;
     struct input_reader *in;
@@ -190,15 +207,19 @@ void loop_dispatch(struct probe_loop *lp);      /* starts queued probes as the l
 /* Stops starting probes: what never started is dropped; probes in flight get the grace. */
 void loop_stop(struct probe_loop *lp);
 void loop_abort_all(struct probe_loop *lp);     /* aborts the probes in flight */
-int loop_idle(const struct probe_loop *lp);     /* nothing on the wire, nothing queued */
-int loop_busy(const struct probe_loop *lp);     /* probes on the wire */
+/* m to the run (run_post), stamped with the loop's state (m->st). */
+void loop_post(struct probe_loop *lp, const struct run_msg *m);
+/* Tells the run (MSG_LOOP) when the loop's state changed since its last message. */
+void loop_report(struct probe_loop *lp);
 void loop_close(struct probe_loop *lp);         /* the resolver and timers (the run is done) */
 struct ip_slot *loop_ip_slot(struct probe_loop *lp, const char *ip); /* made on first use */
 /* Drops ep: the run stopped before its verdict (no record; its domains never get one). */
 void endpoint_drop(struct endpoint *ep);
 
 /* ---- sched.c: the run side (the join) */
-void loop_post(struct probe_loop *lp, const struct run_msg *m); /* to lp->run's queue */
+/* To s's queue; drained at once unless a drain is under way (one thread; a loop on its own
+ * thread would post across a uv_async_t). Loops call it through loop_post. */
+void run_post(struct scan_run *s, const struct run_msg *m);
 void run_drain(struct scan_run *run);           /* handles the queued messages */
 void sched_output_failed(struct sched_counts *c, int rc); /* rc: -errno, or -1 */
 void sched_fill(struct scan_run *run);          /* reads input while domains may be in flight */

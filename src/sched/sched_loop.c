@@ -104,14 +104,32 @@ void loop_free(struct probe_loop *lp)
     free(lp);
 }
 
-int loop_idle(const struct probe_loop *lp)
+static struct loop_state loop_state_now(const struct probe_loop *lp)
 {
-    return lp->active_probes == 0 && STAILQ_EMPTY(&lp->ready);
+    struct loop_state st = {.busy = lp->active_probes > 0,
+                            .idle = lp->active_probes == 0 && STAILQ_EMPTY(&lp->ready),
+                            .active = lp->active_probes};
+    if (lp->res) {
+        const struct resolve_stats *rs = resolver_stats(lp->res);
+        st.dns_answered = rs->answered;
+        st.dns_failed_rcode = rs->failed_rcode;
+        st.dns_failed_noreply = rs->failed_noreply;
+    }
+    return st;
 }
 
-int loop_busy(const struct probe_loop *lp)
+void loop_post(struct probe_loop *lp, const struct run_msg *m)
 {
-    return lp->active_probes > 0;
+    struct run_msg copy = *m;
+    copy.st = lp->told = loop_state_now(lp);
+    run_post(lp->run, &copy);
+}
+
+void loop_report(struct probe_loop *lp)
+{
+    struct loop_state st = loop_state_now(lp);
+    if (st.busy != lp->told.busy || st.idle != lp->told.idle)
+        loop_post(lp, &(struct run_msg){.kind = MSG_LOOP});
 }
 
 static void own(struct probe_loop *lp, struct endpoint *ep)
@@ -441,7 +459,7 @@ static void on_probe(void *arg, struct probe_result *res)
         probe_finished(ep);
     }
     loop_dispatch(lp);
-    sched_maybe_finish(lp->run);
+    loop_report(lp);
 }
 
 static void rate_fire(struct sched_timer *t)
@@ -470,6 +488,7 @@ void loop_dispatch(struct probe_loop *lp)
             lp->next_conn_ms = (now > lp->next_conn_ms ? now : lp->next_conn_ms) + 1000.0 / o->rate;
         start_probe(lp, ep);
     }
+    loop_report(lp);
 }
 
 /* ------------------------------------------------------------------ domains */
@@ -537,4 +556,5 @@ void loop_stop(struct probe_loop *lp)
     /* Dropping may already have let everything finish (and the timers close). */
     if (!lp->closed)
         sched_timer_start(&lp->stop_timer, stop_fire, SCHED_STOP_GRACE_MS);
+    loop_report(lp);
 }

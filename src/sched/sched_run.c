@@ -25,7 +25,7 @@ static void stats_snapshot(const struct scan_run *s, struct progress_stats *st)
     *st = (struct progress_stats){
         .elapsed_ms = uv_now(&s->lp->loop) - s->start_ms,
         .domains_done = s->c->domains_done, .total_lines = s->total_lines,
-        .endpoints = s->c->endpoints, .in_flight = s->lp->active_probes,
+        .endpoints = s->c->endpoints, .in_flight = s->lp_state.active,
     };
 }
 
@@ -68,12 +68,12 @@ static void on_signal(uv_signal_t *h, int signum)
     s->c->interrupted = 1;
     if (s->stopping) { /* a second signal: no more grace */
         fprintf(stderr, "mxsurvey: %s again: aborting the probes in flight (%d)\n", what,
-                s->lp->active_probes);
+                s->lp_state.active);
         loop_abort_all(s->lp);
         return;
     }
     fprintf(stderr, "%smxsurvey: %s: finishing probes in flight (%d), then stopping\n",
-            s->progress_drawn ? "\n" : "", what, s->lp->active_probes);
+            s->progress_drawn ? "\n" : "", what, s->lp_state.active);
     s->progress_drawn = 0;
     stop(s);
 }
@@ -107,10 +107,9 @@ static void flush_fire(uv_timer_t *t)
  * record for every domain of the list. */
 void sched_dns_watch(struct scan_run *s)
 {
-    if (s->stopping || !s->lp->res)
-        return;
-    const struct resolve_stats *rs = resolver_stats(s->lp->res);
-    if (rs->answered || rs->failed_rcode || rs->failed_noreply < SCHED_DNS_DEAD_AFTER)
+    const struct loop_state *ls = &s->lp_state; /* as the loop's last message said */
+    if (s->stopping || ls->dns_answered || ls->dns_failed_rcode ||
+        ls->dns_failed_noreply < SCHED_DNS_DEAD_AFTER)
         return;
     s->c->dns_dead = 1;
     char list[SCHED_MAX_RESOLVERS * 66] = "", one[64];
@@ -120,7 +119,7 @@ void sched_dns_watch(struct scan_run *s)
         strcat(list, dns_server_str(&s->o->resolvers[i], one, sizeof(one)));
     }
     fprintf(stderr, "%smxsurvey: no reply from any resolver (%s) to %lu queries: stopping\n",
-            s->progress_drawn ? "\n" : "", list, rs->failed_noreply);
+            s->progress_drawn ? "\n" : "", list, ls->dns_failed_noreply);
     s->progress_drawn = 0;
     stop(s);
 }
@@ -130,9 +129,9 @@ void sched_maybe_finish(struct scan_run *s)
     if (s->closed || s->draining || !s->c) /* a drain calls again once the queue is empty */
         return;
     int input_done = s->eof || s->stopping;
-    if (!input_done || loop_busy(s->lp))
+    if (!input_done || s->lp_state.busy)
         return;
-    if (!s->stopping && (s->inflight_domains > 0 || !loop_idle(s->lp)))
+    if (!s->stopping && (s->inflight_domains > 0 || !s->lp_state.idle))
         return;
     /* Everything is out (or we are stopping and nothing is on the wire): close down. The
      * signal handles stay (unreferenced, they do not keep the loop alive) until sched_exec
@@ -212,6 +211,7 @@ struct scan_run *sched_new(const struct sched_opts *o, const char *input_path, c
     hmap_init(&s->chains_named);
     LIST_INIT(&s->jobs);
     STAILQ_INIT(&s->queue);
+    s->lp_state.idle = 1; /* until its first message: nothing given to it yet */
     s->trust = o->ca_file || o->ca_path ? trust_ctx_new(o->ca_file, o->ca_path, err, errlen)
                                         : trust_ctx_new(TRUST_DEFAULT_CA_FILE, NULL, err, errlen);
     if (!s->trust)
