@@ -404,6 +404,8 @@ static int scan(int argc, char **argv, struct blocklist **blocklist)
     json_object_set_new(counts, "blocked", json_integer((json_int_t)c.blocked));
     json_object_set_new(counts, "dns_queries", json_integer((json_int_t)c.dns_queries));
     json_object_set_new(counts, "dns_cache_hits", json_integer((json_int_t)c.dns_cache_hits));
+    json_object_set_new(counts, "chain_verifications", json_integer((json_int_t)c.chain_verifications));
+    json_object_set_new(counts, "chain_cache_hits", json_integer((json_int_t)c.chain_cache_hits));
     json_object_set_new(counts, "dns_answered", json_integer((json_int_t)c.dns_answered));
     json_object_set_new(counts, "dns_failed", json_integer((json_int_t)c.dns_failed));
     json_object_set_new(counts, "dns_no_reply", json_integer((json_int_t)c.dns_no_reply));
