@@ -3,6 +3,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "core/util.h"
 
@@ -60,7 +61,9 @@ void assess_endpoint(const psl_ctx_t *psl, const struct trust_ctx *trust, const 
         out->wildcard = classify_wildcard_cert(psl, leaf);
     }
     if (res->chain_len) {
-        trust_verify(trust, res->chain, res->chain_len, &out->trust);
+        /* Each distinct chain once a day (the context's cache): providers serve one chain on
+         * many addresses. */
+        trust_verify_cached(trust, NULL, res->chain, res->chain_len, time(NULL), &out->trust);
         out->keep.trust_valid = out->trust.valid;
     }
     /* A failure on this client's own limit says nothing about the server (classify.h). */

@@ -193,7 +193,10 @@ const char *classify_tlsrpt(enum probe_status status, int client_limit,
         return NULL; /* the session failed on this client's own limit: no verdict on the server */
     if (status == PROBE_TLS_FAILED)
         return tlsrpt_types[TLSRPT_VALIDATION_FAILURE];
-    if (status != PROBE_OK)
+    /* cert-seen: the certificate is judged as for ok (the chain and names are there); that
+     * the session would complete is not known, so a NULL then says only that no certificate
+     * failure was found. */
+    if (status != PROBE_OK && status != PROBE_CERT_SEEN)
         return NULL; /* connect-failed, timeout, smtp-error, blocked: no TLS session attempted */
     if (has_reason(reasons, nreasons, trust_reason_str(TRUST_REASON_EXPIRED)))
         return tlsrpt_types[TLSRPT_CERTIFICATE_EXPIRED];
@@ -275,6 +278,11 @@ enum classify_pattern classify_endpoint_pattern(const struct classify_endpoint *
     return PATTERN_UNRELATED;
 }
 
+int classify_has_cert_verdict(enum probe_status status)
+{
+    return status == PROBE_OK || status == PROBE_CERT_SEEN;
+}
+
 /* The endpoint answered SMTP (a greeting came) but no TLS session was made. */
 static int answered_smtp(enum probe_status status)
 {
@@ -291,7 +299,7 @@ struct classify_domain_result classify_domain(int no_mail,
     size_t blocked = 0;
     enum classify_pattern first = PATTERN_UNRELATED;
     for (size_t i = 0; i < n; i++) {
-        if (eps[i].status != PROBE_OK) {
+        if (!classify_has_cert_verdict(eps[i].status)) {
             any_smtp |= answered_smtp(eps[i].status);
             blocked += eps[i].status == PROBE_BLOCKED;
             continue;

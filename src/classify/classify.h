@@ -92,6 +92,9 @@ int classify_cert_provider_match(const struct match_presented *p, const char *pr
  *       string not listed here)         -> "validation-failure"
  *   ok, mx_match not exact or wildcard  -> "certificate-host-mismatch"
  *   ok                                  -> NULL (the session would pass)
+ * cert-seen (certificate mode: the chain was received, the handshake stopped there by design)
+ * takes the four "ok" rules above, its certificate being there to judge; its NULL says only
+ * that no certificate failure was found, not that a session would complete. 
  * Returns a static string or NULL. */
 const char *classify_tlsrpt(enum probe_status status, int client_limit,
                             const char *const *reasons, size_t nreasons, enum match_result mx_match);
@@ -145,18 +148,25 @@ struct classify_endpoint classify_endpoint_make(const psl_ctx_t *psl,
 /* The pattern of one endpoint from its matches, the first that holds: mx-exact, mx-wildcard,
  * mx-multilabel (mx_match), domain (domain_match exact or wildcard), provider, ptr (ptr_match
  * exact or wildcard), unrelated. Looks at the matches only: meaningful for an endpoint whose
- * status is PROBE_OK (classify_domain only asks about those). */
+ * status is ok or cert-seen (classify_domain only asks about those). */
 enum classify_pattern classify_endpoint_pattern(const struct classify_endpoint *ep);
+
+/* The status gives a certificate to classify a domain by: ok (a session was made) or
+ * cert-seen (certificate mode: the chain was received; names and trust are measured, whether a
+ * session would complete is not). Such an endpoint can be a domain's primary. */
+int classify_has_cert_verdict(enum probe_status status);
 
 struct classify_domain_result {
     long primary;                  /* index of the primary endpoint: the first (most preferred)
-                                    * whose status is "ok"; -1 when none */
+                                    * whose status is ok or cert-seen (classify_has_cert_verdict:
+                                    * one mode gives only ok, the other only cert-seen); -1 when
+                                    * none */
     enum classify_pattern pattern; /* the primary's pattern; without one: no-mail (no_mail), else blocked (there are
                                     * endpoints, all of status blocked), else no-tls (some
                                     * endpoint status no-starttls, starttls-refused, tls-failed
                                     * or smtp-error), else unreachable */
-    int consistent;                /* every endpoint with status "ok" has the same pattern (1
-                                    * when fewer than two) */
+    int consistent;                /* every endpoint with status ok or cert-seen has the same
+                                    * pattern (1 when fewer than two) */
 };
 
 /* no_mail: the domain accepts no mail (a null MX, NXDOMAIN, or an input line that is no host

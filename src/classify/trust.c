@@ -15,12 +15,18 @@
 #include <mbedtls/sha256.h>
 #include <mbedtls/x509_crt.h>
 
+#include "chaincache.h"
 #include "core/hmap.h"
 #include "core/util.h"
 
 struct trust_ctx {
     mbedtls_x509_crt ca;
     int count;
+    /* The UTC days on which an anchor's validity starts or ends: a verdict reached on such a
+     * day may change before it is over, so it is not cached (trust_verify_cached). */
+    long long *anchor_days;
+    size_t nanchor_days;
+    struct chain_cache *cache; /* the context's own (trust_ctx_cache), with its own lock */
 };
 
 /* A CA file larger than this is not a bundle (Debian's is about 200 KB). */
@@ -259,6 +265,25 @@ static int load_path(struct load *l, const char *dir, char *err, size_t errlen)
     return -1;
 }
 
+/* Days since 1970-01-01 of a civil date (proleptic Gregorian; H. Hinnant's days_from_civil). */
+static long long days_from_civil(long long y, unsigned m, unsigned d)
+{
+    y -= m <= 2;
+    long long era = (y >= 0 ? y : y - 399) / 400;
+    unsigned yoe = (unsigned)(y - era * 400);
+    unsigned doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+    unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + (long long)doe - 719468;
+}
+
+/* The UTC day of an X.509 time (mbedTLS keeps it broken down, in UTC). */
+static long long x509_day(const mbedtls_x509_time *t)
+{
+    unsigned m = t->mon >= 1 && t->mon <= 12 ? (unsigned)t->mon : 1;
+    unsigned d = t->day >= 1 && t->day <= 31 ? (unsigned)t->day : 1;
+    return days_from_civil(t->year, m, d);
+}
+
 struct trust_ctx *trust_ctx_new(const char *ca_file, const char *ca_path, char *err,
                                 size_t errlen)
 {
@@ -282,6 +307,12 @@ struct trust_ctx *trust_ctx_new(const char *ca_file, const char *ca_path, char *
         trust_ctx_free(t);
         return NULL;
     }
+    t->anchor_days = xcalloc((size_t)t->count * 2 + 1, sizeof(*t->anchor_days));
+    for (const mbedtls_x509_crt *c = &t->ca; c && c->version; c = c->next) {
+        t->anchor_days[t->nanchor_days++] = x509_day(&c->valid_from);
+        t->anchor_days[t->nanchor_days++] = x509_day(&c->valid_to);
+    }
+    t->cache = chain_cache_new(0);
     return t;
 }
 
@@ -290,7 +321,14 @@ void trust_ctx_free(struct trust_ctx *t)
     if (!t)
         return;
     mbedtls_x509_crt_free(&t->ca);
+    free(t->anchor_days);
+    chain_cache_free(t->cache);
     free(t);
+}
+
+struct chain_cache *trust_ctx_cache(const struct trust_ctx *t)
+{
+    return t->cache;
 }
 
 int trust_ctx_count(const struct trust_ctx *t)
@@ -356,20 +394,26 @@ void trust_reasons_from_flags(unsigned flags, int self_signed, int bad_signature
 
 /* Is a certificate with the issuer's name among the candidate parents (sent by the server,
  * or anchors) whose key does not verify the signature? That is a bad signature, not an
- * unknown CA. Returns 1 when such a parent exists and none with that name verifies. */
+ * unknown CA. Returns 1 when such a parent exists and none with that name verifies. Only asked
+ * when mbedTLS's path building took no parent for the leaf, or one whose signature failed
+ * (trust_verify's callers' verdict depends on it only then): the hash is made, and a signature
+ * checked, only once a candidate with the name is found. */
 static int signature_bad(const mbedtls_x509_crt *leaf, const mbedtls_x509_crt *ca)
 {
     const mbedtls_md_info_t *md = mbedtls_md_info_from_type(leaf->sig_md);
     unsigned char hash[MBEDTLS_MD_MAX_SIZE];
-    if (!md || mbedtls_md(md, leaf->tbs.p, leaf->tbs.len, hash) != 0)
-        return 0;
-    int named = 0;
+    int named = 0, hashed = 0;
     const mbedtls_x509_crt *lists[2] = {leaf->next, ca};
     for (int l = 0; l < 2; l++)
         for (const mbedtls_x509_crt *c = lists[l]; c && c->version; c = c->next) {
             if (c->subject_raw.len != leaf->issuer_raw.len ||
                 memcmp(c->subject_raw.p, leaf->issuer_raw.p, leaf->issuer_raw.len) != 0)
                 continue;
+            if (!hashed) {
+                if (!md || mbedtls_md(md, leaf->tbs.p, leaf->tbs.len, hash) != 0)
+                    return 0;
+                hashed = 1;
+            }
             named = 1;
             if (mbedtls_pk_verify_ext(leaf->sig_pk, leaf->sig_opts, (mbedtls_pk_context *)&c->pk,
                                       leaf->sig_md, hash, mbedtls_md_get_size(md), leaf->sig.p,
@@ -379,8 +423,38 @@ static int signature_bad(const mbedtls_x509_crt *leaf, const mbedtls_x509_crt *c
     return named;
 }
 
-void trust_verify(const struct trust_ctx *t, struct cert_info *const *chain, size_t n,
-                  struct trust_result *out)
+/* What mbedTLS's verify callback saw of the path it built: called once per certificate of the
+ * path, from the top down to the leaf (depth 0). */
+struct path_seen {
+    int depth_max;       /* the path's length - 1: 0 when no parent was found for the leaf */
+    uint32_t leaf_flags; /* the leaf's own flags: NOT_TRUSTED there with a parent means the
+                          * parent's signature on the leaf failed */
+};
+
+static int on_path(void *arg, mbedtls_x509_crt *crt, int depth, uint32_t *flags)
+{
+    struct path_seen *p = arg;
+    (void)crt;
+    if (depth > p->depth_max)
+        p->depth_max = depth;
+    if (depth == 0)
+        p->leaf_flags = *flags;
+    return 0;
+}
+
+/* 1 when day is none of days[0..n). */
+static int day_clear(const long long *days, size_t n, long long day)
+{
+    for (size_t i = 0; i < n; i++)
+        if (days[i] == day)
+            return 0;
+    return 1;
+}
+
+/* trust_verify; with day >= 0, *stable says whether the verdict holds for that whole UTC day
+ * (no certificate of the chain, parsed, nor any anchor starts or ends its validity on it). */
+static void verify(const struct trust_ctx *t, struct cert_info *const *chain, size_t n,
+                   long long day, struct trust_result *out, int *stable)
 {
     mbedtls_x509_crt crt;
     mbedtls_x509_crt_init(&crt);
@@ -393,15 +467,53 @@ void trust_verify(const struct trust_ctx *t, struct cert_info *const *chain, siz
         else if (i == 0)
             break;
     }
+    if (stable)
+        *stable = 1;
     if (parsed == 0) {
         trust_reasons_from_flags(MBEDTLS_X509_BADCERT_OTHER, 0, 0, out);
         mbedtls_x509_crt_free(&crt);
         return;
     }
     uint32_t flags = 0;
+    struct path_seen path = {0};
     /* mbedtls_x509_crt_verify takes a non-const CA chain but does not modify it. */
     mbedtls_x509_crt_verify_with_profile(&crt, (mbedtls_x509_crt *)&t->ca, NULL,
-                                         &mbedtls_x509_crt_profile_default, NULL, &flags, NULL, NULL);
-    trust_reasons_from_flags(flags, chain[0]->self_signed, signature_bad(&crt, &t->ca), out);
+                                         &mbedtls_x509_crt_profile_default, NULL, &flags,
+                                         on_path, &path);
+    /* mbedTLS has checked every signature on the path it built. The leaf's is looked at again
+     * only when it decides between bad-signature and unknown-ca: not trusted, not self-signed,
+     * and no parent whose signature on the leaf verified (if mbedTLS found one, a candidate
+     * with the issuer's name verifies, which is all signature_bad asks). */
+    int parent_ok = path.depth_max >= 1 && !(path.leaf_flags & MBEDTLS_X509_BADCERT_NOT_TRUSTED);
+    int bad_sig = (flags & MBEDTLS_X509_BADCERT_NOT_TRUSTED) && !chain[0]->self_signed &&
+                  !parent_ok && signature_bad(&crt, &t->ca);
+    trust_reasons_from_flags(flags, chain[0]->self_signed, bad_sig, out);
+    if (stable && day >= 0) {
+        *stable = day_clear(t->anchor_days, t->nanchor_days, day);
+        for (const mbedtls_x509_crt *c = &crt; *stable && c && c->version; c = c->next)
+            *stable = x509_day(&c->valid_from) != day && x509_day(&c->valid_to) != day;
+    }
     mbedtls_x509_crt_free(&crt);
+}
+
+void trust_verify(const struct trust_ctx *t, struct cert_info *const *chain, size_t n,
+                  struct trust_result *out)
+{
+    verify(t, chain, n, -1, out, NULL);
+}
+
+void trust_verify_cached(const struct trust_ctx *t, struct chain_cache *cache,
+                         struct cert_info *const *chain, size_t n, time_t now,
+                         struct trust_result *out)
+{
+    if (!cache)
+        cache = t->cache;
+    long long day = (long long)(now >= 0 ? now / 86400 : (now - 86399) / 86400);
+    struct chain_key k;
+    chain_cache_key(chain, n, day, &k);
+    if (chain_cache_get(cache, &k, out))
+        return;
+    int stable = 0;
+    verify(t, chain, n, day, out, &stable);
+    chain_cache_put(cache, &k, out, stable);
 }

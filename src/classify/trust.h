@@ -23,16 +23,19 @@
  *   weak-key       a key below the profile (RSA < 2048 bits, unsupported curve)
  *   other          anything else mbedTLS reports (weak signature hash, unparsable chain, ...)
  *
- * Ownership: trust_ctx_new pairs with trust_ctx_free; a context is read-only once made and
- * may be shared by every probe of a loop. */
+ * Ownership: trust_ctx_new pairs with trust_ctx_free; a context is read-only once made but for
+ * its chain cache (chaincache.h, which has its own lock), and may be shared by every loop of a
+ * run. */
 #ifndef MXS_TRUST_H
 #define MXS_TRUST_H
 #include <stddef.h>
 
+#include <time.h>
+
 #include "probe/cert.h"
+#include "trust_result.h"
 
 #define TRUST_DEFAULT_CA_FILE "/etc/ssl/certs/ca-certificates.crt"
-#define TRUST_MAX_REASONS 8
 
 struct trust_ctx;
 
@@ -62,17 +65,28 @@ enum trust_reason {
  * "bad-signature", "bad-key-usage", "weak-key", "other"; "?" out of range. */
 const char *trust_reason_str(enum trust_reason r);
 
-struct trust_result {
-    int valid;                               /* no reason at all */
-    const char *reasons[TRUST_MAX_REASONS];  /* trust_reason_str() words */
-    int nreasons;
-    unsigned flags;                          /* mbedTLS's verification flags, for diagnostics */
-};
-
-/* Verifies chain[0] (the leaf) with chain[1..n) as candidate intermediates. A chain whose
- * leaf could not be parsed is invalid with reason "other". */
+/* Verifies chain[0] (the leaf) with chain[1..n) as candidate intermediates, from the DER the
+ * probe kept (cert_info.der: no PEM, nothing parsed twice), at the current time. A chain whose
+ * leaf could not be parsed is invalid with reason "other". Each signature is checked once, by
+ * mbedTLS's path building; only when mbedTLS found no parent for the leaf and the leaf is not
+ * self-signed are candidates with the issuer's name tried, to tell bad-signature from
+ * unknown-ca. Uncached: see trust_verify_cached. */
 void trust_verify(const struct trust_ctx *t, struct cert_info *const *chain, size_t n,
                   struct trust_result *out);
+
+/* trust_verify through the chain cache (chaincache.h; NULL: the context's own, made by
+ * trust_ctx_new and shared, behind its lock, by every thread that uses the context): a chain
+ * already verified on the same UTC day is answered from the cache; else it is verified and the
+ * verdict stored, unless a certificate of the chain or an anchor starts or ends its validity on
+ * that day (its verdict could change before the day is over). now: the validation time, which
+ * must be the clock's (mbedTLS 2.28 checks validity against the clock; now chooses the day of
+ * the key). The verdict always equals trust_verify's. */
+struct chain_cache;
+void trust_verify_cached(const struct trust_ctx *t, struct chain_cache *cache,
+                         struct cert_info *const *chain, size_t n, time_t now,
+                         struct trust_result *out);
+/* The context's own chain cache (for its counts, chain_cache_stats). */
+struct chain_cache *trust_ctx_cache(const struct trust_ctx *t);
 
 /* Pure: reasons from mbedTLS flags (see above). self_signed: the leaf is self-signed;
  * bad_signature: a candidate parent carries the leaf issuer's name but none of them verifies

@@ -1,7 +1,7 @@
 /* check: `mxsurvey check DOMAIN`: the scan pipeline for one domain, told to a person: the SMTP
  * dialogue of each endpoint (S:/C: lines, like a console SMTP test client), the TLS session,
  * the certificate, and the reference names beside the certificate's names. Exit 0 when some
- * endpoint completed a TLS session. Every server-supplied byte is made printable first. The records are printed by the
+ * endpoint completed a TLS session (with --mode cert: when some server's certificate came). Every server-supplied byte is made printable first. The records are printed by the
  * output "text" (report/out_text.c); the dialogue by transcript() here. */
 #include <stdlib.h>
 #include <string.h>
@@ -50,7 +50,8 @@ static void check_usage(FILE *f)
                "(domain, MX host, PTR, greeting and EHLO names) beside the certificate's names.\n"
                "Endpoints are probed one at a time. Writes no files.\n\n");
     fprintf(f, "Takes the options of `mxsurvey scan` (see mxsurvey scan --help); --out is ignored.\n");
-    fprintf(f, "\nExit codes: 0 a TLS session was made, 1 none was, 2 usage error.\n");
+    fprintf(f, "\nExit codes: 0 a TLS session was made (with --mode cert: a server's certificate\n"
+               "was received), 1 none was, 2 usage error.\n");
 }
 
 int cmd_check(int argc, char **argv)

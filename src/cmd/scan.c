@@ -355,6 +355,7 @@ static int scan(int argc, char **argv, struct blocklist **blocklist)
         /* What the options came to: the EHLO argument sent, and whether tls_max was measured. */
         json_object_set_new(run, "ehlo", json_string(a.o.ehlo ? a.o.ehlo : "address-literal"));
         json_object_set_new(run, "version_probe", json_boolean(a.o.version_probe));
+        json_object_set_new(run, "mode", json_string(scan_mode_str(a.mode)));
         /* What is never probed (the lists in force), and the caps. */
         json_object_set_new(run, "blocklist", blocklist_json(a.blocklist));
         json_object_set_new(run, "max_mx", json_integer(a.o.max_mx));
@@ -403,6 +404,8 @@ static int scan(int argc, char **argv, struct blocklist **blocklist)
     json_object_set_new(counts, "blocked", json_integer((json_int_t)c.blocked));
     json_object_set_new(counts, "dns_queries", json_integer((json_int_t)c.dns_queries));
     json_object_set_new(counts, "dns_cache_hits", json_integer((json_int_t)c.dns_cache_hits));
+    json_object_set_new(counts, "chain_verifications", json_integer((json_int_t)c.chain_verifications));
+    json_object_set_new(counts, "chain_cache_hits", json_integer((json_int_t)c.chain_cache_hits));
     json_object_set_new(counts, "dns_answered", json_integer((json_int_t)c.dns_answered));
     json_object_set_new(counts, "dns_failed", json_integer((json_int_t)c.dns_failed));
     json_object_set_new(counts, "dns_no_reply", json_integer((json_int_t)c.dns_no_reply));

@@ -11,6 +11,15 @@
 /* --max-dns-errors: the share of failed DNS queries (percent) above which a scan exits 1. */
 #define SCAN_DEFAULT_MAX_DNS_ERRORS 20.0
 
+/* --mode: what each probe's TLS handshake goes to. full: the whole handshake, a session (status
+ * ok); cert: the server's Certificate message, then the probe stops (status cert-seen; see
+ * probe/result.h). --cert-only is the deprecated spelling of --mode cert. */
+enum scan_mode { SCAN_MODE_FULL, SCAN_MODE_CERT };
+/* The one spelling of each mode: "full", "cert" (run.json `mode`, --mode's argument). */
+const char *scan_mode_str(enum scan_mode m);
+/* The mode spelled s, or -1. */
+int scan_mode_parse(const char *s);
+
 struct scan_args {
     struct sched_opts o;
     char ehlo[256];      /* the host name, when it is the default EHLO argument */
@@ -18,6 +27,8 @@ struct scan_args {
     const char *out;
     const char *resume;  /* --resume DIR */
     int quiet;
+    enum scan_mode mode; /* --mode (or --cert-only); sets o.stop_after_certificate */
+    int cert_only;       /* the deprecated --cert-only was given */
     double max_dns_errors; /* percent, 0-100 */
     const char *operand; /* FILE for scan, DOMAIN for check */
     json_t *options;     /* the options as given, for run.json; caller decrefs */

@@ -26,7 +26,7 @@ enum {
     OPT_PER_IP, OPT_CONCURRENCY, OPT_RATE, OPT_IPV6, OPT_OUT, OPT_QUIET, OPT_DNS_TIMEOUT,
     OPT_MAX_DOMAINS, OPT_CERT_ONLY, OPT_CA_FILE, OPT_DNS_CONCURRENCY, OPT_NO_VERSION_PROBE,
     OPT_CA_PATH, OPT_MAX_DNS_ERRORS, OPT_RESUME, OPT_ALLOW, OPT_BLOCKLIST, OPT_MAX_MX,
-    OPT_MAX_ADDRS, OPT_SOURCE_IP, OPT_SOURCE_IP6,
+    OPT_MAX_ADDRS, OPT_SOURCE_IP, OPT_SOURCE_IP6, OPT_MODE,
 };
 
 static const struct cli_opt scan_opts[] = {
@@ -52,13 +52,32 @@ static const struct cli_opt scan_opts[] = {
     {.name = "max-addrs", .arg = "N", .help = "addresses probed per MX host (default 4; 0: all)", .id = OPT_MAX_ADDRS},
     {.name = "source-ip", .arg = "ADDR", .help = "bind IPv4 probes to this local address (the EHLO address literal follows)", .id = OPT_SOURCE_IP},
     {.name = "source-ip6", .arg = "ADDR", .help = "bind IPv6 probes to this local address", .id = OPT_SOURCE_IP6},
-    {.name = "cert-only", .help = "stop each TLS handshake after the server's certificate", .id = OPT_CERT_ONLY},
+    {.name = "mode", .arg = "cert|full", .help = "full (default): complete each TLS handshake (status ok); cert: stop each after the server's Certificate message (status cert-seen: names and trust are measured, whether a session would complete is not)", .id = OPT_MODE},
+    {.name = "cert-only", .help = "deprecated: the same as --mode cert (kept so that old command lines still work)", .id = OPT_CERT_ONLY},
     {.name = "no-version-probe", .help = "no version probe (one extra STARTTLS session per address offering TLS 1.3, for tls_max)", .id = OPT_NO_VERSION_PROBE},
     {.name = "out", .short_name = 'o', .arg = "DIR", .help = "output folder (default reports/<UTC date-time>/)", .id = OPT_OUT},
     {.name = "resume", .arg = "DIR", .help = "continue the stopped or killed scan in DIR, with its FILE and options (those that set the pace may differ)", .id = OPT_RESUME},
     {.name = "quiet", .short_name = 'q', .help = "print nothing but errors (no progress line, no figures)", .id = OPT_QUIET},
     CLI_OPT_HELP(OPT_HELP),
 };
+
+static const char *const mode_words[] = {
+    [SCAN_MODE_FULL] = "full",
+    [SCAN_MODE_CERT] = "cert",
+};
+
+const char *scan_mode_str(enum scan_mode m)
+{
+    return (unsigned)m < ARRAY_LEN(mode_words) ? mode_words[m] : "?";
+}
+
+int scan_mode_parse(const char *s)
+{
+    for (size_t i = 0; s && i < ARRAY_LEN(mode_words); i++)
+        if (strcmp(mode_words[i], s) == 0)
+            return (int)i;
+    return -1;
+}
 
 /* Parses a whole number in [lo, hi]; 0 on success. */
 static int parse_int(const char *s, long lo, long hi, long *out)
@@ -345,8 +364,14 @@ static int scan_option(void *ctx, const struct cli_opt *opt, const char *arg)
     case OPT_SOURCE_IP6:
         rc = opt_source(sp, opt, arg, AF_INET6, &o->source_ip6);
         break;
+    case OPT_MODE:
+        if (scan_mode_parse(arg) < 0)
+            rc = bad(sp, opt, arg, "expected cert or full");
+        else
+            a->mode = scan_mode_parse(arg);
+        break;
     case OPT_CERT_ONLY:
-        o->stop_after_certificate = 1;
+        a->cert_only = 1;
         break;
     case OPT_NO_VERSION_PROBE:
         o->version_probe = 0;
@@ -388,6 +413,19 @@ int scan_parse_args(const char *prog, const char *operand, int argc, char **argv
         a->o.blocklist = NULL;
         return rc;
     }
+    /* --cert-only is --mode cert: an old cron line keeps its meaning, a contradiction is an
+     * error rather than a guess. */
+    if (a->cert_only && a->mode == SCAN_MODE_FULL && json_object_get(a->options, "mode")) {
+        fprintf(stderr, "%s: --cert-only is --mode %s; it contradicts --mode %s\n", prog,
+                scan_mode_str(SCAN_MODE_CERT), scan_mode_str(SCAN_MODE_FULL));
+        blocklist_free(a->blocklist);
+        a->blocklist = NULL;
+        a->o.blocklist = NULL;
+        return CLI_EXIT_USAGE;
+    }
+    if (a->cert_only)
+        a->mode = SCAN_MODE_CERT;
+    a->o.stop_after_certificate = a->mode == SCAN_MODE_CERT;
     if (!a->ehlo_given)
         a->o.ehlo = default_ehlo(prog, a->ehlo, sizeof(a->ehlo));
     a->operand = argv[idx];

@@ -32,7 +32,8 @@ struct probe_params {
                               local address ("[192.0.2.1]", "[IPv6:2001:db8::1]", RFC 5321
                               4.1.1.1 and 4.1.3), read once the connection is made */
     int timeout_ms;        /* per phase: connect, greeting, EHLO, STARTTLS, handshake (> 0) */
-    int stop_after_certificate; /* close right after the server Certificate message */
+    int stop_after_certificate; /* certificate mode (--mode cert): close right after the
+                              server's Certificate message, status cert-seen (result.h) */
     /* The version probe instead of our TLS handshake: after STARTTLS's 220, send our own
      * ClientHello offering TLS 1.3 down to 1.0 (tlshello.h), read the server's first answer
      * (ServerHello, HelloRetryRequest or alert) into the result's vp_* fields, and close.

@@ -14,6 +14,7 @@ const char *probe_status_str(enum probe_status s)
     case PROBE_TIMEOUT: return "timeout";
     case PROBE_SMTP_ERROR: return "smtp-error";
     case PROBE_BLOCKED: return "blocked";
+    case PROBE_CERT_SEEN: return "cert-seen";
     }
     return "unknown";
 }

@@ -12,7 +12,7 @@
 #include "cert.h"
 
 enum probe_status {
-    PROBE_OK,               /* TLS handshake done (or the certificate seen, in that mode) */
+    PROBE_OK,               /* TLS handshake done: a session was made */
     PROBE_NO_STARTTLS,      /* EHLO reply does not advertise STARTTLS */
     PROBE_STARTTLS_REFUSED, /* STARTTLS answered with something other than 220 */
     PROBE_TLS_FAILED,       /* handshake failed, or the connection closed during it */
@@ -21,10 +21,17 @@ enum probe_status {
     PROBE_SMTP_ERROR,       /* greeting or EHLO refused, malformed reply, closed or reset */
     PROBE_BLOCKED,          /* never probed: the address is on the blocklist (blocklist.h); the
                                scheduler's verdict, no probe ever returns it */
+    PROBE_CERT_SEEN,        /* certificate mode (probe_params.stop_after_certificate): the
+                               server's Certificate message was received and parsed, and the
+                               probe stopped there by design. No session was made, so whether
+                               one would complete is not known (a server may still abort, as
+                               OpenSMTPD does with internal_error after its Certificate); the
+                               chain is there for names and trust */
 };
 
 /* "ok", "no-starttls", "starttls-refused", "tls-failed", "connect-failed", "timeout",
- * "smtp-error", "blocked". */
+ * "smtp-error", "blocked", "cert-seen": the one spelling of each status, which every output,
+ * reader and report takes from here. */
 const char *probe_status_str(enum probe_status s);
 
 struct probe_result {
@@ -38,8 +45,9 @@ struct probe_result {
                          * (text.h: a NUL or an invalid octet as \xHH) */
     char *ehlo_host;    /* first token of the EHLO reply text, NULL if none; the same */
     char *tls_version;  /* the session's version as this client negotiated it: "TLSv1.2",
-                         * "TLSv1.1", "TLSv1.0"; NULL unless status is ok (a failed handshake
-                         * made no session, whatever its ServerHello said) */
+                         * "TLSv1.1", "TLSv1.0"; NULL unless status is ok (a failed handshake,
+                         * or one stopped at the certificate, made no session, whatever its
+                         * ServerHello said) */
     char *tls_cipher;   /* the session's IANA suite, "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384";
                          * NULL unless status is ok */
     struct cert_info **chain; /* as the server sent it, leaf first; may be non-empty even

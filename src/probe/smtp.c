@@ -358,8 +358,8 @@ static void tls_write_error(void *arg, int status)
 }
 
 /* Copies the chain into the result, as far as the handshake got, and with `session` the
- * version and cipher: only for a session that was made (or, in certificate mode, whose
- * certificate was seen): a failed handshake has no session, whatever its ServerHello said. */
+ * version and cipher: only for a session that was made: a failed handshake, or one stopped at
+ * the certificate, has no session, whatever its ServerHello said. */
 static void capture_tls(struct smtp_session *s, int session)
 {
     struct probe_result *res = s->res;
@@ -404,14 +404,19 @@ static void tls_progress(struct smtp_session *s)
         tls_conn_error_str(&s->tls, err, sizeof(err));
         tls_failed(s, err);
         return;
-    case TLS_STEP_CERT_SEEN:
-        capture_tls(s, 1);
-        note(s, '*', "certificate received (%zu in chain): %s %s, stopping", s->res->chain_len,
-             s->res->tls_version ? s->res->tls_version : "?",
-             s->res->tls_cipher ? s->res->tls_cipher : "?");
-        record(s, PROBE_OK, 0, NULL);
+    case TLS_STEP_CERT_SEEN: {
+        /* Certificate mode: the chain is what was asked for. No session was made (and none is
+         * claimed: no version or cipher in the result), so the status says only that. */
+        capture_tls(s, 0);
+        const char *v = tls_conn_version(&s->tls);
+        char *c = tls_conn_cipher(&s->tls);
+        note(s, '*', "certificate received (%zu in chain; ServerHello %s %s), stopping before "
+             "the key exchange", s->res->chain_len, v ? v : "?", c ? c : "?");
+        free(c);
+        record(s, PROBE_CERT_SEEN, 0, NULL);
         session_close(s);
         return;
+    }
     case TLS_STEP_DONE:
         capture_tls(s, 1);
         note(s, '*', "TLS handshake done: %s %s, %zu certificate(s)", s->res->tls_version,

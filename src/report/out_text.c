@@ -101,7 +101,8 @@ static int text_endpoint(void *state, json_t *rec)
         printf("TLS session   %s, %s (this client's handshake: TLS 1.2 at most)\n", jstr(tls, "version"),
                jstr(tls, "cipher"));
     print_tls_max(rec);
-    if (strcmp(status, probe_status_str(PROBE_OK)) == 0)
+    if (strcmp(status, probe_status_str(PROBE_OK)) == 0 ||
+        strcmp(status, probe_status_str(PROBE_CERT_SEEN)) == 0)
         c->tls_ok = 1;
     json_t *cert = json_object_get(rec, "cert");
     if (json_is_object(cert)) {

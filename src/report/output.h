@@ -45,7 +45,8 @@ struct output_ops {
     int (*close)(void *state);
 };
 
-/* What out_text saw: tls_ok is set when an endpoint record has status "ok". */
+/* What out_text saw: tls_ok is set when an endpoint record has status "ok", or "cert-seen"
+ * (--mode cert: the certificate, which is what that mode asks for, was received). */
 struct out_text_result {
     int tls_ok;
 };

@@ -438,7 +438,7 @@ static json_t *meta_json(const json_t *run)
     static const char *const copied[] = {"tool",    "version",      "started",
                                          "finished", "input",        "input_sha256",
                                          "options", "interrupted",  "counts",
-                                         "dns_errors"};
+                                         "dns_errors",  "mode"};
     json_t *m = json_object();
     for (size_t i = 0; i < ARRAY_LEN(copied); i++) {
         json_t *v = json_object_get(run, copied[i]);

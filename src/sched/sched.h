@@ -114,6 +114,8 @@ struct sched_counts {
     /* Every DNS query that ended (cancelled ones apart) is answered or failed (resolve.h). */
     unsigned long dns_answered, dns_failed, dns_no_reply; /* no_reply: of failed, no reply */
     unsigned long chains;  /* chains/ files written */
+    unsigned long chain_verifications, chain_cache_hits; /* trust.h: chains verified, and
+                              verdicts found in the chain cache (chaincache.h) */
     unsigned long blocked; /* endpoints not probed: their address is blocked */
     int interrupted;      /* SIGINT or SIGTERM stopped the run */
     int late_signal;      /* the signal (SIGINT, SIGTERM) that came once every record was out */

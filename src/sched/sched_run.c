@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "classify/chaincache.h"
 #include "classify/classify.h"
 #include "progress.h"
 #include "resolve/dns.h"
@@ -145,6 +146,10 @@ void sched_maybe_finish(struct scan_run *s)
     s->c->dns_failed = rs->failed_rcode + rs->failed_noreply;
     s->c->dns_no_reply = rs->failed_noreply;
     s->c->chains = s->chains_named.count;
+    struct chain_cache_stats cs;
+    chain_cache_stats(trust_ctx_cache(s->trust), &cs);
+    s->c->chain_verifications = cs.verifications;
+    s->c->chain_cache_hits = cs.hits;
     loop_close(s->lp); /* its resolver's cancellations come back as messages */
     uv_close((uv_handle_t *)&s->progress_timer, close_noop);
     uv_close((uv_handle_t *)&s->flush_timer, close_noop);

@@ -80,6 +80,8 @@ def expected_endpoint(ctx, ep):
                 e.update(temporary=True, attempts=2)
         elif ep.opt("close_after_starttls") == "yes":
             e["status"] = "tls-failed"
+        elif ep.opt("alert_after_certificate") is not None:
+            e["status"] = "tls-failed"  # full mode: the alert ends the handshake (test_certmode)
         elif ep.tls_range[0] > "1.2":
             e["status"] = "tls-failed"  # mbedTLS 2.28 speaks TLS 1.2 at most
         else:

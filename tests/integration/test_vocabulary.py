@@ -25,6 +25,7 @@ VOCABULARIES = {
     "dns status": ("src/resolve/dns.c", "dns_status_str"),
     "summary outcome": ("src/report/summary.c", "summary_status_str"),
     "trust reason": ("src/classify/trust.c", "reason_words"),
+    "scan mode": ("src/cmd/scan_args.c", "mode_words"),
 }
 # A word shared by two vocabularies (the probe status "blocked" and the pattern "blocked") is
 # spelled by each of their tables: two words that look alike.
@@ -41,6 +42,7 @@ MEMBER_NAMES = {
     "pattern": "diff kind; also the member `pattern` of domains.jsonl",
     "trust_valid": "diff kind; also the column `trust_valid` of hosts.csv",
     "cert_sha256": "diff kind; also the column `cert_sha256` of hosts.csv",
+    "cert": "scan mode; also the member `cert` of hosts.jsonl (and the CSV columns cert_*)",
 }
 
 # (file, word) -> why the literal there is not the vocabulary's word typed again. Each must

@@ -108,7 +108,7 @@ def _tls_endpoints(ctx):
     return [ep for ep in ctx.world.endpoints
             if ep.server != "none" and ep.opt("silent") != "yes" and ep.offers_starttls
             and ep.opt("greeting", "220") == "220" and ep.opt("starttls_reply", "220") == "220"
-            and ep.opt("close_after_starttls") != "yes"]
+            and ep.opt("close_after_starttls") != "yes" and ep.opt("alert_after_certificate") is None]
 
 
 def test_smtp_dialogue(ctx):
@@ -154,7 +154,8 @@ def test_smtp_dialogue(ctx):
             errors.append("%s: STARTTLS answered %r, expected %s" % (where, tls_reply[:1], code))
             continue
         established = "TLS connection established" in out
-        want_tls = code == "220" and ep.opt("close_after_starttls") != "yes"
+        want_tls = (code == "220" and ep.opt("close_after_starttls") != "yes"
+                    and ep.opt("alert_after_certificate") is None)
         if established != want_tls:
             errors.append("%s: TLS established=%s, expected %s" % (where, established, want_tls))
         if established:
@@ -350,6 +351,25 @@ def test_tls_abrupt_close(ctx):
         if ep.opt("close_after_starttls") == "yes":
             rc, out, err = s_client(ctx, ep.ip, ep.hosts[0])
             assert rc != 0 and not pem_blocks(out), "%s: handshake should fail, rc=%s" % (ep.ip, rc)
+
+
+def test_tls_alert_after_certificate(ctx):
+    """An alert_after_certificate endpoint does what OpenSMTPD on Debian 12 does, as openssl
+    s_client sees it: the server's Certificate (its declared leaf and chain) comes, then the fatal
+    alert, and no session is made."""
+    eps = [ep for ep in ctx.world.endpoints if ep.opt("alert_after_certificate") is not None]
+    assert eps, "the world has no alert_after_certificate endpoint"
+    for ep in eps:
+        name = _openssl_cert(ctx, ep)
+        rc, out, err = s_client(ctx, ep.ip, ep.hosts[0], extra=("-tls1_2",))
+        pems = pem_blocks(out)
+        assert rc != 0, "%s: the handshake should fail: %s" % (ep.ip, out[-300:])
+        assert pems and fingerprint(pems[0]) == cert_file_fingerprint(
+            os.path.join(ctx.certs, name + ".pem")), "%s: no certificate before the alert: %s" % (ep.ip, out[-300:])
+        assert len(pems) == 2, "%s: chain of %d" % (ep.ip, len(pems))
+        if ep.opt("alert_after_certificate") == "80":
+            assert "alert internal error" in err, "%s: %s" % (ep.ip, err[-300:])
+        assert "New, (NONE), Cipher is (NONE)" in out, "%s: a session was made: %s" % (ep.ip, out[-300:])
 
 
 # ------------------------------------------------------------------ the world file

@@ -176,7 +176,7 @@ TEST(classify_cert_provider_match)
  * for any other word, which classify must treat as "no verdict". */
 static enum probe_status st(const char *s)
 {
-    for (int i = PROBE_OK; i <= PROBE_BLOCKED; i++)
+    for (int i = PROBE_OK; i <= PROBE_CERT_SEEN; i++)
         if (s && strcmp(s, probe_status_str((enum probe_status)i)) == 0)
             return (enum probe_status)i;
     return (enum probe_status)99;
@@ -229,6 +229,12 @@ TEST(classify_tlsrpt)
         CHECK_STR(tlsrpt("ok", others[i], NULL, MATCH_EXACT), "validation-failure");
         CHECK_STR(tlsrpt("ok", others[i], NULL, MATCH_NONE), "validation-failure");
     }
+    /* cert-seen (--mode cert): the certificate rules of ok; NULL is "no certificate failure" */
+    CHECK_STR(tlsrpt("cert-seen", NULL, NULL, MATCH_EXACT), NULL);
+    CHECK_STR(tlsrpt("cert-seen", NULL, NULL, MATCH_MULTILABEL), "certificate-host-mismatch");
+    CHECK_STR(tlsrpt("cert-seen", "expired", NULL, MATCH_EXACT), "certificate-expired");
+    CHECK_STR(tlsrpt("cert-seen", "unknown-ca", NULL, MATCH_EXACT), "certificate-not-trusted");
+    CHECK_STR(tlsrpt("cert-seen", "bad-signature", NULL, MATCH_EXACT), "validation-failure");
     /* a failed session says the same whatever the reasons */
     CHECK_STR(tlsrpt("no-starttls", "expired", NULL, MATCH_NONE), "starttls-not-supported");
     CHECK_STR(tlsrpt("timeout", "expired", NULL, MATCH_NONE), NULL);
@@ -366,6 +372,14 @@ TEST(classify_domain_patterns)
     eps[2] = ep("ok", W, N, N, 0);
     EXPECT_DOMAIN("ok", eps, 3, 2, "mx-wildcard", 1);
     EXPECT_DOMAIN("nxdomain", eps, 2, -1, "no-mail", 1);
+
+    /* cert-seen (--mode cert) is a primary as ok is: the names decide the pattern */
+    eps[0] = ep("tls-failed", Z, Z, Z, 0);
+    eps[1] = ep("cert-seen", M, N, N, 1);
+    eps[2] = ep("cert-seen", X, N, N, 1);
+    EXPECT_DOMAIN("ok", eps, 3, 1, "mx-multilabel", 0);
+    EXPECT_DOMAIN("ok", eps + 2, 1, 0, "mx-exact", 1);
+    EXPECT_DOMAIN("null-mx", eps + 2, 1, 0, "mx-exact", 1);
 }
 
 TEST(classify_endpoint_make)

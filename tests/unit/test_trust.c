@@ -7,11 +7,14 @@
 #include <mbedtls/x509_crt.h>
 
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "test.h"
 #include "testfs.h"
+#include "classify/chaincache.h"
 #include "classify/trust.h"
+#include "core/util.h"
 
 #define DATA "tests/unit/data/"
 
@@ -249,4 +252,262 @@ TEST(trust_load_path)
         CHECK(bundle > 50);
         CHECK(path >= bundle && path < bundle + 10);
     }
+}
+
+/* ---- the chain cache (chaincache.h, trust_verify_cached) ---- */
+
+/* A chain of the given files of tests/unit/data (the first certificate of each, as DER);
+ * corrupt: flip an octet of the first one's signature. */
+static size_t chain_of(struct cert_info **chain, const char *const *files, size_t n, int corrupt)
+{
+    for (size_t i = 0; i < n; i++) {
+        size_t len = 0;
+        unsigned char *der = der_of(files[i], &len);
+        CHECK(der != NULL);
+        if (!der)
+            return i;
+        if (corrupt && i == 0)
+            der[len - 3] ^= 0x5a;
+        chain[i] = cert_info_from_der(der, len);
+        free(der);
+    }
+    return n;
+}
+
+static void chain_free(struct cert_info **chain, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        cert_info_free(chain[i]);
+}
+
+static int same_verdict(const struct trust_result *a, const struct trust_result *b)
+{
+    if (a->valid != b->valid || a->nreasons != b->nreasons || a->flags != b->flags)
+        return 0;
+    for (int i = 0; i < a->nreasons; i++)
+        if (strcmp(a->reasons[i], b->reasons[i]) != 0)
+            return 0;
+    return 1;
+}
+
+static struct trust_ctx *unit_ca(void)
+{
+    char err[256] = "";
+    struct trust_ctx *t = trust_ctx_new(DATA "ca.pem", NULL, err, sizeof(err));
+    if (!t)
+        fprintf(stderr, "  %s\n", err);
+    return t;
+}
+
+#define DAY 86400
+/* A validation time on a day no certificate of tests/unit/data starts or ends on: today. */
+#define NOW ((time_t)time(NULL))
+
+TEST(trust_cache_hit_same_verdict)
+{
+    struct trust_ctx *t = unit_ca();
+    CHECK(t != NULL);
+    if (!t)
+        return;
+    struct chain_cache *c = chain_cache_new(0);
+    struct cert_info *chain[2];
+    size_t n = chain_of(chain, (const char *const[]){DATA "cn-only.pem"}, 1, 0);
+    struct trust_result plain, first, second;
+    struct chain_cache_stats st;
+    trust_verify(t, chain, n, &plain);
+    trust_verify_cached(t, c, chain, n, NOW, &first);
+    chain_cache_stats(c, &st);
+    CHECK_INT(st.verifications, 1);
+    CHECK_INT(st.hits, 0);
+    CHECK_INT(st.entries, 1);
+    trust_verify_cached(t, c, chain, n, NOW, &second); /* the same chain: a hit */
+    chain_cache_stats(c, &st);
+    CHECK_INT(st.verifications, 1);
+    CHECK_INT(st.hits, 1);
+    CHECK(plain.valid && same_verdict(&plain, &first) && same_verdict(&first, &second));
+    /* the same certificate parsed anew (another probe's copy) is the same chain */
+    struct cert_info *again[1];
+    chain_of(again, (const char *const[]){DATA "cn-only.pem"}, 1, 0);
+    trust_verify_cached(t, c, again, 1, NOW, &second);
+    chain_cache_stats(c, &st);
+    CHECK_INT(st.hits, 2);
+    CHECK(same_verdict(&plain, &second));
+    chain_free(again, 1);
+    /* the context's own cache counts too (NULL: trust_ctx_cache) */
+    trust_verify_cached(t, NULL, chain, n, NOW, &first);
+    trust_verify_cached(t, NULL, chain, n, NOW, &second);
+    chain_cache_stats(trust_ctx_cache(t), &st);
+    CHECK_INT(st.verifications, 1);
+    CHECK_INT(st.hits, 1);
+    chain_free(chain, n);
+    chain_cache_free(c);
+    trust_ctx_free(t);
+}
+
+TEST(trust_cache_misses)
+{
+    struct trust_ctx *t = unit_ca();
+    CHECK(t != NULL);
+    if (!t)
+        return;
+    struct chain_cache *c = chain_cache_new(0);
+    struct cert_info *a[2], *b[1];
+    size_t na = chain_of(a, (const char *const[]){DATA "cn-only.pem", DATA "ca.pem"}, 2, 0);
+    size_t nb = chain_of(b, (const char *const[]){DATA "selfsigned-rsa2048.pem"}, 1, 0);
+    struct trust_result r1, r2;
+    struct chain_cache_stats st;
+    trust_verify_cached(t, c, a, na, NOW, &r1);
+    trust_verify_cached(t, c, a, na, NOW + DAY, &r2); /* another day: verified again */
+    chain_cache_stats(c, &st);
+    CHECK_INT(st.verifications, 2);
+    CHECK_INT(st.hits, 0);
+    CHECK(same_verdict(&r1, &r2));
+    trust_verify_cached(t, c, b, nb, NOW, &r2); /* another chain */
+    chain_cache_stats(c, &st);
+    CHECK_INT(st.verifications, 3);
+    CHECK(!r2.valid && has(&r2, "self-signed"));
+    /* the same certificates in another order are another chain */
+    struct cert_info *rev[2] = {a[1], a[0]};
+    trust_verify_cached(t, c, rev, 2, NOW, &r2);
+    chain_cache_stats(c, &st);
+    CHECK_INT(st.verifications, 4);
+    CHECK_INT(st.hits, 0);
+    /* ... and the leaf alone too */
+    trust_verify_cached(t, c, a, 1, NOW, &r2);
+    chain_cache_stats(c, &st);
+    CHECK_INT(st.verifications, 5);
+    CHECK_INT(st.hits, 0);
+    trust_verify_cached(t, c, a, na, NOW + DAY, &r2); /* that day's entry is there */
+    chain_cache_stats(c, &st);
+    CHECK_INT(st.hits, 1);
+    chain_free(a, na);
+    chain_free(b, nb);
+    chain_cache_free(c);
+    trust_ctx_free(t);
+}
+
+/* A verdict that could change during its day is not kept: the leaf's notAfter day. */
+TEST(trust_cache_boundary_day_not_kept)
+{
+    struct trust_ctx *t = unit_ca();
+    CHECK(t != NULL);
+    if (!t)
+        return;
+    struct chain_cache *c = chain_cache_new(0);
+    struct cert_info *a[1];
+    chain_of(a, (const char *const[]){DATA "cn-only.pem"}, 1, 0);
+    struct tm tm = {0};
+    CHECK(sscanf(a[0]->not_after, "%d-%d-%dT%d:%d:%dZ", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
+                 &tm.tm_hour, &tm.tm_min, &tm.tm_sec) == 6);
+    tm.tm_year -= 1900;
+    tm.tm_mon -= 1;
+    time_t end = timegm(&tm);
+    struct trust_result r;
+    trust_verify_cached(t, c, a, 1, end, &r);
+    trust_verify_cached(t, c, a, 1, end, &r);
+    struct chain_cache_stats st;
+    chain_cache_stats(c, &st);
+    CHECK_INT(st.verifications, 2);
+    CHECK_INT(st.hits, 0);
+    CHECK_INT(st.entries, 0);
+    trust_verify_cached(t, c, a, 1, end - DAY, &r); /* the day before: kept */
+    trust_verify_cached(t, c, a, 1, end - DAY, &r);
+    chain_cache_stats(c, &st);
+    CHECK_INT(st.hits, 1);
+    chain_free(a, 1);
+    chain_cache_free(c);
+    trust_ctx_free(t);
+}
+
+TEST(trust_cache_bounded)
+{
+    struct trust_ctx *t = unit_ca();
+    CHECK(t != NULL);
+    if (!t)
+        return;
+    struct chain_cache *c = chain_cache_new(2);
+    struct cert_info *x[3];
+    size_t n = chain_of(x, (const char *const[]){DATA "cn-only.pem", DATA "ec-p256.pem",
+                                                 DATA "selfsigned-rsa2048.pem"}, 3, 0);
+    CHECK_INT(n, 3);
+    struct trust_result r;
+    struct chain_cache_stats st;
+    for (size_t i = 0; i < n; i++)
+        trust_verify_cached(t, c, &x[i], 1, NOW, &r);
+    chain_cache_stats(c, &st);
+    CHECK_INT(st.entries, 2);
+    CHECK_INT(st.evictions, 1);
+    trust_verify_cached(t, c, &x[2], 1, NOW, &r); /* the newest two stay */
+    trust_verify_cached(t, c, &x[1], 1, NOW, &r);
+    chain_cache_stats(c, &st);
+    CHECK_INT(st.hits, 2);
+    trust_verify_cached(t, c, &x[0], 1, NOW, &r); /* the least recently used went */
+    chain_cache_stats(c, &st);
+    CHECK_INT(st.verifications, 4);
+    CHECK_INT(st.entries, 2);
+    chain_free(x, n);
+    chain_cache_free(c);
+    trust_ctx_free(t);
+}
+
+/* Every verdict the cache gives, missed or hit, is the uncached verdict: valid, bad signature,
+ * self-signed, weak key, a twin issuer name, leaf + root, the wrong order, a leaf twice, an
+ * unparsable leaf. */
+TEST(trust_cache_equals_uncached)
+{
+    struct trust_ctx *t = unit_ca();
+    CHECK(t != NULL);
+    if (!t)
+        return;
+    struct chain_cache *c = chain_cache_new(0);
+    static const struct {
+        const char *files[3];
+        size_t n;
+        int corrupt;
+    } cases[] = {
+        {{DATA "cn-only.pem"}, 1, 0},
+        {{DATA "cn-only.pem"}, 1, 1},
+        {{DATA "cn-only.pem", DATA "ca.pem"}, 2, 0},
+        {{DATA "ca.pem", DATA "cn-only.pem"}, 2, 0},
+        {{DATA "cn-only.pem", DATA "cn-only.pem"}, 2, 0},
+        {{DATA "cn-only.pem", DATA "selfsigned-rsa2048.pem", DATA "ca.pem"}, 3, 0},
+        {{DATA "selfsigned-rsa2048.pem"}, 1, 0},
+        {{DATA "selfsigned-rsa2048.pem"}, 1, 1},
+        {{DATA "rsa1024-sha1.pem"}, 1, 0},
+        {{DATA "twin-issuer.pem"}, 1, 0},
+        {{DATA "twin-issuer.pem", DATA "ca.pem"}, 2, 0},
+        {{DATA "ec-p256.pem"}, 1, 0},
+        {{DATA "hostile-names.pem"}, 1, 0},
+        {{DATA "nul-san.pem"}, 1, 0},
+        {{DATA "ca.pem"}, 1, 0},
+    };
+    for (size_t i = 0; i < ARRAY_LEN(cases); i++) {
+        struct cert_info *chain[3];
+        size_t n = chain_of(chain, cases[i].files, cases[i].n, cases[i].corrupt);
+        struct trust_result plain, miss, hit;
+        trust_verify(t, chain, n, &plain);
+        trust_verify_cached(t, c, chain, n, NOW, &miss);
+        trust_verify_cached(t, c, chain, n, NOW, &hit);
+        if (!same_verdict(&plain, &miss) || !same_verdict(&plain, &hit)) {
+            fprintf(stderr, "  case %zu (%s, %zu): verdicts differ\n", i, cases[i].files[0], n);
+            CHECK(0);
+        }
+        chain_free(chain, n);
+    }
+    /* an unparsable leaf ("other"), cached like any other */
+    static const unsigned char junk[] = {0x30, 0x03, 0x02, 0x01, 0x00};
+    struct cert_info *bad = cert_info_from_der(junk, sizeof(junk));
+    struct trust_result plain, miss, hit;
+    trust_verify(t, &bad, 1, &plain);
+    trust_verify_cached(t, c, &bad, 1, NOW, &miss);
+    trust_verify_cached(t, c, &bad, 1, NOW, &hit);
+    CHECK(!plain.valid && has(&plain, "other") && same_verdict(&plain, &miss) &&
+          same_verdict(&plain, &hit));
+    cert_info_free(bad);
+    struct chain_cache_stats st;
+    chain_cache_stats(c, &st);
+    CHECK_INT(st.hits, (unsigned long)ARRAY_LEN(cases) + 1);
+    chain_free(NULL, 0);
+    chain_cache_free(c);
+    trust_ctx_free(t);
 }

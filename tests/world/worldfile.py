@@ -16,7 +16,7 @@ TLS_MAX = {"fixture": "1.2", "postfix": "1.3"}
 # Endpoint keys handed to the fixture server as they are (docs/fixture.md).
 FIXTURE_KEYS = ("banner", "ehlo", "starttls", "starttls_reply", "greeting", "greeting_lines",
                 "silent", "delay_ms", "tls_min", "tls_max", "close_after_starttls",
-                "inject_after_starttls")
+                "inject_after_starttls", "alert_after_certificate")
 # Behaviour keys a Postfix endpoint understands (world.py turns them into smtpd settings);
 # anything else goes through `postfix.PARAMETER=VALUE`, a master.cf `-o` override.
 POSTFIX_KEYS = ("tls_min", "tls_max")
