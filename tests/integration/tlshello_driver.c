@@ -28,66 +28,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "driver_smtp.h"
 #include "probe/tlshello.h"
 
 #define RECV_MAX 65536
-
-static long long now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* Reads up to cap octets before the deadline; 0 at EOF, -1 on timeout or error. */
-static ssize_t read_some(int fd, void *buf, size_t cap, long long deadline)
-{
-    long long left = deadline - now_ms();
-    if (left <= 0)
-        return -1;
-    struct pollfd p = {fd, POLLIN, 0};
-    if (poll(&p, 1, (int)left) != 1)
-        return -1;
-    return read(fd, buf, cap);
-}
-
-/* One SMTP reply, octet by octet so nothing after it is taken; returns its code or -1. */
-static int smtp_reply(int fd, long long deadline)
-{
-    char line[1024];
-    size_t n = 0;
-    for (;;) {
-        char c;
-        if (read_some(fd, &c, 1, deadline) != 1)
-            return -1;
-        if (c != '\n') {
-            if (n < sizeof(line) - 1)
-                line[n++] = c;
-            continue;
-        }
-        line[n] = '\0';
-        if (n >= 4 && line[3] == ' ')
-            return atoi(line);
-        if (n == 3)
-            return atoi(line);
-        n = 0;
-    }
-}
-
-static int write_all(int fd, const void *buf, size_t len)
-{
-    const char *p = buf;
-    while (len) {
-        ssize_t w = write(fd, p, len);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return -1;
-        p += w;
-        len -= (size_t)w;
-    }
-    return 0;
-}
 
 static void save(const char *path, const void *buf, size_t len)
 {
@@ -152,23 +96,15 @@ int main(int argc, char **argv)
     if (argc - optind != 2)
         usage();
 
-    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)atoi(argv[optind + 1]))};
-    if (inet_pton(AF_INET, argv[optind], &sa.sin_addr) != 1)
-        usage();
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0) {
+    int fd = tcp_connect(argv[optind], atoi(argv[optind + 1]));
+    if (fd < 0) {
         perror("connect");
         return 2;
     }
     long long deadline = now_ms() + timeout;
 
     if (smtp) {
-        static const char ehlo[] = "EHLO tlshello-driver.invalid\r\n", stls[] = "STARTTLS\r\n";
-        int code = smtp_reply(fd, deadline);
-        if (code / 100 == 2 && write_all(fd, ehlo, sizeof(ehlo) - 1) == 0)
-            code = smtp_reply(fd, deadline);
-        if (code == 250 && write_all(fd, stls, sizeof(stls) - 1) == 0)
-            code = smtp_reply(fd, deadline);
+        int code = smtp_starttls(fd, "tlshello-driver.invalid", deadline);
         if (code != 220) {
             printf("{\"status\":\"smtp\",\"smtp_code\":%d}\n", code);
             return 0;
