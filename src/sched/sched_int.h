@@ -25,6 +25,7 @@
 #include "input/input.h"
 #include "sched.h"
 #include "classify/trust.h"
+#include "infer.h"
 #include "report/record.h"
 
 /* How long in-flight probes may go on after SIGINT/SIGTERM before they are aborted. */
@@ -66,6 +67,11 @@ struct endpoint {
     int vp_waiting;        /* probed and PTR done, in its address's vp_waiters */
     int aborting;          /* probe_abort() was called: its result is not a verdict */
     int dropped;           /* the run stopped before its verdict: no record (EP_DONE) */
+    /* infer.h: what the endpoint is to its address, and for an inferred record the MX host
+     * whose probe supplied it (else NULL) and how (RECORD_DIRECT for a probe). */
+    enum infer_role infer_role;
+    char *inferred_from;
+    enum record_inference inference;
 };
 
 struct backoff {
@@ -91,6 +97,7 @@ struct ip_slot {
     int vp_injection;             /* the probe saw octets after STARTTLS's 220 (probe.h) */
     struct endpoint **vp_waiters; /* endpoints whose records wait for the version probe */
     size_t nvpw, capvpw;
+    struct infer_addr inf;        /* one handshake per server (infer.h) */
 };
 
 struct domain_job {
@@ -142,6 +149,7 @@ struct probe_loop {
     uv_timer_t rate_timer, stop_timer;
     int stopping, closed;
     struct loop_counts c;
+    struct infer_loop inf;          /* infer.h: the sample's numbers and the counts */
 };
 
 struct scan_run {
@@ -196,6 +204,10 @@ void loop_close(struct probe_loop *lp);         /* the resolver and timers (the 
 struct ip_slot *loop_ip_slot(struct probe_loop *lp, const char *ip); /* made on first use */
 /* Drops ep: the run stopped before its verdict (no record; its domains never get one). */
 void endpoint_drop(struct endpoint *ep);
+/* For infer.c: ep goes to the ready queue; ep has its result (ep->res, probed or inferred):
+ * its address's version probe is decided by the first, and its verdict goes on. */
+void loop_enqueue(struct probe_loop *lp, struct endpoint *ep);
+void loop_probed(struct endpoint *ep);
 
 /* ---- sched.c: the run side (the join) */
 void loop_post(struct probe_loop *lp, const struct run_msg *m); /* to lp->run's queue */

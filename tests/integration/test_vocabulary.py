@@ -25,6 +25,7 @@ VOCABULARIES = {
     "dns status": ("src/resolve/dns.c", "dns_status_str"),
     "summary outcome": ("src/report/summary.c", "summary_status_str"),
     "trust reason": ("src/classify/trust.c", "reason_words"),
+    "record inference": ("src/report/record.c", "record_inference_str"),
 }
 # A word shared by two vocabularies (the probe status "blocked" and the pattern "blocked") is
 # spelled by each of their tables: two words that look alike.
