@@ -27,7 +27,7 @@ enum {
     OPT_MAX_DOMAINS, OPT_CERT_ONLY, OPT_CA_FILE, OPT_DNS_CONCURRENCY, OPT_NO_VERSION_PROBE,
     OPT_CA_PATH, OPT_MAX_DNS_ERRORS, OPT_RESUME, OPT_ALLOW, OPT_BLOCKLIST, OPT_MAX_MX,
     OPT_MAX_ADDRS, OPT_SOURCE_IP, OPT_SOURCE_IP6,
-    OPT_NO_INFER, OPT_INFER_CHECK, /* one handshake per server (sched/infer.h) */
+    OPT_NO_INFER, OPT_INFER_CHECK, /* one handshake per server (sched/infer.c) */
 };
 
 static const struct cli_opt scan_opts[] = {
@@ -55,7 +55,7 @@ static const struct cli_opt scan_opts[] = {
     {.name = "source-ip6", .arg = "ADDR", .help = "bind IPv6 probes to this local address", .id = OPT_SOURCE_IP6},
     {.name = "cert-only", .help = "stop each TLS handshake after the server's certificate", .id = OPT_CERT_ONLY},
     {.name = "no-version-probe", .help = "no version probe (one extra STARTTLS session per address offering TLS 1.3, for tls_max)", .id = OPT_NO_VERSION_PROBE},
-    /* One handshake per server (sched/infer.h). */
+    /* One handshake per server (sched/infer.c). */
     {.name = "no-infer", .help = "probe every endpoint: no record taken from another name's probe at the same address (sni-insensitive, address-down)", .id = OPT_NO_INFER},
     {.name = "infer-check", .arg = "PERCENT", .help = "of the endpoints an SNI-insensitive address would give an inferred record, still probe this share, at random, besides the first (default 5)", .id = OPT_INFER_CHECK},
     {.name = "out", .short_name = 'o', .arg = "DIR", .help = "output folder (default reports/<UTC date-time>/)", .id = OPT_OUT},

@@ -27,7 +27,7 @@ struct tls_max_rec {
     int starttls_injection; /* the probe's server sent octets after STARTTLS's 220 (probe.h) */
 };
 
-/* Where an endpoint's record comes from (sched/infer.h): its own probe, or the probe of
+/* Where an endpoint's record comes from (sched/infer.c): its own probe, or the probe of
  * another MX host name at the same address. */
 enum record_inference {
     RECORD_DIRECT,          /* its own probe */

@@ -1,4 +1,4 @@
-/* infer: see infer.h. The loop side: it decides per address, and hands verdicts on through
+/* infer: one handshake per server (the rule and the phases: sched_int.h, "infer.c"). The loop side: it decides per address, and hands verdicts on through
  * the loop's own functions (loop_enqueue, loop_probed), never to the run directly. */
 #include "sched_int.h"
 
@@ -8,7 +8,6 @@
 #include <time.h>
 
 #include "core/util.h"
-#include "infer.h"
 
 void infer_loop_init(struct infer_loop *il, const struct sched_opts *o)
 {

@@ -76,7 +76,7 @@ struct sched_opts {
     int progress;         /* draw the progress line on stderr */
     int stop_after_certificate;
     int version_probe;    /* one version probe per address (probe.h); default on */
-    /* One handshake per server (infer.h): the endpoints of an address that proved itself
+    /* One handshake per server (infer.c): the endpoints of an address that proved itself
      * insensitive to the name, or down, take a probe's result; infer_check_pct of the rest
      * are still probed (spot checks). infer 0: every endpoint is probed (--no-infer). */
     int infer;
@@ -114,7 +114,7 @@ struct sched_counts {
     unsigned long dns_answered, dns_failed, dns_no_reply; /* no_reply: of failed, no reply */
     unsigned long chains;  /* chains/ files written */
     unsigned long blocked; /* endpoints not probed: their address is blocked */
-    /* infer.h: endpoints of this run written from their own probe, and from another's
+    /* infer.c: endpoints of this run written from their own probe, and from another's
      * (sni-insensitive; address-down); spot checks probed; addresses a check switched to
      * probing every name. probed + inferred + inferred_down + blocked = this run's endpoints */
     unsigned long probed, inferred, inferred_down, spot_checks, switched;

@@ -1,5 +1,5 @@
 """One handshake per server, and dead addresses skipped (docs/architecture.md, "How endpoints
-are inferred"; src/sched/infer.h).
+are inferred"; src/sched/infer.c).
 
 - A world scan with inference gives every endpoint the record `--no-infer` gives it (the
   inference fields, `attempts` and the timing field `tls_max_from` aside), and some records are

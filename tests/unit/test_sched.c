@@ -442,7 +442,7 @@ TEST(sched_per_ip_cap)
 
 /* An address where two endpoints were refused the same way (the fake refuses every
  * connection) is down: its four other endpoints take that result without a connection
- * (infer.h), with attempts 0, and the counts say so. */
+ * (infer.c), with attempts 0, and the counts say so. */
 TEST(sched_infer_address_down)
 {
     struct sched_opts o;
