@@ -64,6 +64,7 @@ int cmd_check(int argc, char **argv)
     struct check c = {0};
     a.o.concurrency = 1; /* one dialogue at a time, so the transcript reads in order */
     a.o.per_ip = 1;
+    a.o.infer = 0; /* every endpoint's own dialogue, for a person to read */
     a.o.transcript = transcript;
     a.o.hook_arg = &c;
     a.o.outputs[a.o.noutputs++] = (struct output_use){output_find("text"), &c.text};

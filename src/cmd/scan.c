@@ -402,6 +402,12 @@ static int scan(int argc, char **argv, struct blocklist **blocklist)
     json_object_set_new(counts, "retries", json_integer((json_int_t)c.retries));
     json_object_set_new(counts, "version_probes", json_integer((json_int_t)c.version_probes));
     json_object_set_new(counts, "blocked", json_integer((json_int_t)c.blocked));
+    /* One handshake per server (docs/architecture.md, "How endpoints are inferred"). */
+    json_object_set_new(counts, "probed", json_integer((json_int_t)c.probed));
+    json_object_set_new(counts, "inferred", json_integer((json_int_t)c.inferred));
+    json_object_set_new(counts, "inferred_down", json_integer((json_int_t)c.inferred_down));
+    json_object_set_new(counts, "spot_checked", json_integer((json_int_t)c.spot_checks));
+    json_object_set_new(counts, "infer_switched", json_integer((json_int_t)c.switched));
     json_object_set_new(counts, "dns_queries", json_integer((json_int_t)c.dns_queries));
     json_object_set_new(counts, "dns_cache_hits", json_integer((json_int_t)c.dns_cache_hits));
     json_object_set_new(counts, "chain_verifications", json_integer((json_int_t)c.chain_verifications));

@@ -27,6 +27,7 @@ enum {
     OPT_MAX_DOMAINS, OPT_CERT_ONLY, OPT_CA_FILE, OPT_DNS_CONCURRENCY, OPT_NO_VERSION_PROBE,
     OPT_CA_PATH, OPT_MAX_DNS_ERRORS, OPT_RESUME, OPT_ALLOW, OPT_BLOCKLIST, OPT_MAX_MX,
     OPT_MAX_ADDRS, OPT_SOURCE_IP, OPT_SOURCE_IP6, OPT_MODE,
+    OPT_NO_INFER, OPT_INFER_CHECK, /* one handshake per server (sched/infer.c) */
 };
 
 static const struct cli_opt scan_opts[] = {
@@ -55,6 +56,9 @@ static const struct cli_opt scan_opts[] = {
     {.name = "mode", .arg = "cert|full", .help = "full (default): complete each TLS handshake (status ok); cert: stop each after the server's Certificate message (status cert-seen: names and trust are measured, whether a session would complete is not)", .id = OPT_MODE},
     {.name = "cert-only", .help = "deprecated: the same as --mode cert (kept so that old command lines still work)", .id = OPT_CERT_ONLY},
     {.name = "no-version-probe", .help = "no version probe (one extra STARTTLS session per address offering TLS 1.3, for tls_max)", .id = OPT_NO_VERSION_PROBE},
+    /* One handshake per server (sched/infer.c). */
+    {.name = "no-infer", .help = "probe every endpoint: no record taken from another name's probe at the same address (sni-insensitive, address-down)", .id = OPT_NO_INFER},
+    {.name = "infer-check", .arg = "PERCENT", .help = "of the endpoints an SNI-insensitive address would give an inferred record, still probe this share, at random, besides the first (default 5)", .id = OPT_INFER_CHECK},
     {.name = "out", .short_name = 'o', .arg = "DIR", .help = "output folder (default reports/<UTC date-time>/)", .id = OPT_OUT},
     {.name = "resume", .arg = "DIR", .help = "continue the stopped or killed scan in DIR, with its FILE and options (those that set the pace may differ)", .id = OPT_RESUME},
     {.name = "quiet", .short_name = 'q', .help = "print nothing but errors (no progress line, no figures)", .id = OPT_QUIET},
@@ -375,6 +379,13 @@ static int scan_option(void *ctx, const struct cli_opt *opt, const char *arg)
         break;
     case OPT_NO_VERSION_PROBE:
         o->version_probe = 0;
+        break;
+    case OPT_NO_INFER:
+        o->infer = 0;
+        break;
+    case OPT_INFER_CHECK:
+        if (parse_percent(arg, &o->infer_check_pct) < 0)
+            rc = bad(sp, opt, arg, "expected a percentage, 0-100");
         break;
     case OPT_OUT:
         a->out = arg;

@@ -10,6 +10,16 @@
 #include "probe/tlshello.h"
 #include "core/util.h"
 
+const char *record_inference_str(enum record_inference i)
+{
+    switch (i) {
+    case RECORD_DIRECT: return NULL;
+    case RECORD_SNI_INSENSITIVE: return "sni-insensitive";
+    case RECORD_ADDRESS_DOWN: return "address-down";
+    }
+    return NULL;
+}
+
 json_t *record_text(const char *s)
 {
     if (!s)
@@ -108,6 +118,10 @@ json_t *record_endpoint_json(const struct endpoint_rec *r)
     json_object_set_new(o, "smtp_code", res->smtp_code ? json_integer(res->smtp_code) : json_null());
     json_object_set_new(o, "temporary", json_boolean(res->temporary));
     json_object_set_new(o, "attempts", json_integer(r->attempts));
+    /* An inferred record: whose probe it is, and why it stands for this endpoint. */
+    const char *inference = record_inference_str(r->inference);
+    json_object_set_new(o, "inferred_from", inference ? record_text(r->inferred_from) : json_null());
+    json_object_set_new(o, "inference", inference ? json_string(inference) : json_null());
     json_object_set_new(o, "banner_host", record_text_as_is(res->banner_host));
     json_object_set_new(o, "ehlo_host", record_text_as_is(res->ehlo_host));
     if (res->tls_version) {

@@ -27,6 +27,18 @@ struct tls_max_rec {
     int starttls_injection; /* the probe's server sent octets after STARTTLS's 220 (probe.h) */
 };
 
+/* Where an endpoint's record comes from (sched/infer.c): its own probe, or the probe of
+ * another MX host name at the same address. */
+enum record_inference {
+    RECORD_DIRECT,          /* its own probe */
+    RECORD_SNI_INSENSITIVE, /* the address showed the same server to two names (and to every
+                             * spot check): another name's probe stands for it */
+    RECORD_ADDRESS_DOWN,    /* two names failed there the same way before any greeting */
+};
+/* The word of `inference` in hosts.jsonl: NULL (JSON null) for RECORD_DIRECT, else
+ * "sni-insensitive", "address-down". */
+const char *record_inference_str(enum record_inference i);
+
 /* One endpoint: an MX host name at one address. Borrowed pointers, valid during the call. */
 struct endpoint_rec {
     const char *mx_host;
@@ -40,6 +52,8 @@ struct endpoint_rec {
     const char *chain_file; /* "chains/<leaf sha256>.pem", NULL without a chain */
     const struct assess_endpoint *as; /* names, matches, wildcard class, trust, TLSRPT */
     const struct tls_max_rec *tls_max; /* NULL: no version probe (--no-version-probe) */
+    const char *inferred_from; /* the MX host whose probe supplied res; NULL: its own probe */
+    enum record_inference inference;
 };
 
 /* Returns a new object (caller decrefs). */

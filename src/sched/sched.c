@@ -136,6 +136,7 @@ static void endpoint_done(struct scan_run *s, struct endpoint *ep, const struct 
         .mx_host = ep->mx_host, .ip = ep->ip, .port = s->o->port, .ptr = ep->ptr,
         .ptr_status = ep->ptr_status, .attempts = ep->attempts, .first_domain = ep->first_domain,
         .res = ep->res, .chain_file = chain, .as = &as, .tls_max = tm,
+        .inferred_from = ep->inferred_from, .inference = ep->inference,
     };
     json_t *rec = record_endpoint_json(&r);
     emit_endpoint(s, rec);
@@ -144,6 +145,10 @@ static void endpoint_done(struct scan_run *s, struct endpoint *ep, const struct 
     ep->names = as.keep; /* the certificate's names and verdicts stay for later domains */
     assess_endpoint_clear(&as);
     ep->final_status = ep->res->status;
+    if (ep->inference == RECORD_DIRECT && ep->final_status != PROBE_BLOCKED)
+        s->c->probed++;
+    free(ep->inferred_from);
+    ep->inferred_from = NULL;
     /* Later domains only need the key and the status: drop the rest now. */
     probe_result_free(ep->res);
     ep->res = NULL;
@@ -365,6 +370,7 @@ void sched_endpoint_free(void *v)
     probe_result_free(ep->res);
     free(ep->ptr);
     free(ep->first_domain);
+    free(ep->inferred_from);
     free(ep->waiters);
     free(ep->mx_host);
     free(ep->ip);
@@ -379,6 +385,7 @@ void sched_ip_slot_free(void *v)
     free(slot->vp_from);
     free(slot->vp_error);
     free(slot->vp_waiters);
+    infer_addr_clear(&slot->inf);
     free(slot);
 }
 

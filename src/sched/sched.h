@@ -76,6 +76,11 @@ struct sched_opts {
     int progress;         /* draw the progress line on stderr */
     int stop_after_certificate;
     int version_probe;    /* one version probe per address (probe.h); default on */
+    /* One handshake per server (infer.c): the endpoints of an address that proved itself
+     * insensitive to the name, or down, take a probe's result; infer_check_pct of the rest
+     * are still probed (spot checks). infer 0: every endpoint is probed (--no-infer). */
+    int infer;
+    double infer_check_pct;
     const char *ca_file;  /* trust anchors for chain verification (PEM bundle or DER) */
     const char *ca_path;  /* and/or a folder of such files; both NULL: TRUST_DEFAULT_CA_FILE */
     const char *out_dir;  /* the scan folder, given to the outputs; NULL: none (check) */
@@ -117,6 +122,10 @@ struct sched_counts {
     unsigned long chain_verifications, chain_cache_hits; /* trust.h: chains verified, and
                               verdicts found in the chain cache (chaincache.h) */
     unsigned long blocked; /* endpoints not probed: their address is blocked */
+    /* infer.c: endpoints of this run written from their own probe, and from another's
+     * (sni-insensitive; address-down); spot checks probed; addresses a check switched to
+     * probing every name. probed + inferred + inferred_down + blocked = this run's endpoints */
+    unsigned long probed, inferred, inferred_down, spot_checks, switched;
     int interrupted;      /* SIGINT or SIGTERM stopped the run */
     int late_signal;      /* the signal (SIGINT, SIGTERM) that came once every record was out */
     int dns_dead;         /* stopped: no resolver answered (SCHED_DNS_DEAD_AFTER) */

@@ -20,6 +20,7 @@
 #ifndef MXS_SCHED_INT_H
 #define MXS_SCHED_INT_H
 #include <signal.h>
+#include <stdint.h>
 #include <sys/queue.h>
 
 #include "classify/assess.h"
@@ -34,6 +35,64 @@
 struct lineset;
 struct scan_run;
 struct probe_loop;
+
+/* ---- infer.c: one handshake per server where the server proves it does not care about the
+ * name, and no address waited out more than twice (the loop side; everything per address
+ * stays in its loop, so that loops sharded by address need nothing of each other).
+ *
+ * Per address (struct infer_addr, in the loop's struct ip_slot), a phase:
+ *   INF_PAIR         the first two endpoints of the address are probed, each with its own name
+ *                    as SNI; the others wait (held) for their verdict;
+ *   INF_INSENSITIVE  the pair saw the same server (infer_same: status, reply code and error,
+ *                    greeting and EHLO names, TLS version and suite, the chain by SHA-256 of
+ *                    each certificate): the other endpoints take the first probe's result
+ *                    (record: `inference` sni-insensitive, `inferred_from` its MX host); a
+ *                    sample of them is still probed (spot checks: the first after the pair,
+ *                    then --infer-check percent at random), and an inferred endpoint is held
+ *                    until every check chosen so far has answered the same;
+ *   INF_SENSITIVE    the pair, or a spot check, differed: every endpoint is probed (those
+ *                    held, inferred but not yet written, included);
+ *   INF_DOWN         two endpoints failed the same way without a greeting (connection refused,
+ *                    connect timeout, no greeting in time): the others take that result
+ *                    (`inference` address-down) without a connection.
+ * After one failure without a greeting, the address gets one connection at a time until a
+ * probe is greeted or fails the same way again, so a silent address costs two timeouts.
+ * An inferred record is a copy of the reference result (status, TLS, chain, greeting/EHLO);
+ * the run classifies it for the endpoint's own names, like any probe's (sched.c).
+ *
+ * Ownership: struct infer_addr owns its reference results (infer_addr_clear); an inferred
+ * endpoint owns its copy (ep->res) and ep->inferred_from like a probed one. */
+enum infer_phase { INF_PAIR, INF_INSENSITIVE, INF_SENSITIVE, INF_DOWN };
+
+/* What an endpoint is to its address (endpoint.infer_role). */
+enum infer_role {
+    INF_ROLE_NONE,  /* not decided yet, or probed as any endpoint (INF_SENSITIVE) */
+    INF_ROLE_PAIR,  /* one of the first two, probed */
+    INF_ROLE_CHECK, /* a spot check, probed */
+    INF_ROLE_INFER, /* to take the reference result once the checks agree */
+};
+
+struct infer_addr {
+    enum infer_phase phase;
+    int pair_members, pair_done;  /* endpoints chosen for the pair, and finished */
+    struct probe_result *ref;     /* the result inferred records copy (owned) */
+    char *ref_host;               /* the MX host whose probe gave it */
+    struct probe_result *nogreet; /* the first failure without a greeting (owned), or NULL */
+    char *nogreet_host;
+    int suspect;                  /* failed without a greeting, not greeted since: one at a time */
+    int checks_pending;           /* spot checks chosen and not finished */
+    unsigned long after_pair;     /* endpoints that came after the pair (the sample's base) */
+    STAILQ_HEAD(, endpoint) held; /* waiting for the pair or for the checks; infer_addr_init */
+};
+
+/* The loop's share of it: the options, the sample's random numbers, the counts. */
+struct infer_loop {
+    int on;                       /* --no-infer: 0 */
+    double check_share;           /* --infer-check / 100 */
+    uint64_t rng;                 /* xorshift64*, seeded from getrandom */
+    unsigned long inferred, inferred_down, spot_checks, switched;
+};
+
 
 enum ep_state {
     EP_QUEUED,  /* waiting for a slot (global, per address, or rate) */
@@ -67,6 +126,11 @@ struct endpoint {
     int vp_waiting;        /* probed and PTR done, in its address's vp_waiters */
     int aborting;          /* probe_abort() was called: its result is not a verdict */
     int dropped;           /* the run stopped before its verdict: no record (EP_DONE) */
+    /* infer.c: what the endpoint is to its address, and for an inferred record the MX host
+     * whose probe supplied it (else NULL) and how (RECORD_DIRECT for a probe). */
+    enum infer_role infer_role;
+    char *inferred_from;
+    enum record_inference inference;
 };
 
 struct backoff {
@@ -92,6 +156,7 @@ struct ip_slot {
     int vp_injection;             /* the probe saw octets after STARTTLS's 220 (probe.h) */
     struct endpoint **vp_waiters; /* endpoints whose records wait for the version probe */
     size_t nvpw, capvpw;
+    struct infer_addr inf;        /* one handshake per server (infer.c) */
 };
 
 struct domain_job {
@@ -158,6 +223,7 @@ struct probe_loop {
     int stopping, closed;
     struct loop_state told;         /* the state its last message carried */
     struct loop_counts c;
+    struct infer_loop inf;          /* infer.c: the sample's numbers and the counts */
 };
 
 struct scan_run {
@@ -215,6 +281,32 @@ void loop_close(struct probe_loop *lp);         /* the resolver and timers (the 
 struct ip_slot *loop_ip_slot(struct probe_loop *lp, const char *ip); /* made on first use */
 /* Drops ep: the run stopped before its verdict (no record; its domains never get one). */
 void endpoint_drop(struct endpoint *ep);
+/* For infer.c: ep goes to the ready queue; ep has its result (ep->res, probed or inferred):
+ * its address's version probe is decided by the first, and its verdict goes on. */
+void loop_enqueue(struct probe_loop *lp, struct endpoint *ep);
+void loop_probed(struct endpoint *ep);
+
+/* ---- infer.c (above: the rule and the phases) */
+void infer_loop_init(struct infer_loop *il, const struct sched_opts *o);
+void infer_addr_init(struct infer_addr *a);
+void infer_addr_clear(struct infer_addr *a);
+
+/* A new endpoint of slot's address (instead of queueing it): queued for a probe, held, or
+ * given its inferred result at once. */
+void infer_admit(struct probe_loop *lp, struct ip_slot *slot, struct endpoint *ep);
+/* ep's probe has its final result (before its verdict goes on): the address learns from it,
+ * and what waited for it is released. */
+void infer_probed(struct probe_loop *lp, struct ip_slot *slot, struct endpoint *ep);
+/* Just before a queued endpoint would connect: 1 when its address is down (ep has then taken
+ * the address's result instead), 0 to probe it. */
+int infer_skip(struct probe_loop *lp, struct ip_slot *slot, struct endpoint *ep);
+/* Connections the address may have at once. */
+int infer_cap(const struct ip_slot *slot, int per_ip);
+
+/* The rule above: a and b show the same server. */
+int infer_same(const struct probe_result *a, const struct probe_result *b);
+/* r failed before any greeting (connection refused, connect timeout, no greeting in time). */
+int infer_no_greeting(const struct probe_result *r);
 
 /* ---- sched.c: the run side (the join) */
 /* To s's queue; drained at once unless a drain is under way (one thread; a loop on its own

@@ -6,6 +6,7 @@
 #include "sched_int.h"
 
 #include <arpa/inet.h>
+#include <limits.h>
 #include <math.h>
 #include <netinet/in.h>
 #include <stdlib.h>
@@ -32,6 +33,7 @@ struct probe_loop *loop_new(const struct sched_opts *o, struct scan_run *run, ch
     uv_loop_init(&lp->loop);
     hmap_init(&lp->ips);
     STAILQ_INIT(&lp->ready);
+    infer_loop_init(&lp->inf, o);
     if (o->probe_iface) { /* a test's fake probe */
         lp->probe = *o->probe_iface;
     } else {
@@ -286,6 +288,16 @@ static void probe_finished(struct endpoint *ep)
     }
     if (slot->vp_state == VP_PENDING && !slot->vp_queued)
         vp_decide(slot, ep);
+    infer_probed(ep->lp, slot, ep); /* before the verdict goes on: the run frees ep->res */
+    endpoint_ready(ep);
+}
+
+void loop_probed(struct endpoint *ep)
+{
+    struct ip_slot *slot = hmap_get(&ep->lp->ips, ep->ip);
+    ep->probed_done = 1;
+    if (slot->vp_state == VP_PENDING && !slot->vp_queued)
+        vp_decide(slot, ep);
     endpoint_ready(ep);
 }
 
@@ -295,6 +307,26 @@ static void enqueue(struct probe_loop *lp, struct endpoint *ep)
 {
     ep->state = EP_QUEUED;
     STAILQ_INSERT_TAIL(&lp->ready, ep, link);
+}
+
+void loop_enqueue(struct probe_loop *lp, struct endpoint *ep)
+{
+    enqueue(lp, ep);
+}
+
+/* The address's parked endpoints go to the front of the ready queue, as many as it may start
+ * now (infer_cap), or all of them when it is down (they take its result without connecting). */
+static void unpark(struct probe_loop *lp, struct ip_slot *slot)
+{
+    int room = slot->inf.phase == INF_DOWN ? INT_MAX : infer_cap(slot, lp->o->per_ip) - slot->active;
+    STAILQ_HEAD(, endpoint) take = STAILQ_HEAD_INITIALIZER(take);
+    struct endpoint *ep;
+    while (room-- > 0 && (ep = STAILQ_FIRST(&slot->waiting))) {
+        STAILQ_REMOVE_HEAD(&slot->waiting, link);
+        STAILQ_INSERT_TAIL(&take, ep, link);
+    }
+    STAILQ_CONCAT(&take, &lp->ready);
+    STAILQ_CONCAT(&lp->ready, &take);
 }
 
 static void on_ptr(void *arg, struct resolve_ptr_result *pr)
@@ -323,6 +355,7 @@ struct ip_slot *loop_ip_slot(struct probe_loop *lp, const char *ip)
     if (!slot) {
         slot = xcalloc(1, sizeof(*slot));
         STAILQ_INIT(&slot->waiting);
+        infer_addr_init(&slot->inf);
         hmap_put(&lp->ips, ip, slot);
     }
     return slot;
@@ -335,7 +368,6 @@ void loop_add_endpoint(struct probe_loop *lp, struct endpoint *ep)
         ep->ptr_done = 1;
         ep->ptr_status = resolve_status_str(RESOLVE_DNS_ERROR);
     }
-    enqueue(lp, ep);
     struct ip_slot *slot = loop_ip_slot(lp, ep->ip);
     if (lp->o->version_probe && slot->vp_state == VP_OFF) {
         /* The address's version probe: queued once the address's first endpoint has
@@ -351,6 +383,7 @@ void loop_add_endpoint(struct probe_loop *lp, struct endpoint *ep)
         slot->vp_state = VP_PENDING;
         slot->vp_ep = vp;
     }
+    infer_admit(lp, slot, ep); /* queued, held, or its address's result at once */
 }
 
 static void transcript_cb(void *arg, char dir, const char *line)
@@ -429,11 +462,6 @@ static void on_probe(void *arg, struct probe_result *res)
     lp->active_probes--;
     struct ip_slot *slot = hmap_get(&lp->ips, ep->ip);
     slot->active--;
-    struct endpoint *next = STAILQ_FIRST(&slot->waiting);
-    if (next) { /* this address's next endpoint goes first */
-        STAILQ_REMOVE_HEAD(&slot->waiting, link);
-        STAILQ_INSERT_HEAD(&lp->ready, next, link);
-    }
     probe_result_free(ep->res);
     ep->res = res;
     int retry_due = res->temporary && ep->attempts <= lp->o->retries;
@@ -458,6 +486,7 @@ static void on_probe(void *arg, struct probe_result *res)
     } else {
         probe_finished(ep);
     }
+    unpark(lp, slot); /* this address's next endpoints go first */
     loop_dispatch(lp);
     loop_report(lp);
 }
@@ -480,7 +509,11 @@ void loop_dispatch(struct probe_loop *lp)
         struct endpoint *ep = STAILQ_FIRST(&lp->ready);
         STAILQ_REMOVE_HEAD(&lp->ready, link);
         struct ip_slot *slot = hmap_get(&lp->ips, ep->ip);
-        if (slot->active >= o->per_ip) { /* park it behind this address */
+        if (infer_skip(lp, slot, ep)) { /* its address is down: no connection */
+            unpark(lp, slot);
+            continue;
+        }
+        if (slot->active >= infer_cap(slot, o->per_ip)) { /* park it behind this address */
             STAILQ_INSERT_TAIL(&slot->waiting, ep, link);
             continue;
         }

@@ -295,6 +295,10 @@ int sched_exec(struct scan_run *s, struct sched_counts *counts, char *err, size_
     counts->probes = s->lp->c.probes;
     counts->retries = s->lp->c.retries;
     counts->version_probes = s->lp->c.version_probes;
+    counts->inferred = s->lp->inf.inferred;
+    counts->inferred_down = s->lp->inf.inferred_down;
+    counts->spot_checks = s->lp->inf.spot_checks;
+    counts->switched = s->lp->inf.switched;
     dns_client_free(s->lp->dns);
     s->lp->dns = NULL;
     uv_run(loop, UV_RUN_DEFAULT); /* let the DNS client's handles close */
@@ -349,6 +353,8 @@ void sched_opts_default(struct sched_opts *o)
     o->concurrency = 500;
     o->max_domains = 1000;
     o->version_probe = 1;
+    o->infer = 1;
+    o->infer_check_pct = 5.0;
     o->max_mx = 10;
     o->max_addrs = 4;
 }

@@ -26,6 +26,7 @@ VOCABULARIES = {
     "summary outcome": ("src/report/summary.c", "summary_status_str"),
     "trust reason": ("src/classify/trust.c", "reason_words"),
     "scan mode": ("src/cmd/scan_args.c", "mode_words"),
+    "record inference": ("src/report/record.c", "record_inference_str"),
 }
 # A word shared by two vocabularies (the probe status "blocked" and the pattern "blocked") is
 # spelled by each of their tables: two words that look alike.

@@ -476,6 +476,7 @@ TEST(sched_per_ip_cap)
     struct sched_opts o;
     sched_opts_default(&o);
     o.per_ip = 2;
+    o.infer = 0; /* every endpoint probed: the cap is what is tested here */
     struct sched_counts c;
     CHECK_INT(scan(&o, "many.test\n", &c), 0);
     CHECK_INT(count('S', NULL), 6);
@@ -486,6 +487,28 @@ TEST(sched_per_ip_cap)
             most = W.ev[i].active_ip;
     CHECK_INT(most, 2); /* the cap is reached, never passed */
     CHECK_INT(c.probes, 6);
+}
+
+/* An address where two endpoints were refused the same way (the fake refuses every
+ * connection) is down: its four other endpoints take that result without a connection
+ * (infer.c), with attempts 0, and the counts say so. */
+TEST(sched_infer_address_down)
+{
+    struct sched_opts o;
+    sched_opts_default(&o);
+    struct sched_counts c;
+    CHECK_INT(scan(&o, "many.test\n", &c), 0);
+    CHECK_INT(count('S', NULL), 2);
+    CHECK_INT(count('E', NULL), 6);
+    int unprobed = 0;
+    for (int i = 0; i < W.nev; i++)
+        unprobed += W.ev[i].kind == 'E' && W.ev[i].active == 0;
+    CHECK_INT(unprobed, 4);
+    CHECK_INT(c.probes, 2);
+    CHECK_INT(c.probed, 2);
+    CHECK_INT(c.inferred_down, 4);
+    CHECK_INT(c.inferred, 0);
+    CHECK_INT(c.endpoints_done, 6);
 }
 
 /* At most concurrency probes in all, whatever the addresses. */

@@ -132,6 +132,12 @@ def fixture_conf(world, wd):
         if ep.cert:
             p = certs.paths(os.path.join(wd, "certs"), world.certs[ep.cert])
             parts += ["cert=" + p["chain"], "key=" + p["key"]]
+        if ep.sni:
+            sni = []
+            for name, cert in ep.sni:
+                p = certs.paths(os.path.join(wd, "certs"), world.certs[cert])
+                sni.append("%s:%s:%s" % (name, p["chain"], p["key"]))
+            parts.append("sni=" + ",".join(sni))
         opts = dict(ep.opts)
         opts.setdefault("banner", ep.banner)
         parts += ["%s=%s" % kv for kv in sorted(opts.items())]

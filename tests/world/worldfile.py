@@ -58,6 +58,7 @@ class Endpoint:
         self.certs = []     # certificate names; several only on Postfix (one per key type)
         self.opts = {}      # behaviour keys (FIXTURE_KEYS, or POSTFIX_KEYS on Postfix)
         self.postfix = {}   # Postfix endpoints: smtpd parameter -> value (master.cf -o)
+        self.sni = []       # fixture: (SNI name, certificate name) served instead of cert
 
     @property
     def cert(self):
@@ -272,6 +273,13 @@ def _parse_endpoint(w, tok, lineno):
             ep.server = v
         elif k == "cert":
             ep.certs = v.split(",")
+        elif k == "sni":
+            for item in v.split(","):
+                name, _, cert = item.partition(":")
+                if not name or not cert:
+                    raise WorldError("line %d: sni entries are NAME:CERT" % lineno)
+                _check_host(name, lineno, "sni name")
+                ep.sni.append((name, cert))
         elif k.startswith("postfix."):
             param = k[len("postfix."):]
             if not _POSTFIX_PARAM_RE.match(param) or not v:
@@ -301,6 +309,8 @@ def _check_endpoint(ep, lineno):
     needs_cert = ep.server != "none" and ep.offers_starttls and ep.opt("silent") != "yes"
     if needs_cert and not ep.cert:
         raise WorldError("line %d: endpoint %s offers STARTTLS but names no cert" % (lineno, ep.ip))
+    if ep.sni and (ep.server != "fixture" or not ep.cert):
+        raise WorldError("line %d: sni= needs the fixture server and a cert= (the default)" % lineno)
     if ep.server == "postfix":
         other = sorted(set(ep.opts) - set(POSTFIX_KEYS))
         if other:
@@ -364,7 +374,7 @@ def _parse_domain(w, tok, lineno):
 
 def _validate(w, path):
     for ep in w.endpoints:
-        for c in ep.certs:
+        for c in ep.certs + [c for _, c in ep.sni]:
             if c not in w.certs:
                 raise WorldError("%s: endpoint %s names unknown cert %r" % (path, ep.ip, c))
         keys = [w.certs[c].key for c in ep.certs]

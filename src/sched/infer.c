@@ -1,0 +1,263 @@
+/* infer: one handshake per server (the rule and the phases: sched_int.h, "infer.c"). The loop side: it decides per address, and hands verdicts on through
+ * the loop's own functions (loop_enqueue, loop_probed), never to the run directly. */
+#include "sched_int.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+
+#include "core/util.h"
+
+void infer_loop_init(struct infer_loop *il, const struct sched_opts *o)
+{
+    memset(il, 0, sizeof(*il));
+    il->on = o->infer;
+    il->check_share = o->infer_check_pct / 100.0;
+    /* Which names are spot-checked must not be guessable from the list alone (a server cannot
+     * arrange for them): a fresh seed per run. */
+    if (getrandom(&il->rng, sizeof(il->rng), 0) != (ssize_t)sizeof(il->rng))
+        il->rng = (uint64_t)time(NULL) * 0x9e3779b97f4a7c15ull;
+    il->rng |= 1;
+}
+
+/* A number in [0, 1) (xorshift64*). */
+static double next_unit(struct infer_loop *il)
+{
+    il->rng ^= il->rng >> 12;
+    il->rng ^= il->rng << 25;
+    il->rng ^= il->rng >> 27;
+    return (double)((il->rng * 0x2545f4914f6cdd1dull) >> 11) / 9007199254740992.0;
+}
+
+void infer_addr_init(struct infer_addr *a)
+{
+    memset(a, 0, sizeof(*a));
+    STAILQ_INIT(&a->held);
+}
+
+void infer_addr_clear(struct infer_addr *a)
+{
+    probe_result_free(a->ref);
+    probe_result_free(a->nogreet);
+    free(a->ref_host);
+    free(a->nogreet_host);
+    a->ref = a->nogreet = NULL;
+    a->ref_host = a->nogreet_host = NULL;
+}
+
+/* ------------------------------------------------------------------ the rule */
+
+static int same_str(const char *a, const char *b)
+{
+    return a == b || (a && b && strcmp(a, b) == 0);
+}
+
+int infer_same(const struct probe_result *a, const struct probe_result *b)
+{
+    /* A 4xx says "later", not what the server is: never evidence either way. */
+    if (a->temporary || b->temporary)
+        return 0;
+    if (a->status != b->status || a->smtp_code != b->smtp_code ||
+        a->tls_started != b->tls_started || a->tls_alert != b->tls_alert ||
+        a->tls_client_limit != b->tls_client_limit ||
+        a->starttls_injection != b->starttls_injection)
+        return 0;
+    if (!same_str(a->error, b->error) || !same_str(a->banner_host, b->banner_host) ||
+        !same_str(a->ehlo_host, b->ehlo_host) || !same_str(a->tls_version, b->tls_version) ||
+        !same_str(a->tls_cipher, b->tls_cipher))
+        return 0;
+    if (a->chain_len != b->chain_len)
+        return 0;
+    for (size_t i = 0; i < a->chain_len; i++)
+        if (strcmp(a->chain[i]->sha256, b->chain[i]->sha256) != 0)
+            return 0;
+    return 1;
+}
+
+int infer_no_greeting(const struct probe_result *r)
+{
+    return (r->status == PROBE_CONNECT_FAILED || r->status == PROBE_TIMEOUT ||
+            r->status == PROBE_SMTP_ERROR) &&
+           r->smtp_code == 0 && !r->banner_host && !r->tls_started;
+}
+
+/* Failed the same way without a greeting: the same status and the same words. */
+static int same_failure(const struct probe_result *a, const struct probe_result *b)
+{
+    return a->status == b->status && same_str(a->error, b->error);
+}
+
+static char *dup_or_null(const char *s)
+{
+    return s ? xstrdup(s) : NULL;
+}
+
+/* A deep copy: what the run frees with the record (probe_result_free). The chain is parsed
+ * again from its DER, so the copy's fields are the probe's own. */
+static struct probe_result *result_copy(const struct probe_result *r)
+{
+    struct probe_result *c = xmalloc(sizeof(*c));
+    *c = *r;
+    c->error = dup_or_null(r->error);
+    c->banner_host = dup_or_null(r->banner_host);
+    c->ehlo_host = dup_or_null(r->ehlo_host);
+    c->tls_version = dup_or_null(r->tls_version);
+    c->tls_cipher = dup_or_null(r->tls_cipher);
+    c->chain = r->chain_len ? xcalloc(r->chain_len, sizeof(*c->chain)) : NULL;
+    for (size_t i = 0; i < r->chain_len; i++)
+        c->chain[i] = cert_info_from_der(r->chain[i]->der, r->chain[i]->der_len);
+    return c;
+}
+
+static void set_ref(struct infer_addr *a, const struct probe_result *r, const char *host)
+{
+    probe_result_free(a->ref);
+    free(a->ref_host);
+    a->ref = result_copy(r);
+    a->ref_host = xstrdup(host);
+}
+
+/* ------------------------------------------------------------------ verdicts */
+
+/* ep takes the address's reference result, as `kind`, without a connection. */
+static void infer_as(struct probe_loop *lp, struct infer_addr *a, struct endpoint *ep,
+                     enum record_inference kind)
+{
+    ep->infer_role = INF_ROLE_NONE;
+    probe_result_free(ep->res);
+    ep->res = result_copy(a->ref);
+    free(ep->inferred_from);
+    ep->inferred_from = xstrdup(a->ref_host);
+    ep->inference = kind;
+    if (kind == RECORD_ADDRESS_DOWN)
+        lp->inf.inferred_down++;
+    else
+        lp->inf.inferred++;
+    loop_probed(ep);
+}
+
+static void hold(struct infer_addr *a, struct endpoint *ep)
+{
+    ep->state = EP_QUEUED;
+    STAILQ_INSERT_TAIL(&a->held, ep, link);
+}
+
+/* Is the next endpoint after the pair a spot check? The first always is (at least one per
+ * address), then each with the --infer-check share. */
+static int sample(struct probe_loop *lp, struct infer_addr *a)
+{
+    return a->after_pair++ == 0 || next_unit(&lp->inf) < lp->inf.check_share;
+}
+
+void infer_admit(struct probe_loop *lp, struct ip_slot *slot, struct endpoint *ep)
+{
+    struct infer_addr *a = &slot->inf;
+    if (!lp->inf.on) {
+        loop_enqueue(lp, ep);
+        return;
+    }
+    switch (a->phase) {
+    case INF_PAIR:
+        if (a->pair_members < 2) {
+            a->pair_members++;
+            ep->infer_role = INF_ROLE_PAIR;
+            loop_enqueue(lp, ep);
+        } else {
+            hold(a, ep);
+        }
+        return;
+    case INF_INSENSITIVE:
+        if (ep->infer_role != INF_ROLE_INFER) {
+            if (sample(lp, a)) {
+                ep->infer_role = INF_ROLE_CHECK;
+                a->checks_pending++;
+                loop_enqueue(lp, ep);
+                return;
+            }
+            ep->infer_role = INF_ROLE_INFER;
+        }
+        if (a->checks_pending > 0)
+            hold(a, ep); /* until every check so far has said the same */
+        else
+            infer_as(lp, a, ep, RECORD_SNI_INSENSITIVE);
+        return;
+    case INF_SENSITIVE:
+        ep->infer_role = INF_ROLE_NONE;
+        loop_enqueue(lp, ep);
+        return;
+    case INF_DOWN:
+        infer_as(lp, a, ep, RECORD_ADDRESS_DOWN);
+        return;
+    }
+}
+
+/* The held endpoints, admitted again under the address's new phase (or released once the
+ * checks agreed). The list is taken first: admitting may run the run's side (a verdict written,
+ * a domain done, new domains read), which may bring new endpoints of this address. */
+static void release_held(struct probe_loop *lp, struct ip_slot *slot)
+{
+    STAILQ_HEAD(, endpoint) list = STAILQ_HEAD_INITIALIZER(list);
+    STAILQ_CONCAT(&list, &slot->inf.held);
+    struct endpoint *ep;
+    while ((ep = STAILQ_FIRST(&list))) {
+        STAILQ_REMOVE_HEAD(&list, link);
+        infer_admit(lp, slot, ep);
+    }
+}
+
+void infer_probed(struct probe_loop *lp, struct ip_slot *slot, struct endpoint *ep)
+{
+    struct infer_addr *a = &slot->inf;
+    const struct probe_result *r = ep->res;
+    if (!lp->inf.on)
+        return;
+    enum infer_phase was = a->phase;
+    int role = ep->infer_role;
+    ep->infer_role = INF_ROLE_NONE;
+    if (infer_no_greeting(r)) {
+        if (a->nogreet && same_failure(a->nogreet, r)) {
+            a->phase = INF_DOWN; /* twice the same way: the address is down */
+            set_ref(a, r, ep->mx_host);
+        } else if (!a->nogreet) {
+            a->nogreet = result_copy(r);
+            a->nogreet_host = xstrdup(ep->mx_host);
+        }
+        a->suspect = 1;
+    } else {
+        a->suspect = 0; /* greeted: alive */
+    }
+    if (role == INF_ROLE_PAIR && a->phase == INF_PAIR) {
+        if (++a->pair_done == 1)
+            set_ref(a, r, ep->mx_host);
+        else
+            a->phase = infer_same(a->ref, r) ? INF_INSENSITIVE : INF_SENSITIVE;
+    } else if (role == INF_ROLE_CHECK) {
+        a->checks_pending--;
+        lp->inf.spot_checks++;
+        if (a->phase == INF_INSENSITIVE && !infer_same(a->ref, r)) {
+            a->phase = INF_SENSITIVE; /* a name of its own: every name is probed */
+            lp->inf.switched++;
+        }
+    }
+    if (lp->stopping)
+        return; /* nothing new starts: what is held is not reported */
+    if (a->phase != was || (a->phase == INF_INSENSITIVE && a->checks_pending == 0))
+        release_held(lp, slot);
+}
+
+int infer_skip(struct probe_loop *lp, struct ip_slot *slot, struct endpoint *ep)
+{
+    struct infer_addr *a = &slot->inf;
+    if (!lp->inf.on || ep->version_probe || a->phase != INF_DOWN)
+        return 0;
+    if (ep->infer_role == INF_ROLE_CHECK)
+        a->checks_pending--;
+    infer_as(lp, a, ep, RECORD_ADDRESS_DOWN);
+    return 1;
+}
+
+int infer_cap(const struct ip_slot *slot, int per_ip)
+{
+    return slot->inf.suspect ? 1 : per_ip;
+}
