@@ -292,8 +292,16 @@ static void handle_reply(struct dns_query *q, const uint8_t *data, size_t len, i
 
 /* ---- UDP, through the pool ---- */
 
-static void pool_reply(struct dns_pool_entry *e, const uint8_t *data, size_t len)
+/* A datagram from a pooled socket. The kernel already drops other sources on a connected
+ * socket; the source is checked again anyway. */
+static void pool_reply(struct dns_pool *p, struct dns_pool_entry *e, const struct sockaddr *from,
+                       int server, const uint8_t *data, size_t len)
 {
+    struct dns_client *c = container_of(p, struct dns_client, pool);
+    if (!e || !from || !dns_sockaddr_equal(from, (const struct sockaddr *)&c->servers[server])) {
+        c->stats.ignored++;
+        return;
+    }
     handle_reply(container_of(e, struct dns_query, pe), data, len, 0);
 }
 
@@ -319,6 +327,8 @@ static int udp_start(struct dns_query *q)
     int rc = dns_pool_send(&c->pool, q->try % c->nservers, &q->pe, wire, len);
     free(wire);
     q->id = q->pe.id;
+    if (rc == 0)
+        c->stats.udp_sent++;
     return rc;
 }
 
@@ -488,7 +498,9 @@ struct dns_client *dns_client_new(uv_loop_t *loop, const struct sockaddr_storage
         c->opts.retries = 0;
     dns_pool_init(&c->pool, loop, c->servers, nservers,
                   dns_pool_slots(c->opts.max_inflight, c->opts.sockets), c->opts.socket_uses,
-                  &c->rng, &c->stats);
+                  &c->rng);
+    c->pool.n_sockets = &c->stats.sockets;
+    c->pool.n_retired = &c->stats.retired;
     c->pool.on_reply = pool_reply;
     c->pool.on_error = pool_error;
     c->pool.sock_freed = pool_sock_freed;

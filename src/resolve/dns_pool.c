@@ -48,7 +48,7 @@ int dns_pool_slots(int max_inflight, int want)
 }
 
 void dns_pool_init(struct dns_pool *p, uv_loop_t *loop, const struct sockaddr_storage *servers,
-                   int nservers, int slots, int uses, struct rng *rng, struct dns_stats *stats)
+                   int nservers, int slots, int uses, struct rng *rng)
 {
     p->loop = loop;
     p->servers = servers;
@@ -61,7 +61,6 @@ void dns_pool_init(struct dns_pool *p, uv_loop_t *loop, const struct sockaddr_st
     uv_timer_init(loop, &p->reaper);
     p->open = 1; /* the reaper */
     p->rng = rng;
-    p->stats = stats;
 }
 
 /* ---- sockets ---- */
@@ -105,7 +104,7 @@ static void sock_retire(struct dns_sock *s)
         return;
     s->p->slot[s->server * s->p->slots + s->slot] = NULL;
     s->slot = -1;
-    s->p->stats->retired++;
+    (*s->p->n_retired)++;
     if (s->inflight == 0)
         sock_close(s);
 }
@@ -185,18 +184,11 @@ static void sock_recv(uv_udp_t *h, ssize_t nread, const uv_buf_t *buf, const str
         sock_fail_all(s); /* on a connected socket mostly ICMP port unreachable */
         return;
     }
-    /* The kernel already drops other sources on a connected socket; checked again anyway. */
-    const struct sockaddr *server = (const struct sockaddr *)&p->servers[s->server];
+    const uint8_t *d = (const uint8_t *)buf->base;
     struct dns_pool_entry *e = NULL;
-    if (!(flags & UV_UDP_PARTIAL) && nread >= 2 && addr && dns_sockaddr_equal(addr, server)) {
-        const uint8_t *d = (const uint8_t *)buf->base;
+    if (!(flags & UV_UDP_PARTIAL) && nread >= 2)
         e = sock_find(s, (uint16_t)(d[0] << 8 | d[1]));
-    }
-    if (!e) {
-        p->stats->ignored++;
-        return;
-    }
-    p->on_reply(e, (const uint8_t *)buf->base, (size_t)nread);
+    p->on_reply(p, e, addr, s->server, d, (size_t)nread);
 }
 
 static struct dns_sock *sock_open(struct dns_pool *p, int server, int slot)
@@ -228,7 +220,7 @@ static struct dns_sock *sock_open(struct dns_pool *p, int server, int slot)
         return NULL;
     }
     p->slot[server * p->slots + slot] = s;
-    p->stats->sockets++;
+    (*p->n_sockets)++;
     return s;
 }
 
@@ -320,7 +312,6 @@ int dns_pool_send(struct dns_pool *p, int server, struct dns_pool_entry *e, uint
     e->send = snd;
     list_push_front(&s->bucket[id % DNS_POOL_BUCKETS], &e->link);
     s->inflight++;
-    p->stats->udp_sent++;
     if (++s->sent >= (unsigned long)p->uses)
         sock_retire(s); /* its port has been used enough: the next query gets a fresh one */
     return 0;

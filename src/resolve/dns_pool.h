@@ -5,8 +5,8 @@
  * datagrams from any other source, and reports ICMP errors (port unreachable: nobody serves
  * DNS there) on it. Many queries are in flight on one socket at once, each under a random
  * 16-bit ID drawn for that socket, never one already in flight there; a datagram is handed to
- * the query in flight under its ID (dns.c then checks the question), any other is ignored and
- * counted. After a bounded number of queries a socket is retired: it takes no new query, is
+ * dns.c with the query in flight under its ID, if any: dns.c checks the source and the
+ * question, and counts what it ignores. After a bounded number of queries a socket is retired: it takes no new query, is
  * closed once its last query is over, and a fresh socket (a fresh random port) takes its slot.
  *
  * Ownership: struct dns_pool is embedded in the client and owns its sockets; a struct
@@ -23,7 +23,6 @@
 
 #include "core/list.h"
 #include "core/rng.h"
-#include "dns.h"
 
 /* How many queries a socket carries at once before the pool prefers opening another one, and
  * so how many sockets a server gets: dns_pool_slots(). 32 keeps the replies a socket may have
@@ -47,8 +46,13 @@ struct dns_pool_entry {
     struct dns_send *send; /* a queued send that still names this entry */
 };
 
-/* A datagram from e's server carrying e's ID: e's owner checks the rest. */
-typedef void (*dns_pool_reply_fn)(struct dns_pool_entry *e, const uint8_t *data, size_t len);
+/* A whole datagram on a socket of servers[server]: e is the query in flight there under the
+ * datagram's ID, or NULL when there is none (too short, or no such ID: the owner counts it as
+ * ignored). from is the sender as the kernel reports it (NULL if it did not); the owner checks
+ * it, and the rest of the reply. */
+typedef void (*dns_pool_reply_fn)(struct dns_pool *p, struct dns_pool_entry *e,
+                                  const struct sockaddr *from, int server, const uint8_t *data,
+                                  size_t len);
 /* e's try failed locally: its socket reported an error (ICMP, a failed send). e has already
  * been taken out of the pool. */
 typedef void (*dns_pool_error_fn)(struct dns_pool_entry *e);
@@ -68,7 +72,7 @@ struct dns_pool {
     uv_timer_t reaper;      /* fails the queries left on a socket whose send failed */
     int closing;            /* dns_pool_close() was called: the last close frees the tables */
     struct rng *rng;
-    struct dns_stats *stats; /* udp_sent, ignored, sockets, retired */
+    unsigned long *n_sockets, *n_retired; /* the owner's counters: sockets opened, retired */
     dns_pool_reply_fn on_reply;
     dns_pool_error_fn on_error;
     dns_pool_freed_fn sock_freed;
@@ -83,7 +87,7 @@ int dns_pool_slots(int max_inflight, int want);
 
 /* Sets p up (no socket is opened yet). uses <= 0: DNS_POOL_SOCKET_USES. */
 void dns_pool_init(struct dns_pool *p, uv_loop_t *loop, const struct sockaddr_storage *servers,
-                   int nservers, int slots, int uses, struct rng *rng, struct dns_stats *stats);
+                   int nservers, int slots, int uses, struct rng *rng);
 
 /* Sends wire (a query of len octets; its first two octets are overwritten with the ID) to
  * servers[server] on a socket of the pool, with a fresh ID for that socket, and links e there
