@@ -66,7 +66,7 @@ struct dns_conn {
 
 struct dns_query {
     struct dns_client *c;
-    struct dns_query *prev, *next; /* in c->active while not done */
+    struct list_node link; /* in c->active while not done */
     enum query_state state;
     dns_cb cb;
     void *arg;
@@ -79,8 +79,8 @@ struct dns_query {
     struct dns_pool_entry pe; /* the current try's place in the pool (UDP) */
     struct dns_conn *conn;    /* the current try's TCP socket, NULL when none */
     int on_wire;           /* counted in c->inflight (has started its first try) */
-    int parked;            /* waiting in c->wait_head for a free slot */
-    struct dns_query *wait_next;
+    int parked;            /* waiting in c->waiting for a free slot */
+    struct list_node wait; /* in c->waiting while parked */
 };
 
 struct dns_client {
@@ -89,9 +89,10 @@ struct dns_client {
     int nservers;
     struct dns_opts opts;
     struct rng rng;
-    struct dns_query *active;
-    int inflight;                          /* queries on the wire */
-    struct dns_query *wait_head, *wait_tail; /* queries waiting for max_inflight */
+    struct list_node active;  /* struct dns_query, not done */
+    int inflight;             /* queries on the wire */
+    struct list_node waiting; /* struct dns_query parked by max_inflight, oldest first */
+    int pumping;              /* pump() is running: a nested call leaves the work to it */
     unsigned long alive; /* queries and conns not yet freed (the pool counts its sockets) */
     int freeing;
     struct dns_stats stats;
@@ -217,50 +218,62 @@ static void on_query_closed(uv_handle_t *h)
     client_release(c);
 }
 
+static void start_try(struct dns_query *q);
 static void on_timer(uv_timer_t *t);
 
-static void unpark(struct dns_client *c, struct dns_query *q)
+/* q goes on the wire: counted in c->inflight, its first try starts. */
+static void launch(struct dns_query *q)
 {
-    struct dns_query **pp = &c->wait_head, *prev = NULL;
-    for (; *pp && *pp != q; pp = &(*pp)->wait_next)
-        prev = *pp;
-    if (*pp) {
-        *pp = q->wait_next;
-        if (c->wait_tail == q)
-            c->wait_tail = prev;
-    }
-    q->wait_next = NULL;
-    q->parked = 0;
+    struct dns_client *c = q->c;
+    q->on_wire = 1;
+    if ((unsigned long)++c->inflight > c->stats.peak_inflight)
+        c->stats.peak_inflight = (unsigned long)c->inflight;
+    start_try(q);
 }
 
-/* Ends q: unlink, drop its socket, call back once, then close the timer (which frees q). */
+/* Fills the free slots with the longest-waiting queries at once, from the reply that freed
+ * them: the resolver gets the next queries while the rest of a batch of replies is still being
+ * read, rather than a batch later (which made the client and the resolver take turns). A first
+ * try that fails at once ends its query here, callback included: the loop below carries on
+ * with the next, a nested call returns at once (bounded stack), and a callback that frees the
+ * client stops it (the client itself stays until the caller's query is closed). */
+static void pump(struct dns_client *c)
+{
+    if (c->pumping)
+        return;
+    c->pumping = 1;
+    while (!c->freeing && !list_empty(&c->waiting) &&
+           (c->opts.max_inflight <= 0 || c->inflight < c->opts.max_inflight)) {
+        struct dns_query *next = container_of(c->waiting.next, struct dns_query, wait);
+        list_remove(&next->wait);
+        next->parked = 0;
+        launch(next);
+    }
+    c->pumping = 0;
+}
+
+/* Ends q: unlink, drop its socket, call back once, close the timer (which frees q), and give
+ * its slot to a waiting query. */
 static void finish(struct dns_query *q, enum dns_status st, const ldns_pkt *reply)
 {
     struct dns_client *c = q->c;
-    if (q->parked)
-        unpark(c, q);
+    if (q->parked) {
+        list_remove(&q->wait);
+        q->parked = 0;
+    }
+    int freed_slot = q->on_wire;
     if (q->on_wire) {
         q->on_wire = 0;
         c->inflight--;
-        /* A slot is free: the longest-waiting query goes next, from the loop. */
-        if (c->wait_head && !c->freeing) {
-            struct dns_query *next = c->wait_head;
-            unpark(c, next);
-            uv_timer_start(&next->timer, on_timer, 0, 0);
-        }
     }
     q->state = Q_DONE;
-    if (q->prev)
-        q->prev->next = q->next;
-    else
-        c->active = q->next;
-    if (q->next)
-        q->next->prev = q->prev;
-    q->prev = q->next = NULL;
+    list_remove(&q->link);
     conn_detach(q);
     uv_timer_stop(&q->timer);
     q->cb(q->arg, st, reply);
     uv_close((uv_handle_t *)&q->timer, on_query_closed);
+    if (freed_slot)
+        pump(c); /* c is still there: q counts in c->alive until its timer's close callback */
 }
 
 /* A reply from the server we asked (UDP source already checked; TCP is connected). */
@@ -449,18 +462,11 @@ static void on_timer(uv_timer_t *t)
     switch (q->state) {
     case Q_START:
         if (c->opts.max_inflight > 0 && c->inflight >= c->opts.max_inflight) {
-            q->parked = 1;
-            if (c->wait_tail)
-                c->wait_tail->wait_next = q;
-            else
-                c->wait_head = q;
-            c->wait_tail = q;
+            q->parked = 1; /* pump() launches it when a slot is free */
+            list_push_back(&c->waiting, &q->wait);
             break;
         }
-        q->on_wire = 1;
-        if ((unsigned long)++c->inflight > c->stats.peak_inflight)
-            c->stats.peak_inflight = (unsigned long)c->inflight;
-        start_try(q);
+        launch(q);
         break;
     case Q_UDP:
     case Q_TCP:
@@ -488,6 +494,8 @@ struct dns_client *dns_client_new(uv_loop_t *loop, const struct sockaddr_storage
         return NULL;
     }
     c->loop = loop;
+    list_init(&c->active);
+    list_init(&c->waiting);
     memcpy(c->servers, servers, (size_t)nservers * sizeof(*servers));
     c->nservers = nservers;
     if (opts)
@@ -525,10 +533,8 @@ struct dns_query *dns_query(struct dns_client *c, const char *name, ldns_rr_type
     uv_timer_init(c->loop, &q->timer);
     c->alive++;
     c->stats.queries++;
-    q->next = c->active;
-    if (c->active)
-        c->active->prev = q;
-    c->active = q;
+    list_init(&q->wait);
+    list_push_front(&c->active, &q->link);
     /* Start from the loop, never from here: the callback must not run inside dns_query(),
      * and a first try that fails at once would otherwise call it. */
     uv_timer_start(&q->timer, on_timer, 0, 0);
@@ -546,8 +552,8 @@ void dns_client_free(struct dns_client *c)
     if (!c || c->freeing)
         return;
     c->freeing = 1;
-    while (c->active)
-        finish(c->active, DNS_CANCELLED, NULL);
+    while (!list_empty(&c->active))
+        finish(container_of(c->active.next, struct dns_query, link), DNS_CANCELLED, NULL);
     dns_pool_close(&c->pool); /* nothing is in flight any more */
     client_maybe_free(c);
 }

@@ -675,6 +675,46 @@ TEST(dns_pool_matches_out_of_order)
     finish_loop(&loop, &f, c);
 }
 
+/* A reply that frees a slot sends the next waiting query at once, in the same pass over the
+ * replies (before, it went out a loop iteration later, and the client and the resolver took
+ * turns): a check handle, which runs right after the I/O of each iteration, sees the second
+ * query sent in the iteration that answered the first. */
+struct pump_watch {
+    uv_check_t check;
+    struct dns_client *c;
+    struct seen *first;
+    long sent_when_first_done; /* -1 until the first query's callback has come */
+};
+
+static void pump_check(uv_check_t *h)
+{
+    struct pump_watch *w = container_of(h, struct pump_watch, check);
+    if (w->first->calls && w->sent_when_first_done < 0)
+        w->sent_when_first_done = (long)dns_client_stats(w->c)->udp_sent;
+}
+
+TEST(dns_waiting_query_sent_from_the_reply)
+{
+    uv_loop_t loop;
+    uv_loop_init(&loop);
+    struct fake f;
+    fake_start(&f, &loop);
+    struct dns_opts o = {.timeout_ms = 1000, .max_inflight = 1};
+    struct dns_client *c = dns_client_new(&loop, &f.addr, 1, &o);
+    struct seen a1 = {0}, a2 = {0};
+    struct pump_watch w = {.c = c, .first = &a1, .sent_when_first_done = -1};
+    uv_check_init(&loop, &w.check);
+    uv_check_start(&w.check, pump_check);
+    dns_query(c, "a.one.test", LDNS_RR_TYPE_A, record_cb, &a1);
+    dns_query(c, "a.two.test", LDNS_RR_TYPE_A, record_cb, &a2);
+    run_until(&loop, (struct seen *[]){&a1, &a2}, 2);
+    CHECK_INT(a1.st, DNS_OK);
+    CHECK_INT(a2.st, DNS_OK);
+    CHECK_INT(w.sent_when_first_done, 2);
+    uv_close((uv_handle_t *)&w.check, NULL);
+    finish_loop(&loop, &f, c);
+}
+
 TEST(dns_truncated_falls_back_to_tcp)
 {
     uv_loop_t loop;
