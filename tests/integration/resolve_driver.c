@@ -141,7 +141,7 @@ int main(int argc, char **argv)
     struct dns_stats dbefore = {0};
     while (a < argc) {
         int first = a - (argc - nitems);
-        int n = 0;
+        int n = 0, done_before = ndone;
         phase++;
         for (; a < argc && strcmp(argv[a], "--then") != 0; a++, n++) {
             struct item *it = &items[first + n];
@@ -152,7 +152,7 @@ int main(int argc, char **argv)
                 resolve_domain(r, it->text, on_domain, it);
         }
         a++; /* past "--then" */
-        while (ndone < first + n)
+        while (ndone < done_before + n) /* first counts the "--then" before it: not ndone */
             uv_run(&loop, UV_RUN_ONCE);
         for (int i = 0; i < n && !quiet; i++)
             fputs(items[first + i].out, stdout);
