@@ -3,7 +3,8 @@
 # Idempotent: when everything is present it only checks (well under a second).
 # chromium is for the tests only: they render report.html headless to check it draws; so is
 # strace: a test watches every connect() of a scan aimed at special-purpose addresses; and
-# valgrind: a scan of the world under memcheck (tests/valgrind.sh).
+# valgrind: a scan of the world under memcheck (tests/valgrind.sh); dnsperf and adns-tools
+# (adnshost) are the references scripts/bench-dns measures the resolve stage against.
 # Needs root to install. Service start-ups are suppressed during the install (policy-rc.d),
 # so no system unbound or Postfix instance starts; the world starts its own private ones.
 #
@@ -16,7 +17,7 @@ set -eu
 PKGS="gcc make pkg-config libc6-dev
 libuv1-dev libmbedtls-dev libldns-dev libjansson-dev libpsl-dev libidn2-dev publicsuffix
 ldnsutils unbound postfix openssl ca-certificates python3 iproute2 procps bsdutils time
-valgrind
+valgrind dnsperf adns-tools
 chromium strace"
 
 for arg in "$@"; do

@@ -30,6 +30,25 @@ static inline void list_push_front(struct list_node *head, struct list_node *n)
     head->next = n;
 }
 
+/* Links n last in head's list (a FIFO queue: push back, take from head->next). */
+static inline void list_push_back(struct list_node *head, struct list_node *n)
+{
+    list_push_front(head->prev, n); /* after the last node */
+}
+
+/* Moves every node of src, in order, into dst (an empty head); src is left empty. */
+static inline void list_take_all(struct list_node *dst, struct list_node *src)
+{
+    list_init(dst);
+    if (src->next == src)
+        return;
+    dst->next = src->next;
+    dst->prev = src->prev;
+    dst->next->prev = dst;
+    dst->prev->next = dst;
+    list_init(src);
+}
+
 /* Unlinks n from its list (no effect on a node in none, once list_init'ed). */
 static inline void list_remove(struct list_node *n)
 {

@@ -1,25 +1,30 @@
 /* dns: see dns.h.
  *
- * The exchange (RFC 1035 §4.2, RFC 7766 for TCP): for each try, open a new UDP socket,
- * connect it to the server (the kernel binds it to a random ephemeral port and starts
- * filtering other sources), send one query with a fresh random ID, RD=1 and optionally an
- * EDNS0 OPT record (RFC 6891), and wait up to timeout_ms for a reply that passes validation.
+ * The exchange (RFC 1035 §4.2, RFC 7766 for TCP): for each try, take a UDP socket of the
+ * client's pool (dns_pool.c: sockets connected to the server, each on a random port the
+ * kernel picked, shared by many queries and retired after a bounded number), send one query
+ * with a random ID not in flight on that socket, RD=1 and optionally an EDNS0 OPT record
+ * (RFC 6891), and wait up to timeout_ms for a reply that passes validation (the pool hands
+ * over a datagram from the server with the try's ID; the question is checked here).
  * A valid reply with TC=1 moves the same try to TCP (same server, new timeout): connect,
  * write the query behind its 2-octet length, read one length-prefixed reply.
  *
  * Failure classes per try: timeout (nothing valid arrived in time), network error (socket
- * calls failed, ICMP port unreachable on the connected UDP socket, TCP refused or closed
- * before a whole reply), bad reply (the server only sent malformed or mismatched replies).
+ * calls failed, ICMP port unreachable on the connected UDP socket — which fails every try in
+ * flight on that socket, as they all asked the server that is not there —, TCP refused or
+ * closed before a whole reply), bad reply (the server only sent malformed or mismatched
+ * replies).
  * A failed try is followed by the next one on the next server until 1 + retries tries are
  * spent; the query then ends with the last try's failure.
  *
- * Handle discipline (libuv handle.rst): every socket lives in its own struct dns_conn, closed
- * with uv_close() and freed in its close callback; the query's timer is embedded in struct
- * dns_query, which is freed in the timer's close callback. A conn is detached (conn->q = NULL)
- * before it is closed, so callbacks still in flight (libuv cancels pending sends and connects
- * with UV_ECANCELED before the close callback) see no query and do nothing. The client counts
- * queries and conns not yet freed and frees itself after the last one once dns_client_free()
- * asked for it. */
+ * Handle discipline (libuv handle.rst): a TCP socket lives in its own struct dns_conn, closed
+ * with uv_close() and freed in its close callback; the pool's UDP sockets likewise (dns_pool.c);
+ * the query's timer is embedded in struct dns_query, which is freed in the timer's close
+ * callback. A conn is detached (conn->q = NULL) before it is closed, so callbacks still in
+ * flight (libuv cancels pending writes and connects with UV_ECANCELED before the close
+ * callback) see no query and do nothing; a query leaves the pool (dns_pool_forget) whenever its
+ * try ends. The client counts queries and conns not yet freed, the pool its sockets, and the
+ * client frees itself after the last of them once dns_client_free() asked for it. */
 #include "dns.h"
 
 #include <arpa/inet.h>
@@ -30,6 +35,7 @@
 
 #include "core/rng.h"
 #include "core/util.h"
+#include "dns_pool.h"
 
 #define DNS_DEFAULT_TIMEOUT_MS 2000
 #define DNS_TCP_MAX (2 + 65535) /* length prefix + the largest DNS message */
@@ -42,26 +48,25 @@ enum query_state {
     Q_DONE,  /* the callback has been called; only the timer's close is pending */
 };
 
+/* A TCP connection for the truncated answer of one try. */
 struct dns_conn {
     union {
         uv_handle_t handle;
-        uv_udp_t udp;
         uv_tcp_t tcp;
     } h;
     struct dns_client *c;
     struct dns_query *q; /* NULL once detached */
-    uv_udp_send_t send_req;
     uv_connect_t connect_req;
     uv_write_t write_req;
     uint8_t *out; /* the query as sent (with its length prefix over TCP) */
     size_t outlen;
-    uint8_t *in; /* TCP only: the reply being assembled */
+    uint8_t *in; /* the reply being assembled */
     size_t inlen;
 };
 
 struct dns_query {
     struct dns_client *c;
-    struct dns_query *prev, *next; /* in c->active while not done */
+    struct list_node link; /* in c->active while not done */
     enum query_state state;
     dns_cb cb;
     void *arg;
@@ -71,10 +76,11 @@ struct dns_query {
     int try;                  /* 0-based index of the current try */
     enum dns_status try_fail; /* what the current try will report if it times out */
     uv_timer_t timer;
-    struct dns_conn *conn; /* the current try's socket, NULL between tries */
+    struct dns_pool_entry pe; /* the current try's place in the pool (UDP) */
+    struct dns_conn *conn;    /* the current try's TCP socket, NULL when none */
     int on_wire;           /* counted in c->inflight (has started its first try) */
-    int parked;            /* waiting in c->wait_head for a free slot */
-    struct dns_query *wait_next;
+    int parked;            /* waiting in c->waiting for a free slot */
+    struct list_node wait; /* in c->waiting while parked */
 };
 
 struct dns_client {
@@ -83,15 +89,14 @@ struct dns_client {
     int nservers;
     struct dns_opts opts;
     struct rng rng;
-    struct dns_query *active;
-    int inflight;                          /* queries on the wire */
-    struct dns_query *wait_head, *wait_tail; /* queries waiting for max_inflight */
-    unsigned long alive; /* queries and conns not yet freed */
+    struct list_node active;  /* struct dns_query, not done */
+    int inflight;             /* queries on the wire */
+    struct list_node waiting; /* struct dns_query parked by max_inflight, oldest first */
+    int pumping;              /* pump() is running: a nested call leaves the work to it */
+    unsigned long alive; /* queries and conns not yet freed (the pool counts its sockets) */
     int freeing;
     struct dns_stats stats;
-    /* One receive buffer for every UDP socket: libuv calls alloc and then recv for one
-     * datagram before anything else runs, so it is never shared by two reads. */
-    char udp_buf[65536];
+    struct dns_pool pool;
 };
 
 static void try_failed(struct dns_query *q, enum dns_status st);
@@ -114,12 +119,19 @@ const char *dns_status_str(enum dns_status st)
     return "?";
 }
 
-static void client_release(struct dns_client *c)
+/* Frees c once dns_client_free() asked for it and nothing of it is left. */
+static void client_maybe_free(struct dns_client *c)
 {
-    if (--c->alive == 0 && c->freeing) {
+    if (c->freeing && c->alive == 0 && c->pool.open == 0) {
         rng_free(&c->rng);
         free(c);
     }
+}
+
+static void client_release(struct dns_client *c)
+{
+    c->alive--;
+    client_maybe_free(c);
 }
 
 static const struct sockaddr *query_server(const struct dns_query *q)
@@ -185,8 +197,10 @@ static void on_conn_closed(uv_handle_t *h)
     client_release(c);
 }
 
+/* The current try leaves its sockets: the pool's UDP one, its TCP connection. */
 static void conn_detach(struct dns_query *q)
 {
+    dns_pool_forget(&q->pe);
     struct dns_conn *conn = q->conn;
     if (!conn)
         return;
@@ -204,50 +218,62 @@ static void on_query_closed(uv_handle_t *h)
     client_release(c);
 }
 
+static void start_try(struct dns_query *q);
 static void on_timer(uv_timer_t *t);
 
-static void unpark(struct dns_client *c, struct dns_query *q)
+/* q goes on the wire: counted in c->inflight, its first try starts. */
+static void launch(struct dns_query *q)
 {
-    struct dns_query **pp = &c->wait_head, *prev = NULL;
-    for (; *pp && *pp != q; pp = &(*pp)->wait_next)
-        prev = *pp;
-    if (*pp) {
-        *pp = q->wait_next;
-        if (c->wait_tail == q)
-            c->wait_tail = prev;
-    }
-    q->wait_next = NULL;
-    q->parked = 0;
+    struct dns_client *c = q->c;
+    q->on_wire = 1;
+    if ((unsigned long)++c->inflight > c->stats.peak_inflight)
+        c->stats.peak_inflight = (unsigned long)c->inflight;
+    start_try(q);
 }
 
-/* Ends q: unlink, drop its socket, call back once, then close the timer (which frees q). */
+/* Fills the free slots with the longest-waiting queries at once, from the reply that freed
+ * them: the resolver gets the next queries while the rest of a batch of replies is still being
+ * read, rather than a batch later (which made the client and the resolver take turns). A first
+ * try that fails at once ends its query here, callback included: the loop below carries on
+ * with the next, a nested call returns at once (bounded stack), and a callback that frees the
+ * client stops it (the client itself stays until the caller's query is closed). */
+static void pump(struct dns_client *c)
+{
+    if (c->pumping)
+        return;
+    c->pumping = 1;
+    while (!c->freeing && !list_empty(&c->waiting) &&
+           (c->opts.max_inflight <= 0 || c->inflight < c->opts.max_inflight)) {
+        struct dns_query *next = container_of(c->waiting.next, struct dns_query, wait);
+        list_remove(&next->wait);
+        next->parked = 0;
+        launch(next);
+    }
+    c->pumping = 0;
+}
+
+/* Ends q: unlink, drop its socket, call back once, close the timer (which frees q), and give
+ * its slot to a waiting query. */
 static void finish(struct dns_query *q, enum dns_status st, const ldns_pkt *reply)
 {
     struct dns_client *c = q->c;
-    if (q->parked)
-        unpark(c, q);
+    if (q->parked) {
+        list_remove(&q->wait);
+        q->parked = 0;
+    }
+    int freed_slot = q->on_wire;
     if (q->on_wire) {
         q->on_wire = 0;
         c->inflight--;
-        /* A slot is free: the longest-waiting query goes next, from the loop. */
-        if (c->wait_head && !c->freeing) {
-            struct dns_query *next = c->wait_head;
-            unpark(c, next);
-            uv_timer_start(&next->timer, on_timer, 0, 0);
-        }
     }
     q->state = Q_DONE;
-    if (q->prev)
-        q->prev->next = q->next;
-    else
-        c->active = q->next;
-    if (q->next)
-        q->next->prev = q->prev;
-    q->prev = q->next = NULL;
+    list_remove(&q->link);
     conn_detach(q);
     uv_timer_stop(&q->timer);
     q->cb(q->arg, st, reply);
     uv_close((uv_handle_t *)&q->timer, on_query_closed);
+    if (freed_slot)
+        pump(c); /* c is still there: q counts in c->alive until its timer's close callback */
 }
 
 /* A reply from the server we asked (UDP source already checked; TCP is connected). */
@@ -277,66 +303,43 @@ static void handle_reply(struct dns_query *q, const uint8_t *data, size_t len, i
     ldns_pkt_free(p);
 }
 
-/* ---- UDP ---- */
+/* ---- UDP, through the pool ---- */
 
-static void udp_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
+/* A datagram from a pooled socket. The kernel already drops other sources on a connected
+ * socket; the source is checked again anyway. */
+static void pool_reply(struct dns_pool *p, struct dns_pool_entry *e, const struct sockaddr *from,
+                       int server, const uint8_t *data, size_t len)
 {
-    struct dns_conn *conn = container_of(h, struct dns_conn, h.handle);
-    *buf = uv_buf_init(conn->c->udp_buf, sizeof(conn->c->udp_buf));
-}
-
-static void udp_recv(uv_udp_t *h, ssize_t nread, const uv_buf_t *buf, const struct sockaddr *addr,
-                     unsigned flags)
-{
-    struct dns_conn *conn = container_of(h, struct dns_conn, h.udp);
-    struct dns_query *q = conn->q;
-    if (!q || (nread == 0 && !addr))
-        return; /* detached, or libuv saying "nothing more to read" */
-    if (nread < 0) {
-        /* On a connected socket this is mostly ICMP port unreachable: nobody serves DNS there. */
-        try_failed(q, DNS_NETERR);
+    struct dns_client *c = container_of(p, struct dns_client, pool);
+    if (!e || !from || !dns_sockaddr_equal(from, (const struct sockaddr *)&c->servers[server])) {
+        c->stats.ignored++;
         return;
     }
-    if ((flags & UV_UDP_PARTIAL) || (addr && !dns_sockaddr_equal(addr, query_server(q)))) {
-        q->c->stats.ignored++;
-        return;
-    }
-    handle_reply(q, (const uint8_t *)buf->base, (size_t)nread, 0);
+    handle_reply(container_of(e, struct dns_query, pe), data, len, 0);
 }
 
-static void udp_sent(uv_udp_send_t *req, int status)
+static void pool_error(struct dns_pool_entry *e)
 {
-    struct dns_conn *conn = container_of(req, struct dns_conn, send_req);
-    if (status < 0 && conn->q)
-        try_failed(conn->q, DNS_NETERR);
+    try_failed(container_of(e, struct dns_query, pe), DNS_NETERR);
 }
 
-/* Opens the try's socket and sends; returns 0 or a libuv error (the try has failed). */
+static void pool_sock_freed(struct dns_pool *p)
+{
+    client_maybe_free(container_of(p, struct dns_client, pool));
+}
+
+/* Sends the try's query on a pooled socket; returns 0 or a libuv error (the try has failed). */
 static int udp_start(struct dns_query *q)
 {
     struct dns_client *c = q->c;
-    const struct sockaddr *server = query_server(q);
-    struct dns_conn *conn = xcalloc(1, sizeof(*conn));
-    conn->c = c;
-    conn->out = build_wire(q, 0, &conn->outlen);
-    int rc = conn->out ? uv_udp_init_ex(c->loop, &conn->h.udp, server->sa_family) : UV_EINVAL;
-    if (rc < 0) {
-        free(conn->out);
-        free(conn);
-        return rc;
-    }
-    c->alive++;
-    conn->q = q;
-    q->conn = conn;
-    /* connect() binds the socket to port 0 — a kernel-chosen random port — and makes the
-     * kernel drop datagrams from other sources and report ICMP errors to us. */
-    rc = uv_udp_connect(&conn->h.udp, server);
-    if (rc == 0)
-        rc = uv_udp_recv_start(&conn->h.udp, udp_alloc, udp_recv);
-    if (rc == 0) {
-        uv_buf_t b = uv_buf_init((char *)conn->out, (unsigned)conn->outlen);
-        rc = uv_udp_send(&conn->send_req, &conn->h.udp, &b, 1, NULL, udp_sent);
-    }
+    size_t len;
+    q->id = 0; /* the pool draws it: unique on the socket it picks */
+    uint8_t *wire = build_wire(q, 0, &len);
+    if (!wire)
+        return UV_EINVAL;
+    int rc = dns_pool_send(&c->pool, q->try % c->nservers, &q->pe, wire, len);
+    free(wire);
+    q->id = q->pe.id;
     if (rc == 0)
         c->stats.udp_sent++;
     return rc;
@@ -433,7 +436,6 @@ static void start_try(struct dns_query *q)
     struct dns_client *c = q->c;
     q->state = Q_UDP;
     q->try_fail = DNS_TIMEOUT;
-    q->id = rng_u16(&c->rng);
     if (udp_start(q) < 0) {
         try_failed(q, DNS_NETERR);
         return;
@@ -460,18 +462,11 @@ static void on_timer(uv_timer_t *t)
     switch (q->state) {
     case Q_START:
         if (c->opts.max_inflight > 0 && c->inflight >= c->opts.max_inflight) {
-            q->parked = 1;
-            if (c->wait_tail)
-                c->wait_tail->wait_next = q;
-            else
-                c->wait_head = q;
-            c->wait_tail = q;
+            q->parked = 1; /* pump() launches it when a slot is free */
+            list_push_back(&c->waiting, &q->wait);
             break;
         }
-        q->on_wire = 1;
-        if ((unsigned long)++c->inflight > c->stats.peak_inflight)
-            c->stats.peak_inflight = (unsigned long)c->inflight;
-        start_try(q);
+        launch(q);
         break;
     case Q_UDP:
     case Q_TCP:
@@ -499,6 +494,8 @@ struct dns_client *dns_client_new(uv_loop_t *loop, const struct sockaddr_storage
         return NULL;
     }
     c->loop = loop;
+    list_init(&c->active);
+    list_init(&c->waiting);
     memcpy(c->servers, servers, (size_t)nservers * sizeof(*servers));
     c->nservers = nservers;
     if (opts)
@@ -507,6 +504,14 @@ struct dns_client *dns_client_new(uv_loop_t *loop, const struct sockaddr_storage
         c->opts.timeout_ms = DNS_DEFAULT_TIMEOUT_MS;
     if (c->opts.retries < 0)
         c->opts.retries = 0;
+    dns_pool_init(&c->pool, loop, c->servers, nservers,
+                  dns_pool_slots(c->opts.max_inflight, c->opts.sockets), c->opts.socket_uses,
+                  &c->rng);
+    c->pool.n_sockets = &c->stats.sockets;
+    c->pool.n_retired = &c->stats.retired;
+    c->pool.on_reply = pool_reply;
+    c->pool.on_error = pool_error;
+    c->pool.sock_freed = pool_sock_freed;
     return c;
 }
 
@@ -528,10 +533,8 @@ struct dns_query *dns_query(struct dns_client *c, const char *name, ldns_rr_type
     uv_timer_init(c->loop, &q->timer);
     c->alive++;
     c->stats.queries++;
-    q->next = c->active;
-    if (c->active)
-        c->active->prev = q;
-    c->active = q;
+    list_init(&q->wait);
+    list_push_front(&c->active, &q->link);
     /* Start from the loop, never from here: the callback must not run inside dns_query(),
      * and a first try that fails at once would otherwise call it. */
     uv_timer_start(&q->timer, on_timer, 0, 0);
@@ -549,12 +552,10 @@ void dns_client_free(struct dns_client *c)
     if (!c || c->freeing)
         return;
     c->freeing = 1;
-    while (c->active)
-        finish(c->active, DNS_CANCELLED, NULL);
-    if (c->alive == 0) {
-        rng_free(&c->rng);
-        free(c);
-    }
+    while (!list_empty(&c->active))
+        finish(container_of(c->active.next, struct dns_query, link), DNS_CANCELLED, NULL);
+    dns_pool_close(&c->pool); /* nothing is in flight any more */
+    client_maybe_free(c);
 }
 
 const struct dns_stats *dns_client_stats(const struct dns_client *c)

@@ -3,9 +3,11 @@
  *
  * It asks configured recursive resolvers (RD=1) one question at a time and hands back the
  * whole reply packet whatever its RCODE: interpreting NXDOMAIN or SERVFAIL is the caller's
- * business (resolve.c). Per query it defends against off-path spoofing the usual way: a fresh
- * UDP socket per try whose source port the kernel picks, a random 16-bit ID from a per-client
- * CSPRNG, and a reply must come from the server asked, carry the ID, and repeat the question
+ * business (resolve.c). Per query it defends against off-path spoofing the usual way: the
+ * try goes out on a UDP socket whose source port the kernel picked at random, from a pool
+ * whose sockets are shared by many queries and retired after DNS_POOL_SOCKET_USES of them
+ * (dns_pool.h), under a random 16-bit ID from a per-client CSPRNG that is not in flight on
+ * that socket; a reply must come from the server asked, carry the ID, and repeat the question
  * (name, type, class); anything else is ignored and the query keeps waiting.
  *
  * Ownership: the client belongs to its creator and is released with dns_client_free(); a
@@ -28,7 +30,10 @@ struct dns_opts {
     int edns;       /* 1: add EDNS0 with a DNS_EDNS_BUFSIZE payload size; 0: plain DNS */
     int max_inflight; /* queries on the wire at once; more wait their turn (their timeout
                        * starts when they are sent); <= 0: no limit. Politeness to the
-                       * resolver, whose socket buffer a burst can overflow. */
+                       * resolver, whose socket buffer a burst can overflow. Also sizes
+                       * the UDP socket pool: dns_pool_slots(). */
+    int sockets;      /* UDP sockets per server at most; <= 0: from max_inflight */
+    int socket_uses;  /* queries a UDP socket carries before it is retired; <= 0: 512 */
 };
 
 enum dns_status {
@@ -53,6 +58,8 @@ struct dns_stats {
     unsigned long timeouts;  /* tries that timed out */
     unsigned long ignored;   /* datagrams dropped by validation (wrong source, ID, question) */
     unsigned long peak_inflight; /* most queries on the wire at once */
+    unsigned long sockets;   /* UDP sockets opened (each on its own random port) */
+    unsigned long retired;   /* UDP sockets retired (worn out, or failing) */
 };
 
 struct dns_client;

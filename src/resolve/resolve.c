@@ -37,7 +37,7 @@ struct lookup;
 struct job;
 
 struct waiter {
-    struct waiter *next;
+    struct list_node link; /* in its entry's waiters, in request order */
     struct job *job;
     struct centry *entry;
     int idx; /* which MX host the job asked for */
@@ -50,7 +50,7 @@ struct centry {
     ldns_rr_type type;
     char *name;
     int done;
-    struct waiter *waiters; /* while !done */
+    struct list_node waiters; /* struct waiter, while !done */
     struct resolve_outcome out;
     /* MX entries only (one per domain: bounded, see RESOLVE_MX_CACHE): the finished ones in
      * most-recently-used order, and the answers queued for delivery that still point here. */
@@ -102,7 +102,7 @@ struct lookup {
 /* Work that must not run in the caller's stack: delivered from the idle handle. */
 enum defer_kind { DEFER_ENTRY, DEFER_LOOKUP, DEFER_JOB };
 struct deferred {
-    struct deferred *next;
+    struct list_node link; /* in r->ready, oldest first */
     enum defer_kind kind;
     struct waiter w;     /* DEFER_ENTRY */
     struct lookup *lk;   /* DEFER_LOOKUP: finish it (its start failed) */
@@ -116,7 +116,7 @@ struct resolver {
     struct hmap cache;           /* cache_key(type, name) -> struct centry */
     struct list_node jobs;    /* struct job, the newest first */
     struct list_node lookups; /* struct lookup, the newest first */
-    struct deferred *ready, *ready_tail;
+    struct list_node ready;    /* struct deferred, oldest first */
     uv_idle_t idle;
     struct list_node lru; /* finished MX entries (struct centry), most recently used first */
     size_t nlru, lru_max;
@@ -161,14 +161,15 @@ static void leave(struct resolver *r)
 static void on_idle(uv_idle_t *h)
 {
     struct resolver *r = container_of(h, struct resolver, idle);
-    struct deferred *d = r->ready;
-    r->ready = r->ready_tail = NULL;
+    struct list_node batch;
+    list_take_all(&batch, &r->ready);
     uv_idle_stop(h);
     enter(r);
     /* Items queued while these run wait for the next loop iteration. Once resolver_free()
      * has been called they are only freed: teardown cancels what they would have advanced. */
-    while (d) {
-        struct deferred *next = d->next;
+    while (!list_empty(&batch)) {
+        struct deferred *d = container_of(batch.next, struct deferred, link);
+        list_remove(&d->link);
         if (!r->closing) {
             switch (d->kind) {
             case DEFER_ENTRY:
@@ -184,19 +185,13 @@ static void on_idle(uv_idle_t *h)
             }
         }
         free(d);
-        d = next;
     }
     leave(r);
 }
 
 static void defer(struct resolver *r, struct deferred *d)
 {
-    d->next = NULL;
-    if (r->ready_tail)
-        r->ready_tail->next = d;
-    else
-        r->ready = d;
-    r->ready_tail = d;
+    list_push_back(&r->ready, &d->link);
     uv_idle_start(&r->idle, on_idle);
 }
 
@@ -346,9 +341,9 @@ static char *cache_key(ldns_rr_type type, const char *name)
 static void centry_free(void *val)
 {
     struct centry *e = val;
-    struct waiter *w = e->waiters, *wn;
-    for (; w; w = wn) {
-        wn = w->next;
+    while (!list_empty(&e->waiters)) {
+        struct waiter *w = container_of(e->waiters.next, struct waiter, link);
+        list_remove(&w->link);
         free(w);
     }
     resolve_outcome_clear(&e->out);
@@ -403,15 +398,11 @@ static void entry_done(struct resolver *r, struct lookup *lk)
     lookup_free(lk);
     if (e->type == LDNS_RR_TYPE_MX)
         lru_touch(r, e);
-    struct waiter *w = e->waiters, *rev = NULL, *next;
-    e->waiters = NULL;
-    for (; w; w = next) {
-        next = w->next;
-        w->next = rev;
-        rev = w;
-    }
-    for (w = rev; w; w = next) {
-        next = w->next;
+    struct list_node waiters;
+    list_take_all(&waiters, &e->waiters);
+    while (!list_empty(&waiters)) {
+        struct waiter *w = container_of(waiters.next, struct waiter, link);
+        list_remove(&w->link);
         struct job *job = w->job;
         int idx = w->idx;
         free(w);
@@ -447,6 +438,7 @@ static void cache_get(struct resolver *r, ldns_rr_type type, const char *name, s
         e = xcalloc(1, sizeof(*e));
         e->type = type;
         e->name = xstrdup(name);
+        list_init(&e->waiters);
         hmap_put(&r->cache, k, e);
     } else {
         r->stats.coalesced++;
@@ -456,8 +448,7 @@ static void cache_get(struct resolver *r, ldns_rr_type type, const char *name, s
     w->job = job;
     w->entry = e;
     w->idx = idx;
-    w->next = e->waiters;
-    e->waiters = w;
+    list_push_back(&e->waiters, &w->link);
     if (fresh)
         lookup_start(r, type, name, entry_done, e);
 }
@@ -654,6 +645,7 @@ struct resolver *resolver_new(uv_loop_t *loop, struct dns_client *dns,
     list_init(&r->jobs);
     list_init(&r->lookups);
     list_init(&r->lru);
+    list_init(&r->ready);
     return r;
 }
 
@@ -710,12 +702,11 @@ static void teardown(struct resolver *r)
             dns_cancel(lk->q);
         lookup_free(lk);
     }
-    while (r->ready) {
-        struct deferred *d = r->ready;
-        r->ready = d->next;
+    while (!list_empty(&r->ready)) {
+        struct deferred *d = container_of(r->ready.next, struct deferred, link);
+        list_remove(&d->link);
         free(d);
     }
-    r->ready_tail = NULL;
     while (!list_empty(&r->jobs)) {
         struct job *job = container_of(r->jobs.next, struct job, link);
         if (job->res) {

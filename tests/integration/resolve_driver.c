@@ -1,6 +1,11 @@
 /* resolve_driver: drives resolve.c (and so dns.c) for tests/integration/dns_resolve.sh.
  *
  *   resolve_driver [--edns] [--aaaa] [--timeout MS] [--retries N] SERVER ITEM... [--then ITEM...]
+ *   resolve_driver [OPTIONS] [--concurrency N] [--quiet] --file LIST SERVER
+ *
+ * The second form is scripts/bench-dns's: the items are the lines of LIST (one phase), at most
+ * N queries on the wire (dns_opts.max_inflight, as mxsurvey scan's --dns-concurrency), and
+ * --quiet prints only the counters.
  *
  * An ITEM is a domain, or "ptr:ADDRESS". The items of one phase are all started at once (so
  * shared names are coalesced); the next phase starts when every callback of the previous one
@@ -20,6 +25,8 @@ struct item {
     int done;
     char *out; /* the printed result */
 };
+
+static int ndone; /* items done so far: a phase waits on this, not on a scan of every item */
 
 static char *fmt_domain(const struct resolve_result *res)
 {
@@ -50,6 +57,7 @@ static void on_domain(void *arg, struct resolve_result *res)
     struct item *it = arg;
     it->out = fmt_domain(res);
     it->done = 1;
+    ndone++;
     resolve_result_free(res);
 }
 
@@ -62,6 +70,7 @@ static void on_ptr(void *arg, struct resolve_ptr_result *res)
              res->error ? res->error : "", res->error ? ")" : "");
     it->out = xstrdup(line);
     it->done = 1;
+    ndone++;
     resolve_ptr_result_free(res);
 }
 
@@ -69,6 +78,8 @@ int main(int argc, char **argv)
 {
     struct dns_opts dopts = {.timeout_ms = 300, .retries = 1};
     struct resolve_opts ropts = {0};
+    const char *list = NULL;
+    int quiet = 0;
     int a = 1;
     for (; a < argc && strncmp(argv[a], "--", 2) == 0 && strcmp(argv[a], "--then") != 0; a++) {
         if (strcmp(argv[a], "--edns") == 0)
@@ -79,10 +90,16 @@ int main(int argc, char **argv)
             dopts.timeout_ms = atoi(argv[++a]);
         else if (strcmp(argv[a], "--retries") == 0 && a + 1 < argc)
             dopts.retries = atoi(argv[++a]);
+        else if (strcmp(argv[a], "--concurrency") == 0 && a + 1 < argc)
+            dopts.max_inflight = atoi(argv[++a]);
+        else if (strcmp(argv[a], "--file") == 0 && a + 1 < argc)
+            list = argv[++a];
+        else if (strcmp(argv[a], "--quiet") == 0)
+            quiet = 1;
         else
             goto usage;
     }
-    if (a + 1 >= argc)
+    if (list ? a + 1 != argc : a + 1 >= argc)
         goto usage;
     struct sockaddr_storage server;
     if (dns_parse_server(argv[a], &server) < 0) {
@@ -90,6 +107,28 @@ int main(int argc, char **argv)
         return 2;
     }
     a++;
+    if (list) { /* the list's lines become the arguments */
+        FILE *f = fopen(list, "r");
+        if (!f) {
+            fprintf(stderr, "cannot read '%s'\n", list);
+            return 2;
+        }
+        char **args = NULL, *line = NULL;
+        size_t cap = 0, n = 0;
+        ssize_t len;
+        while ((len = getline(&line, &cap, f)) != -1) {
+            line[strcspn(line, "\r\n")] = '\0';
+            if (line[0] == '\0')
+                continue;
+            args = xrealloc(args, (n + 1) * sizeof(*args));
+            args[n++] = xstrdup(line);
+        }
+        free(line);
+        fclose(f);
+        argv = args;
+        argc = (int)n;
+        a = 0;
+    }
 
     uv_loop_t loop;
     uv_loop_init(&loop);
@@ -102,7 +141,7 @@ int main(int argc, char **argv)
     struct dns_stats dbefore = {0};
     while (a < argc) {
         int first = a - (argc - nitems);
-        int n = 0;
+        int n = 0, done_before = ndone;
         phase++;
         for (; a < argc && strcmp(argv[a], "--then") != 0; a++, n++) {
             struct item *it = &items[first + n];
@@ -113,15 +152,9 @@ int main(int argc, char **argv)
                 resolve_domain(r, it->text, on_domain, it);
         }
         a++; /* past "--then" */
-        for (;;) {
-            int pending = 0;
-            for (int i = 0; i < n; i++)
-                pending += !items[first + i].done;
-            if (!pending)
-                break;
+        while (ndone < done_before + n) /* first counts the "--then" before it: not ndone */
             uv_run(&loop, UV_RUN_ONCE);
-        }
-        for (int i = 0; i < n; i++)
+        for (int i = 0; i < n && !quiet; i++)
             fputs(items[first + i].out, stdout);
         const struct resolve_stats *s = resolver_stats(r);
         const struct dns_stats *d = dns_client_stats(dns);
@@ -143,6 +176,11 @@ int main(int argc, char **argv)
     for (int i = 0; i < nitems; i++)
         free(items[i].out);
     free(items);
+    if (list) {
+        for (int i = 0; i < argc; i++)
+            free(argv[i]);
+        free(argv);
+    }
     if (rc != 0) {
         fprintf(stderr, "resolve_driver: handles left open at exit: %s\n", uv_strerror(rc));
         return 1;
@@ -151,6 +189,8 @@ int main(int argc, char **argv)
 
 usage:
     fprintf(stderr, "usage: resolve_driver [--edns] [--aaaa] [--timeout MS] [--retries N] SERVER "
-                    "ITEM... [--then ITEM...]\n");
+                    "ITEM... [--then ITEM...]\n"
+                    "       resolve_driver [OPTIONS] [--concurrency N] [--quiet] --file LIST "
+                    "SERVER\n");
     return 2;
 }

@@ -8,6 +8,10 @@
  *   close   TC=1 over UDP; over TCP it accepts and closes at once
  *   garbage a datagram carrying the query's ID and nothing parseable
  *   drop    nothing (the client times out)
+ *   later   held until hold_count of them have come; then for each a reply under the ID of
+ *           the next one (a wrong question for that ID), a right reply from another port
+ *           (when the test sets rogue), and last the right replies, newest first; "later.nK"
+ *           is answered with K A records, so the client's callback tells whose reply it got
  * Every test ends with uv_loop_close() == 0: no handle outlives the client. */
 #include "resolve/dns.h"
 #include "test.h"
@@ -41,6 +45,11 @@ struct fake {
     const struct split *split; /* NULL: the TCP reply in one write, then close */
     int pieces_sent;           /* pieces of the last split reply */
     int piece_not_read;        /* a piece was due while the client still had octets unread */
+    int hold_count;            /* "later" queries held before they are answered */
+    ldns_pkt *held[16];
+    struct sockaddr_storage held_from[16];
+    int nheld;
+    uv_udp_t *rogue; /* when set, also answers "later" from this other port */
 };
 
 struct fake_tcp {
@@ -110,6 +119,41 @@ static void fake_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
     *buf = uv_buf_init(mem, sizeof(mem));
 }
 
+/* K of a "later.nK..." question. */
+static int later_k(const ldns_pkt *q)
+{
+    char *s = ldns_rdf2str(ldns_rr_owner(ldns_rr_list_rr(ldns_pkt_question(q), 0)));
+    int k = 0;
+    CHECK_INT(sscanf(s, "later.n%d.", &k), 1);
+    free(s);
+    return k;
+}
+
+static void fake_release_held(struct fake *f)
+{
+    size_t len;
+    uint8_t *w;
+    for (int i = 0; i < f->nheld; i++) { /* the reply to i under the ID of i + 1 */
+        w = make_reply(f->held[i], later_k(f->held[i]), 0, &len);
+        uint16_t other = ldns_pkt_id(f->held[(i + 1) % f->nheld]);
+        w[0] = (uint8_t)(other >> 8), w[1] = (uint8_t)other;
+        fake_send(f, (struct sockaddr *)&f->held_from[(i + 1) % f->nheld], w, len);
+    }
+    for (int i = 0; f->rogue && i < f->nheld; i++) { /* right ID and question, wrong port */
+        w = make_reply(f->held[i], 9, 0, &len);
+        uv_buf_t b = uv_buf_init((char *)w, (unsigned)len);
+        CHECK_INT(uv_udp_try_send(f->rogue, &b, 1, (struct sockaddr *)&f->held_from[i]),
+                  (int)len);
+        free(w);
+    }
+    for (int i = f->nheld - 1; i >= 0; i--) {
+        w = make_reply(f->held[i], later_k(f->held[i]), 0, &len);
+        fake_send(f, (struct sockaddr *)&f->held_from[i], w, len);
+        ldns_pkt_free(f->held[i]);
+    }
+    f->nheld = 0;
+}
+
 static void fake_udp_recv(uv_udp_t *h, ssize_t nread, const uv_buf_t *buf,
                           const struct sockaddr *from, unsigned flags)
 {
@@ -151,6 +195,11 @@ static void fake_udp_recv(uv_udp_t *h, ssize_t nread, const uv_buf_t *buf,
     } else if (strcmp(l, "big") == 0 || strcmp(l, "close") == 0) {
         w = make_reply(q, 0, 1, &len);
         fake_send(f, from, w, len);
+    } else if (strcmp(l, "later") == 0 && f->nheld < 16) {
+        f->held[f->nheld] = ldns_pkt_clone(q);
+        memcpy(&f->held_from[f->nheld++], from, sizeof(struct sockaddr_in));
+        if (f->nheld == f->hold_count)
+            fake_release_held(f);
     } else if (strcmp(l, "garbage") == 0) {
         w = xmalloc(7);
         memcpy(w, "\0\0garbage", 7);
@@ -420,6 +469,32 @@ static void finish_loop(uv_loop_t *loop, struct fake *f, struct dns_client *c)
     CHECK_INT(uv_loop_close(loop), 0);
 }
 
+/* How many source ports the server saw queries from. */
+static int distinct_ports(const struct fake *f)
+{
+    int n = 0, max = f->udp_queries < 64 ? f->udp_queries : 64;
+    for (int i = 0; i < max; i++) {
+        int seen = 0;
+        for (int j = 0; j < i; j++)
+            seen |= f->ports[j] == f->ports[i];
+        n += !seen;
+    }
+    return n;
+}
+
+/* UDP handles open in the loop (the fake's own included). */
+static void count_udp(uv_handle_t *h, void *arg)
+{
+    *(int *)arg += h->type == UV_UDP && !uv_is_closing(h);
+}
+
+static int open_udp(uv_loop_t *loop)
+{
+    int n = 0;
+    uv_walk(loop, count_udp, &n);
+    return n;
+}
+
 TEST(dns_query_basics)
 {
     uv_loop_t loop;
@@ -456,18 +531,13 @@ TEST(dns_query_basics)
     CHECK_INT(st->ignored, 5);   /* noise: 3, garbage: 1 per try */
     CHECK_INT(f.udp_queries, 7);
     CHECK_INT(f.edns_seen, 0);
-    /* Every try came from its own socket; IDs are random, so two of seven may clash (about
-     * once in 3,000 runs) but not more (about once in 10^7): check for at least 6 distinct. */
-    int distinct = 0;
-    for (int i = 0; i < f.udp_queries; i++) {
-        int dup = 0;
-        for (int j = i + 1; j < f.udp_queries; j++) {
-            CHECK(f.ports[i] != f.ports[j]);
-            dup |= f.ids[i] == f.ids[j];
-        }
-        distinct += !dup;
-    }
-    CHECK(distinct >= f.udp_queries - 1);
+    /* Every try went out on one shared socket (few in flight: the pool opens no second),
+     * under IDs never in flight twice on it: the five first tries were in flight together. */
+    CHECK_INT(distinct_ports(&f), 1);
+    CHECK_INT(st->sockets, 1);
+    for (int i = 0; i < 5; i++)
+        for (int j = i + 1; j < 5; j++)
+            CHECK(f.ids[i] != f.ids[j]);
     finish_loop(&loop, &f, c);
 }
 
@@ -493,6 +563,155 @@ TEST(dns_max_inflight)
     const struct dns_stats *st = dns_client_stats(c);
     CHECK_INT(st->udp_sent, 20);
     CHECK_INT(st->peak_inflight, 3);
+    finish_loop(&loop, &f, c);
+}
+
+/* The pool: many queries share a socket; a socket is retired after socket_uses queries and
+ * closed once its last reply is in; the sockets grow with the load up to the slots. */
+TEST(dns_pool_shares_and_retires_sockets)
+{
+    uv_loop_t loop;
+    uv_loop_init(&loop);
+    struct fake f;
+    fake_start(&f, &loop);
+    struct dns_opts o = {.timeout_ms = 1000, .max_inflight = 256};
+    struct dns_client *c = dns_client_new(&loop, &f.addr, 1, &o);
+    struct seen s[64] = {{0}};
+    struct seen *ps[64];
+    char name[32];
+    for (int i = 0; i < 20; i++) {
+        snprintf(name, sizeof(name), "a.n%d.test", i);
+        ps[i] = &s[i];
+        CHECK(dns_query(c, name, LDNS_RR_TYPE_A, record_cb, &s[i]) != NULL);
+    }
+    run_until(&loop, ps, 20);
+    for (int i = 0; i < 20; i++)
+        CHECK_INT(s[i].st, DNS_OK);
+    CHECK_INT(f.udp_queries, 20);
+    CHECK_INT(distinct_ports(&f), 1); /* 20 queries, one socket */
+    CHECK_INT(dns_client_stats(c)->sockets, 1);
+    CHECK_INT(dns_client_stats(c)->retired, 0);
+    CHECK_INT(open_udp(&loop), 2); /* the fake's and the pool's: kept for the next queries */
+    dns_client_free(c);
+
+    /* Retirement: 4 queries per socket, 12 queries at once: 3 sockets, each on its own port
+     * for exactly 4 queries, every one retired and closed once its replies are in. */
+    f.udp_queries = 0;
+    o.socket_uses = 4;
+    c = dns_client_new(&loop, &f.addr, 1, &o);
+    for (int i = 0; i < 12; i++) {
+        memset(&s[i], 0, sizeof(s[i]));
+        snprintf(name, sizeof(name), "a.r%d.test", i);
+        CHECK(dns_query(c, name, LDNS_RR_TYPE_A, record_cb, &s[i]) != NULL);
+    }
+    run_until(&loop, ps, 12);
+    uv_run(&loop, UV_RUN_NOWAIT); /* the close callbacks */
+    for (int i = 0; i < 12; i++)
+        CHECK_INT(s[i].st, DNS_OK);
+    CHECK_INT(distinct_ports(&f), 3);
+    for (int i = 0; i < 12; i++) {
+        int same = 0;
+        for (int j = 0; j < 12; j++)
+            same += f.ports[j] == f.ports[i];
+        CHECK_INT(same, 4);
+    }
+    CHECK_INT(dns_client_stats(c)->sockets, 3);
+    CHECK_INT(dns_client_stats(c)->retired, 3);
+    CHECK_INT(open_udp(&loop), 1); /* only the fake's */
+    dns_client_free(c);
+
+    /* The pool grows with the load: 64 at once, 32 a socket, 2 slots (max_inflight 64). */
+    f.udp_queries = 0;
+    o.socket_uses = 0;
+    o.max_inflight = 64;
+    c = dns_client_new(&loop, &f.addr, 1, &o);
+    for (int i = 0; i < 64; i++) {
+        memset(&s[i], 0, sizeof(s[i]));
+        snprintf(name, sizeof(name), "a.g%d.test", i);
+        ps[i] = &s[i];
+        CHECK(dns_query(c, name, LDNS_RR_TYPE_A, record_cb, &s[i]) != NULL);
+    }
+    run_until(&loop, ps, 64);
+    CHECK_INT(distinct_ports(&f), 2);
+    CHECK_INT(dns_client_stats(c)->sockets, 2);
+    finish_loop(&loop, &f, c);
+}
+
+/* Replies out of order, each first preceded by a reply under another query's ID (in flight
+ * on the same socket: the ID matches, the question does not) and, from another port, by a
+ * reply with the right ID and question: the client takes each query's own reply only. */
+TEST(dns_pool_matches_out_of_order)
+{
+    uv_loop_t loop;
+    uv_loop_init(&loop);
+    struct fake f;
+    fake_start(&f, &loop);
+    uv_udp_t rogue;
+    struct sockaddr_in sin;
+    uv_ip4_addr("127.0.0.1", 0, &sin);
+    uv_udp_init(&loop, &rogue);
+    CHECK_INT(uv_udp_bind(&rogue, (struct sockaddr *)&sin, 0), 0);
+    f.rogue = &rogue;
+    f.hold_count = 5;
+    struct dns_opts o = {.timeout_ms = 2000};
+    struct dns_client *c = dns_client_new(&loop, &f.addr, 1, &o);
+    struct seen s[5] = {{0}};
+    struct seen *ps[5];
+    char name[32];
+    for (int i = 0; i < 5; i++) {
+        snprintf(name, sizeof(name), "later.n%d.test", i + 1);
+        ps[i] = &s[i];
+        CHECK(dns_query(c, name, LDNS_RR_TYPE_A, record_cb, &s[i]) != NULL);
+    }
+    run_until(&loop, ps, 5);
+    for (int i = 0; i < 5; i++) {
+        CHECK_INT(s[i].st, DNS_OK);
+        CHECK_INT(s[i].answers, i + 1);
+    }
+    CHECK_INT(distinct_ports(&f), 1);
+    CHECK_INT(dns_client_stats(c)->ignored, 5); /* the other port's never reach the client */
+    CHECK_INT(dns_client_stats(c)->timeouts, 0);
+    uv_close((uv_handle_t *)&rogue, NULL);
+    finish_loop(&loop, &f, c);
+}
+
+/* A reply that frees a slot sends the next waiting query at once, in the same pass over the
+ * replies (before, it went out a loop iteration later, and the client and the resolver took
+ * turns): a check handle, which runs right after the I/O of each iteration, sees the second
+ * query sent in the iteration that answered the first. */
+struct pump_watch {
+    uv_check_t check;
+    struct dns_client *c;
+    struct seen *first;
+    long sent_when_first_done; /* -1 until the first query's callback has come */
+};
+
+static void pump_check(uv_check_t *h)
+{
+    struct pump_watch *w = container_of(h, struct pump_watch, check);
+    if (w->first->calls && w->sent_when_first_done < 0)
+        w->sent_when_first_done = (long)dns_client_stats(w->c)->udp_sent;
+}
+
+TEST(dns_waiting_query_sent_from_the_reply)
+{
+    uv_loop_t loop;
+    uv_loop_init(&loop);
+    struct fake f;
+    fake_start(&f, &loop);
+    struct dns_opts o = {.timeout_ms = 1000, .max_inflight = 1};
+    struct dns_client *c = dns_client_new(&loop, &f.addr, 1, &o);
+    struct seen a1 = {0}, a2 = {0};
+    struct pump_watch w = {.c = c, .first = &a1, .sent_when_first_done = -1};
+    uv_check_init(&loop, &w.check);
+    uv_check_start(&w.check, pump_check);
+    dns_query(c, "a.one.test", LDNS_RR_TYPE_A, record_cb, &a1);
+    dns_query(c, "a.two.test", LDNS_RR_TYPE_A, record_cb, &a2);
+    run_until(&loop, (struct seen *[]){&a1, &a2}, 2);
+    CHECK_INT(a1.st, DNS_OK);
+    CHECK_INT(a2.st, DNS_OK);
+    CHECK_INT(w.sent_when_first_done, 2);
+    uv_close((uv_handle_t *)&w.check, NULL);
     finish_loop(&loop, &f, c);
 }
 
@@ -603,15 +822,22 @@ TEST(dns_retry_rotates_servers)
     servers[1] = f.addr;
     struct dns_opts o = {.timeout_ms = 1000, .retries = 1};
     struct dns_client *c = dns_client_new(&loop, servers, 2, &o);
-    struct seen a = {0};
+    /* Three at once: they share the socket to servers[0], and each learns of the refusal. */
+    struct seen a = {0}, b = {0}, d = {0};
     dns_query(c, "a.test", LDNS_RR_TYPE_A, record_cb, &a);
+    dns_query(c, "a.b.test", LDNS_RR_TYPE_A, record_cb, &b);
+    dns_query(c, "a.d.test", LDNS_RR_TYPE_A, record_cb, &d);
     uint64_t t0 = uv_now(&loop);
-    run_until(&loop, (struct seen *[]){&a}, 1);
+    run_until(&loop, (struct seen *[]){&a, &b, &d}, 3);
     CHECK_INT(a.st, DNS_OK);
+    CHECK_INT(b.st, DNS_OK);
+    CHECK_INT(d.st, DNS_OK);
     CHECK(uv_now(&loop) - t0 < 900); /* the refusal was not waited out */
-    CHECK_INT(dns_client_stats(c)->udp_sent, 2);
+    /* Three to servers[0] (a send after the first refusal may itself be refused, and is not
+     * counted) and three to servers[1]. */
+    CHECK(dns_client_stats(c)->udp_sent >= 4 && dns_client_stats(c)->udp_sent <= 6);
     CHECK_INT(dns_client_stats(c)->timeouts, 0);
-    CHECK_INT(f.udp_queries, 1);
+    CHECK_INT(f.udp_queries, 3);
     finish_loop(&loop, &f, c);
 }
 
