@@ -1,6 +1,6 @@
 /* report: `mxsurvey report DIR`: (re)generates DIR/summary.json from the folder's
- * hosts.jsonl, domains.jsonl and run.json through summary_write(), the same code the scan
- * runs at its end, then the CSVs and report.html, and prints the headline figures and the
+ * hosts.jsonl, domains.jsonl and run.json through the aggregator the scan feeds as it goes
+ * (summary.h), then the CSVs (the rows the scan's output csv writes) and report.html, and prints the headline figures and the
  * files written (report_print, which the scan prints too). The figures are defined in
  * docs/schema.md ("summary.json"). A folder whose scan has not finished is refused
  * (rundir.h). */
@@ -133,12 +133,20 @@ int cmd_report(int argc, char **argv)
         fprintf(stderr, "mxsurvey report: %s; not making reports of it\n", err);
         return CLI_EXIT_USAGE;
     }
+    /* The summary by the aggregator the scan feeds as it goes (summary.h), fed here from the
+     * files; summary.csv and providers.csv from it, as at the end of a scan. */
     struct jsonl_opts jo = {.lenient = a.lenient, .prog = "mxsurvey report"};
-    int st = summary_write_opts(dir, &jo, err, sizeof(err));
+    json_t *sum = NULL;
+    int st = summary_build_opts(dir, &jo, &sum, err, sizeof(err));
+    if (st == SUMMARY_OK)
+        st = summary_save(dir, sum, err, sizeof(err));
     if (st == SUMMARY_OK) { /* the same lines again: their warnings once is enough */
         struct jsonl_opts again = {.lenient = a.lenient, .silent = 1};
-        st = csv_write_all_opts(dir, &again, err, sizeof(err));
+        st = csv_write_records_opts(dir, &again, err, sizeof(err));
     }
+    if (st == SUMMARY_OK)
+        st = csv_write_summary(dir, sum, err, sizeof(err));
+    json_decref(sum);
     if (st == SUMMARY_OK)
         st = html_write(dir, err, sizeof(err));
     if (st != SUMMARY_OK) {

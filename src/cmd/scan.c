@@ -42,11 +42,13 @@ static void scan_usage(FILE *f)
                "       mxsurvey scan [OPTIONS] --resume DIR FILE|-\n\n"
                "Reads domains (one per line; # comments), looks up their MX hosts, probes each\n"
                "endpoint (MX host x address) once with STARTTLS, and writes hosts.jsonl,\n"
-               "domains.jsonl, chains/ and run.json to the output folder as results complete,\n"
-               "then summary.json (the aggregates; `mxsurvey report` remakes it), the CSV files\n"
-               "and report.html. At the end it prints the headline shares (each with its\n"
-               "numerator and denominator, from summary.json) and the files written on\n"
-               "standard output; the last line says how the scan ended.\n\n"
+               "domains.jsonl, chains/ and run.json to the output folder as results complete\n"
+               "(and the rows of hosts.csv and domains.csv, renamed into place at the end),\n"
+               "then summary.json (the aggregates, counted as the records come; `mxsurvey\n"
+               "report` remakes it from the files), summary.csv, providers.csv and\n"
+               "report.html: the end reads no record back. At the end it prints the headline\n"
+               "shares (each with its numerator and denominator, from summary.json) and the\n"
+               "files written on standard output; the last line says how the scan ended.\n\n"
                "Nothing is created until every check has passed (options, the list, the CA\n"
                "file or folder, the output folder). A run stops early, exit 1, when no resolver\n"
                "answers any of the first %d queries that end, and ends with exit 1 when more\n"
@@ -268,6 +270,36 @@ static int pending_end(const char *dir, const char *input, int complete, json_t 
     return rc;
 }
 
+/* The reports at the end: the summary the output `summary` aggregated, finished with the
+ * run.json just written (summary.json, summary.csv, providers.csv), then report.html;
+ * hosts.csv and domains.csv are written already (the output `csv`). After a failed write
+ * the records the outputs saw are not those the JSONL files kept (linebuf cut them back):
+ * then everything is remade from the files, as `mxsurvey report` does. */
+static int end_reports(const char *dir, struct summary_acc *acc, int output_error, char *err,
+                       size_t errlen)
+{
+    if (output_error)
+        return summary_write(dir, err, errlen) == SUMMARY_OK &&
+                       csv_write_all(dir, err, errlen) == SUMMARY_OK
+                   ? html_write(dir, err, errlen)
+                   : SUMMARY_WRITE_ERROR;
+    json_t *run = NULL, *sum = NULL;
+    int rc = summary_read_run(dir, &run, err, errlen);
+    if (rc == SUMMARY_OK && !(sum = summary_finish(acc, run))) {
+        snprintf(err, errlen, "the summary was finished twice"); /* never: one end */
+        rc = SUMMARY_WRITE_ERROR;
+    }
+    if (rc == SUMMARY_OK)
+        rc = summary_save(dir, sum, err, errlen);
+    if (rc == SUMMARY_OK)
+        rc = csv_write_summary(dir, sum, err, errlen);
+    if (rc == SUMMARY_OK)
+        rc = html_write(dir, err, errlen);
+    json_decref(sum);
+    json_decref(run);
+    return rc;
+}
+
 /* The scan proper; cmd_scan() has blocked SIGINT and SIGTERM, and frees *blocklist. */
 static int scan(int argc, char **argv, struct blocklist **blocklist)
 {
@@ -297,9 +329,14 @@ static int scan(int argc, char **argv, struct blocklist **blocklist)
     }
     a.o.out_dir = a.out;
     /* chains/ first: it is made before hosts.jsonl, as ever (a folder that cannot hold it
-     * fails the start with its name). */
+     * fails the start with its name). The summary and the CSVs take every record as it is
+     * made, so the end of the run has nothing to read back; after jsonl, whose opening for
+     * --resume cuts a killed writer's last line off the files they then read. */
+    struct summary_acc *acc = summary_new();
     a.o.outputs[a.o.noutputs++] = (struct output_use){output_find("chains"), NULL};
     a.o.outputs[a.o.noutputs++] = (struct output_use){output_find("jsonl"), NULL};
+    a.o.outputs[a.o.noutputs++] = (struct output_use){output_find("summary"), acc};
+    a.o.outputs[a.o.noutputs++] = (struct output_use){output_find("csv"), NULL};
     a.o.progress = !a.quiet && isatty(2);
 
     /* Everything that can refuse to start is checked before anything is made: a scan that
@@ -308,6 +345,7 @@ static int scan(int argc, char **argv, struct blocklist **blocklist)
         (a.resume ? check_resume_dir(a.out, err, sizeof(err)) : scanfs_check_out(a.out, err, sizeof(err))) < 0) {
         fprintf(stderr, "mxsurvey scan: %s\n", err);
         json_decref(a.options);
+        summary_free(acc);
         return CLI_EXIT_USAGE;
     }
     /* Standard input that is not a file is copied to a temporary file first, so that reading
@@ -319,6 +357,7 @@ static int scan(int argc, char **argv, struct blocklist **blocklist)
         if (e != 0) {
             fprintf(stderr, "mxsurvey scan: %s\n", err);
             json_decref(a.options);
+            summary_free(acc);
             return e > 0 ? CLI_EXIT_FAIL : CLI_EXIT_USAGE;
         }
         input = spool;
@@ -379,13 +418,22 @@ static int scan(int argc, char **argv, struct blocklist **blocklist)
         fprintf(stderr, "mxsurvey scan: %s\n", err);
         /* A start of its own is undone; never another scan's folder (its lock was taken), nor
          * the folder being resumed. */
-        if (!a.resume && (lock >= 0 || made[0]))
+        if (!a.resume && (lock >= 0 || made[0])) {
+            /* The output csv committed its files when the run that failed to start closed
+             * it: ours, header rows only. */
+            for (int t = CSV_HOSTS; t <= CSV_DOMAINS; t++) {
+                char p[4400];
+                snprintf(p, sizeof(p), "%s/%s", a.out, csv_table_file((enum csv_table)t));
+                unlink(p);
+            }
             scanfs_undo(a.out, made);
+        }
         if (spool[0])
             unlink(spool);
         if (lock >= 0)
             close(lock);
         json_decref(run);
+        summary_free(acc);
         return CLI_EXIT_USAGE;
     }
 
@@ -456,11 +504,9 @@ static int scan(int argc, char **argv, struct blocklist **blocklist)
                  npending, npending == 1 ? "" : "s", a.out, a.out, a.operand);
         add_reason(why, sizeof(why), p);
     }
-    /* The aggregates, by the code `mxsurvey report` runs (reading the files just written). */
     char serr[4400];
-    int reports = summary_write(a.out, serr, sizeof(serr)) == SUMMARY_OK &&
-                  csv_write_all(a.out, serr, sizeof(serr)) == SUMMARY_OK &&
-                  html_write(a.out, serr, sizeof(serr)) == SUMMARY_OK;
+    int reports = end_reports(a.out, acc, c.output_error, serr, sizeof(serr)) == SUMMARY_OK;
+    summary_free(acc);
     if (!reports) {
         fprintf(stderr, "mxsurvey scan: %s\n", serr);
         add_reason(why, sizeof(why), serr);

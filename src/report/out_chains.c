@@ -94,6 +94,7 @@ const struct output_ops out_chains_ops = {
 };
 
 const struct output_ops *const output_table[] = {&out_jsonl_ops, &out_chains_ops, &out_text_ops,
+                                                 &out_csv_ops, &out_summary_ops,
                                                  NULL};
 
 const struct output_ops *output_find(const char *name)

@@ -484,17 +484,42 @@ static int w_close(struct writer *w, int rc)
 }
 
 struct rows {
-    struct writer *w;
+    struct csv_file *cf;
+    struct csv_row *row;
     enum csv_table t;
+    char *err;
+    size_t errlen;
     int rc;
 };
 
 static int row_cb(void *arg, const struct jsonl_rec *r, char *why, size_t whylen)
 {
     struct rows *x = arg;
-    csv_record_row(x->t, r->obj, &x->w->row);
-    x->rc = w_put(x->w);
-    return x->rc == SUMMARY_OK ? 0 : JSONL_STOP;
+    csv_row_clear(x->row);
+    csv_record_row(x->t, r->obj, x->row);
+    int e = csv_file_put(x->cf, x->row);
+    csv_row_clear(x->row);
+    if (e < 0) {
+        outfile_error(&x->cf->out, -e, x->err, x->errlen);
+        x->rc = SUMMARY_WRITE_ERROR;
+        return JSONL_STOP;
+    }
+    return 0;
+}
+
+int csv_rows_from_jsonl(struct csv_file *cf, struct csv_row *row, enum csv_table t,
+                        const char *path, struct jsonl_opts *jo, char *err, size_t errlen)
+{
+    struct rows x = {.cf = cf, .row = row, .t = t, .err = err, .errlen = errlen,
+                     .rc = SUMMARY_OK};
+    int jr = jsonl_each(path, jo, row_cb, &x, err, errlen);
+    return jr == JSONL_STOPPED ? x.rc : jr == JSONL_OK ? SUMMARY_OK : SUMMARY_INPUT_ERROR;
+}
+
+void csv_header_row(enum csv_table t, struct csv_row *r)
+{
+    csv_row_clear(r);
+    header_row(t, r);
 }
 
 /* hosts.csv or domains.csv from DIR/<jsonl>, one line at a time, by jsonl.h's rules, as
@@ -513,11 +538,8 @@ static int write_records(struct writer *w, enum csv_table t, const char *jsonl)
     if (rc != SUMMARY_OK)
         return rc;
     rc = w_put(w);
-    if (rc == SUMMARY_OK) {
-        struct rows x = {.w = w, .t = t, .rc = SUMMARY_OK};
-        int jr = jsonl_each(path, w->jo, row_cb, &x, w->err, w->errlen);
-        rc = jr == JSONL_STOPPED ? x.rc : jr == JSONL_OK ? SUMMARY_OK : SUMMARY_INPUT_ERROR;
-    }
+    if (rc == SUMMARY_OK)
+        rc = csv_rows_from_jsonl(&w->cf, &w->row, t, path, w->jo, w->err, w->errlen);
     return w_close(w, rc);
 }
 
@@ -571,18 +593,9 @@ static int summary_rows(struct writer *w, const json_t *v, const char *prefix, c
     return rc;
 }
 
-/* summary.csv and providers.csv from DIR/summary.json. */
-static int write_summary(struct writer *w)
+/* summary.csv and providers.csv from the summary object s. */
+static int write_summary(struct writer *w, const json_t *s)
 {
-    char path[4096];
-    snprintf(path, sizeof(path), "%s/summary.json", w->dir);
-    json_error_t je;
-    json_t *s = json_load_file(path, 0, &je);
-    if (!json_is_object(s)) {
-        snprintf(w->err, w->errlen, "%s: %s", path, s ? "not a JSON object" : je.text);
-        json_decref(s);
-        return SUMMARY_INPUT_ERROR;
-    }
     int rc = w_open(w, CSV_SUMMARY);
     if (rc == SUMMARY_OK) {
         rc = w_put(w);
@@ -604,7 +617,26 @@ static int write_summary(struct writer *w)
         }
         rc = w_close(w, rc);
     }
-    json_decref(s);
+    return rc;
+}
+
+int csv_write_summary(const char *dir, const json_t *summary, char *err, size_t errlen)
+{
+    struct writer w = {.dir = dir, .err = err, .errlen = errlen};
+    csv_row_init(&w.row);
+    int rc = write_summary(&w, summary);
+    csv_row_free(&w.row);
+    return rc;
+}
+
+int csv_write_records_opts(const char *dir, struct jsonl_opts *jo, char *err, size_t errlen)
+{
+    struct writer w = {.dir = dir, .err = err, .errlen = errlen, .jo = jo};
+    csv_row_init(&w.row);
+    int rc = write_records(&w, CSV_HOSTS, "hosts.jsonl");
+    if (rc == SUMMARY_OK)
+        rc = write_records(&w, CSV_DOMAINS, "domains.jsonl");
+    csv_row_free(&w.row);
     return rc;
 }
 
@@ -615,13 +647,19 @@ int csv_write_all(const char *dir, char *err, size_t errlen)
 
 int csv_write_all_opts(const char *dir, struct jsonl_opts *jo, char *err, size_t errlen)
 {
-    struct writer w = {.dir = dir, .err = err, .errlen = errlen, .jo = jo};
-    csv_row_init(&w.row);
-    int rc = write_records(&w, CSV_HOSTS, "hosts.jsonl");
-    if (rc == SUMMARY_OK)
-        rc = write_records(&w, CSV_DOMAINS, "domains.jsonl");
-    if (rc == SUMMARY_OK)
-        rc = write_summary(&w);
-    csv_row_free(&w.row);
+    int rc = csv_write_records_opts(dir, jo, err, errlen);
+    if (rc != SUMMARY_OK)
+        return rc;
+    char path[4096];
+    snprintf(path, sizeof(path), "%s/summary.json", dir);
+    json_error_t je;
+    json_t *s = json_load_file(path, 0, &je);
+    if (!json_is_object(s)) {
+        snprintf(err, errlen, "%s: %s", path, s ? "not a JSON object" : je.text);
+        json_decref(s);
+        return SUMMARY_INPUT_ERROR;
+    }
+    rc = csv_write_summary(dir, s, err, errlen);
+    json_decref(s);
     return rc;
 }

@@ -8,6 +8,10 @@
  *   "chains"  chains/<leaf sha256>.pem, one per distinct leaf        out_chains.c
  *             (outfile: whole files or none)
  *   "text"    check's printer: the records for a person, on stdout  out_text.c
+ *   "csv"     hosts.csv and domains.csv, a row per record (written    out_csvrec.c
+ *             whole at close, through outfile)
+ *   "summary" the records into the caller's summary aggregator        out_summary.c
+ *             (arg: a struct summary_acc *; summary.h)
  *
  * Every callback but open and close may be NULL (the output takes no such thing). */
 #ifndef MXS_OUTPUT_H
@@ -22,7 +26,8 @@
 struct output_where {
     const char *dir; /* the scan folder (exists); NULL when there is none (check) */
     int append;      /* scan --resume: go on writing the folder's files */
-    void *arg;       /* the output's own argument (out_text: struct out_text_result) */
+    void *arg;       /* the output's own argument (out_text: struct out_text_result;
+                        out_summary: struct summary_acc) */
 };
 
 struct output_ops {
@@ -51,7 +56,8 @@ struct out_text_result {
     int tls_ok;
 };
 
-extern const struct output_ops out_jsonl_ops, out_chains_ops, out_text_ops;
+extern const struct output_ops out_jsonl_ops, out_chains_ops, out_text_ops, out_csv_ops,
+    out_summary_ops;
 
 /* Every output, NULL-terminated. */
 extern const struct output_ops *const output_table[];

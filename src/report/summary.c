@@ -156,8 +156,7 @@ struct share {
     unsigned long num, den;
 };
 
-struct acc {
-    const char *dir;
+struct summary_acc {
     struct hmap endpoints;     /* endpoint key (ep_key) -> packed value */
     struct hmap provider_ids;  /* provider name -> index + 1 */
     struct provider **providers;
@@ -173,12 +172,15 @@ struct acc {
     struct tally e_status, e_wildcard, e_trust, e_reason, e_tls, e_tls_max, e_key, e_tlsrpt;
     struct tally e_injection, e_client_limit;
     struct share starttls, strict, multilabel, rfc9525, valid_chain;
+
+    int lenient;              /* a folder was read leniently: meta.skipped_lines says so */
+    unsigned long skipped[2]; /* the lines it skipped: hosts.jsonl, domains.jsonl */
+    int finished;             /* summary_finish ran (it counts the providers' endpoints) */
 };
 
-static void acc_init(struct acc *a, const char *dir)
+struct summary_acc *summary_new(void)
 {
-    memset(a, 0, sizeof(*a));
-    a->dir = dir;
+    struct summary_acc *a = xcalloc(1, sizeof(*a));
     hmap_init(&a->endpoints);
     hmap_init(&a->provider_ids);
     hmap_init(&a->pattern_ids);
@@ -187,10 +189,13 @@ static void acc_init(struct acc *a, const char *dir)
                          &a->e_key, &a->e_tlsrpt, &a->e_injection, &a->e_client_limit};
     for (size_t i = 0; i < ARRAY_LEN(t); i++)
         hmap_init(&t[i]->m);
+    return a;
 }
 
-static void acc_free(struct acc *a)
+void summary_free(struct summary_acc *a)
 {
+    if (!a)
+        return;
     hmap_free(&a->endpoints, NULL);
     hmap_free(&a->provider_ids, NULL);
     hmap_free(&a->pattern_ids, NULL);
@@ -208,12 +213,13 @@ static void acc_free(struct acc *a)
                          &a->e_key, &a->e_tlsrpt, &a->e_injection, &a->e_client_limit};
     for (size_t i = 0; i < ARRAY_LEN(t); i++)
         hmap_free(&t[i]->m, NULL);
+    free(a);
 }
 
 /* The join key of an endpoint: "<length of ip>:<ip> <mx_host>", unambiguous whatever the
  * strings hold. Returns a->key (valid until the next call), or NULL when either is not a
  * string. */
-static const char *ep_key(struct acc *a, const json_t *obj)
+static const char *ep_key(struct summary_acc *a, const json_t *obj)
 {
     const char *mx = json_string_value(json_object_get(obj, "mx_host"));
     const char *ip = json_string_value(json_object_get(obj, "ip"));
@@ -229,7 +235,7 @@ static const char *ep_key(struct acc *a, const json_t *obj)
 }
 
 /* The index + 1 of provider name, created on first sight. */
-static size_t provider_id(struct acc *a, const char *name)
+static size_t provider_id(struct summary_acc *a, const char *name)
 {
     size_t id = (size_t)(uintptr_t)hmap_get(&a->provider_ids, name);
     if (id)
@@ -246,7 +252,7 @@ static size_t provider_id(struct acc *a, const char *name)
     return a->nproviders;
 }
 
-static size_t pattern_id(struct acc *a, const char *name)
+static size_t pattern_id(struct summary_acc *a, const char *name)
 {
     size_t id = (size_t)(uintptr_t)hmap_get(&a->pattern_ids, name);
     if (id)
@@ -260,7 +266,7 @@ static size_t pattern_id(struct acc *a, const char *name)
     return a->npattern_names - 1;
 }
 
-static void provider_count_pattern(struct acc *a, struct provider *p, const char *pattern)
+static void provider_count_pattern(struct summary_acc *a, struct provider *p, const char *pattern)
 {
     size_t id = pattern_id(a, pattern);
     for (size_t i = 0; i < p->npatterns; i++)
@@ -274,7 +280,7 @@ static void provider_count_pattern(struct acc *a, struct provider *p, const char
 
 /* ------------------------------------------------------------------ hosts.jsonl */
 
-static void count_key_type(struct acc *a, const json_t *h)
+static void count_key_type(struct summary_acc *a, const json_t *h)
 {
     const json_t *cert = json_object_get(h, "cert");
     if (!cert || json_is_null(cert)) {
@@ -300,7 +306,7 @@ static void count_key_type(struct acc *a, const json_t *h)
 
 /* Counts trust and its reasons (each distinct reason once per endpoint); returns the
  * endpoint's trust for the join. */
-static enum trust count_trust(struct acc *a, const json_t *h)
+static enum trust count_trust(struct summary_acc *a, const json_t *h)
 {
     const json_t *trust = json_object_get(h, "trust");
     const json_t *valid = json_object_get(trust, "valid");
@@ -326,7 +332,7 @@ static enum trust count_trust(struct acc *a, const json_t *h)
     return t;
 }
 
-static void add_host(struct acc *a, const json_t *h)
+void summary_add_endpoint(struct summary_acc *a, const json_t *h)
 {
     a->nendpoints++;
     tally_add(&a->e_status, str_key(json_object_get(h, "status")));
@@ -353,7 +359,7 @@ static void add_host(struct acc *a, const json_t *h)
 
 /* ------------------------------------------------------------------ domains.jsonl */
 
-static void add_domain(struct acc *a, const json_t *d)
+void summary_add_domain(struct summary_acc *a, const json_t *d)
 {
     a->ndomains++;
     const json_t *pattern = json_object_get(d, "pattern");
@@ -393,8 +399,8 @@ static void add_domain(struct acc *a, const json_t *d)
 /* ------------------------------------------------------------------ reading */
 
 struct feed {
-    struct acc *a;
-    void (*add)(struct acc *, const json_t *);
+    struct summary_acc *a;
+    void (*add)(struct summary_acc *, const json_t *);
 };
 
 static int feed_cb(void *arg, const struct jsonl_rec *r, char *why, size_t whylen)
@@ -406,20 +412,34 @@ static int feed_cb(void *arg, const struct jsonl_rec *r, char *why, size_t whyle
 
 /* Feeds every record of DIR/name to add, by jsonl.h's rules (a damaged line is an error
  * naming file:line, or skipped when jo is lenient); *skipped gets the lines skipped. */
-static int read_jsonl(struct acc *a, const char *name, void (*add)(struct acc *, const json_t *),
-                      struct jsonl_opts *jo, unsigned long *skipped, char *err, size_t errlen)
+static int read_jsonl(struct summary_acc *a, const char *dir, const char *name,
+                      void (*add)(struct summary_acc *, const json_t *), struct jsonl_opts *jo,
+                      unsigned long *skipped, char *err, size_t errlen)
 {
     char path[4096];
-    snprintf(path, sizeof(path), "%s/%s", a->dir, name);
+    snprintf(path, sizeof(path), "%s/%s", dir, name);
     struct feed fd = {.a = a, .add = add};
     unsigned long before = jo ? jo->skipped : 0;
     int rc = jsonl_each(path, jo, feed_cb, &fd, err, errlen);
-    *skipped = jo ? jo->skipped - before : 0;
+    *skipped += jo ? jo->skipped - before : 0;
     return rc == JSONL_OK ? SUMMARY_OK : SUMMARY_INPUT_ERROR;
 }
 
-/* DIR/run.json into *run (NULL when the file does not exist). */
-static int read_run(const char *dir, json_t **run, char *err, size_t errlen)
+int summary_add_dir(struct summary_acc *a, const char *dir, struct jsonl_opts *jo, char *err,
+                    size_t errlen)
+{
+    if (jo && jo->lenient)
+        a->lenient = 1;
+    /* hosts.jsonl first: domains join their primary endpoint against it. */
+    int rc = read_jsonl(a, dir, "hosts.jsonl", summary_add_endpoint, jo, &a->skipped[0], err,
+                        errlen);
+    if (rc == SUMMARY_OK)
+        rc = read_jsonl(a, dir, "domains.jsonl", summary_add_domain, jo, &a->skipped[1], err,
+                        errlen);
+    return rc;
+}
+
+int summary_read_run(const char *dir, json_t **run, char *err, size_t errlen)
 {
     char path[4096];
     snprintf(path, sizeof(path), "%s/run.json", dir);
@@ -476,13 +496,13 @@ static int cmp_providers(const void *x, const void *y)
 static void count_provider_endpoint(void *arg, const char *key, void *val)
 {
     (void)key;
-    struct acc *a = arg;
+    struct summary_acc *a = arg;
     size_t id = ep_provider((uintptr_t)val);
     if (id)
         a->providers[id - 1]->endpoints++;
 }
 
-static json_t *providers_json(struct acc *a)
+static json_t *providers_json(struct summary_acc *a)
 {
     hmap_foreach(&a->endpoints, count_provider_endpoint, a);
     struct provider **top = xcalloc(a->nproviders, sizeof(*top));
@@ -507,7 +527,7 @@ static json_t *providers_json(struct acc *a)
     return arr;
 }
 
-static json_t *summary_json(struct acc *a, const json_t *run)
+static json_t *summary_json(struct summary_acc *a, const json_t *run)
 {
     static const char *const trust_keys[] = {"valid", "invalid", NULL};
     static const char *const bool_keys[] = {"true", "false", NULL};
@@ -544,6 +564,21 @@ static json_t *summary_json(struct acc *a, const json_t *run)
     return s;
 }
 
+json_t *summary_finish(struct summary_acc *a, const json_t *run)
+{
+    if (a->finished) /* providers_json counted the endpoints into the providers once */
+        return NULL;
+    a->finished = 1;
+    json_t *s = summary_json(a, run);
+    if (a->lenient) { /* the figures leave those lines out: say how many */
+        json_t *m = json_object_get(s, "meta"), *sk = json_object();
+        json_object_set_new(sk, "hosts.jsonl", json_integer((json_int_t)a->skipped[0]));
+        json_object_set_new(sk, "domains.jsonl", json_integer((json_int_t)a->skipped[1]));
+        json_object_set_new(m, "skipped_lines", sk);
+    }
+    return s;
+}
+
 int summary_build_opts(const char *dir, struct jsonl_opts *jo, json_t **out, char *err,
                        size_t errlen)
 {
@@ -558,26 +593,14 @@ int summary_build_opts(const char *dir, struct jsonl_opts *jo, json_t **out, cha
         return SUMMARY_INPUT_ERROR;
     }
     json_t *run = NULL;
-    int rc = read_run(dir, &run, err, errlen);
+    int rc = summary_read_run(dir, &run, err, errlen);
     if (rc != SUMMARY_OK)
         return rc;
-    struct acc a;
-    acc_init(&a, dir);
-    unsigned long skipped[2] = {0, 0};
-    /* hosts.jsonl first: domains join their primary endpoint against it. */
-    rc = read_jsonl(&a, "hosts.jsonl", add_host, jo, &skipped[0], err, errlen);
+    struct summary_acc *a = summary_new();
+    rc = summary_add_dir(a, dir, jo, err, errlen);
     if (rc == SUMMARY_OK)
-        rc = read_jsonl(&a, "domains.jsonl", add_domain, jo, &skipped[1], err, errlen);
-    if (rc == SUMMARY_OK) {
-        *out = summary_json(&a, run);
-        if (jo && jo->lenient) { /* the figures leave those lines out: say how many */
-            json_t *m = json_object_get(*out, "meta"), *sk = json_object();
-            json_object_set_new(sk, "hosts.jsonl", json_integer((json_int_t)skipped[0]));
-            json_object_set_new(sk, "domains.jsonl", json_integer((json_int_t)skipped[1]));
-            json_object_set_new(m, "skipped_lines", sk);
-        }
-    }
-    acc_free(&a);
+        *out = summary_finish(a, run);
+    summary_free(a);
     json_decref(run);
     return rc;
 }
@@ -598,19 +621,23 @@ int summary_write_opts(const char *dir, struct jsonl_opts *jo, char *err, size_t
     int rc = summary_build_opts(dir, jo, &s, err, errlen);
     if (rc != SUMMARY_OK)
         return rc;
-    struct outfile o;
-    rc = SUMMARY_WRITE_ERROR;
-    if (outfile_open(&o, dir, "summary.json", err, errlen) == 0) {
-        /* 15 significant digits: 0.6 prints as 0.6 (17 would print 0.59999999999999998). */
-        errno = 0;
-        if (json_dumpf(s, o.f, JSON_INDENT(2) | JSON_SORT_KEYS | JSON_REAL_PRECISION(15)) < 0 ||
-            fputc('\n', o.f) == EOF) {
-            outfile_error(&o, errno ? errno : EIO, err, errlen);
-            outfile_abort(&o);
-        } else if (outfile_commit(&o, err, errlen) == 0) {
-            rc = SUMMARY_OK;
-        }
-    }
+    rc = summary_save(dir, s, err, errlen);
     json_decref(s);
     return rc;
+}
+
+int summary_save(const char *dir, const json_t *s, char *err, size_t errlen)
+{
+    struct outfile o;
+    if (outfile_open(&o, dir, "summary.json", err, errlen) < 0)
+        return SUMMARY_WRITE_ERROR;
+    /* 15 significant digits: 0.6 prints as 0.6 (17 would print 0.59999999999999998). */
+    errno = 0;
+    if (json_dumpf(s, o.f, JSON_INDENT(2) | JSON_SORT_KEYS | JSON_REAL_PRECISION(15)) < 0 ||
+        fputc('\n', o.f) == EOF) {
+        outfile_error(&o, errno ? errno : EIO, err, errlen);
+        outfile_abort(&o);
+        return SUMMARY_WRITE_ERROR;
+    }
+    return outfile_commit(&o, err, errlen) == 0 ? SUMMARY_OK : SUMMARY_WRITE_ERROR;
 }

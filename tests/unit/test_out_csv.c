@@ -8,6 +8,7 @@
 
 #include "classify/classify.h"
 #include "report/out_csv.h"
+#include "report/output.h"
 #include "report/record.h"
 #include "report/summary.h"
 #include "test.h"
@@ -366,6 +367,111 @@ TEST(out_csv_write_all)
 
     /* A folder that does not exist. */
     CHECK_INT(csv_write_all("/nonexistent/mxs-csv", err, sizeof(err)), SUMMARY_INPUT_ERROR);
+}
+
+/* ------------------------------------------------------------------ the output csv */
+
+/* Feeds the records of the JSONL text lines (one record a line) to the output's callback. */
+static void feed_lines(void *st, int (*cb)(void *, json_t *), const char *lines)
+{
+    const char *p = lines;
+    while (*p) {
+        const char *nl = strchr(p, '\n');
+        size_t n = nl ? (size_t)(nl - p) : strlen(p);
+        json_t *rec = json_loadb(p, n, 0, NULL);
+        CHECK(rec != NULL);
+        if (rec)
+            CHECK_INT(cb(st, rec), 0);
+        json_decref(rec);
+        p += n + (nl ? 1 : 0);
+    }
+}
+
+static const char csv_domains_a[] =
+    "{\"line\":1,\"domain\":\"a.example\",\"status\":\"ok\",\"pattern\":\"no-tls\","
+    "\"mx\":[{\"pref\":10,\"host\":\"mx.a.example\",\"ips\":[\"192.0.2.1\"],\"error\":null}],"
+    "\"endpoints\":[{\"mx_host\":\"mx.a.example\",\"ip\":\"192.0.2.1\",\"status\":\"ok\"}],"
+    "\"provider\":\"a.example\",\"consistent\":true}\n";
+static const char csv_domains_b[] =
+    "{\"line\":2,\"domain\":\"=b.example\\u001b[31m\",\"status\":\"invalid\",\"pattern\":\"no-mail\","
+    "\"provider\":null,\"consistent\":true}\n";
+static const char csv_host_b[] =
+    "{\"mx_host\":\"mx;b.example\",\"ip\":\"192.0.2.2\",\"status\":\"timeout\",\"tls\":null,"
+    "\"cert\":null,\"error\":\"a,\\\"quoted\\\"\\nline\"}\n";
+
+/* The output `csv` writes, record by record, the bytes `mxsurvey report DIR` writes from the
+ * JSONL files holding the same records (csv_write_records_opts); nothing is left behind but
+ * the two files; a --resume's output starts with the rows of the records the folder keeps
+ * (whole lines: a killed writer's cut line is no row), and removes a killed scan's temporary
+ * files. */
+TEST(out_csv_output_rows_as_records_come)
+{
+    const struct output_ops *ops = output_find("csv");
+    CHECK(ops != NULL);
+    char *dir = tfs_mkdtemp("mxs-csvrec");
+    CHECK(dir != NULL);
+    if (!ops || !dir)
+        return;
+    char err[4400] = "", hosts_text[8192], domains_text[4096];
+    snprintf(hosts_text, sizeof(hosts_text), "%s\n%s", full_host, csv_host_b);
+    snprintf(domains_text, sizeof(domains_text), "%s%s", csv_domains_a, csv_domains_b);
+
+    void *st = NULL;
+    struct output_where w = {.dir = dir};
+    CHECK_INT(ops->open(&st, &w, err, sizeof(err)), 0);
+    CHECK(!tfs_exists(dir, "hosts.csv")); /* whole at the end, never a part */
+    feed_lines(st, ops->endpoint, hosts_text);
+    feed_lines(st, ops->domain, domains_text);
+    CHECK_INT(ops->close(st), 0);
+    CHECK_INT(tfs_count_files(dir), 2);
+    char *hosts = tfs_read(dir, "hosts.csv"), *domains = tfs_read(dir, "domains.csv");
+    CHECK_INT(count_rows(hosts), 3);
+    CHECK_INT(count_rows(domains), 3);
+
+    /* The same records as files, and the report's writer. */
+    tfs_write(dir, "hosts.jsonl", hosts_text);
+    tfs_write(dir, "domains.jsonl", domains_text);
+    CHECK_INT(csv_write_records_opts(dir, NULL, err, sizeof(err)), SUMMARY_OK);
+    char *hosts2 = tfs_read(dir, "hosts.csv"), *domains2 = tfs_read(dir, "domains.csv");
+    CHECK_STR(hosts, hosts2);
+    CHECK_STR(domains, domains2);
+    free(hosts2);
+    free(domains2);
+
+    /* --resume: the folder keeps one endpoint and one domain, each file with a cut line; a
+     * killed scan's temporary CSV is there too. */
+    char kept_hosts[4096];
+    snprintf(kept_hosts, sizeof(kept_hosts), "%s\n{\"mx_host\":\"cut.example\",\"ip\":\"192.", full_host);
+    tfs_write(dir, "hosts.jsonl", kept_hosts);
+    char kept_domains[4096];
+    snprintf(kept_domains, sizeof(kept_domains), "%s{\"line\":7,\"dom", csv_domains_a);
+    tfs_write(dir, "domains.jsonl", kept_domains);
+    tfs_write(dir, ".hosts.csv.Ab3dE9", "line,domain\r\n");
+    tfs_write(dir, "hosts.csv", "stale\r\n");
+    struct output_where wa = {.dir = dir, .append = 1};
+    CHECK_INT(ops->open(&st, &wa, err, sizeof(err)), 0);
+    CHECK_STR(err, "");
+    CHECK(!tfs_exists(dir, ".hosts.csv.Ab3dE9"));
+    feed_lines(st, ops->endpoint, csv_host_b);
+    feed_lines(st, ops->domain, csv_domains_b);
+    CHECK_INT(ops->close(st), 0);
+    hosts2 = tfs_read(dir, "hosts.csv");
+    domains2 = tfs_read(dir, "domains.csv");
+    CHECK_STR(hosts2, hosts);
+    CHECK_STR(domains2, domains);
+    free(hosts2);
+    free(domains2);
+    CHECK_INT(tfs_count_files(dir), 4); /* 2 JSONL, 2 CSV */
+
+    /* A damaged line the folder keeps: the output does not open, and leaves nothing. */
+    tfs_write(dir, "domains.jsonl", "[1]\n");
+    CHECK_INT(ops->open(&st, &wa, err, sizeof(err)), -1);
+    CHECK(strstr(err, "domains.jsonl:1:") != NULL);
+    CHECK_INT(tfs_count_files(dir), 4);
+    free(hosts);
+    free(domains);
+    tfs_rmtree(dir);
+    free(dir);
 }
 
 /* ------------------------------------------------------------------ docs/schema.md */

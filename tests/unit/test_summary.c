@@ -6,6 +6,7 @@
 #include <jansson.h>
 
 #include "cmd/report.h"
+#include "report/output.h"
 #include "report/summary.h"
 #include "test.h"
 #include "testfs.h"
@@ -487,6 +488,163 @@ TEST(summary_regenerate_identical)
     CHECK_INT(tfs_count_files(dir), 4);
     free(first);
     free(second);
+    tfs_rmtree(dir);
+    free(dir);
+}
+
+/* ------------------------------------------------------------------ fed in pieces */
+
+/* The records of a fixture's lines (blank ones left out), parsed; *n gets their number.
+ * Caller decrefs each and frees the array. */
+static json_t **records_of(const char *const *lines, size_t *n)
+{
+    size_t cap = 0;
+    while (lines[cap])
+        cap++;
+    json_t **out = xcalloc(cap + 1, sizeof(*out));
+    *n = 0;
+    for (size_t i = 0; lines[i]; i++) {
+        if (!lines[i][0])
+            continue;
+        char *text = tfs_unquote(lines[i]);
+        out[*n] = json_loads(text, 0, NULL);
+        CHECK(out[*n] != NULL);
+        (*n)++;
+        free(text);
+    }
+    return out;
+}
+
+static void free_records(json_t **r, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        json_decref(r[i]);
+    free(r);
+}
+
+/* s without meta.generated (the one key that differs between two makings), as sorted text. */
+static char *text_of(json_t *s)
+{
+    json_object_del(json_object_get(s, "meta"), "generated");
+    return json_dumps(s, JSON_SORT_KEYS | JSON_INDENT(1));
+}
+
+/* The aggregator fed one record at a time as a scan feeds it (endpoints in pieces, each
+ * domain after the endpoints it names, through summary_add_* and through the output
+ * `summary`), and the folder's files fed to it by `mxsurvey report DIR` (summary_build) give
+ * the same summary; a --resume's output reads the records the folder keeps, whole lines only,
+ * before this round's. */
+TEST(summary_fed_in_pieces)
+{
+    char *dir = main_fixture();
+    if (!dir)
+        return;
+    char err[512] = "";
+    json_t *want = NULL;
+    CHECK_INT(summary_build(dir, &want, err, sizeof(err)), SUMMARY_OK);
+    char *want_text = want ? text_of(want) : xstrdup("");
+    json_t *run = NULL;
+    CHECK_INT(summary_read_run(dir, &run, err, sizeof(err)), SUMMARY_OK);
+    CHECK(run != NULL);
+    size_t nh, nd;
+    json_t **hosts = records_of(hosts_lines, &nh), **doms = records_of(domains_lines, &nd);
+    CHECK_INT(nh, 7);
+    CHECK_INT(nd, 10);
+
+    /* 1. summary_add_*: the first three endpoints, the three domains whose primary they are,
+     * the other endpoints, then the other domains. */
+    struct summary_acc *a = summary_new();
+    for (size_t i = 0; i < 3; i++)
+        summary_add_endpoint(a, hosts[i]);
+    for (size_t i = 0; i < 3; i++)
+        summary_add_domain(a, doms[i]);
+    for (size_t i = 3; i < nh; i++)
+        summary_add_endpoint(a, hosts[i]);
+    for (size_t i = 3; i < nd; i++)
+        summary_add_domain(a, doms[i]);
+    json_t *got = summary_finish(a, run);
+    CHECK(got != NULL);
+    CHECK(summary_finish(a, run) == NULL); /* once */
+    char *got_text = got ? text_of(got) : xstrdup("");
+    CHECK(strlen(want_text) > 1000);
+    CHECK_STR(got_text, want_text);
+    free(got_text);
+    json_decref(got);
+    summary_free(a);
+
+    /* 2. The output `summary`, every endpoint then every domain, as records come. */
+    const struct output_ops *ops = output_find("summary");
+    CHECK(ops != NULL);
+    if (ops) {
+        a = summary_new();
+        void *st = NULL;
+        struct output_where w = {.dir = dir, .arg = a};
+        CHECK_INT(ops->open(&st, &w, err, sizeof(err)), 0);
+        for (size_t i = 0; i < nh; i++)
+            CHECK_INT(ops->endpoint(st, hosts[i]), 0);
+        for (size_t i = 0; i < nd; i++)
+            CHECK_INT(ops->domain(st, doms[i]), 0);
+        CHECK_INT(ops->close(st), 0);
+        got = summary_finish(a, run);
+        got_text = got ? text_of(got) : xstrdup("");
+        CHECK_STR(got_text, want_text);
+        free(got_text);
+        json_decref(got);
+        summary_free(a);
+
+        /* 3. --resume: the folder keeps the first four endpoints and five domains, and a
+         * killed writer's cut line at the end of each file; this round brings the rest. */
+        char *part = tfs_mkdtemp("mxs-summary-part");
+        CHECK(part != NULL);
+        FILE *f = part ? tfs_fopen(part, "hosts.jsonl", "w") : NULL;
+        for (size_t i = 0; f && i < 4; i++) {
+            char *t = json_dumps(hosts[i], JSON_COMPACT);
+            fprintf(f, "%s\n", t);
+            free(t);
+        }
+        if (f) {
+            fputs("{\"mx_host\":\"cut.example\",\"ip\":\"192.0.2.9\",\"stat", f);
+            fclose(f);
+        }
+        f = part ? tfs_fopen(part, "domains.jsonl", "w") : NULL;
+        for (size_t i = 0; f && i < 5; i++) {
+            char *t = json_dumps(doms[i], JSON_COMPACT);
+            fprintf(f, "%s\n", t);
+            free(t);
+        }
+        if (f) {
+            fputs("{\"domain\":\"cut.example\",\"pattern\":\"mx-ex", f);
+            fclose(f);
+        }
+        a = summary_new();
+        struct output_where wa = {.dir = part, .append = 1, .arg = a};
+        CHECK_INT(ops->open(&st, &wa, err, sizeof(err)), 0);
+        CHECK_STR(err, "");
+        for (size_t i = 4; i < nh; i++)
+            CHECK_INT(ops->endpoint(st, hosts[i]), 0);
+        for (size_t i = 5; i < nd; i++)
+            CHECK_INT(ops->domain(st, doms[i]), 0);
+        CHECK_INT(ops->close(st), 0);
+        got = summary_finish(a, run);
+        got_text = got ? text_of(got) : xstrdup("");
+        CHECK_STR(got_text, want_text);
+        free(got_text);
+        json_decref(got);
+        summary_free(a);
+        if (part)
+            tfs_rmtree(part);
+        free(part);
+
+        /* No aggregator: refused. */
+        struct output_where none = {.dir = dir};
+        CHECK_INT(ops->open(&st, &none, err, sizeof(err)), -1);
+        CHECK(strstr(err, "aggregator") != NULL);
+    }
+    free_records(hosts, nh);
+    free_records(doms, nd);
+    json_decref(run);
+    json_decref(want);
+    free(want_text);
     tfs_rmtree(dir);
     free(dir);
 }
