@@ -75,6 +75,10 @@ static void scan_usage(FILE *f)
                "a record (docs/schema.md, \"Resuming a scan\").\n"
                "\nStandard input (-) is copied to a file in $TMPDIR first; a copy that fails or\n"
                "a signal during it ends the command with nothing scanned or left behind.\n"
+               "\nA domain listed again (after normalising: case, trailing dot, IDN) is scanned\n"
+               "once; its later lines are written with status duplicate and duplicate_of, the\n"
+               "first line, and counted (counts.duplicates, a warning). An input without a\n"
+               "domain (empty, or only blanks and comments) warns and exits 0.\n"
                "\nExit codes: 0 the scan completed, 1 interrupted (SIGINT/SIGTERM), the DNS\n"
                "failed (see above), a write failed, or the input could not be read to its end\n"
                "(the files hold complete records; the last line says which), 2 usage or input\n"
@@ -396,6 +400,7 @@ static int scan(int argc, char **argv, struct blocklist **blocklist)
     json_object_set_new(counts, "lines", json_integer((json_int_t)c.lines));
     json_object_set_new(counts, "domains", json_integer((json_int_t)c.domains_done));
     json_object_set_new(counts, "invalid", json_integer((json_int_t)c.invalid));
+    json_object_set_new(counts, "duplicates", json_integer((json_int_t)c.duplicates));
     json_object_set_new(counts, "endpoints", json_integer((json_int_t)c.endpoints_done));
     json_object_set_new(counts, "connections", json_integer((json_int_t)c.probes));
     json_object_set_new(counts, "retries", json_integer((json_int_t)c.retries));
@@ -447,6 +452,14 @@ static int scan(int argc, char **argv, struct blocklist **blocklist)
                  npending, npending == 1 ? "" : "s", a.out, a.out, a.operand);
         add_reason(why, sizeof(why), p);
     }
+    /* What the list held, said whatever the outcome: lines that were not scanned. */
+    if (!a.quiet && complete && c.lines == 0)
+        fprintf(stderr, "mxsurvey scan: warning: no domains in the input (%s): nothing was "
+                        "scanned\n", a.operand);
+    if (!a.quiet && c.duplicates)
+        fprintf(stderr, "mxsurvey scan: warning: %lu duplicate line%s (a domain listed again): "
+                        "scanned once each, written with status duplicate\n",
+                c.duplicates, c.duplicates == 1 ? "" : "s");
     /* The aggregates, by the code `mxsurvey report` runs (reading the files just written). */
     char serr[4400];
     int reports = summary_write(a.out, serr, sizeof(serr)) == SUMMARY_OK &&

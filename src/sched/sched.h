@@ -109,6 +109,9 @@ struct sched_counts {
     unsigned long dns_answered, dns_failed, dns_no_reply; /* no_reply: of failed, no reply */
     unsigned long chains;  /* chains/ files written */
     unsigned long blocked; /* endpoints not probed: their address is blocked */
+    /* input lines whose domain an earlier line gave (a `duplicate` record each; after
+     * --resume, the folder's: they are read again with the list) */
+    unsigned long duplicates;
     int interrupted;      /* SIGINT or SIGTERM stopped the run */
     int late_signal;      /* the signal (SIGINT, SIGTERM) that came once every record was out */
     int dns_dead;         /* stopped: no resolver answered (SCHED_DNS_DEAD_AFTER) */
