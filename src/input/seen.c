@@ -1,5 +1,9 @@
-/* seen: see seen.h. Open addressing with linear probing over a power-of-two table, grown at
- * three quarters full; hash 0 marks an empty slot (a name hashing to 0 is stored as 1). */
+/* seen: see seen.h. Open addressing with linear probing over a power-of-two table, grown
+ * (doubled) at three quarters full. A slot is 16 octets: a 32-bit tag of the name's hash,
+ * which picks the slot (Fibonacci hashing, so the table can be regrown from the tags alone)
+ * and tells names apart (an equal tag is then checked exactly), the line (32 bits: a line
+ * past 4,294,967,295 is not remembered, so its later copies are scanned again) and the
+ * offset. Line 0 marks an empty slot. */
 #include "seen.h"
 
 #include <stdlib.h>
@@ -8,20 +12,21 @@
 #include "core/util.h"
 
 struct seen_slot {
-    uint64_t hash;
-    uint64_t line;
+    uint32_t tag;
+    uint32_t line; /* 0: empty */
     uint64_t off;
 };
 
 struct seen {
     struct seen_slot *slots;
     size_t cap, count;
+    unsigned bits; /* cap == 1 << bits */
     uint64_t seed;
 };
 
-/* FNV-1a over the seeded state, then a 64-bit finaliser (splitmix64) so that the low bits,
- * which pick the slot, depend on every octet. */
-static uint64_t hash_name(uint64_t seed, const char *s)
+/* FNV-1a over the seeded state, then a 64-bit finaliser (splitmix64) so that every octet
+ * moves the 32 bits kept. */
+static uint32_t tag_of(uint64_t seed, const char *s)
 {
     uint64_t h = 0xcbf29ce484222325ULL ^ seed;
     for (; *s; s++) {
@@ -33,7 +38,12 @@ static uint64_t hash_name(uint64_t seed, const char *s)
     h ^= h >> 27;
     h *= 0x94d049bb133111ebULL;
     h ^= h >> 31;
-    return h ? h : 1;
+    return (uint32_t)(h >> 32);
+}
+
+static size_t home(uint32_t tag, unsigned bits)
+{
+    return (size_t)(((uint64_t)tag * 0x9e3779b97f4a7c15ULL) >> (64 - bits));
 }
 
 struct seen *seen_new(void)
@@ -54,19 +64,21 @@ void seen_free(struct seen *s)
 
 static void grow(struct seen *s)
 {
-    size_t cap = s->cap ? s->cap * 2 : 1024;
+    unsigned bits = s->cap ? s->bits + 1 : 10;
+    size_t cap = (size_t)1 << bits;
     struct seen_slot *n = xcalloc(cap, sizeof(*n));
     for (size_t i = 0; i < s->cap; i++) {
-        if (!s->slots[i].hash)
+        if (!s->slots[i].line)
             continue;
-        size_t k = (size_t)s->slots[i].hash & (cap - 1);
-        while (n[k].hash)
+        size_t k = home(s->slots[i].tag, bits);
+        while (n[k].line)
             k = (k + 1) & (cap - 1);
         n[k] = s->slots[i];
     }
     free(s->slots);
     s->slots = n;
     s->cap = cap;
+    s->bits = bits;
 }
 
 unsigned long seen_add(struct seen *s, const char *name, unsigned long line, uint64_t off,
@@ -74,12 +86,14 @@ unsigned long seen_add(struct seen *s, const char *name, unsigned long line, uin
 {
     if ((s->count + 1) * 4 > s->cap * 3)
         grow(s);
-    uint64_t h = hash_name(s->seed, name);
-    size_t k = (size_t)h & (s->cap - 1);
-    for (; s->slots[k].hash; k = (k + 1) & (s->cap - 1))
-        if (s->slots[k].hash == h && same(arg, s->slots[k].off, name))
-            return (unsigned long)s->slots[k].line;
-    s->slots[k] = (struct seen_slot){.hash = h, .line = line, .off = off};
+    uint32_t tag = tag_of(s->seed, name);
+    size_t k = home(tag, s->bits);
+    for (; s->slots[k].line; k = (k + 1) & (s->cap - 1))
+        if (s->slots[k].tag == tag && same(arg, s->slots[k].off, name))
+            return s->slots[k].line;
+    if (line > UINT32_MAX)
+        return 0;
+    s->slots[k] = (struct seen_slot){.tag = tag, .line = (uint32_t)line, .off = off};
     s->count++;
     return 0;
 }

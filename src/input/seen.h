@@ -1,8 +1,8 @@
 /* seen: the names a domain list has already given, so that a domain listed again is scanned
  * once (its later lines become `duplicate` records pointing at the first). A list of ten
  * million lines must not cost ten million strings, so the set keeps no name: each entry is
- * a 64-bit hash of the normalised name, the line that gave it first and where that line
- * starts in the file (24 octets; docs/performance.md has the figure per million names). An
+ * a 32-bit hash of the normalised name, the line that gave it first and where that line
+ * starts in the file (16 octets; docs/performance.md has the figure per million names). An
  * equal hash is only a candidate: the caller's `same` callback checks the name exactly
  * (input.c re-reads the first line at its offset), so two names that share a hash are never
  * taken for one. The hash is seeded at random per set, so a list cannot be built to collide.

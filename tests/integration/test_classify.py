@@ -8,7 +8,7 @@ import json
 import os
 import re
 
-from test_scan import expected_domain, world_scan
+from test_scan import expected_domain, uncomment, world_scan
 
 LDH = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
 # The public suffixes the bundled world touches. An unlisted TLD ("example") is a public suffix
@@ -158,7 +158,7 @@ def test_endpoint_classification(ctx):
     first = {}
     with open(os.path.join(ctx.root, "data/world/domains.txt"), encoding="utf-8") as f:
         for line in f:
-            name = line.strip().lower().rstrip(".").replace("bücher", "xn--bcher-kva")
+            name = uncomment(line).lower().rstrip(".").replace("bücher", "xn--bcher-kva")
             if not name or name.startswith("#"):
                 continue
             _, mx, _ = expected_domain(ctx, name)
