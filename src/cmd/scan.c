@@ -224,7 +224,7 @@ static int resume_start(struct scan_args *a, struct scan_run *s, const char *inp
     long long htorn = 0;
     unsigned long keps = 0;
     if (resume_read_lines(a->out, input, done, &k, err, errlen) < 0 ||
-        sched_resume(s, done, k.domains, k.invalid, &keps, &htorn, err, errlen) < 0) {
+        sched_resume(s, done, k.domains, k.invalid, k.duplicates, &keps, &htorn, err, errlen) < 0) {
         size_t n = strlen(err);
         snprintf(err + n, errlen - n, "; cannot resume %s (repair or remove that line)", a->out);
         json_decref(*run);

@@ -317,6 +317,7 @@ static void duplicate_line(struct scan_run *s, const struct input_line *l)
     json_t *rec = record_domain_json(&r);
     emit_domain(s, rec);
     json_decref(rec);
+    s->c->duplicates++;
     s->c->domains_done++;
 }
 
@@ -364,8 +365,6 @@ void sched_fill(struct scan_run *s)
         if (l.status == INPUT_SKIP)
             continue;
         s->c->lines++;
-        /* Every duplicate line read, written now or by an earlier round (--resume). */
-        s->c->duplicates += l.status == INPUT_DUPLICATE;
         if (s->done_lines && lineset_has(s->done_lines, l.lineno))
             continue; /* scan --resume: its record is in domains.jsonl */
         if (l.status == INPUT_INVALID)
