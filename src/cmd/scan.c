@@ -77,6 +77,10 @@ static void scan_usage(FILE *f)
                "a record (docs/schema.md, \"Resuming a scan\").\n"
                "\nStandard input (-) is copied to a file in $TMPDIR first; a copy that fails or\n"
                "a signal during it ends the command with nothing scanned or left behind.\n"
+               "\nA domain listed again (after normalising: case, trailing dot, IDN) is scanned\n"
+               "once; its later lines are written with status duplicate and duplicate_of, the\n"
+               "first line, and counted (counts.duplicates, a warning). An input without a\n"
+               "domain (empty, or only blanks and comments) warns and exits 0.\n"
                "\nExit codes: 0 the scan completed, 1 interrupted (SIGINT/SIGTERM), the DNS\n"
                "failed (see above), a write failed, or the input could not be read to its end\n"
                "(the files hold complete records; the last line says which), 2 usage or input\n"
@@ -222,7 +226,7 @@ static int resume_start(struct scan_args *a, struct scan_run *s, const char *inp
     long long htorn = 0;
     unsigned long keps = 0;
     if (resume_read_lines(a->out, input, done, &k, err, errlen) < 0 ||
-        sched_resume(s, done, k.domains, k.invalid, &keps, &htorn, err, errlen) < 0) {
+        sched_resume(s, done, k.domains, k.invalid, k.duplicates, &keps, &htorn, err, errlen) < 0) {
         size_t n = strlen(err);
         snprintf(err + n, errlen - n, "; cannot resume %s (repair or remove that line)", a->out);
         json_decref(*run);
@@ -445,6 +449,7 @@ static int scan(int argc, char **argv, struct blocklist **blocklist)
     json_object_set_new(counts, "lines", json_integer((json_int_t)c.lines));
     json_object_set_new(counts, "domains", json_integer((json_int_t)c.domains_done));
     json_object_set_new(counts, "invalid", json_integer((json_int_t)c.invalid));
+    json_object_set_new(counts, "duplicates", json_integer((json_int_t)c.duplicates));
     json_object_set_new(counts, "endpoints", json_integer((json_int_t)c.endpoints_done));
     json_object_set_new(counts, "connections", json_integer((json_int_t)c.probes));
     json_object_set_new(counts, "retries", json_integer((json_int_t)c.retries));
@@ -504,6 +509,14 @@ static int scan(int argc, char **argv, struct blocklist **blocklist)
                  npending, npending == 1 ? "" : "s", a.out, a.out, a.operand);
         add_reason(why, sizeof(why), p);
     }
+    /* What the list held, said whatever the outcome: lines that were not scanned. */
+    if (!a.quiet && complete && c.lines == 0)
+        fprintf(stderr, "mxsurvey scan: warning: no domains in the input (%s): nothing was "
+                        "scanned\n", a.operand);
+    if (!a.quiet && c.duplicates)
+        fprintf(stderr, "mxsurvey scan: warning: %lu duplicate line%s (a domain listed again): "
+                        "scanned once each, written with status duplicate\n",
+                c.duplicates, c.duplicates == 1 ? "" : "s");
     char serr[4400];
     int reports = end_reports(a.out, acc, c.output_error, serr, sizeof(serr)) == SUMMARY_OK;
     summary_free(acc);

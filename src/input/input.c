@@ -2,14 +2,18 @@
  * (lengths), RFC 5890/5891 and UTS #46 via libidn2 (IDN → A-label). */
 #include "input.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <idn2.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "core/util.h"
+#include "seen.h"
 
 /* A UTF-8 name longer than this cannot fit 253 octets once encoded (a code point takes at most
  * four UTF-8 octets and at least one A-label octet — UTS #46 deletes a handful, such as the soft
@@ -26,6 +30,8 @@ const char *input_status_str(enum input_status st)
         return "skip";
     case INPUT_INVALID:
         return "invalid";
+    case INPUT_DUPLICATE:
+        return "duplicate";
     }
     return "?";
 }
@@ -155,6 +161,29 @@ static const char *host_invalid(const char *s, size_t n)
     }
 }
 
+/* s[0..n) is an address, not a name: what inet_pton reads (IPv4 dotted quad, IPv6), or an
+ * RFC 5321 address literal ("[192.0.2.1]", "[IPv6:2001:db8::1]"). */
+static int ip_literal(const char *s, size_t n)
+{
+    char a[INPUT_LINE_MAX + 1];
+    unsigned char bin[16];
+    if (n >= 2 && s[0] == '[' && s[n - 1] == ']') {
+        s++, n -= 2;
+        if (n >= 5 && strncasecmp(s, "IPv6:", 5) == 0) {
+            memcpy(a, s + 5, n - 5);
+            a[n - 5] = '\0';
+            return inet_pton(AF_INET6, a, bin) == 1;
+        }
+    }
+    if (n > 64)
+        return 0; /* longer than any address's text */
+    memcpy(a, s, n);
+    a[n] = '\0';
+    return inet_pton(AF_INET, a, bin) == 1 || inet_pton(AF_INET6, a, bin) == 1;
+}
+
+#define IP_LITERAL_REASON "an IP address, not a domain name"
+
 enum input_status input_normalize(const char *line, size_t len, char *out, size_t outsz,
                                   const char **why)
 {
@@ -178,6 +207,14 @@ enum input_status input_normalize(const char *line, size_t len, char *out, size_
         reason = "comment";
         goto done;
     }
+    /* An inline comment: from a '#' after whitespace on ("example.com  # note"). */
+    for (size_t i = b + 1; i < e; i++)
+        if (line[i] == '#' && is_space((unsigned char)line[i - 1])) {
+            e = i;
+            while (e > b && is_space((unsigned char)line[e - 1]))
+                e--;
+            break;
+        }
     if (memchr(line + b, '\0', e - b)) {
         reason = "contains a NUL byte";
         goto done;
@@ -194,6 +231,10 @@ enum input_status input_normalize(const char *line, size_t len, char *out, size_
         reason = "invalid UTF-8";
         goto done;
     }
+    if (memchr(line + b, '#', e - b)) {
+        reason = "'#' inside the name (an inline comment needs whitespace before its '#')";
+        goto done;
+    }
     size_t n = e - b;
     if (n > NORMALIZE_INPUT_MAX) {
         reason = "name longer than 253 octets";
@@ -208,6 +249,10 @@ enum input_status input_normalize(const char *line, size_t len, char *out, size_
     }
     if (n == 0) {
         reason = "the root is not a host name";
+        goto done;
+    }
+    if (ip_literal(buf, n)) {
+        reason = IP_LITERAL_REASON;
         goto done;
     }
     const char *name = buf;
@@ -238,7 +283,8 @@ enum input_status input_normalize(const char *line, size_t len, char *out, size_
     memcpy(out, name, n);
     out[n] = '\0';
     str_ascii_lower(out);
-    reason = host_invalid(out, n);
+    /* Again after IDNA, which maps full-width digits and dots to ASCII ones. */
+    reason = ip_literal(out, n) ? IP_LITERAL_REASON : host_invalid(out, n);
     if (!reason)
         st = INPUT_OK;
 done:
@@ -257,9 +303,25 @@ struct input_reader {
     unsigned long lineno;
     char *path;
     char *error;                       /* set once a read failed */
+    uint64_t off;                      /* where the next line starts */
+    struct seen *seen;                 /* the names read so far, for duplicates */
     char raw[INPUT_LINE_MAX + 1];
     char name[INPUT_NAME_MAX + 1];
 };
+
+/* seen_same_fn: the line at off normalises to name. Read again with pread, which leaves the
+ * stream's position alone; when the input cannot be read again (a pipe), the hash decides. */
+static int same_line(void *arg, uint64_t off, const char *name)
+{
+    struct input_reader *r = arg;
+    char buf[INPUT_LINE_MAX + 1], norm[INPUT_NAME_MAX + 1];
+    ssize_t got = pread(fileno(r->f), buf, sizeof(buf), (off_t)off);
+    if (got < 0)
+        return 1;
+    const char *nl = memchr(buf, '\n', (size_t)got);
+    size_t n = nl ? (size_t)(nl - buf) : (size_t)got;
+    return input_normalize(buf, n, norm, sizeof(norm), NULL) == INPUT_OK && strcmp(norm, name) == 0;
+}
 
 unsigned long input_count(const char *path)
 {
@@ -304,6 +366,7 @@ struct input_reader *input_reader_open(const char *path, char *err, size_t errsz
     r->f = f;
     r->is_stdin = is_stdin;
     r->path = xstrdup(is_stdin ? "standard input" : path);
+    r->seen = seen_new();
     return r;
 }
 
@@ -314,11 +377,13 @@ int input_next(struct input_reader *r, struct input_line *out)
     if (r->eof)
         return 0;
     size_t n = 0;
+    uint64_t start = r->off;
     int c, any = 0, truncated = 0;
     /* Octet by octet so NUL bytes are kept and an over-long line is skipped without being
      * held: memory stays at one INPUT_LINE_MAX buffer whatever the file holds. */
     while ((c = getc_unlocked(r->f)) != EOF) {
         any = 1;
+        r->off++;
         if (c == '\n')
             break;
         if (n < INPUT_LINE_MAX)
@@ -351,6 +416,11 @@ int input_next(struct input_reader *r, struct input_line *out)
         out->why = "line longer than 4096 octets";
     } else {
         out->status = input_normalize(r->raw, n, r->name, sizeof(r->name), &out->why);
+        if (out->status == INPUT_OK) {
+            out->dup_of = seen_add(r->seen, r->name, r->lineno, start, same_line, r);
+            if (out->dup_of)
+                out->status = INPUT_DUPLICATE;
+        }
     }
     return 1;
 }
@@ -368,5 +438,11 @@ void input_reader_close(struct input_reader *r)
         fclose(r->f);
     free(r->path);
     free(r->error);
+    seen_free(r->seen);
     free(r);
+}
+
+size_t input_reader_seen_bytes(const struct input_reader *r)
+{
+    return seen_bytes(r->seen);
 }

@@ -23,12 +23,21 @@ enum input_status {
     INPUT_OK,      /* a host name to scan */
     INPUT_SKIP,    /* blank line or comment: not a record */
     INPUT_INVALID, /* not a host name; `why` says what is wrong */
+    INPUT_DUPLICATE, /* the reader only: a name an earlier line gave (`dup_of`); scanned once */
 };
-const char *input_status_str(enum input_status st); /* "ok", "skip", "invalid" */
+/* "ok", "skip", "invalid", "duplicate" (the last two are domains.jsonl statuses too) */
+const char *input_status_str(enum input_status st);
 
 /* Normalises line[0..len) (need not be NUL-terminated; may hold NUL bytes) into out:
  *  - surrounding whitespace (space, tab, CR, LF, VT, FF) is stripped;
  *  - an empty line, or one whose first non-space character is '#', is INPUT_SKIP;
+ *  - an inline comment is cut: from the first '#' that follows whitespace to the end of the
+ *    line (`example.com  # note` is `example.com`); a '#' with no whitespace before it is
+ *    part of the name, which it makes INPUT_INVALID (`exa#mple.com`: no host name holds '#');
+ *  - an IP address literal is INPUT_INVALID ("an IP address, not a domain name"), never a
+ *    name to look up: whatever inet_pton reads as IPv4 or IPv6 (`192.0.2.1`, `2001:db8::1`;
+ *    `0xC0A80101` or `127.1`, which only inet_aton reads, are names), and the bracketed
+ *    address literals of RFC 5321 (`[192.0.2.1]`, `[IPv6:2001:db8::1]`);
  *  - NUL bytes, invalid UTF-8 (overlong forms, surrogates, > U+10FFFF) and whitespace inside
  *    the name are INPUT_INVALID;
  *  - ONE trailing dot is dropped (the name is always taken as absolute); "." alone is invalid;
@@ -53,7 +62,8 @@ struct input_line {
     size_t raw_len;
     int truncated;            /* the line was longer than INPUT_LINE_MAX; raw is its start */
     const char *name;         /* normalised name, "" unless INPUT_OK */
-    const char *why;          /* static reason: NULL on INPUT_OK */
+    const char *why;          /* static reason: NULL on INPUT_OK and INPUT_DUPLICATE */
+    unsigned long dup_of;     /* INPUT_DUPLICATE: the line that gave name first; else 0 */
 };
 
 struct input_reader;
@@ -67,11 +77,18 @@ unsigned long input_count(const char *path);
  * writes "cannot open PATH: REASON" into err (errsz octets) when it cannot be read. */
 struct input_reader *input_reader_open(const char *path, char *err, size_t errsz);
 /* Reads the next line into *out. Returns 1 for a line (of any status), 0 at end of input,
- * -1 on a read error (message from input_reader_error()). */
+ * -1 on a read error (message from input_reader_error()). A line whose normalised name an
+ * earlier line gave is INPUT_DUPLICATE with dup_of that line (seen.h: the reader keeps a
+ * compact set of the names read; an equal hash is checked by reading the first line again,
+ * at its offset; only when the input cannot be read again, a pipe, is the hash taken as the
+ * answer). So which lines are duplicates depends on the list alone: a reader that reads it
+ * again from the start (scan --resume) finds the same ones. */
 int input_next(struct input_reader *r, struct input_line *out);
 /* "cannot read PATH: REASON" after input_next() returned -1, else NULL. */
 const char *input_reader_error(const struct input_reader *r);
 /* Closes the file (unless standard input) and frees the reader. NULL is fine. */
 void input_reader_close(struct input_reader *r);
+/* Memory held by the reader's set of names read (seen.h), in octets. */
+size_t input_reader_seen_bytes(const struct input_reader *r);
 
 #endif

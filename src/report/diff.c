@@ -22,6 +22,7 @@
 #include "core/hmap.h"
 #include "core/jsonl.h"
 #include "core/rundir.h"
+#include "input/input.h"
 #include "summary.h"
 #include "core/util.h"
 
@@ -190,6 +191,14 @@ static const char *domain_key(const json_t *d)
     return json_string_value(json_object_get(d, "domain"));
 }
 
+/* A `duplicate` record points at its domain's first line, whose record carries the verdict
+ * (it may come later in the file): it is not the domain's record. */
+static int is_duplicate(const json_t *d)
+{
+    const char *st = json_string_value(json_object_get(d, "status"));
+    return st && strcmp(st, input_status_str(INPUT_DUPLICATE)) == 0;
+}
+
 /* ------------------------------------------------------------------ the two runs */
 
 static const char *add_old_domain(struct diff *x, const json_t *d, long long off)
@@ -197,7 +206,7 @@ static const char *add_old_domain(struct diff *x, const json_t *d, long long off
     const char *key = domain_key(d);
     if (!key)
         return "no \"domain\" string";
-    if (hmap_get(&x->doms, key)) /* listed again: the first record counts */
+    if (is_duplicate(d) || hmap_get(&x->doms, key)) /* listed again: the first record counts */
         return NULL;
     struct view v;
     view_of(x, d, &v, NULL, NULL);
@@ -220,7 +229,7 @@ static const char *add_new_domain(struct diff *x, const json_t *d, long long off
     if (!key)
         return "no \"domain\" string";
     struct dstate *st = hmap_get(&x->doms, key);
-    if (st && st->in_new) /* listed again: the first record counts */
+    if (is_duplicate(d) || (st && st->in_new)) /* listed again: the first record counts */
         return NULL;
     x->c.new_domains++;
     struct view v;

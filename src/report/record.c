@@ -232,7 +232,14 @@ json_t *record_domain_json(const struct domain_rec *r)
         json_array_append_new(eps, e);
     }
     json_object_set_new(o, "endpoints", eps);
-    if (r->pattern) {
+    if (r->duplicate_of) { /* not scanned: the verdict is the first line's record's */
+        json_object_set_new(o, "duplicate_of", json_integer((json_int_t)r->duplicate_of));
+        json_object_set_new(o, "pattern", json_null());
+        json_object_set_new(o, "provider", json_null());
+        json_object_set_new(o, "consistent", json_boolean(r->consistent));
+        json_object_set_new(o, "match_domain", json_null());
+        json_object_set_new(o, "primary", json_null());
+    } else if (r->pattern) {
         json_object_set_new(o, "pattern", json_string(r->pattern));
         json_object_set_new(o, "provider", record_text(r->provider));
         json_object_set_new(o, "consistent", json_boolean(r->consistent));

@@ -70,7 +70,7 @@ struct domain_rec {
     const char *domain;     /* A-label form, or the raw line when invalid */
     size_t domain_len;      /* 0: domain is a C string; else its number of octets (the raw
                              * line of an invalid record, which may hold NUL) */
-    const char *status;     /* ok | nxdomain | no-mx | null-mx | dns-error | invalid */
+    const char *status;     /* ok | nxdomain | no-mx | null-mx | dns-error | invalid | duplicate */
     const char *error;      /* why, for dns-error and invalid; NULL otherwise */
     const struct resolve_result *rr; /* NULL for invalid lines */
     int ipv6;               /* were IPv6 addresses probed */
@@ -82,6 +82,8 @@ struct domain_rec {
     int consistent;
     enum match_result match_domain;
     const struct domain_ep_ref *primary; /* NULL when no endpoint completed TLS */
+    unsigned long duplicate_of; /* status duplicate: the line that gave the domain first
+                                 * (`duplicate_of`, written only then; pattern null); else 0 */
 };
 
 json_t *record_domain_json(const struct domain_rec *r);

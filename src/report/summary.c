@@ -16,6 +16,7 @@
 #include "core/outfile.h"
 #include "core/util.h"
 #include "core/version.h"
+#include "input/input.h"
 
 #define KEY_NULL "null"       /* the field is absent (older files) or null */
 #define KEY_UNKNOWN "unknown" /* the field holds a value of an unexpected type */
@@ -363,7 +364,12 @@ void summary_add_domain(struct summary_acc *a, const json_t *d)
 {
     a->ndomains++;
     const json_t *pattern = json_object_get(d, "pattern");
-    tally_add(&a->d_status, str_key(json_object_get(d, "status")));
+    const json_t *status = json_object_get(d, "status");
+    tally_add(&a->d_status, str_key(status));
+    /* A domain listed again counts once, by its first line's record: its later lines only
+     * in total and by_status. */
+    if (json_is_string(status) && strcmp(json_string_value(status), input_status_str(INPUT_DUPLICATE)) == 0)
+        return;
     tally_add(&a->d_pattern, str_key(pattern));
     tally_add(&a->d_consistent, bool_key(json_object_get(d, "consistent")));
 

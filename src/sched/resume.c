@@ -195,6 +195,7 @@ static int line_cb(void *arg, const struct jsonl_rec *r, char *why, size_t whyle
     x->k->domains++;
     const char *status = json_string_value(json_object_get(r->obj, "status"));
     x->k->invalid += status && strcmp(status, input_status_str(INPUT_INVALID)) == 0;
+    x->k->duplicates += status && strcmp(status, input_status_str(INPUT_DUPLICATE)) == 0;
     return 0;
 }
 

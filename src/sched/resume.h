@@ -43,9 +43,10 @@ struct resume_req {
 int resume_check(const struct resume_req *rq, json_t **run, char *err, size_t errlen);
 
 /* What domains.jsonl holds: the lines with a record, how many records and how many invalid
- * ones, and the octets of a cut last line (ignored: the record a killed scan was writing). */
+ * and duplicate ones, and the octets of a cut last line (ignored: the record a killed scan
+ * was writing). */
 struct resume_kept {
-    unsigned long domains, invalid;
+    unsigned long domains, invalid, duplicates;
     long long torn;
 };
 

@@ -310,6 +310,22 @@ static void invalid_line(struct scan_run *s, const struct input_line *l)
     s->c->domains_done++;
 }
 
+/* A domain an earlier line gave: scanned once, by that line; this one's record says which,
+ * at once (it depends on the list alone, so a resumed run writes the same), with the fields
+ * of a record that was not scanned and no verdict of its own (pattern null). */
+static void duplicate_line(struct scan_run *s, const struct input_line *l)
+{
+    struct resolve_result none = {.status = RESOLVE_DNS_ERROR};
+    struct domain_rec r = {.line = l->lineno, .domain = l->name,
+                           .status = input_status_str(INPUT_DUPLICATE), .rr = &none,
+                           .duplicate_of = l->dup_of, .consistent = 1};
+    json_t *rec = record_domain_json(&r);
+    emit_domain(s, rec);
+    json_decref(rec);
+    s->c->duplicates++;
+    s->c->domains_done++;
+}
+
 static void start_domain(struct scan_run *s, unsigned long line, const char *name)
 {
     struct domain_job *j = xcalloc(1, sizeof(*j));
@@ -358,6 +374,8 @@ void sched_fill(struct scan_run *s)
             continue; /* scan --resume: its record is in domains.jsonl */
         if (l.status == INPUT_INVALID)
             invalid_line(s, &l);
+        else if (l.status == INPUT_DUPLICATE)
+            duplicate_line(s, &l);
         else
             start_domain(s, l.lineno, l.name);
     }

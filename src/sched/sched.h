@@ -126,6 +126,8 @@ struct sched_counts {
      * (sni-insensitive; address-down); spot checks probed; addresses a check switched to
      * probing every name. probed + inferred + inferred_down + blocked = this run's endpoints */
     unsigned long probed, inferred, inferred_down, spot_checks, switched;
+    /* records of input lines whose domain an earlier line gave (status duplicate) */
+    unsigned long duplicates;
     int interrupted;      /* SIGINT or SIGTERM stopped the run */
     int late_signal;      /* the signal (SIGINT, SIGTERM) that came once every record was out */
     int dns_dead;         /* stopped: no resolver answered (SCHED_DNS_DEAD_AFTER) */
@@ -153,15 +155,15 @@ int sched_exec(struct scan_run *s, struct sched_counts *counts, char *err, size_
  * cut last line is ignored, and cut off when the outputs open) into the endpoint table: those
  * endpoints are done, never probed or written again, and keep what the domains still to be
  * written need (status, certificate names and verdicts, the address's tls_max). The input
- * lines in done (borrowed until sched_exec returns) are skipped; kept_domains and
- * kept_invalid (domains.jsonl's records and invalid ones) and the endpoints read are counted
+ * lines in done (borrowed until sched_exec returns) are skipped; kept_domains, kept_invalid
+ * and kept_duplicates (domains.jsonl's records, invalid and duplicate ones) and the endpoints read are counted
  * into the run's counts, which then describe the folder. *kept_endpoints gets the records
  * read, *torn the octets of a cut last line of hosts.jsonl. Returns 0, or -1 with err naming file:line (a damaged line, or a
  * record this version does not write). */
 struct lineset;
 int sched_resume(struct scan_run *s, const struct lineset *done, unsigned long kept_domains,
-                 unsigned long kept_invalid, unsigned long *kept_endpoints, long long *torn,
-                 char *err, size_t errlen);
+                 unsigned long kept_invalid, unsigned long kept_duplicates,
+                 unsigned long *kept_endpoints, long long *torn, char *err, size_t errlen);
 /* Frees a prepared run that is not going to be executed. NULL is fine. */
 void sched_free(struct scan_run *s);
 

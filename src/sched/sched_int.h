@@ -252,7 +252,7 @@ struct scan_run {
      * skipped, and what the folder already held is counted in. */
     int append;
     const struct lineset *done_lines;
-    unsigned long kept_domains, kept_invalid, kept_endpoints;
+    unsigned long kept_domains, kept_invalid, kept_duplicates, kept_endpoints;
     unsigned long total_lines;      /* for progress; 0 when unknown */
     uint64_t start_ms;
     char progress_drawn;

@@ -210,8 +210,8 @@ static int host_cb(void *arg, const struct jsonl_rec *r, char *why, size_t whyle
 }
 
 int sched_resume(struct scan_run *s, const struct lineset *done, unsigned long kept_domains,
-                 unsigned long kept_invalid, unsigned long *kept_endpoints, long long *torn,
-                 char *err, size_t errlen)
+                 unsigned long kept_invalid, unsigned long kept_duplicates,
+                 unsigned long *kept_endpoints, long long *torn, char *err, size_t errlen)
 {
     char path[4200];
     snprintf(path, sizeof(path), "%s/hosts.jsonl", s->o->out_dir);
@@ -234,6 +234,7 @@ int sched_resume(struct scan_run *s, const struct lineset *done, unsigned long k
     s->done_lines = done;
     s->kept_domains = kept_domains;
     s->kept_invalid = kept_invalid;
+    s->kept_duplicates = kept_duplicates;
     s->kept_endpoints = x.endpoints;
     return 0;
 }

@@ -249,6 +249,7 @@ int sched_exec(struct scan_run *s, struct sched_counts *counts, char *err, size_
     /* What the folder already held (scan --resume): the counts are the folder's. */
     counts->domains_done = s->kept_domains;
     counts->invalid = s->kept_invalid;
+    counts->duplicates = s->kept_duplicates;
     counts->endpoints_done = s->kept_endpoints;
     s->c = counts;
     for (; s->nout < o->noutputs; s->nout++) {

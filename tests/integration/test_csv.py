@@ -169,7 +169,7 @@ def test_csv_domains(ctx):
             want = special[col](rec) if col in special else cell(get(rec, paths[0]))
             assert row[col] == want, "domains.csv:%d %s = %r, domains.jsonl gives %r" % (
                 i, col, row[col], want)
-        assert row["status"] == rec["status"] and row["pattern"] == rec["pattern"]
+        assert row["status"] == rec["status"] and row["pattern"] == (rec["pattern"] or "")
         assert row["line"] == str(rec["line"])
     # Every endpoint item joins hosts.csv.
     hosts = {(r["mx_host"], r["ip"]) for r in read_csv(os.path.join(s["out"], "hosts.csv"))[1]}

@@ -51,8 +51,8 @@ def views(folder):
         hosts[endpoint(h)] = h  # the last record of an endpoint wins
     out = {}
     for d in read_jsonl(os.path.join(folder, "domains.jsonl")):
-        if d["domain"] in out:
-            continue  # the first record of a key counts
+        if d["domain"] in out or d.get("status") == "duplicate":
+            continue  # the first record of a key counts; a duplicate record points at it
         p = d.get("primary")
         h = hosts.get(endpoint(p)) if isinstance(p, dict) else None
         trust = (h or {}).get("trust")

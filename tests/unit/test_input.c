@@ -35,7 +35,31 @@ static const struct {
     {"_dmarc.example.com", 0, INPUT_INVALID, "underscore in a label"},
     {"mail_1.example.com", 0, INPUT_INVALID, "underscore in a label"},
     {"exa mple.com", 0, INPUT_INVALID, "contains whitespace"},
-    {"example.com # note", 0, INPUT_INVALID, "contains whitespace"},
+    /* inline comments: from a '#' after whitespace to the end of the line */
+    {"example.com # note", 0, INPUT_OK, "example.com"},
+    {"example.com  # note", 0, INPUT_OK, "example.com"},
+    {"example.com\t#note", 0, INPUT_OK, "example.com"},
+    {"  Example.COM.\t# a # b\r", 0, INPUT_OK, "example.com"},
+    {"example.com #", 0, INPUT_OK, "example.com"},
+    {"bücher.example # IDN", 0, INPUT_OK, "xn--bcher-kva.example"},
+    {"example.com other.example # two", 0, INPUT_INVALID, "contains whitespace"},
+    {"exa#mple.com", 0, INPUT_INVALID, "'#' inside the name (an inline comment needs whitespace before its '#')"},
+    {"example.com#note", 0, INPUT_INVALID, "'#' inside the name (an inline comment needs whitespace before its '#')"},
+    /* IP address literals: what inet_pton reads, and RFC 5321's bracketed forms */
+    {"192.0.2.1", 0, INPUT_INVALID, "an IP address, not a domain name"},
+    {"192.0.2.1.", 0, INPUT_INVALID, "an IP address, not a domain name"},
+    {" 192.0.2.1 # a host", 0, INPUT_INVALID, "an IP address, not a domain name"},
+    {"[192.0.2.1]", 0, INPUT_INVALID, "an IP address, not a domain name"},
+    {"2001:db8::1", 0, INPUT_INVALID, "an IP address, not a domain name"},
+    {"::ffff:192.0.2.1", 0, INPUT_INVALID, "an IP address, not a domain name"},
+    {"[IPv6:2001:db8::1]", 0, INPUT_INVALID, "an IP address, not a domain name"},
+    {"[ipv6:2001:DB8::1]", 0, INPUT_INVALID, "an IP address, not a domain name"},
+    {"１９２．０．２．１", 0, INPUT_INVALID, "an IP address, not a domain name"}, /* full-width */
+    {"0xC0A80101", 0, INPUT_OK, "0xc0a80101"}, /* inet_aton's forms are names */
+    {"127.1", 0, INPUT_OK, "127.1"},
+    {"192.0.2.256", 0, INPUT_OK, "192.0.2.256"},
+    {"[2001:db8::1]", 0, INPUT_INVALID, "an IP address, not a domain name"}, /* tag left out */
+    {"[IPv6:192.0.2.1]", 0, INPUT_INVALID, "character other than letter, digit or hyphen"},
     {"exa\tmple.com", 0, INPUT_INVALID, "contains whitespace"},
     {"exa\0mple.com", 12, INPUT_INVALID, "contains a NUL byte"},
     {"bad\xff.example", 0, INPUT_INVALID, "invalid UTF-8"},
@@ -189,6 +213,67 @@ TEST(input_count_matches_reader)
     unlink(path);
     free(path);
     CHECK_INT(input_count("/nonexistent/mxs-input"), 0);
+}
+
+/* A domain listed again, in any spelling that normalises to it, is INPUT_DUPLICATE pointing
+ * at its first line; invalid lines are never duplicates; a fresh reader finds the same. */
+TEST(input_reader_duplicates)
+{
+    static const char text[] = "a.example\nb.example\nA.EXAMPLE.\n# c\nbad_x\nbad_x\n"
+                               "a.example # again\nb.example\nc.example\n";
+    static const struct {
+        enum input_status st;
+        unsigned long dup_of;
+    } want[] = {{INPUT_OK, 0}, {INPUT_OK, 0}, {INPUT_DUPLICATE, 1}, {INPUT_SKIP, 0},
+                {INPUT_INVALID, 0}, {INPUT_INVALID, 0}, {INPUT_DUPLICATE, 1},
+                {INPUT_DUPLICATE, 2}, {INPUT_OK, 0}};
+    char *path = temp_file(text, sizeof(text) - 1);
+    char err[256];
+    for (int round = 0; round < 2; round++) {
+        struct input_reader *r = input_reader_open(path, err, sizeof(err));
+        CHECK(r != NULL);
+        struct input_line l;
+        for (size_t i = 0; i < ARRAY_LEN(want); i++) {
+            CHECK_INT(input_next(r, &l), 1);
+            CHECK_INT(l.status, want[i].st);
+            CHECK_INT(l.dup_of, want[i].dup_of);
+            if (l.status == INPUT_DUPLICATE) {
+                CHECK(l.why == NULL);
+                CHECK_STR(l.name, i == 7 ? "b.example" : "a.example");
+            }
+        }
+        CHECK_INT(input_next(r, &l), 0);
+        CHECK(input_reader_seen_bytes(r) > 0);
+        input_reader_close(r);
+    }
+    unlink(path);
+    free(path);
+}
+
+/* Many distinct names and every one again: the set grows, each copy finds its own first line
+ * (hashes are checked exactly against the first line, read again). */
+TEST(input_reader_duplicates_many)
+{
+    size_t n = 150000; /* some 32-bit tags collide (n²/2³³ ≈ 2.6 pairs): checked exactly */
+    char *data = xmalloc(n * 2 * 24);
+    size_t len = 0;
+    for (int copy = 0; copy < 2; copy++)
+        for (size_t i = 0; i < n; i++)
+            len += (size_t)sprintf(data + len, "d%zu.example\n", i);
+    char *path = temp_file(data, len);
+    free(data);
+    char err[256];
+    struct input_reader *r = input_reader_open(path, err, sizeof(err));
+    struct input_line l;
+    for (size_t i = 0; i < 2 * n; i++) {
+        CHECK_INT(input_next(r, &l), 1);
+        CHECK_INT(l.status, i < n ? INPUT_OK : INPUT_DUPLICATE);
+        CHECK_INT(l.dup_of, i < n ? 0 : i - n + 1);
+    }
+    CHECK_INT(input_next(r, &l), 0);
+    input_reader_close(r);
+    unlink(path);
+    free(path);
 }
 
 TEST(input_reader_long_line)
