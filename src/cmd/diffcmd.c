@@ -30,7 +30,10 @@ static void diff_usage(FILE *f)
                "changed; and old, new and delta of each headline share of summary.json (made\n"
                "when missing). Prints a summary (at most %d domains per kind) and writes\n"
                "diff.json and diff.csv (defined in docs/schema.md). A folder whose scan has not\n"
-               "finished (run.json says \"finished\": null: still running, or killed) is refused.\n\n",
+               "finished (run.json says \"finished\": null: still running, or killed) is refused.\n"
+               "When the runs used different options that change verdicts (all but those that\n"
+               "only set the pace, as for scan --resume: --ehlo, --port, --ca-file, ...), it\n"
+               "warns on standard error and lists them in diff.json (options_differ).\n\n",
             DIFF_TEXT_LINES);
     cli_print_options(f, diff_opts_table, (int)ARRAY_LEN(diff_opts_table));
     fprintf(f, "\nA damaged line of a JSONL file (not one JSON object: cut, malformed, invalid\n"
