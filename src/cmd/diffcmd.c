@@ -5,9 +5,11 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cli.h"
 #include "core/jsonl.h"
+#include "core/outdir.h"
 #include "core/util.h"
 #include "report/diff.h"
 #include "report/diff_out.h"
@@ -15,7 +17,7 @@
 enum { OPT_HELP, OPT_OUT, OPT_QUIET, OPT_LENIENT };
 
 static const struct cli_opt diff_opts_table[] = {
-    {.name = "out", .short_name = 'o', .arg = "DIR", .help = "where diff.json and diff.csv go (default NEW_DIR)", .id = OPT_OUT},
+    {.name = "out", .short_name = 'o', .arg = "DIR", .help = "where diff.json and diff.csv go, made with its parents (default NEW_DIR; never another scan's or a trend's folder)", .id = OPT_OUT},
     {.name = "lenient", .help = "skip a damaged JSONL line (or a record without a domain) with a warning instead of failing", .id = OPT_LENIENT},
     {.name = "quiet", .short_name = 'q', .help = "print nothing on standard output", .id = OPT_QUIET},
     CLI_OPT_HELP(OPT_HELP),
@@ -65,6 +67,12 @@ static const struct cli_command diff_cmd = {
     .min_operands = 2, .max_operands = 2, .operands = "OLD_DIR and NEW_DIR, two scan folders",
 };
 
+static int same_folder(const char *a, const char *b)
+{
+    struct stat sa, sb;
+    return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
+
 int cmd_diff(int argc, char **argv)
 {
     struct diff_opts o = {.text = stdout};
@@ -75,6 +83,13 @@ int cmd_diff(int argc, char **argv)
     o.old_dir = argv[idx];
     o.new_dir = argv[idx + 1];
     char err[4400] = "";
+    /* --out takes a diff folder, a new one, or NEW_DIR itself (the default; scripts/nightly
+     * keeps each run's diff beside its records): never another scan's folder or a trend's. */
+    if (o.out_dir && !same_folder(o.out_dir, o.new_dir) &&
+        outdir_check(o.out_dir, OUTDIR_DIFF, err, sizeof(err)) < 0) {
+        fprintf(stderr, "mxsurvey diff: --out %s\n", err);
+        return CLI_EXIT_USAGE;
+    }
     rc = diff_dirs(&o, NULL, err, sizeof(err));
     if (rc == DIFF_ERROR)
         fprintf(stderr, "mxsurvey diff: %s\n", err);

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/outdir.h"
 #include "core/outfile.h"
 #include "core/text.h"
 #include "core/util.h"
@@ -285,6 +286,12 @@ static void write_csv(const struct diff *x, FILE *f)
 int diff_write_files(const struct diff *x, const char *dir, char *err, size_t errlen)
 {
     struct outfile json, csv;
+    char made[4096];
+    int e = outdir_make(dir, made, sizeof(made)); /* --out with its parents, as scan's */
+    if (e < 0) {
+        snprintf(err, errlen, "cannot create %s: %s", dir, strerror(-e));
+        return -1;
+    }
     if (outfile_open(&json, dir, "diff.json", err, errlen) < 0)
         return -1;
     if (outfile_open(&csv, dir, "diff.csv", err, errlen) < 0) {
