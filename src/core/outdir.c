@@ -8,7 +8,7 @@
 #include <unistd.h>
 
 static const char *const kind_words[] = {
-    [OUTDIR_NONE] = "none", [OUTDIR_SCAN] = "scan", [OUTDIR_DIFF] = "diff", [OUTDIR_TREND] = "trend"};
+    [OUTDIR_NONE] = NULL, [OUTDIR_SCAN] = "scan", [OUTDIR_DIFF] = "diff", [OUTDIR_TREND] = "trend"};
 static const char *const markers[] = {
     [OUTDIR_NONE] = NULL, [OUTDIR_SCAN] = "run.json", [OUTDIR_DIFF] = "diff.json",
     [OUTDIR_TREND] = "trend.csv"};

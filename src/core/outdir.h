@@ -16,7 +16,7 @@ enum outdir_kind {
     OUTDIR_TREND, /* trend.csv */
 };
 
-/* "scan", "diff", "trend" ("none" for OUTDIR_NONE). */
+/* "scan", "diff", "trend" (NULL for OUTDIR_NONE: no kind, no word). */
 const char *outdir_kind_str(enum outdir_kind k);
 /* The kind's marker file name ("run.json", ...; NULL for OUTDIR_NONE). */
 const char *outdir_marker(enum outdir_kind k);
