@@ -6,7 +6,9 @@
 #   make test-asan  the test suite on the sanitizer build
 #   make test       install missing deps, build, bring the world up, unit + integration tests, world down
 #   make demo       install missing deps, build, bring the world up, scan it, write a report, world down
-#   make install PREFIX=/usr/local
+#   make install    PREFIX (default /usr/local) and DESTDIR: the binary, mxsurvey-nightly
+#                   (scripts/nightly), the man page docs/mxsurvey.1 and the docs under
+#                   share/doc/mxsurvey/; make uninstall removes exactly those
 #   make fuzz       build every tests/fuzz/fuzz_*.c with clang + libFuzzer and run each for
 #                   FUZZ_SECONDS (default 60); needs `scripts/install-deps.sh --fuzz` (docs/testing.md)
 #   make fuzz-replay the same harnesses with gcc + ASan/UBSan and a replay driver (no clang needed):
@@ -50,7 +52,7 @@ DRIVER_BINS := $(patsubst tests/integration/%.c,$(BUILD)/drivers/%,$(DRIVER_SRCS
 DRIVER_OBJS := $(patsubst tests/integration/%.c,$(BUILD)/obj/drivers/%.o,$(DRIVER_SRCS))
 
 .PHONY: all asan test test-asan demo clean install deps world-up world-down unit fuzz fuzz-deps \
-        fuzz-replay fuzz-replay-bins valgrind drivers
+        fuzz-replay fuzz-replay-bins valgrind drivers uninstall FORCE
 all: $(BUILD)/mxsurvey $(BUILD)/mxsurvey-fixture $(BUILD)/unit-tests drivers
 
 drivers: $(DRIVER_BINS)
@@ -190,9 +192,36 @@ world-up: all
 world-down:
 	scripts/world down
 
+# ---- installing, like a Debian tool -----------------------------------------------------------
+# $(DESTDIR)$(PREFIX)/bin/mxsurvey and bin/mxsurvey-nightly (scripts/nightly: it finds the
+# mxsurvey beside it), share/man/man1/mxsurvey.1, and the README and docs/*.md flat under
+# share/doc/mxsurvey/. report.html names the installed schema, $(DOCDIR)/schema.md, beside the
+# source tree's docs/schema.md: html.o is compiled with DOCDIR and rebuilt when PREFIX changes.
+BINDIR   := $(PREFIX)/bin
+MANDIR   := $(PREFIX)/share/man/man1
+DOCDIR   := $(PREFIX)/share/doc/mxsurvey
+INST_DOCS := README.md $(sort $(wildcard docs/*.md))
+INST_FILES := $(BINDIR)/mxsurvey $(BINDIR)/mxsurvey-nightly $(MANDIR)/mxsurvey.1 \
+              $(addprefix $(DOCDIR)/,$(notdir $(INST_DOCS)))
+
+$(BUILD)/obj/report/html.o: CFLAGS += -DMXS_DOCDIR='"$(DOCDIR)"'
+$(BUILD)/obj/report/html.o: $(BUILD)/docdir.stamp
+$(BUILD)/docdir.stamp: FORCE
+	@mkdir -p $(dir $@)
+	@echo '$(DOCDIR)' | cmp -s - $@ || echo '$(DOCDIR)' > $@
+FORCE:
+
 install: $(BUILD)/mxsurvey
-	install -d $(DESTDIR)$(PREFIX)/bin
-	install -m 0755 $(BUILD)/mxsurvey $(DESTDIR)$(PREFIX)/bin/mxsurvey
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR) $(DESTDIR)$(DOCDIR)
+	install -m 0755 $(BUILD)/mxsurvey $(DESTDIR)$(BINDIR)/mxsurvey
+	install -m 0755 scripts/nightly $(DESTDIR)$(BINDIR)/mxsurvey-nightly
+	install -m 0644 docs/mxsurvey.1 $(DESTDIR)$(MANDIR)/mxsurvey.1
+	install -m 0644 $(INST_DOCS) $(DESTDIR)$(DOCDIR)/
+
+# Exactly what install put, and the doc folder when that leaves it empty (never bin/ or man1/).
+uninstall:
+	rm -f $(addprefix $(DESTDIR),$(INST_FILES))
+	-rmdir $(DESTDIR)$(DOCDIR) 2>/dev/null
 
 clean:
 	rm -rf build

@@ -4,7 +4,9 @@
 # chromium is for the tests only: they render report.html headless to check it draws; so is
 # strace: a test watches every connect() of a scan aimed at special-purpose addresses; and
 # valgrind: a scan of the world under memcheck (tests/valgrind.sh); dnsperf and adns-tools
-# (adnshost) are the references scripts/bench-dns measures the resolve stage against.
+# (adnshost) are the references scripts/bench-dns measures the resolve stage against; mandoc
+# and man-db: the manual page docs/mxsurvey.1 is linted by both (a Debian 12 container has no
+# man at all).
 # Needs root to install. Service start-ups are suppressed during the install (policy-rc.d),
 # so no system unbound or Postfix instance starts; the world starts its own private ones.
 #
@@ -17,7 +19,7 @@ set -eu
 PKGS="gcc make pkg-config libc6-dev
 libuv1-dev libmbedtls-dev libldns-dev libjansson-dev libpsl-dev libidn2-dev publicsuffix
 ldnsutils unbound postfix openssl ca-certificates python3 iproute2 procps bsdutils time
-valgrind dnsperf adns-tools
+valgrind dnsperf adns-tools mandoc man-db
 chromium strace"
 
 for arg in "$@"; do

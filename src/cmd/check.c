@@ -10,6 +10,7 @@
 #include "scan.h"
 #include "core/text.h"
 #include "core/util.h"
+#include "input/input.h"
 
 struct check {
     struct out_text_result text; /* what the printer saw (output.h) */
@@ -51,7 +52,8 @@ static void check_usage(FILE *f)
                "Endpoints are probed one at a time. Writes no files.\n\n");
     fprintf(f, "Takes the options of `mxsurvey scan` (see mxsurvey scan --help); --out is ignored.\n");
     fprintf(f, "\nExit codes: 0 a TLS session was made (with --mode cert: a server's certificate\n"
-               "was received), 1 none was, 2 usage error.\n");
+               "was received), 1 none was, 2 usage error (a DOMAIN that is not a host name\n"
+               "included).\n");
 }
 
 int cmd_check(int argc, char **argv)
@@ -61,6 +63,18 @@ int cmd_check(int argc, char **argv)
     json_decref(a.options);
     if (rc >= 0)
         return rc;
+    /* A DOMAIN that is not a host name is the caller's mistake, not a verdict about a
+     * domain: say why and stop (as `scan` would write it, an `invalid` record). The text is
+     * the caller's own, shown visible in case it holds control characters. */
+    char name[INPUT_NAME_MAX + 1];
+    const char *why = NULL;
+    if (input_normalize(a.operand, strlen(a.operand), name, sizeof(name), &why) != INPUT_OK) {
+        fprintf(stderr, "mxsurvey check: '");
+        text_put_visible(stderr, a.operand);
+        fprintf(stderr, "' is not a domain name: %s (see --help)\n", why ? why : "blank or a comment");
+        blocklist_free(a.blocklist);
+        return CLI_EXIT_USAGE;
+    }
     struct check c = {0};
     a.o.concurrency = 1; /* one dialogue at a time, so the transcript reads in order */
     a.o.per_ip = 1;

@@ -7,6 +7,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <limits.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -259,11 +260,34 @@ static int opt_blocklist(const struct scan_parse *sp, const char *arg)
     return -1;
 }
 
-/* Records the option as given for run.json: the repeatable ones (resolver, allow, blocklist)
- * as lists, the others by name. */
+/* An option's value as run.json types it: a number for the options whose argument is one
+ * (N, SECONDS, PERCENT: "20%" is 20), an integer when it is whole; the text as given
+ * otherwise, and for a number that does not parse (the option's own check refuses it). */
+static json_t *option_value(const struct cli_opt *opt, const char *arg)
+{
+    if (!arg)
+        return json_true();
+    if (strcmp(opt->arg, "N") == 0 || strcmp(opt->arg, "SECONDS") == 0 ||
+        strcmp(opt->arg, "PERCENT") == 0) {
+        char *end;
+        errno = 0;
+        double v = strtod(arg, &end);
+        if (end != arg && *end == '%' && strcmp(opt->arg, "PERCENT") == 0)
+            end++;
+        if (!errno && end != arg && !*end && isfinite(v)) {
+            if (v == floor(v) && fabs(v) < 9e15)
+                return json_integer((json_int_t)v);
+            return json_real(v);
+        }
+    }
+    return json_string(arg);
+}
+
+/* Records the option for run.json, typed (option_value): the repeatable ones (resolver,
+ * allow, blocklist) as lists, the others by name. */
 static void record_option(json_t *options, const struct cli_opt *opt, const char *arg)
 {
-    json_t *val = arg ? json_string(arg) : json_true();
+    json_t *val = option_value(opt, arg);
     if (opt->id == OPT_RESOLVER || opt->id == OPT_ALLOW || opt->id == OPT_BLOCKLIST) {
         json_t *list = json_object_get(options, opt->name);
         if (!list)

@@ -13,6 +13,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/outdir.h"
+
 int scanfs_check_input(const char *path, char *err, size_t errlen)
 {
     if (strcmp(path, "-") == 0)
@@ -71,6 +73,9 @@ int scanfs_check_out(const char *dir, char *err, size_t errlen)
         snprintf(err, errlen, "output folder '%.200s': %s", dir, !*dir ? "empty name" : strerror(ENAMETOOLONG));
         return -1;
     }
+    /* An existing folder of another kind of output (a diff's, a trend's) is refused. */
+    if (outdir_check(dir, OUTDIR_SCAN, err, errlen) < 0)
+        return -1;
     snprintf(buf, sizeof(buf), "%s", dir);
     for (;;) {
         size_t n = strlen(buf);
@@ -92,27 +97,7 @@ int scanfs_check_out(const char *dir, char *err, size_t errlen)
 
 int scanfs_make_out(const char *dir, char *made, size_t madelen)
 {
-    char buf[4096];
-    made[0] = '\0';
-    if (strlen(dir) >= sizeof(buf))
-        return -ENAMETOOLONG;
-    snprintf(buf, sizeof(buf), "%s", dir);
-    for (char *p = buf + 1;; p++) {
-        if (*p && *p != '/')
-            continue;
-        char c = *p;
-        *p = '\0';
-        if (mkdir(buf, 0755) == 0) {
-            if (!made[0])
-                snprintf(made, madelen, "%s", buf);
-        } else if (errno != EEXIST) {
-            return -errno;
-        }
-        *p = c;
-        if (!c)
-            break;
-    }
-    return 0;
+    return outdir_make(dir, made, madelen); /* as diff and trend make theirs */
 }
 
 /* Removes dir/name when it is an empty regular file. */

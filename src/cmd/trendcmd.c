@@ -5,13 +5,14 @@
 #include <stdio.h>
 
 #include "cli.h"
+#include "core/outdir.h"
 #include "core/util.h"
 #include "report/trend.h"
 
 enum { OPT_HELP, OPT_OUT, OPT_QUIET, OPT_LENIENT };
 
 static const struct cli_opt trend_opts_table[] = {
-    {.name = "out", .short_name = 'o', .arg = "DIR", .help = "where to write trend.csv and trend.svg (default: the current directory)", .id = OPT_OUT},
+    {.name = "out", .short_name = 'o', .arg = "DIR", .help = "where to write trend.csv and trend.svg, made with its parents (default: the current directory; never a scan's or a diff's folder)", .id = OPT_OUT},
     {.name = "quiet", .short_name = 'q', .help = "print nothing on success", .id = OPT_QUIET},
     {.name = "lenient", .help = "when a summary.json is made: skip a damaged JSONL line with a warning instead of failing", .id = OPT_LENIENT},
     CLI_OPT_HELP(OPT_HELP),
@@ -65,5 +66,12 @@ int cmd_trend(int argc, char **argv)
     int rc = cli_parse(&trend_cmd, argc, argv, &o, &idx);
     if (rc >= 0)
         return rc;
+    /* A scan's or a diff's folder is refused before anything is read (trend.c makes the
+     * folder, with its parents, once the runs are loaded). */
+    char err[4400];
+    if (outdir_check(o.out, OUTDIR_TREND, err, sizeof(err)) < 0) {
+        fprintf(stderr, "mxsurvey trend: --out %s\n", err);
+        return CLI_EXIT_USAGE;
+    }
     return trend_run(&o, argv + idx, (size_t)(argc - idx));
 }

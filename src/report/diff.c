@@ -22,6 +22,7 @@
 #include "core/hmap.h"
 #include "core/jsonl.h"
 #include "core/rundir.h"
+#include "core/runopts.h"
 #include "input/input.h"
 #include "summary.h"
 #include "core/util.h"
@@ -438,6 +439,41 @@ void diff_release(struct diff *x)
     free(x->changed);
     json_decref(x->sum_old);
     json_decref(x->sum_new);
+    json_decref(x->options_differ);
+}
+
+/* ------------------------------------------------------------------ options */
+
+static void add_option_diff(void *arg, const char *option, const json_t *then_v, const json_t *now_v)
+{
+    json_t *d = json_object();
+    json_object_set_new(d, "option", json_string(option));
+    json_object_set_new(d, "old", then_v ? json_deep_copy(then_v) : json_null());
+    json_object_set_new(d, "new", now_v ? json_deep_copy(now_v) : json_null());
+    json_array_append_new(arg, d);
+}
+
+/* The verdict-changing options of the two runs that differ, from their run.json (the record
+ * of what was asked; a hand-made summary.json may not hold it): a difference there can
+ * explain a change of verdicts that is no change of the servers. NULL when a run.json cannot
+ * be read: unknown, which is not "no difference". */
+static json_t *options_differ(const struct diff_opts *o)
+{
+    json_t *run[2] = {NULL, NULL}, *out = NULL;
+    const char *dirs[2] = {o->old_dir, o->new_dir};
+    char path[4200], ignored[512];
+    for (int i = 0; i < 2; i++) {
+        snprintf(path, sizeof(path), "%s/run.json", dirs[i]);
+        run[i] = jsonl_read_object(path, ignored, sizeof(ignored));
+    }
+    const json_t *a = json_object_get(run[0], "options"), *b = json_object_get(run[1], "options");
+    if (json_is_object(a) && json_is_object(b)) {
+        out = json_array();
+        runopt_diffs(a, b, add_option_diff, out);
+    }
+    json_decref(run[0]);
+    json_decref(run[1]);
+    return out;
 }
 
 int diff_compute(const struct diff_opts *o, struct diff *x, char *err, size_t errlen)
@@ -459,6 +495,7 @@ int diff_compute(const struct diff_opts *o, struct diff *x, char *err, size_t er
     if (load_summary(x, o->old_dir, &x->sum_old, err, errlen) < 0 ||
         load_summary(x, o->new_dir, &x->sum_new, err, errlen) < 0)
         goto done;
+    x->options_differ = options_differ(o);
     if (read_jsonl(x, o->old_dir, "hosts.jsonl", add_host, err, errlen) < 0 ||
         read_jsonl(x, o->old_dir, "domains.jsonl", add_old_domain, err, errlen) < 0)
         goto done;

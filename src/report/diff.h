@@ -112,6 +112,9 @@ struct diff {
     char *key;        /* scratch for endpoint keys */
     size_t key_cap;
     json_t *sum_old, *sum_new; /* the summaries */
+    json_t *options_differ;    /* [{option, old, new}]: the verdict-changing options of the two
+                                  run.json files that differ (runopts.h); NULL when a folder
+                                  has no readable run.json (unknown) */
     struct diff_item *appeared, *vanished, *changed; /* sorted by key */
     size_t nappeared, nvanished, nchanged, cap[3];
     struct diff_counts c;

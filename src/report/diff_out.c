@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/outdir.h"
 #include "core/outfile.h"
 #include "core/text.h"
 #include "core/util.h"
@@ -192,6 +193,9 @@ static void write_json(const struct diff *x, FILE *f)
     put_key(f, "  ", "counts");
     put_value(f, counts_json(&x->c));
     fputs(",\n", f);
+    put_key(f, "  ", "options_differ");
+    put_value(f, x->options_differ ? json_incref(x->options_differ) : json_null());
+    fputs(",\n", f);
     put_key(f, "  ", "shares");
     fputs("{\n", f);
     for (size_t i = 0; i < DIFF_NSHARES; i++) {
@@ -282,6 +286,12 @@ static void write_csv(const struct diff *x, FILE *f)
 int diff_write_files(const struct diff *x, const char *dir, char *err, size_t errlen)
 {
     struct outfile json, csv;
+    char made[4096];
+    int e = outdir_make(dir, made, sizeof(made)); /* --out with its parents, as scan's */
+    if (e < 0) {
+        snprintf(err, errlen, "cannot create %s: %s", dir, strerror(-e));
+        return -1;
+    }
     if (outfile_open(&json, dir, "diff.json", err, errlen) < 0)
         return -1;
     if (outfile_open(&csv, dir, "diff.csv", err, errlen) < 0) {
@@ -394,6 +404,42 @@ static void text_run(FILE *f, const char *dir, const json_t *summary)
     fputc(')', f);
 }
 
+/* An option's recorded value in words: its text, "given" for a flag, "not given", else JSON. */
+static void put_option_value(FILE *f, const json_t *v)
+{
+    if (json_is_null(v)) {
+        fputs("not given", f);
+    } else if (json_is_string(v)) {
+        put_text(f, json_string_value(v));
+    } else if (json_is_true(v)) {
+        fputs("given", f);
+    } else {
+        char *s = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+        put_text(f, s ? s : "?");
+        free(s);
+    }
+}
+
+void diff_write_warning(const struct diff *x, FILE *f)
+{
+    if (!json_array_size(x->options_differ))
+        return;
+    fputs("mxsurvey diff: warning: the runs used different options that change verdicts, so a "
+          "change may be the options' and not the servers': ", f);
+    size_t i;
+    const json_t *d;
+    json_array_foreach(x->options_differ, i, d) {
+        fputs(i ? "; --" : "--", f);
+        put_text(f, json_string_value(json_object_get(d, "option")));
+        fputs(": ", f);
+        put_option_value(f, json_object_get(d, "old"));
+        fputs(" in OLD, ", f);
+        put_option_value(f, json_object_get(d, "new"));
+        fputs(" in NEW", f);
+    }
+    fputs(" (diff.json: options_differ)\n", f);
+}
+
 void diff_write_text(const struct diff *x, FILE *f, size_t lines)
 {
     const struct diff_counts *c = &x->c;
@@ -424,6 +470,8 @@ int diff_dirs(const struct diff_opts *o, struct diff_counts *c, char *err, size_
     int rc = diff_compute(o, &x, err, errlen);
     if (rc != DIFF_ERROR && diff_write_files(&x, o->out_dir ? o->out_dir : o->new_dir, err, errlen) < 0)
         rc = DIFF_ERROR;
+    if (rc != DIFF_ERROR)
+        diff_write_warning(&x, stderr);
     if (rc != DIFF_ERROR && o->text)
         diff_write_text(&x, o->text, o->text_lines ? o->text_lines : DIFF_TEXT_LINES);
     if (c)

@@ -636,9 +636,17 @@ void html_render(FILE *f, const json_t *s)
     patterns_section(f, s);
     endpoints_section(f, s);
     providers_section(f, s);
+    /* Where the reader finds the schema: installed (make install: MXS_DOCDIR, from the
+     * Makefile's PREFIX) and in the source tree; a build not made by the Makefile (the fuzz
+     * harnesses) names the source tree's only. PREFIX is the builder's text: escaped too. */
     fputs("<footer>Written by mxsurvey " MXSURVEY_VERSION " from summary.json; every figure is "
-          "defined in docs/schema.md.</footer>\n</main>\n</body>\n</html>\n",
-          f);
+          "defined in schema.md: ", f);
+#ifdef MXS_DOCDIR
+    fputs("<code>", f);
+    esc(f, MXS_DOCDIR "/schema.md");
+    fputs("</code> (installed) or ", f);
+#endif
+    fputs("<code>docs/schema.md</code> (the source tree).</footer>\n</main>\n</body>\n</html>\n", f);
 }
 
 int html_write(const char *dir, char *err, size_t errlen)

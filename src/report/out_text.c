@@ -151,11 +151,12 @@ static int text_endpoint(void *state, json_t *rec)
                 put_safe(stdout, b ? b : "?");
                 printf("\n");
             } else if (strcmp(m, match_result_str(MATCH_MULTILABEL)) == 0) {
-                printf("  -> none: ");
+                /* The verdict's own word (match_result_str), as in the JSON, then why. */
+                printf("  -> %s: ", m);
                 put_safe(stdout, b ? b : "?");
-                printf(" would match only if '*' stood for several labels (multilabel)\n");
+                printf(" would match only if '*' stood for several labels\n");
             } else {
-                printf("  -> none: no presented name is equal, nor a one-label wildcard over it\n");
+                printf("  -> %s: no presented name is equal, nor a one-label wildcard over it\n", m);
             }
         }
         printf("  wildcard     %s; provider %s (%s)\n", jstr(rec, "wildcard"),

@@ -16,6 +16,7 @@
 
 #include "classify/classify.h"
 #include "core/jsonl.h"
+#include "core/outdir.h"
 #include "core/outfile.h"
 #include "core/rundir.h"
 #include "summary.h"
@@ -232,8 +233,10 @@ int trend_run(const struct trend_opts *o, char *const *dirs, size_t n)
     }
     if (rc == TREND_OK) {
         qsort(runs, n, sizeof(*runs), cmp_runs);
-        if (mkdir(out, 0755) < 0 && errno != EEXIST) {
-            fprintf(stderr, "mxsurvey trend: cannot create %s: %s\n", out, strerror(errno));
+        char made[4096];
+        int e = outdir_make(out, made, sizeof(made)); /* with its parents, as scan's --out */
+        if (e < 0) {
+            fprintf(stderr, "mxsurvey trend: cannot create %s: %s\n", out, strerror(-e));
             rc = TREND_FAIL;
         } else if (write_out(out, "trend.csv", runs, n, write_csv) < 0 ||
                    write_out(out, "trend.svg", runs, n, write_svg) < 0) {

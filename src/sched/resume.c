@@ -10,22 +10,13 @@
 #include "input/input.h"
 #include "core/jsonl.h"
 #include "core/outfile.h"
+#include "core/runopts.h"
 #include "core/util.h"
 #include "core/version.h"
 
-/* How fast, and through which resolver, a scan goes; never what a record says. */
-static const char *const may_differ[] = {
-    "concurrency", "per-ip", "rate", "max-domains", "dns-concurrency", "resolver",
-    "retry-delay", "max-dns-errors", "quiet",
-    "out", "resume", /* the folder itself */
-};
-
 int resume_may_differ(const char *option)
 {
-    for (size_t i = 0; i < ARRAY_LEN(may_differ); i++)
-        if (strcmp(option, may_differ[i]) == 0)
-            return 1;
-    return 0;
+    return runopt_sets_pace(option);
 }
 
 /* ------------------------------------------------------------------ run.json */
@@ -56,24 +47,25 @@ static void add_diff(char *out, size_t outlen, const char *what, const json_t *t
     snprintf(out + n, outlen - n, "%s%s: %s in run.json, %s now", n ? "; " : "", what, a, b);
 }
 
-/* Every verdict-changing option whose value differs, into diffs ("" when none). */
+struct diff_words {
+    char *out;
+    size_t len;
+};
+
+static void one_diff(void *arg, const char *option, const json_t *then_v, const json_t *now_v)
+{
+    struct diff_words *d = arg;
+    char what[128];
+    snprintf(what, sizeof(what), "--%s", option);
+    add_diff(d->out, d->len, what, then_v, now_v);
+}
+
+/* Every verdict-changing option whose value differs, into diffs ("" when none); an older
+ * run.json's "10" equals a 10 now (runopt_equal). */
 static void option_diffs(const json_t *old, const json_t *now, char *diffs, size_t len)
 {
-    const char *k;
-    const json_t *v;
-    char what[128];
-    json_object_foreach((json_t *)old, k, v) {
-        const json_t *w = json_object_get(now, k);
-        if (!resume_may_differ(k) && !(w && json_equal(v, w))) {
-            snprintf(what, sizeof(what), "--%s", k);
-            add_diff(diffs, len, what, v, w);
-        }
-    }
-    json_object_foreach((json_t *)now, k, v)
-        if (!resume_may_differ(k) && !json_object_get(old, k)) {
-            snprintf(what, sizeof(what), "--%s", k);
-            add_diff(diffs, len, what, NULL, v);
-        }
+    struct diff_words d = {diffs, len};
+    runopt_diffs(old, now, one_diff, &d);
 }
 
 int resume_check(const struct resume_req *rq, json_t **run, char *err, size_t errlen)

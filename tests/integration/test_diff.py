@@ -167,7 +167,9 @@ def test_diff_edited_copy(ctx):
         appeared, vanished, changed, counts = expected_diff(old_dir, new_dir)
         shares_changed = check_shares(d["shares"], old_summary, new_summary)
         counts["shares_changed"] = shares_changed
-        assert set(d) == {"old", "new", "counts", "shares", "appeared", "vanished", "changed"}, sorted(d)
+        assert set(d) == {"old", "new", "counts", "options_differ", "shares", "appeared", "vanished",
+                          "changed"}, sorted(d)
+        assert d["options_differ"] == [], d["options_differ"]  # a copy: the same run.json
         assert d["old"] == {"dir": old_dir, "started": old_summary["meta"]["started"],
                             "finished": old_summary["meta"]["finished"]}, d["old"]
         assert d["new"] == {"dir": new_dir, "started": new_summary["meta"]["started"],
@@ -302,3 +304,50 @@ def test_diff_refuses_unfinished_scan(ctx):
                 assert os.listdir(out) == [], os.listdir(out)
     finally:
         shutil.rmtree(part)
+
+
+def test_diff_warns_when_options_differ(ctx):
+    """Two world scans that differ in --ehlo: diff warns on stderr and lists the option in
+    diff.json's options_differ; options that only set the pace are not listed; an older
+    run.json's text "2" equals a 2; hostile text in a run.json stays inert on the terminal."""
+    from test_scan import EHLO, scan_args
+    with tempfile.TemporaryDirectory() as d:
+        lst = os.path.join(d, "list.txt")
+        with open(lst, "w") as f:
+            f.write("exact.example\nwild.example\n")
+        runs = []
+        for i, ehlo in enumerate((EHLO, "other-" + EHLO)):
+            out = os.path.join(d, "run%d" % i)
+            args = scan_args(ctx, "--out", out, "--concurrency", str(10 + i), lst)
+            args[args.index("--ehlo") + 1] = ehlo
+            r = sh(args, timeout=60)
+            assert r.returncode == 0, r.stderr
+            runs.append(out)
+        os.mkdir(os.path.join(d, "d"))
+        r = diff(ctx, "--quiet", "--out", os.path.join(d, "d"), *runs)
+        assert r.returncode in (0, 1), (r.returncode, r.stderr)
+        got = load(os.path.join(d, "d"), "diff.json")["options_differ"]
+        assert got == [{"option": "ehlo", "old": EHLO, "new": "other-" + EHLO}], got
+        assert "warning: the runs used different options that change verdicts" in r.stderr, r.stderr
+        assert "--ehlo: %s in OLD, other-%s in NEW" % (EHLO, EHLO) in r.stderr, r.stderr
+        assert "concurrency" not in r.stderr
+
+        # a run with itself: nothing differs, no warning
+        r = diff(ctx, "--quiet", "--out", os.path.join(d, "d"), runs[0], runs[0])
+        assert load(os.path.join(d, "d"), "diff.json")["options_differ"] == [] and "warning" not in r.stderr
+
+        # an older run.json (values as text): "2" is the 2 of the other; a new flag, a hostile value
+        path = os.path.join(runs[1], "run.json")
+        with open(path) as f:
+            run = json.load(f)
+        run["options"]["timeout"] = str(run["options"]["timeout"])
+        run["options"]["ehlo"] = "x\x1b[2Jy"
+        run["options"]["cert-only"] = True
+        with open(path, "w") as f:
+            json.dump(run, f)
+        r = diff(ctx, "--quiet", "--out", os.path.join(d, "d"), *runs)
+        got = load(os.path.join(d, "d"), "diff.json")["options_differ"]
+        assert got == [{"option": "ehlo", "old": EHLO, "new": "x\x1b[2Jy"},
+                       {"option": "cert-only", "old": None, "new": True}], got
+        assert "\x1b" not in r.stderr and "--ehlo: %s in OLD, x\\x1b[2Jy in NEW" % EHLO in r.stderr, r.stderr
+        assert "--cert-only: not given in OLD, given in NEW" in r.stderr, r.stderr

@@ -495,7 +495,7 @@ def test_caps_options(ctx):
     assert doms["v6.example"]["mx"][0]["ips"] == ["127.10.0.38", "::1"], doms["v6.example"]
     assert doms["v6.example"]["truncated"] is None
     assert (run["max_mx"], run["max_addrs"]) == (1, 1)
-    assert run["options"]["max-mx"] == "1" and run["options"]["max-addrs"] == "1"
+    assert run["options"]["max-mx"] == 1 and run["options"]["max-addrs"] == 1
     doms, hosts, _ = _scan(ctx, ["bigaddr.example", "v6.example"], "--max-addrs", "10", "--ipv6")
     assert len([h for h in hosts if h["mx_host"] == "mx.bigaddr.example"]) == 10
     assert doms["bigaddr.example"]["truncated"] == {"mx": 0, "addrs": 290}

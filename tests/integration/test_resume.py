@@ -292,9 +292,42 @@ def test_resume_refusals_change_nothing(ctx):
         assert r.returncode == 0, r.stderr
         with open(os.path.join(out, "run.json")) as f:
             run = json.load(f)
-        assert run["resumed"][-1]["options"]["concurrency"] == "7"
+        assert run["resumed"][-1]["options"]["concurrency"] == 7
         assert run["resumed"][-1]["kept"] == {"domains": 3, "endpoints": run["counts"]["endpoints"]}
         assert run["counts"]["connections"] == 0 and run["counts"]["domains"] == 3, run["counts"]
+
+
+def test_run_json_options_typed_and_older_text_resumes(ctx):
+    """run.json's options are typed (numbers, true, lists); an older run.json that held every
+    value as text ("2") still resumes with the same options, and a different one is refused."""
+    with tempfile.TemporaryDirectory() as d:
+        lst = os.path.join(d, "list.txt")
+        with open(lst, "w") as f:
+            f.write("exact.example\nwild.example\n")
+        out = os.path.join(d, "out")
+        r = sh(args_for(ctx, "--max-dns-errors", "25%", "--out", out, lst), timeout=60)
+        assert r.returncode == 0, r.stderr
+        path = os.path.join(out, "run.json")
+        with open(path) as f:
+            run = json.load(f)
+        o = run["options"]
+        assert o["port"] == ctx.world.smtp_port and o["timeout"] == 2, o
+        assert o["dns-timeout"] == 0.5 and o["retry-delay"] == 0.2 and o["max-dns-errors"] == 25, o
+        assert o["ipv6"] is True and o["quiet"] is True, o
+        assert isinstance(o["resolver"], list) and isinstance(o["allow"], list), o
+        assert isinstance(o["ehlo"], str) and isinstance(o["ca-file"], str), o
+        # as an older mxsurvey wrote it: every value the text given
+        old = dict(o)
+        for k, v in o.items():
+            if isinstance(v, (int, float)) and not isinstance(v, bool):
+                old[k] = {0.5: "0.5", 0.2: "0.2", 25: "25%"}.get(v, str(v))
+        run["options"] = old
+        with open(path, "w") as f:
+            json.dump(run, f)
+        r = sh(args_for(ctx, "--timeout", "3", "--resume", out, lst), timeout=60)
+        assert r.returncode == 2 and "--timeout: 2 in run.json, 3 now" in r.stderr, r.stderr
+        r = sh(args_for(ctx, "--max-dns-errors", "25", "--resume", out, lst), timeout=60)
+        assert r.returncode == 0, r.stderr
 
 
 def write_jsonl(path, recs):

@@ -595,15 +595,27 @@ def test_scan_progress_on_a_terminal(ctx):
         assert "ETA" not in r.stderr, r.stderr
 
 
+def test_check_refuses_an_invalid_domain(ctx):
+    """A DOMAIN that is not a host name is a usage error (exit 2) with the reason, no dialogue."""
+    for bad in ("not a domain!", "a..example", "x-.example", "# comment"):
+        r = check(ctx, bad)
+        assert r.returncode == 2, (bad, r.returncode, r.stdout, r.stderr)
+        assert "is not a domain name" in r.stderr and r.stdout == "", (bad, r.stdout, r.stderr)
+    r = check(ctx, "evil\x1b[31m.example")
+    assert r.returncode == 2 and "\x1b" not in r.stderr and "\\x1b" in r.stderr, r.stderr
+
+
 def test_check_shows_how_names_match(ctx):
     r = check(ctx, "customer.example")
     assert r.returncode == 0, r.stdout
-    for want in ("mx_host      customer.example.s6a1.psmtp.example  -> none: *.psmtp.example would match only "
-                 "if '*' stood for several labels (multilabel)",
+    # The verdicts in the JSON's own words (match_result_str), never "none (multilabel)".
+    for want in ("mx_host      customer.example.s6a1.psmtp.example  -> multilabel: *.psmtp.example would match "
+                 "only if '*' stood for several labels",
                  "ptr          mx3.psmtp.example  -> wildcard, by *.psmtp.example",
                  "domain       customer.example  -> none: no presented name is equal",
                  "TLSRPT       certificate-host-mismatch", "pattern mx-multilabel"):
         assert want in r.stdout, "missing %r in:\n%s" % (want, r.stdout)
+    assert "(multilabel)" not in r.stdout, r.stdout
     r = check(ctx, "exact.example")
     assert "mx_host      mx1.exact.example  -> exact, by mx1.exact.example" in r.stdout, r.stdout
     assert "TLSRPT       (would pass)" in r.stdout and "pattern mx-exact" in r.stdout, r.stdout

@@ -345,13 +345,17 @@ TEST(diff_input_errors)
     CHECK_INT(diff_dirs(&o, NULL, err, sizeof(err)), DIFF_ERROR);
     tfs_check_err(err, "/old/summary.json:");
 
-    /* an output folder that does not exist */
+    /* an output folder that cannot be made (under a file: even root cannot; a missing
+     * folder under /nonexistent root would make); one that is missing is made, parents too */
     tfs_unlink(fx.old, "summary.json");
     char nowhere[300];
-    snprintf(nowhere, sizeof(nowhere), "%s/missing", fx.parent);
+    snprintf(nowhere, sizeof(nowhere), "%s/domains.jsonl/missing", fx.old);
     o.out_dir = nowhere;
     CHECK_INT(diff_dirs(&o, NULL, err, sizeof(err)), DIFF_ERROR);
-    tfs_check_err(err, "/missing/diff.json: No such file");
+    tfs_check_err(err, "/domains.jsonl/missing: Not a directory");
+    snprintf(nowhere, sizeof(nowhere), "%s/made/with/parents", fx.parent);
+    CHECK(diff_dirs(&o, NULL, err, sizeof(err)) != DIFF_ERROR);
+    CHECK(tfs_exists(nowhere, "diff.json") && tfs_exists(nowhere, "diff.csv"));
     fixture_free(&fx);
 }
 
@@ -466,7 +470,9 @@ TEST(diff_command)
     CHECK_INT(run_diff(fx.old, fx.new, fx.out, NULL), 2);
     CHECK_INT(run_diff("--quiet", "--out", fx.out, NULL), 2);
     CHECK_INT(run_diff("-q", "--out", fx.out, fx.old), 2);
-    CHECK_INT(run_diff("--quiet", "--out=/nonexistent/mxs", fx.old, fx.new), 2);
+    char under_file[400]; /* cannot be made, even by root */
+    snprintf(under_file, sizeof(under_file), "--out=%s/hosts.jsonl/mxs", fx.new);
+    CHECK_INT(run_diff("--quiet", under_file, fx.old, fx.new), 2);
     CHECK(!tfs_exists(fx.out, "diff.json"));
     CHECK_INT(run_diff("--quiet", fx.old, fx.new, NULL), 1);
     CHECK(tfs_exists(fx.new, "diff.json") && tfs_exists(fx.new, "diff.csv"));
@@ -501,10 +507,16 @@ TEST(diff_schema_documented)
     struct fixture fx;
     if (fixture_make(&fx) < 0)
         return;
+    /* options that differ, so options_differ has an element to show its members */
+    tfs_write(fx.old, "run.json", "{\"tool\":\"mxsurvey\",\"started\":\"2026-01-01T03:17:00Z\","
+                                  "\"finished\":\"2026-01-01T03:20:00Z\",\"options\":{\"ehlo\":\"a.example\"}}\n");
+    tfs_write(fx.new, "run.json", "{\"tool\":\"mxsurvey\",\"started\":\"2026-02-01T03:17:00Z\","
+                                  "\"finished\":\"2026-02-01T03:20:00Z\",\"options\":{\"ehlo\":\"b.example\"}}\n");
     struct diff_opts o = {.old_dir = fx.old, .new_dir = fx.new};
     char err[512] = "";
     CHECK_INT(diff_dirs(&o, NULL, err, sizeof(err)), DIFF_CHANGED);
     json_t *d = tfs_load_json(fx.new, "diff.json");
+    CHECK(json_array_size(json_object_get(d, "options_differ")) == 1);
     json_t *have = json_object(), *list = tfs_schema_names("diff.json");
     tfs_key_paths(d, "", have, stop_at_changes);
     tfs_check_documented(have, list, "diff.json");

@@ -85,9 +85,16 @@ TEST(trend_command)
     CHECK_INT(run_trend(4, a5), 2);
     const char *a6[] = {"--bogus"};
     CHECK_INT(run_trend(1, a6), 2);
-    /* --out under a missing parent cannot be made: exit 1. */
-    const char *a7[] = {"-q", "--out", "/nonexistent/mxs-out", early};
+    /* --out that cannot be made (under a file: root could make /nonexistent/...): exit 1;
+     * one under missing parents is made with them. */
+    char under_file[800], deep[700];
+    snprintf(under_file, sizeof(under_file), "%s/mxs-out", file);
+    const char *a7[] = {"-q", "--out", under_file, early};
     CHECK_INT(run_trend(4, a7), 1);
+    snprintf(deep, sizeof(deep), "%s/made/with/parents", base);
+    const char *a8[] = {"-q", "--out", deep, early};
+    CHECK_INT(run_trend(4, a8), 0);
+    CHECK(tfs_exists(deep, "trend.csv") && tfs_exists(deep, "trend.svg"));
 
     tfs_rmtree(base);
     free(base);
