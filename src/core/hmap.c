@@ -7,7 +7,7 @@
 
 #include "util.h"
 
-static uint64_t hash_str(uint64_t seed, const char *s)
+uint64_t hmap_hash_str(uint64_t seed, const char *s)
 {
     uint64_t h = 0xcbf29ce484222325ULL ^ seed;
     for (; *s; s++) {
@@ -60,13 +60,13 @@ static struct hmap_entry **find(const struct hmap *m, const char *key, uint64_t 
 
 void *hmap_get(const struct hmap *m, const char *key)
 {
-    struct hmap_entry **pp = find(m, key, hash_str(m->seed, key));
+    struct hmap_entry **pp = find(m, key, hmap_hash_str(m->seed, key));
     return *pp ? (*pp)->val : NULL;
 }
 
 void *hmap_put(struct hmap *m, const char *key, void *val)
 {
-    uint64_t h = hash_str(m->seed, key);
+    uint64_t h = hmap_hash_str(m->seed, key);
     struct hmap_entry **pp = find(m, key, h);
     if (*pp) {
         void *old = (*pp)->val;
@@ -87,7 +87,7 @@ void *hmap_put(struct hmap *m, const char *key, void *val)
 
 void *hmap_del(struct hmap *m, const char *key)
 {
-    struct hmap_entry **pp = find(m, key, hash_str(m->seed, key));
+    struct hmap_entry **pp = find(m, key, hmap_hash_str(m->seed, key));
     struct hmap_entry *e = *pp;
     if (!e)
         return NULL;

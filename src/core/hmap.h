@@ -32,4 +32,8 @@ void hmap_foreach(const struct hmap *m, void (*fn)(void *arg, const char *key, v
 /* Frees the map's memory; free_val (may be NULL) is called on every value. */
 void hmap_free(struct hmap *m, void (*free_val)(void *val));
 
+/* The table's string hash: seeded FNV-1a with a splitmix64 finaliser, so that every octet
+ * moves every bit (also for a set that keeps only some of them, input/seen.c). */
+uint64_t hmap_hash_str(uint64_t seed, const char *s);
+
 #endif

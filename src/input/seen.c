@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <sys/random.h>
 
+#include "core/hmap.h"
 #include "core/util.h"
 
 struct seen_slot {
@@ -24,21 +25,11 @@ struct seen {
     uint64_t seed;
 };
 
-/* FNV-1a over the seeded state, then a 64-bit finaliser (splitmix64) so that every octet
- * moves the 32 bits kept. */
+/* The top 32 bits of the hash map's string hash (hmap_hash_str: its finaliser moves every
+ * bit, so any 32 of them will do). */
 static uint32_t tag_of(uint64_t seed, const char *s)
 {
-    uint64_t h = 0xcbf29ce484222325ULL ^ seed;
-    for (; *s; s++) {
-        h ^= (unsigned char)*s;
-        h *= 0x100000001b3ULL;
-    }
-    h ^= h >> 30;
-    h *= 0xbf58476d1ce4e5b9ULL;
-    h ^= h >> 27;
-    h *= 0x94d049bb133111ebULL;
-    h ^= h >> 31;
-    return (uint32_t)(h >> 32);
+    return (uint32_t)(hmap_hash_str(seed, s) >> 32);
 }
 
 static size_t home(uint32_t tag, unsigned bits)
