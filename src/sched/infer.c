@@ -4,30 +4,35 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
-#include <time.h>
 
 #include "core/util.h"
 
-void infer_loop_init(struct infer_loop *il, const struct sched_opts *o)
+int infer_loop_init(struct infer_loop *il, const struct sched_opts *o)
 {
     memset(il, 0, sizeof(*il));
     il->on = o->infer;
     il->check_share = o->infer_check_pct / 100.0;
     /* Which names are spot-checked must not be guessable from the list alone (a server cannot
-     * arrange for them): a fresh seed per run. */
-    if (getrandom(&il->rng, sizeof(il->rng), 0) != (ssize_t)sizeof(il->rng))
-        il->rng = (uint64_t)time(NULL) * 0x9e3779b97f4a7c15ull;
-    il->rng |= 1;
+     * arrange for them): the project's CTR_DRBG, seeded afresh each run. */
+    if (rng_init(&il->rng) != 0)
+        return -1;
+    il->rng_ok = 1;
+    return 0;
 }
 
-/* A number in [0, 1) (xorshift64*). */
+void infer_loop_free(struct infer_loop *il)
+{
+    if (il->rng_ok)
+        rng_free(&il->rng);
+    il->rng_ok = 0;
+}
+
+/* A number in [0, 1): 53 random bits. */
 static double next_unit(struct infer_loop *il)
 {
-    il->rng ^= il->rng >> 12;
-    il->rng ^= il->rng << 25;
-    il->rng ^= il->rng >> 27;
-    return (double)((il->rng * 0x2545f4914f6cdd1dull) >> 11) / 9007199254740992.0;
+    uint64_t v;
+    rng_bytes(&il->rng, &v, sizeof(v));
+    return (double)(v >> 11) / 9007199254740992.0;
 }
 
 void infer_addr_init(struct infer_addr *a)

@@ -26,6 +26,7 @@
 #include "classify/assess.h"
 #include "clock.h"
 #include "core/hmap.h"
+#include "core/rng.h"
 #include "input/input.h"
 #include "sched.h"
 #include "classify/trust.h"
@@ -89,7 +90,8 @@ struct infer_addr {
 struct infer_loop {
     int on;                       /* --no-infer: 0 */
     double check_share;           /* --infer-check / 100 */
-    uint64_t rng;                 /* xorshift64*, seeded from getrandom */
+    struct rng rng;               /* the spot checks' draws (core/rng.h) */
+    int rng_ok;                   /* rng initialised: infer_loop_free frees it */
     unsigned long inferred, inferred_down, spot_checks, switched;
 };
 
@@ -287,7 +289,9 @@ void loop_enqueue(struct probe_loop *lp, struct endpoint *ep);
 void loop_probed(struct endpoint *ep);
 
 /* ---- infer.c (above: the rule and the phases) */
-void infer_loop_init(struct infer_loop *il, const struct sched_opts *o);
+/* 0, or -1 when no randomness could be had for the spot checks. */
+int infer_loop_init(struct infer_loop *il, const struct sched_opts *o);
+void infer_loop_free(struct infer_loop *il);
 void infer_addr_init(struct infer_addr *a);
 void infer_addr_clear(struct infer_addr *a);
 

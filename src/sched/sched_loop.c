@@ -33,7 +33,10 @@ struct probe_loop *loop_new(const struct sched_opts *o, struct scan_run *run, ch
     uv_loop_init(&lp->loop);
     hmap_init(&lp->ips);
     STAILQ_INIT(&lp->ready);
-    infer_loop_init(&lp->inf, o);
+    if (infer_loop_init(&lp->inf, o) != 0) {
+        snprintf(err, errlen, "no randomness for the spot checks (getrandom failed)");
+        goto fail;
+    }
     if (o->probe_iface) { /* a test's fake probe */
         lp->probe = *o->probe_iface;
     } else {
@@ -101,6 +104,7 @@ void loop_free(struct probe_loop *lp)
         probe_ctx_free(lp->pctx);
     hmap_free(&lp->ips, sched_ip_slot_free);
     free(lp->eps);
+    infer_loop_free(&lp->inf);
     if (uv_loop_close(&lp->loop) != 0)
         fprintf(stderr, "mxsurvey: internal: handles left open at exit\n");
     free(lp);
