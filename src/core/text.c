@@ -68,17 +68,26 @@ static char *put_hex(char *o, unsigned char c)
     return o;
 }
 
-char *text_escape(const char *s, size_t n)
+/* The one walk behind text_escape and text_visible: an octet that is not part of valid UTF-8
+ * (NUL included) becomes "\xHH"; with visible, so does each octet of a control character
+ * (C0, DEL, C1); without it (storage: the escape must undo exactly), a backslash that starts a
+ * literal "\xHH" does. */
+static char *escape_walk(const char *s, size_t n, int visible)
 {
     /* at most 4 characters per octet */
     char *out = xmalloc(n * 4 + 1), *o = out;
     const unsigned char *u = (const unsigned char *)s;
     size_t i = 0;
     while (i < n) {
-        size_t len = u[i] ? text_utf8_char(u + i, n - i, NULL) : 0;
+        uint32_t cp = 0;
+        size_t len = u[i] ? text_utf8_char(u + i, n - i, &cp) : 0;
         if (len == 0) {
             o = put_hex(o, u[i++]);
-        } else if (u[i] == '\\' && escape_at(s, n, i)) {
+        } else if (visible && text_is_control(cp)) {
+            for (size_t k = 0; k < len; k++)
+                o = put_hex(o, u[i + k]);
+            i += len;
+        } else if (!visible && u[i] == '\\' && escape_at(s, n, i)) {
             o = put_hex(o, '\\'); /* a literal "\xHH" must not decode as one octet */
             i++;
         } else {
@@ -89,6 +98,11 @@ char *text_escape(const char *s, size_t n)
     }
     *o = '\0';
     return out;
+}
+
+char *text_escape(const char *s, size_t n)
+{
+    return escape_walk(s, n, 0);
 }
 
 char *text_escape_str(const char *s)
@@ -130,26 +144,7 @@ unsigned char *text_unescape(const char *t, size_t n, size_t *len)
 
 char *text_visible(const char *t, size_t n)
 {
-    char *out = xmalloc(n * 4 + 1), *o = out;
-    const unsigned char *u = (const unsigned char *)t;
-    size_t i = 0;
-    while (i < n) {
-        uint32_t cp = 0;
-        size_t len = text_utf8_char(u + i, n - i, &cp);
-        if (len == 0) {
-            o = put_hex(o, u[i++]);
-        } else if (text_is_control(cp)) {
-            for (size_t k = 0; k < len; k++)
-                o = put_hex(o, u[i + k]);
-            i += len;
-        } else {
-            memcpy(o, t + i, len);
-            o += len;
-            i += len;
-        }
-    }
-    *o = '\0';
-    return out;
+    return escape_walk(t, n, 1);
 }
 
 void text_put_visible(FILE *f, const char *t)
