@@ -5,6 +5,8 @@
 #
 #   gen-certs.sh                     every file
 #   gen-certs.sh hostile-names.pem   only that one (self-signed: the others keep their pins)
+#   gen-certs.sh dane                only the dane-*.pem chain (test_dane.c computes its
+#                                    TLSA data from the files, so nothing to update)
 set -eu
 cd "$(dirname "$0")"
 tmp=$(mktemp -d)
@@ -37,6 +39,43 @@ hostile_names() {
         { cat "$tmp/err" >&2; exit 1; }
 }
 
+# The DANE chain (test_dane.c): a root, an intermediate it signs, a leaf for mx.dane.example
+# and *.w.dane.example the intermediate signs, the same leaf already expired (notAfter a day
+# before it was made), and a leaf for the same names signed by a stranger CA that claims the
+# intermediate's subject (its signature cannot verify under the intermediate's key).
+dane_chain() {
+    ec="-newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes"
+    printf 'basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign,cRLSign\n' >"$tmp/ca-ext"
+    printf 'subjectAltName=DNS:mx.dane.example,DNS:*.w.dane.example\n' >"$tmp/leaf-ext"
+    openssl req -x509 $ec -keyout "$tmp/root.key" -subj "/O=mxsurvey tests/CN=DANE Root" \
+        -days 36500 -addext basicConstraints=critical,CA:TRUE -out dane-root.pem 2>/dev/null
+    openssl req $ec -keyout "$tmp/int.key" -subj "/O=mxsurvey tests/CN=DANE Intermediate" \
+        -out "$tmp/int.csr" 2>/dev/null
+    openssl x509 -req -in "$tmp/int.csr" -CA dane-root.pem -CAkey "$tmp/root.key" -days 36500 \
+        -extfile "$tmp/ca-ext" -out dane-int.pem 2>/dev/null
+    openssl req $ec -keyout "$tmp/leaf.key" -subj "/CN=mx.dane.example" -out "$tmp/leaf.csr" 2>/dev/null
+    openssl x509 -req -in "$tmp/leaf.csr" -CA dane-int.pem -CAkey "$tmp/int.key" -days 36500 \
+        -extfile "$tmp/leaf-ext" -out dane-leaf.pem 2>/dev/null
+    openssl x509 -req -in "$tmp/leaf.csr" -CA dane-int.pem -CAkey "$tmp/int.key" -days -1 \
+        -extfile "$tmp/leaf-ext" -out dane-leaf-expired.pem 2>/dev/null
+    openssl req -x509 $ec -keyout "$tmp/stranger.key" \
+        -subj "/O=mxsurvey tests/CN=DANE Intermediate" -days 36500 \
+        -addext basicConstraints=critical,CA:TRUE -out "$tmp/stranger.pem" 2>/dev/null
+    openssl x509 -req -in "$tmp/leaf.csr" -CA "$tmp/stranger.pem" -CAkey "$tmp/stranger.key" \
+        -days 36500 -extfile "$tmp/leaf-ext" -out dane-leaf-stranger.pem 2>/dev/null
+    # The TLSA association data as openssl computes it (the reference test_dane.c checks
+    # against): one line per file and selector: NAME SELECTOR SHA256 SHA512 (hex).
+    for f in dane-root dane-int dane-leaf; do
+        openssl x509 -in $f.pem -outform DER -out "$tmp/cert.der"
+        openssl x509 -in $f.pem -noout -pubkey | openssl pkey -pubin -outform DER -out "$tmp/spki.der"
+        for sel in 0 1; do
+            if [ $sel = 0 ]; then d="$tmp/cert.der"; else d="$tmp/spki.der"; fi
+            printf '%s %s %s %s\n' $f $sel "$(openssl dgst -sha256 -r "$d" | cut -d' ' -f1)" \
+                "$(openssl dgst -sha512 -r "$d" | cut -d' ' -f1)"
+        done
+    done >dane-tlsa.txt
+}
+
 summary() {
     for f in "$@"; do
         echo "== $f"
@@ -49,7 +88,8 @@ summary() {
 case ${1:-all} in
 all) ;;
 hostile-names.pem) hostile_names; summary hostile-names.pem; exit 0 ;;
-*) echo "usage: $0 [hostile-names.pem]" >&2; exit 2 ;;
+dane) dane_chain; summary dane-*.pem; exit 0 ;;
+*) echo "usage: $0 [hostile-names.pem | dane]" >&2; exit 2 ;;
 esac
 
 # A test CA (EC P-384, ECDSA-SHA384) that signs the non-self-signed leaves.
@@ -97,5 +137,6 @@ openssl x509 -req -in "$tmp/r.csr" -CA "$tmp/twin-ca.pem" -CAkey "$tmp/twin.key"
     -CAserial "$tmp/ca.srl" -days 36500 -sha256 -out twin-issuer.pem 2>/dev/null
 
 hostile_names
+dane_chain
 
 summary *.pem
