@@ -27,6 +27,12 @@ VOCABULARIES = {
     "trust reason": ("src/classify/trust.c", "reason_words"),
     "scan mode": ("src/cmd/scan_args.c", "mode_words"),
     "record inference": ("src/report/record.c", "record_inference_str"),
+    "dane verdict": ("src/classify/dane.c", "verdict_words"),
+    "dane record status": ("src/classify/dane.c", "record_words"),
+    "mta-sts mode": ("src/classify/mtasts.c", "modes"),
+    "mta-sts txt error": ("src/classify/mtasts.c", "txt_errors"),
+    "mta-sts policy error": ("src/classify/mtasts.c", "policy_errors"),
+    "tlsrpt record error": ("src/classify/tlsrpt_record.c", "errors"),
 }
 # A word shared by two vocabularies (the probe status "blocked" and the pattern "blocked") is
 # spelled by each of their tables: two words that look alike.
