@@ -26,6 +26,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import certs  # noqa: E402
+import dnssec  # noqa: E402
 import dnswire  # noqa: E402
 import postfix  # noqa: E402
 import worldfile  # noqa: E402
@@ -54,6 +55,9 @@ def reverse_name(ip):
 
 
 def unbound_conf(world, wd):
+    """The resolver's configuration. With a DNSSEC tree in the world (dnssec.py), its zones are
+    also written and signed under wd/dnssec/ (the certificates under wd/certs/ must exist: TLSA
+    records are made from them), and the resolver validates."""
     rip, rport = world.resolver
     out_ip = world.settings.get("resolver_out") or _resolver_out(rip)
     L = ["server:",
@@ -65,7 +69,7 @@ def unbound_conf(world, wd):
          # Scanners send bursts of a thousand queries; the default socket buffer holds a few
          # hundred, and the rest would be dropped (the scanner then waits out a timeout).
          "  so-rcvbuf: 8m", "  so-sndbuf: 8m",
-         "  module-config: \"iterator\"",
+         "  module-config: \"%s\"" % ("validator iterator" if world.dnssec_zones else "iterator"),
          "  do-ip6: no",
          "  do-not-query-localhost: no",
          "  cache-max-ttl: 0", "  cache-max-negative-ttl: 0",
@@ -109,9 +113,19 @@ def unbound_conf(world, wd):
         if not (d.cname or d.dns or d.mx or d.txt or d.name in world.host_addresses()):
             # An empty non-terminal would be NXDOMAIN; give the name something so it exists.
             rr.append('%s. 300 IN TXT "mxsurvey world"' % d.name)
+    if world.tlsa:
+        rr += dnssec.tlsa_rrs(world, os.path.join(wd, "certs"))
+    dnssec_stubs = []
+    if world.dnssec_zones:
+        tree = [r for r in rr if dnssec.zone_of(world, r.split()[0].rstrip("."))]
+        rr = [r for r in rr if not dnssec.zone_of(world, r.split()[0].rstrip("."))]
+        anchor, _ = dnssec.build(world, wd, tree)
+        server, dnssec_stubs = dnssec.unbound_lines(world, anchor)
+        L += server
     L += ["  local-data: '%s'" % r for r in rr]
     for s in stubs:
         L += ["stub-zone:", '  name: "%s."' % s, "  stub-addr: %s@%d" % (rip, rport)]
+    L += dnssec_stubs
     return "\n".join(L) + "\n"
 
 
@@ -253,6 +267,12 @@ def cmd_up(args):
         err = port_free(rip, rport, kind)
         if err:
             taken.append("%s %s:%d (resolver): %s" % (name, rip, rport, err))
+    if world.dnssec_zones:
+        nip, nport = world.dnssec_server
+        for kind, name in ((socket.SOCK_DGRAM, "udp"), (socket.SOCK_STREAM, "tcp")):
+            err = port_free(nip, nport, kind)
+            if err:
+                taken.append("%s %s:%d (nsd, the signed zones): %s" % (name, nip, nport, err))
     for ip, port, ep in world.listeners():
         err = port_free(ip, port)
         if err:
@@ -279,6 +299,17 @@ def cmd_up(args):
 
     pids = []
     try:
+        if world.dnssec_zones:
+            # NSD, the signed tree's authoritative server, before the resolver that asks it.
+            d = os.path.join(wd, "dnssec")
+            log = os.path.join(d, "nsd.out")
+            proc = subprocess.Popen(["nsd", "-d", "-c", os.path.join(d, "nsd.conf")],
+                                    stdout=open(log, "w"), stderr=subprocess.STDOUT,
+                                    stdin=subprocess.DEVNULL, start_new_session=True)
+            pids.append(("nsd", proc.pid))
+            write_pids(wd, pids)
+            nip, nport = world.dnssec_server
+            wait_for(lambda: dns_answers(nip, nport), "nsd", proc=proc, log=log)
         # unbound, in the foreground of its own session so it outlives this script.
         log = os.path.join(wd, "unbound.log")
         proc = subprocess.Popen(["unbound", "-d", "-c", os.path.join(wd, "unbound.conf")],

@@ -22,6 +22,8 @@ FIXTURE_KEYS = ("banner", "ehlo", "starttls", "starttls_reply", "greeting", "gre
 POSTFIX_KEYS = ("tls_min", "tls_max")
 _POSTFIX_PARAM_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 DNS_MODES = ("refuse", "drop", "servfail")
+# The DNSSEC tree (tests/world/dnssec.py): how a zone is served.
+ZONE_KINDS = ("signed", "insecure", "bogus")
 
 # filler_a=N addresses: 127.31.0.1 upwards (a /16 of loopback where nothing listens).
 FILLER_A_BASE = "127.31.0.1"
@@ -117,17 +119,30 @@ class Domain:
         return [str(base + i) for i in range(self.filler_a)]
 
 
+class Tlsa:
+    def __init__(self, host, usage, selector, mtype, of):
+        self.host, self.usage, self.selector, self.mtype, self.of = host, usage, selector, mtype, of
+
+
 class World:
     def __init__(self):
-        self.settings = {"resolver": "127.53.0.1:5300", "smtp_port": "2525", "zones": "example"}
+        self.settings = {"resolver": "127.53.0.1:5300", "smtp_port": "2525", "zones": "example",
+                         "dnssec_server": "127.53.0.3:5300"}
         self.certs = {}
         self.endpoints = []
         self.domains = {}
+        self.dnssec_zones = []  # (name, kind) in declaration order; the first is the top
+        self.tlsa = []
 
     # -- settings
     @property
     def resolver(self):
         ip, _, port = self.settings["resolver"].rpartition(":")
+        return ip, int(port)
+
+    @property
+    def dnssec_server(self):
+        ip, _, port = self.settings["dnssec_server"].rpartition(":")
         return ip, int(port)
 
     @property
@@ -199,7 +214,7 @@ def parse(text, path="world file"):
         try:
             if kind == "set":
                 if len(tok) != 3 or tok[1] not in w.settings:
-                    raise WorldError("line %d: expected 'set resolver|smtp_port|zones VALUE'" % lineno)
+                    raise WorldError("line %d: expected 'set %s VALUE'" % (lineno, "|".join(w.settings)))
                 w.settings[tok[1]] = tok[2]
             elif kind == "cert":
                 _parse_cert(w, tok, lineno)
@@ -207,6 +222,10 @@ def parse(text, path="world file"):
                 _parse_endpoint(w, tok, lineno)
             elif kind == "domain":
                 _parse_domain(w, tok, lineno)
+            elif kind == "zone":
+                _parse_zone(w, tok, lineno)
+            elif kind == "tlsa":
+                _parse_tlsa(w, tok, lineno)
             else:
                 raise WorldError("line %d: unknown statement %r" % (lineno, kind))
         except WorldError as e:
@@ -372,7 +391,35 @@ def _parse_domain(w, tok, lineno):
     w.domains[d.name] = d
 
 
+def _parse_zone(w, tok, lineno):
+    if len(tok) != 3 or tok[2] not in ZONE_KINDS:
+        raise WorldError("line %d: expected 'zone NAME %s'" % (lineno, "|".join(ZONE_KINDS)))
+    _check_host(tok[1], lineno, "zone")
+    if any(z == tok[1] for z, _ in w.dnssec_zones):
+        raise WorldError("line %d: zone %r declared twice" % (lineno, tok[1]))
+    if not w.dnssec_zones and tok[2] != "signed":
+        raise WorldError("line %d: the first zone is the top of the signed tree: it must be signed" % lineno)
+    if w.dnssec_zones and not tok[1].endswith("." + w.dnssec_zones[0][0]):
+        raise WorldError("line %d: zone %r lies outside the tree's top %r" % (lineno, tok[1], w.dnssec_zones[0][0]))
+    w.dnssec_zones.append((tok[1], tok[2]))
+
+
+def _parse_tlsa(w, tok, lineno):
+    if len(tok) != 6 or not all(re.match(r"^\d{1,3}$", t) and int(t) < 256 for t in tok[2:5]) \
+            or not tok[5].startswith("of="):
+        raise WorldError("line %d: expected 'tlsa HOST USAGE SELECTOR MTYPE of=leaf:CERT|inter|root|hex:HEX'" % lineno)
+    _check_host(tok[1], lineno, "tlsa host")
+    of = tok[5][3:]
+    if not (of in ("inter", "root") or re.match(r"^leaf:[A-Za-z0-9_.-]+$", of) or
+            re.match(r"^hex:([0-9a-f]{2})+$", of)):
+        raise WorldError("line %d: of= is leaf:CERT, inter, root or hex:HEX (lowercase, whole octets)" % lineno)
+    w.tlsa.append(Tlsa(tok[1], int(tok[2]), int(tok[3]), int(tok[4]), of))
+
+
 def _validate(w, path):
+    for t in w.tlsa:
+        if t.of.startswith("leaf:") and t.of[5:] not in w.certs:
+            raise WorldError("%s: tlsa %s names unknown cert %r" % (path, t.host, t.of[5:]))
     for ep in w.endpoints:
         for c in ep.certs + [c for _, c in ep.sni]:
             if c not in w.certs:
@@ -386,7 +433,7 @@ def _validate(w, path):
                              "(Postfix serves one per algorithm)" % (path, ep.ip, ",".join(ep.certs)))
     zones = w.zones
     addrs = w.host_addresses()
-    for name in list(addrs) + list(w.domains):
+    for name in list(addrs) + list(w.domains) + [z for z, _ in w.dnssec_zones] + [t.host for t in w.tlsa]:
         if not any(name == z or name.endswith("." + z) for z in zones):
             raise WorldError("%s: %s lies outside the world's zones (%s)" % (path, name, ", ".join(zones)))
 
