@@ -17,8 +17,8 @@
 set -eu
 
 PKGS="gcc make pkg-config libc6-dev
-libuv1-dev libmbedtls-dev libldns-dev libjansson-dev libpsl-dev libidn2-dev publicsuffix
-ldnsutils unbound nsd postfix openssl ca-certificates python3 iproute2 procps bsdutils time
+libuv1-dev libmbedtls-dev libldns-dev libjansson-dev libpsl-dev libidn2-dev libcurl4-openssl-dev publicsuffix
+ldnsutils unbound nsd nginx-light curl postfix openssl ca-certificates python3 iproute2 procps bsdutils time
 valgrind dnsperf adns-tools mandoc man-db
 chromium strace"
 

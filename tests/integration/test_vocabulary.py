@@ -33,6 +33,7 @@ VOCABULARIES = {
     "mta-sts txt error": ("src/classify/mtasts.c", "txt_errors"),
     "mta-sts policy error": ("src/classify/mtasts.c", "policy_errors"),
     "tlsrpt record error": ("src/classify/tlsrpt_record.c", "errors"),
+    "https status": ("src/probe/https.c", "status_words"),
 }
 # A word shared by two vocabularies (the probe status "blocked" and the pattern "blocked") is
 # spelled by each of their tables: two words that look alike.

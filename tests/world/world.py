@@ -29,6 +29,7 @@ import certs  # noqa: E402
 import dnssec  # noqa: E402
 import dnswire  # noqa: E402
 import postfix  # noqa: E402
+import web  # noqa: E402
 import worldfile  # noqa: E402
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
@@ -113,6 +114,8 @@ def unbound_conf(world, wd):
         if not (d.cname or d.dns or d.mx or d.txt or d.name in world.host_addresses()):
             # An empty non-terminal would be NXDOMAIN; give the name something so it exists.
             rr.append('%s. 300 IN TXT "mxsurvey world"' % d.name)
+    for owner, text in world.txts:
+        rr.append('%s. 300 IN TXT "%s"' % (owner, text))
     if world.tlsa:
         rr += dnssec.tlsa_rrs(world, os.path.join(wd, "certs"))
     dnssec_stubs = []
@@ -267,6 +270,11 @@ def cmd_up(args):
         err = port_free(rip, rport, kind)
         if err:
             taken.append("%s %s:%d (resolver): %s" % (name, rip, rport, err))
+    if world.webs:
+        wip, wport = world.web_server
+        err = port_free(wip, wport)
+        if err:
+            taken.append("tcp %s:%d (nginx, the web server): %s" % (wip, wport, err))
     if world.dnssec_zones:
         nip, nport = world.dnssec_server
         for kind, name in ((socket.SOCK_DGRAM, "udp"), (socket.SOCK_STREAM, "tcp")):
@@ -310,6 +318,16 @@ def cmd_up(args):
             write_pids(wd, pids)
             nip, nport = world.dnssec_server
             wait_for(lambda: dns_answers(nip, nport), "nsd", proc=proc, log=log)
+        if world.webs:
+            conf = web.build(world, wd, ROOT)
+            log = os.path.join(wd, "web", "nginx.out")
+            proc = subprocess.Popen(["nginx", "-c", conf, "-e", os.path.join(wd, "web", "error.log")],
+                                    stdout=open(log, "w"), stderr=subprocess.STDOUT,
+                                    stdin=subprocess.DEVNULL, start_new_session=True)
+            pids.append(("nginx", proc.pid))
+            write_pids(wd, pids)
+            wip, wport = world.web_server
+            wait_for(lambda: tcp_answers(wip, wport), "nginx", proc=proc, log=log)
         # unbound, in the foreground of its own session so it outlives this script.
         log = os.path.join(wd, "unbound.log")
         proc = subprocess.Popen(["unbound", "-d", "-c", os.path.join(wd, "unbound.conf")],

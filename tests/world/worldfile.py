@@ -124,15 +124,28 @@ class Tlsa:
         self.host, self.usage, self.selector, self.mtype, self.of = host, usage, selector, mtype, of
 
 
+class Web:
+    """An HTTPS host of the world's web server (tests/world/web.py)."""
+    def __init__(self, host):
+        self.host = host
+        self.cert = None
+        self.body = None        # a file of data/world/mta-sts/ served at the policy path
+        self.status = 200
+        self.location = None    # a redirect's target
+        self.size = 0           # a generated policy of this many octets (an oversized one)
+
+
 class World:
     def __init__(self):
         self.settings = {"resolver": "127.53.0.1:5300", "smtp_port": "2525", "zones": "example",
-                         "dnssec_server": "127.53.0.3:5300"}
+                         "dnssec_server": "127.53.0.3:5300", "web_server": "127.40.0.1:4443"}
         self.certs = {}
         self.endpoints = []
         self.domains = {}
         self.dnssec_zones = []  # (name, kind) in declaration order; the first is the top
         self.tlsa = []
+        self.webs = {}          # host -> Web
+        self.txts = []          # (owner, text): TXT records given whole (spaces kept)
 
     # -- settings
     @property
@@ -143,6 +156,11 @@ class World:
     @property
     def dnssec_server(self):
         ip, _, port = self.settings["dnssec_server"].rpartition(":")
+        return ip, int(port)
+
+    @property
+    def web_server(self):
+        ip, _, port = self.settings["web_server"].rpartition(":")
         return ip, int(port)
 
     @property
@@ -163,6 +181,8 @@ class World:
         for d in self.domains.values():
             for ip in d.a + d.filler_addresses():
                 out.setdefault(d.name, []).append(ip)
+        for h in self.webs:
+            out.setdefault(h, []).append(self.web_server[0])
         return out
 
     def endpoint_at(self, ip):
@@ -224,6 +244,16 @@ def parse(text, path="world file"):
                 _parse_domain(w, tok, lineno)
             elif kind == "zone":
                 _parse_zone(w, tok, lineno)
+            elif kind == "web":
+                _parse_web(w, tok, lineno)
+            elif kind == "txt":
+                if len(tok) < 3:
+                    raise WorldError("line %d: expected 'txt NAME TEXT...'" % lineno)
+                _check_txt_owner(tok[1], lineno)
+                text = line.split(None, 2)[2]
+                if '"' in text or "\\" in text:
+                    raise WorldError("line %d: a txt record holds no quote or backslash" % lineno)
+                w.txts.append((tok[1], text))
             elif kind == "tlsa":
                 _parse_tlsa(w, tok, lineno)
             else:
@@ -238,6 +268,9 @@ def _parse_cert(w, tok, lineno):
     if len(tok) < 2:
         raise WorldError("line %d: cert needs a name" % lineno)
     c = Cert(tok[1])
+    if c.name in ("root", "inter", "untrusted", "ca") or c.name.startswith("leaf-"):
+        # certs.py keeps the CAs and the leaf keys under these names in the same folder.
+        raise WorldError("line %d: cert name %r is taken by the world's CA files" % (lineno, c.name))
     if c.name in w.certs:
         raise WorldError("line %d: cert %r declared twice" % (lineno, c.name))
     kv = _kv(tok[2:], lineno)
@@ -404,6 +437,45 @@ def _parse_zone(w, tok, lineno):
     w.dnssec_zones.append((tok[1], tok[2]))
 
 
+def _check_txt_owner(name, lineno):
+    # Owners such as _mta-sts.DOMAIN and _smtp._tls.DOMAIN: underscore labels allowed.
+    if not re.match(r"^(_?[a-z0-9-]+\.)*[a-z0-9-]+$", name):
+        raise WorldError("line %d: txt owner %r is not a lowercase name" % (lineno, name))
+
+
+def _parse_web(w, tok, lineno):
+    if len(tok) < 2:
+        raise WorldError("line %d: web needs a host name" % lineno)
+    web = Web(tok[1])
+    _check_host(web.host, lineno, "web host")
+    if web.host in w.webs:
+        raise WorldError("line %d: web %r declared twice" % (lineno, web.host))
+    for k, v in _kv(tok[2:], lineno).items():
+        if k == "cert":
+            web.cert = v
+        elif k == "body":
+            if not re.match(r"^[a-z0-9._-]+$", v):
+                raise WorldError("line %d: body= is a file name of data/world/mta-sts/" % lineno)
+            web.body = v
+        elif k == "status":
+            if not re.match(r"^[1-5]\d\d$", v):
+                raise WorldError("line %d: status= is an HTTP status code" % lineno)
+            web.status = int(v)
+        elif k == "location":
+            web.location = v
+        elif k == "size":
+            if not re.match(r"^\d{1,7}$", v):
+                raise WorldError("line %d: size= is a number of octets" % lineno)
+            web.size = int(v)
+        else:
+            raise WorldError("line %d: unknown web key %r" % (lineno, k))
+    if not web.cert:
+        raise WorldError("line %d: web %s needs cert= (it serves HTTPS)" % (lineno, web.host))
+    if (web.location is None) != (web.status not in (301, 302, 303, 307, 308)):
+        raise WorldError("line %d: location= goes with a redirect status (3xx), and only there" % lineno)
+    w.webs[web.host] = web
+
+
 def _parse_tlsa(w, tok, lineno):
     if len(tok) != 6 or not all(re.match(r"^\d{1,3}$", t) and int(t) < 256 for t in tok[2:5]) \
             or not tok[5].startswith("of="):
@@ -417,6 +489,9 @@ def _parse_tlsa(w, tok, lineno):
 
 
 def _validate(w, path):
+    for web in w.webs.values():
+        if web.cert not in w.certs:
+            raise WorldError("%s: web %s names unknown cert %r" % (path, web.host, web.cert))
     for t in w.tlsa:
         if t.of.startswith("leaf:") and t.of[5:] not in w.certs:
             raise WorldError("%s: tlsa %s names unknown cert %r" % (path, t.host, t.of[5:]))
@@ -433,7 +508,8 @@ def _validate(w, path):
                              "(Postfix serves one per algorithm)" % (path, ep.ip, ",".join(ep.certs)))
     zones = w.zones
     addrs = w.host_addresses()
-    for name in list(addrs) + list(w.domains) + [z for z, _ in w.dnssec_zones] + [t.host for t in w.tlsa]:
+    for name in list(addrs) + list(w.domains) + [z for z, _ in w.dnssec_zones] + \
+            [t.host for t in w.tlsa] + [o for o, _ in w.txts]:
         if not any(name == z or name.endswith("." + z) for z in zones):
             raise WorldError("%s: %s lies outside the world's zones (%s)" % (path, name, ", ".join(zones)))
 
