@@ -116,3 +116,21 @@ def test_mtasts_fetch_failures(ctx):
     assert got["fetch"] == "timeout", got
     got = fetch(ctx, "mta-sts.closed.example", closed, ctx.world.smtp_port)
     assert got["fetch"] == "connect-failed", got
+
+
+def test_mtasts_fetches_at_once_and_cancelled(ctx):
+    """Twenty fetches on one loop all end, each once; closing the client with fetches in flight
+    (to a silent address) cancels them without a callback, and the loop ends (nothing left
+    open: uv_loop_close succeeds, the driver exits 0; the ASan build checks for leaks)."""
+    wip, wport = ctx.world.web_server
+    drv = os.path.join(ctx.build, "drivers", "mtasts_driver")
+    ca = os.path.join(ctx.certs, "ca.pem")
+    r = sh([drv, "-c", ca, "-n", "20", "mta-sts.exact.example", wip, str(wport)], timeout=60)
+    assert r.returncode == 0, r.stderr
+    lines = [json.loads(l) for l in r.stdout.splitlines()]
+    assert len(lines) == 20 and all(l["fetch"] == "ok" for l in lines), lines[:3]
+    silent = ctx.world.host_addresses()["mx.silent.example"][0]
+    r = sh([drv, "-c", ca, "-t", "20000", "-k", "300", "-n", "5", "mta-sts.silent.example",
+            silent, str(ctx.world.smtp_port)], timeout=30)
+    assert r.returncode == 0, r.stderr
+    assert [json.loads(l) for l in r.stdout.splitlines()] == [{"cancelled": 5}], r.stdout
