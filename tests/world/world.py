@@ -249,6 +249,17 @@ def wait_for(pred, what, timeout=START_TIMEOUT, proc=None, log=None):
 
 # ------------------------------------------------------------------ commands
 
+def start_server(wd, pids, name, args, log, ready):
+    """Starts a server in the foreground of its own session (so it outlives this script), its
+    output in log; records its PID, then waits until ready() (or its exit, with the log's
+    tail)."""
+    proc = subprocess.Popen(args, stdout=open(log, "w"), stderr=subprocess.STDOUT,
+                            stdin=subprocess.DEVNULL, start_new_session=True)
+    pids.append((name, proc.pid))
+    write_pids(wd, pids)
+    wait_for(ready, name, proc=proc, log=log)
+
+
 def cmd_up(args):
     wf, wd, build = config()
     try:
@@ -310,45 +321,26 @@ def cmd_up(args):
         if world.dnssec_zones:
             # NSD, the signed tree's authoritative server, before the resolver that asks it.
             d = os.path.join(wd, "dnssec")
-            log = os.path.join(d, "nsd.out")
-            proc = subprocess.Popen(["nsd", "-d", "-c", os.path.join(d, "nsd.conf")],
-                                    stdout=open(log, "w"), stderr=subprocess.STDOUT,
-                                    stdin=subprocess.DEVNULL, start_new_session=True)
-            pids.append(("nsd", proc.pid))
-            write_pids(wd, pids)
             nip, nport = world.dnssec_server
-            wait_for(lambda: dns_answers(nip, nport), "nsd", proc=proc, log=log)
+            start_server(wd, pids, "nsd", ["nsd", "-d", "-c", os.path.join(d, "nsd.conf")],
+                         os.path.join(d, "nsd.out"), lambda: dns_answers(nip, nport))
         if world.webs:
             conf = web.build(world, wd, ROOT)
-            log = os.path.join(wd, "web", "nginx.out")
-            proc = subprocess.Popen(["nginx", "-c", conf, "-e", os.path.join(wd, "web", "error.log")],
-                                    stdout=open(log, "w"), stderr=subprocess.STDOUT,
-                                    stdin=subprocess.DEVNULL, start_new_session=True)
-            pids.append(("nginx", proc.pid))
-            write_pids(wd, pids)
             wip, wport = world.web_server
-            wait_for(lambda: tcp_answers(wip, wport), "nginx", proc=proc, log=log)
-        # unbound, in the foreground of its own session so it outlives this script.
-        log = os.path.join(wd, "unbound.log")
-        proc = subprocess.Popen(["unbound", "-d", "-c", os.path.join(wd, "unbound.conf")],
-                                stdout=open(log, "w"), stderr=subprocess.STDOUT,
-                                stdin=subprocess.DEVNULL, start_new_session=True)
-        pids.append(("unbound", proc.pid))
-        write_pids(wd, pids)
-        wait_for(lambda: dns_answers(rip, rport), "unbound", proc=proc, log=log)
+            start_server(wd, pids, "nginx",
+                         ["nginx", "-c", conf, "-e", os.path.join(wd, "web", "error.log")],
+                         os.path.join(wd, "web", "nginx.out"), lambda: tcp_answers(wip, wport))
+        start_server(wd, pids, "unbound", ["unbound", "-d", "-c", os.path.join(wd, "unbound.conf")],
+                     os.path.join(wd, "unbound.log"), lambda: dns_answers(rip, rport))
 
         if any(ep.server == "fixture" for ep in world.endpoints):
-            log = os.path.join(wd, "fixture.log")
             pidfile = os.path.join(wd, "fixture.pid")
             if os.path.exists(pidfile):
                 os.unlink(pidfile)
-            proc = subprocess.Popen([fixture_bin, "-c", os.path.join(wd, "fixture.conf"),
-                                     "-p", pidfile, "-l", os.path.join(wd, "fixture-conn.log")],
-                                    stdout=open(log, "w"), stderr=subprocess.STDOUT,
-                                    stdin=subprocess.DEVNULL, start_new_session=True)
-            pids.append(("fixture", proc.pid))
-            write_pids(wd, pids)
-            wait_for(lambda: os.path.exists(pidfile), "fixture server", proc=proc, log=log)
+            start_server(wd, pids, "fixture",
+                         [fixture_bin, "-c", os.path.join(wd, "fixture.conf"), "-p", pidfile,
+                          "-l", os.path.join(wd, "fixture-conn.log")],
+                         os.path.join(wd, "fixture.log"), lambda: os.path.exists(pidfile))
 
         if pf_etc:
             # Postfix's master daemonizes; `postfix start` returns once it runs (or failed).
