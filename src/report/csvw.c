@@ -57,6 +57,18 @@ static void cell_start(struct csv_row *r)
         putc1(r, ',');
 }
 
+const char *csv_column_word(const char *prefix, const char *word, char *buf, size_t size)
+{
+    if (!size)
+        return buf;
+    int n = snprintf(buf, size, "%s_%s", prefix, word);
+    size_t end = n < 0 ? 0 : (size_t)n < size ? (size_t)n : size - 1;
+    for (size_t i = strlen(prefix) + 1; i < end; i++)
+        if (buf[i] == '-' || buf[i] == '.')
+            buf[i] = '_';
+    return buf;
+}
+
 int csv_formula_risk(const char *s, size_t n)
 {
     if (!n)

@@ -70,6 +70,12 @@ void csv_write_cell(FILE *f, const char *s);
 int csv_formula_risk(const char *s, size_t n);
 int csv_needs_quotes(const char *s, size_t n);
 
+/* The one way every CSV of mxsurvey names a column made of a prefix and a word of a
+ * vocabulary (a pattern, a status): snake_case, "prefix_word" with each '-' and '.' of the word
+ * as '_' (`pattern` + `mx-exact` -> `pattern_mx_exact`). Written into buf (cut to its size);
+ * returns buf. */
+const char *csv_column_word(const char *prefix, const char *word, char *buf, size_t size);
+
 /* A CSV file written atomically (through outfile.h). */
 struct csv_file {
     struct outfile out; /* out.path: the destination */

@@ -292,6 +292,7 @@ static const struct column domain_columns[] = {
     {.name = "primary_ip", .obj = "primary", .key = "ip"},
     {.name = "truncated_mx", .obj = "truncated", .key = "mx"},
     {.name = "truncated_addrs", .obj = "truncated", .key = "addrs"},
+    {.name = "duplicate_of", .key = "duplicate_of"}, /* added in 0.2: at the end */
 };
 
 /* The domain patterns of summary.json (summary.c), in providers.csv's column order: the

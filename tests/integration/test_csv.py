@@ -339,3 +339,31 @@ def test_csv_hostile_text(ctx):
             [("'+evil.example", "1", "1")]
         _, srows = read_csv(os.path.join(d, "summary.csv"))
         assert ("endpoints.by_key_type.RSA 2048", "1") in [(x["metric"], x["value"]) for x in srows]
+
+
+# ------------------------------------------------------------------ one way of naming columns
+
+def test_csv_columns_named_one_way(ctx):
+    """Every CSV mxsurvey writes (the scan's, diff.csv, trend.csv) names its columns one way,
+    snake_case (docs/schema.md, "Changes to this contract": trend.csv's `pattern.mx-exact`
+    became `pattern_mx_exact`, as providers.csv has it), and trend.csv's pattern columns are
+    providers.csv's, in the same order."""
+    s = world_scan(ctx)
+    with tempfile.TemporaryDirectory(prefix="mxs-csv-names-") as d:
+        r = sh([ctx.mxsurvey, "trend", "--out", os.path.join(d, "trend"), s["out"]])
+        assert r.returncode == 0, "trend exit %d: %s" % (r.returncode, r.stderr)
+        r = sh([ctx.mxsurvey, "diff", "--quiet", "--out", os.path.join(d, "diff"), s["out"], s["out"]])
+        assert r.returncode == 0, "diff exit %d: %s" % (r.returncode, r.stderr)
+        files = [os.path.join(s["out"], n) for n in os.listdir(s["out"]) if n.endswith(".csv")]
+        files += [os.path.join(d, "trend", "trend.csv"), os.path.join(d, "diff", "diff.csv")]
+        assert len(files) >= 6, files
+        headers = {}
+        for path in files:
+            header, _ = read_csv(path)
+            headers[os.path.basename(path)] = header
+            bad = [c for c in header if not re.fullmatch(r"[a-z][a-z0-9_]*", c)]
+            assert not bad, "%s: columns not snake_case: %s" % (path, bad)
+        trend_patterns = [c for c in headers["trend.csv"] if c.startswith("pattern_")]
+        provider_patterns = [c for c in headers["providers.csv"]
+                             if c.startswith("pattern_") and c != "pattern_other"]
+        assert trend_patterns == provider_patterns, (trend_patterns, provider_patterns)

@@ -211,7 +211,8 @@ TEST(out_csv_hostile_certificate)
 
 TEST(out_csv_domain_row)
 {
-    CHECK_INT(ncolumns(CSV_DOMAINS), 18);
+    CHECK_INT(ncolumns(CSV_DOMAINS), 19);
+    CHECK_STR(csv_column_name(CSV_DOMAINS, 18), "duplicate_of"); /* added at the end */
     ROW(CSV_DOMAINS,
         "{\"line\":3,\"domain\":\"a.example\",\"status\":\"ok\",\"error\":null,"
         "\"mx\":[{\"host\":\"mx1.a.example\",\"pref\":5,\"ips\":[\"192.0.2.1\",\"2001:db8::1\"],"
@@ -224,7 +225,7 @@ TEST(out_csv_domain_row)
         "\"truncated\":{\"mx\":990,\"addrs\":0}}",
         "3,a.example,ok,,5:mx1.a.example;10:mx2.a.example,192.0.2.1;2001:db8::1,"
         "mx2.a.example=NXDOMAIN,false,mx1.a.example@192.0.2.1;mx1.a.example@2001:db8::1,"
-        "ok;timeout,mx-exact,a.example,true,none,mx1.a.example,192.0.2.1,990,0\r\n");
+        "ok;timeout,mx-exact,a.example,true,none,mx1.a.example,192.0.2.1,990,0,\r\n");
     /* The implicit MX; a DNS error with a comma. */
     ROW(CSV_DOMAINS,
         "{\"line\":4,\"domain\":\"nomx.example\",\"status\":\"no-mx\",\"error\":null,"
@@ -233,12 +234,19 @@ TEST(out_csv_domain_row)
         "\"provider\":\"nomx.example\",\"consistent\":true,\"match_domain\":null,\"primary\":null,"
         "\"truncated\":null}",
         "4,nomx.example,no-mx,,0:nomx.example,192.0.2.7,,true,,,unreachable,nomx.example,true,"
-        ",,,,\r\n");
+        ",,,,,\r\n");
     /* An invalid line lacking the later fields; the raw line is neutralised. */
     ROW(CSV_DOMAINS,
         "{\"line\":7,\"domain\":\"-x.example\",\"status\":\"invalid\","
         "\"error\":\"label starts with a hyphen\"}",
-        "7,'-x.example,invalid,label starts with a hyphen,,,,,,,,,,,,,,\r\n");
+        "7,'-x.example,invalid,label starts with a hyphen,,,,,,,,,,,,,,,\r\n");
+    /* A duplicate line: its first line in the last column. */
+    ROW(CSV_DOMAINS,
+        "{\"line\":9,\"domain\":\"a.example\",\"status\":\"duplicate\",\"error\":null,"
+        "\"mx\":[],\"implicit_mx\":false,\"truncated\":null,\"endpoints\":[],"
+        "\"duplicate_of\":3,\"pattern\":null,\"provider\":null,\"consistent\":true,"
+        "\"match_domain\":null,\"primary\":null}",
+        "9,a.example,duplicate,,,,,false,,,,,true,,,,,,3\r\n");
     char *want = empty_row(ncolumns(CSV_DOMAINS));
     ROW(CSV_DOMAINS, "{}", want);
     free(want);
@@ -246,8 +254,8 @@ TEST(out_csv_domain_row)
     ROW(CSV_DOMAINS,
         "{\"line\":8,\"mx\":[{\"host\":\"h\"},{\"pref\":1},5],"
         "\"endpoints\":[{\"mx_host\":\"h\",\"ip\":null}]}",
-        "8,,,,:h;1:;:,,,,h@,,,,,,,,,\r\n");
-    ROW(CSV_DOMAINS, "{\"mx\":\"x,y\"}", ",,,,\"x,y\",\"x,y\",\"x,y\",,,,,,,,,,,\r\n");
+        "8,,,,:h;1:;:,,,,h@,,,,,,,,,,\r\n");
+    ROW(CSV_DOMAINS, "{\"mx\":\"x,y\"}", ",,,,\"x,y\",\"x,y\",\"x,y\",,,,,,,,,,,,\r\n");
 }
 
 /* ------------------------------------------------------------------ providers.csv */
@@ -359,7 +367,7 @@ TEST(out_csv_write_all)
     CHECK_STR(domains,
               "line,domain,status,error,mx,mx_ips,mx_errors,implicit_mx,endpoints,"
               "endpoint_statuses,pattern,provider,consistent,match_domain,primary_mx_host,"
-              "primary_ip,truncated_mx,truncated_addrs\r\n");
+              "primary_ip,truncated_mx,truncated_addrs,duplicate_of\r\n");
     free(domains);
     CHECK_INT(tfs_count_files(dir), 7);
     tfs_rmtree(dir);
