@@ -271,6 +271,11 @@ static const struct column host_columns[] = {
     {.name = "tlsrpt", .key = "tlsrpt"},
     {.name = "provider", .key = "provider"},
     {.name = "cert_provider_match", .key = "cert_provider_match"},
+    /* added in 0.2, at the end: the leaf's issuer (classify/issuer.h) */
+    {.name = "issuer_o", .obj = "issuer", .key = "o"},
+    {.name = "issuer_cn", .obj = "issuer", .key = "cn"},
+    {.name = "issuer_root", .obj = "issuer", .key = "root"},
+    {.name = "issuer_self_signed", .obj = "issuer", .key = "self_signed"},
 };
 
 static const struct column domain_columns[] = {
@@ -576,8 +581,9 @@ static int summary_rows(struct writer *w, const json_t *v, const char *prefix, c
     int rc = SUMMARY_OK;
     struct sbuf path = {0};
     for (i = 0; i < n && rc == SUMMARY_OK; i++) {
-        /* Not figures: the providers table (providers.csv) and the options of the run. */
-        if ((!*prefix && strcmp(keys[i], "providers") == 0) ||
+        /* Not figures: the providers and issuers tables (providers.csv; report.html) and the
+         * options of the run. */
+        if ((!*prefix && (strcmp(keys[i], "providers") == 0 || strcmp(keys[i], "issuers") == 0)) ||
             (strcmp(prefix, "meta") == 0 && strcmp(keys[i], "options") == 0))
             continue;
         path.len = 0;

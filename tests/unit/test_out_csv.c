@@ -87,16 +87,19 @@ static const char full_host[] =
     "\"matched_by\":{\"domain\":\"*.a.example\",\"mx_host\":null,\"ptr\":null,"
     "\"banner_host\":null,\"ehlo_host\":\"mx.a.example\"},"
     "\"wildcard\":\"leftmost\",\"trust\":{\"valid\":false,\"reasons\":[\"self-signed\",\"weak-key\"]},"
-    "\"tlsrpt\":\"certificate-not-trusted\",\"provider\":\"a.example\",\"cert_provider_match\":true}";
+    "\"tlsrpt\":\"certificate-not-trusted\",\"provider\":\"a.example\",\"cert_provider_match\":true,"
+    "\"issuer\":{\"o\":\"=Evil, Inc.\",\"cn\":\"CA\",\"root\":null,\"self_signed\":true}}";
 
 TEST(out_csv_host_row)
 {
-    CHECK_INT(ncolumns(CSV_HOSTS), 56);
+    CHECK_INT(ncolumns(CSV_HOSTS), 60);
     CHECK_STR(csv_column_name(CSV_HOSTS, 0), "mx_host");
     CHECK_STR(csv_column_name(CSV_HOSTS, 13), "tls_version");
     CHECK_STR(csv_column_name(CSV_HOSTS, 15), "tls_alert");
     CHECK_STR(csv_column_name(CSV_HOSTS, 16), "tls_max");
     CHECK_STR(csv_column_name(CSV_HOSTS, 55), "cert_provider_match");
+    CHECK_STR(csv_column_name(CSV_HOSTS, 56), "issuer_o"); /* added at the end */
+    CHECK_STR(csv_column_name(CSV_HOSTS, 59), "issuer_self_signed");
     ROW(CSV_HOSTS, full_host,
         "mx.a.example,192.0.2.1,25,,nxdomain,a.example,ok,,220,false,2,"
         "\"'=HYPERLINK(\"\"http://x\"\")\",\" mx, \"\"b\"\"\\x0ac\","
@@ -104,7 +107,8 @@ TEST(out_csv_host_row)
         "\"O=Acme, Inc., CN=mx\",CN=CA,2026-01-02T03:04:05Z,2027-01-02T03:04:05Z,ab12,RSA,2048,"
         "RSA-SHA256,true,1,,ab12;cd34,chains/ab12.pem,*.a.example,san,false,"
         "wildcard,multilabel,,none,exact,*.a.example,,,,mx.a.example,"
-        "leftmost,false,self-signed;weak-key,certificate-not-trusted,a.example,true\r\n");
+        "leftmost,false,self-signed;weak-key,certificate-not-trusted,a.example,true,"
+        "\"'=Evil, Inc.\",CA,,true\r\n");
     /* A failed probe: the nested objects are null, so are their columns. */
     ROW(CSV_HOSTS,
         "{\"mx_host\":\"mx.b.example\",\"ip\":\"2001:db8::1\",\"port\":25,\"ptr\":\"mx.b.example\","
@@ -115,7 +119,7 @@ TEST(out_csv_host_row)
         "\"cn_in_san\":null,\"match\":null,\"matched_by\":null,\"wildcard\":null,\"trust\":null,"
         "\"tlsrpt\":null,\"provider\":\"b.example\",\"cert_provider_match\":null}",
         "mx.b.example,2001:db8::1,25,mx.b.example,ok,b.example,timeout,"
-        "timeout waiting for the greeting,,true,1,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,b.example,\r\n");
+        "timeout waiting for the greeting,,true,1,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,b.example,,,,,\r\n");
 }
 
 TEST(out_csv_host_row_missing_and_odd_fields)
@@ -127,14 +131,14 @@ TEST(out_csv_host_row_missing_and_odd_fields)
     /* Some fields only (an older file): the others are empty, the columns stay in place. */
     ROW(CSV_HOSTS, "{\"ip\":\"192.0.2.9\",\"mx_host\":\"mx.c.example\",\"status\":\"ok\","
                    "\"trust\":{\"valid\":true}}",
-        "mx.c.example,192.0.2.9,,,,,ok,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,true,,,,\r\n");
+        "mx.c.example,192.0.2.9,,,,,ok,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,true,,,,,,,,\r\n");
     /* Unexpected types are written as their JSON text, never an error; a parent that is not
      * an object gives empty members. */
     ROW(CSV_HOSTS, "{\"mx_host\":7,\"ip\":[\"a\",1,true,null,{\"k\":\"v;w\"}],\"port\":\"25\","
                    "\"ptr\":2.5,\"ptr_status\":{\"x\":1},\"tls\":\"TLSv1.2\","
                    "\"trust\":{\"valid\":\"yes\",\"reasons\":\"expired\"}}",
         "7,\"a;1;true;null;{\"\"k\"\":\"\"v\\x3bw\"\"}\",25,2.5,\"{\"\"x\"\":1}\","
-        ",,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,yes,expired,,,\r\n");
+        ",,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,yes,expired,,,,,,,\r\n");
 }
 
 /* The hosts.jsonl record of an endpoint serving tests/unit/data/hostile-names.pem (names with
