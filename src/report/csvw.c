@@ -145,6 +145,15 @@ void csv_str(struct csv_row *r, const char *s)
     csv_text(r, s, s ? strlen(s) : 0);
 }
 
+void csv_row_append(struct csv_row *r, const char *cells, size_t n, size_t ncells)
+{
+    if (!ncells)
+        return;
+    cell_start(r);
+    put(r, cells, n);
+    r->ncells += ncells - 1;
+}
+
 void csv_int(struct csv_row *r, long long v)
 {
     char b[32];

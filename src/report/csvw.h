@@ -57,6 +57,11 @@ void csv_bool(struct csv_row *r, int v);
 /* An empty cell (JSON null, an absent field). */
 void csv_empty(struct csv_row *r);
 
+/* Appends the ncells cells already written at cells (n octets, as a row's buffer holds them:
+ * escaped, joined by ',', not ended), after a ',' when r has cells: a part of a row made once
+ * and written into many (endpoints_by_domain.csv's endpoint cells). */
+void csv_row_append(struct csv_row *r, const char *cells, size_t n, size_t ncells);
+
 /* Ends the row with CRLF and returns its octets (*n set to their number); valid until the
  * row is next changed. */
 const char *csv_row_end(struct csv_row *r, size_t *n);

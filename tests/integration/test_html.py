@@ -356,7 +356,8 @@ def test_trend_two_runs(ctx):
 
 # ------------------------------------------------------------------ what report prints; unfinished scans
 
-REPORT_FILES = ["summary.json", "hosts.csv", "domains.csv", "summary.csv", "providers.csv", "report.html"]
+REPORT_FILES = ["summary.json", "hosts.csv", "domains.csv", "summary.csv", "providers.csv", "endpoints_by_domain.csv",
+                "report.html"]
 
 
 def test_report_prints_figures(ctx):

@@ -376,7 +376,7 @@ def check_printed_figures(text, folder, prog, files, chains=None):
 
 
 SCAN_FILES = ["hosts.jsonl", "domains.jsonl", "run.json", "summary.json", "hosts.csv", "domains.csv",
-              "summary.csv", "providers.csv", "report.html"]
+              "summary.csv", "providers.csv", "endpoints_by_domain.csv", "report.html"]
 
 
 def test_scan_prints_figures(ctx):

@@ -7,6 +7,7 @@
 #include <mbedtls/x509_crt.h>
 
 #include "classify/classify.h"
+#include "report/csv_tidy.h"
 #include "report/out_csv.h"
 #include "report/output.h"
 #include "report/record.h"
@@ -313,8 +314,8 @@ TEST(out_csv_write_all)
     CHECK_INT(summary_write(dir, err, sizeof(err)), SUMMARY_OK);
     CHECK_INT(csv_write_all(dir, err, sizeof(err)), SUMMARY_OK);
     CHECK_STR(err, "");
-    /* 2 JSONL, summary.json, 4 CSV: no temporary file left. */
-    CHECK_INT(tfs_count_files(dir), 7);
+    /* 2 JSONL, summary.json, 5 CSV: no temporary file left. */
+    CHECK_INT(tfs_count_files(dir), 8);
 
     char *hosts = tfs_read(dir, "hosts.csv");
     CHECK(hosts && str_starts_with(hosts, "mx_host,ip,port,ptr,"));
@@ -360,7 +361,7 @@ TEST(out_csv_write_all)
     CHECK_STR(again, domains);
     free(again);
     free(domains);
-    CHECK_INT(tfs_count_files(dir), 8);
+    CHECK_INT(tfs_count_files(dir), 9);
 
     /* No summary.json: an input error. */
     tfs_write(dir, "domains.jsonl", "");
@@ -373,7 +374,7 @@ TEST(out_csv_write_all)
               "endpoint_statuses,pattern,provider,consistent,match_domain,primary_mx_host,"
               "primary_ip,truncated_mx,truncated_addrs,duplicate_of\r\n");
     free(domains);
-    CHECK_INT(tfs_count_files(dir), 7);
+    CHECK_INT(tfs_count_files(dir), 8);
     tfs_rmtree(dir);
     free(dir);
 
@@ -435,7 +436,7 @@ TEST(out_csv_output_rows_as_records_come)
     feed_lines(st, ops->endpoint, hosts_text);
     feed_lines(st, ops->domain, domains_text);
     CHECK_INT(ops->close(st), 0);
-    CHECK_INT(tfs_count_files(dir), 2);
+    CHECK_INT(tfs_count_files(dir), 3); /* hosts.csv, domains.csv, endpoints_by_domain.csv */
     char *hosts = tfs_read(dir, "hosts.csv"), *domains = tfs_read(dir, "domains.csv");
     CHECK_INT(count_rows(hosts), 3);
     CHECK_INT(count_rows(domains), 3);
@@ -473,13 +474,13 @@ TEST(out_csv_output_rows_as_records_come)
     CHECK_STR(domains2, domains);
     free(hosts2);
     free(domains2);
-    CHECK_INT(tfs_count_files(dir), 4); /* 2 JSONL, 2 CSV */
+    CHECK_INT(tfs_count_files(dir), 5); /* 2 JSONL, 2 CSV */
 
     /* A damaged line the folder keeps: the output does not open, and leaves nothing. */
     tfs_write(dir, "domains.jsonl", "[1]\n");
     CHECK_INT(ops->open(&st, &wa, err, sizeof(err)), -1);
     CHECK(strstr(err, "domains.jsonl:1:") != NULL);
-    CHECK_INT(tfs_count_files(dir), 4);
+    CHECK_INT(tfs_count_files(dir), 5);
     free(hosts);
     free(domains);
     tfs_rmtree(dir);
@@ -504,4 +505,108 @@ TEST(out_csv_schema_documented)
         CHECK_STR(doc, want);
         free(doc);
     }
+}
+
+/* ------------------------------------------------------------------ endpoints_by_domain.csv */
+
+TEST(out_csv_tidy_schema_documented)
+{
+    char want[8192] = "";
+    const char *name;
+    for (size_t i = 0; (name = csv_tidy_column_name(i)); i++) {
+        if (i)
+            strcat(want, ",");
+        strcat(want, name);
+    }
+    char *doc = tfs_schema_columns(CSV_TIDY_FILE);
+    CHECK_STR(doc, want);
+    free(doc);
+}
+
+/* A domain with two endpoints (one the primary, one never recorded), a domain without any
+ * (one row), hostile text neutralised; the scan's output and the report's writer make the
+ * same bytes, and --resume starts with the kept records' rows. */
+TEST(out_csv_tidy_rows)
+{
+    const struct output_ops *ops = output_find("csv");
+    char *dir = tfs_mkdtemp("mxs-tidy");
+    CHECK(ops && dir);
+    if (!ops || !dir)
+        return;
+    static const char hosts_text[] =
+        "{\"mx_host\":\"mx.a.example\",\"ip\":\"192.0.2.1\",\"status\":\"ok\",\"error\":null,"
+        "\"tls\":{\"version\":\"TLSv1.2\"},\"tls_max\":\"TLSv1.3\",\"cert\":{\"sha256\":\"ab\"},"
+        "\"trust\":{\"valid\":false,\"reasons\":[\"expired\",\"unknown-ca\"]},\"wildcard\":\"none\","
+        "\"match\":{\"mx_host\":\"exact\",\"ptr\":null},\"names_from\":\"san\",\"tlsrpt\":null,"
+        "\"inference\":null,\"inferred_from\":null,"
+        "\"issuer\":{\"o\":\"=Evil, Inc.\",\"cn\":\"CA\",\"root\":null,\"self_signed\":false},"
+        "\"provider\":\"a.example\"}\n";
+    static const char domains_text[] =
+        "{\"line\":1,\"domain\":\"a.example\",\"status\":\"ok\",\"pattern\":\"mx-exact\","
+        "\"mx\":[{\"pref\":10,\"host\":\"mx.a.example\"},{\"pref\":20,\"host\":\"mx2.a.example\"}],"
+        "\"endpoints\":[{\"mx_host\":\"mx.a.example\",\"ip\":\"192.0.2.1\",\"status\":\"ok\"},"
+        "{\"mx_host\":\"mx2.a.example\",\"ip\":\"192.0.2.9\",\"status\":\"timeout\"}],"
+        "\"provider\":\"a.example\",\"consistent\":true,\"match_domain\":\"none\","
+        "\"primary\":{\"mx_host\":\"mx.a.example\",\"ip\":\"192.0.2.1\"}}\n"
+        "{\"line\":2,\"domain\":\"a.example\",\"status\":\"duplicate\",\"duplicate_of\":1,"
+        "\"mx\":[],\"endpoints\":[],\"pattern\":null,\"consistent\":true}\n";
+    static const char want[] =
+        "line,domain,domain_status,duplicate_of,pattern,provider,consistent,match_domain,"
+        "endpoint_rank,mx_host,ip,mx_pref,is_primary,endpoint_status,endpoint_error,tls_version,"
+        "tls_max,cert_sha256,trust_valid,trust_reasons,wildcard,match_mx_host,match_ptr,"
+        "names_from,tlsrpt,inference,inferred_from,issuer_o,issuer_cn,issuer_root,"
+        "issuer_self_signed,endpoint_provider\r\n"
+        "1,a.example,ok,,mx-exact,a.example,true,none,1,mx.a.example,192.0.2.1,10,true,ok,,"
+        "TLSv1.2,TLSv1.3,ab,false,expired;unknown-ca,none,exact,,san,,,,\"'=Evil, Inc.\",CA,,"
+        "false,a.example\r\n"
+        "1,a.example,ok,,mx-exact,a.example,true,none,2,mx2.a.example,192.0.2.9,20,false,"
+        "timeout,,,,,,,,,,,,,,,,,,\r\n"
+        "2,a.example,duplicate,1,,,true,,,,,,,,,,,,,,,,,,,,,,,,,\r\n";
+    char err[4400] = "";
+    void *st = NULL;
+    struct output_where w = {.dir = dir};
+    CHECK_INT(ops->open(&st, &w, err, sizeof(err)), 0);
+    feed_lines(st, ops->endpoint, hosts_text);
+    feed_lines(st, ops->domain, domains_text);
+    CHECK_INT(ops->close(st), 0);
+    char *scan = tfs_read(dir, CSV_TIDY_FILE);
+    CHECK_STR(scan, want);
+
+    /* `mxsurvey report`'s writer from the same records as files. */
+    tfs_write(dir, "hosts.jsonl", hosts_text);
+    tfs_write(dir, "domains.jsonl", domains_text);
+    tfs_unlink(dir, CSV_TIDY_FILE);
+    CHECK_INT(csv_write_records_opts(dir, NULL, err, sizeof(err)), SUMMARY_OK);
+    char *report = tfs_read(dir, CSV_TIDY_FILE);
+    CHECK_STR(report, want);
+
+    /* --resume: the folder keeps the endpoint and the first domain; the second comes now. A
+     * killed scan's temporary file goes. */
+    const char *second = strchr(domains_text, '\n') + 1;
+    char kept[2048];
+    snprintf(kept, sizeof(kept), "%.*s", (int)(second - domains_text), domains_text);
+    tfs_write(dir, "domains.jsonl", kept);
+    tfs_write(dir, ".endpoints_by_domain.csv.Xy12Zq", "stale\r\n");
+    struct output_where wa = {.dir = dir, .append = 1};
+    CHECK_INT(ops->open(&st, &wa, err, sizeof(err)), 0);
+    CHECK(!tfs_exists(dir, ".endpoints_by_domain.csv.Xy12Zq"));
+    feed_lines(st, ops->domain, second);
+    CHECK_INT(ops->close(st), 0);
+    char *resumed = tfs_read(dir, CSV_TIDY_FILE);
+    CHECK_STR(resumed, want);
+    free(scan);
+    free(report);
+    free(resumed);
+    tfs_rmtree(dir);
+    free(dir);
+}
+
+/* The one rule for a column named by a vocabulary word (trend.csv's, providers.csv's). */
+TEST(out_csv_column_word)
+{
+    char b[32];
+    CHECK_STR(csv_column_word("pattern", "mx-exact", b, sizeof(b)), "pattern_mx_exact");
+    CHECK_STR(csv_column_word("x", "TLSv1.2", b, sizeof(b)), "x_TLSv1_2");
+    CHECK_STR(csv_column_word("pattern", "no-mail", b, 10), "pattern_n");
+    CHECK_STR(csv_column_word("a-b", "c", b, sizeof(b)), "a-b_c"); /* the prefix as given */
 }
