@@ -13,6 +13,7 @@
 
 #include "cli.h"
 #include "report/html.h"
+#include "report/lines_text.h"
 #include "core/jsonl.h"
 #include "report/csv_tidy.h"
 #include "report/out_csv.h"
@@ -62,6 +63,7 @@ int report_print(FILE *f, const char *prog, const char *dir, const char *const *
                  int_member(sh, "denominator"));
         fprintf(f, "  %-21s %s  %9s  %s\n", headline[i].label, pct, frac, headline[i].of);
     }
+    lines_text_print(f, s); /* where every record went, by status */
     json_decref(s);
     fprintf(f, "files in %s:\n", dir);
     for (; files && *files; files++)

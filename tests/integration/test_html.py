@@ -498,3 +498,28 @@ def test_report_html_escapes_hostile_issuer(ctx):
     assert "<img" not in html and "<script" not in html
     text = "".join(page.text)
     assert hostile_o in text and hostile_cn in text
+
+
+def test_report_prints_lines(ctx):
+    """The end-of-scan text says where every record went: domain and endpoint records by
+    status, each with its total, the duplicates apart, as summary.json counts them."""
+    s = world_scan(ctx)
+    with open(os.path.join(s["out"], "summary.json")) as f:
+        summary = json.load(f)
+    for out in (s["stdout"], sh([ctx.mxsurvey, "report", s["out"]], check=True).stdout):
+        got = {}
+        for line in out.splitlines():
+            m = re.match(r"  (domains|endpoints) by status: (\d+) \((.*)\)$", line)
+            if m:
+                got[m.group(1)] = (int(m.group(2)), m.group(3))
+        assert set(got) == {"domains", "endpoints"}, out
+        for what, skip in (("domains", "duplicate"), ("endpoints", None)):
+            total, items = got[what]
+            assert total == summary[what]["total"], (what, total)
+            listed, _, dup = items.partition("; ")
+            counts = {k: int(v) for k, v in (i.rsplit(" ", 1) for i in listed.split(", "))}
+            want = dict(summary[what]["by_status"])
+            if skip:
+                assert dup == "%s %d: counted once" % (skip, want.pop(skip)), dup
+            assert counts == want, (what, counts, want)
+            assert sum(counts.values()) + (summary[what]["by_status"].get(skip, 0) if skip else 0) == total
