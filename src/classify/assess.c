@@ -66,6 +66,9 @@ void assess_endpoint(const psl_ctx_t *psl, const struct trust_ctx *trust, const 
         trust_verify_cached(trust, NULL, res->chain, res->chain_len, time(NULL), &out->trust);
         out->keep.trust_valid = out->trust.valid;
     }
+    /* Who issued the leaf, and the anchor a verified chain ends at ("do all CAs do it?"). */
+    issuer_from_leaf(leaf, out->trust.valid ? trust_root_name(trust, out->trust.root) : NULL,
+                     &out->issuer);
     /* A failure on this client's own limit says nothing about the server (classify.h). */
     out->tlsrpt = classify_tlsrpt(res->status, res->tls_client_limit, out->trust.reasons,
                                   (size_t)out->trust.nreasons, out->match[REF_MX_HOST]);
@@ -75,6 +78,7 @@ void assess_endpoint_clear(struct assess_endpoint *out)
 {
     free(out->provider);
     out->provider = NULL;
+    issuer_info_clear(&out->issuer);
 }
 
 void assess_domain(const psl_ctx_t *psl, const char *domain, int no_mail,

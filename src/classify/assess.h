@@ -14,6 +14,7 @@
 #include <libpsl.h>
 
 #include "classify.h"
+#include "issuer.h"
 #include "match.h"
 #include "probe/probe.h"
 #include "trust.h"
@@ -45,13 +46,15 @@ struct assess_endpoint {
     char *provider;                        /* registrable domain of the MX host, or NULL */
     const char *tlsrpt;                    /* static, or NULL */
     struct trust_result trust;             /* meaningful when keep.has_cert */
+    struct issuer_info issuer;             /* the leaf's issuer (issuer.h); known 0 without a
+                                            * parsable leaf */
 };
 
 /* Assesses one finished probe. first_domain and ptr may be NULL. */
 void assess_endpoint(const psl_ctx_t *psl, const struct trust_ctx *trust, const char *mx_host,
                      const char *ptr, const char *first_domain, const struct probe_result *res,
                      struct assess_endpoint *out);
-/* Frees what out owns except `keep`, which the caller takes (or clears) afterwards. */
+/* Frees what out owns (the issuer included) except `keep`, which the caller takes (or clears) afterwards. */
 void assess_endpoint_clear(struct assess_endpoint *out);
 
 /* The strict match of a kept certificate against another reference (a later domain), under

@@ -16,6 +16,7 @@
 #include <mbedtls/x509_crt.h>
 
 #include "chaincache.h"
+#include "issuer.h"
 #include "core/hmap.h"
 #include "core/util.h"
 
@@ -27,6 +28,8 @@ struct trust_ctx {
     long long *anchor_days;
     size_t nanchor_days;
     struct chain_cache *cache; /* the context's own (trust_ctx_cache), with its own lock */
+    char **anchor_names;       /* per anchor of ca, in list order: trust_root_name */
+    int nanchors;
 };
 
 /* A CA file larger than this is not a bundle (Debian's is about 200 KB). */
@@ -312,6 +315,12 @@ struct trust_ctx *trust_ctx_new(const char *ca_file, const char *ca_path, char *
         t->anchor_days[t->nanchor_days++] = x509_day(&c->valid_from);
         t->anchor_days[t->nanchor_days++] = x509_day(&c->valid_to);
     }
+    for (const mbedtls_x509_crt *c = &t->ca; c && c->version; c = c->next)
+        t->nanchors++;
+    t->anchor_names = xcalloc((size_t)t->nanchors + 1, sizeof(*t->anchor_names));
+    int i = 0;
+    for (const mbedtls_x509_crt *c = &t->ca; c && c->version; c = c->next)
+        t->anchor_names[i++] = issuer_dn_label(&c->subject);
     t->cache = chain_cache_new(0);
     return t;
 }
@@ -322,6 +331,9 @@ void trust_ctx_free(struct trust_ctx *t)
         return;
     mbedtls_x509_crt_free(&t->ca);
     free(t->anchor_days);
+    for (int i = 0; i < t->nanchors; i++)
+        free(t->anchor_names[i]);
+    free(t->anchor_names);
     chain_cache_free(t->cache);
     free(t);
 }
@@ -329,6 +341,22 @@ void trust_ctx_free(struct trust_ctx *t)
 struct chain_cache *trust_ctx_cache(const struct trust_ctx *t)
 {
     return t->cache;
+}
+
+const char *trust_root_name(const struct trust_ctx *t, int root)
+{
+    return root >= 1 && root <= t->nanchors ? t->anchor_names[root - 1] : NULL;
+}
+
+/* The index + 1 of the anchor top is (the top of a verified path: an anchor of t->ca, or a
+ * certificate the server sent that equals one); 0 when none is. */
+static int anchor_index(const struct trust_ctx *t, const mbedtls_x509_crt *top)
+{
+    int i = 1;
+    for (const mbedtls_x509_crt *c = &t->ca; top && c && c->version; c = c->next, i++)
+        if (c == top || (c->raw.len == top->raw.len && memcmp(c->raw.p, top->raw.p, c->raw.len) == 0))
+            return i;
+    return 0;
 }
 
 int trust_ctx_count(const struct trust_ctx *t)
@@ -429,14 +457,16 @@ struct path_seen {
     int depth_max;       /* the path's length - 1: 0 when no parent was found for the leaf */
     uint32_t leaf_flags; /* the leaf's own flags: NOT_TRUSTED there with a parent means the
                           * parent's signature on the leaf failed */
+    const mbedtls_x509_crt *top; /* the path's top: the anchor, when the path verified */
 };
 
 static int on_path(void *arg, mbedtls_x509_crt *crt, int depth, uint32_t *flags)
 {
     struct path_seen *p = arg;
-    (void)crt;
-    if (depth > p->depth_max)
+    if (depth >= p->depth_max) {
         p->depth_max = depth;
+        p->top = crt;
+    }
     if (depth == 0)
         p->leaf_flags = *flags;
     return 0;
@@ -488,6 +518,8 @@ static void verify(const struct trust_ctx *t, struct cert_info *const *chain, si
     int bad_sig = (flags & MBEDTLS_X509_BADCERT_NOT_TRUSTED) && !chain[0]->self_signed &&
                   !parent_ok && signature_bad(&crt, &t->ca);
     trust_reasons_from_flags(flags, chain[0]->self_signed, bad_sig, out);
+    if (out->valid) /* the callback saw the top first; it is still in crt or t->ca here */
+        out->root = anchor_index(t, path.top);
     if (stable && day >= 0) {
         *stable = day_clear(t->anchor_days, t->nanchor_days, day);
         for (const mbedtls_x509_crt *c = &crt; *stable && c && c->version; c = c->next)

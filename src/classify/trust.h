@@ -85,6 +85,11 @@ struct chain_cache;
 void trust_verify_cached(const struct trust_ctx *t, struct chain_cache *cache,
                          struct cert_info *const *chain, size_t n, time_t now,
                          struct trust_result *out);
+/* The name of the trust anchor a valid chain ends at (trust_result.root): its subject's last
+ * CN, else its last O (issuer.h's label), in the text notation; NULL for 0, out of range, or an
+ * anchor without either. Owned by the context. */
+const char *trust_root_name(const struct trust_ctx *t, int root);
+
 /* The context's own chain cache (for its counts, chain_cache_stats). */
 struct chain_cache *trust_ctx_cache(const struct trust_ctx *t);
 

@@ -10,6 +10,8 @@ struct trust_result {
     const char *reasons[TRUST_MAX_REASONS];  /* trust_reason_str() words (static strings) */
     int nreasons;
     unsigned flags;                          /* mbedTLS's verification flags, for diagnostics */
+    int root;                                /* valid: the anchor the path ends at, its index in
+                                              * the trust context + 1 (trust_root_name); else 0 */
 };
 
 #endif

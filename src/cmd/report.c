@@ -13,7 +13,9 @@
 
 #include "cli.h"
 #include "report/html.h"
+#include "report/lines_text.h"
 #include "core/jsonl.h"
+#include "report/csv_tidy.h"
 #include "report/out_csv.h"
 #include "core/rundir.h"
 #include "report/summary.h"
@@ -61,6 +63,7 @@ int report_print(FILE *f, const char *prog, const char *dir, const char *const *
                  int_member(sh, "denominator"));
         fprintf(f, "  %-21s %s  %9s  %s\n", headline[i].label, pct, frac, headline[i].of);
     }
+    lines_text_print(f, s); /* where every record went, by status */
     json_decref(s);
     fprintf(f, "files in %s:\n", dir);
     for (; files && *files; files++)
@@ -154,10 +157,11 @@ int cmd_report(int argc, char **argv)
         return st == SUMMARY_INPUT_ERROR ? CLI_EXIT_USAGE : CLI_EXIT_FAIL;
     }
     if (!a.quiet) {
-        const char *files[CSV_NTABLES + 3] = {"summary.json"};
+        const char *files[CSV_NTABLES + 4] = {"summary.json"};
         size_t n = 1;
         for (int t = 0; t < CSV_NTABLES; t++)
             files[n++] = csv_table_file((enum csv_table)t);
+        files[n++] = CSV_TIDY_FILE;
         files[n++] = "report.html";
         files[n] = NULL;
         report_print(stdout, "mxsurvey report", dir, files, -1);

@@ -20,6 +20,7 @@
 #include "probe/blocklist.h"
 #include "cli.h"
 #include "resolve/dns.h"
+#include "report/csv_tidy.h"
 #include "report/out_csv.h"
 #include "core/outfile.h"
 #include "report/html.h"
@@ -425,9 +426,10 @@ static int scan(int argc, char **argv, struct blocklist **blocklist)
         if (!a.resume && (lock >= 0 || made[0])) {
             /* The output csv committed its files when the run that failed to start closed
              * it: ours, header rows only. */
-            for (int t = CSV_HOSTS; t <= CSV_DOMAINS; t++) {
+            for (int t = CSV_HOSTS; t <= CSV_DOMAINS + 1; t++) { /* + endpoints_by_domain.csv */
                 char p[4400];
-                snprintf(p, sizeof(p), "%s/%s", a.out, csv_table_file((enum csv_table)t));
+                snprintf(p, sizeof(p), "%s/%s", a.out,
+                         t <= CSV_DOMAINS ? csv_table_file((enum csv_table)t) : CSV_TIDY_FILE);
                 unlink(p);
             }
             scanfs_undo(a.out, made);
@@ -526,11 +528,12 @@ static int scan(int argc, char **argv, struct blocklist **blocklist)
         rc = CLI_EXIT_FAIL;
     }
     if (reports && !a.quiet) {
-        const char *files[CSV_NTABLES + 7] = {"hosts.jsonl", "domains.jsonl", "run.json",
+        const char *files[CSV_NTABLES + 8] = {"hosts.jsonl", "domains.jsonl", "run.json",
                                               "summary.json"};
         size_t n = 4;
         for (int t = 0; t < CSV_NTABLES; t++)
             files[n++] = csv_table_file((enum csv_table)t);
+        files[n++] = CSV_TIDY_FILE;
         files[n++] = "report.html";
         if (!complete && pending_bad == 0)
             files[n++] = "pending.txt";

@@ -57,6 +57,18 @@ static void cell_start(struct csv_row *r)
         putc1(r, ',');
 }
 
+const char *csv_column_word(const char *prefix, const char *word, char *buf, size_t size)
+{
+    if (!size)
+        return buf;
+    int n = snprintf(buf, size, "%s_%s", prefix, word);
+    size_t end = n < 0 ? 0 : (size_t)n < size ? (size_t)n : size - 1;
+    for (size_t i = strlen(prefix) + 1; i < end; i++)
+        if (buf[i] == '-' || buf[i] == '.')
+            buf[i] = '_';
+    return buf;
+}
+
 int csv_formula_risk(const char *s, size_t n)
 {
     if (!n)
@@ -131,6 +143,15 @@ void csv_text(struct csv_row *r, const char *s, size_t n)
 void csv_str(struct csv_row *r, const char *s)
 {
     csv_text(r, s, s ? strlen(s) : 0);
+}
+
+void csv_row_append(struct csv_row *r, const char *cells, size_t n, size_t ncells)
+{
+    if (!ncells)
+        return;
+    cell_start(r);
+    put(r, cells, n);
+    r->ncells += ncells - 1;
 }
 
 void csv_int(struct csv_row *r, long long v)

@@ -57,6 +57,11 @@ void csv_bool(struct csv_row *r, int v);
 /* An empty cell (JSON null, an absent field). */
 void csv_empty(struct csv_row *r);
 
+/* Appends the ncells cells already written at cells (n octets, as a row's buffer holds them:
+ * escaped, joined by ',', not ended), after a ',' when r has cells: a part of a row made once
+ * and written into many (endpoints_by_domain.csv's endpoint cells). */
+void csv_row_append(struct csv_row *r, const char *cells, size_t n, size_t ncells);
+
 /* Ends the row with CRLF and returns its octets (*n set to their number); valid until the
  * row is next changed. */
 const char *csv_row_end(struct csv_row *r, size_t *n);
@@ -69,6 +74,12 @@ void csv_write_cell(FILE *f, const char *s);
  * gets the `'` prefix; 1 when a cell of these octets, without that prefix, must be quoted. */
 int csv_formula_risk(const char *s, size_t n);
 int csv_needs_quotes(const char *s, size_t n);
+
+/* The one way every CSV of mxsurvey names a column made of a prefix and a word of a
+ * vocabulary (a pattern, a status): snake_case, "prefix_word" with each '-' and '.' of the word
+ * as '_' (`pattern` + `mx-exact` -> `pattern_mx_exact`). Written into buf (cut to its size);
+ * returns buf. */
+const char *csv_column_word(const char *prefix, const char *word, char *buf, size_t size);
 
 /* A CSV file written atomically (through outfile.h). */
 struct csv_file {

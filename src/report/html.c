@@ -12,6 +12,7 @@
 #include "classify/trust.h"
 #include "core/jsonl.h"
 #include "core/outfile.h"
+#include "html_lines.h"
 #include "summary.h"
 #include "svg.h"
 #include "core/util.h"
@@ -469,16 +470,52 @@ static void headline_section(FILE *f, const json_t *s)
     fputs("</div>\n", f);
 }
 
+/* The TLS patterns lead patterns[] (classify.h's order). */
+#define TLS_PATTERNS (PATTERN_UNRELATED + 1)
+
+/* One pattern chart and its table, over den, in a box that states it (data-denominator). */
+static void pattern_box(FILE *f, const char *name, const char *title, const json_t *map,
+                        const struct value_def *defs, size_t ndefs, long long den)
+{
+    fprintf(f, "<div class=\"lines\" data-chart=\"%s\" data-denominator=\"%lld\">\n", name, den);
+    map_chart(f, title, map, defs, ndefs, 1, den);
+    defs_table(f, "pattern", map, defs, ndefs, den);
+    fputs("</div>\n", f);
+}
+
 static void patterns_section(FILE *f, const json_t *s)
 {
     const json_t *map = at(s, "domains.by_pattern");
-    long long total = int_of(json_object_get(s, "domains"), "total");
+    /* The charts' shares use the cards' denominators: the TLS patterns over the domains with
+     * one (the strict, multi-label, valid chain and RFC 9525 cards), the rest over every
+     * domain counted once (duplicates aside), so that a bar next to a card is a share of the
+     * card's domains. */
+    long long tls = int_of(at(s, "shares.strict"), "denominator"), counted = 0;
+    json_t *tls_map = json_object(), *rest = json_object();
+    const char *k;
+    json_t *v;
+    json_object_foreach((json_t *)map, k, v) {
+        int p = classify_pattern_parse(k);
+        json_object_set(p >= 0 && p < TLS_PATTERNS ? tls_map : rest, k, v);
+        counted += json_is_integer(v) ? json_integer_value(v) : 0;
+    }
     fputs("<h2 id=\"patterns\">Domains by naming pattern</h2>\n<p>How the certificate of each "
           "domain's primary MX relates to the names a sender could check, the first that holds "
-          "in this order; the last three say why there is no certificate.</p>\n",
+          "in this order. The shares are of the ",
           f);
-    map_chart(f, "Domains by naming pattern", map, patterns, ARRAY_LEN(patterns), 1, total);
-    defs_table(f, "pattern", map, patterns, ARRAY_LEN(patterns), total);
+    count(f, tls);
+    fputs(" domains with a TLS pattern, the denominator of the strict, multi-label, valid chain "
+          "and RFC 9525 cards (mx-exact and mx-wildcard add up to the strict card's "
+          "numerator):</p>\n",
+          f);
+    pattern_box(f, "patterns-tls", "Domains with a TLS pattern", tls_map, patterns, TLS_PATTERNS, tls);
+    fputs("<p>The domains without one say why there is no certificate; shares of the ", f);
+    count(f, counted);
+    fputs(" domains counted once (every record but the duplicates):</p>\n", f);
+    pattern_box(f, "patterns-other", "Domains without a TLS pattern", rest,
+                patterns + TLS_PATTERNS, ARRAY_LEN(patterns) - TLS_PATTERNS, counted);
+    json_decref(tls_map);
+    json_decref(rest);
 }
 
 static void endpoints_section(FILE *f, const json_t *s)
@@ -636,6 +673,9 @@ void html_render(FILE *f, const json_t *s)
     patterns_section(f, s);
     endpoints_section(f, s);
     providers_section(f, s);
+    /* Issuers, and where every input line and endpoint went (html_lines.h). */
+    html_issuers_section(f, s);
+    html_lines_section(f, s);
     /* Where the reader finds the schema: installed (make install: MXS_DOCDIR, from the
      * Makefile's PREFIX) and in the source tree; a build not made by the Makefile (the fuzz
      * harnesses) names the source tree's only. PREFIX is the builder's text: escaped too. */

@@ -9,140 +9,30 @@
 #include <string.h>
 
 #include "classify/classify.h"
+#include "csv_json.h"
+#include "csv_tidy.h"
 #include "core/outfile.h"
 #include "summary.h"
 #include "core/util.h"
 
-/* ------------------------------------------------------------------ scratch text */
-
-/* A growable string for list cells. */
-struct sbuf {
-    char *p;
-    size_t len, cap;
-};
-
-static void sb_put(struct sbuf *b, const char *s, size_t n)
-{
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 256;
-        while (cap < b->len + n + 1)
-            cap *= 2;
-        b->p = xrealloc(b->p, cap);
-        b->cap = cap;
-    }
-    memcpy(b->p + b->len, s, n);
-    b->len += n;
-    b->p[b->len] = '\0';
-}
-
-static void sb_str(struct sbuf *b, const char *s)
-{
-    sb_put(b, s, strlen(s));
-}
-
-/* The text of a scalar: a string as it is, an integer in decimal, a real with 15 significant
- * digits, a boolean true/false; anything else (null included) its compact JSON text. */
-static void sb_value(struct sbuf *b, const json_t *v)
-{
-    char num[64];
-    if (json_is_string(v)) {
-        sb_put(b, json_string_value(v), json_string_length(v));
-    } else if (json_is_integer(v)) {
-        snprintf(num, sizeof(num), "%" JSON_INTEGER_FORMAT, json_integer_value(v));
-        sb_str(b, num);
-    } else if (json_is_real(v)) {
-        snprintf(num, sizeof(num), "%.15g", json_real_value(v));
-        sb_str(b, num);
-    } else if (json_is_boolean(v)) {
-        sb_str(b, json_is_true(v) ? "true" : "false");
-    } else if (v) {
-        char *s = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
-        if (s)
-            sb_str(b, s);
-        free(s);
-    }
-}
-
-/* A list cell under construction: items joined by ';', an item's own ';' written \x3b. */
-struct list {
-    struct sbuf *b;
-    size_t n;
-};
-
-static void list_start(struct list *l, struct sbuf *b)
-{
-    l->b = b;
-    l->n = 0;
-    b->len = 0;
-    sb_put(b, "", 0);
-}
-
-static void list_add(struct list *l, const char *s, size_t n)
-{
-    if (l->n++)
-        sb_put(l->b, ";", 1);
-    for (size_t i = 0; i < n; i++) {
-        if (s[i] == ';')
-            sb_str(l->b, "\\x3b");
-        else
-            sb_put(l->b, s + i, 1);
-    }
-}
-
-/* ------------------------------------------------------------------ cells */
-
-/* A JSON value as one cell (see out_csv.h). */
-static void value_cell(struct csv_row *r, const json_t *v, struct sbuf *b)
-{
-    if (!v || json_is_null(v)) {
-        csv_empty(r);
-    } else if (json_is_string(v)) {
-        csv_text(r, json_string_value(v), json_string_length(v));
-    } else if (json_is_integer(v)) {
-        csv_int(r, (long long)json_integer_value(v));
-    } else if (json_is_real(v)) {
-        csv_real(r, json_real_value(v));
-    } else if (json_is_boolean(v)) {
-        csv_bool(r, json_is_true(v));
-    } else if (json_is_array(v)) {
-        struct list l;
-        struct sbuf item = {0};
-        list_start(&l, b);
-        size_t i;
-        const json_t *it;
-        json_array_foreach(v, i, it) {
-            item.len = 0;
-            sb_put(&item, "", 0);
-            sb_value(&item, it);
-            list_add(&l, item.p, item.len);
-        }
-        free(item.p);
-        csv_text(r, b->p, b->len);
-    } else {
-        b->len = 0;
-        sb_value(b, v);
-        csv_text(r, b->p, b->len);
-    }
-}
-
 /* A list of objects (mx[], endpoints[]) flattened into one cell: item() adds the list items
  * one object gives. A field that is not an array is written as value_cell would. */
-typedef void (*item_fn)(struct list *l, const json_t *obj, struct sbuf *tmp);
+typedef void (*item_fn)(struct csvj_list *l, const json_t *obj, struct csvj_buf *tmp);
 
-static void objects_cell(struct csv_row *r, const json_t *arr, item_fn item, struct sbuf *b)
+static void objects_cell(struct csv_row *r, const json_t *arr, item_fn item, struct csvj_buf *b)
 {
     if (!json_is_array(arr)) {
-        value_cell(r, arr, b);
+        csvj_cell(r, arr, b);
         return;
     }
-    struct list l;
-    struct sbuf tmp = {0};
-    list_start(&l, b);
+    struct csvj_list l;
+    struct csvj_buf tmp = {0};
+    csvj_list_start(&l, b);
     size_t i;
     const json_t *o;
     json_array_foreach(arr, i, o) {
         tmp.len = 0;
-        sb_put(&tmp, "", 0);
+        csvj_put(&tmp, "", 0);
         item(&l, o, &tmp);
     }
     free(tmp.p);
@@ -151,39 +41,39 @@ static void objects_cell(struct csv_row *r, const json_t *arr, item_fn item, str
 
 /* "a<sep>b" from two members of obj, as one item (a member that is null or absent gives no
  * text). */
-static void pair_item(struct list *l, const json_t *obj, const char *a, const char *sep,
-                      const char *bkey, struct sbuf *tmp)
+static void pair_item(struct csvj_list *l, const json_t *obj, const char *a, const char *sep,
+                      const char *bkey, struct csvj_buf *tmp)
 {
     const json_t *va = json_object_get(obj, a), *vb = json_object_get(obj, bkey);
     if (!json_is_null(va))
-        sb_value(tmp, va);
-    sb_str(tmp, sep);
+        csvj_value(tmp, va);
+    csvj_str(tmp, sep);
     if (!json_is_null(vb))
-        sb_value(tmp, vb);
-    list_add(l, tmp->p, tmp->len);
+        csvj_value(tmp, vb);
+    csvj_list_add(l, tmp->p, tmp->len);
 }
 
 /* domains.csv `mx`: "pref:host" per MX entry. */
-static void mx_item(struct list *l, const json_t *mx, struct sbuf *tmp)
+static void mx_item(struct csvj_list *l, const json_t *mx, struct csvj_buf *tmp)
 {
     pair_item(l, mx, "pref", ":", "host", tmp);
 }
 
 /* `mx_ips`: every address of every MX entry, in MX order. */
-static void mx_ips_item(struct list *l, const json_t *mx, struct sbuf *tmp)
+static void mx_ips_item(struct csvj_list *l, const json_t *mx, struct csvj_buf *tmp)
 {
     const json_t *ips = json_object_get(mx, "ips"), *ip;
     size_t i;
     json_array_foreach(ips, i, ip) {
         tmp->len = 0;
-        sb_put(tmp, "", 0);
-        sb_value(tmp, ip);
-        list_add(l, tmp->p, tmp->len);
+        csvj_put(tmp, "", 0);
+        csvj_value(tmp, ip);
+        csvj_list_add(l, tmp->p, tmp->len);
     }
 }
 
 /* `mx_errors`: "host=error" for each MX entry with an error. */
-static void mx_errors_item(struct list *l, const json_t *mx, struct sbuf *tmp)
+static void mx_errors_item(struct csvj_list *l, const json_t *mx, struct csvj_buf *tmp)
 {
     const json_t *e = json_object_get(mx, "error");
     if (e && !json_is_null(e))
@@ -191,16 +81,16 @@ static void mx_errors_item(struct list *l, const json_t *mx, struct sbuf *tmp)
 }
 
 /* `endpoints`: "mx_host@ip". */
-static void endpoint_item(struct list *l, const json_t *ep, struct sbuf *tmp)
+static void endpoint_item(struct csvj_list *l, const json_t *ep, struct csvj_buf *tmp)
 {
     pair_item(l, ep, "mx_host", "@", "ip", tmp);
 }
 
 /* `endpoint_statuses`: each endpoint's status, in the order of `endpoints`. */
-static void endpoint_status_item(struct list *l, const json_t *ep, struct sbuf *tmp)
+static void endpoint_status_item(struct csvj_list *l, const json_t *ep, struct csvj_buf *tmp)
 {
-    sb_value(tmp, json_object_get(ep, "status"));
-    list_add(l, tmp->p, tmp->len);
+    csvj_value(tmp, json_object_get(ep, "status"));
+    csvj_list_add(l, tmp->p, tmp->len);
 }
 
 /* ------------------------------------------------------------------ the column tables */
@@ -271,6 +161,11 @@ static const struct column host_columns[] = {
     {.name = "tlsrpt", .key = "tlsrpt"},
     {.name = "provider", .key = "provider"},
     {.name = "cert_provider_match", .key = "cert_provider_match"},
+    /* added in 0.2, at the end: the leaf's issuer (classify/issuer.h) */
+    {.name = "issuer_o", .obj = "issuer", .key = "o"},
+    {.name = "issuer_cn", .obj = "issuer", .key = "cn"},
+    {.name = "issuer_root", .obj = "issuer", .key = "root"},
+    {.name = "issuer_self_signed", .obj = "issuer", .key = "self_signed"},
 };
 
 static const struct column domain_columns[] = {
@@ -292,6 +187,7 @@ static const struct column domain_columns[] = {
     {.name = "primary_ip", .obj = "primary", .key = "ip"},
     {.name = "truncated_mx", .obj = "truncated", .key = "mx"},
     {.name = "truncated_addrs", .obj = "truncated", .key = "addrs"},
+    {.name = "duplicate_of", .key = "duplicate_of"}, /* added in 0.2: at the end */
 };
 
 /* The domain patterns of summary.json (summary.c), in providers.csv's column order: the
@@ -358,7 +254,7 @@ const char *csv_column_name(enum csv_table t, size_t i)
 /* ------------------------------------------------------------------ rows */
 
 static void columns_row(const struct column *cols, size_t n, const json_t *rec,
-                        struct csv_row *r, struct sbuf *b)
+                        struct csv_row *r, struct csvj_buf *b)
 {
     for (size_t i = 0; i < n; i++) {
         const json_t *holder = cols[i].obj ? json_object_get(rec, cols[i].obj) : rec;
@@ -367,24 +263,24 @@ static void columns_row(const struct column *cols, size_t n, const json_t *rec,
         if (cols[i].item)
             objects_cell(r, v, cols[i].item, b);
         else
-            value_cell(r, v, b);
+            csvj_cell(r, v, b);
     }
 }
 
 /* A count cell of providers.csv: an integer, or 0 when absent. */
-static void count_cell(struct csv_row *r, const json_t *v, struct sbuf *b)
+static void count_cell(struct csv_row *r, const json_t *v, struct csvj_buf *b)
 {
     if (!v)
         csv_int(r, 0);
     else
-        value_cell(r, v, b);
+        csvj_cell(r, v, b);
 }
 
-static void provider_row(const json_t *p, struct csv_row *r, struct sbuf *b)
+static void provider_row(const json_t *p, struct csv_row *r, struct csvj_buf *b)
 {
-    value_cell(r, json_object_get(p, "provider"), b);
-    value_cell(r, json_object_get(p, "domains"), b);
-    value_cell(r, json_object_get(p, "endpoints"), b);
+    csvj_cell(r, json_object_get(p, "provider"), b);
+    csvj_cell(r, json_object_get(p, "domains"), b);
+    csvj_cell(r, json_object_get(p, "endpoints"), b);
     const json_t *bp = json_object_get(p, "by_pattern");
     for (size_t i = 0; i < PROVIDER_PATTERNS_BEFORE_OTHER; i++)
         count_cell(r, json_object_get(bp, classify_pattern_words[i]), b);
@@ -406,7 +302,7 @@ static void provider_row(const json_t *p, struct csv_row *r, struct sbuf *b)
 
 void csv_record_row(enum csv_table t, const json_t *rec, struct csv_row *r)
 {
-    struct sbuf b = {0};
+    struct csvj_buf b = {0};
     switch (t) {
     case CSV_HOSTS:
         columns_row(host_columns, ARRAY_LEN(host_columns), rec, r, &b);
@@ -573,19 +469,20 @@ static int summary_rows(struct writer *w, const json_t *v, const char *prefix, c
         keys[i++] = k;
     qsort(keys, n, sizeof(*keys), cmp_str);
     int rc = SUMMARY_OK;
-    struct sbuf path = {0};
+    struct csvj_buf path = {0};
     for (i = 0; i < n && rc == SUMMARY_OK; i++) {
-        /* Not figures: the providers table (providers.csv) and the options of the run. */
+        /* Not figures: the providers table (providers.csv) and the options of the run. (The
+         * issuers' `top` is an array: no rows; their other figures are rows.) */
         if ((!*prefix && strcmp(keys[i], "providers") == 0) ||
             (strcmp(prefix, "meta") == 0 && strcmp(keys[i], "options") == 0))
             continue;
         path.len = 0;
-        sb_put(&path, "", 0);
+        csvj_put(&path, "", 0);
         if (*prefix) {
-            sb_str(&path, prefix);
-            sb_str(&path, ".");
+            csvj_str(&path, prefix);
+            csvj_str(&path, ".");
         }
-        sb_str(&path, keys[i]);
+        csvj_str(&path, keys[i]);
         rc = summary_rows(w, json_object_get(v, keys[i]), path.p, keys[i]);
     }
     free(path.p);
@@ -636,6 +533,8 @@ int csv_write_records_opts(const char *dir, struct jsonl_opts *jo, char *err, si
     int rc = write_records(&w, CSV_HOSTS, "hosts.jsonl");
     if (rc == SUMMARY_OK)
         rc = write_records(&w, CSV_DOMAINS, "domains.jsonl");
+    if (rc == SUMMARY_OK) /* the long table (csv_tidy.h) from the same files */
+        rc = csv_tidy_write(dir, jo, err, errlen);
     csv_row_free(&w.row);
     return rc;
 }

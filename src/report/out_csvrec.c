@@ -1,10 +1,11 @@
 /* out_csvrec: the output `csv`: hosts.csv and domains.csv written as the records are made, a
  * row per record (out_csv.h's csv_record_row: the columns and escaping `mxsurvey report DIR`
- * writes from the JSONL files), so that the end of a scan has no CSV left to make from the
- * files it just wrote.
+ * writes from the JSONL files), and endpoints_by_domain.csv, a row per domain and endpoint
+ * (csv_tidy.h, which keeps each endpoint's cells for the domains to come), so that the end of
+ * a scan has no CSV left to make from the files it just wrote.
  *
  * Each file is written to a temporary file beside it (outfile.h) and renamed over hosts.csv /
- * domains.csv when the output closes (both, or neither when a write failed: the scan then
+ * domains.csv / endpoints_by_domain.csv when the output closes (all, or none when a write failed: the scan then
  * remakes them from the JSONL files, which hold what reached the disk). A reader never sees a
  * part of a file; a killed scan leaves the previous files (or none) and its temporary files,
  * which the next `--resume` removes.
@@ -22,6 +23,7 @@
 #include <unistd.h>
 
 #include "core/jsonl.h"
+#include "csv_tidy.h"
 #include "out_csv.h"
 #include "output.h"
 #include "summary.h"
@@ -29,6 +31,8 @@
 
 struct csvrec {
     struct csv_file hosts, domains;
+    struct csv_file tidy;     /* endpoints_by_domain.csv (csv_tidy.h) */
+    struct csv_tidy *joined;  /* its endpoint cells, for the domains to come */
     struct csv_row row;
     int err; /* the first write error (-errno); the files are then not committed */
 };
@@ -43,8 +47,8 @@ static void remove_stale(const char *dir)
     struct dirent *e;
     char path[4096];
     while ((e = readdir(d))) {
-        for (int t = CSV_HOSTS; t <= CSV_DOMAINS; t++) {
-            const char *name = csv_table_file((enum csv_table)t);
+        for (int t = CSV_HOSTS; t <= CSV_DOMAINS + 1; t++) {
+            const char *name = t <= CSV_DOMAINS ? csv_table_file((enum csv_table)t) : CSV_TIDY_FILE;
             size_t n = strlen(name);
             if (e->d_name[0] == '.' && strncmp(e->d_name + 1, name, n) == 0 &&
                 e->d_name[n + 1] == '.' && strlen(e->d_name + n + 2) == 6) {
@@ -92,6 +96,32 @@ static int open_table(struct csvrec *c, struct csv_file *cf, enum csv_table t, c
     return csv_rows_from_jsonl(cf, &c->row, t, path, &jo, err, errlen) == SUMMARY_OK ? 0 : -1;
 }
 
+/* endpoints_by_domain.csv's temporary file with its header, and with append the rows of the
+ * folder's whole lines (the endpoints kept first, for the domains' join). */
+static int open_tidy(struct csvrec *c, const char *dir, int append, char *err, size_t errlen)
+{
+    char path[4096];
+    snprintf(path, sizeof(path), "%s/%s", dir, CSV_TIDY_FILE);
+    int rc = csv_file_open(&c->tidy, path);
+    if (rc < 0) {
+        snprintf(err, errlen, "cannot create %s: %s", path, strerror(-rc));
+        return -1;
+    }
+    c->joined = csv_tidy_new();
+    csv_tidy_header(&c->row);
+    if (put(c, &c->tidy) < 0) {
+        outfile_error(&c->tidy.out, -c->err, err, errlen);
+        return -1;
+    }
+    if (!append)
+        return 0;
+    struct jsonl_opts jo = {.whole_lines_only = 1, .silent = 1}; /* as open_table's */
+    return csv_tidy_rows_from_dir(c->joined, &c->tidy, &c->row, dir, &jo, err, errlen) ==
+                   SUMMARY_OK
+               ? 0
+               : -1;
+}
+
 static int csvrec_open(void **state, const struct output_where *w, char *err, size_t errlen)
 {
     struct csvrec *c = xcalloc(1, sizeof(*c));
@@ -108,9 +138,16 @@ static int csvrec_open(void **state, const struct output_where *w, char *err, si
         csv_file_abort(&c->domains);
         goto fail;
     }
+    if (open_tidy(c, w->dir, w->append, err, errlen) < 0) {
+        csv_file_abort(&c->hosts);
+        csv_file_abort(&c->domains);
+        csv_file_abort(&c->tidy);
+        goto fail;
+    }
     *state = c;
     return 0;
 fail:
+    csv_tidy_free(c->joined);
     csv_row_free(&c->row);
     free(c);
     return -1;
@@ -120,6 +157,7 @@ static int csvrec_endpoint(void *state, json_t *rec)
 {
     struct csvrec *c = state;
     csv_record_row(CSV_HOSTS, rec, &c->row);
+    csv_tidy_endpoint(c->joined, rec);
     return put(c, &c->hosts);
 }
 
@@ -127,7 +165,14 @@ static int csvrec_domain(void *state, json_t *rec)
 {
     struct csvrec *c = state;
     csv_record_row(CSV_DOMAINS, rec, &c->row);
-    return put(c, &c->domains);
+    int rc = put(c, &c->domains);
+    if (rc < 0)
+        return rc;
+    rc = c->err ? c->err : csv_tidy_domain(c->joined, rec, &c->tidy, &c->row);
+    csv_row_clear(&c->row);
+    if (rc < 0 && !c->err)
+        c->err = rc;
+    return rc;
 }
 
 static int csvrec_close(void *state)
@@ -137,10 +182,12 @@ static int csvrec_close(void *state)
     if (rc < 0) {
         csv_file_abort(&c->hosts);
         csv_file_abort(&c->domains);
+        csv_file_abort(&c->tidy);
     } else {
-        struct outfile *o[] = {&c->hosts.out, &c->domains.out};
+        struct outfile *o[] = {&c->hosts.out, &c->domains.out, &c->tidy.out};
         rc = outfile_finish(o, ARRAY_LEN(o), NULL);
     }
+    csv_tidy_free(c->joined);
     csv_row_free(&c->row);
     free(c);
     return rc;

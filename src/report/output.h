@@ -8,7 +8,8 @@
  *   "chains"  chains/<leaf sha256>.pem, one per distinct leaf        out_chains.c
  *             (outfile: whole files or none)
  *   "text"    check's printer: the records for a person, on stdout  out_text.c
- *   "csv"     hosts.csv and domains.csv, a row per record (written    out_csvrec.c
+ *   "csv"     hosts.csv, domains.csv (a row per record) and            out_csvrec.c
+ *             endpoints_by_domain.csv (a row per domain and endpoint; written
  *             whole at close, through outfile)
  *   "summary" the records into the caller's summary aggregator        out_summary.c
  *             (arg: a struct summary_acc *; summary.h)

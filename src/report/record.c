@@ -183,6 +183,17 @@ json_t *record_endpoint_json(const struct endpoint_rec *r)
     } else {
         json_object_set_new(o, "trust", json_null());
     }
+    /* The leaf's issuer: the certificate's own text (the notation), as it is. */
+    if (as && as->issuer.known) {
+        json_t *is = json_object();
+        json_object_set_new(is, "o", record_text_as_is(as->issuer.o));
+        json_object_set_new(is, "cn", record_text_as_is(as->issuer.cn));
+        json_object_set_new(is, "root", record_text_as_is(as->issuer.root));
+        json_object_set_new(is, "self_signed", json_boolean(as->issuer.self_signed));
+        json_object_set_new(o, "issuer", is);
+    } else {
+        json_object_set_new(o, "issuer", json_null());
+    }
     json_object_set_new(o, "tlsrpt", as && as->tlsrpt ? json_string(as->tlsrpt) : json_null());
     json_object_set_new(o, "provider", record_text(as ? as->provider : NULL));
     json_object_set_new(o, "cert_provider_match", cert ? json_boolean(as->keep.provider_match) : json_null());

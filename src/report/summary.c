@@ -17,6 +17,7 @@
 #include "core/util.h"
 #include "core/version.h"
 #include "input/input.h"
+#include "sum_issuers.h"
 
 #define KEY_NULL "null"       /* the field is absent (older files) or null */
 #define KEY_UNKNOWN "unknown" /* the field holds a value of an unexpected type */
@@ -177,6 +178,7 @@ struct summary_acc {
     int lenient;              /* a folder was read leniently: meta.skipped_lines says so */
     unsigned long skipped[2]; /* the lines it skipped: hosts.jsonl, domains.jsonl */
     int finished;             /* summary_finish ran (it counts the providers' endpoints) */
+    struct sum_issuers *issuers; /* `issuers` (sum_issuers.h) */
 };
 
 struct summary_acc *summary_new(void)
@@ -185,6 +187,7 @@ struct summary_acc *summary_new(void)
     hmap_init(&a->endpoints);
     hmap_init(&a->provider_ids);
     hmap_init(&a->pattern_ids);
+    a->issuers = sum_issuers_new();
     struct tally *t[] = {&a->d_status, &a->d_pattern, &a->d_consistent, &a->e_status,
                          &a->e_wildcard, &a->e_trust, &a->e_reason, &a->e_tls, &a->e_tls_max,
                          &a->e_key, &a->e_tlsrpt, &a->e_injection, &a->e_client_limit};
@@ -198,6 +201,7 @@ void summary_free(struct summary_acc *a)
     if (!a)
         return;
     hmap_free(&a->endpoints, NULL);
+    sum_issuers_free(a->issuers);
     hmap_free(&a->provider_ids, NULL);
     hmap_free(&a->pattern_ids, NULL);
     for (size_t i = 0; i < a->nproviders; i++) {
@@ -356,6 +360,7 @@ void summary_add_endpoint(struct summary_acc *a, const json_t *h)
     const char *key = ep_key(a, h);
     if (key) /* a repeated endpoint: the last record wins */
         hmap_put(&a->endpoints, key, (void *)ep_pack(nf, t, prov_id));
+    sum_issuers_endpoint(a->issuers, key, h);
 }
 
 /* ------------------------------------------------------------------ domains.jsonl */
@@ -377,6 +382,7 @@ void summary_add_domain(struct summary_acc *a, const json_t *d)
     const json_t *primary = json_object_get(d, "primary");
     const char *key = json_is_object(primary) ? ep_key(a, primary) : NULL;
     uintptr_t ep = key ? (uintptr_t)hmap_get(&a->endpoints, key) : 0;
+    sum_issuers_domain(a->issuers, key, d);
 
     const struct pattern_def *pd = pattern_find(pattern);
     if (pd && pd->accepts_mail)
@@ -567,6 +573,7 @@ static json_t *summary_json(struct summary_acc *a, const json_t *run)
     json_object_set_new(s, "endpoints", e);
     json_object_set_new(s, "shares", sh);
     json_object_set_new(s, "providers", providers_json(a));
+    json_object_set_new(s, "issuers", sum_issuers_json(a->issuers));
     return s;
 }
 

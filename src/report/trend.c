@@ -136,8 +136,11 @@ static void write_csv(FILE *f, const struct run *runs, size_t n)
     fputs("started,dir,domains", f);
     for (size_t i = 0; i < ARRAY_LEN(shares); i++)
         fprintf(f, ",%s", shares[i].key);
-    for (size_t i = 0; i < PATTERN_COUNT; i++) /* every pattern (classify.h), one column each */
-        fprintf(f, ",pattern.%s", classify_pattern_words[i]);
+    /* every pattern (classify.h), one column each, named as every CSV names its columns
+     * (csvw.h: pattern_mx_exact; `pattern.mx-exact` before 0.2, docs/schema.md) */
+    char col[64];
+    for (size_t i = 0; i < PATTERN_COUNT; i++)
+        fprintf(f, ",%s", csv_column_word("pattern", classify_pattern_words[i], col, sizeof(col)));
     fputs("\r\n", f);
     for (size_t r = 0; r < n; r++) {
         const json_t *s = runs[r].summary, *d = json_object_get(s, "domains");

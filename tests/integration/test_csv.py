@@ -339,3 +339,81 @@ def test_csv_hostile_text(ctx):
             [("'+evil.example", "1", "1")]
         _, srows = read_csv(os.path.join(d, "summary.csv"))
         assert ("endpoints.by_key_type.RSA 2048", "1") in [(x["metric"], x["value"]) for x in srows]
+
+
+# ------------------------------------------------------------------ one way of naming columns
+
+def test_csv_columns_named_one_way(ctx):
+    """Every CSV mxsurvey writes (the scan's, diff.csv, trend.csv) names its columns one way,
+    snake_case (docs/schema.md, "Changes to this contract": trend.csv's `pattern.mx-exact`
+    became `pattern_mx_exact`, as providers.csv has it), and trend.csv's pattern columns are
+    providers.csv's, in the same order."""
+    s = world_scan(ctx)
+    with tempfile.TemporaryDirectory(prefix="mxs-csv-names-") as d:
+        r = sh([ctx.mxsurvey, "trend", "--out", os.path.join(d, "trend"), s["out"]])
+        assert r.returncode == 0, "trend exit %d: %s" % (r.returncode, r.stderr)
+        r = sh([ctx.mxsurvey, "diff", "--quiet", "--out", os.path.join(d, "diff"), s["out"], s["out"]])
+        assert r.returncode == 0, "diff exit %d: %s" % (r.returncode, r.stderr)
+        files = [os.path.join(s["out"], n) for n in os.listdir(s["out"]) if n.endswith(".csv")]
+        files += [os.path.join(d, "trend", "trend.csv"), os.path.join(d, "diff", "diff.csv")]
+        assert len(files) >= 7, files
+        headers = {}
+        for path in files:
+            header, _ = read_csv(path)
+            headers[os.path.basename(path)] = header
+            bad = [c for c in header if not re.fullmatch(r"[a-z][a-z0-9_]*", c)]
+            assert not bad, "%s: columns not snake_case: %s" % (path, bad)
+        trend_patterns = [c for c in headers["trend.csv"] if c.startswith("pattern_")]
+        provider_patterns = [c for c in headers["providers.csv"]
+                             if c.startswith("pattern_") and c != "pattern_other"]
+        assert trend_patterns == provider_patterns, (trend_patterns, provider_patterns)
+
+
+# ------------------------------------------------------------------ the long table
+
+def test_csv_endpoints_by_domain_joins_back(ctx):
+    """endpoints_by_domain.csv loads with Python's csv module and joins back to domains.jsonl
+    row for row (each record's rows are its `endpoints`, in order; a record without one has
+    one row with empty endpoint columns) and to hosts.jsonl (the endpoint columns are its
+    record's); `mxsurvey report` remakes the same bytes."""
+    s = world_scan(ctx)
+    path = os.path.join(s["out"], "endpoints_by_domain.csv")
+    rows = check_header(ctx, s["out"], "endpoints_by_domain.csv")
+    hosts = {(h["mx_host"], h["ip"]): h for h in s["hosts"]}
+    with open(os.path.join(ctx.root, "docs/schema.md"), encoding="utf-8") as f:
+        section = f.read().split("## endpoints_by_domain.csv\n", 1)[1].split("\n## ", 1)[0]
+    host_cols = dict(re.findall(r"^\| `([a-z_0-9]+)` \| hosts\.jsonl `([^`]+)` \|", section, re.M))
+    assert len(host_cols) >= 15, host_cols
+    i = 0
+    for d in s["domains"]:
+        eps = d["endpoints"] or [None]
+        for rank, ep in enumerate(eps, 1):
+            row = rows[i]
+            i += 1
+            where = "endpoints_by_domain.csv:%d" % (i + 1)
+            assert row["line"] == str(d["line"]) and row["domain"] == neutral(d["domain"]), where
+            assert row["domain_status"] == d["status"] and row["pattern"] == (d["pattern"] or ""), where
+            assert row["duplicate_of"] == str(d.get("duplicate_of", "")), where
+            if ep is None:
+                endpoint_cols = [c for c in row if list(row).index(c) >= list(row).index("endpoint_rank")]
+                assert all(row[c] == "" for c in endpoint_cols), (where, row)
+                continue
+            assert row["endpoint_rank"] == str(rank) and row["mx_host"] == ep["mx_host"], where
+            assert row["ip"] == ep["ip"] and row["endpoint_status"] == ep["status"], where
+            prefs = [m["pref"] for m in d["mx"] if m["host"] == ep["mx_host"]]
+            assert row["mx_pref"] == str(prefs[0]), where
+            primary = d["primary"] == {"mx_host": ep["mx_host"], "ip": ep["ip"]}
+            assert row["is_primary"] == ("true" if primary else "false"), where
+            h = hosts[(ep["mx_host"], ep["ip"])]
+            for col, field in host_cols.items():
+                assert row[col] == cell(get(h, field)), (where, col, row[col], get(h, field))
+    assert i == len(rows), "%d rows, the records give %d" % (len(rows), i)
+    assert any(d["endpoints"] == [] for d in s["domains"]) and any(len(d["endpoints"]) > 1 for d in s["domains"])
+    with tempfile.TemporaryDirectory(prefix="mxs-csv-tidy-") as d:
+        copy = os.path.join(d, "scan")
+        shutil.copytree(s["out"], copy)
+        os.unlink(os.path.join(copy, "endpoints_by_domain.csv"))
+        r = sh([ctx.mxsurvey, "report", "--quiet", copy])
+        assert r.returncode == 0, "report exit %d: %s" % (r.returncode, r.stderr)
+        with open(path, "rb") as a, open(os.path.join(copy, "endpoints_by_domain.csv"), "rb") as b:
+            assert a.read() == b.read(), "report's endpoints_by_domain.csv differs from the scan's"

@@ -325,8 +325,9 @@ def test_trend_two_runs(ctx):
         # one column per pattern summary.json can count (its documented by_pattern list)
         by_pattern = re.search(r"\| `domains\.by_pattern` \| map \| `pattern` → count \(([^)]*)\)",
                                read(os.path.join(ctx.root, "docs/schema.md"))).group(1)
-        assert [c for c in rows[0] if c.startswith("pattern.")] == \
-            ["pattern." + p for p in re.findall(r"`([^`]+)`", by_pattern)], rows[0]
+        # (named as every CSV names its columns: pattern_mx_exact, docs/schema.md)
+        assert [c for c in rows[0] if c.startswith("pattern_")] == \
+            ["pattern_" + p.replace("-", "_") for p in re.findall(r"`([^`]+)`", by_pattern)], rows[0]
         body = [dict(zip(rows[0], row)) for row in rows[1:]]
         assert [b["dir"] for b in body] == [early, late], "rows not in start order: %r" % body
         for b, s in zip(body, (s_early, s_late)):
@@ -337,7 +338,7 @@ def test_trend_two_runs(ctx):
                 assert (b[key] == "" if want is None else float(b[key]) == want), \
                     "%s %s: csv %r, summary %r" % (b["dir"], key, b[key], want)
             for p, n in s["domains"]["by_pattern"].items():
-                assert int(b["pattern." + p]) == n, p
+                assert int(b["pattern_" + p.replace("-", "_")]) == n, p
         assert float(body[1]["strict"]) == 0.125
 
         root = ET.parse(os.path.join(res, "trend.svg")).getroot()
@@ -355,7 +356,8 @@ def test_trend_two_runs(ctx):
 
 # ------------------------------------------------------------------ what report prints; unfinished scans
 
-REPORT_FILES = ["summary.json", "hosts.csv", "domains.csv", "summary.csv", "providers.csv", "report.html"]
+REPORT_FILES = ["summary.json", "hosts.csv", "domains.csv", "summary.csv", "providers.csv", "endpoints_by_domain.csv",
+                "report.html"]
 
 
 def test_report_prints_figures(ctx):
@@ -405,3 +407,119 @@ def test_unfinished_scan_refused_or_skipped(ctx):
         assert not os.path.exists(os.path.join(part, "summary.json"))
         r = sh([ctx.mxsurvey, "trend", "--out", res, part])
         assert r.returncode == 2 and "no finished scan among the 1 folder given" in r.stderr, r.stderr
+
+
+# ------------------------------------------------------------------ issuers, where the lines went
+
+def rows_by_attr(page, attr):
+    return [a for t, a in page.tags if attr in a]
+
+
+def lines_box(html, name):
+    """(attributes of <div data-lines=NAME>, {data-key: data-value} of its table rows)."""
+    m = re.search(r'<div class="lines" data-lines="%s"[^>]*>.*?</div>' % re.escape(name), html, re.S)
+    assert m, "no %s box on the page" % name
+    box = parse(m.group(0))
+    attrs = box.tags[0][1]
+    rows = {a["data-key"]: int(a["data-value"]) for t, a in box.tags if t == "tr" and "data-key" in a}
+    return attrs, rows
+
+
+def test_report_html_issuers_and_lines_match_summary(ctx):
+    """report.html's issuer table and "Where the lines went" (domain and endpoint statuses, key
+    types, TLSRPT types, duplicates) hold summary.json's figures, each box its denominator; the
+    pattern charts' shares use the cards' denominators."""
+    out = world_scan(ctx)["out"]
+    html = read(os.path.join(out, "report.html"))
+    with open(os.path.join(out, "summary.json")) as f:
+        s = json.load(f)
+    page = check_self_contained(html)
+    iss = s["issuers"]
+    assert iss["top"] and iss["self_signed"]["endpoints"] and iss["endpoints"], iss
+    rows = rows_by_attr(page, "data-issuer")
+    want = [("top", r) for r in iss["top"]] + [(k, iss[k]) for k in ("self_signed", "unknown", "others")]
+    assert len(rows) == len(want), (len(rows), len(want))
+    for a, (kind, r) in zip(rows, want):
+        assert a["data-issuer"] == kind
+        assert int(a["data-endpoints"]) == r["endpoints"] and int(a["data-domains"]) == r["domains"], (a, r)
+        assert int(a["data-strict-numerator"]) == r["strict"]["numerator"]
+        assert int(a["data-strict-denominator"]) == r["strict"]["denominator"]
+    table = [a for t, a in page.tags if t == "table" and a.get("class") == "issuers"][0]
+    assert int(table["data-endpoints"]) == iss["endpoints"] and int(table["data-domains"]) == iss["domains"]
+    text = " ".join(page.text)
+    for r in iss["top"]:
+        assert r["cn"] in text and r["o"] in text, r
+    # The rows add up to the totals (docs/schema.md).
+    all_rows = iss["top"] + [iss[k] for k in ("self_signed", "unknown", "others")]
+    assert sum(r["endpoints"] for r in all_rows) == iss["endpoints"]
+    assert sum(r["domains"] for r in all_rows) == iss["domains"]
+
+    d, e = s["domains"], s["endpoints"]
+    attrs, got = lines_box(html, "domain-status")
+    assert int(attrs["data-denominator"]) == d["total"] and got == d["by_status"], (attrs, got)
+    attrs, got = lines_box(html, "endpoint-status")
+    assert int(attrs["data-denominator"]) == e["total"] and got == e["by_status"]
+    keys = {k: v for k, v in e["by_key_type"].items() if k != "null"}
+    attrs, got = lines_box(html, "key-types")
+    assert int(attrs["data-denominator"]) == e["total"] - e["by_key_type"].get("null", 0) == sum(keys.values())
+    assert got == keys
+    attrs, got = lines_box(html, "tlsrpt")
+    assert int(attrs["data-denominator"]) == e["total"] and got == e["by_tlsrpt"]
+    dup = [a for t, a in page.tags if a.get("data-lines") == "duplicates"][0]
+    assert int(dup["data-value"]) == d["by_status"].get("duplicate", 0) > 0
+    assert int(dup["data-denominator"]) == d["total"]
+    # The pattern charts: the TLS patterns over the strict card's denominator, the rest over
+    # the domains counted once; the world's numbers differ, so a wrong one shows.
+    charts = {a["data-chart"]: int(a["data-denominator"]) for t, a in page.tags if "data-chart" in a}
+    assert charts["patterns-tls"] == s["shares"]["strict"]["denominator"]
+    assert charts["patterns-other"] == sum(d["by_pattern"].values()) == d["total"] - d["by_status"]["duplicate"]
+    assert charts["patterns-tls"] != d["total"]
+
+
+def test_report_html_escapes_hostile_issuer(ctx):
+    """An issuer's O and CN are the certificate's own text: escaped on the page."""
+    out = world_scan(ctx)["out"]
+    hostile_o, hostile_cn = '"><img src=x onerror=alert(5)>', "</td><script>alert(6)</script>"
+    with tempfile.TemporaryDirectory() as d:
+        scan = os.path.join(d, "scan")
+        copy_scan(out, scan)
+
+        def poison(rec):
+            if rec.get("issuer") and not rec["issuer"]["self_signed"]:
+                rec["issuer"]["o"], rec["issuer"]["cn"] = hostile_o, hostile_cn
+        rewrite_jsonl(os.path.join(scan, "hosts.jsonl"), poison)
+        r = sh([ctx.mxsurvey, "report", "--quiet", scan])
+        assert r.returncode == 0, "report exit %d: %s" % (r.returncode, r.stderr)
+        html = read(os.path.join(scan, "report.html"))
+        with open(os.path.join(scan, "summary.json")) as f:
+            top = json.load(f)["issuers"]["top"]
+    assert top[0]["o"] == hostile_o and top[0]["cn"] == hostile_cn, top[0]
+    page = check_self_contained(html)
+    assert "<img" not in html and "<script" not in html
+    text = "".join(page.text)
+    assert hostile_o in text and hostile_cn in text
+
+
+def test_report_prints_lines(ctx):
+    """The end-of-scan text says where every record went: domain and endpoint records by
+    status, each with its total, the duplicates apart, as summary.json counts them."""
+    s = world_scan(ctx)
+    with open(os.path.join(s["out"], "summary.json")) as f:
+        summary = json.load(f)
+    for out in (s["stdout"], sh([ctx.mxsurvey, "report", s["out"]], check=True).stdout):
+        got = {}
+        for line in out.splitlines():
+            m = re.match(r"  (domains|endpoints) by status: (\d+) \((.*)\)$", line)
+            if m:
+                got[m.group(1)] = (int(m.group(2)), m.group(3))
+        assert set(got) == {"domains", "endpoints"}, out
+        for what, skip in (("domains", "duplicate"), ("endpoints", None)):
+            total, items = got[what]
+            assert total == summary[what]["total"], (what, total)
+            listed, _, dup = items.partition("; ")
+            counts = {k: int(v) for k, v in (i.rsplit(" ", 1) for i in listed.split(", "))}
+            want = dict(summary[what]["by_status"])
+            if skip:
+                assert dup == "%s %d: counted once" % (skip, want.pop(skip)), dup
+            assert counts == want, (what, counts, want)
+            assert sum(counts.values()) + (summary[what]["by_status"].get(skip, 0) if skip else 0) == total

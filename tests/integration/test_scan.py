@@ -363,12 +363,16 @@ def check_printed_figures(text, folder, prog, files, chains=None):
         pct = "n/a" if sh_["share"] is None else "%.1f%%" % (100 * sh_["share"])
         assert got[label] == (pct, str(sh_["numerator"]), str(sh_["denominator"]), of), \
             "%s: printed %r, summary.json %r" % (label, got[label], sh_)
-    assert lines[6] == "files in %s:" % folder, lines[6]
-    listed = [l[2:] for l in lines[7:7 + len(files)]]
+    # where the records went, by status (test_html's test_report_prints_lines checks them)
+    k = 6
+    while k < len(lines) and re.match(r"  (domains|endpoints) by status: ", lines[k]):
+        k += 1
+    assert lines[k] == "files in %s:" % folder, lines[k]
+    listed = [l[2:] for l in lines[k + 1:k + 1 + len(files)]]
     assert listed == [os.path.join(folder, n) for n in files], listed
     for path in listed:
         assert os.path.isfile(path) and os.path.getsize(path) > 0, path
-    rest = lines[7 + len(files):]
+    rest = lines[k + 1 + len(files):]
     if chains is not None:
         n = len(os.listdir(os.path.join(folder, "chains")))
         assert rest[0] == "  %s/chains/ (%d files)" % (folder, n) and n == chains, (rest[:1], n, chains)
@@ -377,7 +381,7 @@ def check_printed_figures(text, folder, prog, files, chains=None):
 
 
 SCAN_FILES = ["hosts.jsonl", "domains.jsonl", "run.json", "summary.json", "hosts.csv", "domains.csv",
-              "summary.csv", "providers.csv", "report.html"]
+              "summary.csv", "providers.csv", "endpoints_by_domain.csv", "report.html"]
 
 
 def test_scan_prints_figures(ctx):

@@ -181,7 +181,7 @@ TEST(html_report_command_writes_page)
         CHECK(strstr(h, "<script") == NULL);
     }
     free(h);
-    CHECK_INT(tfs_rmtree(dir), 8); /* the two JSONL, summary.json, report.html, four CSVs */
+    CHECK_INT(tfs_rmtree(dir), 9); /* the two JSONL, summary.json, report.html, five CSVs */
     free(dir);
 }
 

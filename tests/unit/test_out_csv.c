@@ -7,6 +7,7 @@
 #include <mbedtls/x509_crt.h>
 
 #include "classify/classify.h"
+#include "report/csv_tidy.h"
 #include "report/out_csv.h"
 #include "report/output.h"
 #include "report/record.h"
@@ -87,16 +88,19 @@ static const char full_host[] =
     "\"matched_by\":{\"domain\":\"*.a.example\",\"mx_host\":null,\"ptr\":null,"
     "\"banner_host\":null,\"ehlo_host\":\"mx.a.example\"},"
     "\"wildcard\":\"leftmost\",\"trust\":{\"valid\":false,\"reasons\":[\"self-signed\",\"weak-key\"]},"
-    "\"tlsrpt\":\"certificate-not-trusted\",\"provider\":\"a.example\",\"cert_provider_match\":true}";
+    "\"tlsrpt\":\"certificate-not-trusted\",\"provider\":\"a.example\",\"cert_provider_match\":true,"
+    "\"issuer\":{\"o\":\"=Evil, Inc.\",\"cn\":\"CA\",\"root\":null,\"self_signed\":true}}";
 
 TEST(out_csv_host_row)
 {
-    CHECK_INT(ncolumns(CSV_HOSTS), 56);
+    CHECK_INT(ncolumns(CSV_HOSTS), 60);
     CHECK_STR(csv_column_name(CSV_HOSTS, 0), "mx_host");
     CHECK_STR(csv_column_name(CSV_HOSTS, 13), "tls_version");
     CHECK_STR(csv_column_name(CSV_HOSTS, 15), "tls_alert");
     CHECK_STR(csv_column_name(CSV_HOSTS, 16), "tls_max");
     CHECK_STR(csv_column_name(CSV_HOSTS, 55), "cert_provider_match");
+    CHECK_STR(csv_column_name(CSV_HOSTS, 56), "issuer_o"); /* added at the end */
+    CHECK_STR(csv_column_name(CSV_HOSTS, 59), "issuer_self_signed");
     ROW(CSV_HOSTS, full_host,
         "mx.a.example,192.0.2.1,25,,nxdomain,a.example,ok,,220,false,2,"
         "\"'=HYPERLINK(\"\"http://x\"\")\",\" mx, \"\"b\"\"\\x0ac\","
@@ -104,7 +108,8 @@ TEST(out_csv_host_row)
         "\"O=Acme, Inc., CN=mx\",CN=CA,2026-01-02T03:04:05Z,2027-01-02T03:04:05Z,ab12,RSA,2048,"
         "RSA-SHA256,true,1,,ab12;cd34,chains/ab12.pem,*.a.example,san,false,"
         "wildcard,multilabel,,none,exact,*.a.example,,,,mx.a.example,"
-        "leftmost,false,self-signed;weak-key,certificate-not-trusted,a.example,true\r\n");
+        "leftmost,false,self-signed;weak-key,certificate-not-trusted,a.example,true,"
+        "\"'=Evil, Inc.\",CA,,true\r\n");
     /* A failed probe: the nested objects are null, so are their columns. */
     ROW(CSV_HOSTS,
         "{\"mx_host\":\"mx.b.example\",\"ip\":\"2001:db8::1\",\"port\":25,\"ptr\":\"mx.b.example\","
@@ -115,7 +120,7 @@ TEST(out_csv_host_row)
         "\"cn_in_san\":null,\"match\":null,\"matched_by\":null,\"wildcard\":null,\"trust\":null,"
         "\"tlsrpt\":null,\"provider\":\"b.example\",\"cert_provider_match\":null}",
         "mx.b.example,2001:db8::1,25,mx.b.example,ok,b.example,timeout,"
-        "timeout waiting for the greeting,,true,1,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,b.example,\r\n");
+        "timeout waiting for the greeting,,true,1,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,b.example,,,,,\r\n");
 }
 
 TEST(out_csv_host_row_missing_and_odd_fields)
@@ -127,14 +132,14 @@ TEST(out_csv_host_row_missing_and_odd_fields)
     /* Some fields only (an older file): the others are empty, the columns stay in place. */
     ROW(CSV_HOSTS, "{\"ip\":\"192.0.2.9\",\"mx_host\":\"mx.c.example\",\"status\":\"ok\","
                    "\"trust\":{\"valid\":true}}",
-        "mx.c.example,192.0.2.9,,,,,ok,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,true,,,,\r\n");
+        "mx.c.example,192.0.2.9,,,,,ok,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,true,,,,,,,,\r\n");
     /* Unexpected types are written as their JSON text, never an error; a parent that is not
      * an object gives empty members. */
     ROW(CSV_HOSTS, "{\"mx_host\":7,\"ip\":[\"a\",1,true,null,{\"k\":\"v;w\"}],\"port\":\"25\","
                    "\"ptr\":2.5,\"ptr_status\":{\"x\":1},\"tls\":\"TLSv1.2\","
                    "\"trust\":{\"valid\":\"yes\",\"reasons\":\"expired\"}}",
         "7,\"a;1;true;null;{\"\"k\"\":\"\"v\\x3bw\"\"}\",25,2.5,\"{\"\"x\"\":1}\","
-        ",,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,yes,expired,,,\r\n");
+        ",,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,yes,expired,,,,,,,\r\n");
 }
 
 /* The hosts.jsonl record of an endpoint serving tests/unit/data/hostile-names.pem (names with
@@ -211,7 +216,8 @@ TEST(out_csv_hostile_certificate)
 
 TEST(out_csv_domain_row)
 {
-    CHECK_INT(ncolumns(CSV_DOMAINS), 18);
+    CHECK_INT(ncolumns(CSV_DOMAINS), 19);
+    CHECK_STR(csv_column_name(CSV_DOMAINS, 18), "duplicate_of"); /* added at the end */
     ROW(CSV_DOMAINS,
         "{\"line\":3,\"domain\":\"a.example\",\"status\":\"ok\",\"error\":null,"
         "\"mx\":[{\"host\":\"mx1.a.example\",\"pref\":5,\"ips\":[\"192.0.2.1\",\"2001:db8::1\"],"
@@ -224,7 +230,7 @@ TEST(out_csv_domain_row)
         "\"truncated\":{\"mx\":990,\"addrs\":0}}",
         "3,a.example,ok,,5:mx1.a.example;10:mx2.a.example,192.0.2.1;2001:db8::1,"
         "mx2.a.example=NXDOMAIN,false,mx1.a.example@192.0.2.1;mx1.a.example@2001:db8::1,"
-        "ok;timeout,mx-exact,a.example,true,none,mx1.a.example,192.0.2.1,990,0\r\n");
+        "ok;timeout,mx-exact,a.example,true,none,mx1.a.example,192.0.2.1,990,0,\r\n");
     /* The implicit MX; a DNS error with a comma. */
     ROW(CSV_DOMAINS,
         "{\"line\":4,\"domain\":\"nomx.example\",\"status\":\"no-mx\",\"error\":null,"
@@ -233,12 +239,19 @@ TEST(out_csv_domain_row)
         "\"provider\":\"nomx.example\",\"consistent\":true,\"match_domain\":null,\"primary\":null,"
         "\"truncated\":null}",
         "4,nomx.example,no-mx,,0:nomx.example,192.0.2.7,,true,,,unreachable,nomx.example,true,"
-        ",,,,\r\n");
+        ",,,,,\r\n");
     /* An invalid line lacking the later fields; the raw line is neutralised. */
     ROW(CSV_DOMAINS,
         "{\"line\":7,\"domain\":\"-x.example\",\"status\":\"invalid\","
         "\"error\":\"label starts with a hyphen\"}",
-        "7,'-x.example,invalid,label starts with a hyphen,,,,,,,,,,,,,,\r\n");
+        "7,'-x.example,invalid,label starts with a hyphen,,,,,,,,,,,,,,,\r\n");
+    /* A duplicate line: its first line in the last column. */
+    ROW(CSV_DOMAINS,
+        "{\"line\":9,\"domain\":\"a.example\",\"status\":\"duplicate\",\"error\":null,"
+        "\"mx\":[],\"implicit_mx\":false,\"truncated\":null,\"endpoints\":[],"
+        "\"duplicate_of\":3,\"pattern\":null,\"provider\":null,\"consistent\":true,"
+        "\"match_domain\":null,\"primary\":null}",
+        "9,a.example,duplicate,,,,,false,,,,,true,,,,,,3\r\n");
     char *want = empty_row(ncolumns(CSV_DOMAINS));
     ROW(CSV_DOMAINS, "{}", want);
     free(want);
@@ -246,8 +259,8 @@ TEST(out_csv_domain_row)
     ROW(CSV_DOMAINS,
         "{\"line\":8,\"mx\":[{\"host\":\"h\"},{\"pref\":1},5],"
         "\"endpoints\":[{\"mx_host\":\"h\",\"ip\":null}]}",
-        "8,,,,:h;1:;:,,,,h@,,,,,,,,,\r\n");
-    ROW(CSV_DOMAINS, "{\"mx\":\"x,y\"}", ",,,,\"x,y\",\"x,y\",\"x,y\",,,,,,,,,,,\r\n");
+        "8,,,,:h;1:;:,,,,h@,,,,,,,,,,\r\n");
+    ROW(CSV_DOMAINS, "{\"mx\":\"x,y\"}", ",,,,\"x,y\",\"x,y\",\"x,y\",,,,,,,,,,,,\r\n");
 }
 
 /* ------------------------------------------------------------------ providers.csv */
@@ -301,8 +314,8 @@ TEST(out_csv_write_all)
     CHECK_INT(summary_write(dir, err, sizeof(err)), SUMMARY_OK);
     CHECK_INT(csv_write_all(dir, err, sizeof(err)), SUMMARY_OK);
     CHECK_STR(err, "");
-    /* 2 JSONL, summary.json, 4 CSV: no temporary file left. */
-    CHECK_INT(tfs_count_files(dir), 7);
+    /* 2 JSONL, summary.json, 5 CSV: no temporary file left. */
+    CHECK_INT(tfs_count_files(dir), 8);
 
     char *hosts = tfs_read(dir, "hosts.csv");
     CHECK(hosts && str_starts_with(hosts, "mx_host,ip,port,ptr,"));
@@ -348,7 +361,7 @@ TEST(out_csv_write_all)
     CHECK_STR(again, domains);
     free(again);
     free(domains);
-    CHECK_INT(tfs_count_files(dir), 8);
+    CHECK_INT(tfs_count_files(dir), 9);
 
     /* No summary.json: an input error. */
     tfs_write(dir, "domains.jsonl", "");
@@ -359,9 +372,9 @@ TEST(out_csv_write_all)
     CHECK_STR(domains,
               "line,domain,status,error,mx,mx_ips,mx_errors,implicit_mx,endpoints,"
               "endpoint_statuses,pattern,provider,consistent,match_domain,primary_mx_host,"
-              "primary_ip,truncated_mx,truncated_addrs\r\n");
+              "primary_ip,truncated_mx,truncated_addrs,duplicate_of\r\n");
     free(domains);
-    CHECK_INT(tfs_count_files(dir), 7);
+    CHECK_INT(tfs_count_files(dir), 8);
     tfs_rmtree(dir);
     free(dir);
 
@@ -423,7 +436,7 @@ TEST(out_csv_output_rows_as_records_come)
     feed_lines(st, ops->endpoint, hosts_text);
     feed_lines(st, ops->domain, domains_text);
     CHECK_INT(ops->close(st), 0);
-    CHECK_INT(tfs_count_files(dir), 2);
+    CHECK_INT(tfs_count_files(dir), 3); /* hosts.csv, domains.csv, endpoints_by_domain.csv */
     char *hosts = tfs_read(dir, "hosts.csv"), *domains = tfs_read(dir, "domains.csv");
     CHECK_INT(count_rows(hosts), 3);
     CHECK_INT(count_rows(domains), 3);
@@ -461,13 +474,13 @@ TEST(out_csv_output_rows_as_records_come)
     CHECK_STR(domains2, domains);
     free(hosts2);
     free(domains2);
-    CHECK_INT(tfs_count_files(dir), 4); /* 2 JSONL, 2 CSV */
+    CHECK_INT(tfs_count_files(dir), 5); /* 2 JSONL, 2 CSV */
 
     /* A damaged line the folder keeps: the output does not open, and leaves nothing. */
     tfs_write(dir, "domains.jsonl", "[1]\n");
     CHECK_INT(ops->open(&st, &wa, err, sizeof(err)), -1);
     CHECK(strstr(err, "domains.jsonl:1:") != NULL);
-    CHECK_INT(tfs_count_files(dir), 4);
+    CHECK_INT(tfs_count_files(dir), 5);
     free(hosts);
     free(domains);
     tfs_rmtree(dir);
@@ -492,4 +505,108 @@ TEST(out_csv_schema_documented)
         CHECK_STR(doc, want);
         free(doc);
     }
+}
+
+/* ------------------------------------------------------------------ endpoints_by_domain.csv */
+
+TEST(out_csv_tidy_schema_documented)
+{
+    char want[8192] = "";
+    const char *name;
+    for (size_t i = 0; (name = csv_tidy_column_name(i)); i++) {
+        if (i)
+            strcat(want, ",");
+        strcat(want, name);
+    }
+    char *doc = tfs_schema_columns(CSV_TIDY_FILE);
+    CHECK_STR(doc, want);
+    free(doc);
+}
+
+/* A domain with two endpoints (one the primary, one never recorded), a domain without any
+ * (one row), hostile text neutralised; the scan's output and the report's writer make the
+ * same bytes, and --resume starts with the kept records' rows. */
+TEST(out_csv_tidy_rows)
+{
+    const struct output_ops *ops = output_find("csv");
+    char *dir = tfs_mkdtemp("mxs-tidy");
+    CHECK(ops && dir);
+    if (!ops || !dir)
+        return;
+    static const char hosts_text[] =
+        "{\"mx_host\":\"mx.a.example\",\"ip\":\"192.0.2.1\",\"status\":\"ok\",\"error\":null,"
+        "\"tls\":{\"version\":\"TLSv1.2\"},\"tls_max\":\"TLSv1.3\",\"cert\":{\"sha256\":\"ab\"},"
+        "\"trust\":{\"valid\":false,\"reasons\":[\"expired\",\"unknown-ca\"]},\"wildcard\":\"none\","
+        "\"match\":{\"mx_host\":\"exact\",\"ptr\":null},\"names_from\":\"san\",\"tlsrpt\":null,"
+        "\"inference\":null,\"inferred_from\":null,"
+        "\"issuer\":{\"o\":\"=Evil, Inc.\",\"cn\":\"CA\",\"root\":null,\"self_signed\":false},"
+        "\"provider\":\"a.example\"}\n";
+    static const char domains_text[] =
+        "{\"line\":1,\"domain\":\"a.example\",\"status\":\"ok\",\"pattern\":\"mx-exact\","
+        "\"mx\":[{\"pref\":10,\"host\":\"mx.a.example\"},{\"pref\":20,\"host\":\"mx2.a.example\"}],"
+        "\"endpoints\":[{\"mx_host\":\"mx.a.example\",\"ip\":\"192.0.2.1\",\"status\":\"ok\"},"
+        "{\"mx_host\":\"mx2.a.example\",\"ip\":\"192.0.2.9\",\"status\":\"timeout\"}],"
+        "\"provider\":\"a.example\",\"consistent\":true,\"match_domain\":\"none\","
+        "\"primary\":{\"mx_host\":\"mx.a.example\",\"ip\":\"192.0.2.1\"}}\n"
+        "{\"line\":2,\"domain\":\"a.example\",\"status\":\"duplicate\",\"duplicate_of\":1,"
+        "\"mx\":[],\"endpoints\":[],\"pattern\":null,\"consistent\":true}\n";
+    static const char want[] =
+        "line,domain,domain_status,duplicate_of,pattern,provider,consistent,match_domain,"
+        "endpoint_rank,mx_host,ip,mx_pref,is_primary,endpoint_status,endpoint_error,tls_version,"
+        "tls_max,cert_sha256,trust_valid,trust_reasons,wildcard,match_mx_host,match_ptr,"
+        "names_from,tlsrpt,inference,inferred_from,issuer_o,issuer_cn,issuer_root,"
+        "issuer_self_signed,endpoint_provider\r\n"
+        "1,a.example,ok,,mx-exact,a.example,true,none,1,mx.a.example,192.0.2.1,10,true,ok,,"
+        "TLSv1.2,TLSv1.3,ab,false,expired;unknown-ca,none,exact,,san,,,,\"'=Evil, Inc.\",CA,,"
+        "false,a.example\r\n"
+        "1,a.example,ok,,mx-exact,a.example,true,none,2,mx2.a.example,192.0.2.9,20,false,"
+        "timeout,,,,,,,,,,,,,,,,,,\r\n"
+        "2,a.example,duplicate,1,,,true,,,,,,,,,,,,,,,,,,,,,,,,,\r\n";
+    char err[4400] = "";
+    void *st = NULL;
+    struct output_where w = {.dir = dir};
+    CHECK_INT(ops->open(&st, &w, err, sizeof(err)), 0);
+    feed_lines(st, ops->endpoint, hosts_text);
+    feed_lines(st, ops->domain, domains_text);
+    CHECK_INT(ops->close(st), 0);
+    char *scan = tfs_read(dir, CSV_TIDY_FILE);
+    CHECK_STR(scan, want);
+
+    /* `mxsurvey report`'s writer from the same records as files. */
+    tfs_write(dir, "hosts.jsonl", hosts_text);
+    tfs_write(dir, "domains.jsonl", domains_text);
+    tfs_unlink(dir, CSV_TIDY_FILE);
+    CHECK_INT(csv_write_records_opts(dir, NULL, err, sizeof(err)), SUMMARY_OK);
+    char *report = tfs_read(dir, CSV_TIDY_FILE);
+    CHECK_STR(report, want);
+
+    /* --resume: the folder keeps the endpoint and the first domain; the second comes now. A
+     * killed scan's temporary file goes. */
+    const char *second = strchr(domains_text, '\n') + 1;
+    char kept[2048];
+    snprintf(kept, sizeof(kept), "%.*s", (int)(second - domains_text), domains_text);
+    tfs_write(dir, "domains.jsonl", kept);
+    tfs_write(dir, ".endpoints_by_domain.csv.Xy12Zq", "stale\r\n");
+    struct output_where wa = {.dir = dir, .append = 1};
+    CHECK_INT(ops->open(&st, &wa, err, sizeof(err)), 0);
+    CHECK(!tfs_exists(dir, ".endpoints_by_domain.csv.Xy12Zq"));
+    feed_lines(st, ops->domain, second);
+    CHECK_INT(ops->close(st), 0);
+    char *resumed = tfs_read(dir, CSV_TIDY_FILE);
+    CHECK_STR(resumed, want);
+    free(scan);
+    free(report);
+    free(resumed);
+    tfs_rmtree(dir);
+    free(dir);
+}
+
+/* The one rule for a column named by a vocabulary word (trend.csv's, providers.csv's). */
+TEST(out_csv_column_word)
+{
+    char b[32];
+    CHECK_STR(csv_column_word("pattern", "mx-exact", b, sizeof(b)), "pattern_mx_exact");
+    CHECK_STR(csv_column_word("x", "TLSv1.2", b, sizeof(b)), "x_TLSv1_2");
+    CHECK_STR(csv_column_word("pattern", "no-mail", b, 10), "pattern_n");
+    CHECK_STR(csv_column_word("a-b", "c", b, sizeof(b)), "a-b_c"); /* the prefix as given */
 }

@@ -266,3 +266,52 @@ TEST(record_endpoint_hostile_certificate)
     psl_free(psl);
     cert_info_free(ci);
 }
+
+/* hosts.jsonl `issuer`: the leaf issuer DN's O and CN, the anchor a verified chain ends at,
+ * self-signed; null without a certificate. */
+TEST(record_endpoint_issuer)
+{
+    struct cert_info *leaf = tfs_load_cert("tests/unit/data/cn-only.pem");
+    struct cert_info *self = tfs_load_cert("tests/unit/data/hostile-names.pem");
+    CHECK(leaf && self);
+    if (!leaf || !self)
+        return;
+    psl_ctx_t *psl = classify_psl_load();
+    char err[256];
+    struct trust_ctx *trust = trust_ctx_new("tests/unit/data/ca.pem", NULL, err, sizeof(err));
+    CHECK(trust != NULL);
+    struct cert_info *chains[2][1] = {{leaf}, {self}};
+    json_t *is[3];
+    for (int i = 0; i < 3; i++) {
+        struct probe_result res = {.status = PROBE_OK, .chain = i < 2 ? chains[i] : NULL,
+                                   .chain_len = i < 2 ? 1 : 0};
+        struct assess_endpoint as;
+        assess_endpoint(psl, trust, "mx.example", NULL, "example", &res, &as);
+        struct endpoint_rec r = {.mx_host = "mx.example", .ip = "192.0.2.1", .port = 25,
+                                 .ptr_status = "nxdomain", .attempts = 1,
+                                 .first_domain = "example", .res = &res, .as = &as};
+        json_t *o = record_endpoint_json(&r);
+        is[i] = json_incref(json_object_get(o, "issuer"));
+        json_decref(o);
+        assess_endpoint_clear(&as);
+        assess_names_clear(&as.keep);
+    }
+    /* Issued by the test CA, verified against it: the root is its CN. */
+    CHECK_STR(json_string_value(json_object_get(is[0], "o")), "mxsurvey tests");
+    CHECK_STR(json_string_value(json_object_get(is[0], "cn")), "mxsurvey Test CA");
+    CHECK_STR(json_string_value(json_object_get(is[0], "root")), "mxsurvey Test CA");
+    CHECK(json_is_false(json_object_get(is[0], "self_signed")));
+    /* Self-signed, hostile text kept in the notation; not verified: no root. */
+    CHECK_STR(json_string_value(json_object_get(is[1], "o")), "Caf\xc3\xa9, Inc.");
+    CHECK_STR(json_string_value(json_object_get(is[1], "cn")), "X\\X41.EXAMPLE");
+    CHECK(json_is_null(json_object_get(is[1], "root")));
+    CHECK(json_is_true(json_object_get(is[1], "self_signed")));
+    /* No certificate: null. */
+    CHECK(json_is_null(is[2]));
+    for (int i = 0; i < 3; i++)
+        json_decref(is[i]);
+    trust_ctx_free(trust);
+    psl_free(psl);
+    cert_info_free(leaf);
+    cert_info_free(self);
+}

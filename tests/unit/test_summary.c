@@ -8,6 +8,7 @@
 #include "cmd/report.h"
 #include "report/output.h"
 #include "report/summary.h"
+#include "report/sum_issuers.h"
 #include "test.h"
 #include "testfs.h"
 #include "core/util.h"
@@ -77,10 +78,12 @@ static const char *const hosts_lines[] = {
     "{'mx_host':'mx1.prov-a.example','ip':'192.0.2.1','status':'ok','tls':{'version':'TLSv1.2','cipher':'X'},"
     "'cert':{'key_type':'RSA','key_bits':2048},'presented':['mx1.prov-a.example'],'names_from':'san',"
     "'wildcard':'none','trust':{'valid':true,'reasons':[]},"
-    "'tlsrpt':'v=TLSRPTv1; rua=mailto:tls@prov-a.example','provider':'prov-a.example'}",
+    "'tlsrpt':'v=TLSRPTv1; rua=mailto:tls@prov-a.example','provider':'prov-a.example',"
+    "'issuer':{'o':'Acme','cn':'Acme CA','root':'Acme Root','self_signed':false}}",
     "{'mx_host':'mx2.prov-a.example','ip':'192.0.2.2','status':'ok','tls':{'version':'TLSv1.2','cipher':'X'},"
     "'cert':{'key_type':'EC','key_bits':256},'names_from':'cn','wildcard':'leftmost',"
-    "'trust':{'valid':false,'reasons':['expired','self-signed']},'tlsrpt':null,'provider':'prov-a.example'}",
+    "'trust':{'valid':false,'reasons':['expired','self-signed']},'tlsrpt':null,'provider':'prov-a.example',"
+    "'issuer':{'o':null,'cn':'mx2.prov-a.example','root':null,'self_signed':true}}",
     "",
     "{'mx_host':'mx.prov-b.example','ip':'192.0.2.3','status':'ok','tls':{'version':'TLSv1.0','cipher':'X'},"
     "'cert':{'key_type':'RSA','key_bits':1024},'names_from':'san','wildcard':'bare',"
@@ -714,4 +717,93 @@ TEST(summary_schema_documented)
     json_decref(s);
     tfs_rmtree(dir);
     free(dir);
+}
+
+/* summary.json `issuers`: endpoints with a certificate under their leaf's issuer (a CA row,
+ * self-signed, unknown), domains under their primary endpoint's, the strict share per issuer. */
+TEST(summary_issuers)
+{
+    char *dir = main_fixture();
+    if (!dir)
+        return;
+    char err[512] = "";
+    json_t *s = NULL;
+    CHECK_INT(summary_build(dir, &s, err, sizeof(err)), SUMMARY_OK);
+    json_t *is = json_object_get(s, "issuers");
+    CHECK_INT(num(is, "endpoints"), 4); /* the four with a certificate */
+    CHECK_INT(num(is, "domains"), 4);   /* d.example's primary is dangling */
+    CHECK_INT(num(is, "issuers"), 1);
+    CHECK_INT(size_at(is, "top"), 1);
+    json_t *acme = json_array_get(json_object_get(is, "top"), 0);
+    CHECK_STR(json_string_value(json_object_get(acme, "o")), "Acme");
+    CHECK_STR(json_string_value(json_object_get(acme, "cn")), "Acme CA");
+    CHECK_INT(num(acme, "endpoints"), 1);
+    CHECK_INT(num(acme, "domains"), 2);
+    CHECK_INT(num(acme, "by_root.Acme Root"), 1);
+    CHECK_INT(num(acme, "by_wildcard.none"), 1);
+    CHECK_INT(num(acme, "by_pattern.mx-exact"), 1);
+    CHECK_INT(num(acme, "by_pattern.provider"), 1);
+    CHECK_INT(num(acme, "strict.numerator"), 1);
+    CHECK_INT(num(acme, "strict.denominator"), 2);
+    CHECK(json_real_value(at(acme, "strict.share")) == 0.5);
+    /* mx2.prov-a.example signs itself: its own row whatever its names; b.example's. */
+    CHECK_INT(num(is, "self_signed.endpoints"), 1);
+    CHECK_INT(num(is, "self_signed.domains"), 1);
+    CHECK_INT(num(is, "self_signed.by_wildcard.leftmost"), 1);
+    CHECK_INT(num(is, "self_signed.strict.numerator"), 1);
+    CHECK(at(is, "self_signed.o") == NULL);
+    /* A record from before `issuer`, and an unparsable leaf: unknown; c.example's. */
+    CHECK_INT(num(is, "unknown.endpoints"), 2);
+    CHECK_INT(num(is, "unknown.domains"), 1);
+    CHECK_INT(num(is, "unknown.by_pattern.mx-multilabel"), 1);
+    CHECK_INT(num(is, "unknown.strict.numerator"), 0);
+    CHECK_INT(num(is, "unknown.strict.denominator"), 1);
+    CHECK_INT(num(is, "others.endpoints"), 0);
+    CHECK_INT(num(is, "others.issuers"), 0);
+    CHECK(json_is_null(at(is, "others.strict.share")));
+    json_decref(s);
+    tfs_rmtree(dir);
+    free(dir);
+}
+
+/* The 30 CA rows with the most endpoints; the rest merged into `other`; hostile names kept as
+ * they are (JSON escapes them; the page escapes them again). */
+TEST(summary_issuers_top_and_other)
+{
+    struct summary_acc *a = summary_new();
+    char line[512];
+    for (int i = 0; i < 33; i++) /* issuer i has 40 - i endpoints; ties none */
+        for (int k = 0; k < 40 - i; k++) {
+            snprintf(line, sizeof(line),
+                     "{\"mx_host\":\"mx%d.example\",\"ip\":\"192.0.2.%d\",\"cert\":{},"
+                     "\"wildcard\":\"none\",\"issuer\":{\"o\":\"</td><script>%d\",\"cn\":%s,"
+                     "\"root\":null,\"self_signed\":false}}",
+                     k, i, i, i == 5 ? "null" : "\"CA\"");
+            json_t *h = json_loads(line, 0, NULL);
+            summary_add_endpoint(a, h);
+            json_decref(h);
+        }
+    json_t *d = json_loads("{\"domain\":\"x.example\",\"status\":\"ok\",\"pattern\":\"mx-exact\","
+                           "\"primary\":{\"mx_host\":\"mx0.example\",\"ip\":\"192.0.2.32\"}}",
+                           0, NULL);
+    summary_add_domain(a, d);
+    json_decref(d);
+    json_t *s = summary_finish(a, NULL);
+    json_t *is = json_object_get(s, "issuers");
+    CHECK_INT(num(is, "issuers"), 33);
+    CHECK_INT(size_at(is, "top"), SUM_ISSUERS_TOP);
+    json_t *top = json_object_get(is, "top");
+    CHECK_STR(json_string_value(json_object_get(json_array_get(top, 0), "o")), "</td><script>0");
+    CHECK_INT(num(json_array_get(top, 0), "endpoints"), 40);
+    CHECK(json_is_null(json_object_get(json_array_get(top, 5), "cn")));
+    CHECK_INT(num(json_array_get(top, 29), "endpoints"), 11);
+    /* issuers 30, 31, 32: 10 + 9 + 8 endpoints, and x.example (served by issuer 32) */
+    CHECK_INT(num(is, "others.issuers"), 3);
+    CHECK_INT(num(is, "others.endpoints"), 27);
+    CHECK_INT(num(is, "others.domains"), 1);
+    CHECK_INT(num(is, "others.by_wildcard.none"), 27);
+    CHECK_INT(num(is, "others.strict.numerator"), 1);
+    CHECK_INT(num(is, "endpoints"), 40 * 33 - (32 * 33) / 2);
+    json_decref(s);
+    summary_free(a);
 }

@@ -11,9 +11,9 @@
 
 static const char header[] =
     "started,dir,domains,starttls,strict,multilabel_accepted,rfc9525,valid_chain,"
-    "pattern.mx-exact,pattern.mx-wildcard,pattern.mx-multilabel,pattern.domain,"
-    "pattern.provider,pattern.ptr,pattern.unrelated,pattern.no-tls,pattern.unreachable,"
-    "pattern.no-mail,pattern.blocked\r\n";
+    "pattern_mx_exact,pattern_mx_wildcard,pattern_mx_multilabel,pattern_domain,"
+    "pattern_provider,pattern_ptr,pattern_unrelated,pattern_no_tls,pattern_unreachable,"
+    "pattern_no_mail,pattern_blocked\r\n";
 
 /* cmd_trend with the first argc of args. */
 #define run_trend(argc, args) tfs_runv(cmd_trend, "trend", argc, args)

@@ -1,0 +1,272 @@
+/* html_lines: see html_lines.h. */
+#include "html_lines.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "input/input.h"
+#include "svg.h"
+#include "core/util.h"
+
+static long long int_of(const json_t *obj, const char *key)
+{
+    const json_t *v = json_object_get(obj, key);
+    return json_is_integer(v) ? (long long)json_integer_value(v) : 0;
+}
+
+static void count(FILE *f, long long v)
+{
+    char b[32];
+    fputs(svg_format_count(b, sizeof(b), v), f);
+}
+
+static void percent(FILE *f, long long num, long long den)
+{
+    char p[16];
+    svg_escape(f, svg_format_percent(p, sizeof(p), den > 0 ? (double)num / (double)den : NAN));
+}
+
+/* ------------------------------------------------------------------ issuers */
+
+/* A map's entries in words, most first then by key: "none 3, leftmost 1". */
+struct kv {
+    const char *key;
+    long long n;
+};
+
+static int cmp_kv(const void *x, const void *y)
+{
+    const struct kv *a = x, *b = y;
+    if (a->n != b->n)
+        return a->n > b->n ? -1 : 1;
+    return strcmp(a->key, b->key);
+}
+
+/* The entries of map (integer values), most first, then by key; *n set. Caller frees. */
+static struct kv *sorted_map(const json_t *map, size_t *n)
+{
+    struct kv *kv = xcalloc(json_object_size(map) + 1, sizeof(*kv));
+    size_t k = 0;
+    const char *key;
+    const json_t *v;
+    json_object_foreach((json_t *)map, key, v)
+        kv[k++] = (struct kv){.key = key, .n = json_is_integer(v) ? json_integer_value(v) : 0};
+    qsort(kv, k, sizeof(*kv), cmp_kv);
+    *n = k;
+    return kv;
+}
+
+static void mix(FILE *f, const json_t *map)
+{
+    size_t n;
+    struct kv *kv = sorted_map(map, &n);
+    for (size_t i = 0; i < n; i++) {
+        fputs(i ? ", <code>" : "<code>", f);
+        svg_escape(f, kv[i].key);
+        fputs("</code> ", f);
+        count(f, kv[i].n);
+    }
+    if (!n)
+        fputs("<span class=\"na\">none</span>", f);
+    free(kv);
+}
+
+/* One row of the issuers table; label: NULL for a CA row (its O and CN are shown). */
+static void issuer_row(FILE *f, const char *kind, size_t rank, const json_t *r, const char *label,
+                       long long n_ep, long long n_dom)
+{
+    const json_t *st = json_object_get(r, "strict");
+    long long ep = int_of(r, "endpoints"), dom = int_of(r, "domains");
+    long long num = int_of(st, "numerator"), den = int_of(st, "denominator");
+    fprintf(f, "<tr data-issuer=\"%s\" data-rank=\"%zu\" data-endpoints=\"%lld\" "
+               "data-domains=\"%lld\" data-strict-numerator=\"%lld\" "
+               "data-strict-denominator=\"%lld\"><td class=\"num\">",
+            kind, rank, ep, dom, num, den);
+    if (rank)
+        fprintf(f, "%zu", rank);
+    fputs("</td><td>", f);
+    if (label) {
+        fputs(label, f); /* static text of this file */
+    } else {
+        const char *o = json_string_value(json_object_get(r, "o"));
+        const char *cn = json_string_value(json_object_get(r, "cn"));
+        fputs("<span class=\"iss-cn\">", f);
+        if (cn)
+            svg_escape(f, cn);
+        else
+            fputs("<span class=\"na\">(no CN)</span>", f);
+        fputs("</span><br><span class=\"iss-o na\">", f);
+        if (o)
+            svg_escape(f, o);
+        else
+            fputs("(no O)", f);
+        fputs("</span>", f);
+        const json_t *roots = json_object_get(r, "by_root");
+        if (json_object_size(roots)) {
+            fputs("<br><span class=\"na\">roots: ", f);
+            mix(f, roots);
+            fputs("</span>", f);
+        }
+    }
+    fputs("</td><td class=\"num\">", f);
+    count(f, ep);
+    fputs(" (", f);
+    percent(f, ep, n_ep);
+    fputs(")</td><td class=\"num\">", f);
+    count(f, dom);
+    fputs(" (", f);
+    percent(f, dom, n_dom);
+    fputs(")</td><td>", f);
+    mix(f, json_object_get(r, "by_wildcard"));
+    fputs("</td><td>", f);
+    mix(f, json_object_get(r, "by_pattern"));
+    fputs("</td><td class=\"num\">", f);
+    percent(f, num, den);
+    fputs("<br><span class=\"na\">", f);
+    count(f, num);
+    fputs(" of ", f);
+    count(f, den);
+    fputs("</span></td></tr>\n", f);
+}
+
+void html_issuers_section(FILE *f, const json_t *s)
+{
+    const json_t *is = json_object_get(s, "issuers");
+    fputs("<h2 id=\"issuers\">Issuers</h2>\n", f);
+    if (!json_is_object(is)) {
+        fputs("<p class=\"na\">This summary has no issuers table (made by an older "
+              "version).</p>\n",
+              f);
+        return;
+    }
+    long long n_ep = int_of(is, "endpoints"), n_dom = int_of(is, "domains");
+    const json_t *top = json_object_get(is, "top");
+    fprintf(f, "<p>Do all CAs do it? The issuing CA of each endpoint's leaf certificate "
+               "(issuer CN and O, the certificate's own words), the %zu with the most "
+               "endpoints, then the self-signed leaves, the unknown (a leaf that could not be "
+               "parsed) and every other CA merged. Endpoints: of the ",
+            json_array_size(top));
+    count(f, n_ep);
+    fputs(" endpoints with a certificate. Domains: served by the issuer of their "
+          "primary MX, of the ",
+          f);
+    count(f, n_dom);
+    fputs(" domains with one. Strict: of the issuer's domains with a TLS pattern, those whose "
+          "primary certificate names the MX host (mx-exact or mx-wildcard), as the strict "
+          "card.</p>\n",
+          f);
+    fprintf(f, "<table class=\"issuers\" data-endpoints=\"%lld\" data-domains=\"%lld\"><thead>",
+            n_ep, n_dom);
+    fputs("<tr><th class=\"num\">#</th>"
+          "<th>issuer (CN, O)</th><th class=\"num\">endpoints</th><th class=\"num\">domains</th>"
+          "<th>wildcard classes (endpoints)</th><th>patterns (domains)</th>"
+          "<th class=\"num\">strict</th></tr></thead><tbody>\n",
+          f);
+    size_t i;
+    const json_t *r;
+    json_array_foreach(top, i, r)
+        issuer_row(f, "top", i + 1, r, NULL, n_ep, n_dom);
+    issuer_row(f, "self_signed", 0, json_object_get(is, "self_signed"),
+               "<em>self-signed leaves</em> (issuer = subject, signed by its own key)", n_ep, n_dom);
+    issuer_row(f, "unknown", 0, json_object_get(is, "unknown"),
+               "<em>unknown</em> (a certificate that could not be parsed)", n_ep, n_dom);
+    fprintf(f, "</tbody><tfoot>\n");
+    const json_t *others = json_object_get(is, "others");
+    char label[128];
+    snprintf(label, sizeof(label), "<em>%lld other issuers</em>, merged", int_of(others, "issuers"));
+    issuer_row(f, "others", 0, others, label, n_ep, n_dom);
+    fputs("</tfoot></table>\n", f);
+}
+
+/* ------------------------------------------------------------------ where the lines went */
+
+/* One breakdown: a bar chart of map's values (the key "null" shown as null_label, or left out
+ * when null_label is NULL) over den, said in words (of_what), and a table of the same. */
+static void lines_block(FILE *f, const char *name, const char *title, const char *of_what,
+                        const json_t *map, long long den, const char *null_label)
+{
+    size_t n;
+    struct kv *kv = sorted_map(map, &n);
+    struct svg_bar *bars = xcalloc(n + 1, sizeof(*bars));
+    size_t nb = 0;
+    for (size_t i = 0; i < n; i++) {
+        int is_null = strcmp(kv[i].key, "null") == 0;
+        if (is_null && !null_label)
+            continue;
+        bars[nb++] = (struct svg_bar){.label = is_null ? null_label : kv[i].key, .value = kv[i].n,
+                                      .color = is_null ? 9 : (int)nb};
+    }
+    fprintf(f, "<div class=\"lines\" data-lines=\"%s\" data-denominator=\"%lld\">\n<h3>%s</h3>\n"
+               "<p>Each value's share of the ",
+            name, den, title);
+    count(f, den);
+    fprintf(f, " %s.</p>\n", of_what);
+    if (nb)
+        svg_bar_chart(f, title, bars, nb, den, 0);
+    else
+        fputs("<p class=\"na\">No data.</p>\n", f);
+    fputs("<table class=\"defs\"><thead><tr><th>value</th><th class=\"num\">count</th>"
+          "<th class=\"num\">share</th></tr></thead><tbody>\n",
+          f);
+    for (size_t i = 0; i < nb; i++) {
+        fputs("<tr data-key=\"", f);
+        svg_escape(f, bars[i].label == null_label ? "null" : bars[i].label);
+        fprintf(f, "\" data-value=\"%lld\"><td><code>", bars[i].value);
+        svg_escape(f, bars[i].label);
+        fputs("</code></td><td class=\"num\">", f);
+        count(f, bars[i].value);
+        fputs("</td><td class=\"num\">", f);
+        percent(f, bars[i].value, den);
+        fputs("</td></tr>\n", f);
+    }
+    fputs("</tbody></table>\n</div>\n", f);
+    free(bars);
+    free(kv);
+}
+
+void html_lines_section(FILE *f, const json_t *s)
+{
+    const json_t *d = json_object_get(s, "domains"), *e = json_object_get(s, "endpoints");
+    long long nd = int_of(d, "total"), ne = int_of(e, "total");
+    const json_t *dstatus = json_object_get(d, "by_status");
+    long long dup = int_of(dstatus, input_status_str(INPUT_DUPLICATE));
+    const json_t *keys = json_object_get(e, "by_key_type");
+    long long with_cert = ne - int_of(keys, "null");
+    const json_t *pending = json_object_get(json_object_get(json_object_get(s, "meta"), "counts"),
+                                            "pending");
+
+    fputs("<h2 id=\"lines\">Where the lines went</h2>\n<p>Every input line that is not blank "
+          "or a comment has one domain record; every MX host at each address one endpoint "
+          "record. These charts account for all of them, each over the denominator it "
+          "names.</p>\n",
+          f);
+    lines_block(f, "domain-status", "Domains by status", "input lines with a record "
+                "(domains.total, duplicates included)", dstatus, nd, "(null)");
+    fprintf(f, "<p class=\"lines-dup\" data-lines=\"duplicates\" data-value=\"%lld\" "
+               "data-denominator=\"%lld\">",
+            dup, nd);
+    count(f, dup);
+    fputs(" of the ", f);
+    count(f, nd);
+    fputs(" lines (", f);
+    percent(f, dup, nd);
+    fputs(") repeat a domain an earlier line gave: scanned once, by the first line, they count "
+          "in this chart only; the patterns, shares, providers and issuers count the ",
+          f);
+    count(f, nd - dup);
+    fputs(" domains once each.", f);
+    if (json_is_integer(pending) && json_integer_value(pending) > 0) {
+        fputs(" Not in any chart: ", f);
+        count(f, json_integer_value(pending));
+        fputs(" input lines without a record (pending.txt).", f);
+    }
+    fputs("</p>\n", f);
+    lines_block(f, "endpoint-status", "Endpoints by status", "endpoint records (endpoints.total)",
+                json_object_get(e, "by_status"), ne, "(null)");
+    lines_block(f, "key-types", "Key types and sizes", "endpoints that sent a certificate "
+                "(endpoints.total less those without one)", keys, with_cert, NULL);
+    lines_block(f, "tlsrpt", "TLSRPT result types", "endpoint records (endpoints.total); "
+                "(none): no failure to report, or no TLS verdict (no session attempted)",
+                json_object_get(e, "by_tlsrpt"), ne, "(none)");
+}
