@@ -37,6 +37,21 @@ static void percent(FILE *f, const json_t *v)
     svg_escape(f, svg_format_percent(p, sizeof(p), json_is_number(v) ? json_number_value(v) : NAN));
 }
 
+/* A policy's example domains after sign ("+" newly accepted, "−" newly rejected); nothing
+ * when there are none. */
+static void examples(FILE *f, const char *sign, const json_t *list)
+{
+    size_t i;
+    const json_t *d;
+    json_array_foreach(list, i, d) {
+        fprintf(f, "%s<code>", i ? ", " : sign);
+        svg_escape(f, json_string_value(d));
+        fputs("</code>", f);
+    }
+    if (json_array_size(list))
+        fputs("<br>", f);
+}
+
 void html_policy_section(FILE *f, const json_t *s)
 {
     const json_t *pol = json_object_get(s, "policies");
@@ -65,7 +80,7 @@ void html_policy_section(FILE *f, const json_t *s)
     fputs("<table class=\"policies\"><thead><tr><th>policy</th><th>accepts when</th>"
           "<th class=\"num\">share</th><th class=\"num\">domains</th>"
           "<th class=\"num\">newly accepted</th><th class=\"num\">newly rejected</th>"
-          "</tr></thead><tbody>\n",
+          "<th>for example</th></tr></thead><tbody>\n",
           f);
     for (int p = 0; p < POLICY_COUNT; p++) {
         const char *w = policy_str((enum policy)p);
@@ -86,6 +101,9 @@ void html_policy_section(FILE *f, const json_t *s)
         count(f, int_of(e, "newly_accepted"));
         fputs("</td><td class=\"num\">", f);
         count(f, int_of(e, "newly_rejected"));
+        fputs("</td><td>", f);
+        examples(f, "+", json_object_get(e, "examples_newly_accepted"));
+        examples(f, "&#8722;", json_object_get(e, "examples_newly_rejected"));
         fputs("</td></tr>\n", f);
     }
     fputs("</tbody></table>\n", f);

@@ -1,9 +1,11 @@
 /* sum_policy: see sum_policy.h. */
 #include "sum_policy.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "classify/classify.h"
+#include "core/util.h"
 
 /* A match verdict as the records spell it (match_result_str): MATCH_NULL for null or absent,
  * MATCH_NONE for any other value (an older or hand-written file: no match). */
@@ -68,7 +70,31 @@ void sum_policy_facts(const json_t *d, int has_ep, unsigned ep_bits, struct poli
     }
 }
 
-void sum_policy_add(struct sum_policy *sp, const struct policy_facts *f,
+/* Keeps domain among the first SUM_POLICY_EXAMPLES in byte order of ex (sorted, NULL after
+ * the last); a name already there is not kept twice. */
+static void keep_example(char **ex, const char *domain)
+{
+    size_t i = 0;
+    while (i < SUM_POLICY_EXAMPLES && ex[i] && strcmp(ex[i], domain) < 0)
+        i++;
+    if (i == SUM_POLICY_EXAMPLES || (ex[i] && strcmp(ex[i], domain) == 0))
+        return;
+    free(ex[SUM_POLICY_EXAMPLES - 1]);
+    memmove(ex + i + 1, ex + i, (SUM_POLICY_EXAMPLES - 1 - i) * sizeof(*ex));
+    ex[i] = xstrdup(domain);
+}
+
+void sum_policy_free(struct sum_policy *sp)
+{
+    for (int p = 0; p < POLICY_COUNT; p++)
+        for (int k = 0; k < 2; k++)
+            for (int i = 0; i < SUM_POLICY_EXAMPLES; i++) {
+                free(sp->examples[p][k][i]);
+                sp->examples[p][k][i] = NULL;
+            }
+}
+
+void sum_policy_add(struct sum_policy *sp, const struct policy_facts *f, const char *domain,
                     enum policy_verdict v[POLICY_COUNT])
 {
     enum policy_verdict mine[POLICY_COUNT];
@@ -85,6 +111,8 @@ void sum_policy_add(struct sum_policy *sp, const struct policy_facts *f,
         sp->n[p] += ok;
         sp->newly_accepted[p] += ok && !strict;
         sp->newly_rejected[p] += !ok && strict;
+        if (domain && ok != strict)
+            keep_example(sp->examples[p][ok ? 0 : 1], domain);
     }
 }
 
@@ -99,6 +127,13 @@ json_t *sum_policy_json(const struct sum_policy *sp)
                                               : json_null());
         json_object_set_new(e, "newly_accepted", json_integer((json_int_t)sp->newly_accepted[p]));
         json_object_set_new(e, "newly_rejected", json_integer((json_int_t)sp->newly_rejected[p]));
+        static const char *const ex_keys[2] = {"examples_newly_accepted", "examples_newly_rejected"};
+        for (int k = 0; k < 2; k++) {
+            json_t *a = json_array();
+            for (int i = 0; i < SUM_POLICY_EXAMPLES && sp->examples[p][k][i]; i++)
+                json_array_append_new(a, json_string(sp->examples[p][k][i]));
+            json_object_set_new(e, ex_keys[k], a);
+        }
         json_object_set_new(o, policy_str((enum policy)p), e);
     }
     return o;

@@ -221,6 +221,7 @@ void summary_free(struct summary_acc *a)
     free(a->pattern_names);
     free(a->key);
     sum_provider_free(&a->prov_more);
+    sum_policy_free(&a->policies);
     struct tally *t[] = {&a->d_status, &a->d_pattern, &a->d_consistent, &a->e_status,
                          &a->e_wildcard, &a->e_trust, &a->e_reason, &a->e_tls, &a->e_tls_max,
                          &a->e_key, &a->e_tlsrpt, &a->e_injection, &a->e_client_limit};
@@ -409,7 +410,7 @@ void summary_add_domain(struct summary_acc *a, const json_t *d)
     struct policy_facts facts;
     enum policy_verdict verdicts[POLICY_COUNT];
     sum_policy_facts(d, ep != 0, ep_policy_bits(ep), &facts);
-    sum_policy_add(&a->policies, &facts, verdicts);
+    sum_policy_add(&a->policies, &facts, json_string_value(json_object_get(d, "domain")), verdicts);
 
     const char *prov = json_string_value(json_object_get(d, "provider"));
     if (prov) {

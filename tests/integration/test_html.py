@@ -437,6 +437,7 @@ def test_report_html_policies_match_summary(ctx):
     page = check_self_contained(read(os.path.join(out, "report.html")))
     rows = rows_by(page, "data-policy")
     assert sorted(rows) == sorted(POLICIES), sorted(rows)
+    text = " ".join(page.text)
     for name in POLICIES:
         want, got = pol[name], rows[name]
         if want["share"] is None:
@@ -448,6 +449,11 @@ def test_report_html_policies_match_summary(ctx):
         assert int(got["data-newly-accepted"]) == want["newly_accepted"], name
         assert int(got["data-newly-rejected"]) == want["newly_rejected"], name
         assert want["n"] == pol["strict"]["n"] + want["newly_accepted"] - want["newly_rejected"], name
+        for k in ("examples_newly_accepted", "examples_newly_rejected"):
+            ex = want[k]
+            assert ex == sorted(ex) and len(ex) == min(5, want[k[9:]]), (name, k, ex)
+            for d in ex:
+                assert d in text, (name, k, d)
     # The headline shares and the policies that are the same rule agree.
     for p, sh in (("strict", "strict"), ("multilabel", "multilabel_accepted"), ("rfc9525", "rfc9525"),
                   ("chain-only", "valid_chain")):

@@ -1,6 +1,7 @@
 /* summary.json's `policies` (report/sum_policy.c) and the providers' policies, presented
  * names and MX host shapes (report/sum_provider.c), from a small scan folder written by hand
  * in which every policy accepts some domains and rejects others. ' stands for ". */
+#include <stdarg.h>
 #include <stdlib.h>
 
 #include <jansson.h>
@@ -97,6 +98,22 @@ static void check_policy(const json_t *s, const char *name, long long n, long lo
     check_ratio(json_object_get(p, "share"), n, 4);
 }
 
+/* policies.<name>.<key> holds exactly the strings given (up to NULL), in order. */
+static void check_examples(const json_t *s, const char *name, const char *key, ...)
+{
+    const json_t *arr = json_object_get(json_object_get(json_object_get(s, "policies"), name), key);
+    CHECK(json_is_array(arr));
+    va_list ap;
+    va_start(ap, key);
+    size_t i = 0;
+    for (const char *want; (want = va_arg(ap, const char *)); i++)
+        CHECK_STR(json_string_value(json_array_get(arr, i)), want);
+    va_end(ap);
+    if (json_array_size(arr) != i)
+        fprintf(stderr, "  policies.%s.%s has %zu elements\n", name, key, json_array_size(arr));
+    CHECK_INT(json_array_size(arr), i);
+}
+
 TEST(summary_policies_side_by_side)
 {
     json_t *s = build();
@@ -111,6 +128,13 @@ TEST(summary_policies_side_by_side)
     check_policy(s, "ptr", 1, 0, 1);          /* a; not d */
     check_policy(s, "any-name", 3, 1, 0);     /* a, b (domain and EHLO), d */
     check_policy(s, "chain-only", 2, 2, 2);   /* b, c; not a (unknown-ca), d (dangling) */
+    /* The examples: the domains themselves, sorted. */
+    check_examples(s, "domain", "examples_newly_accepted", "b.example", NULL);
+    check_examples(s, "domain", "examples_newly_rejected", "a.example", "d.example", NULL);
+    check_examples(s, "chain-only", "examples_newly_accepted", "b.example", "c.example", NULL);
+    check_examples(s, "chain-only", "examples_newly_rejected", "a.example", "d.example", NULL);
+    check_examples(s, "strict", "examples_newly_accepted", NULL);
+    check_examples(s, "rfc9525", "examples_newly_rejected", "a.example", NULL);
     /* The policies that are headline shares say the same. */
     const json_t *sh = json_object_get(s, "shares"), *pol = json_object_get(s, "policies");
     static const char *const same[][2] = {{"strict", "strict"}, {"multilabel", "multilabel_accepted"},
@@ -214,6 +238,39 @@ TEST(summary_provider_top_names_capped)
         check_name(p, 2, "v.p.example", 1);
     }
     json_decref(s);
+    tfs_rmtree(dir);
+    free(dir);
+}
+
+TEST(summary_policy_examples_first_five)
+{
+    char *dir = tfs_mkdtemp("mxs-sumpolicy");
+    if (!dir)
+        return;
+    /* Seven domains that only domain accepts, written in no order: the first five by name. */
+    const char *names[] = {"g.example", "c.example", "a.example", "f.example", "b.example",
+                           "e.example", "d.example"};
+    char *lines[8] = {0};
+    for (int i = 0; i < 7; i++) {
+        char buf[256];
+        snprintf(buf, sizeof(buf), "{'domain':'%s','status':'ok','pattern':'domain','match_domain':'exact',"
+                                   "'primary':null}", names[i]);
+        lines[i] = strdup(buf);
+    }
+    tfs_write_lines(dir, "hosts.jsonl", (const char *[]){NULL});
+    tfs_write_lines(dir, "domains.jsonl", (const char *const *)lines);
+    char err[512] = "";
+    json_t *s = NULL;
+    CHECK_INT(summary_build(dir, &s, err, sizeof(err)), SUMMARY_OK);
+    if (s) {
+        check_examples(s, "domain", "examples_newly_accepted", "a.example", "b.example", "c.example",
+                       "d.example", "e.example", NULL);
+        CHECK_INT(int_at(json_object_get(json_object_get(s, "policies"), "domain"), "newly_accepted"), 7);
+        check_examples(s, "domain", "examples_newly_rejected", NULL);
+    }
+    json_decref(s);
+    for (int i = 0; i < 7; i++)
+        free(lines[i]);
     tfs_rmtree(dir);
     free(dir);
 }
