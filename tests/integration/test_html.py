@@ -1,7 +1,9 @@
 """report.html and mxsurvey trend on the world scan: the page is self-contained and its headline
 figures are summary.json's; it draws in headless Chromium (a decoded screenshot that is not
-blank); hostile provider names and input paths come out escaped; trend over two copies of the
-scan orders the runs by start time and carries each run's shares."""
+blank); hostile provider names and input paths come out escaped; the acceptance policies side
+by side and the providers' names, policies and shapes are summary.json's (and summary.csv's),
+the providers' bars share one axis, hostile presented names come out escaped; trend over two
+copies of the scan orders the runs by start time and carries each run's shares."""
 import csv
 import json
 import os
