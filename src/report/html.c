@@ -13,6 +13,7 @@
 #include "core/jsonl.h"
 #include "core/outfile.h"
 #include "html_lines.h"
+#include "html_policy.h"
 #include "summary.h"
 #include "svg.h"
 #include "core/util.h"
@@ -583,8 +584,8 @@ static void providers_section(FILE *f, const json_t *s)
         return;
     }
     fprintf(f, "<p>A provider is the registrable domain of a domain's most preferred MX host. "
-               "The %zu with the most domains, each bar the mix of their domains' patterns "
-               "(the number at the right: domains):</p>\n",
+               "The %zu with the most domains, each bar the mix of their domains' patterns, "
+               "all on one axis: a bar's length is its domains (the number at the right):</p>\n",
             nrows);
     /* Categories: the known patterns present in the drawn rows, then "other". */
     enum { NPAT = ARRAY_LEN(patterns) };
@@ -620,7 +621,7 @@ static void providers_section(FILE *f, const json_t *s)
     }
     for (size_t r = 0; r < nrows; r++)
         rows[r].values = vals + r * (NPAT + 1);
-    svg_stacked_chart(f, "Largest providers by pattern mix", cats, nc, rows, nrows, 0);
+    svg_stacked_chart(f, "Largest providers by pattern mix", cats, nc, rows, nrows, SVG_SHARED_AXIS);
     free(rows);
     free(vals);
 
@@ -676,6 +677,8 @@ void html_render(FILE *f, const json_t *s)
     /* Issuers, and where every input line and endpoint went (html_lines.h). */
     html_issuers_section(f, s);
     html_lines_section(f, s);
+    html_policy_section(f, s); /* html_policy.h: policies side by side, providers' names */
+    html_provider_names_section(f, s);
     /* Where the reader finds the schema: installed (make install: MXS_DOCDIR, from the
      * Makefile's PREFIX) and in the source tree; a build not made by the Makefile (the fuzz
      * harnesses) names the source tree's only. PREFIX is the builder's text: escaped too. */

@@ -11,6 +11,7 @@
 #include "classify/classify.h"
 #include "csv_json.h"
 #include "csv_tidy.h"
+#include "classify/policy.h"
 #include "core/outfile.h"
 #include "summary.h"
 #include "core/util.h"
@@ -213,6 +214,12 @@ static const char *const provider_columns[] = {
     "pattern_no_mail",
     "pattern_other",
     "pattern_blocked",
+    /* the providers' policies, names and shapes (sum_provider.h) */
+    "policy_strict",
+    "policy_multilabel",
+    "policy_rfc9525",
+    "presented_top",
+    "mx_shape",
 };
 
 static const char *const summary_columns[] = {"metric", "value"};
@@ -276,6 +283,27 @@ static void count_cell(struct csv_row *r, const json_t *v, struct csvj_buf *b)
         csvj_cell(r, v, b);
 }
 
+/* providers.csv's columns after pattern_blocked: the share of three policies, the presented
+ * names (most first, joined as a list), the most common MX host shape. */
+static void provider_more_cells(const json_t *p, struct csv_row *r, struct csvj_buf *b)
+{
+    static const enum policy pols[] = {POLICY_STRICT, POLICY_MULTILABEL, POLICY_RFC9525};
+    const json_t *pol = json_object_get(p, "policies");
+    for (size_t i = 0; i < ARRAY_LEN(pols); i++)
+        csvj_cell(r, json_object_get(json_object_get(pol, policy_str(pols[i])), "share"), b);
+    struct csvj_list l;
+    csvj_list_start(&l, b);
+    size_t i;
+    const json_t *e;
+    json_array_foreach(json_object_get(p, "presented_top"), i, e) {
+        const json_t *name = json_object_get(e, "name");
+        if (json_is_string(name))
+            csvj_list_add(&l, json_string_value(name), json_string_length(name));
+    }
+    csv_text(r, b->p, b->len);
+    csvj_cell(r, json_object_get(json_object_get(p, "mx_shape"), "shape"), b);
+}
+
 static void provider_row(const json_t *p, struct csv_row *r, struct csvj_buf *b)
 {
     csvj_cell(r, json_object_get(p, "provider"), b);
@@ -298,6 +326,7 @@ static void provider_row(const json_t *p, struct csv_row *r, struct csvj_buf *b)
     csv_int(r, (long long)other);
     for (size_t i = PROVIDER_PATTERNS_BEFORE_OTHER; i < PATTERN_COUNT; i++)
         count_cell(r, json_object_get(bp, classify_pattern_words[i]), b);
+    provider_more_cells(p, r, b);
 }
 
 void csv_record_row(enum csv_table t, const json_t *rec, struct csv_row *r)

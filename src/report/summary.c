@@ -18,6 +18,8 @@
 #include "core/version.h"
 #include "input/input.h"
 #include "sum_issuers.h"
+#include "sum_policy.h"
+#include "sum_provider.h"
 
 #define KEY_NULL "null"       /* the field is absent (older files) or null */
 #define KEY_UNKNOWN "unknown" /* the field holds a value of an unexpected type */
@@ -142,17 +144,23 @@ struct provider {
 
 /* What a domain needs to know about its primary endpoint, packed into the endpoint map's
  * value so that an endpoint costs one map entry: bits 0-1 names_from, 2-3 trust, bit 4 always
- * set (the value is never NULL), bits 8 and up the provider's index + 1 (0: none). */
+ * set (the value is never NULL), bits 5 to 5 + SUM_POLICY_EP_BITS what the policies need
+ * (sum_policy.h), bits 24 and up the provider's index + 1 (0: none). */
 enum names_from { NF_NULL, NF_SAN, NF_CN, NF_OTHER };
 enum trust { TRUST_NULL, TRUST_VALID, TRUST_INVALID };
+#define EP_PROVIDER_SHIFT 24
+_Static_assert(5 + SUM_POLICY_EP_BITS <= EP_PROVIDER_SHIFT && sizeof(uintptr_t) >= 8,
+               "the endpoint's packed value holds the policy bits and a provider index");
 
-static uintptr_t ep_pack(enum names_from nf, enum trust t, size_t prov_plus1)
+static uintptr_t ep_pack(enum names_from nf, enum trust t, unsigned policy_bits, size_t prov_plus1)
 {
-    return (uintptr_t)nf | (uintptr_t)t << 2 | 1u << 4 | (uintptr_t)prov_plus1 << 8;
+    return (uintptr_t)nf | (uintptr_t)t << 2 | 1u << 4 | (uintptr_t)policy_bits << 5 |
+           (uintptr_t)prov_plus1 << EP_PROVIDER_SHIFT;
 }
 static enum names_from ep_names_from(uintptr_t v) { return (enum names_from)(v & 3); }
 static enum trust ep_trust(uintptr_t v) { return (enum trust)(v >> 2 & 3); }
-static size_t ep_provider(uintptr_t v) { return (size_t)(v >> 8); }
+static unsigned ep_policy_bits(uintptr_t v) { return (unsigned)(v >> 5 & ((1u << SUM_POLICY_EP_BITS) - 1)); }
+static size_t ep_provider(uintptr_t v) { return (size_t)(v >> EP_PROVIDER_SHIFT); }
 
 struct share {
     unsigned long num, den;
@@ -174,6 +182,8 @@ struct summary_acc {
     struct tally e_status, e_wildcard, e_trust, e_reason, e_tls, e_tls_max, e_key, e_tlsrpt;
     struct tally e_injection, e_client_limit;
     struct share starttls, strict, multilabel, rfc9525, valid_chain;
+    struct sum_policy policies;    /* summary.json `policies` (sum_policy.h) */
+    struct sum_provider prov_more; /* the providers' policies, names and shapes (sum_provider.h) */
 
     int lenient;              /* a folder was read leniently: meta.skipped_lines says so */
     unsigned long skipped[2]; /* the lines it skipped: hosts.jsonl, domains.jsonl */
@@ -193,6 +203,7 @@ struct summary_acc *summary_new(void)
                          &a->e_key, &a->e_tlsrpt, &a->e_injection, &a->e_client_limit};
     for (size_t i = 0; i < ARRAY_LEN(t); i++)
         hmap_init(&t[i]->m);
+    sum_provider_init(&a->prov_more);
     return a;
 }
 
@@ -213,6 +224,8 @@ void summary_free(struct summary_acc *a)
         free(a->pattern_names[i]);
     free(a->pattern_names);
     free(a->key);
+    sum_provider_free(&a->prov_more);
+    sum_policy_free(&a->policies);
     struct tally *t[] = {&a->d_status, &a->d_pattern, &a->d_consistent, &a->e_status,
                          &a->e_wildcard, &a->e_trust, &a->e_reason, &a->e_tls, &a->e_tls_max,
                          &a->e_key, &a->e_tlsrpt, &a->e_injection, &a->e_client_limit};
@@ -359,8 +372,9 @@ void summary_add_endpoint(struct summary_acc *a, const json_t *h)
     size_t prov_id = prov ? provider_id(a, prov) : 0;
     const char *key = ep_key(a, h);
     if (key) /* a repeated endpoint: the last record wins */
-        hmap_put(&a->endpoints, key, (void *)ep_pack(nf, t, prov_id));
+        hmap_put(&a->endpoints, key, (void *)ep_pack(nf, t, sum_policy_endpoint_bits(h), prov_id));
     sum_issuers_endpoint(a->issuers, key, h);
+    sum_provider_endpoint(&a->prov_more, prov_id, h);
 }
 
 /* ------------------------------------------------------------------ domains.jsonl */
@@ -399,12 +413,18 @@ void summary_add_domain(struct summary_acc *a, const json_t *d)
         a->valid_chain.num += ep && ep_trust(ep) == TRUST_VALID;
     }
 
+    struct policy_facts facts;
+    enum policy_verdict verdicts[POLICY_COUNT];
+    sum_policy_facts(d, ep != 0, ep_policy_bits(ep), &facts);
+    sum_policy_add(&a->policies, &facts, json_string_value(json_object_get(d, "domain")), verdicts);
+
     const char *prov = json_string_value(json_object_get(d, "provider"));
     if (prov) {
         size_t id = provider_id(a, prov); /* may grow a->providers: call it before reading it */
         struct provider *p = a->providers[id - 1];
         p->domains++;
         provider_count_pattern(a, p, str_key(pattern));
+        sum_provider_domain(&a->prov_more, id, d, verdicts);
     }
 }
 
@@ -524,7 +544,10 @@ static json_t *providers_json(struct summary_acc *a)
             top[n++] = a->providers[i];
     qsort(top, n, sizeof(*top), cmp_providers);
     json_t *arr = json_array();
-    for (size_t i = 0; i < n && i < SUMMARY_TOP_PROVIDERS; i++) {
+    size_t nout = n < SUMMARY_TOP_PROVIDERS ? n : SUMMARY_TOP_PROVIDERS;
+    size_t *ids = xcalloc(nout + 1, sizeof(*ids));
+    json_t **objs = xcalloc(nout + 1, sizeof(*objs));
+    for (size_t i = 0; i < nout; i++) {
         json_t *o = json_object(), *bp = json_object();
         json_object_set_new(o, "provider", json_string(top[i]->name));
         json_object_set_new(o, "domains", json_integer((json_int_t)top[i]->domains));
@@ -534,7 +557,12 @@ static json_t *providers_json(struct summary_acc *a)
                                 json_integer((json_int_t)top[i]->patterns[k].n));
         json_object_set_new(o, "by_pattern", bp);
         json_array_append_new(arr, o);
+        ids[i] = (size_t)(uintptr_t)hmap_get(&a->provider_ids, top[i]->name);
+        objs[i] = o;
     }
+    sum_provider_finish(&a->prov_more, ids, objs, nout);
+    free(ids);
+    free(objs);
     free(top);
     return arr;
 }
@@ -572,6 +600,7 @@ static json_t *summary_json(struct summary_acc *a, const json_t *run)
     json_object_set_new(s, "domains", d);
     json_object_set_new(s, "endpoints", e);
     json_object_set_new(s, "shares", sh);
+    json_object_set_new(s, "policies", sum_policy_json(&a->policies));
     json_object_set_new(s, "providers", providers_json(a));
     json_object_set_new(s, "issuers", sum_issuers_json(a->issuers));
     return s;

@@ -1,13 +1,16 @@
 /* summary: the aggregates of a scan folder: counts by status, pattern, wildcard kind, trust,
  * TLS version and key, the shares of domains whose primary certificate would pass each naming
- * policy, and the largest providers, written as DIR/summary.json. docs/schema.md
+ * policy, the named acceptance policies side by side (sum_policy.h), and the largest
+ * providers with their policy shares, presented names and MX host shapes (sum_provider.h),
+ * written as DIR/summary.json. docs/schema.md
  * ("summary.json") defines every key; the definitions live in one place, this file.
  *
  * One aggregator (struct summary_acc), fed one record at a time: endpoint records
  * (hosts.jsonl's) and domain records (domains.jsonl's), a domain after the endpoints it names
  * (its primary is joined against the endpoints seen so far), then finished with DIR/run.json.
- * Memory grows with the distinct endpoints (the join), providers and values counted, never
- * with the records. Two feeders, so the two can never disagree: the scan's output `summary`
+ * Memory grows with the distinct endpoints (the join), providers and values counted, and the
+ * distinct (provider, presented name) and (provider, MX host shape) pairs, never with the
+ * records as such. Two feeders, so the two can never disagree: the scan's output `summary`
  * (out_summary.c) as the records are made, and `mxsurvey report DIR` (summary_build) reading
  * hosts.jsonl, then domains.jsonl, through jsonl_each. A summary regenerated later from the
  * same files is identical apart from meta.generated.

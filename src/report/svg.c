@@ -313,6 +313,7 @@ void svg_stacked_chart(FILE *f, const char *title, const struct svg_category *ca
 {
     size_t lchars = 4, tchars = 1;
     char c[32], p[16];
+    long long axis = 0; /* SVG_SHARED_AXIS: the largest row's total spans the plot */
     for (size_t r = 0; r < nrows; r++) {
         long long t = 0;
         for (size_t k = 0; k < ncat; k++)
@@ -320,6 +321,7 @@ void svg_stacked_chart(FILE *f, const char *title, const struct svg_category *ca
         size_t lc = label_chars(rows[r].label), tc = strlen(svg_format_count(c, sizeof(c), t));
         lchars = lc > lchars ? lc : lchars;
         tchars = tc > tchars ? tc : tchars;
+        axis = t > axis ? t : axis;
     }
     double lh = legend(NULL, cats, ncat, 0), top = top_pad(flags), x0 = text_w(lchars) + 12;
     double pw = WIDTH - x0 - text_w(tchars) - 12;
@@ -338,9 +340,10 @@ void svg_stacked_chart(FILE *f, const char *title, const struct svg_category *ca
             long long v = rows[r].values[k];
             if (v <= 0)
                 continue;
-            double xa = x0 + pw * (double)cum / (double)t;
+            double scale = (double)((flags & SVG_SHARED_AXIS) ? axis : t);
+            double xa = x0 + pw * (double)cum / scale;
             cum += v;
-            double xb = x0 + pw * (double)cum / (double)t;
+            double xb = x0 + pw * (double)cum / scale;
             svg_format_count(c, sizeof(c), v);
             fprintf(f, "<g><title>");
             svg_escape(f, rows[r].label);

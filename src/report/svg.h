@@ -21,6 +21,7 @@
 enum svg_flags {
     SVG_STANDALONE = 1, /* a document of its own (XML declaration, xmlns); else inline in HTML */
     SVG_SHOW_TITLE = 2, /* draw the title as a heading; it is always the accessible name */
+    SVG_SHARED_AXIS = 4, /* svg_stacked_chart: one axis for every row (below) */
 };
 
 /* The palette: colour i (any i >= 0, taken modulo its size) as "#rrggbb". */
@@ -76,7 +77,9 @@ struct svg_stack_row {
 
 /* A legend of the categories, then one bar per row spanning the plot (the row's mix: each
  * segment is its share of the row's total), the segment's count written inside it when it
- * fits, the row's total at its right. A row of total 0 draws an empty frame. */
+ * fits, the row's total at its right. A row of total 0 draws an empty frame. With
+ * SVG_SHARED_AXIS the rows share one axis instead: the plot's width is the largest row's
+ * total, so a row's bar is as long as its total says (a row of 1 is a fifth of a row of 5). */
 void svg_stacked_chart(FILE *f, const char *title, const struct svg_category *cats,
                        size_t ncat, const struct svg_stack_row *rows, size_t nrows,
                        unsigned flags);

@@ -1,7 +1,9 @@
 """report.html and mxsurvey trend on the world scan: the page is self-contained and its headline
 figures are summary.json's; it draws in headless Chromium (a decoded screenshot that is not
-blank); hostile provider names and input paths come out escaped; trend over two copies of the
-scan orders the runs by start time and carries each run's shares."""
+blank); hostile provider names and input paths come out escaped; the acceptance policies side
+by side and the providers' names, policies and shapes are summary.json's (and summary.csv's),
+the providers' bars share one axis, hostile presented names come out escaped; trend over two
+copies of the scan orders the runs by start time and carries each run's shares."""
 import csv
 import json
 import os
@@ -488,6 +490,144 @@ def test_report_html_escapes_hostile_issuer(ctx):
             if rec.get("issuer") and not rec["issuer"]["self_signed"]:
                 rec["issuer"]["o"], rec["issuer"]["cn"] = hostile_o, hostile_cn
         rewrite_jsonl(os.path.join(scan, "hosts.jsonl"), poison)
+
+
+# ------------------------------------------------------------------ policies and providers' names
+
+POLICIES = ("strict", "rfc9525", "multilabel", "domain", "mx-or-domain", "ptr", "any-name", "chain-only")
+
+
+def share_attr(v):
+    return "null" if v is None else v
+
+
+def rows_by(page, attr):
+    """{value of attr: attributes} of the elements carrying attr (each value once)."""
+    out = {}
+    for _, attrs in page.tags:
+        if attr in attrs:
+            assert attrs[attr] not in out, "%s=%r twice" % (attr, attrs[attr])
+            out[attrs[attr]] = attrs
+    return out
+
+
+def test_report_html_policies_match_summary(ctx):
+    """The policies side by side: one row per policy, every figure summary.json's; the world
+    has domains that strict rejects and another policy accepts, and the other way round."""
+    out = world_scan(ctx)["out"]
+    with open(os.path.join(out, "summary.json")) as f:
+        summary = json.load(f)
+    pol = summary["policies"]
+    assert list(pol) == sorted(POLICIES), sorted(pol)
+    page = check_self_contained(read(os.path.join(out, "report.html")))
+    rows = rows_by(page, "data-policy")
+    assert sorted(rows) == sorted(POLICIES), sorted(rows)
+    text = " ".join(page.text)
+    for name in POLICIES:
+        want, got = pol[name], rows[name]
+        if want["share"] is None:
+            assert got["data-value"] == "null", name
+        else:
+            assert float(got["data-value"]) == want["share"], (name, got["data-value"], want["share"])
+        assert int(got["data-numerator"]) == want["n"], name
+        assert int(got["data-denominator"]) == want["N"], name
+        assert int(got["data-newly-accepted"]) == want["newly_accepted"], name
+        assert int(got["data-newly-rejected"]) == want["newly_rejected"], name
+        assert want["n"] == pol["strict"]["n"] + want["newly_accepted"] - want["newly_rejected"], name
+        for k in ("examples_newly_accepted", "examples_newly_rejected"):
+            ex = want[k]
+            assert ex == sorted(ex) and len(ex) == min(5, want[k[9:]]), (name, k, ex)
+            for d in ex:
+                assert d in text, (name, k, d)
+    # The headline shares and the policies that are the same rule agree.
+    for p, sh in (("strict", "strict"), ("multilabel", "multilabel_accepted"), ("rfc9525", "rfc9525"),
+                  ("chain-only", "valid_chain")):
+        assert (pol[p]["n"], pol[p]["N"]) == (summary["shares"][sh]["numerator"],
+                                              summary["shares"][sh]["denominator"]), p
+    assert pol["strict"]["N"] > 0
+    assert any(pol[p]["newly_accepted"] for p in POLICIES), "no policy accepts more than strict"
+    assert any(pol[p]["newly_rejected"] for p in POLICIES), "no policy rejects what strict accepts"
+    # summary.csv carries the same figures.
+    with open(os.path.join(out, "summary.csv"), newline="") as f:
+        metrics_csv = {r["metric"]: r["value"] for r in csv.DictReader(f)}
+    for name in POLICIES:
+        for k in ("n", "N", "newly_accepted", "newly_rejected"):
+            assert int(metrics_csv["policies.%s.%s" % (name, k)]) == pol[name][k], (name, k)
+        v = metrics_csv["policies.%s.share" % name]
+        assert (v == "" if pol[name]["share"] is None else float(v) == pol[name]["share"]), name
+
+
+def provider_chart_widths(html):
+    """{row label: drawn length} of the providers' stacked chart: the widths of each row's
+    segments added up (the frame, fill none, aside)."""
+    svg = [s for s in re.findall(r"<svg\b.*?</svg>", html, re.S)
+           if 'aria-label="Largest providers by pattern mix"' in s]
+    assert len(svg) == 1, "no providers chart"
+    root = ET.fromstring(svg[0])
+    out = {}
+    for row in root.findall("g"):
+        title = row.find("g/title")
+        if title is None:
+            continue
+        label = title.text.split(" \u2014 ")[0]
+        out[label] = sum(float(r.get("width")) for r in row.iter("rect") if r.get("fill") != "none")
+    return out
+
+
+def test_report_html_providers_names_and_axis(ctx):
+    """Every provider's policy shares and MX host shape on the page are summary.json's, its
+    presented names shown; the providers' bars share one axis (a bar's length is its domains,
+    so a 1-domain provider is drawn shorter than a larger one)."""
+    out = world_scan(ctx)["out"]
+    with open(os.path.join(out, "summary.json")) as f:
+        summary = json.load(f)
+    html = read(os.path.join(out, "report.html"))
+    page = check_self_contained(html)
+    rows = rows_by(page, "data-provider")
+    provs = summary["providers"]
+    assert len(rows) == len(provs) > 1
+    for p in provs:
+        got = rows[p["provider"]]
+        for name in ("strict", "multilabel", "rfc9525"):
+            want = p["policies"][name]["share"]
+            assert got["data-" + name] == ("null" if want is None else got["data-" + name])
+            if want is not None:
+                assert float(got["data-" + name]) == want, (p["provider"], name)
+        assert got["data-shape"] == (p["mx_shape"]["shape"] if p["mx_shape"] else ""), p["provider"]
+    text = " ".join(page.text)
+    for p in provs:
+        for n in p["presented_top"]:
+            assert n["name"] in text, n["name"]
+    # the world's shared-MX provider: customer names in its MX hosts, one wildcard certificate
+    shapes = [p["mx_shape"]["shape"] for p in provs if p["mx_shape"]]
+    assert any(s.startswith("{domain}.") for s in shapes), shapes
+    # one axis: lengths proportional to the domains of each drawn row
+    widths = provider_chart_widths(html)
+    drawn = [p for p in provs if p["provider"] in widths]
+    assert len(drawn) >= 2
+    big = max(drawn, key=lambda p: p["domains"])
+    assert any(p["domains"] < big["domains"] for p in drawn), "every provider drawn has as many domains"
+    for p in drawn:
+        want = widths[big["provider"]] * p["domains"] / big["domains"]
+        assert abs(widths[p["provider"]] - want) < 1.0, (p["provider"], widths[p["provider"]], want)
+
+
+def test_report_html_hostile_presented_names_escaped(ctx):
+    """Presented names, provider names and shapes come from certificates and DNS: hostile ones
+    are shown as text in the providers' table, never as markup."""
+    out = world_scan(ctx)["out"]
+    with tempfile.TemporaryDirectory() as d:
+        scan = os.path.join(d, "scan")
+        copy_scan(out, scan)
+        evil = ['<img src=x onerror=alert(5)>', '"><svg onload=alert(6)>', "&amp;<b>x</b>"]
+        state = {"n": 0}
+
+        def poison(rec):
+            if rec.get("presented") and rec.get("provider") and state["n"] < len(evil):
+                rec["presented"] = [evil[state["n"]]] + rec["presented"]
+                state["n"] += 1
+        rewrite_jsonl(os.path.join(scan, "hosts.jsonl"), poison)
+        assert state["n"] == len(evil)
         r = sh([ctx.mxsurvey, "report", "--quiet", scan])
         assert r.returncode == 0, "report exit %d: %s" % (r.returncode, r.stderr)
         html = read(os.path.join(scan, "report.html"))
@@ -523,3 +663,12 @@ def test_report_prints_lines(ctx):
                 assert dup == "%s %d: counted once" % (skip, want.pop(skip)), dup
             assert counts == want, (what, counts, want)
             assert sum(counts.values()) + (summary[what]["by_status"].get(skip, 0) if skip else 0) == total
+
+
+            names = {n["name"] for p in json.load(f)["providers"] for n in p["presented_top"]}
+    assert set(evil) <= names, names
+    page = check_self_contained(html)
+    assert "<img" not in html and "<svg onload" not in html and "<b>x" not in html
+    text = "".join(page.text)
+    for s in evil:
+        assert s in text, "%r is not on the page as text" % s

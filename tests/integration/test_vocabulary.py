@@ -34,6 +34,7 @@ VOCABULARIES = {
     "mta-sts policy error": ("src/classify/mtasts.c", "policy_errors"),
     "tlsrpt record error": ("src/classify/tlsrpt_record.c", "errors"),
     "https status": ("src/probe/https.c", "status_words"),
+    "acceptance policy": ("src/classify/policy.c", "policy_words"),
 }
 # A word shared by two vocabularies (the probe status "blocked" and the pattern "blocked") is
 # spelled by each of their tables: two words that look alike.
@@ -51,6 +52,8 @@ MEMBER_NAMES = {
     "trust_valid": "diff kind; also the column `trust_valid` of hosts.csv",
     "cert_sha256": "diff kind; also the column `cert_sha256` of hosts.csv",
     "cert": "scan mode; also the member `cert` of hosts.jsonl (and the CSV columns cert_*)",
+    "strict": "policy word; also the member `shares.strict` of summary.json and diff.json, trend.csv's column",
+    "rfc9525": "policy word; also the member `shares.rfc9525` of summary.json and diff.json, trend.csv's column",
 }
 
 # (file, word) -> why the literal there is not the vocabulary's word typed again. Each must

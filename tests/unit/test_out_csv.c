@@ -267,20 +267,27 @@ TEST(out_csv_domain_row)
 
 TEST(out_csv_provider_row)
 {
-    CHECK_INT(ncolumns(CSV_PROVIDERS), 15);
+    CHECK_INT(ncolumns(CSV_PROVIDERS), 20);
     CHECK_STR(csv_column_name(CSV_PROVIDERS, 3), "pattern_mx_exact");
     CHECK_STR(csv_column_name(CSV_PROVIDERS, 13), "pattern_other");
     CHECK_STR(csv_column_name(CSV_PROVIDERS, 14), "pattern_blocked"); /* added at the end */
     ROW(CSV_PROVIDERS,
         "{\"provider\":\"p.example\",\"domains\":7,\"endpoints\":3,"
         "\"by_pattern\":{\"mx-exact\":2,\"no-mail\":1,\"null\":3,\"weird\":1}}",
-        "p.example,7,3,2,0,0,0,0,0,0,0,0,1,4,0\r\n");
+        "p.example,7,3,2,0,0,0,0,0,0,0,0,1,4,0,,,,,\r\n");
     ROW(CSV_PROVIDERS,
         "{\"provider\":\"q.example\",\"domains\":11,\"endpoints\":0,\"by_pattern\":{"
         "\"mx-exact\":1,\"mx-wildcard\":1,\"mx-multilabel\":1,\"domain\":1,\"provider\":1,"
         "\"ptr\":1,\"unrelated\":1,\"no-tls\":1,\"unreachable\":1,\"no-mail\":1,\"blocked\":1}}",
-        "q.example,11,0,1,1,1,1,1,1,1,1,1,1,0,1\r\n");
-    ROW(CSV_PROVIDERS, "{\"provider\":\"@x\"}", "'@x,,,0,0,0,0,0,0,0,0,0,0,0,0\r\n");
+        "q.example,11,0,1,1,1,1,1,1,1,1,1,1,0,1,,,,,\r\n");
+    /* the policies' shares, the presented names as a list (an item's ';' as \x3b), the shape */
+    ROW(CSV_PROVIDERS,
+        "{\"provider\":\"r.example\",\"domains\":2,\"endpoints\":1,\"by_pattern\":{},"
+        "\"policies\":{\"strict\":{\"share\":0.5},\"multilabel\":{\"share\":1.0},\"rfc9525\":{\"share\":null}},"
+        "\"presented_top\":[{\"name\":\"*.r.example\",\"endpoints\":1},{\"name\":\"a;b\",\"endpoints\":1}],"
+        "\"mx_shape\":{\"shape\":\"{domain}.r.example\",\"domains\":2}}",
+        "r.example,2,1,0,0,0,0,0,0,0,0,0,0,0,0,0.5,1,,*.r.example;a\\x3bb,{domain}.r.example\r\n");
+    ROW(CSV_PROVIDERS, "{\"provider\":\"@x\"}", "'@x,,,0,0,0,0,0,0,0,0,0,0,0,0,,,,,\r\n");
     CHECK_INT(ncolumns(CSV_SUMMARY), 2);
     CHECK_STR(csv_table_file(CSV_PROVIDERS), "providers.csv");
     CHECK(csv_column_name(CSV_NTABLES, 0) == NULL);
@@ -338,8 +345,9 @@ TEST(out_csv_write_all)
               "provider,domains,endpoints,pattern_mx_exact,pattern_mx_wildcard,"
               "pattern_mx_multilabel,pattern_domain,pattern_provider,pattern_ptr,"
               "pattern_unrelated,pattern_no_tls,pattern_unreachable,pattern_no_mail,"
-              "pattern_other,pattern_blocked\r\n"
-              "a.example,1,1,0,0,0,0,0,0,0,1,0,0,0,0\r\n");
+              "pattern_other,pattern_blocked,policy_strict,policy_multilabel,policy_rfc9525,"
+              "presented_top,mx_shape\r\n"
+              "a.example,1,1,0,0,0,0,0,0,0,1,0,0,0,0,,,,*.a.example,\r\n");
     free(providers);
 
     /* With run.json: its counts are figures; its options are not. */

@@ -105,7 +105,8 @@ static const char *const hosts_lines[] = {
  * i.example comes from an older version; prov-a and prov-b tie with two domains each. */
 static const char *const domains_lines[] = {
     "{'domain':'a.example','status':'ok','pattern':'mx-exact','provider':'prov-a.example','consistent':true,"
-    "'match_domain':'none','primary':{'mx_host':'mx1.prov-a.example','ip':'192.0.2.1'}}",
+    "'match_domain':'none','primary':{'mx_host':'mx1.prov-a.example','ip':'192.0.2.1'},"
+    "'mx':[{'host':'mx1.prov-a.example','pref':10,'ips':['192.0.2.1']}]}",
     "{'domain':'c.example','status':'ok','pattern':'mx-multilabel','provider':'prov-b.example','consistent':false,"
     "'primary':{'mx_host':'mx.prov-b.example','ip':'192.0.2.3'}}",
     "{'domain':'b.example','status':'ok','pattern':'mx-wildcard','provider':'prov-a.example','consistent':true,"

@@ -272,3 +272,42 @@ TEST(svg_tiny_share_escaped)
     CHECK(strstr(buf, "<tspan font-weight=\"bold\">&lt;0.1%</tspan>") != NULL);
     free(buf);
 }
+
+/* The widths of the stacked segments (rects with a white stroke), in order, into w. */
+static size_t segment_widths(const char *buf, double *w, size_t max)
+{
+    size_t n = 0;
+    for (const char *p = buf; n < max && (p = strstr(p, "<rect x=")); p++) {
+        const char *end = strstr(p, "/>"), *ws = strstr(p, " width=\"");
+        if (!end || !ws || ws > end || !strstr(p, "stroke=\"#fff\"") ||
+            strstr(p, "stroke=\"#fff\"") > end)
+            continue;
+        w[n++] = strtod(ws + 8, NULL);
+    }
+    return n;
+}
+
+TEST(svg_stacked_chart_shared_axis)
+{
+    const struct svg_category cats[] = {{.name = "a", .color = 0}, {.name = "b", .color = 1}};
+    const long long v1[] = {3, 2}, v2[] = {1, 0};
+    const struct svg_stack_row rows[] = {{.label = "five.example", .values = v1},
+                                         {.label = "one.example", .values = v2}};
+    for (int shared = 0; shared < 2; shared++) {
+        char *buf = NULL;
+        size_t len = 0;
+        FILE *f = open_memstream(&buf, &len);
+        svg_stacked_chart(f, "Providers", cats, 2, rows, 2, shared ? SVG_SHARED_AXIS : 0);
+        fclose(f);
+        double w[4];
+        CHECK_INT(segment_widths(buf, w, 4), 3);
+        double five = w[0] + w[1], one = w[2];
+        /* each row's mix spans the plot; on one axis, the 1-domain row is a fifth as long */
+        if (shared)
+            CHECK(fabs(five - 5 * one) < 0.5);
+        else
+            CHECK(fabs(five - one) < 0.5);
+        CHECK(fabs(w[0] / w[1] - 1.5) < 0.01); /* the mix within a row stays */
+        free(buf);
+    }
+}
