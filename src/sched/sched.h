@@ -65,6 +65,10 @@ struct sched_opts {
     double rate;          /* new connections per second; 0 = unlimited */
     int ipv6;
     int max_domains;      /* domains read ahead of completion */
+    /* Probe loops, each on a thread of its own (1: one loop on the caller's thread, as check
+     * and the unit tests run). Addresses are sharded among them; concurrency, rate and
+     * dns_concurrency are divided among them (at least 1 each); per_ip holds as it is. */
+    int threads;
     /* What is never probed (blocklist.h): a blocked endpoint's record is written at once, with
      * no connection, PTR query or version probe. NULL: the default list alone. */
     const struct blocklist *blocklist;
