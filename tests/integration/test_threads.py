@@ -8,8 +8,8 @@
 - --per-ip stays exact with endpoints sharded over the loops: silent names on a few addresses,
   the fixture's connection log shows at most --per-ip connections per address at once.
 - SIGINT with --threads 2: exit 1, whole files, pending.txt, and --resume completes the folder.
-- The ThreadSanitizer build (make tsan, build/tsan) scans the world with --threads 2 and 3 and
-  reports nothing."""
+- The ThreadSanitizer build (make tsan, build/tsan) scans the world with --threads 2 and 3, and
+  once stopped by SIGINT twice (stop, abort, close with work in flight), and reports nothing."""
 import collections
 import json
 import os
@@ -255,4 +255,27 @@ def test_threads_under_thread_sanitizer(ctx):
         assert r.returncode == 0, "--threads %d under tsan: exit %d: %s" % (n, r.returncode, r.stderr[-3000:])
         hosts, doms = _records(out)
         assert len(hosts) > 20 and len(doms) > 20, (len(hosts), len(doms))
-    print("    build/tsan: world scans with --threads 2 and 3, no report")
+    # the stop's paths: SIGINT (stop, grace), a second one (abort), the close with probes and
+    # lookups in flight, across the threads
+    with tempfile.TemporaryDirectory() as d:
+        lst = os.path.join(d, "list.txt")
+        with open(os.path.join(ctx.root, "data/world/domains.txt")) as f:
+            text = f.read()
+        with open(lst, "w") as f:
+            f.write(text + "silent.example\nslow.example\n")
+        log = os.path.join(logdir, "tsan-stop")
+        env = dict(os.environ, TSAN_OPTIONS="halt_on_error=1 exitcode=66 log_path=%s suppressions=%s" % (
+            log, SUPP))
+        args = scan_args(ctx, "--ipv6", "--threads", "2", "--out", os.path.join(d, "out"), lst)
+        args[0] = tsan
+        p = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+        time.sleep(1.0)
+        p.send_signal(signal.SIGINT)
+        time.sleep(0.3)
+        p.send_signal(signal.SIGINT)
+        _, err = p.communicate(timeout=60)
+        reports = [os.path.join(logdir, f) for f in os.listdir(logdir) if f.startswith("tsan-stop.")]
+        text = "".join(open(x, errors="replace").read() for x in reports)
+        assert not text, "ThreadSanitizer, SIGINT twice:\n%s" % text[:6000]
+        assert p.returncode == 1, (p.returncode, err[-3000:])
+    print("    build/tsan: world scans with --threads 2 and 3, and one stopped by SIGINT twice: no report")
