@@ -4,6 +4,7 @@
 #   make drivers    only the integration tests' drivers (tests/integration/*_driver.c)
 #   make asan       the same with ASan + UBSan into build/asan/
 #   make test-asan  the test suite on the sanitizer build
+#   make tsan       the scanner and the fixture with ThreadSanitizer into build/tsan/ (--threads)
 #   make test       install missing deps, build, bring the world up, unit + integration tests, world down
 #   make demo       install missing deps, build, bring the world up, scan it, write a report, world down
 #   make install    PREFIX (default /usr/local) and DESTDIR: the binary, mxsurvey-nightly
@@ -51,7 +52,7 @@ DRIVER_SRCS := $(sort $(wildcard tests/integration/*_driver.c))
 DRIVER_BINS := $(patsubst tests/integration/%.c,$(BUILD)/drivers/%,$(DRIVER_SRCS))
 DRIVER_OBJS := $(patsubst tests/integration/%.c,$(BUILD)/obj/drivers/%.o,$(DRIVER_SRCS))
 
-.PHONY: all asan test test-asan demo clean install deps world-up world-down unit fuzz fuzz-deps \
+.PHONY: all asan tsan test test-asan demo clean install deps world-up world-down unit fuzz fuzz-deps \
         fuzz-replay fuzz-replay-bins valgrind drivers uninstall FORCE
 all: $(BUILD)/mxsurvey $(BUILD)/mxsurvey-fixture $(BUILD)/unit-tests drivers
 
@@ -92,6 +93,13 @@ $(BUILD)/obj/drivers/%.o: tests/integration/%.c
 asan:
 	$(MAKE) BUILD=build/asan OPT="-O1 -g -fno-omit-frame-pointer" \
 	    SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined" all
+
+# ThreadSanitizer (gcc's, libtsan2 with gcc 12): the probe loops' threads (--threads). Only the
+# scanner (tests/integration/test_threads.py runs world scans with it and fails on
+# any report); -O1 keeps the stacks readable.
+tsan:
+	$(MAKE) BUILD=build/tsan OPT="-O1 -g -fno-omit-frame-pointer" SAN="-fsanitize=thread" \
+	    build/tsan/mxsurvey
 
 deps:
 	@scripts/install-deps.sh

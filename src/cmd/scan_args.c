@@ -29,7 +29,11 @@ enum {
     OPT_CA_PATH, OPT_MAX_DNS_ERRORS, OPT_RESUME, OPT_ALLOW, OPT_BLOCKLIST, OPT_MAX_MX,
     OPT_MAX_ADDRS, OPT_SOURCE_IP, OPT_SOURCE_IP6, OPT_MODE,
     OPT_NO_INFER, OPT_INFER_CHECK, /* one handshake per server (sched/infer.c) */
+    OPT_THREADS, /* probe loops, one a thread (sched/sched_thread.c) */
 };
+
+#define SCAN_MAX_THREADS 64 /* --threads at most */
+static int scan_default_threads(void);
 
 static const struct cli_opt scan_opts[] = {
     {.name = "resolver", .arg = "IP[:PORT]", .help = "DNS resolver (repeatable; default: /etc/resolv.conf)", .id = OPT_RESOLVER},
@@ -43,6 +47,8 @@ static const struct cli_opt scan_opts[] = {
     {.name = "per-ip", .arg = "N", .help = "connections to one address at a time (default 2)", .id = OPT_PER_IP},
     {.name = "concurrency", .arg = "N", .help = "endpoints probed at once (default 500)", .id = OPT_CONCURRENCY},
     {.name = "rate", .arg = "N", .help = "new connections per second at most (default: no limit)", .id = OPT_RATE},
+    /* One probe loop per core (sched/sched_thread.c): the limits above are divided. */
+    {.name = "threads", .arg = "N", .help = "probe loops, each on a thread of its own, addresses shared out among them (1-64; default: the CPUs this process may use; scan only); --concurrency, --rate and --dns-concurrency are divided among them, at least 1 each, --per-ip holds as it is", .id = OPT_THREADS},
     {.name = "max-domains", .arg = "N", .help = "domains in flight at once (default 1000)", .id = OPT_MAX_DOMAINS},
     {.name = "ca-file", .arg = "FILE", .help = "trust anchors for chain checks, PEM or DER (default /etc/ssl/certs/ca-certificates.crt)", .id = OPT_CA_FILE},
     {.name = "ca-path", .arg = "DIR", .help = "trust anchors: every certificate file in DIR (hashed or not); with --ca-file, both", .id = OPT_CA_PATH},
@@ -407,6 +413,12 @@ static int scan_option(void *ctx, const struct cli_opt *opt, const char *arg)
     case OPT_NO_INFER:
         o->infer = 0;
         break;
+    case OPT_THREADS:
+        if (strcmp(sp->prog, "mxsurvey scan") != 0) /* check prints one dialogue in order */
+            rc = bad(sp, opt, arg, "only mxsurvey scan runs probe threads");
+        else
+            rc = opt_int(sp, opt, arg, 1, SCAN_MAX_THREADS, "expected 1-64", &o->threads);
+        break;
     case OPT_INFER_CHECK:
         if (parse_percent(arg, &o->infer_check_pct) < 0)
             rc = bad(sp, opt, arg, "expected a percentage, 0-100");
@@ -436,6 +448,8 @@ int scan_parse_args(const char *prog, const char *operand, int argc, char **argv
     };
     struct scan_parse sp = {.prog = prog, .a = a};
     sched_opts_default(&a->o);
+    if (strcmp(prog, "mxsurvey scan") == 0) /* one probe loop per CPU it may use */
+        a->o.threads = scan_default_threads();
     a->max_dns_errors = SCAN_DEFAULT_MAX_DNS_ERRORS;
     a->options = json_object();
     a->blocklist = blocklist_new();
@@ -478,6 +492,12 @@ int scan_parse_args(const char *prog, const char *operand, int argc, char **argv
     return -1;
 }
 
+
+static int scan_default_threads(void)
+{
+    unsigned n = uv_available_parallelism(); /* sched_getaffinity: what this process may use */
+    return n < 1 ? 1 : n > SCAN_MAX_THREADS ? SCAN_MAX_THREADS : (int)n;
+}
 
 void scan_print_options(FILE *f)
 {

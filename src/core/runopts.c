@@ -10,7 +10,7 @@
 /* How fast, and through which resolver, a scan goes, and its folder; never what a record says. */
 static const char *const pace[] = {
     "concurrency", "per-ip", "rate", "max-domains", "dns-concurrency", "resolver",
-    "retry-delay", "max-dns-errors", "quiet",
+    "retry-delay", "max-dns-errors", "quiet", "threads",
     "out", "resume", /* the folder itself */
 };
 

@@ -12,7 +12,8 @@
 
 /* 1 when the option (its long name) only sets the pace, the way to the answers or the folder
  * (--concurrency, --per-ip, --rate, --max-domains, --dns-concurrency, --resolver,
- * --retry-delay, --max-dns-errors, --quiet, --out, --resume), never what a record says.
+ * --retry-delay, --max-dns-errors, --quiet, --threads, --out, --resume), never what a record
+ * says.
  * Every other option, known or future, changes verdicts. */
 int runopt_sets_pace(const char *option);
 

@@ -126,9 +126,9 @@ static void domain_done(struct domain_job *j)
  * tm: its address's version probe, or NULL. */
 static void endpoint_done(struct scan_run *s, struct endpoint *ep, const struct tls_max_rec *tm)
 {
-    if (ep->state == EP_DONE)
+    if (ep->recorded)
         return;
-    ep->state = EP_DONE;
+    ep->recorded = 1;
     char *chain = emit_chain(s, ep->res);
     struct assess_endpoint as;
     assess_endpoint(s->psl, s->trust, ep->mx_host, ep->ptr, ep->first_domain, ep->res, &as);
@@ -233,7 +233,7 @@ static struct endpoint *endpoint_get(struct scan_run *s, const char *host, const
     if (ep) {
         /* Domains resolve out of order: until the record is out, keep the one that comes
          * first in the input. */
-        if (ep->state != EP_DONE && line < ep->first_line) {
+        if (!ep->recorded && line < ep->first_line) {
             free(ep->first_domain);
             ep->first_domain = xstrdup(domain);
             ep->first_line = line;
@@ -249,7 +249,7 @@ static struct endpoint *endpoint_get(struct scan_run *s, const char *host, const
         endpoint_blocked(s, ep, &v);
         return ep;
     }
-    loop_add_endpoint(s->lp, ep); /* its PTR name, its probe, its address's version probe */
+    run_send_endpoint(s, ep); /* its PTR name, its probe, its address's version probe */
     return ep;
 }
 
@@ -281,11 +281,11 @@ static void domain_resolved(struct domain_job *j, struct resolve_result *rr)
             if (dup)
                 continue;
             j->eps[j->neps++] = ep;
-            if (ep->state != EP_DONE)
+            if (!ep->recorded) /* dropped by a stop: the domain waits (pending.txt) */
                 ep_wait(ep, j);
         }
     }
-    loop_dispatch(s->lp);
+    run_send_dispatch(s);
     if (j->pending == 0)
         domain_done(j);
     sched_dns_watch(s);
@@ -334,7 +334,7 @@ static void start_domain(struct scan_run *s, unsigned long line, const char *nam
     j->domain = xstrdup(name);
     LIST_INSERT_HEAD(&s->jobs, j, link);
     s->inflight_domains++;
-    if (loop_resolve_domain(s->lp, j, name) < 0) {
+    if (run_send_resolve(s, j) < 0) {
         s->inflight_domains--;
         sched_job_free(j);
     }
@@ -409,17 +409,9 @@ void sched_ip_slot_free(void *v)
 
 /* ------------------------------------------------------------------ messages */
 
-void run_post(struct scan_run *s, const struct run_msg *m)
-{
-    struct run_msg *q = xmalloc(sizeof(*q));
-    *q = *m;
-    STAILQ_INSERT_TAIL(&s->queue, q, link);
-    run_drain(s); /* one thread: at once, unless a drain is under way (it takes this too) */
-}
-
 static void handle(struct scan_run *s, struct run_msg *m)
 {
-    s->lp_state = m->st;
+    run_take_state(s, m->from, &m->st);
     switch (m->kind) {
     case MSG_ENDPOINT:
         endpoint_done(s, m->ep, m->has_tm ? &m->tm : NULL);
@@ -440,11 +432,14 @@ void run_drain(struct scan_run *s)
     if (s->draining)
         return;
     s->draining = 1;
-    struct run_msg *m;
-    while ((m = STAILQ_FIRST(&s->queue))) {
-        STAILQ_REMOVE_HEAD(&s->queue, link);
-        handle(s, m);
-        free(m);
+    struct run_msg_queue batch;
+    while (run_take_queue(s, &batch)) { /* what handling a batch posts comes in the next */
+        struct run_msg *m;
+        while ((m = STAILQ_FIRST(&batch))) {
+            STAILQ_REMOVE_HEAD(&batch, link);
+            handle(s, m);
+            free(m);
+        }
     }
     s->draining = 0;
     sched_maybe_finish(s); /* it waits while a drain is under way */

@@ -12,9 +12,10 @@
  * key and status); its certificate chain is written out and freed at once.
  *
  * Ownership: sched_new() makes a struct scan_run (sched_int.h: the run-wide state, and its
- * probe loop) and sched_exec() drives its loop until every
- * record is out (or a signal, or resolvers that answer nothing, stopped the run) and releases
- * everything; sched_run() is the two in one.
+ * probe loops: o->threads of them, each on a thread of its own when more than one) and
+ * sched_exec() drives the run's loop until every record is out (or a signal, or resolvers that
+ * answer nothing, stopped the run), joins the loops' threads and releases everything;
+ * sched_run() is the two in one.
  *
  * Signals: SIGINT and SIGTERM are caught by the loop only while it runs. The loop unblocks them
  * once its handlers are installed and blocks them again before removing them (libuv restores
@@ -65,6 +66,10 @@ struct sched_opts {
     double rate;          /* new connections per second; 0 = unlimited */
     int ipv6;
     int max_domains;      /* domains read ahead of completion */
+    /* Probe loops, each on a thread of its own (1: one loop on the caller's thread, as check
+     * and the unit tests run). Addresses are sharded among them; concurrency, rate and
+     * dns_concurrency are divided among them (at least 1 each); per_ip holds as it is. */
+    int threads;
     /* What is never probed (blocklist.h): a blocked endpoint's record is written at once, with
      * no connection, PTR query or version probe. NULL: the default list alone. */
     const struct blocklist *blocklist;

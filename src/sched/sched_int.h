@@ -1,6 +1,6 @@
 /* sched_int: what the scheduler's files share (private to them: nothing else includes it).
  *
- * The state is in two parts, so that a run can later drive one probe loop per core:
+ * The state is in two parts, so that a run drives one probe loop per core (--threads):
  *
  *   struct scan_run (run-wide, sched.c, sched_run.c): the options, the input, the outputs,
  *     the endpoint table (dedup) and the domain <-> endpoint join, the counts, trust, PSL,
@@ -10,13 +10,38 @@
  *     per-address slots (connections and version probe), the rate, the back-off and grace
  *     timers, its own counters.
  *
- * The run hands a loop work by calling it (loop_resolve_domain, loop_add_endpoint, loop_stop);
- * a loop reaches the join and the outputs only through a message (struct run_msg) it posts
- * to the run's queue (loop_post); the run drains the queue (run_drain). The run knows the
- * loop's state (busy, idle) only from its messages (struct loop_state, on every message, and
- * MSG_LOOP when it changed), never by reading the loop. One loop and one thread today: the
- * post drains at once unless a drain is under way; a loop on its own thread would post across
- * a uv_async_t instead. */
+ * The run hands a loop work by a command (struct loop_cmd: resolve a domain, probe an
+ * endpoint, stop, abort, close; sched_thread.c's run_send_*); a loop reaches the join and the
+ * outputs only through a message (struct run_msg) it posts to the run's queue (loop_post);
+ * the run drains the queue (run_drain). The run knows a loop's state (busy, idle, stopped)
+ * only from its messages (struct loop_state, on every message, and MSG_LOOP when it
+ * changed), never by reading the loop.
+ *
+ * Threads (sched_thread.c). With one loop (--threads 1, and every unit test), the loop runs
+ * on the run's thread and uv loop: a command is a call, and a post drains at once unless a
+ * drain is under way. With N > 1 loops, the run has a uv loop of its own on the calling
+ * thread (signals, progress and flush timers, the join, the outputs) and each probe loop runs
+ * on a thread of its own with its own uv loop, DNS client, resolver, probe context (mbedTLS
+ * config, CTR_DRBG) and spot-check DRBG; commands and messages go through a mutex-protected
+ * queue and a uv_async_t on the receiving loop (uv_async_send coalesces: each wake-up drains
+ * the whole queue). Endpoints are sharded by address (a hash of the address string, mod N:
+ * run_loop_of), so an address's per-IP cap, version probe, inference and down state stay in
+ * one loop; domains are all resolved by loop 0 (one name cache: each name asked once per
+ * run; PTR lookups are the address's loop's). --concurrency, --rate and --dns-concurrency
+ * are divided among the loops (at least 1 each: loop_share); --per-ip is exact.
+ *
+ * Who owns an endpoint's fields (struct endpoint), so that no field is touched by two
+ * threads: mx_host and ip never change after sched_endpoint_add; lp is set by the run before
+ * the endpoint is handed over (CMD_ENDPOINT) and never changes; the run's, always: run,
+ * first_domain, first_line, names, final_status, waiters, recorded. The loop's, from the
+ * hand-over until it posts MSG_ENDPOINT (state EP_DONE from then on): state, probe, backoff,
+ * attempts, res, ptr, ptr_status, probed_done, ptr_done, aborting, dropped, vp_waiting,
+ * infer_role, inferred_from, inference, link; with MSG_ENDPOINT, res, ptr and inferred_from
+ * pass to the run (which reads attempts, ptr_status and inference too), and the loop reads
+ * only state, version_probe, probe and backoff of it again (its stop and abort walks). An
+ * endpoint the loop drops (endpoint_drop) never goes back: the run frees it at the end. The
+ * counters of a loop (c, inf's counts, dns_final) are read by the run only once the loop's
+ * thread has been joined. */
 #ifndef MXS_SCHED_INT_H
 #define MXS_SCHED_INT_H
 #include <signal.h>
@@ -108,6 +133,7 @@ struct domain_job;
 struct endpoint {
     struct scan_run *run;   /* the join's side: waiters, names, first_domain */
     struct probe_loop *lp;  /* the loop that probes it (NULL: blocked, or read back by --resume) */
+    int recorded;           /* the run's: its record is out (or it was read back) */
     char *mx_host, *ip;
     enum ep_state state;
     int probed_done, ptr_done;
@@ -163,6 +189,7 @@ struct ip_slot {
 
 struct domain_job {
     struct scan_run *run;
+    struct probe_loop *lp;       /* the loop that resolves it (set before CMD_RESOLVE) */
     unsigned long line;
     char *domain;
     struct resolve_result *rr;
@@ -182,6 +209,7 @@ enum run_msg_kind {
 /* What the run knows of a loop's work, from its messages (every message carries it), so that
  * the run never reads the loop's own fields: with a loop on its own thread it could not. */
 struct loop_state {
+    int stopped; /* it has taken the run's stop: it starts nothing more */
     int busy;   /* probes on the wire */
     int idle;   /* nothing on the wire, nothing ready to start */
     int active; /* how many probes are on the wire (for the progress line: MSG_LOOP is not
@@ -192,6 +220,7 @@ struct loop_state {
 
 struct run_msg {
     enum run_msg_kind kind;
+    int from;                   /* the loop's index (struct probe_loop.index) */
     struct endpoint *ep;        /* MSG_ENDPOINT */
     struct tls_max_rec tm;      /* MSG_ENDPOINT: its address's version probe (strings borrowed
                                    from the loop's slot, which lives as long as the loop) */
@@ -202,13 +231,34 @@ struct run_msg {
     STAILQ_ENTRY(run_msg) link;
 };
 
+STAILQ_HEAD(run_msg_queue, run_msg);
+
 struct loop_counts {
     unsigned long probes, retries, version_probes;
+};
+
+/* What the run asks of a loop (sched_thread.c). */
+enum loop_cmd_kind {
+    CMD_RESOLVE,  /* resolve job's domain (MSG_RESOLVED comes back) */
+    CMD_ENDPOINT, /* ep is the loop's to probe (MSG_ENDPOINT comes back, unless dropped) */
+    CMD_STOP,     /* loop_stop (MSG_LOOP with stopped comes back) */
+    CMD_ABORT,    /* loop_abort_all */
+    CMD_CLOSE,    /* the run is done: close every handle; the thread then ends */
+};
+
+struct loop_cmd {
+    enum loop_cmd_kind kind;
+    struct domain_job *job;     /* CMD_RESOLVE */
+    struct endpoint *ep;        /* CMD_ENDPOINT */
+    STAILQ_ENTRY(loop_cmd) link;
 };
 
 struct probe_loop {
     const struct sched_opts *o;
     struct scan_run *run;           /* only for loop_post */
+    int index;                      /* in run->lps */
+    int concurrency;                /* its share of --concurrency (loop_share) */
+    double rate;                    /* its share of --rate */
     uv_loop_t loop;
     struct dns_client *dns;
     struct resolver *res;
@@ -226,12 +276,30 @@ struct probe_loop {
     struct loop_state told;         /* the state its last message carried */
     struct loop_counts c;
     struct infer_loop inf;          /* infer.c: the sample's numbers and the counts */
+    struct resolve_stats dns_final; /* its resolver's tallies when it closed (loop_close) */
+    /* On a thread of its own (run->threaded): the run's commands (sched_thread.c). */
+    int threaded;
+    uv_thread_t thread;
+    int thread_started;
+    uv_mutex_t cmd_mu;
+    uv_async_t cmd_async;           /* on loop: the run posted commands */
+    int cmd_open;                   /* cmd_async not yet closed */
+    STAILQ_HEAD(, loop_cmd) cmds;   /* under cmd_mu */
 };
 
 struct scan_run {
     const struct sched_opts *o;
-    struct probe_loop *lp;          /* the one loop */
-    struct loop_state lp_state;     /* its state, as its last message said */
+    struct probe_loop **lps;        /* the probe loops (o->threads of them) */
+    int nloops;
+    int threaded;                   /* nloops > 1: each loop on a thread of its own */
+    struct loop_state *lp_states;   /* each loop's state, as its last message said */
+    struct loop_state lp_state;     /* their sum (busy, active, DNS tallies: any or added;
+                                       idle, stopped: all) */
+    uv_loop_t *uvl;                 /* the run's uv loop: loop 0's, or own_loop */
+    uv_loop_t own_loop;             /* threaded: the run's own */
+    uv_mutex_t mu;                  /* threaded: guards queue and async_open */
+    uv_async_t msg_async;           /* threaded: on own_loop: the loops posted messages */
+    int async_open;
     struct trust_ctx *trust;
     psl_ctx_t *psl;
     struct input_reader *in;
@@ -241,9 +309,10 @@ struct scan_run {
     struct hmap chains_named;       /* the chain files records name (--resume: the folder's) */
     LIST_HEAD(, domain_job) jobs;   /* domains started and not yet written */
     unsigned long inflight_domains;
-    STAILQ_HEAD(, run_msg) queue;   /* the loops' messages, in order; sched_new inits */
+    struct run_msg_queue queue;     /* the loops' messages, in order (threaded: under mu);
+                                       sched_new inits */
     int draining;
-    uv_timer_t progress_timer, flush_timer; /* on the loop's uv loop */
+    uv_timer_t progress_timer, flush_timer; /* on the run's uv loop */
     uv_signal_t sigint, sigterm;
     sigset_t entry_mask;            /* the caller's signal mask, restored when the run ends */
     int stopping, closed;
@@ -262,8 +331,8 @@ struct scan_run {
 
 /* ---- sched_loop.c: the loop side */
 /* Makes the loop's uv loop, DNS client and probe context (NULL with err on failure). */
-struct probe_loop *loop_new(const struct sched_opts *o, struct scan_run *run, char *err,
-                            size_t errlen);
+struct probe_loop *loop_new(const struct sched_opts *o, struct scan_run *run, int index,
+                            int nloops, char *err, size_t errlen);
 int loop_start(struct probe_loop *lp);          /* the resolver and timers; 0 or -1 */
 void loop_free(struct probe_loop *lp);          /* after its handles closed; NULL is fine */
 /* Resolves job's domain; the answer comes back as MSG_RESOLVED. -1 when it cannot start. */
@@ -279,7 +348,8 @@ void loop_abort_all(struct probe_loop *lp);     /* aborts the probes in flight *
 void loop_post(struct probe_loop *lp, const struct run_msg *m);
 /* Tells the run (MSG_LOOP) when the loop's state changed since its last message. */
 void loop_report(struct probe_loop *lp);
-void loop_close(struct probe_loop *lp);         /* the resolver and timers (the run is done) */
+/* The resolver (its tallies kept in dns_final) and timers (the run is done). */
+void loop_close(struct probe_loop *lp);
 struct ip_slot *loop_ip_slot(struct probe_loop *lp, const char *ip); /* made on first use */
 /* Drops ep: the run stopped before its verdict (no record; its domains never get one). */
 void endpoint_drop(struct endpoint *ep);
@@ -312,10 +382,36 @@ int infer_same(const struct probe_result *a, const struct probe_result *b);
 /* r failed before any greeting (connection refused, connect timeout, no greeting in time). */
 int infer_no_greeting(const struct probe_result *r);
 
-/* ---- sched.c: the run side (the join) */
-/* To s's queue; drained at once unless a drain is under way (one thread; a loop on its own
- * thread would post across a uv_async_t). Loops call it through loop_post. */
+/* ---- sched_thread.c: the hand-over between the run and its loops */
+/* To s's queue: one loop, drained at once unless a drain is under way; threaded, under the
+ * mutex, and the run's uv_async_t wakes it (nothing once the run closed it: release frees
+ * what is left). Loops call it through loop_post. */
 void run_post(struct scan_run *s, const struct run_msg *m);
+/* The loop an address belongs to: a hash of the address string, mod the loops. */
+struct probe_loop *run_loop_of(const struct scan_run *s, const char *ip);
+/* The run's commands to its loops (a call with one loop, a queued command otherwise). */
+int run_send_resolve(struct scan_run *s, struct domain_job *job); /* -1: cannot start */
+void run_send_endpoint(struct scan_run *s, struct endpoint *ep);
+void run_send_dispatch(struct scan_run *s);     /* one loop: loop_dispatch (threaded: the
+                                                   loops dispatch after each command batch) */
+void run_send_all(struct scan_run *s, enum loop_cmd_kind kind); /* CMD_STOP, _ABORT, _CLOSE */
+/* Threaded: the run's queue and wake-up, and the loops' threads (started with the stop
+ * signals blocked, so only the run's thread takes them); 0 or -1 with err. */
+int run_threads_start(struct scan_run *s, char *err, size_t errlen);
+void run_threads_join(struct scan_run *s);      /* after CMD_CLOSE: waits for every thread */
+void run_async_close(struct scan_run *s);       /* no more wake-ups (the run is closing) */
+/* Moves every queued message into *out (under the mutex when threaded); 1 when any. */
+int run_take_queue(struct scan_run *s, struct run_msg_queue *out);
+/* A message's loop state (m->st of loop i) into the run's view: lp_states[i] and the sum. */
+void run_take_state(struct scan_run *s, int i, const struct loop_state *st);
+/* A loop on a thread of its own: its command queue and wake-up (loop_new), and their end
+ * (loop_free: closes cmd_async unless CMD_CLOSE did, frees commands never run). */
+void loop_cmds_init(struct probe_loop *lp);
+void loop_cmds_free(struct probe_loop *lp);
+/* One part of a total (--concurrency, --dns-concurrency) for loop i of n: at least 1. */
+int loop_share(int total, int n, int i);
+
+/* ---- sched.c: the run side (the join) */
 void run_drain(struct scan_run *run);           /* handles the queued messages */
 void sched_output_failed(struct sched_counts *c, int rc); /* rc: -errno, or -1 */
 void sched_fill(struct scan_run *run);          /* reads input while domains may be in flight */

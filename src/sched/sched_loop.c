@@ -23,16 +23,29 @@ static struct probe *real_start(void *ctx, uv_loop_t *loop, const struct probe_p
 
 /* ------------------------------------------------------------------ life */
 
-struct probe_loop *loop_new(const struct sched_opts *o, struct scan_run *run, char *err,
-                            size_t errlen)
+int loop_share(int total, int n, int i)
+{
+    int part = total / n + (i < total % n);
+    return part > 0 ? part : 1;
+}
+
+struct probe_loop *loop_new(const struct sched_opts *o, struct scan_run *run, int index,
+                            int nloops, char *err, size_t errlen)
 {
     struct probe_loop *lp = xcalloc(1, sizeof(*lp));
     lp->o = o;
     lp->run = run;
+    lp->index = index;
+    /* The run's limits divided among its loops (sched_int.h); --per-ip needs no division:
+     * an address is one loop's. */
+    lp->concurrency = loop_share(o->concurrency, nloops, index);
+    lp->rate = o->rate / nloops;
     lp->clock = o->clock ? o->clock : &sched_clock_real;
     uv_loop_init(&lp->loop);
     hmap_init(&lp->ips);
     STAILQ_INIT(&lp->ready);
+    if (nloops > 1)
+        loop_cmds_init(lp); /* on a thread of its own: the run's commands come queued */
     if (infer_loop_init(&lp->inf, o) != 0) {
         snprintf(err, errlen, "no randomness for the spot checks (getrandom failed)");
         goto fail;
@@ -51,7 +64,7 @@ struct probe_loop *loop_new(const struct sched_opts *o, struct scan_run *run, ch
                                          .ctx = lp->pctx};
     }
     struct dns_opts dopts = {.timeout_ms = o->dns_timeout_ms, .retries = o->dns_retries,
-                             .max_inflight = o->dns_concurrency};
+                             .max_inflight = loop_share(o->dns_concurrency, nloops, index)};
     lp->dns = dns_client_new(&lp->loop, o->resolvers, o->nresolvers, &dopts);
     if (!lp->dns) {
         snprintf(err, errlen, "cannot set up the DNS client (no usable resolver address, or "
@@ -85,6 +98,8 @@ static void close_noop(uv_handle_t *h)
 void loop_close(struct probe_loop *lp)
 {
     lp->closed = 1;
+    if (lp->res)
+        lp->dns_final = *resolver_stats(lp->res);
     resolver_free(lp->res); /* cancels lookups still in flight (stopping only) */
     lp->res = NULL;
     sched_timer_close(&lp->rate_timer, close_noop);
@@ -99,6 +114,7 @@ void loop_free(struct probe_loop *lp)
         resolver_free(lp->res);
     if (lp->dns)
         dns_client_free(lp->dns);
+    loop_cmds_free(lp); /* closes cmd_async if its thread never did */
     uv_run(&lp->loop, UV_RUN_DEFAULT);
     if (lp->pctx)
         probe_ctx_free(lp->pctx);
@@ -112,7 +128,7 @@ void loop_free(struct probe_loop *lp)
 
 static struct loop_state loop_state_now(const struct probe_loop *lp)
 {
-    struct loop_state st = {.busy = lp->active_probes > 0,
+    struct loop_state st = {.stopped = lp->stopping, .busy = lp->active_probes > 0,
                             .idle = lp->active_probes == 0 && STAILQ_EMPTY(&lp->ready),
                             .active = lp->active_probes};
     if (lp->res) {
@@ -127,6 +143,7 @@ static struct loop_state loop_state_now(const struct probe_loop *lp)
 void loop_post(struct probe_loop *lp, const struct run_msg *m)
 {
     struct run_msg copy = *m;
+    copy.from = lp->index;
     copy.st = lp->told = loop_state_now(lp);
     run_post(lp->run, &copy);
 }
@@ -134,13 +151,13 @@ void loop_post(struct probe_loop *lp, const struct run_msg *m)
 void loop_report(struct probe_loop *lp)
 {
     struct loop_state st = loop_state_now(lp);
-    if (st.busy != lp->told.busy || st.idle != lp->told.idle)
+    if (st.busy != lp->told.busy || st.idle != lp->told.idle || st.stopped != lp->told.stopped)
         loop_post(lp, &(struct run_msg){.kind = MSG_LOOP});
 }
 
+/* ep->lp is lp already: the run set it before the hand-over (a version probe: its slot). */
 static void own(struct probe_loop *lp, struct endpoint *ep)
 {
-    ep->lp = lp;
     if (lp->neps == lp->capeps) {
         lp->capeps = lp->capeps ? lp->capeps * 2 : 64;
         lp->eps = xrealloc(lp->eps, lp->capeps * sizeof(*lp->eps));
@@ -186,6 +203,7 @@ static void endpoint_ready(struct endpoint *ep)
         }
         return;
     }
+    ep->state = EP_DONE; /* the loop is done with it: res, ptr, inferred_from go to the run */
     struct run_msg m = {
         .kind = MSG_ENDPOINT, .ep = ep, .has_tm = slot->vp_state == VP_DONE,
         .tm = {.from = slot->vp_from, .kind = slot->vp_kind, .version = slot->vp_version,
@@ -378,6 +396,7 @@ void loop_add_endpoint(struct probe_loop *lp, struct endpoint *ep)
          * finished (vp_decide), under the same per-address limit; owned by the slot. */
         struct endpoint *vp = xcalloc(1, sizeof(*vp));
         vp->run = ep->run;
+        vp->lp = lp;
         vp->mx_host = xstrdup(ep->mx_host);
         vp->ip = xstrdup(ep->ip);
         vp->version_probe = 1;
@@ -503,9 +522,9 @@ static void rate_fire(struct sched_timer *t)
 void loop_dispatch(struct probe_loop *lp)
 {
     const struct sched_opts *o = lp->o;
-    while (!STAILQ_EMPTY(&lp->ready) && lp->active_probes < o->concurrency && !lp->stopping) {
+    while (!STAILQ_EMPTY(&lp->ready) && lp->active_probes < lp->concurrency && !lp->stopping) {
         double now = (double)sched_clock_now(lp->clock, &lp->loop);
-        if (o->rate > 0 && now < lp->next_conn_ms) {
+        if (lp->rate > 0 && now < lp->next_conn_ms) {
             if (!sched_timer_active(&lp->rate_timer))
                 sched_timer_start(&lp->rate_timer, rate_fire, (uint64_t)ceil(lp->next_conn_ms - now));
             return;
@@ -521,8 +540,8 @@ void loop_dispatch(struct probe_loop *lp)
             STAILQ_INSERT_TAIL(&slot->waiting, ep, link);
             continue;
         }
-        if (o->rate > 0)
-            lp->next_conn_ms = (now > lp->next_conn_ms ? now : lp->next_conn_ms) + 1000.0 / o->rate;
+        if (lp->rate > 0)
+            lp->next_conn_ms = (now > lp->next_conn_ms ? now : lp->next_conn_ms) + 1000.0 / lp->rate;
         start_probe(lp, ep);
     }
     loop_report(lp);
@@ -533,7 +552,7 @@ void loop_dispatch(struct probe_loop *lp)
 static void on_resolved(void *arg, struct resolve_result *rr)
 {
     struct domain_job *j = arg;
-    loop_post(j->run->lp, &(struct run_msg){.kind = MSG_RESOLVED, .job = j, .rr = rr});
+    loop_post(j->lp, &(struct run_msg){.kind = MSG_RESOLVED, .job = j, .rr = rr});
 }
 
 int loop_resolve_domain(struct probe_loop *lp, struct domain_job *job, const char *name)
@@ -593,5 +612,5 @@ void loop_stop(struct probe_loop *lp)
     /* Dropping may already have let everything finish (and the timers close). */
     if (!lp->closed)
         sched_timer_start(&lp->stop_timer, stop_fire, SCHED_STOP_GRACE_MS);
-    loop_report(lp);
+    loop_report(lp); /* stopped: the run waits for every loop's */
 }

@@ -193,6 +193,7 @@ static int host_cb(void *arg, const struct jsonl_rec *r, char *why, size_t whyle
     if (!seen) {
         struct endpoint *ep = sched_endpoint_add(s, host, ip);
         ep->state = EP_DONE;
+        ep->recorded = 1;
         ep->probed_done = ep->ptr_done = 1;
         ep->final_status = st;
         seed_names(s, ep, h);
@@ -201,7 +202,7 @@ static int host_cb(void *arg, const struct jsonl_rec *r, char *why, size_t whyle
     const char *chain = json_string_value(json_object_get(h, "chain_file"));
     if (chain) /* counted once (the chains output keeps the file) */
         hmap_put(&s->chains_named, chain, (void *)1);
-    no = seed_version_probe(x, loop_ip_slot(s->lp, ip), h);
+    no = seed_version_probe(x, loop_ip_slot(run_loop_of(s, ip), ip), h);
     if (no) {
         snprintf(why, whylen, "%s", no);
         return JSONL_REFUSE;

@@ -1,6 +1,6 @@
 /* sched_run: the life of a run (see sched.h, sched_int.h): making and freeing a struct scan_run
- * (and its loop),
- * the loop, signals, progress, the stop and the finish. The join is in sched.c. */
+ * (and its probe loops), the run's uv loop, signals, progress, the stop and the finish. The
+ * join is in sched.c, the hand-over to the loops' threads in sched_thread.c. */
 #include "sched_int.h"
 
 #include <errno.h>
@@ -24,7 +24,7 @@
 static void stats_snapshot(const struct scan_run *s, struct progress_stats *st)
 {
     *st = (struct progress_stats){
-        .elapsed_ms = uv_now(&s->lp->loop) - s->start_ms,
+        .elapsed_ms = uv_now(s->uvl) - s->start_ms,
         .domains_done = s->c->domains_done, .total_lines = s->total_lines,
         .endpoints = s->c->endpoints, .in_flight = s->lp_state.active,
     };
@@ -53,7 +53,7 @@ static void close_noop(uv_handle_t *h)
 static void stop(struct scan_run *s)
 {
     s->stopping = 1;
-    loop_stop(s->lp);
+    run_send_all(s, CMD_STOP);
     sched_maybe_finish(s);
 }
 
@@ -70,7 +70,7 @@ static void on_signal(uv_signal_t *h, int signum)
     if (s->stopping) { /* a second signal: no more grace */
         fprintf(stderr, "mxsurvey: %s again: aborting the probes in flight (%d)\n", what,
                 s->lp_state.active);
-        loop_abort_all(s->lp);
+        run_send_all(s, CMD_ABORT);
         return;
     }
     fprintf(stderr, "%smxsurvey: %s: finishing probes in flight (%d), then stopping\n",
@@ -108,8 +108,8 @@ static void flush_fire(uv_timer_t *t)
  * record for every domain of the list. */
 void sched_dns_watch(struct scan_run *s)
 {
-    const struct loop_state *ls = &s->lp_state; /* as the loop's last message said */
-    if (s->stopping || ls->dns_answered || ls->dns_failed_rcode ||
+    const struct loop_state *ls = &s->lp_state; /* as the loops' last messages said */
+    if (s->stopping || s->closed || ls->dns_answered || ls->dns_failed_rcode ||
         ls->dns_failed_noreply < SCHED_DNS_DEAD_AFTER)
         return;
     s->c->dns_dead = 1;
@@ -132,6 +132,8 @@ void sched_maybe_finish(struct scan_run *s)
     int input_done = s->eof || s->stopping;
     if (!input_done || s->lp_state.busy)
         return;
+    if (s->stopping && !s->lp_state.stopped) /* a loop has not taken the stop yet */
+        return;
     if (!s->stopping && (s->inflight_domains > 0 || !s->lp_state.idle))
         return;
     /* Everything is out (or we are stopping and nothing is on the wire): close down. The
@@ -139,20 +141,17 @@ void sched_maybe_finish(struct scan_run *s)
      * has blocked the signals: closed here, they would give the default action back while
      * the loop still runs. */
     s->closed = 1;
-    const struct resolve_stats *rs = resolver_stats(s->lp->res);
-    s->c->dns_queries = rs->q_mx + rs->q_a + rs->q_aaaa + rs->q_ptr;
-    s->c->dns_cache_hits = rs->cache_hits + rs->coalesced;
-    s->c->dns_answered = rs->answered;
-    s->c->dns_failed = rs->failed_rcode + rs->failed_noreply;
-    s->c->dns_no_reply = rs->failed_noreply;
     s->c->chains = s->chains_named.count;
     struct chain_cache_stats cs;
     chain_cache_stats(trust_ctx_cache(s->trust), &cs);
     s->c->chain_verifications = cs.verifications;
     s->c->chain_cache_hits = cs.hits;
-    loop_close(s->lp); /* its resolver's cancellations come back as messages */
+    /* One loop: loop_close (its resolver's cancellations come back as messages); threaded:
+     * each loop closes its handles on its own thread, which then ends (run_threads_join). */
+    run_send_all(s, CMD_CLOSE);
     uv_close((uv_handle_t *)&s->progress_timer, close_noop);
     uv_close((uv_handle_t *)&s->flush_timer, close_noop);
+    run_async_close(s);
 }
 
 /* ------------------------------------------------------------------ run */
@@ -178,8 +177,10 @@ static void release(struct scan_run *s)
         if (rc < 0 && s->c)
             sched_output_failed(s->c, rc);
     }
-    loop_free(s->lp); /* its resolver's cancellations may still post */
-    s->lp = NULL;
+    for (int i = 0; i < s->nloops; i++)
+        loop_free(s->lps[i]); /* its resolver's cancellations may still post */
+    s->nloops = 0;
+    run_async_close(s); /* a run that never finished (sched_free, a failed start) */
     struct run_msg *m;
     while ((m = STAILQ_FIRST(&s->queue))) { /* never handled: the run is over */
         STAILQ_REMOVE_HEAD(&s->queue, link);
@@ -197,6 +198,14 @@ static void release(struct scan_run *s)
         sched_job_free(LIST_FIRST(&s->jobs));
     hmap_free(&s->endpoints, sched_endpoint_free);
     hmap_free(&s->chains_named, NULL);
+    if (s->threaded) { /* the signal handles and the wake-up close; the loops' threads ended */
+        uv_run(&s->own_loop, UV_RUN_DEFAULT);
+        if (uv_loop_close(&s->own_loop) != 0)
+            fprintf(stderr, "mxsurvey: internal: handles left open at exit\n");
+        uv_mutex_destroy(&s->mu);
+    }
+    free(s->lps);
+    free(s->lp_states);
     free(s);
 }
 
@@ -216,7 +225,17 @@ struct scan_run *sched_new(const struct sched_opts *o, const char *input_path, c
     hmap_init(&s->chains_named);
     LIST_INIT(&s->jobs);
     STAILQ_INIT(&s->queue);
-    s->lp_state.idle = 1; /* until its first message: nothing given to it yet */
+    int n = o->threads > 1 ? o->threads : 1;
+    s->lps = xcalloc((size_t)n, sizeof(*s->lps));
+    s->lp_states = xcalloc((size_t)n, sizeof(*s->lp_states));
+    for (int i = 0; i < n; i++)
+        s->lp_states[i].idle = 1; /* until its first message: nothing given to it yet */
+    s->lp_state.idle = 1;
+    if (n > 1) { /* the run's own uv loop; each probe loop on a thread (sched_exec) */
+        uv_loop_init(&s->own_loop);
+        uv_mutex_init(&s->mu);
+        s->threaded = 1;
+    }
     s->trust = o->ca_file || o->ca_path ? trust_ctx_new(o->ca_file, o->ca_path, err, errlen)
                                         : trust_ctx_new(TRUST_DEFAULT_CA_FILE, NULL, err, errlen);
     if (!s->trust)
@@ -233,9 +252,12 @@ struct scan_run *sched_new(const struct sched_opts *o, const char *input_path, c
         if (o->progress && strcmp(input_path, "-") != 0)
             s->total_lines = input_count(input_path);
     }
-    s->lp = loop_new(o, s, err, errlen); /* TLS setup, the DNS client */
-    if (!s->lp)
-        goto fail;
+    for (; s->nloops < n; s->nloops++) { /* TLS setup, the DNS client, each */
+        s->lps[s->nloops] = loop_new(o, s, s->nloops, n, err, errlen);
+        if (!s->lps[s->nloops])
+            goto fail;
+    }
+    s->uvl = s->threaded ? &s->own_loop : &s->lps[0]->loop;
     return s;
 fail:
     release(s);
@@ -261,9 +283,15 @@ int sched_exec(struct scan_run *s, struct sched_counts *counts, char *err, size_
         }
     }
 
-    uv_loop_t *loop = &s->lp->loop;
-    if (loop_start(s->lp) < 0) {
-        snprintf(err, errlen, "cannot set up the resolver");
+    uv_loop_t *loop = s->uvl;
+    for (int i = 0; i < s->nloops; i++)
+        if (loop_start(s->lps[i]) < 0) {
+            snprintf(err, errlen, "cannot set up the resolver");
+            release(s);
+            return 2;
+        }
+    /* Before the signals are unblocked: the loops' threads never take them. */
+    if (s->threaded && run_threads_start(s, err, errlen) < 0) {
         release(s);
         return 2;
     }
@@ -287,22 +315,35 @@ int sched_exec(struct scan_run *s, struct sched_counts *counts, char *err, size_
         uv_timer_start(&s->flush_timer, flush_fire, SCHED_FLUSH_MS, SCHED_FLUSH_MS);
 
     sched_fill(s);
-    loop_dispatch(s->lp);
+    run_send_dispatch(s);
     sched_maybe_finish(s);
     uv_run(loop, UV_RUN_DEFAULT);
 
     if (o->progress)
         progress_draw(s, 1);
-    counts->probes = s->lp->c.probes;
-    counts->retries = s->lp->c.retries;
-    counts->version_probes = s->lp->c.version_probes;
-    counts->inferred = s->lp->inf.inferred;
-    counts->inferred_down = s->lp->inf.inferred_down;
-    counts->spot_checks = s->lp->inf.spot_checks;
-    counts->switched = s->lp->inf.switched;
-    dns_client_free(s->lp->dns);
-    s->lp->dns = NULL;
-    uv_run(loop, UV_RUN_DEFAULT); /* let the DNS client's handles close */
+    if (s->threaded) {
+        run_threads_join(s); /* each loop closed its handles; its counters are final */
+    } else {
+        dns_client_free(s->lps[0]->dns);
+        s->lps[0]->dns = NULL;
+        uv_run(loop, UV_RUN_DEFAULT); /* let the DNS client's handles close */
+    }
+    for (int i = 0; i < s->nloops; i++) {
+        const struct probe_loop *lp = s->lps[i];
+        const struct resolve_stats *rs = &lp->dns_final;
+        counts->probes += lp->c.probes;
+        counts->retries += lp->c.retries;
+        counts->version_probes += lp->c.version_probes;
+        counts->inferred += lp->inf.inferred;
+        counts->inferred_down += lp->inf.inferred_down;
+        counts->spot_checks += lp->inf.spot_checks;
+        counts->switched += lp->inf.switched;
+        counts->dns_queries += rs->q_mx + rs->q_a + rs->q_aaaa + rs->q_ptr;
+        counts->dns_cache_hits += rs->cache_hits + rs->coalesced;
+        counts->dns_answered += rs->answered;
+        counts->dns_failed += rs->failed_rcode + rs->failed_noreply;
+        counts->dns_no_reply += rs->failed_noreply;
+    }
     /* Block the signals before their handles go (closing the last handle of a signal gives
      * it back its default action: death), then let the loop take any the handlers caught
      * but the loop has not dispatched yet; later ones stay pending for the caller. */
@@ -353,6 +394,7 @@ void sched_opts_default(struct sched_opts *o)
     o->per_ip = 2;
     o->concurrency = 500;
     o->max_domains = 1000;
+    o->threads = 1;
     o->version_probe = 1;
     o->infer = 1;
     o->infer_check_pct = 5.0;
