@@ -61,6 +61,7 @@ void dns_pool_init(struct dns_pool *p, uv_loop_t *loop, const struct sockaddr_st
     uv_timer_init(loop, &p->reaper);
     p->open = 1; /* the reaper */
     p->rng = rng;
+    p->buf = xmalloc((size_t)DNS_POOL_RECV_BATCH * DNS_POOL_RECV_CHUNK);
 }
 
 /* ---- sockets ---- */
@@ -72,8 +73,10 @@ static void pool_release(struct dns_pool *p)
     if (p->open == 0 && p->closing) { /* the last one: the tables go too */
         free(p->slot);
         free(p->cursor);
+        free(p->buf);
         p->slot = NULL;
         p->cursor = NULL;
+        p->buf = NULL;
     }
     p->sock_freed(p);
 }
@@ -170,7 +173,7 @@ static void on_reaper(uv_timer_t *t)
 static void sock_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
 {
     struct dns_sock *s = container_of(h, struct dns_sock, udp);
-    *buf = uv_buf_init(s->p->buf, sizeof(s->p->buf));
+    *buf = uv_buf_init(s->p->buf, DNS_POOL_RECV_BATCH * DNS_POOL_RECV_CHUNK);
 }
 
 static void sock_recv(uv_udp_t *h, ssize_t nread, const uv_buf_t *buf, const struct sockaddr *addr,
@@ -179,7 +182,7 @@ static void sock_recv(uv_udp_t *h, ssize_t nread, const uv_buf_t *buf, const str
     struct dns_sock *s = container_of(h, struct dns_sock, udp);
     struct dns_pool *p = s->p;
     if (nread == 0 && !addr)
-        return; /* libuv saying "nothing more to read" */
+        return; /* libuv saying "nothing more to read", or the end of a recvmmsg batch */
     if (nread < 0) {
         sock_fail_all(s); /* on a connected socket mostly ICMP port unreachable */
         return;
@@ -195,7 +198,7 @@ static struct dns_sock *sock_open(struct dns_pool *p, int server, int slot)
 {
     struct dns_sock *s = xcalloc(1, sizeof(*s));
     const struct sockaddr *addr = (const struct sockaddr *)&p->servers[server];
-    if (uv_udp_init_ex(p->loop, &s->udp, addr->sa_family) < 0) {
+    if (uv_udp_init_ex(p->loop, &s->udp, addr->sa_family | UV_UDP_RECVMMSG) < 0) {
         free(s);
         return NULL;
     }

@@ -33,6 +33,10 @@
 #define DNS_POOL_MAX_SLOTS 64     /* sockets per server at most */
 #define DNS_POOL_SOCKET_USES 512  /* queries a socket carries before it is retired */
 #define DNS_POOL_BUCKETS 64       /* a socket's in-flight queries, hashed by ID */
+/* Datagrams read by one recvmmsg() (one system call for a burst of replies, where recvmsg()
+ * took one each); libuv reads at most 20 at once. */
+#define DNS_POOL_RECV_BATCH 16
+#define DNS_POOL_RECV_CHUNK 65536 /* libuv's chunk per datagram (UV__UDP_DGRAM_MAXSIZE) */
 
 struct dns_pool;
 struct dns_sock;
@@ -76,9 +80,11 @@ struct dns_pool {
     dns_pool_reply_fn on_reply;
     dns_pool_error_fn on_error;
     dns_pool_freed_fn sock_freed;
-    /* One receive buffer for every socket: libuv calls alloc and then recv for one datagram
-     * before anything else runs, so it is never shared by two reads. */
-    char buf[65536];
+    /* One receive buffer for every socket, DNS_POOL_RECV_BATCH chunks of 64 KiB (libuv's
+     * recvmmsg reads one datagram into each chunk: UV_UDP_RECVMMSG): libuv calls alloc, reads
+     * a batch and hands each datagram over before anything else runs, so it is never shared
+     * by two reads. Only the octets the datagrams fill are ever touched. */
+    char *buf;
 };
 
 /* Sockets per server for a client with max_inflight queries on the wire at once (<= 0: no

@@ -975,3 +975,48 @@ TEST(dns_resolv_conf)
     unlink(path);
     CHECK_INT(dns_servers_from_resolv_conf(path, ss, 3), -1);
 }
+
+/* dns.c builds its queries itself (no ldns packet, no 64 KiB buffer per query): octet for
+ * octet what ldns_pkt_query_new + ldns_pkt2wire make of the same query. */
+TEST(dns_query_wire_as_ldns)
+{
+    char longest[256];
+    memset(longest, 0, sizeof(longest));
+    for (int i = 0; i < 4; i++) /* 4 labels of 62 octets: a 253-octet name, 255 in wire form */
+        memset(longest + i * 63, "abcd"[i], 62), longest[i * 63 + 62] = i < 3 ? '.' : '\0';
+    const char *names[] = {"mx.example", "MX.Example.", ".", "xn--bcher-kva.example", longest};
+    const ldns_rr_type types[] = {LDNS_RR_TYPE_MX, LDNS_RR_TYPE_A, LDNS_RR_TYPE_AAAA,
+                                  LDNS_RR_TYPE_PTR, (ldns_rr_type)65535};
+    const uint16_t ids[] = {0, 1, 0x1234, 0xFFFF};
+    for (size_t n = 0; n < sizeof(names) / sizeof(names[0]); n++) {
+        ldns_rdf *qname = ldns_dname_new_frm_str(names[n]);
+        CHECK(qname != NULL);
+        if (!qname)
+            continue;
+        for (size_t t = 0; t < sizeof(types) / sizeof(types[0]); t++)
+            for (int edns = 0; edns <= 1; edns++)
+                for (size_t i = 0; i < sizeof(ids) / sizeof(ids[0]); i++) {
+                    ldns_pkt *p = ldns_pkt_query_new(ldns_rdf_clone(qname), types[t],
+                                                     LDNS_RR_CLASS_IN, LDNS_RD);
+                    ldns_pkt_set_id(p, ids[i]);
+                    if (edns)
+                        ldns_pkt_set_edns_udp_size(p, DNS_EDNS_BUFSIZE);
+                    uint8_t *want = NULL;
+                    size_t wantlen = 0;
+                    CHECK(ldns_pkt2wire(&want, p, &wantlen) == LDNS_STATUS_OK);
+                    uint8_t got[DNS_QUERY_WIRE_MAX];
+                    size_t len = dns_query_wire(got, sizeof(got), ids[i], qname, types[t], edns);
+                    CHECK_INT((int)len, (int)wantlen);
+                    CHECK(len == wantlen && memcmp(got, want, len) == 0);
+                    /* one octet short: nothing written past the end, 0 */
+                    CHECK_INT((int)dns_query_wire(got, wantlen - 1, ids[i], qname, types[t], edns), 0);
+                    free(want);
+                    ldns_pkt_free(p);
+                }
+        ldns_rdf_deep_free(qname);
+    }
+    ldns_rdf *notname = ldns_rdf_new_frm_str(LDNS_RDF_TYPE_A, "192.0.2.1");
+    uint8_t got[DNS_QUERY_WIRE_MAX];
+    CHECK_INT((int)dns_query_wire(got, sizeof(got), 1, notname, LDNS_RR_TYPE_A, 0), 0);
+    ldns_rdf_deep_free(notname);
+}
