@@ -1,5 +1,6 @@
-/* dns: an asynchronous stub DNS client on libuv. ldns builds and parses the packets; libuv
- * carries them over UDP, and over TCP when a UDP answer comes back truncated.
+/* dns: an asynchronous stub DNS client on libuv. Queries are written in wire form here (what
+ * ldns would make of them: dns_query_wire), replies parsed by ldns; libuv carries them over
+ * UDP, and over TCP when a UDP answer comes back truncated.
  *
  * It asks configured recursive resolvers (RD=1) one question at a time and hands back the
  * whole reply packet whatever its RCODE: interpreting NXDOMAIN or SERVFAIL is the caller's
