@@ -80,7 +80,8 @@ def unbound_conf(world, wd):
     for z in world.zones:
         L.append('  local-zone: "%s." static' % z)
     rr = []
-    for host, ips in world.host_addresses().items():
+    addrs = world.host_addresses()  # once: a domain's test below would otherwise redo it per domain
+    for host, ips in addrs.items():
         for ip in ips:
             rr.append("%s. 300 IN %s %s" % (host, "AAAA" if ":" in ip else "A", ip))
     for ep in world.endpoints:
@@ -106,7 +107,7 @@ def unbound_conf(world, wd):
             rr.append("%s. 300 IN MX %d %s." % (d.name, pref, h))
         if d.txt:
             rr.append('%s. 300 IN TXT "%s"' % (d.name, d.txt))
-        if not (d.cname or d.dns or d.mx or d.txt or d.name in world.host_addresses()):
+        if not (d.cname or d.dns or d.mx or d.txt or d.name in addrs):
             # An empty non-terminal would be NXDOMAIN; give the name something so it exists.
             rr.append('%s. 300 IN TXT "mxsurvey world"' % d.name)
     L += ["  local-data: '%s'" % r for r in rr]
