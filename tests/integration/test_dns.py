@@ -3,6 +3,7 @@ resolve driver (BUILD/drivers/resolve_driver, made by make) against a private un
 output compared with the expected results, including query counts that prove each name is
 asked once."""
 import os
+import re
 
 from helpers import sh
 
@@ -15,19 +16,22 @@ def test_dns_resolve_stage(ctx):
 
 
 def _syscalls(path):
-    """strace -c's table: {syscall: calls}."""
+    """strace's trace: {syscall: [return value of each call]}."""
     calls = {}
     for line in open(path):
-        w = line.split()
-        if len(w) >= 5 and w[0][0].isdigit() and not w[-1].startswith("-"):
-            calls[w[-1]] = int(w[3])
+        m = re.search(r"\b(\w+)\(.*\) += (-?\d+)", line)
+        if m:
+            calls.setdefault(m.group(1), []).append(int(m.group(2)))
     return calls
 
 
 def test_dns_queries_and_replies_in_batches(ctx):
     """A burst of replies is read by recvmmsg, many datagrams a system call, not one recvmsg
     each, and the queries they let start leave by sendmmsg, many a call, not one sendmsg each:
-    2,000 names (NXDOMAIN from the world's unbound), 256 in flight, under strace -c."""
+    2,000 names (NXDOMAIN from the world's unbound), 256 in flight, under strace. How many
+    datagrams a call carries depends on timing (a loaded machine spreads the replies out), so
+    the test asks that no datagram went by sendmsg or recvmsg, and that some calls carried
+    several."""
     import tempfile
     d = tempfile.mkdtemp()
     try:
@@ -35,7 +39,7 @@ def test_dns_queries_and_replies_in_batches(ctx):
         with open(names, "w") as f:
             f.write("".join("n%d.batch.nxdomain.example\n" % i for i in range(2000)))
         trace = os.path.join(d, "strace.txt")
-        r = sh(["strace", "-f", "-c", "-o", trace, "-e", "trace=recvmsg,recvmmsg,recvfrom,sendmsg,sendmmsg,sendto",
+        r = sh(["strace", "-f", "-o", trace, "-e", "trace=recvmsg,recvmmsg,recvfrom,sendmsg,sendmmsg,sendto",
                 os.path.join(ctx.build, "drivers/resolve_driver"), "--timeout", "2000",
                 "--retries", "1", "--concurrency", "256", "--quiet", "--file", names,
                 "%s:%s" % ctx.world.resolver], timeout=120,
@@ -44,11 +48,13 @@ def test_dns_queries_and_replies_in_batches(ctx):
         assert r.returncode == 0, r.stdout + r.stderr
         assert "mx=2000 " in r.stdout and " timeouts=0" in r.stdout, r.stdout
         calls = _syscalls(trace)
-        reads = calls.get("recvmsg", 0) + calls.get("recvmmsg", 0) + calls.get("recvfrom", 0)
-        # one read per reply before; each recvmmsg takes what a burst left queued
-        assert calls.get("recvmmsg", 0) > 0 and reads <= 1000, (calls, r.stdout)
-        sends = calls.get("sendmsg", 0) + calls.get("sendmmsg", 0) + calls.get("sendto", 0)
-        assert calls.get("sendmmsg", 0) > 0 and sends <= 1000, (calls, r.stdout)
+        summary = {k: (len(v), max(v)) for k, v in calls.items()}
+        single = [k for k in ("recvmsg", "recvfrom", "sendmsg", "sendto") if k in calls]
+        assert not single, summary
+        # the first 256 queries leave together (32 a socket); replies queued together are read together
+        assert sum(calls.get("sendmmsg", [])) == 2000 and max(calls["sendmmsg"]) >= 2, summary
+        got = [n for n in calls.get("recvmmsg", []) if n > 0]
+        assert sum(got) == 2000 and max(got) >= 2, summary
     finally:
         import shutil
         shutil.rmtree(d)
