@@ -1,5 +1,6 @@
-/* dns: an asynchronous stub DNS client on libuv. ldns builds and parses the packets; libuv
- * carries them over UDP, and over TCP when a UDP answer comes back truncated.
+/* dns: an asynchronous stub DNS client on libuv. Queries are written in wire form here (what
+ * ldns would make of them: dns_query_wire), replies parsed by ldns; libuv carries them over
+ * UDP, and over TCP when a UDP answer comes back truncated.
  *
  * It asks configured recursive resolvers (RD=1) one question at a time and hands back the
  * whole reply packet whatever its RCODE: interpreting NXDOMAIN or SERVFAIL is the caller's
@@ -23,6 +24,7 @@
 
 #define DNS_MAX_SERVERS 8
 #define DNS_EDNS_BUFSIZE 1232 /* DNS flag day 2020: fits the IPv6 minimum MTU unfragmented */
+#define DNS_QUERY_WIRE_MAX (12 + 255 + 4 + 11) /* header, name, type and class, OPT */
 
 struct dns_opts {
     int timeout_ms; /* per try (and again for the TCP phase of a try); <= 0: 2000 */
@@ -104,6 +106,13 @@ const char *dns_server_str(const struct sockaddr_storage *ss, char *buf, size_t 
 /* "192.0.2.1" → "1.2.0.192.in-addr.arpa"; IPv6 → 32 nibbles under ip6.arpa. Returns 0, or
  * -1 when ip is not an address or out (74 octets suffice) is too small. */
 int dns_reverse_name(const char *ip, char *out, size_t outsz);
+
+/* The query dns.c sends (RD=1, one question in class IN, with edns an OPT record of
+ * DNS_EDNS_BUFSIZE) in wire format into out: the octets ldns_pkt2wire makes of it. Returns its
+ * length, or 0 when qname is not a wire-format name or out (DNS_QUERY_WIRE_MAX suffices) is
+ * too small. Exported for the unit tests. */
+size_t dns_query_wire(uint8_t *out, size_t outsz, uint16_t id, const ldns_rdf *qname,
+                      ldns_rr_type type, int edns);
 
 /* Pure checks behind the validation, exported for the unit tests. */
 /* 1 when a and b hold the same family, address and port. */

@@ -7,13 +7,17 @@
  * least loaded socket. At low load the client so uses one socket; at max_inflight it uses
  * about max_inflight / DNS_POOL_PER_SOCKET.
  *
- * A send goes out at once with uv_udp_try_send (UDP to a connected socket: the datagram is
- * copied into the kernel, nothing to keep); only when the socket's send buffer is full is it
- * queued (struct dns_send, which owns a copy of the datagram and frees itself in its
- * callback, which libuv runs, with UV_ECANCELED at the latest, before the socket's close
- * callback). */
+ * A send is batched: the datagram is copied into the pool's batch and the flusher (a libuv
+ * prepare handle: it runs after the loop's timers and I/O callbacks, before it waits again)
+ * sends the batch with one sendmmsg() per socket, again for what a short count left. Only when
+ * a socket's send buffer is full (EAGAIN) is the rest queued in libuv (struct dns_send, which
+ * owns a copy of the datagram and frees itself in its callback, which libuv runs, with
+ * UV_ECANCELED at the latest, before the socket's close callback). Any other error fails the
+ * socket as an ICMP error does: retired, and what is in flight on it failed from the reaper. */
+#define _GNU_SOURCE /* sendmmsg, struct mmsghdr */
 #include "dns_pool.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -37,6 +41,8 @@ struct dns_send {
     uint8_t data[];
 };
 
+int (*dns_pool_sendmmsg)(int fd, struct mmsghdr *msgs, unsigned int n, int flags) = sendmmsg;
+
 int dns_pool_slots(int max_inflight, int want)
 {
     if (want > 0)
@@ -59,8 +65,12 @@ void dns_pool_init(struct dns_pool *p, uv_loop_t *loop, const struct sockaddr_st
     p->cursor = xcalloc((size_t)nservers, sizeof(*p->cursor));
     list_init(&p->socks);
     uv_timer_init(loop, &p->reaper);
-    p->open = 1; /* the reaper */
+    uv_prepare_init(loop, &p->flusher);
+    p->open = 2; /* the reaper, the flusher */
     p->rng = rng;
+    p->buf = xmalloc((size_t)DNS_POOL_RECV_BATCH * DNS_POOL_RECV_CHUNK);
+    p->pending = xmalloc(DNS_POOL_SEND_BATCH * sizeof(*p->pending));
+    p->npending = 0;
 }
 
 /* ---- sockets ---- */
@@ -72,8 +82,12 @@ static void pool_release(struct dns_pool *p)
     if (p->open == 0 && p->closing) { /* the last one: the tables go too */
         free(p->slot);
         free(p->cursor);
+        free(p->buf);
+        free(p->pending);
         p->slot = NULL;
         p->cursor = NULL;
+        p->buf = NULL;
+        p->pending = NULL;
     }
     p->sock_freed(p);
 }
@@ -89,6 +103,11 @@ static void on_sock_closed(uv_handle_t *h)
 static void on_reaper_closed(uv_handle_t *h)
 {
     pool_release(container_of(h, struct dns_pool, reaper));
+}
+
+static void on_flusher_closed(uv_handle_t *h)
+{
+    pool_release(container_of(h, struct dns_pool, flusher));
 }
 
 static void sock_close(struct dns_sock *s)
@@ -170,7 +189,7 @@ static void on_reaper(uv_timer_t *t)
 static void sock_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
 {
     struct dns_sock *s = container_of(h, struct dns_sock, udp);
-    *buf = uv_buf_init(s->p->buf, sizeof(s->p->buf));
+    *buf = uv_buf_init(s->p->buf, DNS_POOL_RECV_BATCH * DNS_POOL_RECV_CHUNK);
 }
 
 static void sock_recv(uv_udp_t *h, ssize_t nread, const uv_buf_t *buf, const struct sockaddr *addr,
@@ -179,7 +198,7 @@ static void sock_recv(uv_udp_t *h, ssize_t nread, const uv_buf_t *buf, const str
     struct dns_sock *s = container_of(h, struct dns_sock, udp);
     struct dns_pool *p = s->p;
     if (nread == 0 && !addr)
-        return; /* libuv saying "nothing more to read" */
+        return; /* libuv saying "nothing more to read", or the end of a recvmmsg batch */
     if (nread < 0) {
         sock_fail_all(s); /* on a connected socket mostly ICMP port unreachable */
         return;
@@ -195,7 +214,7 @@ static struct dns_sock *sock_open(struct dns_pool *p, int server, int slot)
 {
     struct dns_sock *s = xcalloc(1, sizeof(*s));
     const struct sockaddr *addr = (const struct sockaddr *)&p->servers[server];
-    if (uv_udp_init_ex(p->loop, &s->udp, addr->sa_family) < 0) {
+    if (uv_udp_init_ex(p->loop, &s->udp, addr->sa_family | UV_UDP_RECVMMSG) < 0) {
         free(s);
         return NULL;
     }
@@ -268,9 +287,119 @@ static void on_sent(uv_udp_send_t *req, int status)
     }
 }
 
+/* s cannot send: no new query on it, and what is in flight on it fails from the reaper (so
+ * that no owner is called from inside a send). */
+static void sock_send_failed(struct dns_sock *s)
+{
+    sock_retire(s);
+    if (s->inflight > 0 && !s->failed) {
+        s->failed = 1;
+        uv_timer_start(&s->p->reaper, on_reaper, 0, 0);
+    }
+}
+
+/* The socket's send buffer is full: libuv sends a copy of the datagram when it has room. */
+static int send_queued(struct dns_sock *s, struct dns_pool_entry *e, const uint8_t *data,
+                       size_t len)
+{
+    struct dns_send *snd = xmalloc(sizeof(*snd) + len);
+    memcpy(snd->data, data, len);
+    snd->p = s->p;
+    snd->e = e;
+    uv_buf_t b = uv_buf_init((char *)snd->data, (unsigned)len);
+    int rc = uv_udp_send(&snd->req, &s->udp, &b, 1, NULL, on_sent);
+    if (rc < 0) {
+        free(snd);
+        return rc;
+    }
+    e->send = snd;
+    return 0;
+}
+
+/* Sends the k datagrams of the batch at idx[], all for s, in as few sendmmsg() as the
+ * kernel takes them. */
+static void send_batch(struct dns_sock *s, const int *idx, unsigned k)
+{
+    struct dns_pool *p = s->p;
+    struct mmsghdr m[DNS_POOL_SEND_BATCH];
+    struct iovec iov[DNS_POOL_SEND_BATCH];
+    memset(m, 0, k * sizeof(*m));
+    for (unsigned i = 0; i < k; i++) {
+        struct dns_pending *pd = &p->pending[idx[i]];
+        iov[i].iov_base = pd->data;
+        iov[i].iov_len = pd->len;
+        m[i].msg_hdr.msg_iov = &iov[i];
+        m[i].msg_hdr.msg_iovlen = 1; /* connected: no address */
+    }
+    uv_os_fd_t fd;
+    if (uv_fileno((const uv_handle_t *)&s->udp, &fd) < 0) {
+        sock_send_failed(s);
+        return;
+    }
+    unsigned off = 0;
+    while (off < k) {
+        int r = dns_pool_sendmmsg(fd, m + off, k - off, 0);
+        if (r > 0) { /* a short count: the rest again */
+            off += (unsigned)r;
+            continue;
+        }
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+            for (; off < k; off++) {
+                struct dns_pending *pd = &p->pending[idx[off]];
+                if (send_queued(s, pd->e, pd->data, pd->len) < 0) {
+                    sock_send_failed(s);
+                    return;
+                }
+            }
+            return;
+        }
+        /* The socket is failing (most often an ICMP error for an earlier query, reported on
+         * this send and so never to the receive side). */
+        sock_send_failed(s);
+        return;
+    }
+}
+
+/* Sends the batch: per socket, its datagrams in the order they were queued. Calls no owner
+ * (libuv calls no send callback from inside uv_udp_send), so no query is forgotten while it
+ * runs. */
+static void pool_flush(struct dns_pool *p)
+{
+    int n = p->npending, idx[DNS_POOL_SEND_BATCH];
+    p->npending = 0;
+    for (int i = 0; i < n; i++) {
+        struct dns_sock *s = p->pending[i].sock;
+        if (!p->pending[i].e)
+            continue; /* sent with an earlier socket's, or its try ended: s may be gone */
+        unsigned k = 0;
+        for (int j = i; j < n; j++)
+            if (p->pending[j].e && p->pending[j].sock == s)
+                idx[k++] = j;
+        if (!s->failed) /* else what is on it fails from the reaper */
+            send_batch(s, idx, k);
+        for (unsigned x = 0; x < k; x++) {
+            p->pending[idx[x]].e->pending = 0;
+            p->pending[idx[x]].e = NULL;
+        }
+    }
+}
+
+static void on_flush(uv_prepare_t *h)
+{
+    struct dns_pool *p = container_of(h, struct dns_pool, flusher);
+    uv_prepare_stop(h);
+    pool_flush(p);
+}
+
 int dns_pool_send(struct dns_pool *p, int server, struct dns_pool_entry *e, uint8_t *wire,
                   size_t len)
 {
+    if (len > DNS_POOL_DGRAM_MAX)
+        return UV_EMSGSIZE;
+    if (p->npending == DNS_POOL_SEND_BATCH)
+        pool_flush(p); /* before the pick: a socket that fails there is retired */
     struct dns_sock *s = sock_pick(p, server);
     if (!s)
         return UV_EMFILE;
@@ -281,35 +410,16 @@ int dns_pool_send(struct dns_pool *p, int server, struct dns_pool_entry *e, uint
     while (sock_find(s, id));
     wire[0] = (uint8_t)(id >> 8);
     wire[1] = (uint8_t)id;
-    uv_buf_t b = uv_buf_init((char *)wire, (unsigned)len);
-    int rc = uv_udp_try_send(&s->udp, &b, 1, NULL);
-    struct dns_send *snd = NULL;
-    if (rc == UV_EAGAIN) { /* the send buffer is full: queue a copy */
-        snd = xmalloc(sizeof(*snd) + len);
-        memcpy(snd->data, wire, len);
-        snd->p = p;
-        snd->e = e;
-        b = uv_buf_init((char *)snd->data, (unsigned)len);
-        rc = uv_udp_send(&snd->req, &s->udp, &b, 1, NULL, on_sent);
-        if (rc < 0) {
-            free(snd);
-            snd = NULL;
-        }
-    }
-    if (rc < 0) {
-        /* The socket is failing (most often an ICMP error for an earlier query, reported on
-         * this send and so never to the receive side): no new query on it, and what is in
-         * flight on it fails from the loop. */
-        sock_retire(s);
-        if (s->inflight > 0) {
-            s->failed = 1;
-            uv_timer_start(&p->reaper, on_reaper, 0, 0);
-        }
-        return rc;
-    }
+    struct dns_pending *pd = &p->pending[p->npending++];
+    pd->sock = s;
+    pd->e = e;
+    pd->len = len;
+    memcpy(pd->data, wire, len);
+    uv_prepare_start(&p->flusher, on_flush);
+    e->pending = p->npending;
     e->sock = s;
     e->id = id;
-    e->send = snd;
+    e->send = NULL;
     list_push_front(&s->bucket[id % DNS_POOL_BUCKETS], &e->link);
     s->inflight++;
     if (++s->sent >= (unsigned long)p->uses)
@@ -326,6 +436,10 @@ void dns_pool_forget(struct dns_pool_entry *e)
         e->send->e = NULL;
         e->send = NULL;
     }
+    if (e->pending) { /* not sent yet: it never will be */
+        s->p->pending[e->pending - 1].e = NULL;
+        e->pending = 0;
+    }
     list_remove(&e->link);
     e->sock = NULL;
     if (--s->inflight == 0 && s->slot < 0)
@@ -335,7 +449,9 @@ void dns_pool_forget(struct dns_pool_entry *e)
 void dns_pool_close(struct dns_pool *p)
 {
     p->closing = 1;
+    p->npending = 0; /* every query was forgotten: nothing in it is still wanted */
     uv_close((uv_handle_t *)&p->reaper, on_reaper_closed);
+    uv_close((uv_handle_t *)&p->flusher, on_flusher_closed);
     while (!list_empty(&p->socks)) {
         struct dns_sock *s = container_of(p->socks.next, struct dns_sock, link);
         if (s->slot >= 0)

@@ -33,6 +33,14 @@
 #define DNS_POOL_MAX_SLOTS 64     /* sockets per server at most */
 #define DNS_POOL_SOCKET_USES 512  /* queries a socket carries before it is retired */
 #define DNS_POOL_BUCKETS 64       /* a socket's in-flight queries, hashed by ID */
+/* Datagrams read by one recvmmsg() (one system call for a burst of replies, where recvmsg()
+ * took one each); libuv reads at most 20 at once. */
+#define DNS_POOL_RECV_BATCH 16
+#define DNS_POOL_RECV_CHUNK 65536 /* libuv's chunk per datagram (UV__UDP_DGRAM_MAXSIZE) */
+/* Queries queued for one sendmmsg() flush at most (over all sockets), and the largest one
+ * queued (dns.c's are at most DNS_QUERY_WIRE_MAX, 282 octets). */
+#define DNS_POOL_SEND_BATCH 64
+#define DNS_POOL_DGRAM_MAX 512
 
 struct dns_pool;
 struct dns_sock;
@@ -44,7 +52,21 @@ struct dns_pool_entry {
     struct dns_sock *sock;
     uint16_t id;
     struct dns_send *send; /* a queued send that still names this entry */
+    int pending;           /* 1 + its place in the pool's batch until flushed; 0: none */
 };
+
+/* A query waiting in the batch for the flush: its socket, its datagram (a copy). */
+struct dns_pending {
+    struct dns_sock *sock;
+    struct dns_pool_entry *e; /* NULL once the query's try ended before the flush */
+    size_t len;
+    uint8_t data[DNS_POOL_DGRAM_MAX];
+};
+
+/* sendmmsg(2) as the pool calls it: the unit tests replace it with a wrapper around the real
+ * one that returns short counts, EAGAIN or an error, as a loaded kernel may. */
+struct mmsghdr;
+extern int (*dns_pool_sendmmsg)(int fd, struct mmsghdr *msgs, unsigned int n, int flags);
 
 /* A whole datagram on a socket of servers[server]: e is the query in flight there under the
  * datagram's ID, or NULL when there is none (too short, or no such ID: the owner counts it as
@@ -70,15 +92,20 @@ struct dns_pool {
     struct list_node socks; /* every socket not yet closing */
     unsigned long open;     /* handles not yet freed: sockets (closing ones too), the reaper */
     uv_timer_t reaper;      /* fails the queries left on a socket whose send failed */
+    uv_prepare_t flusher;   /* sends the batch before the loop next waits for I/O */
+    struct dns_pending *pending; /* the batch: DNS_POOL_SEND_BATCH places */
+    int npending;
     int closing;            /* dns_pool_close() was called: the last close frees the tables */
     struct rng *rng;
     unsigned long *n_sockets, *n_retired; /* the owner's counters: sockets opened, retired */
     dns_pool_reply_fn on_reply;
     dns_pool_error_fn on_error;
     dns_pool_freed_fn sock_freed;
-    /* One receive buffer for every socket: libuv calls alloc and then recv for one datagram
-     * before anything else runs, so it is never shared by two reads. */
-    char buf[65536];
+    /* One receive buffer for every socket, DNS_POOL_RECV_BATCH chunks of 64 KiB (libuv's
+     * recvmmsg reads one datagram into each chunk: UV_UDP_RECVMMSG): libuv calls alloc, reads
+     * a batch and hands each datagram over before anything else runs, so it is never shared
+     * by two reads. Only the octets the datagrams fill are ever touched. */
+    char *buf;
 };
 
 /* Sockets per server for a client with max_inflight queries on the wire at once (<= 0: no
@@ -89,10 +116,14 @@ int dns_pool_slots(int max_inflight, int want);
 void dns_pool_init(struct dns_pool *p, uv_loop_t *loop, const struct sockaddr_storage *servers,
                    int nservers, int slots, int uses, struct rng *rng);
 
-/* Sends wire (a query of len octets; its first two octets are overwritten with the ID) to
- * servers[server] on a socket of the pool, with a fresh ID for that socket, and links e there
- * (e->id). Returns 0, or a libuv error: then e is not in flight and no callback will come for
- * it; the socket that failed is retired. Never calls on_reply or on_error itself. */
+/* Sends wire (a query of len octets, at most DNS_POOL_DGRAM_MAX; its first two octets are
+ * overwritten with the ID) to servers[server] on a socket of the pool, with a fresh ID for
+ * that socket, and links e there (e->id). The datagram is copied into the pool's batch, which
+ * goes out by sendmmsg(), a call per socket, when the loop is about to wait for I/O (or when
+ * it is full): the queries a burst of replies lets start leave together. Returns 0, or a
+ * libuv error: then e is not in flight and no callback will come for it. A send that fails
+ * later (at the flush) fails e like an ICMP error does, from the loop. Never calls on_reply or
+ * on_error itself. */
 int dns_pool_send(struct dns_pool *p, int server, struct dns_pool_entry *e, uint8_t *wire,
                   size_t len);
 

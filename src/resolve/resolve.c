@@ -329,13 +329,23 @@ static void lookup_start(struct resolver *r, ldns_rr_type type, const char *name
 
 /* ---- cache ---- */
 
-/* The cache's key for (name, type): "TYPE/name", the type as its number. Caller frees. */
-static char *cache_key(ldns_rr_type type, const char *name)
+/* The cache's key for (name, type): "TYPE/name", the type as its number, in buf when it fits
+ * (a name as text is at most 1,020 octets, all escaped: it always does), else allocated.
+ * Free it with key_free(k, buf). The map copies the keys it keeps, so a lookup allocates
+ * nothing here. */
+#define CACHE_KEY_BUF 1040
+static char *cache_key(ldns_rr_type type, const char *name, char *buf)
 {
     size_t n = strlen(name) + 16;
-    char *k = xmalloc(n);
+    char *k = n <= CACHE_KEY_BUF ? buf : xmalloc(n);
     snprintf(k, n, "%u/%s", (unsigned)type, name);
     return k;
+}
+
+static void key_free(char *k, const char *buf)
+{
+    if (k != buf)
+        free(k);
 }
 
 static void centry_free(void *val)
@@ -380,9 +390,10 @@ static void lru_trim(struct resolver *r)
         struct centry *e = container_of(n, struct centry, lru);
         if (!e->pins) {
             lru_unlink(r, e);
-            char *k = cache_key(e->type, e->name);
+            char buf[CACHE_KEY_BUF];
+            char *k = cache_key(e->type, e->name, buf);
             hmap_del(&r->cache, k);
-            free(k);
+            key_free(k, buf);
             centry_free(e);
         }
     }
@@ -416,7 +427,8 @@ static void entry_done(struct resolver *r, struct lookup *lk)
 static void cache_get(struct resolver *r, ldns_rr_type type, const char *name, struct job *job,
                       int idx)
 {
-    char *k = cache_key(type, name);
+    char buf[CACHE_KEY_BUF];
+    char *k = cache_key(type, name, buf);
     struct centry *e = hmap_get(&r->cache, k);
     job->pending++;
     if (e && e->done) {
@@ -430,7 +442,7 @@ static void cache_get(struct resolver *r, ldns_rr_type type, const char *name, s
         d->w.entry = e;
         d->w.idx = idx;
         defer(r, d);
-        free(k);
+        key_free(k, buf);
         return;
     }
     int fresh = !e;
@@ -443,7 +455,7 @@ static void cache_get(struct resolver *r, ldns_rr_type type, const char *name, s
     } else {
         r->stats.coalesced++;
     }
-    free(k);
+    key_free(k, buf);
     struct waiter *w = xcalloc(1, sizeof(*w));
     w->job = job;
     w->entry = e;

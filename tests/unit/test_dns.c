@@ -13,11 +13,14 @@
  *           (when the test sets rogue), and last the right replies, newest first; "later.nK"
  *           is answered with K A records, so the client's callback tells whose reply it got
  * Every test ends with uv_loop_close() == 0: no handle outlives the client. */
+#define _GNU_SOURCE /* sendmmsg: the tests wrap the pool's call */
 #include "resolve/dns.h"
+#include "resolve/dns_pool.h"
 #include "test.h"
 #include "core/util.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <sys/ioctl.h>
@@ -974,4 +977,152 @@ TEST(dns_resolv_conf)
     CHECK_STR(dns_server_str(&ss[2], buf, sizeof(buf)), "127.0.0.2:53");
     unlink(path);
     CHECK_INT(dns_servers_from_resolv_conf(path, ss, 3), -1);
+}
+
+/* dns.c builds its queries itself (no ldns packet, no 64 KiB buffer per query): octet for
+ * octet what ldns_pkt_query_new + ldns_pkt2wire make of the same query. */
+TEST(dns_query_wire_as_ldns)
+{
+    char longest[256];
+    memset(longest, 0, sizeof(longest));
+    for (int i = 0; i < 4; i++) /* 4 labels of 62 octets: a 253-octet name, 255 in wire form */
+        memset(longest + i * 63, "abcd"[i], 62), longest[i * 63 + 62] = i < 3 ? '.' : '\0';
+    const char *names[] = {"mx.example", "MX.Example.", ".", "xn--bcher-kva.example", longest};
+    const ldns_rr_type types[] = {LDNS_RR_TYPE_MX, LDNS_RR_TYPE_A, LDNS_RR_TYPE_AAAA,
+                                  LDNS_RR_TYPE_PTR, (ldns_rr_type)65535};
+    const uint16_t ids[] = {0, 1, 0x1234, 0xFFFF};
+    for (size_t n = 0; n < sizeof(names) / sizeof(names[0]); n++) {
+        ldns_rdf *qname = ldns_dname_new_frm_str(names[n]);
+        CHECK(qname != NULL);
+        if (!qname)
+            continue;
+        for (size_t t = 0; t < sizeof(types) / sizeof(types[0]); t++)
+            for (int edns = 0; edns <= 1; edns++)
+                for (size_t i = 0; i < sizeof(ids) / sizeof(ids[0]); i++) {
+                    ldns_pkt *p = ldns_pkt_query_new(ldns_rdf_clone(qname), types[t],
+                                                     LDNS_RR_CLASS_IN, LDNS_RD);
+                    ldns_pkt_set_id(p, ids[i]);
+                    if (edns)
+                        ldns_pkt_set_edns_udp_size(p, DNS_EDNS_BUFSIZE);
+                    uint8_t *want = NULL;
+                    size_t wantlen = 0;
+                    CHECK(ldns_pkt2wire(&want, p, &wantlen) == LDNS_STATUS_OK);
+                    uint8_t got[DNS_QUERY_WIRE_MAX];
+                    size_t len = dns_query_wire(got, sizeof(got), ids[i], qname, types[t], edns);
+                    CHECK_INT((int)len, (int)wantlen);
+                    CHECK(len == wantlen && memcmp(got, want, len) == 0);
+                    /* one octet short: nothing written past the end, 0 */
+                    CHECK_INT((int)dns_query_wire(got, wantlen - 1, ids[i], qname, types[t], edns), 0);
+                    free(want);
+                    ldns_pkt_free(p);
+                }
+        ldns_rdf_deep_free(qname);
+    }
+    ldns_rdf *notname = ldns_rdf_new_frm_str(LDNS_RDF_TYPE_A, "192.0.2.1");
+    uint8_t got[DNS_QUERY_WIRE_MAX];
+    CHECK_INT((int)dns_query_wire(got, sizeof(got), 1, notname, LDNS_RR_TYPE_A, 0), 0);
+    ldns_rdf_deep_free(notname);
+}
+
+/* ---- the send batch (dns_pool.c): sendmmsg() wrapped so that it does what a loaded kernel may
+ * do: take fewer datagrams than offered, say EAGAIN, or fail. The datagrams it does take are
+ * really sent, to the fake server. */
+static int mm_calls, mm_datagrams, mm_max, mm_eagain_at, mm_fail_at;
+
+static int wrapped_sendmmsg(int fd, struct mmsghdr *m, unsigned int n, int flags)
+{
+    int call = ++mm_calls;
+    if (call == mm_eagain_at) {
+        errno = EAGAIN;
+        return -1;
+    }
+    if (call == mm_fail_at) {
+        errno = EPERM;
+        return -1;
+    }
+    if (mm_max > 0 && n > (unsigned)mm_max)
+        n = (unsigned)mm_max;
+    int r = sendmmsg(fd, m, n, flags);
+    if (r > 0)
+        mm_datagrams += r;
+    return r;
+}
+
+/* 100 queries started at once against the fake server, the wrapper as set; every one must be
+ * answered, each datagram reaching the server once. Returns the client's stats. */
+static struct dns_stats batch_run(int max, int eagain_at, int fail_at, uint64_t *ms)
+{
+    mm_calls = mm_datagrams = 0;
+    mm_max = max, mm_eagain_at = eagain_at, mm_fail_at = fail_at;
+    dns_pool_sendmmsg = wrapped_sendmmsg;
+    uv_loop_t loop;
+    uv_loop_init(&loop);
+    struct fake f;
+    fake_start(&f, &loop);
+    struct dns_opts o = {.timeout_ms = 3000, .retries = 1};
+    struct dns_client *c = dns_client_new(&loop, &f.addr, 1, &o);
+    struct seen s[100] = {{0}};
+    struct seen *ps[100];
+    char name[32];
+    uint64_t t0 = uv_now(&loop);
+    for (int i = 0; i < 100; i++) {
+        snprintf(name, sizeof(name), "a.n%d.test", i); /* the fake answers first label "a" */
+        ps[i] = &s[i];
+        CHECK(dns_query(c, name, LDNS_RR_TYPE_A, record_cb, &s[i]) != NULL);
+    }
+    run_until(&loop, ps, 100);
+    uv_update_time(&loop);
+    *ms = uv_now(&loop) - t0;
+    for (int i = 0; i < 100; i++) {
+        CHECK_INT(s[i].calls, 1);
+        CHECK_INT(s[i].st, DNS_OK);
+    }
+    CHECK_INT(f.udp_queries, 100); /* none lost, none sent twice */
+    struct dns_stats st = *dns_client_stats(c);
+    CHECK_INT((int)st.timeouts, 0);
+    finish_loop(&loop, &f, c);
+    dns_pool_sendmmsg = sendmmsg;
+    return st;
+}
+
+TEST(dns_pool_sends_in_batches)
+{
+    uint64_t ms;
+    struct dns_stats st = batch_run(0, 0, 0, &ms);
+    /* 100 datagrams on 4 sockets (32 a socket), in two flushes of the batch (64 places) */
+    CHECK(mm_calls >= 4 && mm_calls <= 8);
+    CHECK_INT(mm_datagrams, 100);
+    CHECK_INT((int)st.udp_sent, 100);
+    CHECK_INT((int)st.retired, 0);
+}
+
+TEST(dns_pool_send_short_counts)
+{
+    uint64_t ms;
+    struct dns_stats st = batch_run(3, 0, 0, &ms); /* the kernel takes 3 at a time */
+    CHECK(mm_calls >= 34);
+    CHECK_INT(mm_datagrams, 100);
+    CHECK_INT((int)st.retired, 0);
+}
+
+TEST(dns_pool_send_eagain)
+{
+    uint64_t ms;
+    /* the first call finds the send buffer full: that batch goes through libuv's queue */
+    struct dns_stats st = batch_run(0, 1, 0, &ms);
+    CHECK(mm_datagrams < 100 && mm_datagrams >= 100 - 64);
+    CHECK_INT((int)st.retired, 0);
+    CHECK_INT((int)st.udp_sent, 100);
+}
+
+TEST(dns_pool_send_error_fails_the_socket)
+{
+    uint64_t ms;
+    /* the first socket's batch fails: its queries' tries fail at once (no timeout), the socket
+     * is retired, and their second tries, on fresh sockets, are answered */
+    struct dns_stats st = batch_run(0, 0, 1, &ms);
+    CHECK(st.retired >= 1);
+    CHECK(st.udp_sent > 100);
+    CHECK_INT(mm_datagrams, 100);
+    CHECK(ms < 1500);
 }

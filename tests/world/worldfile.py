@@ -115,6 +115,8 @@ class Domain:
 
     def filler_addresses(self):
         """The filler A records' addresses, in numeric order."""
+        if not self.filler_a:
+            return []
         base = ipaddress.ip_address(FILLER_A_BASE)
         return [str(base + i) for i in range(self.filler_a)]
 
