@@ -202,3 +202,30 @@ json_t *jsonl_read_object(const char *path, char *err, size_t errlen)
     }
     return o;
 }
+
+long long jsonl_int(const json_t *obj, const char *key)
+{
+    const json_t *v = json_object_get(obj, key);
+    return json_is_integer(v) ? (long long)json_integer_value(v) : 0;
+}
+
+static int cmp_count(const void *x, const void *y)
+{
+    const struct jsonl_count *a = x, *b = y;
+    if (a->n != b->n)
+        return a->n > b->n ? -1 : 1;
+    return strcmp(a->key, b->key);
+}
+
+struct jsonl_count *jsonl_counts_sorted(const json_t *map, size_t *n)
+{
+    struct jsonl_count *c = xcalloc(json_object_size(map) + 1, sizeof(*c));
+    size_t k = 0;
+    const char *key;
+    const json_t *v;
+    json_object_foreach((json_t *)map, key, v)
+        c[k++] = (struct jsonl_count){.key = key, .n = json_is_integer(v) ? json_integer_value(v) : 0};
+    qsort(c, k, sizeof(*c), cmp_count);
+    *n = k;
+    return c;
+}

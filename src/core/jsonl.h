@@ -82,4 +82,15 @@ json_t *jsonl_read_at(const char *path, long long offset, char *err, size_t errl
  * when jansson knows the line), "PATH: unable to open ...", "PATH: not a JSON object". */
 json_t *jsonl_read_object(const char *path, char *err, size_t errlen);
 
+/* Reading summary-like objects: obj's member key as an integer, 0 when absent or not an integer. */
+long long jsonl_int(const json_t *obj, const char *key);
+
+/* The entries of map whose values are counts (a non-integer counts 0), most first, then by
+ * key in byte order; *n set. The keys are borrowed from map. Caller frees the array. */
+struct jsonl_count {
+    const char *key;
+    long long n;
+};
+struct jsonl_count *jsonl_counts_sorted(const json_t *map, size_t *n);
+
 #endif

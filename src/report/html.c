@@ -47,12 +47,6 @@ static const char *str_at(const json_t *root, const char *path)
 }
 
 /* An integer member, 0 when absent or not an integer. */
-static long long int_of(const json_t *obj, const char *key)
-{
-    const json_t *v = json_object_get(obj, key);
-    return json_is_integer(v) ? (long long)json_integer_value(v) : 0;
-}
-
 /* ------------------------------------------------------------------ small writers */
 
 static void esc(FILE *f, const char *s)
@@ -67,12 +61,6 @@ static void esc_or_na(FILE *f, const char *s)
         esc(f, s);
     else
         fputs("<span class=\"na\">n/a</span>", f);
-}
-
-static void count(FILE *f, long long v)
-{
-    char b[32];
-    fputs(svg_format_count(b, sizeof(b), v), f);
 }
 
 /* ------------------------------------------------------------------ value definitions */
@@ -160,7 +148,7 @@ static size_t map_bars(const json_t *map, const struct value_def *defs, size_t n
 {
     size_t n = 0;
     for (size_t i = 0; i < ndefs; i++) {
-        long long v = int_of(map, vd_key(&defs[i]));
+        long long v = jsonl_int(map, vd_key(&defs[i]));
         if (!v && !with_zero)
             continue;
         bars[n++] = (struct svg_bar){.label = defs[i].label ? defs[i].label : vd_key(&defs[i]),
@@ -209,11 +197,11 @@ static void defs_table(FILE *f, const char *what, const json_t *map, const struc
     for (size_t i = 0; i < ndefs; i++) {
         if (!defs[i].meaning)
             continue;
-        long long v = int_of(map, vd_key(&defs[i]));
+        long long v = jsonl_int(map, vd_key(&defs[i]));
         fprintf(f, "<tr><td><span class=\"sw\" style=\"background:%s\"></span><code>%s</code></td>"
                    "<td class=\"num\">",
                 svg_color(defs[i].color), vd_key(&defs[i]));
-        count(f, v);
+        svg_put_count(f, v);
         fputs("</td><td class=\"num\">", f);
         esc(f, svg_format_percent(p, sizeof(p), total > 0 ? (double)v / (double)total : NAN));
         fprintf(f, "</td><td>%s</td></tr>\n", defs[i].meaning);
@@ -340,12 +328,12 @@ static void meta_section(FILE *f, const json_t *s)
         fputs("<tr><th>run figures</th><td>", f);
         for (size_t i = 0; i < ARRAY_LEN(keys); i++) {
             fputs(i ? ", " : "", f);
-            count(f, int_of(counts, keys[i][0]));
+            svg_put_count(f, jsonl_int(counts, keys[i][0]));
             fprintf(f, " %s", keys[i][1]);
         }
         if (json_is_integer(json_object_get(counts, "dns_failed"))) { /* runs since 0.1 */
             fputs(", ", f);
-            count(f, int_of(counts, "dns_failed"));
+            svg_put_count(f, jsonl_int(counts, "dns_failed"));
             fputs(" DNS queries failed", f);
         }
         fputs("</td></tr>\n", f);
@@ -365,20 +353,20 @@ static void meta_section(FILE *f, const json_t *s)
               "its run.json was last written: the figures may be incomplete.</p>\n",
               f);
     /* A run that stopped before the end of its list says what it did not get to. */
-    long long pending = int_of(json_object_get(meta, "counts"), "pending");
+    long long pending = jsonl_int(json_object_get(meta, "counts"), "pending");
     if (pending > 0) {
         fprintf(f, "<p class=\"warn\" data-warning=\"pending\" data-value=\"%lld\">", pending);
-        count(f, pending);
+        svg_put_count(f, pending);
         fputs(" input line(s) have no record: the run stopped before them. They are listed in "
               "<code>pending.txt</code>; <code>mxsurvey scan --resume</code> scans them.</p>\n",
               f);
     }
     /* `report --lenient` left damaged lines out of the figures. */
     const json_t *sk = json_object_get(meta, "skipped_lines");
-    long long skipped = int_of(sk, "hosts.jsonl") + int_of(sk, "domains.jsonl");
+    long long skipped = jsonl_int(sk, "hosts.jsonl") + jsonl_int(sk, "domains.jsonl");
     if (skipped > 0) {
         fputs("<p class=\"warn\" data-warning=\"skipped\">", f);
-        count(f, skipped);
+        svg_put_count(f, skipped);
         fputs(" damaged line(s) of hosts.jsonl and domains.jsonl were skipped (--lenient): the "
               "figures leave those records out.</p>\n",
               f);
@@ -426,7 +414,7 @@ static void share_card(FILE *f, const json_t *shares, const struct headline *h)
         snprintf(dv, sizeof(dv), "%.15g", share);
     else
         snprintf(dv, sizeof(dv), "null");
-    long long num = int_of(sh, "numerator"), den = int_of(sh, "denominator");
+    long long num = jsonl_int(sh, "numerator"), den = jsonl_int(sh, "denominator");
     fprintf(f, "<div class=\"card\" data-metric=\"%s\" data-value=\"%s\" data-numerator=\"%lld\""
                " data-denominator=\"%lld\">\n<div class=\"big\">",
             h->key, dv, num, den);
@@ -435,9 +423,9 @@ static void share_card(FILE *f, const json_t *shares, const struct headline *h)
     double w = isnan(share) ? 0 : share < 0 ? 0 : share > 1 ? 100 : share * 100;
     fprintf(f, "<div class=\"meter\"><span style=\"width:%.1f%%\"></span></div>\n", w);
     fputs("<div class=\"frac\">", f);
-    count(f, num);
+    svg_put_count(f, num);
     fputs(" of ", f);
-    count(f, den);
+    svg_put_count(f, den);
     fprintf(f, " %s</div>\n<p class=\"expl\">%s</p></div>\n", h->of, h->explain);
 }
 
@@ -445,22 +433,22 @@ static void headline_section(FILE *f, const json_t *s)
 {
     const json_t *d = json_object_get(s, "domains"), *e = json_object_get(s, "endpoints");
     const json_t *shares = json_object_get(s, "shares");
-    long long nd = int_of(d, "total"), ne = int_of(e, "total");
+    long long nd = jsonl_int(d, "total"), ne = jsonl_int(e, "total");
     fputs("<h2 id=\"headline\">Headline figures</h2>\n<div class=\"cards\">\n", f);
     fprintf(f, "<div class=\"card\" data-metric=\"domains\" data-value=\"%lld\">\n"
                "<div class=\"big\">",
             nd);
-    count(f, nd);
+    svg_put_count(f, nd);
     fputs("</div><div class=\"what\">domains scanned</div>\n<div class=\"frac\" "
           "data-metric=\"endpoints\" data-value=\"",
           f);
     fprintf(f, "%lld\">", ne);
-    count(f, ne);
+    svg_put_count(f, ne);
     fputs(" endpoints (MX host &#215; address) probed</div>\n", f);
     /* Endpoints whose address was blocked count in the total, but nothing was sent to them. */
-    long long nb = int_of(json_object_get(e, "by_status"), probe_status_str(PROBE_BLOCKED));
+    long long nb = jsonl_int(json_object_get(e, "by_status"), probe_status_str(PROBE_BLOCKED));
     fprintf(f, "<div class=\"frac\" data-metric=\"blocked\" data-value=\"%lld\">", nb);
-    count(f, nb);
+    svg_put_count(f, nb);
     fputs(" of them never contacted: a special-purpose or blocklisted address (status "
           "<code>blocked</code>)</div>\n<p class=\"expl\">Every input line that is not blank or a "
           "comment; shares below count each domain by its primary MX, the most preferred that "
@@ -491,7 +479,7 @@ static void patterns_section(FILE *f, const json_t *s)
      * one (the strict, multi-label, valid chain and RFC 9525 cards), the rest over every
      * domain counted once (duplicates aside), so that a bar next to a card is a share of the
      * card's domains. */
-    long long tls = int_of(at(s, "shares.strict"), "denominator"), counted = 0;
+    long long tls = jsonl_int(at(s, "shares.strict"), "denominator"), counted = 0;
     json_t *tls_map = json_object(), *rest = json_object();
     const char *k;
     json_t *v;
@@ -504,14 +492,14 @@ static void patterns_section(FILE *f, const json_t *s)
           "domain's primary MX relates to the names a sender could check, the first that holds "
           "in this order. The shares are of the ",
           f);
-    count(f, tls);
+    svg_put_count(f, tls);
     fputs(" domains with a TLS pattern, the denominator of the strict, multi-label, valid chain "
           "and RFC 9525 cards (mx-exact and mx-wildcard add up to the strict card's "
           "numerator):</p>\n",
           f);
     pattern_box(f, "patterns-tls", "Domains with a TLS pattern", tls_map, patterns, TLS_PATTERNS, tls);
     fputs("<p>The domains without one say why there is no certificate; shares of the ", f);
-    count(f, counted);
+    svg_put_count(f, counted);
     fputs(" domains counted once (every record but the duplicates):</p>\n", f);
     pattern_box(f, "patterns-other", "Domains without a TLS pattern", rest,
                 patterns + TLS_PATTERNS, ARRAY_LEN(patterns) - TLS_PATTERNS, counted);
@@ -522,9 +510,9 @@ static void patterns_section(FILE *f, const json_t *s)
 static void endpoints_section(FILE *f, const json_t *s)
 {
     const json_t *e = json_object_get(s, "endpoints");
-    long long total = int_of(e, "total");
+    long long total = jsonl_int(e, "total");
     const json_t *trust = json_object_get(e, "by_trust");
-    long long with_cert = int_of(trust, "valid") + int_of(trust, "invalid") + int_of(trust, "unknown");
+    long long with_cert = jsonl_int(trust, "valid") + jsonl_int(trust, "invalid") + jsonl_int(trust, "unknown");
 
     fputs("<h2 id=\"wildcards\">Endpoints by wildcard class</h2>\n<p>The most severe wildcard "
           "practice among each endpoint certificate's names (an endpoint is one MX host at one "
@@ -535,13 +523,13 @@ static void endpoints_section(FILE *f, const json_t *s)
     defs_table(f, "class", json_object_get(e, "by_wildcard"), wildcards, ARRAY_LEN(wildcards), total);
 
     fputs("<h2 id=\"trust\">Trust failure reasons</h2>\n<p>", f);
-    count(f, int_of(trust, "valid"));
+    svg_put_count(f, jsonl_int(trust, "valid"));
     fputs(" endpoints sent a chain that verifies, ", f);
-    count(f, int_of(trust, "invalid"));
+    svg_put_count(f, jsonl_int(trust, "invalid"));
     fputs(" one that does not, and ", f);
-    count(f, int_of(trust, "null"));
+    svg_put_count(f, jsonl_int(trust, "null"));
     fputs(" no certificate. The faults found, as a share of the ", f);
-    count(f, with_cert);
+    svg_put_count(f, with_cert);
     fputs(" endpoints with a certificate (one endpoint may have several):</p>\n", f);
     map_chart(f, "Trust failure reasons", json_object_get(e, "by_reason"), reasons,
               ARRAY_LEN(reasons), 1, with_cert);
@@ -569,7 +557,7 @@ static void mix_text(FILE *f, const json_t *by_pattern)
         fputs("<code>", f);
         esc(f, bars[i].label);
         fputs("</code> ", f);
-        count(f, bars[i].value);
+        svg_put_count(f, bars[i].value);
     }
     free(bars);
 }
@@ -633,9 +621,9 @@ static void providers_section(FILE *f, const json_t *s)
         fprintf(f, "<tr><td class=\"num\">%zu</td><td><code>", i + 1);
         esc(f, json_string_value(json_object_get(p, "provider")));
         fputs("</code></td><td class=\"num\">", f);
-        count(f, int_of(p, "domains"));
+        svg_put_count(f, jsonl_int(p, "domains"));
         fputs("</td><td class=\"num\">", f);
-        count(f, int_of(p, "endpoints"));
+        svg_put_count(f, jsonl_int(p, "endpoints"));
         fputs("</td><td>", f);
         mix_text(f, json_object_get(p, "by_pattern"));
         fputs("</td></tr>\n", f);

@@ -7,19 +7,8 @@
 
 #include "input/input.h"
 #include "svg.h"
+#include "core/jsonl.h"
 #include "core/util.h"
-
-static long long int_of(const json_t *obj, const char *key)
-{
-    const json_t *v = json_object_get(obj, key);
-    return json_is_integer(v) ? (long long)json_integer_value(v) : 0;
-}
-
-static void count(FILE *f, long long v)
-{
-    char b[32];
-    fputs(svg_format_count(b, sizeof(b), v), f);
-}
 
 static void percent(FILE *f, long long num, long long den)
 {
@@ -30,42 +19,15 @@ static void percent(FILE *f, long long num, long long den)
 /* ------------------------------------------------------------------ issuers */
 
 /* A map's entries in words, most first then by key: "none 3, leftmost 1". */
-struct kv {
-    const char *key;
-    long long n;
-};
-
-static int cmp_kv(const void *x, const void *y)
-{
-    const struct kv *a = x, *b = y;
-    if (a->n != b->n)
-        return a->n > b->n ? -1 : 1;
-    return strcmp(a->key, b->key);
-}
-
-/* The entries of map (integer values), most first, then by key; *n set. Caller frees. */
-static struct kv *sorted_map(const json_t *map, size_t *n)
-{
-    struct kv *kv = xcalloc(json_object_size(map) + 1, sizeof(*kv));
-    size_t k = 0;
-    const char *key;
-    const json_t *v;
-    json_object_foreach((json_t *)map, key, v)
-        kv[k++] = (struct kv){.key = key, .n = json_is_integer(v) ? json_integer_value(v) : 0};
-    qsort(kv, k, sizeof(*kv), cmp_kv);
-    *n = k;
-    return kv;
-}
-
 static void mix(FILE *f, const json_t *map)
 {
     size_t n;
-    struct kv *kv = sorted_map(map, &n);
+    struct jsonl_count *kv = jsonl_counts_sorted(map, &n);
     for (size_t i = 0; i < n; i++) {
         fputs(i ? ", <code>" : "<code>", f);
         svg_escape(f, kv[i].key);
         fputs("</code> ", f);
-        count(f, kv[i].n);
+        svg_put_count(f, kv[i].n);
     }
     if (!n)
         fputs("<span class=\"na\">none</span>", f);
@@ -77,8 +39,8 @@ static void issuer_row(FILE *f, const char *kind, size_t rank, const json_t *r, 
                        long long n_ep, long long n_dom)
 {
     const json_t *st = json_object_get(r, "strict");
-    long long ep = int_of(r, "endpoints"), dom = int_of(r, "domains");
-    long long num = int_of(st, "numerator"), den = int_of(st, "denominator");
+    long long ep = jsonl_int(r, "endpoints"), dom = jsonl_int(r, "domains");
+    long long num = jsonl_int(st, "numerator"), den = jsonl_int(st, "denominator");
     fprintf(f, "<tr data-issuer=\"%s\" data-rank=\"%zu\" data-endpoints=\"%lld\" "
                "data-domains=\"%lld\" data-strict-numerator=\"%lld\" "
                "data-strict-denominator=\"%lld\"><td class=\"num\">",
@@ -110,11 +72,11 @@ static void issuer_row(FILE *f, const char *kind, size_t rank, const json_t *r, 
         }
     }
     fputs("</td><td class=\"num\">", f);
-    count(f, ep);
+    svg_put_count(f, ep);
     fputs(" (", f);
     percent(f, ep, n_ep);
     fputs(")</td><td class=\"num\">", f);
-    count(f, dom);
+    svg_put_count(f, dom);
     fputs(" (", f);
     percent(f, dom, n_dom);
     fputs(")</td><td>", f);
@@ -124,9 +86,9 @@ static void issuer_row(FILE *f, const char *kind, size_t rank, const json_t *r, 
     fputs("</td><td class=\"num\">", f);
     percent(f, num, den);
     fputs("<br><span class=\"na\">", f);
-    count(f, num);
+    svg_put_count(f, num);
     fputs(" of ", f);
-    count(f, den);
+    svg_put_count(f, den);
     fputs("</span></td></tr>\n", f);
 }
 
@@ -140,18 +102,18 @@ void html_issuers_section(FILE *f, const json_t *s)
               f);
         return;
     }
-    long long n_ep = int_of(is, "endpoints"), n_dom = int_of(is, "domains");
+    long long n_ep = jsonl_int(is, "endpoints"), n_dom = jsonl_int(is, "domains");
     const json_t *top = json_object_get(is, "top");
     fprintf(f, "<p>Do all CAs do it? The issuing CA of each endpoint's leaf certificate "
                "(issuer CN and O, the certificate's own words), the %zu with the most "
                "endpoints, then the self-signed leaves, the unknown (a leaf that could not be "
                "parsed) and every other CA merged. Endpoints: of the ",
             json_array_size(top));
-    count(f, n_ep);
+    svg_put_count(f, n_ep);
     fputs(" endpoints with a certificate. Domains: served by the issuer of their "
           "primary MX, of the ",
           f);
-    count(f, n_dom);
+    svg_put_count(f, n_dom);
     fputs(" domains with one. Strict: of the issuer's domains with a TLS pattern, those whose "
           "primary certificate names the MX host (mx-exact or mx-wildcard), as the strict "
           "card.</p>\n",
@@ -174,7 +136,7 @@ void html_issuers_section(FILE *f, const json_t *s)
     fprintf(f, "</tbody><tfoot>\n");
     const json_t *others = json_object_get(is, "others");
     char label[128];
-    snprintf(label, sizeof(label), "<em>%lld other issuers</em>, merged", int_of(others, "issuers"));
+    snprintf(label, sizeof(label), "<em>%lld other issuers</em>, merged", jsonl_int(others, "issuers"));
     issuer_row(f, "others", 0, others, label, n_ep, n_dom);
     fputs("</tfoot></table>\n", f);
 }
@@ -187,7 +149,7 @@ static void lines_block(FILE *f, const char *name, const char *title, const char
                         const json_t *map, long long den, const char *null_label)
 {
     size_t n;
-    struct kv *kv = sorted_map(map, &n);
+    struct jsonl_count *kv = jsonl_counts_sorted(map, &n);
     struct svg_bar *bars = xcalloc(n + 1, sizeof(*bars));
     size_t nb = 0;
     for (size_t i = 0; i < n; i++) {
@@ -200,7 +162,7 @@ static void lines_block(FILE *f, const char *name, const char *title, const char
     fprintf(f, "<div class=\"lines\" data-lines=\"%s\" data-denominator=\"%lld\">\n<h3>%s</h3>\n"
                "<p>Each value's share of the ",
             name, den, title);
-    count(f, den);
+    svg_put_count(f, den);
     fprintf(f, " %s.</p>\n", of_what);
     if (nb)
         svg_bar_chart(f, title, bars, nb, den, 0);
@@ -215,7 +177,7 @@ static void lines_block(FILE *f, const char *name, const char *title, const char
         fprintf(f, "\" data-value=\"%lld\"><td><code>", bars[i].value);
         svg_escape(f, bars[i].label);
         fputs("</code></td><td class=\"num\">", f);
-        count(f, bars[i].value);
+        svg_put_count(f, bars[i].value);
         fputs("</td><td class=\"num\">", f);
         percent(f, bars[i].value, den);
         fputs("</td></tr>\n", f);
@@ -228,11 +190,11 @@ static void lines_block(FILE *f, const char *name, const char *title, const char
 void html_lines_section(FILE *f, const json_t *s)
 {
     const json_t *d = json_object_get(s, "domains"), *e = json_object_get(s, "endpoints");
-    long long nd = int_of(d, "total"), ne = int_of(e, "total");
+    long long nd = jsonl_int(d, "total"), ne = jsonl_int(e, "total");
     const json_t *dstatus = json_object_get(d, "by_status");
-    long long dup = int_of(dstatus, input_status_str(INPUT_DUPLICATE));
+    long long dup = jsonl_int(dstatus, input_status_str(INPUT_DUPLICATE));
     const json_t *keys = json_object_get(e, "by_key_type");
-    long long with_cert = ne - int_of(keys, "null");
+    long long with_cert = ne - jsonl_int(keys, "null");
     const json_t *pending = json_object_get(json_object_get(json_object_get(s, "meta"), "counts"),
                                             "pending");
 
@@ -246,19 +208,19 @@ void html_lines_section(FILE *f, const json_t *s)
     fprintf(f, "<p class=\"lines-dup\" data-lines=\"duplicates\" data-value=\"%lld\" "
                "data-denominator=\"%lld\">",
             dup, nd);
-    count(f, dup);
+    svg_put_count(f, dup);
     fputs(" of the ", f);
-    count(f, nd);
+    svg_put_count(f, nd);
     fputs(" lines (", f);
     percent(f, dup, nd);
     fputs(") repeat a domain an earlier line gave: scanned once, by the first line, they count "
           "in this chart only; the patterns, shares, providers and issuers count the ",
           f);
-    count(f, nd - dup);
+    svg_put_count(f, nd - dup);
     fputs(" domains once each.", f);
     if (json_is_integer(pending) && json_integer_value(pending) > 0) {
         fputs(" Not in any chart: ", f);
-        count(f, json_integer_value(pending));
+        svg_put_count(f, json_integer_value(pending));
         fputs(" input lines without a record (pending.txt).", f);
     }
     fputs("</p>\n", f);

@@ -5,20 +5,9 @@
 #include <stdlib.h>
 
 #include "classify/policy.h"
+#include "core/jsonl.h"
 #include "core/util.h"
 #include "svg.h"
-
-static long long int_of(const json_t *obj, const char *key)
-{
-    const json_t *v = json_object_get(obj, key);
-    return json_is_integer(v) ? (long long)json_integer_value(v) : 0;
-}
-
-static void count(FILE *f, long long v)
-{
-    char b[32];
-    fputs(svg_format_count(b, sizeof(b), v), f);
-}
 
 /* A share as an attribute value, exactly as summary.json holds it; "null" when it is not a
  * number. */
@@ -71,9 +60,9 @@ void html_policy_section(FILE *f, const json_t *s)
     long long N = 0;
     for (int p = 0; p < POLICY_COUNT; p++) {
         const json_t *e = json_object_get(pol, policy_str((enum policy)p));
-        bars[p] = (struct svg_bar){.label = policy_str((enum policy)p), .value = int_of(e, "n"),
+        bars[p] = (struct svg_bar){.label = policy_str((enum policy)p), .value = jsonl_int(e, "n"),
                                    .color = p == POLICY_STRICT ? 0 : p == POLICY_CHAIN_ONLY ? 4 : 1};
-        N = int_of(e, "N") > N ? int_of(e, "N") : N;
+        N = jsonl_int(e, "N") > N ? jsonl_int(e, "N") : N;
     }
     if (N > 0)
         svg_bar_chart(f, "Domains accepted by each policy", bars, POLICY_COUNT, N, 0);
@@ -90,17 +79,17 @@ void html_policy_section(FILE *f, const json_t *s)
         fprintf(f, " data-numerator=\"%lld\" data-denominator=\"%lld\" data-newly-accepted=\"%lld\""
                    " data-newly-rejected=\"%lld\"><td><code>%s</code></td><td>%s</td>"
                    "<td class=\"num\">",
-                int_of(e, "n"), int_of(e, "N"), int_of(e, "newly_accepted"),
-                int_of(e, "newly_rejected"), w, policy_meaning((enum policy)p));
+                jsonl_int(e, "n"), jsonl_int(e, "N"), jsonl_int(e, "newly_accepted"),
+                jsonl_int(e, "newly_rejected"), w, policy_meaning((enum policy)p));
         percent(f, json_object_get(e, "share"));
         fputs("</td><td class=\"num\">", f);
-        count(f, int_of(e, "n"));
+        svg_put_count(f, jsonl_int(e, "n"));
         fputs(" of ", f);
-        count(f, int_of(e, "N"));
+        svg_put_count(f, jsonl_int(e, "N"));
         fputs("</td><td class=\"num\">", f);
-        count(f, int_of(e, "newly_accepted"));
+        svg_put_count(f, jsonl_int(e, "newly_accepted"));
         fputs("</td><td class=\"num\">", f);
-        count(f, int_of(e, "newly_rejected"));
+        svg_put_count(f, jsonl_int(e, "newly_rejected"));
         fputs("</td><td>", f);
         examples(f, "+", json_object_get(e, "examples_newly_accepted"));
         examples(f, "&#8722;", json_object_get(e, "examples_newly_rejected"));
@@ -149,7 +138,7 @@ void html_provider_names_section(FILE *f, const json_t *s)
         fputs("\"><td><code>", f);
         svg_escape(f, json_string_value(json_object_get(p, "provider")));
         fputs("</code></td><td class=\"num\">", f);
-        count(f, int_of(p, "domains"));
+        svg_put_count(f, jsonl_int(p, "domains"));
         fputs("</td>", f);
         for (size_t k = 0; k < ARRAY_LEN(provider_policies); k++) {
             const json_t *sh = json_object_get(pol, policy_str(provider_policies[k]));
@@ -164,7 +153,7 @@ void html_provider_names_section(FILE *f, const json_t *s)
             fputs(j ? ", <code>" : "<code>", f);
             svg_escape(f, json_string_value(json_object_get(e, "name")));
             fputs("</code> (", f);
-            count(f, int_of(e, "endpoints"));
+            svg_put_count(f, jsonl_int(e, "endpoints"));
             fputc(')', f);
         }
         fputs("</td><td>", f);
@@ -172,7 +161,7 @@ void html_provider_names_section(FILE *f, const json_t *s)
             fputs("<code>", f);
             svg_escape(f, json_string_value(shape));
             fputs("</code> (", f);
-            count(f, int_of(json_object_get(p, "mx_shape"), "domains"));
+            svg_put_count(f, jsonl_int(json_object_get(p, "mx_shape"), "domains"));
             fputs(" domains)", f);
         }
         fputs("</td></tr>\n", f);

@@ -526,3 +526,9 @@ void svg_line_chart(FILE *f, const char *title, const char *const *xlabels, size
 #undef XPOS
     svg_close(f);
 }
+
+void svg_put_count(FILE *f, long long v)
+{
+    char b[32];
+    fputs(svg_format_count(b, sizeof(b), v), f);
+}

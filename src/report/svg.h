@@ -42,6 +42,8 @@ size_t svg_text_chars(const char *s);
 
 /* "1,234,567" (grouped by thousands). Returns buf. */
 char *svg_format_count(char *buf, size_t n, long long v);
+/* svg_format_count's text of v, written to f. */
+void svg_put_count(FILE *f, long long v);
 
 /* A share in [0, 1] as a percentage with one decimal: "54.3%". Never rounds to a misleading
  * extreme: a share above 0 but below 0.05% is "<0.1%", one below 1 that would round to 100 is

@@ -125,12 +125,6 @@ static double share_of(const json_t *s, const char *key)
     return json_is_number(v) ? json_number_value(v) : NAN;
 }
 
-static long long int_of(const json_t *obj, const char *key)
-{
-    const json_t *v = json_object_get(obj, key);
-    return json_is_integer(v) ? (long long)json_integer_value(v) : 0;
-}
-
 static void write_csv(FILE *f, const struct run *runs, size_t n)
 {
     fputs("started,dir,domains", f);
@@ -147,7 +141,7 @@ static void write_csv(FILE *f, const struct run *runs, size_t n)
         csv_field(f, runs[r].started);
         fputc(',', f);
         csv_field(f, runs[r].dir);
-        fprintf(f, ",%lld", int_of(d, "total"));
+        fprintf(f, ",%lld", jsonl_int(d, "total"));
         for (size_t i = 0; i < ARRAY_LEN(shares); i++) {
             double v = share_of(s, shares[i].key);
             if (isnan(v))
@@ -157,7 +151,7 @@ static void write_csv(FILE *f, const struct run *runs, size_t n)
         }
         const json_t *bp = json_object_get(d, "by_pattern");
         for (size_t i = 0; i < PATTERN_COUNT; i++)
-            fprintf(f, ",%lld", int_of(bp, classify_pattern_words[i]));
+            fprintf(f, ",%lld", jsonl_int(bp, classify_pattern_words[i]));
         fputs("\r\n", f);
     }
 }
