@@ -23,14 +23,12 @@ struct issuer_info {
     int self_signed;
 };
 
-/* The last value of the attribute oid (MBEDTLS_OID_AT_CN, MBEDTLS_OID_AT_ORGANIZATION, with
- * its length) in dn, in the text notation; NULL when dn has none. Newly allocated. */
-char *issuer_dn_attr(const mbedtls_x509_name *dn, const char *oid, size_t oidlen);
 /* How a CA is named in a table: its last CN, else its last O, else NULL. Newly allocated. */
 char *issuer_dn_label(const mbedtls_x509_name *dn);
 
 /* The issuer of leaf (NULL, or unparsable: known 0 and nothing else). root: the name of the
- * anchor the verified chain ends at (trust_root_name), or NULL. Parses the leaf's DER once. */
+ * anchor the verified chain ends at (trust_root_name), or NULL. Copies the names cert.c read
+ * (cert_info issuer_o, issuer_cn): the DER is not parsed again. */
 void issuer_from_leaf(const struct cert_info *leaf, const char *root, struct issuer_info *out);
 void issuer_info_clear(struct issuer_info *i);
 

@@ -96,14 +96,17 @@ static char *dn_string(const mbedtls_x509_name *dn)
     return text;
 }
 
-static char *last_cn(const mbedtls_x509_name *dn)
+char *cert_dn_last(const mbedtls_x509_name *dn, const char *oid, size_t oidlen)
 {
-    const mbedtls_x509_name *cn = NULL;
+    const mbedtls_x509_name *last = NULL;
     for (; dn; dn = dn->next)
-        if (dn->oid.p && MBEDTLS_OID_CMP(MBEDTLS_OID_AT_CN, &dn->oid) == 0)
-            cn = dn;
-    return cn ? text_escape((const char *)cn->val.p, cn->val.len) : NULL;
+        if (dn->oid.p && dn->oid.len == oidlen && memcmp(dn->oid.p, oid, oidlen) == 0)
+            last = dn;
+    return last ? text_escape((const char *)last->val.p, last->val.len) : NULL;
 }
+
+#define DN_CN MBEDTLS_OID_AT_CN, MBEDTLS_OID_SIZE(MBEDTLS_OID_AT_CN)
+#define DN_O MBEDTLS_OID_AT_ORGANIZATION, MBEDTLS_OID_SIZE(MBEDTLS_OID_AT_ORGANIZATION)
 
 static void collect_san_dns(struct cert_info *info, const mbedtls_x509_crt *crt)
 {
@@ -166,7 +169,9 @@ struct cert_info *cert_info_from_der(const unsigned char *der, size_t len)
         info->error = xstrdup(msg);
         goto out;
     }
-    info->subject_cn = last_cn(&crt.subject);
+    info->subject_cn = cert_dn_last(&crt.subject, DN_CN);
+    info->issuer_o = cert_dn_last(&crt.issuer, DN_O);
+    info->issuer_cn = cert_dn_last(&crt.issuer, DN_CN);
     collect_san_dns(info, &crt);
     info->subject = dn_string(&crt.subject);
     info->issuer = dn_string(&crt.issuer);
@@ -197,6 +202,8 @@ void cert_info_free(struct cert_info *info)
     free(info->san_dns);
     free(info->subject);
     free(info->issuer);
+    free(info->issuer_o);
+    free(info->issuer_cn);
     free(info->key_type);
     free(info->sig_alg);
     free(info->der);

@@ -14,6 +14,8 @@
 #define MXS_CERT_H
 #include <stddef.h>
 
+#include <mbedtls/x509.h>
+
 struct cert_info {
     char *subject_cn;   /* last CN of the subject (RFC 6125 6.4.4: the most specific), NULL if
                          * none; text as above */
@@ -23,6 +25,8 @@ struct cert_info {
                          * certificate order, RFC 1779 backslashes before , = + < > # ; " and
                          * backslash in values), the values' own octets, text as above */
     char *issuer;       /* same form */
+    char *issuer_o, *issuer_cn; /* the issuer's last O and last CN, NULL if none; text as above
+                                 * (hosts.jsonl `issuer`, made by classify/issuer.c) */
     char not_before[21], not_after[21]; /* ISO 8601 UTC, "2026-01-02T03:04:05Z" */
     char sha256[65];    /* lower-case hex SHA-256 of the DER */
     char *key_type;     /* "RSA", "EC", ... (mbedtls_pk_get_name), NULL if unknown */
@@ -35,6 +39,10 @@ struct cert_info {
     char *error;        /* NULL when parsed; else why mbedTLS could not parse it, and only
                          * sha256 and der are filled */
 };
+
+/* The last attribute oid (oidlen octets, e.g. MBEDTLS_OID_AT_CN) of the name dn, the most
+ * specific (RFC 6125 6.4.4), in the text notation of text.h; NULL when dn has none. */
+char *cert_dn_last(const mbedtls_x509_name *dn, const char *oid, size_t oidlen);
 
 /* Parses der (len octets, copied). Always returns a record (caller frees with cert_info_free):
  * when mbedTLS rejects the certificate, `error` is set and only sha256 and der are filled. */
