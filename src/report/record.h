@@ -15,6 +15,7 @@
 #include "probe/probe.h"
 #include "resolve/resolve.h"
 #include "classify/assess.h"
+#include "classify/sender.h"
 #include "classify/trust.h"
 
 /* The version probe of an endpoint's address (one per address per run, probe.h): what the
@@ -54,6 +55,7 @@ struct endpoint_rec {
     const struct tls_max_rec *tls_max; /* NULL: no version probe (--no-version-probe) */
     const char *inferred_from; /* the MX host whose probe supplied res; NULL: its own probe */
     enum record_inference inference;
+    const struct sender_dane *dane; /* `dane`; NULL or asked 0: JSON null (lookups off) */
 };
 
 /* Returns a new object (caller decrefs). */
@@ -84,6 +86,11 @@ struct domain_rec {
     const struct domain_ep_ref *primary; /* NULL when no endpoint completed TLS */
     unsigned long duplicate_of; /* status duplicate: the line that gave the domain first
                                  * (`duplicate_of`, written only then; pattern null); else 0 */
+    /* What a policy-enforcing sender would do (classify/sender.h): `dnssec`, `mta_sts`,
+     * `tlsrpt`, `policy`; NULL (or asked 0): each JSON null (lookups off, invalid or
+     * duplicate lines). */
+    const struct sender_domain *sender;
+    const struct sender_sts *sts;
 };
 
 json_t *record_domain_json(const struct domain_rec *r);

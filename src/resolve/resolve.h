@@ -45,12 +45,20 @@ struct resolve_opts {
     int max_mx;
     int max_addrs;
     int share_families;
+    /* What a policy-enforcing sender asks (RFC 7672, RFC 8461, RFC 8460): the queries carry
+     * the DO bit and every outcome its DNSSEC state (resolve_result.h); a domain's MX query
+     * goes with TXT queries for _mta-sts.DOMAIN and _smtp._tls.DOMAIN, and each MX host whose
+     * address records are secure gets a TLSA query at _tlsa_port._tcp.HOST. 0: none of it. */
+    int dnssec;
+    int tlsa_port; /* <= 0: 25 */
 };
 
 struct resolve_stats {
     unsigned long domains, ptrs;                  /* requests accepted */
     unsigned long q_mx, q_a, q_aaaa, q_ptr;       /* DNS queries sent, by type (CNAME
                                                      re-queries included) */
+    unsigned long q_txt, q_tlsa;                  /* resolve_opts.dnssec's TXT and TLSA */
+    unsigned long q_cd;                           /* SERVFAILs asked again with CD (bogus?) */
     unsigned long cache_hits;                     /* answered from a finished entry */
     unsigned long coalesced;                      /* joined a query already in flight */
     /* How the queries sent ended, for telling a healthy resolver from a failing one. An
@@ -69,6 +77,12 @@ struct resolver *resolver_new(uv_loop_t *loop, struct dns_client *dns,
 /* domain: a normalised name (input_normalize()). Returns 0, or -1 when the resolver is
  * shutting down (then no callback comes). */
 int resolve_domain(struct resolver *r, const char *domain, resolve_cb cb, void *arg);
+/* The addresses of one host name (A, and AAAA with want_aaaa; CNAMEs followed; through the
+ * cache, capped by max_addrs as an MX host's): the MTA-STS policy host. The result has
+ * status RESOLVE_OK and one entry mx[0] {host, 0} with its addresses (resolved) or why not
+ * (error), and that entry's addr_dnssec; RESOLVE_CANCELLED when shut down. Returns 0, or -1
+ * when shutting down. */
+int resolve_host(struct resolver *r, const char *host, resolve_cb cb, void *arg);
 /* ip: textual IPv4 or IPv6 address. Returns 0, or -1 when shutting down. */
 int resolve_ptr(struct resolver *r, const char *ip, resolve_ptr_cb cb, void *arg);
 /* Cancels what is in flight — every pending callback runs with RESOLVE_CANCELLED from inside

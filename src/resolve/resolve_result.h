@@ -13,6 +13,26 @@
 
 #include "answer.h"
 
+/* The DNSSEC state of an answer as the validating resolver said it (resolve_opts.dnssec: the
+ * queries carry the DO bit, RFC 4035 §3.2.1; RFC 7672 §2.1.1 names the states):
+ *   secure    the reply had the AD bit (every reply of a CNAME chain had it)
+ *   insecure  a NOERROR or NXDOMAIN reply without it
+ *   bogus     SERVFAIL, and the same question with the CD bit (RFC 4035 §3.2.2) was answered:
+ *             the data are there but failed validation (the outcome stays a DNS error)
+ *   unknown   not asked with DO, or no answer at all (timeout, SERVFAIL with CD too, ...) */
+enum resolve_dnssec { DNSSEC_UNKNOWN, DNSSEC_SECURE, DNSSEC_INSECURE, DNSSEC_BOGUS };
+/* NULL for DNSSEC_UNKNOWN (JSON null), else "secure", "insecure", "bogus". */
+const char *resolve_dnssec_str(enum resolve_dnssec d);
+
+/* Octets of one record's RDATA as received (TLSA: usage, selector, matching type, data), or
+ * the character-strings of one TXT record joined without separators (RFC 7208 §3.3 style, as
+ * RFC 8461 §3.1 and RFC 8460 §3 read them). Owned by what holds it. */
+struct resolve_blob {
+    unsigned char *data;
+    size_t len;
+};
+
+
 enum resolve_status {
     RESOLVE_OK,        /* domain: MX hosts found; PTR: a name found */
     RESOLVE_NXDOMAIN,  /* the name does not exist */
@@ -25,6 +45,19 @@ enum resolve_status {
 /* "ok", "nxdomain", "no-mx", "null-mx", "nodata", "dns-error", "cancelled" */
 const char *resolve_status_str(enum resolve_status st);
 
+/* The outcome of a lookup of blobs (TXT at _mta-sts.DOMAIN or _smtp._tls.DOMAIN, TLSA at
+ * _PORT._tcp.HOST), copied out of the cache for a result. */
+struct resolve_rrset {
+    int asked;                 /* 0: not looked up (then nothing else is meaningful) */
+    char *qname;               /* the name asked: "_25._tcp.mx.example" */
+    enum resolve_status status; /* OK (records), NXDOMAIN, NODATA or DNS_ERROR */
+    enum resolve_dnssec dnssec;
+    char *error;               /* DNS_ERROR: "TLSA query: SERVFAIL", "TXT query: timeout" */
+    struct resolve_blob *rr;   /* OK: in answer order */
+    int n;
+};
+void resolve_rrset_clear(struct resolve_rrset *s);
+
 struct resolve_mx {
     char *host;    /* lowercase A-label, no trailing dot; "." for a root target mixed in
                       with other MX records (an invalid null MX), which is never looked up */
@@ -34,6 +67,14 @@ struct resolve_mx {
     int resolved;  /* nips > 0 */
     char *error;   /* NULL when resolved; else why: "NXDOMAIN", "no address records",
                       "A query: SERVFAIL", "A query: timeout", ... */
+    /* resolve_opts.dnssec only (else DNSSEC_UNKNOWN and tlsa.asked 0): */
+    enum resolve_dnssec addr_dnssec; /* its address RRsets: secure when every one asked is
+                      (NODATA and NXDOMAIN included), bogus when any is, insecure when any is
+                      insecure and none bogus, unknown otherwise (an error) */
+    struct resolve_rrset tlsa; /* TLSA at _PORT._tcp.HOST (resolve_opts.tlsa_port), asked only
+                      when addr_dnssec is secure (RFC 7672 §2.2.2: DANE applies to an MX host
+                      only when its address records are secure), whatever the MX RRset's
+                      state (§2.2.1) */
 };
 
 struct resolve_result {
@@ -48,6 +89,11 @@ struct resolve_result {
     int nmx;
     int mx_cut;      /* MX records beyond resolve_opts.max_mx: dropped, never looked up */
     int addrs_cut;   /* addresses beyond resolve_opts.max_addrs, over all kept MX entries */
+    /* resolve_opts.dnssec only (else unknown / not asked): */
+    enum resolve_dnssec mx_dnssec; /* the MX RRset (or its NXDOMAIN / NODATA); for an implicit
+                      MX, the domain's address RRsets as resolve_mx.addr_dnssec */
+    struct resolve_rrset sts;    /* TXT _mta-sts.DOMAIN, asked with the MX (RFC 8461 §3.1) */
+    struct resolve_rrset tlsrpt; /* TXT _smtp._tls.DOMAIN (RFC 8460 §3) */
 };
 void resolve_result_free(struct resolve_result *res);
 
