@@ -399,6 +399,9 @@ static int scan(int argc, char **argv, struct blocklist **blocklist)
         /* What the options came to: the EHLO argument sent, and whether tls_max was measured. */
         json_object_set_new(run, "ehlo", json_string(a.o.ehlo ? a.o.ehlo : "address-literal"));
         json_object_set_new(run, "version_probe", json_boolean(a.o.version_probe));
+        /* DNSSEC, DANE, MTA-STS, TLSRPT (--no-policy: none), and where policies were fetched. */
+        json_object_set_new(run, "policy", json_boolean(a.o.policy));
+        json_object_set_new(run, "mta_sts_port", json_integer(a.o.mta_sts_port));
         json_object_set_new(run, "mode", json_string(scan_mode_str(a.mode)));
         /* What is never probed (the lists in force), and the caps. */
         json_object_set_new(run, "blocklist", blocklist_json(a.blocklist));
@@ -465,6 +468,9 @@ static int scan(int argc, char **argv, struct blocklist **blocklist)
     json_object_set_new(counts, "infer_switched", json_integer((json_int_t)c.switched));
     json_object_set_new(counts, "dns_queries", json_integer((json_int_t)c.dns_queries));
     json_object_set_new(counts, "dns_cache_hits", json_integer((json_int_t)c.dns_cache_hits));
+    json_object_set_new(counts, "dns_policy_queries", json_integer((json_int_t)c.dns_policy_queries));
+    json_object_set_new(counts, "mta_sts_fetches", json_integer((json_int_t)c.sts_fetches));
+    json_object_set_new(counts, "mta_sts_shared", json_integer((json_int_t)c.sts_shared));
     json_object_set_new(counts, "chain_verifications", json_integer((json_int_t)c.chain_verifications));
     json_object_set_new(counts, "chain_cache_hits", json_integer((json_int_t)c.chain_cache_hits));
     json_object_set_new(counts, "dns_answered", json_integer((json_int_t)c.dns_answered));

@@ -30,6 +30,7 @@ enum {
     OPT_MAX_ADDRS, OPT_SOURCE_IP, OPT_SOURCE_IP6, OPT_MODE,
     OPT_NO_INFER, OPT_INFER_CHECK, /* one handshake per server (sched/infer.c) */
     OPT_THREADS, /* probe loops, one a thread (sched/sched_thread.c) */
+    OPT_NO_POLICY, OPT_MTA_STS_PORT, /* what a policy-enforcing sender asks (sched/sts_fetch.c) */
 };
 
 #define SCAN_MAX_THREADS 64 /* --threads at most */
@@ -66,6 +67,9 @@ static const struct cli_opt scan_opts[] = {
     /* One handshake per server (sched/infer.c). */
     {.name = "no-infer", .help = "probe every endpoint: no record taken from another name's probe at the same address (sni-insensitive, address-down)", .id = OPT_NO_INFER},
     {.name = "infer-check", .arg = "PERCENT", .help = "of the endpoints an SNI-insensitive address would give an inferred record, still probe this share, at random, besides the first (default 5)", .id = OPT_INFER_CHECK},
+    /* What a policy-enforcing sender asks (classify/sender.h). */
+    {.name = "no-policy", .help = "no DNSSEC, DANE, MTA-STS or TLSRPT: queries without the DO bit, no TLSA or TXT lookups, no policy fetch (the records' dane, dnssec, mta_sts, tlsrpt and policy are null)", .id = OPT_NO_POLICY},
+    {.name = "mta-sts-port", .arg = "N", .help = "port of the MTA-STS policy fetch from https://mta-sts.DOMAIN (default 443; the local world: 4443)", .id = OPT_MTA_STS_PORT},
     {.name = "out", .short_name = 'o', .arg = "DIR", .help = "output folder (default reports/<UTC date-time>/)", .id = OPT_OUT},
     {.name = "resume", .arg = "DIR", .help = "continue the stopped or killed scan in DIR, with its FILE and options (those that set the pace may differ)", .id = OPT_RESUME},
     {.name = "quiet", .short_name = 'q', .help = "print nothing but errors (no progress line, no figures)", .id = OPT_QUIET},
@@ -412,6 +416,12 @@ static int scan_option(void *ctx, const struct cli_opt *opt, const char *arg)
         break;
     case OPT_NO_INFER:
         o->infer = 0;
+        break;
+    case OPT_NO_POLICY:
+        o->policy = 0;
+        break;
+    case OPT_MTA_STS_PORT:
+        rc = opt_int(sp, opt, arg, 1, 65535, "expected a port, 1-65535", &o->mta_sts_port);
         break;
     case OPT_THREADS:
         if (strcmp(sp->prog, "mxsurvey scan") != 0) /* check prints one dialogue in order */

@@ -158,3 +158,29 @@ int resolve_fill_addrs(int max_addrs, int share_families, struct resolve_mx *m,
         m->error = xstrdup("no address records");
     return cut;
 }
+
+/* TEMPORARY in the integ branch until the resolve branch lands (its versions win). */
+const char *resolve_dnssec_str(enum resolve_dnssec d)
+{
+    switch (d) {
+    case DNSSEC_SECURE:
+        return "secure";
+    case DNSSEC_INSECURE:
+        return "insecure";
+    case DNSSEC_BOGUS:
+        return "bogus";
+    case DNSSEC_UNKNOWN:
+        break;
+    }
+    return NULL;
+}
+
+void resolve_rrset_clear(struct resolve_rrset *s)
+{
+    for (int i = 0; i < s->n; i++)
+        free(s->rr[i].data);
+    free(s->rr);
+    free(s->qname);
+    free(s->error);
+    memset(s, 0, sizeof(*s));
+}

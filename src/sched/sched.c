@@ -78,6 +78,7 @@ void sched_job_free(struct domain_job *j)
 {
     LIST_REMOVE(j, link);
     resolve_result_free(j->rr);
+    sts_state_free(j->sts);
     free(j->eps);
     free(j->domain);
     free(j);
@@ -89,6 +90,7 @@ static void domain_done(struct domain_job *j)
     size_t n = j->neps ? j->neps : 1;
     struct domain_ep_ref *refs = xcalloc(n, sizeof(*refs));
     struct assess_domain_ep *aeps = xcalloc(n, sizeof(*aeps));
+    struct sender_ep *seps = xcalloc(n, sizeof(*seps));
     /* j->eps is in preference order: lowest MX preference, then the address order. */
     for (size_t i = 0; i < j->neps; i++) {
         const struct endpoint *ep = j->eps[i];
@@ -96,23 +98,34 @@ static void domain_done(struct domain_job *j)
         refs[i].ip = ep->ip;
         refs[i].status = probe_status_str(ep->final_status);
         aeps[i] = (struct assess_domain_ep){.status = ep->final_status, .names = &ep->names};
+        seps[i] = (struct sender_ep){.mx_host = ep->mx_host, .status = ep->final_status,
+                                     .dane = ep->dane, .dane_applies = ep->dane_applies,
+                                     .trust_valid = ep->names.trust_valid,
+                                     .mx_match = ep->names.mx_match};
     }
     const char *status = resolve_status_str(j->rr->status);
     struct assess_domain ad;
     int no_mail = j->rr->status == RESOLVE_NULL_MX || j->rr->status == RESOLVE_NXDOMAIN;
     assess_domain(s->psl, j->domain, no_mail, j->rr->nmx > 0 ? j->rr->mx[0].host : NULL, aeps,
                   j->neps, &ad);
+    /* What a policy-enforcing sender would do (classify/sender.h). */
+    struct sender_domain sd;
+    int route = j->rr->status == RESOLVE_OK || (j->rr->status == RESOLVE_NO_MX && j->rr->nmx > 0);
+    sender_domain_eval(j->rr, route, j->sts ? &j->sts->s : NULL, seps, j->neps, &sd);
     struct domain_rec r = {
         .line = j->line, .domain = j->domain, .status = status,
         .error = j->rr->error, .rr = j->rr, .ipv6 = s->o->ipv6, .eps = refs, .neps = j->neps,
         .pattern = classify_pattern_str(ad.cd.pattern), .provider = ad.provider,
         .consistent = ad.cd.consistent, .match_domain = ad.match_domain,
         .primary = ad.cd.primary >= 0 ? &refs[ad.cd.primary] : NULL,
+        .sender = j->sts ? &sd : NULL, .sts = j->sts ? &j->sts->s : NULL,
     };
     json_t *rec = record_domain_json(&r);
     emit_domain(s, rec);
     json_decref(rec);
     assess_domain_clear(&ad);
+    sender_domain_clear(&sd);
+    free(seps);
     free(aeps);
     free(refs);
     s->c->domains_done++;
@@ -132,17 +145,26 @@ static void endpoint_done(struct scan_run *s, struct endpoint *ep, const struct 
     char *chain = emit_chain(s, ep->res);
     struct assess_endpoint as;
     assess_endpoint(s->psl, s->trust, ep->mx_host, ep->ptr, ep->first_domain, ep->res, &as);
+    /* DANE (classify/sender.h): not for an endpoint never probed (blocked). */
+    struct sender_dane dane;
+    sender_dane_eval(s->o->policy, ep->mx_host, ep->addr_dnssec, &ep->tlsa, ep->res, s->psl,
+                     &dane);
+    int with_dane = s->o->policy && ep->res->status != PROBE_BLOCKED;
     struct endpoint_rec r = {
         .mx_host = ep->mx_host, .ip = ep->ip, .port = s->o->port, .ptr = ep->ptr,
         .ptr_status = ep->ptr_status, .attempts = ep->attempts, .first_domain = ep->first_domain,
         .res = ep->res, .chain_file = chain, .as = &as, .tls_max = tm,
         .inferred_from = ep->inferred_from, .inference = ep->inference,
+        .dane = with_dane ? &dane : NULL,
     };
     json_t *rec = record_endpoint_json(&r);
     emit_endpoint(s, rec);
     json_decref(rec);
     free(chain);
     ep->names = as.keep; /* the certificate's names and verdicts stay for later domains */
+    ep->dane = with_dane ? dane.verdict : DANE_NONE;
+    ep->dane_applies = with_dane && dane.applies;
+    resolve_rrset_clear(&ep->tlsa);
     assess_endpoint_clear(&as);
     ep->final_status = ep->res->status;
     if (ep->inference == RECORD_DIRECT && ep->final_status != PROBE_BLOCKED)
@@ -224,9 +246,24 @@ struct endpoint *sched_endpoint_add(struct scan_run *s, const char *host, const 
     return ep;
 }
 
-static struct endpoint *endpoint_get(struct scan_run *s, const char *host, const char *ip,
-                                     const char *domain, unsigned long line)
+/* A copy of a TLSA lookup's outcome, for an endpoint to keep until its record is out. */
+static void rrset_copy(struct resolve_rrset *dst, const struct resolve_rrset *src)
 {
+    *dst = *src;
+    dst->qname = src->qname ? xstrdup(src->qname) : NULL;
+    dst->error = src->error ? xstrdup(src->error) : NULL;
+    dst->rr = src->n > 0 ? xcalloc((size_t)src->n, sizeof(*dst->rr)) : NULL;
+    for (int i = 0; i < src->n; i++) {
+        dst->rr[i].len = src->rr[i].len;
+        dst->rr[i].data = xmalloc(src->rr[i].len + 1);
+        memcpy(dst->rr[i].data, src->rr[i].data, src->rr[i].len);
+    }
+}
+
+static struct endpoint *endpoint_get(struct scan_run *s, const struct resolve_mx *m,
+                                     const char *ip, const char *domain, unsigned long line)
+{
+    const char *host = m->host;
     char *key = endpoint_key(host, ip);
     struct endpoint *ep = hmap_get(&s->endpoints, key);
     free(key);
@@ -241,6 +278,8 @@ static struct endpoint *endpoint_get(struct scan_run *s, const char *host, const
         return ep;
     }
     ep = sched_endpoint_add(s, host, ip);
+    ep->addr_dnssec = m->addr_dnssec;
+    rrset_copy(&ep->tlsa, &m->tlsa);
     ep->first_domain = xstrdup(domain);
     ep->first_line = line;
     s->c->endpoints++;
@@ -256,10 +295,12 @@ static struct endpoint *endpoint_get(struct scan_run *s, const char *host, const
 /* ------------------------------------------------------------------ input */
 
 /* MSG_RESOLVED: the domain's endpoints, each met once per run (dedup), joined to it. */
-static void domain_resolved(struct domain_job *j, struct resolve_result *rr)
+static void domain_resolved(struct domain_job *j, struct resolve_result *rr,
+                            struct sts_state *sts)
 {
     struct scan_run *s = j->run;
     j->rr = rr;
+    j->sts = sts;
     if (rr->status == RESOLVE_CANCELLED) { /* shutting down: this domain is not reported */
         sched_job_free(j);
         s->inflight_domains--;
@@ -274,7 +315,7 @@ static void domain_resolved(struct domain_job *j, struct resolve_result *rr)
         for (int k = 0; k < m->nips; k++) {
             if (strchr(m->ips[k], ':') && !s->o->ipv6)
                 continue; /* listed in the MX entry, probed only with --ipv6 */
-            struct endpoint *ep = endpoint_get(s, m->host, m->ips[k], j->domain, j->line);
+            struct endpoint *ep = endpoint_get(s, m, m->ips[k], j->domain, j->line);
             int dup = 0;
             for (size_t x = 0; x < j->neps; x++)
                 dup |= j->eps[x] == ep;
@@ -389,6 +430,7 @@ void sched_endpoint_free(void *v)
     free(ep->ptr);
     free(ep->first_domain);
     free(ep->inferred_from);
+    resolve_rrset_clear(&ep->tlsa);
     free(ep->waiters);
     free(ep->mx_host);
     free(ep->ip);
@@ -417,7 +459,7 @@ static void handle(struct scan_run *s, struct run_msg *m)
         endpoint_done(s, m->ep, m->has_tm ? &m->tm : NULL);
         break;
     case MSG_RESOLVED:
-        domain_resolved(m->job, m->rr);
+        domain_resolved(m->job, m->rr, m->sts);
         break;
     case MSG_DNS:
         sched_dns_watch(s);

@@ -86,6 +86,12 @@ struct sched_opts {
      * are still probed (spot checks). infer 0: every endpoint is probed (--no-infer). */
     int infer;
     double infer_check_pct;
+    /* What a policy-enforcing sender asks (classify/sender.h): DNSSEC states (the DO bit),
+     * TLSA for MX hosts with secure addresses, TXT _mta-sts and _smtp._tls, and the MTA-STS
+     * policy fetched over HTTPS from mta-sts.DOMAIN on mta_sts_port (sts_fetch.c). 0: none
+     * of it (--no-policy). */
+    int policy;
+    int mta_sts_port;
     const char *ca_file;  /* trust anchors for chain verification (PEM bundle or DER) */
     const char *ca_path;  /* and/or a folder of such files; both NULL: TRUST_DEFAULT_CA_FILE */
     const char *out_dir;  /* the scan folder, given to the outputs; NULL: none (check) */
@@ -121,6 +127,10 @@ struct sched_counts {
     unsigned long lines, domains_done, invalid, endpoints, endpoints_done, probes, retries;
     unsigned long version_probes; /* connections that were version probes (in probes too) */
     unsigned long dns_queries, dns_cache_hits;
+    /* What the policy lookups cost (sched_opts.policy): their DNS queries (TXT, TLSA, and
+     * SERVFAILs asked again with CD; in dns_queries too), MTA-STS policy fetches made, and
+     * domains that took an earlier domain's fetch (the cache per policy host and id). */
+    unsigned long dns_policy_queries, sts_fetches, sts_shared;
     /* Every DNS query that ended (cancelled ones apart) is answered or failed (resolve.h). */
     unsigned long dns_answered, dns_failed, dns_no_reply; /* no_reply: of failed, no reply */
     unsigned long chains;  /* chains/ files written */

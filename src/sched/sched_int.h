@@ -56,6 +56,7 @@
 #include "sched.h"
 #include "classify/trust.h"
 #include "report/record.h"
+#include "sts_fetch.h"
 
 
 struct lineset;
@@ -159,6 +160,13 @@ struct endpoint {
     enum infer_role infer_role;
     char *inferred_from;
     enum record_inference inference;
+    /* The run's: its MX host's DNSSEC and TLSA (a copy of the first resolution that reached
+     * it; kept until its record is out), then its DANE verdict for later domains
+     * (classify/sender.h). */
+    enum resolve_dnssec addr_dnssec;
+    struct resolve_rrset tlsa;
+    enum dane_verdict dane;
+    int dane_applies;
 };
 
 struct backoff {
@@ -193,6 +201,7 @@ struct domain_job {
     unsigned long line;
     char *domain;
     struct resolve_result *rr;
+    struct sts_state *sts;       /* its MTA-STS state (sts_fetch.h), NULL with --no-policy */
     struct endpoint **eps;
     size_t neps, pending;
     LIST_ENTRY(domain_job) link; /* in run->jobs until its record is out or it is dropped */
@@ -227,6 +236,8 @@ struct run_msg {
     int has_tm;
     struct domain_job *job;     /* MSG_RESOLVED */
     struct resolve_result *rr;  /* MSG_RESOLVED (owned by the message, then by job) */
+    struct sts_state *sts;      /* MSG_RESOLVED: the domain's MTA-STS state (sts_fetch.h;
+                                   owned likewise), NULL with --no-policy */
     struct loop_state st;       /* every message: the loop's state when it was posted */
     STAILQ_ENTRY(run_msg) link;
 };
@@ -235,6 +246,7 @@ STAILQ_HEAD(run_msg_queue, run_msg);
 
 struct loop_counts {
     unsigned long probes, retries, version_probes;
+    unsigned long sts_fetches, sts_shared; /* sts_fetch.c */
 };
 
 /* What the run asks of a loop (sched_thread.c). */
@@ -277,6 +289,8 @@ struct probe_loop {
     struct loop_counts c;
     struct infer_loop inf;          /* infer.c: the sample's numbers and the counts */
     struct resolve_stats dns_final; /* its resolver's tallies when it closed (loop_close) */
+    struct sts_loop *sts;           /* the MTA-STS fetches and their cache (sts_fetch.c), made
+                                       with the first domain that has a policy to fetch */
     /* On a thread of its own (run->threaded): the run's commands (sched_thread.c). */
     int threaded;
     uv_thread_t thread;

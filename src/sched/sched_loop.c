@@ -81,7 +81,8 @@ int loop_start(struct probe_loop *lp)
 {
     const struct sched_opts *o = lp->o;
     struct resolve_opts ropts = {.want_aaaa = 1, .max_mx = o->max_mx, .max_addrs = o->max_addrs,
-                                 .share_families = o->ipv6};
+                                 .share_families = o->ipv6, .dnssec = o->policy,
+                                 .tlsa_port = o->port};
     lp->res = resolver_new(&lp->loop, lp->dns, &ropts);
     if (!lp->res)
         return -1;
@@ -102,6 +103,7 @@ void loop_close(struct probe_loop *lp)
         lp->dns_final = *resolver_stats(lp->res);
     resolver_free(lp->res); /* cancels lookups still in flight (stopping only) */
     lp->res = NULL;
+    sts_loop_close(lp);     /* and the policy fetches (their domains: cancelled) */
     sched_timer_close(&lp->rate_timer, close_noop);
     sched_timer_close(&lp->stop_timer, close_noop);
 }
@@ -552,7 +554,7 @@ void loop_dispatch(struct probe_loop *lp)
 static void on_resolved(void *arg, struct resolve_result *rr)
 {
     struct domain_job *j = arg;
-    loop_post(j->lp, &(struct run_msg){.kind = MSG_RESOLVED, .job = j, .rr = rr});
+    sts_resolved(j->lp, j, rr); /* its MTA-STS policy first (sts_fetch.c), then the run */
 }
 
 int loop_resolve_domain(struct probe_loop *lp, struct domain_job *job, const char *name)

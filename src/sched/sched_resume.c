@@ -166,6 +166,17 @@ static void seed_names(struct scan_run *s, struct endpoint *ep, const json_t *h)
     n->provider_match = json_is_true(json_object_get(h, "cert_provider_match"));
 }
 
+/* The DANE verdict a domain still to be written needs of a kept endpoint (`dane`; null:
+ * none, as a --no-policy run's). */
+static void seed_dane(struct endpoint *ep, const json_t *dane)
+{
+    const char *v = json_string_value(json_object_get(dane, "verdict"));
+    for (int d = DANE_NONE; v && d <= DANE_FAIL; d++)
+        if (strcmp(v, dane_verdict_str((enum dane_verdict)d)) == 0)
+            ep->dane = (enum dane_verdict)d;
+    ep->dane_applies = json_is_true(json_object_get(dane, "applies"));
+}
+
 static int host_cb(void *arg, const struct jsonl_rec *r, char *why, size_t whylen)
 {
     struct resume_ctx *x = arg;
@@ -197,6 +208,7 @@ static int host_cb(void *arg, const struct jsonl_rec *r, char *why, size_t whyle
         ep->probed_done = ep->ptr_done = 1;
         ep->final_status = st;
         seed_names(s, ep, h);
+        seed_dane(ep, json_object_get(h, "dane"));
     }
     free(host);
     const char *chain = json_string_value(json_object_get(h, "chain_file"));

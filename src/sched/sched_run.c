@@ -186,6 +186,7 @@ static void release(struct scan_run *s)
         STAILQ_REMOVE_HEAD(&s->queue, link);
         if (m->kind == MSG_RESOLVED) {
             resolve_result_free(m->rr);
+            sts_state_free(m->sts);
             sched_job_free(m->job);
         }
         free(m);
@@ -338,7 +339,11 @@ int sched_exec(struct scan_run *s, struct sched_counts *counts, char *err, size_
         counts->inferred_down += lp->inf.inferred_down;
         counts->spot_checks += lp->inf.spot_checks;
         counts->switched += lp->inf.switched;
-        counts->dns_queries += rs->q_mx + rs->q_a + rs->q_aaaa + rs->q_ptr;
+        counts->dns_queries += rs->q_mx + rs->q_a + rs->q_aaaa + rs->q_ptr + rs->q_txt +
+                               rs->q_tlsa + rs->q_cd;
+        counts->dns_policy_queries += rs->q_txt + rs->q_tlsa + rs->q_cd;
+        counts->sts_fetches += lp->c.sts_fetches;
+        counts->sts_shared += lp->c.sts_shared;
         counts->dns_cache_hits += rs->cache_hits + rs->coalesced;
         counts->dns_answered += rs->answered;
         counts->dns_failed += rs->failed_rcode + rs->failed_noreply;
@@ -398,6 +403,8 @@ void sched_opts_default(struct sched_opts *o)
     o->version_probe = 1;
     o->infer = 1;
     o->infer_check_pct = 5.0;
+    o->policy = 1;
+    o->mta_sts_port = 443;
     o->max_mx = 10;
     o->max_addrs = 4;
 }
