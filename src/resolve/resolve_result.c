@@ -29,6 +29,13 @@ const char *resolve_status_str(enum resolve_status st)
     return "?";
 }
 
+const char *resolve_dnssec_str(enum resolve_dnssec d)
+{
+    static const char *const words[] = {[DNSSEC_UNKNOWN] = NULL, [DNSSEC_SECURE] = "secure",
+                                        [DNSSEC_INSECURE] = "insecure", [DNSSEC_BOGUS] = "bogus"};
+    return (unsigned)d < sizeof(words) / sizeof(words[0]) ? words[d] : NULL;
+}
+
 const char *resolve_type_name(ldns_rr_type t)
 {
     switch (t) {
