@@ -6,6 +6,7 @@
 
 #include "report/record.h"
 #include "test.h"
+#include "testfs.h"
 #include "core/util.h"
 
 static char *member(const json_t *o, const char *key)
@@ -296,4 +297,68 @@ TEST(record_sender_words)
     CHECK_STR(sender_sts_status_str(&s), "ok");
     CHECK(resolve_dnssec_str(DNSSEC_UNKNOWN) == NULL);
     CHECK_STR(resolve_dnssec_str(DNSSEC_BOGUS), "bogus");
+}
+
+/* Every key path under the new members, as the records above write them, is a row of
+ * docs/schema.md, and every row under them is written: the two agree before any world scan
+ * (test_schema.py checks the scan's records against the same rows). */
+static void only_under(json_t *set, const char *const *prefixes)
+{
+    json_t *keep = json_object();
+    const char *k;
+    json_t *v;
+    json_object_foreach(set, k, v)
+        for (const char *const *p = prefixes; *p; p++)
+            if (strcmp(k, *p) == 0 || (str_starts_with(k, *p) && (k[strlen(*p)] == '.')))
+                json_object_set(keep, k, v);
+    json_object_clear(set);
+    json_object_update(set, keep);
+    json_decref(keep);
+}
+
+static void documented_under(const char *section, json_t *have, const char *const *prefixes)
+{
+    json_t *doc = tfs_schema_names(section), *docset = json_object(), *docs = json_array();
+    size_t i;
+    json_t *v;
+    json_array_foreach(doc, i, v)
+        json_object_set_new(docset, json_string_value(v), json_true());
+    only_under(docset, prefixes);
+    only_under(have, prefixes);
+    const char *k;
+    json_object_foreach(docset, k, v)
+        json_array_append_new(docs, json_string(k));
+    tfs_check_documented(have, docs, section);
+    json_decref(doc);
+    json_decref(docset);
+    json_decref(docs);
+}
+
+TEST(record_sender_schema_documented)
+{
+    unsigned char ee[3 + 32] = {3, 1, 1};
+    struct resolve_blob rr[] = {{ee, sizeof(ee)}};
+    struct resolve_rrset tlsa = {.asked = 1, .qname = "_25._tcp.mx.example", .status = RESOLVE_OK,
+                                 .dnssec = DNSSEC_SECURE, .rr = rr, .n = 1};
+    struct sender_dane d = {.asked = 1, .addr_dnssec = DNSSEC_SECURE, .tlsa = &tlsa, .verdict = DANE_PASS,
+                            .res = {.matched = 0, .matched_depth = 0}, .applies = 1};
+    struct probe_result res;
+    json_t *have = json_object(), *o = endpoint_with(&d, &res);
+    tfs_key_paths(o, "", have, NULL);
+    json_decref(o);
+    documented_under("hosts.jsonl", have, (const char *const[]){"dane", NULL});
+    json_decref(have);
+
+    struct sender_domain sd;
+    struct sender_host hosts[2];
+    struct sender_sts sts;
+    struct mtasts_policy pol;
+    fill_domain(&sd, hosts, &sts, &pol);
+    have = json_object();
+    o = domain_with(&sd, &sts);
+    tfs_key_paths(o, "", have, NULL);
+    json_decref(o);
+    documented_under("domains.jsonl", have,
+                     (const char *const[]){"dnssec", "mta_sts", "tlsrpt", "policy", NULL});
+    json_decref(have);
 }
