@@ -7,6 +7,7 @@
 #include <jansson.h>
 
 #include "cmd/report.h"
+#include "report/out_csv.h"
 #include "report/summary.h"
 #include "test.h"
 #include "testfs.h"
@@ -168,6 +169,20 @@ TEST(summary_enforcement_counts)
     check_share(e, "mta_sts_mx_not_covered", 1, 4);
     check_share(e, "mta_sts_would_fail", 2, 3);
     check_share(e, "tlsrpt_present", 3, 7);
+    /* summary.csv: a row per figure, the cross-tab's cells and the shares among them. */
+    char *dir = tfs_mkdtemp("mxs-enforce-csv"), err[256] = "";
+    CHECK(dir != NULL);
+    if (dir) {
+        CHECK_INT(csv_write_summary(dir, s, err, sizeof(err)), SUMMARY_OK);
+        char *csv = tfs_read(dir, "summary.csv");
+        CHECK(csv && strstr(csv, "\r\nenforcement.pattern_x_mta_sts.mx-multilabel.not-covered,2\r\n"));
+        CHECK(csv && strstr(csv, "\r\nenforcement.shares.mta_sts_would_fail.share,0.666666666666667\r\n"));
+        CHECK(csv && strstr(csv, "\r\nenforcement.shares.mta_sts_would_fail.denominator,3\r\n"));
+        CHECK(csv && strstr(csv, "\r\nenforcement.policy.opportunistic.delivers,2\r\n"));
+        free(csv);
+        tfs_rmtree(dir);
+        free(dir);
+    }
     json_decref(s);
 }
 
