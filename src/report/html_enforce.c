@@ -7,6 +7,7 @@
 
 #include "core/jsonl.h"
 #include "core/util.h"
+#include "html_lines.h"
 #include "svg.h"
 
 /* The shares of `enforcement.shares`, in the page's order, with what they count and over
@@ -54,22 +55,6 @@ static void share_row(FILE *f, const json_t *shares, size_t i)
     fputs(" of ", f);
     svg_put_count(f, d);
     fprintf(f, "</td><td>%s</td></tr>\n", share_rows[i].over);
-}
-
-/* A map's entries in words, most first then by key: "ok 3, no-txt 1". */
-static void mix(FILE *f, const json_t *map)
-{
-    size_t n;
-    struct jsonl_count *kv = jsonl_counts_sorted(map, &n);
-    for (size_t i = 0; i < n; i++) {
-        fputs(i ? ", <code>" : "<code>", f);
-        svg_escape(f, kv[i].key);
-        fputs("</code> ", f);
-        svg_put_count(f, kv[i].n);
-    }
-    if (!n)
-        fputs("<span class=\"na\">none</span>", f);
-    free(kv);
 }
 
 static void policy_table(FILE *f, const json_t *pol)
@@ -181,13 +166,13 @@ void html_enforce_section(FILE *f, const json_t *s)
     for (size_t i = 0; i < ARRAY_LEN(share_rows); i++)
         share_row(f, shares, i);
     fputs("</tbody></table>\n<p>DANE verdicts of the endpoints: ", f);
-    mix(f, json_object_get(dane, "endpoints"));
+    html_mix(f, json_object_get(dane, "endpoints"));
     fputs(".<br>MTA-STS status of the domains: ", f);
-    mix(f, json_object_get(sts, "status"));
+    html_mix(f, json_object_get(sts, "status"));
     fputs(".<br>MTA-STS outcome (the check a sender makes): ", f);
-    mix(f, json_object_get(sts, "outcome"));
+    html_mix(f, json_object_get(sts, "outcome"));
     fputs(".<br>TLSRPT status: ", f);
-    mix(f, json_object_get(json_object_get(e, "tlsrpt"), "status"));
+    html_mix(f, json_object_get(json_object_get(e, "tlsrpt"), "status"));
     fputs(".</p>\n<h3>The policy a sender would enforce</h3>\n<p>DANE first (RFC 8461 §2), "
           "then MTA-STS by its mode, else opportunistic TLS; a domain is delivered to when one "
           "of its MX hosts accepts under that policy.</p>\n",
