@@ -137,6 +137,7 @@ enum sender_policy {
     SENDER_OPPORTUNISTIC,
 };
 const char *sender_policy_str(enum sender_policy p); /* NULL for SENDER_NONE */
+const char *sender_host_policy_str(enum sender_policy p); /* a host's: "dane", ...; NULL: NONE */
 
 struct sender_host {
     const char *host;                /* borrowed from the resolver's result */

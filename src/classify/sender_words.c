@@ -1,48 +1,56 @@
-/* sender_words: the words of sender.h's enums, as the records write them. */
+/* sender_words: the words of classify/sender.h's enums, each typed once here (the records'
+ * words, docs/schema.md "Policies a sender enforces"). Pure tables; the rest of sender.h is
+ * sender.c's. */
 #include "sender.h"
 
-const char *sender_policy_str(enum sender_policy p)
-{
-    switch (p) {
-    case SENDER_DANE_REQUIRED:
-        return "dane-required";
-    case SENDER_MTA_STS_ENFORCE:
-        return "mta-sts-enforce";
-    case SENDER_MTA_STS_TESTING:
-        return "mta-sts-testing";
-    case SENDER_OPPORTUNISTIC:
-        return "opportunistic";
-    case SENDER_NONE:
-        break;
-    }
-    return NULL;
-}
+static const char *const sts_words[] = {
+    [STS_OK] = "ok",
+    [STS_NO_TXT] = "no-txt",
+    [STS_TXT_MULTIPLE] = "txt-multiple",
+    [STS_TXT_SYNTAX] = "txt-syntax",
+    [STS_TXT_NO_ID] = "txt-no-id",
+    [STS_TXT_BAD_ID] = "txt-bad-id",
+    [STS_DNS_ERROR] = "dns-error",
+    [STS_NO_POLICY_HOST] = "no-policy-host",
+    [STS_BLOCKED] = "blocked",
+};
 
 const char *sender_sts_status_str(const struct sender_sts *s)
 {
-    switch (s->status) {
-    case STS_OK:
-        return "ok";
-    case STS_NO_TXT:
-        return "no-txt";
-    case STS_TXT_MULTIPLE:
-        return "txt-multiple";
-    case STS_TXT_SYNTAX:
-        return "txt-syntax";
-    case STS_TXT_NO_ID:
-        return "txt-no-id";
-    case STS_TXT_BAD_ID:
-        return "txt-bad-id";
-    case STS_DNS_ERROR:
-        return "dns-error";
-    case STS_NO_POLICY_HOST:
-        return "no-policy-host";
-    case STS_BLOCKED:
-        return "blocked";
-    case STS_FETCH:
-        return s->fetch_status ? s->fetch_status : "fetch-failed";
-    case STS_POLICY:
+    /* The fetch's and the body's failures keep their own tables' words (https.h, mtasts.h). */
+    if (s->status == STS_FETCH)
+        return s->fetch_status;
+    if (s->status == STS_POLICY)
         return mtasts_policy_error_str(s->policy_error);
-    }
-    return "fetch-failed";
+    return (unsigned)s->status < sizeof(sts_words) / sizeof(sts_words[0]) ? sts_words[s->status]
+                                                                          : NULL;
+}
+
+static const char *const policy_words[] = {
+    [SENDER_NONE] = NULL,
+    [SENDER_DANE_REQUIRED] = "dane-required",
+    [SENDER_MTA_STS_ENFORCE] = "mta-sts-enforce",
+    [SENDER_MTA_STS_TESTING] = "mta-sts-testing",
+    [SENDER_OPPORTUNISTIC] = "opportunistic",
+};
+
+const char *sender_policy_str(enum sender_policy p)
+{
+    return (unsigned)p < sizeof(policy_words) / sizeof(policy_words[0]) ? policy_words[p] : NULL;
+}
+
+/* A host is governed by DANE itself; the domain's word says DANE is required of it. */
+static const char *const host_policy_words[] = {
+    [SENDER_NONE] = NULL,
+    [SENDER_DANE_REQUIRED] = "dane",
+    [SENDER_MTA_STS_ENFORCE] = "mta-sts-enforce",
+    [SENDER_MTA_STS_TESTING] = "mta-sts-testing",
+    [SENDER_OPPORTUNISTIC] = "opportunistic",
+};
+
+const char *sender_host_policy_str(enum sender_policy p)
+{
+    return (unsigned)p < sizeof(host_policy_words) / sizeof(host_policy_words[0])
+               ? host_policy_words[p]
+               : NULL;
 }

@@ -12,6 +12,7 @@
 #include "classify/trust.h"
 #include "core/jsonl.h"
 #include "core/outfile.h"
+#include "html_enforce.h"
 #include "html_lines.h"
 #include "html_policy.h"
 #include "summary.h"
@@ -667,6 +668,7 @@ void html_render(FILE *f, const json_t *s)
     html_lines_section(f, s);
     html_policy_section(f, s); /* html_policy.h: policies side by side, providers' names */
     html_provider_names_section(f, s);
+    html_enforce_section(f, s); /* html_enforce.h: DNSSEC, DANE, MTA-STS, TLSRPT; none when null */
     /* Where the reader finds the schema: installed (make install: MXS_DOCDIR, from the
      * Makefile's PREFIX) and in the source tree; a build not made by the Makefile (the fuzz
      * harnesses) names the source tree's only. PREFIX is the builder's text: escaped too. */

@@ -18,8 +18,7 @@ static void percent(FILE *f, long long num, long long den)
 
 /* ------------------------------------------------------------------ issuers */
 
-/* A map's entries in words, most first then by key: "none 3, leftmost 1". */
-static void mix(FILE *f, const json_t *map)
+void html_mix(FILE *f, const json_t *map)
 {
     size_t n;
     struct jsonl_count *kv = jsonl_counts_sorted(map, &n);
@@ -67,7 +66,7 @@ static void issuer_row(FILE *f, const char *kind, size_t rank, const json_t *r, 
         const json_t *roots = json_object_get(r, "by_root");
         if (json_object_size(roots)) {
             fputs("<br><span class=\"na\">roots: ", f);
-            mix(f, roots);
+            html_mix(f, roots);
             fputs("</span>", f);
         }
     }
@@ -80,9 +79,9 @@ static void issuer_row(FILE *f, const char *kind, size_t rank, const json_t *r, 
     fputs(" (", f);
     percent(f, dom, n_dom);
     fputs(")</td><td>", f);
-    mix(f, json_object_get(r, "by_wildcard"));
+    html_mix(f, json_object_get(r, "by_wildcard"));
     fputs("</td><td>", f);
-    mix(f, json_object_get(r, "by_pattern"));
+    html_mix(f, json_object_get(r, "by_pattern"));
     fputs("</td><td class=\"num\">", f);
     percent(f, num, den);
     fputs("<br><span class=\"na\">", f);

@@ -12,7 +12,8 @@
  *
  * Everything is read from summary.json (docs/schema.md), nothing recomputed from records;
  * every text from the data (issuer names: a certificate's own octets; map keys) goes through
- * svg_escape(). */
+ * svg_escape(). html_mix, the maps of counts in words, serves the other sections too
+ * (html_enforce.c). */
 #ifndef MXS_HTML_LINES_H
 #define MXS_HTML_LINES_H
 #include <stdio.h>
@@ -20,6 +21,9 @@
 #include <jansson.h>
 
 void html_issuers_section(FILE *f, const json_t *summary);
+/* A map of counts in words, most first then by key, each key escaped in <code>: "none 3,
+ * leftmost 1"; "none" (greyed) when the map is empty or not an object. */
+void html_mix(FILE *f, const json_t *map);
 void html_lines_section(FILE *f, const json_t *summary);
 
 #endif

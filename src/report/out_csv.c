@@ -97,12 +97,14 @@ static void endpoint_status_item(struct csvj_list *l, const json_t *ep, struct c
 /* ------------------------------------------------------------------ the column tables */
 
 /* One column: the field key of the record, or of its member object obj (NULL: the record
- * itself); or, with item set, the list of objects `key` flattened by item. */
+ * itself), or of obj's member object sub (`dane.tlsa.status`); or, with item set, the list of
+ * objects `key` flattened by item. */
 struct column {
     const char *name;
     const char *obj;
     const char *key;
     item_fn item;
+    const char *sub;
 };
 
 static const struct column host_columns[] = {
@@ -167,6 +169,10 @@ static const struct column host_columns[] = {
     {.name = "issuer_cn", .obj = "issuer", .key = "cn"},
     {.name = "issuer_root", .obj = "issuer", .key = "root"},
     {.name = "issuer_self_signed", .obj = "issuer", .key = "self_signed"},
+    /* added with the policy lookups (issue 13), at the end: hosts.jsonl `dane` */
+    {.name = "dane_verdict", .obj = "dane", .key = "verdict"},
+    {.name = "dane_tlsa_status", .obj = "dane", .sub = "tlsa", .key = "status"},
+    {.name = "dane_tlsa_dnssec", .obj = "dane", .sub = "tlsa", .key = "dnssec"},
 };
 
 static const struct column domain_columns[] = {
@@ -189,6 +195,14 @@ static const struct column domain_columns[] = {
     {.name = "truncated_mx", .obj = "truncated", .key = "mx"},
     {.name = "truncated_addrs", .obj = "truncated", .key = "addrs"},
     {.name = "duplicate_of", .key = "duplicate_of"}, /* added in 0.2: at the end */
+    /* added with the policy lookups (issue 13), at the end: what a sender would enforce */
+    {.name = "dnssec_mx", .obj = "dnssec", .key = "mx"},
+    {.name = "mta_sts_status", .obj = "mta_sts", .key = "status"},
+    {.name = "mta_sts_mode", .obj = "mta_sts", .key = "mode"},
+    {.name = "mta_sts_outcome", .obj = "mta_sts", .key = "outcome"},
+    {.name = "tlsrpt_status", .obj = "tlsrpt", .key = "status"},
+    {.name = "policy", .obj = "policy", .key = "name"},
+    {.name = "policy_delivers", .obj = "policy", .key = "delivers"},
 };
 
 /* The domain patterns of summary.json (summary.c), in providers.csv's column order: the
@@ -265,6 +279,8 @@ static void columns_row(const struct column *cols, size_t n, const json_t *rec,
 {
     for (size_t i = 0; i < n; i++) {
         const json_t *holder = cols[i].obj ? json_object_get(rec, cols[i].obj) : rec;
+        if (cols[i].sub)
+            holder = json_object_get(holder, cols[i].sub);
         /* json_object_get of a non-object (a null parent) is NULL: an empty cell. */
         const json_t *v = json_object_get(holder, cols[i].key);
         if (cols[i].item)

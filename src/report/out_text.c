@@ -84,6 +84,73 @@ static void print_tls_max(json_t *rec)
     printf("]\n");
 }
 
+/* A record's word or text, made printable; "?" when it is not a string. */
+static void put_str(json_t *o, const char *k)
+{
+    const char *v = jstr(o, k);
+    put_safe(stdout, v ? v : "?");
+}
+
+/* The endpoint's DANE verdict (hosts.jsonl `dane`): the record that matched, or why none did,
+ * then the TLSA lookup it rests on. Nothing when policy lookups were off. */
+static void print_dane(json_t *rec)
+{
+    json_t *d = json_object_get(rec, "dane");
+    if (!json_is_object(d))
+        return;
+    json_t *tlsa = json_object_get(d, "tlsa"), *m = json_object_get(d, "matched");
+    printf("DANE: ");
+    put_str(d, "verdict");
+    json_t *r = json_is_integer(m) ? json_array_get(json_object_get(tlsa, "records"), (size_t)json_integer_value(m))
+                                   : NULL;
+    if (r) {
+        printf(" (record %lld: %lld %lld %lld", (long long)json_integer_value(m),
+               (long long)json_integer_value(json_object_get(r, "usage")),
+               (long long)json_integer_value(json_object_get(r, "selector")),
+               (long long)json_integer_value(json_object_get(r, "matching_type")));
+        json_t *depth = json_object_get(d, "matched_depth");
+        if (json_is_integer(depth) && json_integer_value(depth) > 0)
+            printf(", trust anchor at chain depth %lld", (long long)json_integer_value(depth));
+        printf(")");
+    } else if (jstr(d, "why")) {
+        printf(" (");
+        put_str(d, "why");
+        printf(")");
+    }
+    printf("%s; addresses ", json_is_true(json_object_get(d, "applies")) ? "; DANE governs this host" : "");
+    put_safe(stdout, jstr(d, "addresses") ? jstr(d, "addresses") : "DNSSEC state unknown");
+    putchar('\n');
+    if (!json_is_object(tlsa))
+        return;
+    printf("  TLSA ");
+    put_str(tlsa, "name");
+    printf(": ");
+    put_str(tlsa, "status");
+    if (jstr(tlsa, "dnssec")) {
+        printf(", ");
+        put_str(tlsa, "dnssec");
+    }
+    if (jstr(tlsa, "error")) {
+        printf(" (");
+        put_str(tlsa, "error");
+        printf(")");
+    }
+    putchar('\n');
+    size_t i;
+    json_array_foreach(json_object_get(tlsa, "records"), i, r) {
+        json_t *u = json_object_get(r, "usage");
+        printf("    [%zu] ", i);
+        if (json_is_integer(u))
+            printf("%lld %lld %lld ", (long long)json_integer_value(u),
+                   (long long)json_integer_value(json_object_get(r, "selector")),
+                   (long long)json_integer_value(json_object_get(r, "matching_type")));
+        put_str(r, "data");
+        printf(" (");
+        put_str(r, "usable");
+        printf(")\n");
+    }
+}
+
 static int text_endpoint(void *state, json_t *rec)
 {
     struct out_text_result *c = state;
@@ -167,9 +234,120 @@ static int text_endpoint(void *state, json_t *rec)
     } else if (jstr(rec, "tlsrpt")) {
         printf("TLSRPT        %s\n", jstr(rec, "tlsrpt"));
     }
+    print_dane(rec);
     putchar('\n');
     fflush(stdout);
     return 0;
+}
+
+/* What a policy-enforcing sender would do with the domain (domains.jsonl `dnssec`, `mta_sts`,
+ * `tlsrpt`, `policy`): a line each; nothing for a field that is null (lookups off). */
+static void print_dnssec(json_t *d)
+{
+    if (!json_is_object(d))
+        return;
+    printf("DNSSEC: MX ");
+    put_safe(stdout, jstr(d, "mx") ? jstr(d, "mx") : "unknown");
+    json_t *h;
+    size_t i;
+    json_array_foreach(json_object_get(d, "hosts"), i, h) {
+        printf("; ");
+        put_str(h, "host");
+        printf(" addresses ");
+        put_safe(stdout, jstr(h, "addresses") ? jstr(h, "addresses") : "unknown");
+        if (jstr(h, "tlsa")) {
+            printf(", TLSA ");
+            put_str(h, "tlsa");
+        }
+    }
+    putchar('\n');
+}
+
+static void print_mta_sts(json_t *m)
+{
+    if (!json_is_object(m))
+        return;
+    printf("MTA-STS: ");
+    put_str(m, "status");
+    if (jstr(m, "mode")) {
+        printf(", mode ");
+        put_str(m, "mode");
+    }
+    if (jstr(m, "id")) {
+        printf(", id ");
+        put_str(m, "id");
+    }
+    json_t *line = json_object_get(m, "line"), *fetch = json_object_get(m, "fetch");
+    if (json_is_integer(line))
+        printf(", line %lld", (long long)json_integer_value(line));
+    if (json_is_integer(json_object_get(fetch, "http_status")))
+        printf(", HTTP %lld", (long long)json_integer_value(json_object_get(fetch, "http_status")));
+    if (jstr(m, "error")) {
+        printf(" (");
+        put_str(m, "error");
+        printf(")");
+    }
+    json_t *h;
+    size_t i;
+    json_array_foreach(json_object_get(m, "hosts"), i, h) {
+        if (!jstr(h, "check"))
+            continue;
+        printf("; ");
+        put_str(h, "host");
+        if (jstr(h, "pattern")) {
+            printf(" covered by ");
+            put_str(h, "pattern");
+        }
+        printf(": ");
+        put_str(h, "check");
+    }
+    if (jstr(m, "outcome")) {
+        printf("; outcome ");
+        put_str(m, "outcome");
+    }
+    putchar('\n');
+}
+
+static void print_tlsrpt(json_t *t)
+{
+    if (!json_is_object(t))
+        return;
+    printf("TLSRPT: ");
+    put_str(t, "status");
+    static const char *const kinds[] = {"mailto", "https", "bad"};
+    const char *sep = " (";
+    for (size_t i = 0; i < ARRAY_LEN(kinds); i++) {
+        json_int_t n = json_integer_value(json_object_get(t, kinds[i]));
+        if (n > 0) {
+            printf("%s%lld %s", sep, (long long)n, kinds[i]);
+            sep = ", ";
+        }
+    }
+    printf("%s\n", *sep == ',' ? ")" : "");
+}
+
+static void print_policy(json_t *p)
+{
+    if (!json_is_object(p))
+        return;
+    printf("Policy: ");
+    put_str(p, "name");
+    if (json_is_true(json_object_get(p, "delivers"))) {
+        printf("; delivers via ");
+        put_str(p, "via");
+    } else {
+        printf("; would NOT deliver (no MX host accepts under it)");
+    }
+    json_t *h;
+    size_t i;
+    json_array_foreach(json_object_get(p, "hosts"), i, h) {
+        printf("%s", i ? ", " : " [");
+        put_str(h, "host");
+        printf(" ");
+        put_str(h, "policy");
+        printf(json_is_true(json_object_get(h, "accepts")) ? " accepts" : " refuses");
+    }
+    printf("%s\n", json_array_size(json_object_get(p, "hosts")) ? "]" : "");
 }
 
 static int text_domain(void *state, json_t *rec)
@@ -208,6 +386,10 @@ static int text_domain(void *state, json_t *rec)
             printf("%s%s", k ? ", " : "", json_string_value(ip));
         printf("]%s%s\n", jstr(m, "error") ? " " : "", jstr(m, "error") ? jstr(m, "error") : "");
     }
+    print_dnssec(json_object_get(rec, "dnssec"));
+    print_mta_sts(json_object_get(rec, "mta_sts"));
+    print_tlsrpt(json_object_get(rec, "tlsrpt"));
+    print_policy(json_object_get(rec, "policy"));
     return 0;
 }
 

@@ -10,6 +10,10 @@
 #include "probe/tlshello.h"
 #include "core/util.h"
 
+/* What a policy-enforcing sender would do (classify/sender.h): written at the end of this file. */
+static void record_endpoint_dane(json_t *o, const struct endpoint_rec *r);
+static void record_domain_sender(json_t *o, const struct domain_rec *r);
+
 const char *record_inference_str(enum record_inference i)
 {
     switch (i) {
@@ -197,6 +201,7 @@ json_t *record_endpoint_json(const struct endpoint_rec *r)
     json_object_set_new(o, "tlsrpt", as && as->tlsrpt ? json_string(as->tlsrpt) : json_null());
     json_object_set_new(o, "provider", record_text(as ? as->provider : NULL));
     json_object_set_new(o, "cert_provider_match", cert ? json_boolean(as->keep.provider_match) : json_null());
+    record_endpoint_dane(o, r);
     return o;
 }
 
@@ -265,5 +270,191 @@ json_t *record_domain_json(const struct domain_rec *r)
             json_object_set_new(o, "primary", json_null());
         }
     }
+    record_domain_sender(o, r);
     return o;
+}
+
+/* ------------------------------------------------------------------ what a sender enforces */
+
+/* The octets as lowercase hex (the TLSA association data as dig and the RFCs print it). */
+static json_t *hex_json(const unsigned char *p, size_t n)
+{
+    static const char digits[] = "0123456789abcdef";
+    char *s = xmalloc(2 * n + 1);
+    for (size_t i = 0; i < n; i++) {
+        s[2 * i] = digits[p[i] >> 4];
+        s[2 * i + 1] = digits[p[i] & 15];
+    }
+    s[2 * n] = '\0';
+    json_t *j = json_string(s);
+    free(s);
+    return j;
+}
+
+static json_t *word_json(const char *w)
+{
+    return w ? json_string(w) : json_null();
+}
+
+/* One TLSA record as dane.h reads it; an RDATA shorter than its three fixed octets has no
+ * fields, only what octets there are. */
+static json_t *tlsa_record_json(const struct resolve_blob *b)
+{
+    json_t *o = json_object();
+    struct dane_tlsa t;
+    if (dane_tlsa_parse(b->data, b->len, &t) < 0) {
+        json_object_set_new(o, "usage", json_null());
+        json_object_set_new(o, "selector", json_null());
+        json_object_set_new(o, "matching_type", json_null());
+        json_object_set_new(o, "data", hex_json(b->data, b->len));
+        json_object_set_new(o, "usable", json_string(dane_record_status_str(DANE_REC_BAD_LENGTH)));
+        return o;
+    }
+    json_object_set_new(o, "usage", json_integer(t.usage));
+    json_object_set_new(o, "selector", json_integer(t.selector));
+    json_object_set_new(o, "matching_type", json_integer(t.mtype));
+    json_object_set_new(o, "data", hex_json(t.data, t.len));
+    json_object_set_new(o, "usable", json_string(dane_record_status_str(dane_record_status(&t))));
+    return o;
+}
+
+static json_t *tlsa_json(const struct resolve_rrset *s)
+{
+    if (!s || !s->asked)
+        return json_null();
+    json_t *o = json_object(), *recs = json_array();
+    json_object_set_new(o, "name", record_text(s->qname));
+    json_object_set_new(o, "status", json_string(resolve_status_str(s->status)));
+    json_object_set_new(o, "dnssec", word_json(resolve_dnssec_str(s->dnssec)));
+    json_object_set_new(o, "error", record_text(s->error));
+    if (s->status == RESOLVE_OK)
+        for (int i = 0; i < s->n; i++)
+            json_array_append_new(recs, tlsa_record_json(&s->rr[i]));
+    json_object_set_new(o, "records", recs);
+    return o;
+}
+
+/* hosts.jsonl `dane`: null when policy lookups were off (or no verdict was made). */
+static json_t *dane_json(const struct sender_dane *d)
+{
+    if (!d || !d->asked)
+        return json_null();
+    json_t *o = json_object();
+    json_object_set_new(o, "verdict", json_string(dane_verdict_str(d->verdict)));
+    json_object_set_new(o, "why", record_text(d->why));
+    json_object_set_new(o, "addresses", word_json(resolve_dnssec_str(d->addr_dnssec)));
+    json_object_set_new(o, "tlsa", tlsa_json(d->tlsa));
+    json_object_set_new(o, "matched", d->res.matched >= 0 ? json_integer(d->res.matched) : json_null());
+    json_object_set_new(o, "matched_depth",
+                        d->res.matched >= 0 && d->res.matched_depth >= 0 ? json_integer(d->res.matched_depth)
+                                                                        : json_null());
+    json_object_set_new(o, "applies", json_boolean(d->applies));
+    return o;
+}
+
+static void record_endpoint_dane(json_t *o, const struct endpoint_rec *r)
+{
+    json_object_set_new(o, "dane", dane_json(r->dane));
+}
+
+static json_t *dnssec_json(const struct sender_domain *sd)
+{
+    json_t *o = json_object(), *hosts = json_array();
+    json_object_set_new(o, "mx", word_json(resolve_dnssec_str(sd->mx_dnssec)));
+    for (size_t i = 0; i < sd->nhosts; i++) {
+        const struct sender_host *h = &sd->hosts[i];
+        json_t *e = json_object();
+        json_object_set_new(e, "host", record_text(h->host));
+        json_object_set_new(e, "addresses", word_json(resolve_dnssec_str(h->addr_dnssec)));
+        json_object_set_new(e, "tlsa", word_json(h->tlsa));
+        json_array_append_new(hosts, e);
+    }
+    json_object_set_new(o, "hosts", hosts);
+    return o;
+}
+
+static json_t *fetch_json(const struct sender_sts *s)
+{
+    if (!s->fetch_status)
+        return json_null();
+    json_t *o = json_object();
+    json_object_set_new(o, "ip", record_text(s->fetch_ip));
+    json_object_set_new(o, "status", json_string(s->fetch_status));
+    json_object_set_new(o, "http_status", s->http_code ? json_integer(s->http_code) : json_null());
+    json_object_set_new(o, "shared", json_boolean(s->shared));
+    return o;
+}
+
+/* domains.jsonl `mta_sts`; sd (may be NULL) gives the per-host checks and the outcome. */
+static json_t *mta_sts_json(const struct sender_sts *s, const struct sender_domain *sd)
+{
+    const struct mtasts_policy *p = s->status == STS_OK ? s->policy : NULL;
+    json_t *o = json_object();
+    json_object_set_new(o, "status", record_text(sender_sts_status_str(s)));
+    json_object_set_new(o, "id", s->id[0] ? record_text(s->id) : json_null());
+    json_object_set_new(o, "error", record_text(s->error));
+    json_object_set_new(o, "line", s->status == STS_POLICY && s->policy_line
+                                       ? json_integer((json_int_t)s->policy_line)
+                                       : json_null());
+    json_object_set_new(o, "fetch", fetch_json(s));
+    json_object_set_new(o, "mode", word_json(p ? mtasts_mode_str(p->mode) : NULL));
+    json_object_set_new(o, "max_age", p && p->max_age >= 0 ? json_integer(p->max_age) : json_null());
+    if (p) {
+        json_t *mx = json_array();
+        for (size_t i = 0; i < p->nmx; i++)
+            json_array_append_new(mx, record_text(p->mx[i]));
+        json_object_set_new(o, "mx", mx);
+    } else {
+        json_object_set_new(o, "mx", json_null());
+    }
+    json_t *hosts = json_array();
+    for (size_t i = 0; sd && i < sd->nhosts; i++) {
+        const struct sender_host *h = &sd->hosts[i];
+        json_t *e = json_object();
+        json_object_set_new(e, "host", record_text(h->host));
+        json_object_set_new(e, "pattern", record_text(h->sts_pattern));
+        json_object_set_new(e, "check", word_json(h->sts));
+        json_array_append_new(hosts, e);
+    }
+    json_object_set_new(o, "hosts", hosts);
+    json_object_set_new(o, "outcome", word_json(sd ? sd->sts_outcome : NULL));
+    return o;
+}
+
+static json_t *tlsrpt_json(const struct sender_domain *sd)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "status", json_string(sd->tlsrpt));
+    json_object_set_new(o, "mailto", json_integer(sd->tlsrpt_rec.mailto));
+    json_object_set_new(o, "https", json_integer(sd->tlsrpt_rec.https));
+    json_object_set_new(o, "bad", json_integer(sd->tlsrpt_rec.bad));
+    return o;
+}
+
+static json_t *policy_json(const struct sender_domain *sd)
+{
+    json_t *o = json_object(), *hosts = json_array();
+    json_object_set_new(o, "name", json_string(sender_policy_str(sd->policy)));
+    json_object_set_new(o, "delivers", json_boolean(sd->delivers));
+    json_object_set_new(o, "via", record_text(sd->via));
+    for (size_t i = 0; i < sd->nhosts; i++) {
+        const struct sender_host *h = &sd->hosts[i];
+        json_t *e = json_object();
+        json_object_set_new(e, "host", record_text(h->host));
+        json_object_set_new(e, "policy", word_json(sender_host_policy_str(h->policy)));
+        json_object_set_new(e, "accepts", json_boolean(h->accepts));
+        json_array_append_new(hosts, e);
+    }
+    json_object_set_new(o, "hosts", hosts);
+    return o;
+}
+
+static void record_domain_sender(json_t *o, const struct domain_rec *r)
+{
+    const struct sender_domain *sd = r->sender && r->sender->asked ? r->sender : NULL;
+    const struct sender_sts *sts = r->sts && r->sts->asked ? r->sts : NULL;
+    json_object_set_new(o, "dnssec", sd ? dnssec_json(sd) : json_null());
+    json_object_set_new(o, "mta_sts", sts ? mta_sts_json(sts, sd) : json_null());
+    json_object_set_new(o, "tlsrpt", sd && sd->tlsrpt ? tlsrpt_json(sd) : json_null());
+    json_object_set_new(o, "policy", sd && sd->policy != SENDER_NONE ? policy_json(sd) : json_null());
 }

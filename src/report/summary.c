@@ -17,6 +17,7 @@
 #include "core/util.h"
 #include "core/version.h"
 #include "input/input.h"
+#include "sum_enforce.h"
 #include "sum_issuers.h"
 #include "sum_policy.h"
 #include "sum_provider.h"
@@ -189,6 +190,7 @@ struct summary_acc {
     unsigned long skipped[2]; /* the lines it skipped: hosts.jsonl, domains.jsonl */
     int finished;             /* summary_finish ran (it counts the providers' endpoints) */
     struct sum_issuers *issuers; /* `issuers` (sum_issuers.h) */
+    struct sum_enforce *enforce; /* `enforcement` (sum_enforce.h) */
 };
 
 struct summary_acc *summary_new(void)
@@ -198,6 +200,7 @@ struct summary_acc *summary_new(void)
     hmap_init(&a->provider_ids);
     hmap_init(&a->pattern_ids);
     a->issuers = sum_issuers_new();
+    a->enforce = sum_enforce_new();
     struct tally *t[] = {&a->d_status, &a->d_pattern, &a->d_consistent, &a->e_status,
                          &a->e_wildcard, &a->e_trust, &a->e_reason, &a->e_tls, &a->e_tls_max,
                          &a->e_key, &a->e_tlsrpt, &a->e_injection, &a->e_client_limit};
@@ -213,6 +216,7 @@ void summary_free(struct summary_acc *a)
         return;
     hmap_free(&a->endpoints, NULL);
     sum_issuers_free(a->issuers);
+    sum_enforce_free(a->enforce);
     hmap_free(&a->provider_ids, NULL);
     hmap_free(&a->pattern_ids, NULL);
     for (size_t i = 0; i < a->nproviders; i++) {
@@ -375,6 +379,7 @@ void summary_add_endpoint(struct summary_acc *a, const json_t *h)
         hmap_put(&a->endpoints, key, (void *)ep_pack(nf, t, sum_policy_endpoint_bits(h), prov_id));
     sum_issuers_endpoint(a->issuers, key, h);
     sum_provider_endpoint(&a->prov_more, prov_id, h);
+    sum_enforce_endpoint(a->enforce, h);
 }
 
 /* ------------------------------------------------------------------ domains.jsonl */
@@ -397,6 +402,7 @@ void summary_add_domain(struct summary_acc *a, const json_t *d)
     const char *key = json_is_object(primary) ? ep_key(a, primary) : NULL;
     uintptr_t ep = key ? (uintptr_t)hmap_get(&a->endpoints, key) : 0;
     sum_issuers_domain(a->issuers, key, d);
+    sum_enforce_domain(a->enforce, d);
 
     const struct pattern_def *pd = pattern_find(pattern);
     if (pd && pd->accepts_mail)
@@ -603,6 +609,7 @@ static json_t *summary_json(struct summary_acc *a, const json_t *run)
     json_object_set_new(s, "policies", sum_policy_json(&a->policies));
     json_object_set_new(s, "providers", providers_json(a));
     json_object_set_new(s, "issuers", sum_issuers_json(a->issuers));
+    json_object_set_new(s, "enforcement", sum_enforce_json(a->enforce));
     return s;
 }
 

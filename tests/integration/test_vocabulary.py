@@ -35,6 +35,9 @@ VOCABULARIES = {
     "tlsrpt record error": ("src/classify/tlsrpt_record.c", "errors"),
     "https status": ("src/probe/https.c", "status_words"),
     "acceptance policy": ("src/classify/policy.c", "policy_words"),
+    "mta-sts status": ("src/classify/sender_words.c", "sts_words"),
+    "sender policy": ("src/classify/sender_words.c", "policy_words"),
+    "sender host policy": ("src/classify/sender_words.c", "host_policy_words"),
 }
 # A word shared by two vocabularies (the probe status "blocked" and the pattern "blocked") is
 # spelled by each of their tables: two words that look alike.
@@ -54,6 +57,8 @@ MEMBER_NAMES = {
     "cert": "scan mode; also the member `cert` of hosts.jsonl (and the CSV columns cert_*)",
     "strict": "policy word; also the member `shares.strict` of summary.json and diff.json, trend.csv's column",
     "rfc9525": "policy word; also the member `shares.rfc9525` of summary.json and diff.json, trend.csv's column",
+    "dane": "sender host policy word; also the member `dane` of hosts.jsonl and summary.json `enforcement`",
+    "usable": "dane record status; also the member `dane.tlsa.records[].usable` of hosts.jsonl",
 }
 
 # (file, word) -> why the literal there is not the vocabulary's word typed again. Each must
@@ -67,6 +72,7 @@ EXCEPTIONS = {
     ("src/report/html.c", "other"): "a chart's category for the values it does not draw one by one",
     ("src/sched/sched.c", "blocked"): "ptr_status of a blocked address (no PTR lookup made)",
     ("src/probe/smtp.c", "timeout"): "a dialogue note of check, not the probe status",
+    ("src/report/sum_enforce.c", "pass"): "the MTA-STS check's word (classify/sender.h, typed by sender.c), not the DANE verdict",
 }
 
 

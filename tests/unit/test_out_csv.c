@@ -89,11 +89,12 @@ static const char full_host[] =
     "\"banner_host\":null,\"ehlo_host\":\"mx.a.example\"},"
     "\"wildcard\":\"leftmost\",\"trust\":{\"valid\":false,\"reasons\":[\"self-signed\",\"weak-key\"]},"
     "\"tlsrpt\":\"certificate-not-trusted\",\"provider\":\"a.example\",\"cert_provider_match\":true,"
-    "\"issuer\":{\"o\":\"=Evil, Inc.\",\"cn\":\"CA\",\"root\":null,\"self_signed\":true}}";
+    "\"issuer\":{\"o\":\"=Evil, Inc.\",\"cn\":\"CA\",\"root\":null,\"self_signed\":true},"
+    "\"dane\":{\"verdict\":\"fail\",\"why\":\"TLSA bogus\",\"tlsa\":{\"status\":\"dns-error\",\"dnssec\":\"bogus\"}}}";
 
 TEST(out_csv_host_row)
 {
-    CHECK_INT(ncolumns(CSV_HOSTS), 60);
+    CHECK_INT(ncolumns(CSV_HOSTS), 63);
     CHECK_STR(csv_column_name(CSV_HOSTS, 0), "mx_host");
     CHECK_STR(csv_column_name(CSV_HOSTS, 13), "tls_version");
     CHECK_STR(csv_column_name(CSV_HOSTS, 15), "tls_alert");
@@ -101,6 +102,8 @@ TEST(out_csv_host_row)
     CHECK_STR(csv_column_name(CSV_HOSTS, 55), "cert_provider_match");
     CHECK_STR(csv_column_name(CSV_HOSTS, 56), "issuer_o"); /* added at the end */
     CHECK_STR(csv_column_name(CSV_HOSTS, 59), "issuer_self_signed");
+    CHECK_STR(csv_column_name(CSV_HOSTS, 60), "dane_verdict"); /* added at the end */
+    CHECK_STR(csv_column_name(CSV_HOSTS, 62), "dane_tlsa_dnssec");
     ROW(CSV_HOSTS, full_host,
         "mx.a.example,192.0.2.1,25,,nxdomain,a.example,ok,,220,false,2,"
         "\"'=HYPERLINK(\"\"http://x\"\")\",\" mx, \"\"b\"\"\\x0ac\","
@@ -109,7 +112,7 @@ TEST(out_csv_host_row)
         "RSA-SHA256,true,1,,ab12;cd34,chains/ab12.pem,*.a.example,san,false,"
         "wildcard,multilabel,,none,exact,*.a.example,,,,mx.a.example,"
         "leftmost,false,self-signed;weak-key,certificate-not-trusted,a.example,true,"
-        "\"'=Evil, Inc.\",CA,,true\r\n");
+        "\"'=Evil, Inc.\",CA,,true,fail,dns-error,bogus\r\n");
     /* A failed probe: the nested objects are null, so are their columns. */
     ROW(CSV_HOSTS,
         "{\"mx_host\":\"mx.b.example\",\"ip\":\"2001:db8::1\",\"port\":25,\"ptr\":\"mx.b.example\","
@@ -120,7 +123,7 @@ TEST(out_csv_host_row)
         "\"cn_in_san\":null,\"match\":null,\"matched_by\":null,\"wildcard\":null,\"trust\":null,"
         "\"tlsrpt\":null,\"provider\":\"b.example\",\"cert_provider_match\":null}",
         "mx.b.example,2001:db8::1,25,mx.b.example,ok,b.example,timeout,"
-        "timeout waiting for the greeting,,true,1,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,b.example,,,,,\r\n");
+        "timeout waiting for the greeting,,true,1,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,b.example,,,,,,,,\r\n");
 }
 
 TEST(out_csv_host_row_missing_and_odd_fields)
@@ -132,14 +135,15 @@ TEST(out_csv_host_row_missing_and_odd_fields)
     /* Some fields only (an older file): the others are empty, the columns stay in place. */
     ROW(CSV_HOSTS, "{\"ip\":\"192.0.2.9\",\"mx_host\":\"mx.c.example\",\"status\":\"ok\","
                    "\"trust\":{\"valid\":true}}",
-        "mx.c.example,192.0.2.9,,,,,ok,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,true,,,,,,,,\r\n");
+        "mx.c.example,192.0.2.9,,,,,ok,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,true,,,,,,,,,,,\r\n");
     /* Unexpected types are written as their JSON text, never an error; a parent that is not
      * an object gives empty members. */
     ROW(CSV_HOSTS, "{\"mx_host\":7,\"ip\":[\"a\",1,true,null,{\"k\":\"v;w\"}],\"port\":\"25\","
                    "\"ptr\":2.5,\"ptr_status\":{\"x\":1},\"tls\":\"TLSv1.2\","
-                   "\"trust\":{\"valid\":\"yes\",\"reasons\":\"expired\"}}",
+                   "\"trust\":{\"valid\":\"yes\",\"reasons\":\"expired\"},"
+                   "\"dane\":{\"verdict\":\"pass\",\"tlsa\":\"x\"}}",
         "7,\"a;1;true;null;{\"\"k\"\":\"\"v\\x3bw\"\"}\",25,2.5,\"{\"\"x\"\":1}\","
-        ",,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,yes,expired,,,,,,,\r\n");
+        ",,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,yes,expired,,,,,,,,pass,,\r\n");
 }
 
 /* The hosts.jsonl record of an endpoint serving tests/unit/data/hostile-names.pem (names with
@@ -216,8 +220,10 @@ TEST(out_csv_hostile_certificate)
 
 TEST(out_csv_domain_row)
 {
-    CHECK_INT(ncolumns(CSV_DOMAINS), 19);
+    CHECK_INT(ncolumns(CSV_DOMAINS), 26);
     CHECK_STR(csv_column_name(CSV_DOMAINS, 18), "duplicate_of"); /* added at the end */
+    CHECK_STR(csv_column_name(CSV_DOMAINS, 19), "dnssec_mx");    /* added at the end */
+    CHECK_STR(csv_column_name(CSV_DOMAINS, 25), "policy_delivers");
     ROW(CSV_DOMAINS,
         "{\"line\":3,\"domain\":\"a.example\",\"status\":\"ok\",\"error\":null,"
         "\"mx\":[{\"host\":\"mx1.a.example\",\"pref\":5,\"ips\":[\"192.0.2.1\",\"2001:db8::1\"],"
@@ -227,10 +233,14 @@ TEST(out_csv_domain_row)
         "\"status\":\"timeout\"}],\"pattern\":\"mx-exact\",\"provider\":\"a.example\","
         "\"consistent\":true,\"match_domain\":\"none\","
         "\"primary\":{\"mx_host\":\"mx1.a.example\",\"ip\":\"192.0.2.1\"},"
-        "\"truncated\":{\"mx\":990,\"addrs\":0}}",
+        "\"truncated\":{\"mx\":990,\"addrs\":0},\"dnssec\":{\"mx\":\"secure\",\"hosts\":[]},"
+        "\"mta_sts\":{\"status\":\"ok\",\"mode\":\"enforce\",\"outcome\":\"not-covered\"},"
+        "\"tlsrpt\":{\"status\":\"bad-uri\",\"mailto\":0},"
+        "\"policy\":{\"name\":\"mta-sts-enforce\",\"delivers\":false,\"via\":null}}",
         "3,a.example,ok,,5:mx1.a.example;10:mx2.a.example,192.0.2.1;2001:db8::1,"
         "mx2.a.example=NXDOMAIN,false,mx1.a.example@192.0.2.1;mx1.a.example@2001:db8::1,"
-        "ok;timeout,mx-exact,a.example,true,none,mx1.a.example,192.0.2.1,990,0,\r\n");
+        "ok;timeout,mx-exact,a.example,true,none,mx1.a.example,192.0.2.1,990,0,,"
+        "secure,ok,enforce,not-covered,bad-uri,mta-sts-enforce,false\r\n");
     /* The implicit MX; a DNS error with a comma. */
     ROW(CSV_DOMAINS,
         "{\"line\":4,\"domain\":\"nomx.example\",\"status\":\"no-mx\",\"error\":null,"
@@ -239,19 +249,20 @@ TEST(out_csv_domain_row)
         "\"provider\":\"nomx.example\",\"consistent\":true,\"match_domain\":null,\"primary\":null,"
         "\"truncated\":null}",
         "4,nomx.example,no-mx,,0:nomx.example,192.0.2.7,,true,,,unreachable,nomx.example,true,"
-        ",,,,,\r\n");
+        ",,,,,,,,,,,,\r\n");
     /* An invalid line lacking the later fields; the raw line is neutralised. */
     ROW(CSV_DOMAINS,
         "{\"line\":7,\"domain\":\"-x.example\",\"status\":\"invalid\","
         "\"error\":\"label starts with a hyphen\"}",
-        "7,'-x.example,invalid,label starts with a hyphen,,,,,,,,,,,,,,,\r\n");
+        "7,'-x.example,invalid,label starts with a hyphen,,,,,,,,,,,,,,,,,,,,,,\r\n");
     /* A duplicate line: its first line in the last column. */
     ROW(CSV_DOMAINS,
         "{\"line\":9,\"domain\":\"a.example\",\"status\":\"duplicate\",\"error\":null,"
         "\"mx\":[],\"implicit_mx\":false,\"truncated\":null,\"endpoints\":[],"
         "\"duplicate_of\":3,\"pattern\":null,\"provider\":null,\"consistent\":true,"
-        "\"match_domain\":null,\"primary\":null}",
-        "9,a.example,duplicate,,,,,false,,,,,true,,,,,,3\r\n");
+        "\"match_domain\":null,\"primary\":null,\"dnssec\":null,\"mta_sts\":null,\"tlsrpt\":null,"
+        "\"policy\":null}",
+        "9,a.example,duplicate,,,,,false,,,,,true,,,,,,3,,,,,,,\r\n");
     char *want = empty_row(ncolumns(CSV_DOMAINS));
     ROW(CSV_DOMAINS, "{}", want);
     free(want);
@@ -259,8 +270,8 @@ TEST(out_csv_domain_row)
     ROW(CSV_DOMAINS,
         "{\"line\":8,\"mx\":[{\"host\":\"h\"},{\"pref\":1},5],"
         "\"endpoints\":[{\"mx_host\":\"h\",\"ip\":null}]}",
-        "8,,,,:h;1:;:,,,,h@,,,,,,,,,,\r\n");
-    ROW(CSV_DOMAINS, "{\"mx\":\"x,y\"}", ",,,,\"x,y\",\"x,y\",\"x,y\",,,,,,,,,,,,\r\n");
+        "8,,,,:h;1:;:,,,,h@,,,,,,,,,,,,,,,,,\r\n");
+    ROW(CSV_DOMAINS, "{\"mx\":\"x,y\"}", ",,,,\"x,y\",\"x,y\",\"x,y\",,,,,,,,,,,,,,,,,,,\r\n");
 }
 
 /* ------------------------------------------------------------------ providers.csv */
@@ -380,7 +391,8 @@ TEST(out_csv_write_all)
     CHECK_STR(domains,
               "line,domain,status,error,mx,mx_ips,mx_errors,implicit_mx,endpoints,"
               "endpoint_statuses,pattern,provider,consistent,match_domain,primary_mx_host,"
-              "primary_ip,truncated_mx,truncated_addrs,duplicate_of\r\n");
+              "primary_ip,truncated_mx,truncated_addrs,duplicate_of,dnssec_mx,mta_sts_status,"
+              "mta_sts_mode,mta_sts_outcome,tlsrpt_status,policy,policy_delivers\r\n");
     free(domains);
     CHECK_INT(tfs_count_files(dir), 8);
     tfs_rmtree(dir);

@@ -141,7 +141,8 @@ TEST(record_domain_json_fields)
     CHECK_STR(s, "{\"line\":7,\"domain\":\"exact.example\",\"status\":\"ok\",\"error\":null,"
                  "\"mx\":[{\"host\":\"mx1.exact.example\",\"pref\":10,\"ips\":[\"127.10.0.1\",\"::1\"],\"error\":null}],"
                  "\"implicit_mx\":false,\"truncated\":null,"
-                 "\"endpoints\":[{\"mx_host\":\"mx1.exact.example\",\"ip\":\"127.10.0.1\",\"status\":\"ok\"}]}");
+                 "\"endpoints\":[{\"mx_host\":\"mx1.exact.example\",\"ip\":\"127.10.0.1\",\"status\":\"ok\"}],"
+                 "\"dnssec\":null,\"mta_sts\":null,\"tlsrpt\":null,\"policy\":null}");
     free(s);
     json_decref(o);
     /* What the caps cut: an object with both counts, even when one is 0. */

@@ -71,7 +71,8 @@ static void check_share(json_t *s, const char *name, long long n, long long d)
 
 /* ------------------------------------------------------------------ the main fixture */
 
-/* Six endpoints: full records, one from an older version (no classification fields), one
+/* Six endpoints (the first with a `dane`, as a.example has the policy fields: enforcement):
+ * full records, one from an older version (no classification fields), one
  * without TLS, one whose certificate could not be parsed and whose trust is malformed, one
  * whose provider has no domain; plus a line that is blank. */
 static const char *const hosts_lines[] = {
@@ -79,7 +80,7 @@ static const char *const hosts_lines[] = {
     "'cert':{'key_type':'RSA','key_bits':2048},'presented':['mx1.prov-a.example'],'names_from':'san',"
     "'wildcard':'none','trust':{'valid':true,'reasons':[]},"
     "'tlsrpt':'v=TLSRPTv1; rua=mailto:tls@prov-a.example','provider':'prov-a.example',"
-    "'issuer':{'o':'Acme','cn':'Acme CA','root':'Acme Root','self_signed':false}}",
+    "'issuer':{'o':'Acme','cn':'Acme CA','root':'Acme Root','self_signed':false},'dane':{'verdict':'pass'}}",
     "{'mx_host':'mx2.prov-a.example','ip':'192.0.2.2','status':'ok','tls':{'version':'TLSv1.2','cipher':'X'},"
     "'cert':{'key_type':'EC','key_bits':256},'names_from':'cn','wildcard':'leftmost',"
     "'trust':{'valid':false,'reasons':['expired','self-signed']},'tlsrpt':null,'provider':'prov-a.example',"
@@ -106,7 +107,10 @@ static const char *const hosts_lines[] = {
 static const char *const domains_lines[] = {
     "{'domain':'a.example','status':'ok','pattern':'mx-exact','provider':'prov-a.example','consistent':true,"
     "'match_domain':'none','primary':{'mx_host':'mx1.prov-a.example','ip':'192.0.2.1'},"
-    "'mx':[{'host':'mx1.prov-a.example','pref':10,'ips':['192.0.2.1']}]}",
+    "'mx':[{'host':'mx1.prov-a.example','pref':10,'ips':['192.0.2.1']}],"
+    "'dnssec':{'mx':'secure','hosts':[{'host':'mx1.prov-a.example','addresses':'secure','tlsa':'records'}]},"
+    "'mta_sts':{'status':'ok','mode':'enforce','hosts':[],'outcome':'pass'},'tlsrpt':{'status':'ok'},"
+    "'policy':{'name':'dane-required','delivers':true}}",
     "{'domain':'c.example','status':'ok','pattern':'mx-multilabel','provider':'prov-b.example','consistent':false,"
     "'primary':{'mx_host':'mx.prov-b.example','ip':'192.0.2.3'}}",
     "{'domain':'b.example','status':'ok','pattern':'mx-wildcard','provider':'prov-a.example','consistent':true,"
@@ -689,7 +693,9 @@ TEST(report_command)
 static int stop_at_maps(const char *prefix)
 {
     static const char *const leaves[] = {"meta.options", "meta.counts", "meta.dns_errors", "domains.consistent",
-                                         "providers[].by_pattern"};
+                                         "providers[].by_pattern", "enforcement.mta_sts.status",
+                                         "enforcement.mta_sts.outcome", "enforcement.tlsrpt.status",
+                                         "enforcement.pattern_x_mta_sts"};
     const char *last = strrchr(prefix, '.');
     if (str_starts_with(last ? last + 1 : prefix, "by_"))
         return 1;
