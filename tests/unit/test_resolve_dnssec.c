@@ -141,7 +141,7 @@ struct rig {
     struct resolver *r;
 };
 
-static void rig_start(struct rig *g, const struct resolve_opts *ro)
+static void rig_start_dns(struct rig *g, const struct resolve_opts *ro, int dns_dnssec)
 {
     memset(g, 0, sizeof(*g));
     uv_loop_init(&g->loop);
@@ -152,9 +152,14 @@ static void rig_start(struct rig *g, const struct resolve_opts *ro)
     int alen = sizeof(g->z.addr);
     uv_udp_getsockname(&g->z.udp, (struct sockaddr *)&g->z.addr, &alen);
     uv_udp_recv_start(&g->z.udp, z_alloc, z_recv);
-    struct dns_opts o = {.timeout_ms = 500, .retries = 1};
+    struct dns_opts o = {.timeout_ms = 500, .retries = 1, .dnssec = dns_dnssec};
     g->dns = dns_client_new(&g->loop, &g->z.addr, 1, &o);
     g->r = resolver_new(&g->loop, g->dns, ro);
+}
+
+static void rig_start(struct rig *g, const struct resolve_opts *ro)
+{
+    rig_start_dns(g, ro, 0);
 }
 
 static void rig_stop(struct rig *g)
@@ -400,6 +405,18 @@ TEST(resolve_dnssec_off)
     CHECK_INT(g.z.queries, 6); /* 3 MX, 3 A */
     CHECK_INT(g.z.with_do + g.z.with_cd + g.z.with_edns, 0);
     held_free(h, 3);
+    rig_stop(&g);
+
+    /* dns_opts.dnssec alone: DO on every query, which the resolver does not read */
+    rig_start_dns(&g, NULL, 1);
+    struct held one[1] = {{0}};
+    run_all(&g, names, one, 1, 0);
+    CHECK_INT(one[0].res->mx_dnssec, DNSSEC_UNKNOWN);
+    CHECK_INT(g.z.queries, 2);
+    CHECK_INT(g.z.with_do, 2);
+    CHECK_INT(g.z.with_edns, 2);
+    CHECK_INT(g.z.with_cd, 0);
+    held_free(one, 1);
     rig_stop(&g);
 
     CHECK(resolve_dnssec_str(DNSSEC_UNKNOWN) == NULL);
