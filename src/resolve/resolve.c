@@ -475,6 +475,8 @@ static void implicit_done(struct job *job)
             res->status = RESOLVE_DNS_ERROR;
             res->error = xmalloc(n);
             snprintf(res->error, n, "%s (implicit MX)", m.error);
+            if (job->r->opts.dnssec) /* the implicit MX's addresses failed: bogus or unknown */
+                res->mx_dnssec = m.addr_dnssec;
         } else {
             res->status = RESOLVE_NO_MX; /* neither MX nor addresses: no mail route at all */
         }

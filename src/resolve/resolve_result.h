@@ -91,7 +91,9 @@ struct resolve_result {
     int addrs_cut;   /* addresses beyond resolve_opts.max_addrs, over all kept MX entries */
     /* resolve_opts.dnssec only (else unknown / not asked): */
     enum resolve_dnssec mx_dnssec; /* the MX RRset (or its NXDOMAIN / NODATA); for an implicit
-                      MX, the domain's address RRsets as resolve_mx.addr_dnssec */
+                      MX, the domain's address RRsets as resolve_mx.addr_dnssec (also when
+                      looking them up failed: a DNS error "... (implicit MX)", bogus or
+                      unknown); NO_MX without addresses: the MX NODATA's */
     struct resolve_rrset sts;    /* TXT _mta-sts.DOMAIN, asked with the MX (RFC 8461 §3.1) */
     struct resolve_rrset tlsrpt; /* TXT _smtp._tls.DOMAIN (RFC 8460 §3) */
 };

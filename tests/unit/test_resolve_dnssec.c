@@ -59,6 +59,12 @@ static const struct zrow zone[] = {
     {"_25._tcp.imp.example", LDNS_RR_TYPE_TLSA, 0, 1, OK_DATA,
      {"_25._tcp.imp.example. TLSA 2 0 1 "
       "ffeeddccbbaa99887766554433221100ffeeddccbbaa99887766554433221100"}},
+    /* no MX, the domain's own address bogus: the implicit MX is bogus */
+    {"impbogus.example", LDNS_RR_TYPE_MX, 0, 1, OK_DATA, {NULL}},
+    {"impbogus.example", LDNS_RR_TYPE_A, 0, 0, BOGUS, {"impbogus.example. A 192.0.2.21"}},
+    /* no MX (denied securely) and no address (insecurely): no mail route, the MX NODATA secure */
+    {"noroute.example", LDNS_RR_TYPE_MX, 0, 1, OK_DATA, {NULL}},
+    {"noroute.example", LDNS_RR_TYPE_A, 0, 0, OK_DATA, {NULL}},
     /* two STS TXT records, one of them empty */
     {"_mta-sts.mixed.example", LDNS_RR_TYPE_TXT, 0, 1, OK_DATA,
      {"_mta-sts.mixed.example. TXT \"v=STSv1; id=a\"", "_mta-sts.mixed.example. TXT \"\""}},
@@ -217,8 +223,9 @@ TEST(resolve_dnssec_states)
     rig_start(&g, &ro);
     static const char *const names[] = {"sec.example", "mixed.example", "bogus.example",
                                         "broken.example", "bogusnx.example", "chain.example",
-                                        "imp.example", "nx.example"};
-    enum { SEC, MIXED, BOGUS_D, BROKEN, BOGUSNX, CHAIN, IMP, NX, N };
+                                        "imp.example", "nx.example", "impbogus.example",
+                                        "noroute.example"};
+    enum { SEC, MIXED, BOGUS_D, BROKEN, BOGUSNX, CHAIN, IMP, NX, IMPBOGUS, NOROUTE, N };
     struct held h[N] = {{0}};
     run_all(&g, names, h, N, 0);
     for (int i = 0; i < N; i++)
@@ -310,6 +317,12 @@ TEST(resolve_dnssec_states)
 
     CHECK_INT(h[NX].res->status, RESOLVE_NXDOMAIN);
     CHECK_INT(h[NX].res->mx_dnssec, DNSSEC_SECURE);
+    CHECK_INT(h[IMPBOGUS].res->status, RESOLVE_DNS_ERROR);
+    CHECK_STR(h[IMPBOGUS].res->error, "A query: SERVFAIL (DNSSEC bogus) (implicit MX)");
+    CHECK_INT(h[IMPBOGUS].res->mx_dnssec, DNSSEC_BOGUS);
+    CHECK_INT(h[NOROUTE].res->status, RESOLVE_NO_MX);
+    CHECK_INT(h[NOROUTE].res->nmx, 0);
+    CHECK_INT(h[NOROUTE].res->mx_dnssec, DNSSEC_SECURE);
 
     /* TLSA only for the secure hosts, each name once (mx.sec.example for two domains) */
     CHECK_INT(g.z.ntlsa, 3);
@@ -320,12 +333,13 @@ TEST(resolve_dnssec_states)
     const struct resolve_stats *st = resolver_stats(g.r);
     CHECK_INT(st->q_txt, 2 * N);
     CHECK_INT(st->q_tlsa, 3);
-    CHECK_INT(st->q_cd, 3); /* mx.bogus.example A, broken.example MX, bogusnx.example MX */
+    CHECK_INT(st->q_cd, 4); /* the A of mx.bogus.example and impbogus.example, the MX of
+                               broken.example and bogusnx.example */
     unsigned long sent = st->q_mx + st->q_a + st->q_aaaa + st->q_ptr + st->q_txt + st->q_tlsa +
                          st->q_cd;
     CHECK_INT(g.z.queries, sent);
     CHECK_INT(g.z.with_do, sent); /* every query with DO */
-    CHECK_INT(g.z.with_cd, 3);
+    CHECK_INT(g.z.with_cd, 4);
     /* the bogus ones answered (the resolver works), broken.example's two failed */
     CHECK_INT(st->failed_rcode, 2);
     CHECK_INT(st->failed_noreply, 0);
