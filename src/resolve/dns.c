@@ -4,8 +4,9 @@
  * client's pool (dns_pool.c: sockets connected to the server, each on a random port the
  * kernel picked, shared by many queries and retired after a bounded number), send one query
  * with a random ID not in flight on that socket, RD=1 and optionally an EDNS0 OPT record
- * (RFC 6891; its DO bit with dnssec or DNS_Q_DO, RFC 3225; CD=1 with DNS_Q_CD), and wait up to timeout_ms for a reply that passes validation (the pool hands
- * over a datagram from the server with the try's ID; the question is checked here).
+ * (RFC 6891; its DO bit with dnssec or DNS_Q_DO, RFC 3225; CD=1 with DNS_Q_CD), and wait
+ * up to timeout_ms for a reply that passes validation (the pool hands over a datagram from
+ * the server with the try's ID; the question is checked here).
  * A valid reply with TC=1 moves the same try to TCP (same server, new timeout): connect,
  * write the query behind its 2-octet length, read one length-prefixed reply.
  *

@@ -108,7 +108,8 @@ struct resolve_ptr_result {
 };
 void resolve_ptr_result_free(struct resolve_ptr_result *res);
 
-/* "MX", "A", "AAAA", "PTR", "TXT", "TLSA"; "DNS" for another type (the prefix of an error: "A query: ..."). */
+/* "MX", "A", "AAAA", "PTR", "TXT", "TLSA"; "DNS" for another type (the prefix of an error:
+ * "A query: ..."). */
 const char *resolve_type_name(ldns_rr_type t);
 /* Frees what one MX entry holds and zeroes it. */
 void resolve_mx_clear(struct resolve_mx *m);

@@ -13,9 +13,9 @@
  * SELECTOR MTYPE hex", as drill prints them) and the MTA-STS and TLSRPT TXT records (octets
  * outside printable ASCII as \xHH), and the counters line adds the TXT, TLSA and CD queries.
  *
- * An ITEM is a domain, "host:NAME" (resolve_host) or "ptr:ADDRESS". The items of one phase are all started at once (so
- * shared names are coalesced); the next phase starts when every callback of the previous one
- * has come (so shared names come from the cache). Results print in item order in a stable
+ * An ITEM is a domain, "host:NAME" (resolve_host) or "ptr:ADDRESS". The items of one phase
+ * are all started at once (so shared names are coalesced); the next phase starts when every
+ * callback of the previous one has come (so shared names come from the cache). Results print in item order in a stable
  * text form, then one line of counters per phase. Exits 1 if a handle outlives the resolver
  * and the DNS client (uv_loop_close() fails), 2 on usage errors. */
 #include <stdio.h>

@@ -48,9 +48,11 @@ static const struct zrow zone[] = {
     /* CNAME chains: AD on every hop, or missing on the last one */
     {"chain.example", LDNS_RR_TYPE_MX, 0, 1, OK_DATA,
      {"chain.example. MX 10 c1.chain.example.", "chain.example. MX 20 c2.chain.example."}},
-    {"c1.chain.example", LDNS_RR_TYPE_A, 0, 1, OK_DATA, {"c1.chain.example. CNAME t1.other.example."}},
+    {"c1.chain.example", LDNS_RR_TYPE_A, 0, 1, OK_DATA,
+     {"c1.chain.example. CNAME t1.other.example."}},
     {"t1.other.example", LDNS_RR_TYPE_A, 0, 0, OK_DATA, {"t1.other.example. A 192.0.2.10"}},
-    {"c2.chain.example", LDNS_RR_TYPE_A, 0, 1, OK_DATA, {"c2.chain.example. CNAME t2.other.example."}},
+    {"c2.chain.example", LDNS_RR_TYPE_A, 0, 1, OK_DATA,
+     {"c2.chain.example. CNAME t2.other.example."}},
     {"t2.other.example", LDNS_RR_TYPE_A, 0, 1, OK_DATA, {"t2.other.example. A 192.0.2.11"}},
     /* an implicit MX: no MX records (insecure NODATA), the domain's own address (secure),
      * a TLSA record for it */
