@@ -1,5 +1,6 @@
 /* answer: see answer.h. RFC 1035 §4.3.2 (following CNAMEs in an answer), RFC 2308 (NODATA
- * and NXDOMAIN), RFC 6604 (the RCODE of a CNAME chain is the RCODE of its last name). */
+ * and NXDOMAIN), RFC 6604 (the RCODE of a CNAME chain is the RCODE of its last name); TXT and
+ * TLSA records as the octets their readers (classify/) take. */
 #include "answer.h"
 
 #include <arpa/inet.h>
@@ -51,11 +52,34 @@ static int cmp_str(const void *a, const void *b)
 
 void answer_clear(struct answer *a)
 {
-    for (int i = 0; i < a->n; i++)
+    for (int i = 0; i < a->n; i++) {
         free(a->rrs[i].str);
+        free(a->rrs[i].data);
+    }
     free(a->rrs);
     free(a->target);
     memset(a, 0, sizeof(*a));
+}
+
+/* A TXT or TLSA record's RDATA as one run of octets (answer_rr.data): TXT without the length
+ * octet of each character-string, TLSA as on the wire (ldns splits it into usage, selector,
+ * matching type and data, in order, whatever the length). */
+static void blob_of(const ldns_rr *rr, ldns_rr_type type, struct answer_rr *a)
+{
+    size_t skip = type == LDNS_RR_TYPE_TXT ? 1 : 0, total = 0;
+    for (size_t k = 0; k < ldns_rr_rd_count(rr); k++) {
+        size_t sz = ldns_rdf_size(ldns_rr_rdf(rr, k));
+        total += sz > skip ? sz - skip : 0;
+    }
+    a->data = total ? xmalloc(total) : NULL;
+    for (size_t k = 0; k < ldns_rr_rd_count(rr); k++) {
+        const ldns_rdf *f = ldns_rr_rdf(rr, k);
+        size_t sz = ldns_rdf_size(f);
+        if (sz > skip) {
+            memcpy(a->data + a->len, ldns_rdf_data(f) + skip, sz - skip);
+            a->len += sz - skip;
+        }
+    }
 }
 
 /* Collects the type's records owned by name into out; returns how many. */
@@ -68,13 +92,18 @@ static int collect(const ldns_rr_list *ans, const ldns_rdf *name, ldns_rr_type t
         if (ldns_rr_get_type(rr) != type || ldns_rr_get_class(rr) != LDNS_RR_CLASS_IN ||
             ldns_dname_compare(ldns_rr_owner(rr), name) != 0)
             continue;
-        size_t need = type == LDNS_RR_TYPE_MX ? 2 : 1;
+        int blob = type == LDNS_RR_TYPE_TXT || type == LDNS_RR_TYPE_TLSA;
+        /* empty RDATA: nothing to use, except a blob's (a short TLSA record is the reader's
+         * to call malformed, bad-length) */
+        size_t need = type == LDNS_RR_TYPE_MX ? 2 : blob ? 0 : 1;
         if (ldns_rr_rd_count(rr) < need)
-            continue; /* empty RDATA: nothing to use */
+            continue;
         out->rrs = xrealloc(out->rrs, (size_t)(out->n + 1) * sizeof(*out->rrs));
         struct answer_rr *a = &out->rrs[out->n++];
-        a->pref = 0;
-        if (type == LDNS_RR_TYPE_MX) {
+        memset(a, 0, sizeof(*a));
+        if (blob) {
+            blob_of(rr, type, a);
+        } else if (type == LDNS_RR_TYPE_MX) {
             a->pref = ldns_rdf2native_int16(ldns_rr_rdf(rr, 0));
             a->str = rdf_name(ldns_rr_rdf(rr, 1));
         } else if (type == LDNS_RR_TYPE_A || type == LDNS_RR_TYPE_AAAA) {

@@ -20,8 +20,13 @@ enum answer_kind {
 
 struct answer_rr {
     char *str;     /* MX: host; A/AAAA: address; PTR: name. Names lowercase, no trailing dot,
-                      the root as "." */
+                      the root as "." NULL for TXT and TLSA */
     unsigned pref; /* MX only */
+    unsigned char *data; /* TXT: the record's character-strings joined without separators
+                            (RFC 7208 §3.3, as RFC 8461 §3.1 and RFC 8460 §3 read them);
+                            TLSA: the whole RDATA (RFC 6698 §2.1). NULL (len 0) otherwise,
+                            and for an empty one */
+    size_t len;
 };
 
 struct answer {
@@ -30,8 +35,8 @@ struct answer {
                               "CNAME chain too long", ... */
     char *target;          /* ANSWER_CNAME: the next name to ask */
     int hops;              /* CNAMEs followed inside this answer */
-    struct answer_rr *rrs; /* ANSWER_RECORDS: MX in answer order, A/AAAA in numeric order,
-                              PTR in name order */
+    struct answer_rr *rrs; /* ANSWER_RECORDS: MX, TXT and TLSA in answer order, A/AAAA in
+                              numeric order, PTR in name order */
     int n;
 };
 

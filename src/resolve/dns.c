@@ -4,8 +4,9 @@
  * client's pool (dns_pool.c: sockets connected to the server, each on a random port the
  * kernel picked, shared by many queries and retired after a bounded number), send one query
  * with a random ID not in flight on that socket, RD=1 and optionally an EDNS0 OPT record
- * (RFC 6891), and wait up to timeout_ms for a reply that passes validation (the pool hands
- * over a datagram from the server with the try's ID; the question is checked here).
+ * (RFC 6891; its DO bit with dnssec or DNS_Q_DO, RFC 3225; CD=1 with DNS_Q_CD), and wait
+ * up to timeout_ms for a reply that passes validation (the pool hands over a datagram from
+ * the server with the try's ID; the question is checked here).
  * A valid reply with TC=1 moves the same try to TCP (same server, new timeout): connect,
  * write the query behind its 2-octet length, read one length-prefixed reply.
  *
@@ -72,6 +73,7 @@ struct dns_query {
     void *arg;
     ldns_rdf *qname;
     ldns_rr_type type;
+    unsigned flags;           /* DNS_Q_DO, DNS_Q_CD: the caller's and dns_opts.dnssec's */
     uint16_t id;              /* of the current try */
     int try;                  /* 0-based index of the current try */
     enum dns_status try_fail; /* what the current try will report if it times out */
@@ -155,12 +157,14 @@ int dns_reply_matches(const ldns_pkt *reply, uint16_t id, const ldns_rdf *qname,
 }
 
 size_t dns_query_wire(uint8_t *out, size_t outsz, uint16_t id, const ldns_rdf *qname,
-                      ldns_rr_type type, int edns)
+                      ldns_rr_type type, int edns, unsigned flags)
 {
     /* What ldns_pkt_query_new + ldns_pkt2wire make of a query with RD=1 (test_dns.c checks
      * it octet for octet), without their packet and their 64 KiB buffer per call: a dname rdf
      * already holds the name in wire form, uncompressed, with its root label. */
     size_t nlen = ldns_rdf_size(qname);
+    if (flags & DNS_Q_DO)
+        edns = 1; /* the DO bit is in the OPT record */
     size_t need = 12 + nlen + 4 + (edns ? 11 : 0);
     if (ldns_rdf_get_type(qname) != LDNS_RDF_TYPE_DNAME || nlen == 0 || nlen > 255 ||
         need > outsz)
@@ -168,8 +172,8 @@ size_t dns_query_wire(uint8_t *out, size_t outsz, uint16_t id, const ldns_rdf *q
     uint8_t *p = out;
     *p++ = (uint8_t)(id >> 8);
     *p++ = (uint8_t)id;
-    *p++ = 0x01; /* RD */
-    *p++ = 0x00;
+    *p++ = 0x01;                             /* RD */
+    *p++ = (flags & DNS_Q_CD) ? 0x10 : 0x00; /* CD (RFC 4035 §3.2.2) */
     static const uint8_t counts[8] = {0, 1, 0, 0, 0, 0, 0, 0}; /* QD 1, AN 0, NS 0, AR below */
     memcpy(p, counts, sizeof(counts));
     p[7] = edns ? 1 : 0;
@@ -180,10 +184,13 @@ size_t dns_query_wire(uint8_t *out, size_t outsz, uint16_t id, const ldns_rdf *q
     *p++ = (uint8_t)type;
     *p++ = 0x00;
     *p++ = LDNS_RR_CLASS_IN;
-    if (edns) { /* OPT (RFC 6891): root owner, the payload size as class, TTL and RDLEN 0 */
+    if (edns) { /* OPT (RFC 6891): root owner, the payload size as class, TTL (extended
+                 * RCODE, version, the flags with DO first: RFC 3225 §3) and RDLEN 0 */
         static const uint8_t opt[11] = {0, 0, 41, DNS_EDNS_BUFSIZE >> 8, DNS_EDNS_BUFSIZE & 0xFF,
                                         0, 0, 0, 0, 0, 0};
         memcpy(p, opt, sizeof(opt));
+        if (flags & DNS_Q_DO)
+            p[7] = 0x80;
         p += sizeof(opt);
     }
     return (size_t)(p - out);
@@ -194,7 +201,7 @@ size_t dns_query_wire(uint8_t *out, size_t outsz, uint16_t id, const ldns_rdf *q
 static size_t build_wire(const struct dns_query *q, int prefix, uint8_t *out)
 {
     size_t n = dns_query_wire(out + (prefix ? 2 : 0), DNS_QUERY_WIRE_MAX, q->id, q->qname,
-                              q->type, q->c->opts.edns);
+                              q->type, q->c->opts.edns, q->flags);
     if (n == 0)
         return 0;
     if (!prefix)
@@ -537,6 +544,12 @@ struct dns_client *dns_client_new(uv_loop_t *loop, const struct sockaddr_storage
 struct dns_query *dns_query(struct dns_client *c, const char *name, ldns_rr_type type,
                             dns_cb cb, void *arg)
 {
+    return dns_query_flags(c, name, type, 0, cb, arg);
+}
+
+struct dns_query *dns_query_flags(struct dns_client *c, const char *name, ldns_rr_type type,
+                                  unsigned flags, dns_cb cb, void *arg)
+{
     if (c->freeing)
         return NULL;
     ldns_rdf *qname = ldns_dname_new_frm_str(name);
@@ -548,6 +561,7 @@ struct dns_query *dns_query(struct dns_client *c, const char *name, ldns_rr_type
     q->arg = arg;
     q->qname = qname;
     q->type = type;
+    q->flags = (flags & (DNS_Q_DO | DNS_Q_CD)) | (c->opts.dnssec ? DNS_Q_DO : 0);
     q->state = Q_START;
     uv_timer_init(c->loop, &q->timer);
     c->alive++;

@@ -36,7 +36,15 @@ struct dns_opts {
                        * the UDP socket pool: dns_pool_slots(). */
     int sockets;      /* UDP sockets per server at most; <= 0: from max_inflight */
     int socket_uses;  /* queries a UDP socket carries before it is retired; <= 0: 512 */
+    int dnssec;       /* 1: every query carries the DO bit (RFC 3225), so that a validating
+                       * resolver says in the AD bit whether the answer is secure; implies
+                       * edns (the DO bit lives in the OPT record) */
 };
+
+/* Per-query flags (dns_query_flags, dns_query_wire). */
+#define DNS_Q_DO 0x1 /* the OPT record's DO bit (RFC 3225; implies EDNS0) */
+#define DNS_Q_CD 0x2 /* the header's CD bit (RFC 4035 §3.2.2): "checking disabled", the
+                      * resolver answers even data that fail validation */
 
 enum dns_status {
     DNS_OK,        /* a reply arrived; look at its RCODE */
@@ -78,6 +86,10 @@ struct dns_client *dns_client_new(uv_loop_t *loop, const struct sockaddr_storage
  * or the client is being freed; otherwise the callback comes later, from the loop. */
 struct dns_query *dns_query(struct dns_client *c, const char *name, ldns_rr_type type,
                             dns_cb cb, void *arg);
+/* dns_query with flags (DNS_Q_DO, DNS_Q_CD) on top of what dns_opts sets for every query;
+ * dns_query is the flags 0 case. The reply's AD bit is the caller's to read (ldns_pkt_ad). */
+struct dns_query *dns_query_flags(struct dns_client *c, const char *name, ldns_rr_type type,
+                                  unsigned flags, dns_cb cb, void *arg);
 
 /* Ends q now: its callback is called once with DNS_CANCELLED before dns_cancel() returns.
  * Must not be called once q's callback has started (q may be gone by then). */
@@ -107,12 +119,13 @@ const char *dns_server_str(const struct sockaddr_storage *ss, char *buf, size_t 
  * -1 when ip is not an address or out (74 octets suffice) is too small. */
 int dns_reverse_name(const char *ip, char *out, size_t outsz);
 
-/* The query dns.c sends (RD=1, one question in class IN, with edns an OPT record of
- * DNS_EDNS_BUFSIZE) in wire format into out: the octets ldns_pkt2wire makes of it. Returns its
- * length, or 0 when qname is not a wire-format name or out (DNS_QUERY_WIRE_MAX suffices) is
- * too small. Exported for the unit tests. */
+/* The query dns.c sends (RD=1, with DNS_Q_CD also CD=1, one question in class IN, with edns
+ * or DNS_Q_DO an OPT record of DNS_EDNS_BUFSIZE, with DNS_Q_DO its DO bit set) in wire format
+ * into out: the octets ldns_pkt2wire makes of it. Returns its length, or 0 when qname is not a
+ * wire-format name or out (DNS_QUERY_WIRE_MAX suffices) is too small. Exported for the unit
+ * tests. */
 size_t dns_query_wire(uint8_t *out, size_t outsz, uint16_t id, const ldns_rdf *qname,
-                      ldns_rr_type type, int edns);
+                      ldns_rr_type type, int edns, unsigned flags);
 
 /* Pure checks behind the validation, exported for the unit tests. */
 /* 1 when a and b hold the same family, address and port. */

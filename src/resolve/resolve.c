@@ -11,59 +11,41 @@
  *   4. Otherwise the MX list, sorted by preference then name, cut to max_mx, each host resolved
  *      to A (and AAAA) through the cache, its addresses cut to max_addrs (resolve.h); a host
  *      without addresses is listed with ips [] and a reason.
+ *   5. With dnssec (resolve_opts.dnssec): TXT _mta-sts.DOMAIN and TXT _smtp._tls.DOMAIN go
+ *      with the MX query (the job steps once all three are in), and each host (the implicit
+ *      MX too) whose address records are all secure gets a TLSA lookup at _PORT._tcp.HOST;
+ *      the result comes once every one of them answered. Each outcome's DNSSEC state comes
+ *      from its lookup (resolve_lookup.c); the MX's is mx_dnssec, an implicit MX's is its
+ *      addresses'.
  * For an address: PTR of its reverse name (CNAMEs followed too: RFC 2317 delegations).
+ * For a host (resolve_host): its addresses, as an MX host's.
  *
- * Three kinds of objects: a lookup asks one (name, type) and follows CNAMEs; a cache entry
- * owns the lookup of a domain's MX, an address or a PTR name and the waiters for it; a job is
- * one request (domain or PTR) and waits on cache entries. MX entries are one per domain, so
- * only the RESOLVE_MX_CACHE most recently used finished ones are kept: memory stays bounded
+ * Three kinds of objects: a lookup asks one (name, type) and follows CNAMEs
+ * (resolve_lookup.c); a cache entry owns the lookup of a domain's MX or TXT, an address, a
+ * TLSA or a PTR name and the waiters for it; a job is one request (domain, host or PTR) and
+ * waits on cache entries. MX and TXT entries are one per domain, so only the most recently
+ * used finished ones are kept (RESOLVE_MX_CACHE per kind): memory stays bounded
  * by that, not by the length of the list, while a domain listed again nearby (or a million
  * times) is asked once. Answers from a finished entry are not given
  * synchronously but through a queue drained by a uv_idle handle, so no callback ever runs
  * inside the call that asked. */
-#include "resolve.h"
+#include "resolve_int.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/hmap.h"
-#include "core/list.h"
 #include "core/util.h"
 
 /* ---------------------------------------------------------------- the resolver */
-
-struct lookup;
-struct job;
-
-struct waiter {
-    struct list_node link; /* in its entry's waiters, in request order */
-    struct job *job;
-    struct centry *entry;
-    int idx; /* which MX host the job asked for */
-};
-
-/* One (name, type) of the cache, under cache_key() in r->cache. Entries live until
- * resolver_free() (MX entries: until trimmed, never while a job waits on them), so jobs may keep
- * pointers to them. */
-struct centry {
-    ldns_rr_type type;
-    char *name;
-    int done;
-    struct list_node waiters; /* struct waiter, while !done */
-    struct resolve_outcome out;
-    /* MX entries only (one per domain: bounded, see RESOLVE_MX_CACHE): the finished ones in
-     * most-recently-used order, and the answers queued for delivery that still point here. */
-    struct list_node lru; /* in r->lru while in_lru */
-    int in_lru;
-    unsigned pins;
-};
 
 /* Named states of a job; job_step() dispatches on them. */
 enum job_state {
     JOB_MX,       /* domain: the MX lookup is in flight */
     JOB_ADDRS,    /* domain: waiting for the MX hosts' addresses */
     JOB_IMPLICIT, /* domain: no MX; waiting for the domain's own addresses */
+    JOB_TLSA,     /* domain (dnssec): waiting for the TLSA entries of the secure hosts */
+    JOB_HOST,     /* resolve_host: waiting for the host's addresses */
     JOB_PTR,      /* address: waiting for the PTR entry */
     JOB_DONE,     /* result ready: deliver it */
 };
@@ -78,67 +60,44 @@ struct job {
     int pending;             /* cache entries still awaited */
     struct resolve_result *res;
     struct resolve_ptr_result *pres;
-    struct centry *(*ent)[2]; /* per MX host (or the implicit MX): its A and AAAA entries */
+    struct centry *(*ent)[3]; /* per MX host (or the implicit MX, or resolve_host's host): its
+                                 A, AAAA and TLSA entries (ENT_A, ...), NULL when not asked */
     struct centry *ptr_entry;
-    struct centry *mx_entry;  /* JOB_MX: the domain's MX entry, once it has arrived */
+    struct centry *mx_entry;  /* JOB_MX: the domain's MX entry, once it has arrived (pinned:
+                                 the TXT answers may come after it) */
 };
+enum { ENT_A, ENT_AAAA, ENT_TLSA };
 
-typedef void (*lookup_done_fn)(struct resolver *r, struct lookup *lk);
+static int ent_slot(ldns_rr_type t)
+{
+    return t == LDNS_RR_TYPE_A ? ENT_A : t == LDNS_RR_TYPE_AAAA ? ENT_AAAA : ENT_TLSA;
+}
 
-struct lookup {
-    struct resolver *r;
-    struct list_node link;      /* in r->lookups */
-    ldns_rr_type type;
-    char *name;                 /* current name: the original, then CNAME targets */
-    char *asked[ANSWER_MAX_CNAME + 1];
-    int nasked;
-    int hops;
-    struct dns_query *q;
-    lookup_done_fn done;
-    struct centry *entry;       /* the cache entry it fills */
-    struct resolve_outcome out;
-};
-
-/* Work that must not run in the caller's stack: delivered from the idle handle. */
-enum defer_kind { DEFER_ENTRY, DEFER_LOOKUP, DEFER_JOB };
-struct deferred {
-    struct list_node link; /* in r->ready, oldest first */
-    enum defer_kind kind;
-    struct waiter w;     /* DEFER_ENTRY */
-    struct lookup *lk;   /* DEFER_LOOKUP: finish it (its start failed) */
-    struct job *job;     /* DEFER_JOB: deliver it */
-};
-
-struct resolver {
-    uv_loop_t *loop;
-    struct dns_client *dns;
-    struct resolve_opts opts;
-    struct hmap cache;           /* cache_key(type, name) -> struct centry */
-    struct list_node jobs;    /* struct job, the newest first */
-    struct list_node lookups; /* struct lookup, the newest first */
-    struct list_node ready;    /* struct deferred, oldest first */
-    uv_idle_t idle;
-    struct list_node lru; /* finished MX entries (struct centry), most recently used first */
-    size_t nlru, lru_max;
-    int closing; /* resolver_free() was called: new requests are refused */
-    int busy;    /* depth of loop callbacks running inside the resolver */
-    struct resolve_stats stats;
-};
+/* The entries kept one per domain, bounded by the LRU (resolve.h, RESOLVE_MX_CACHE): the MX
+ * and the two policy TXT lookups. */
+static int per_domain(const struct centry *e)
+{
+    return e->type == LDNS_RR_TYPE_MX || e->type == LDNS_RR_TYPE_TXT;
+}
 
 static void job_step(struct job *job);
-static void lookup_ask(struct lookup *lk);
 
 /* ---- deferred queue ---- */
 
 /* Entry e has the answer job waited for in slot idx. */
 static void entry_arrived(struct job *job, int idx, struct centry *e)
 {
-    if (job->state == JOB_PTR)
+    if (idx == RESOLVE_IDX_STS || idx == RESOLVE_IDX_TLSRPT) { /* copied now: evictable */
+        resolve_rrset_from(idx == RESOLVE_IDX_STS ? &job->res->sts : &job->res->tlsrpt, e->name,
+                           &e->out);
+    } else if (job->state == JOB_PTR) {
         job->ptr_entry = e;
-    else if (job->state == JOB_MX)
+    } else if (job->state == JOB_MX) {
         job->mx_entry = e;
-    else
-        job->ent[idx][e->type == LDNS_RR_TYPE_AAAA] = e;
+        e->pins++; /* until mx_answer(): not trimmed while the TXT answers are awaited */
+    } else {
+        job->ent[idx][ent_slot(e->type)] = e;
+    }
     if (--job->pending == 0)
         job_step(job);
 }
@@ -147,12 +106,12 @@ static void teardown(struct resolver *r);
 
 /* Every way the loop enters the resolver goes through these, so that resolver_free() called
  * from a user callback waits until nothing of ours is on the stack. */
-static void enter(struct resolver *r)
+void resolver_enter(struct resolver *r)
 {
     r->busy++;
 }
 
-static void leave(struct resolver *r)
+void resolver_leave(struct resolver *r)
 {
     if (--r->busy == 0 && r->closing)
         teardown(r);
@@ -164,7 +123,7 @@ static void on_idle(uv_idle_t *h)
     struct list_node batch;
     list_take_all(&batch, &r->ready);
     uv_idle_stop(h);
-    enter(r);
+    resolver_enter(r);
     /* Items queued while these run wait for the next loop iteration. Once resolver_free()
      * has been called they are only freed: teardown cancels what they would have advanced. */
     while (!list_empty(&batch)) {
@@ -186,145 +145,13 @@ static void on_idle(uv_idle_t *h)
         }
         free(d);
     }
-    leave(r);
+    resolver_leave(r);
 }
 
-static void defer(struct resolver *r, struct deferred *d)
+void resolver_defer(struct resolver *r, struct deferred *d)
 {
     list_push_back(&r->ready, &d->link);
     uv_idle_start(&r->idle, on_idle);
-}
-
-/* ---- lookups ---- */
-
-static void lookup_free(struct lookup *lk)
-{
-    list_remove(&lk->link);
-    for (int i = 0; i < lk->nasked; i++)
-        free(lk->asked[i]);
-    resolve_outcome_clear(&lk->out);
-    free(lk);
-}
-
-static void lookup_error(struct lookup *lk, const char *why)
-{
-    size_t sz = strlen(why) + 16;
-    lk->out.status = RESOLVE_DNS_ERROR;
-    lk->out.error = xmalloc(sz);
-    snprintf(lk->out.error, sz, "%s query: %s", resolve_type_name(lk->type), why);
-}
-
-/* Reads a reply into lk->out; returns 1 when the lookup is over, 0 when it asked on (the
- * answer stopped at a CNAME target). */
-static int lookup_read_reply(struct lookup *lk, const ldns_pkt *reply)
-{
-    struct answer a;
-    answer_parse(reply, lk->name, lk->type, ANSWER_MAX_CNAME - lk->hops, &a);
-    lk->hops += a.hops;
-    switch (a.kind) {
-    case ANSWER_RECORDS:
-        lk->out.status = RESOLVE_OK;
-        lk->out.rrs = a.rrs;
-        lk->out.n = a.n;
-        a.rrs = NULL;
-        a.n = 0;
-        break;
-    case ANSWER_NODATA:
-        lk->out.status = RESOLVE_NODATA;
-        break;
-    case ANSWER_NXDOMAIN:
-        lk->out.status = RESOLVE_NXDOMAIN;
-        break;
-    case ANSWER_ERROR:
-        lookup_error(lk, a.error);
-        break;
-    case ANSWER_CNAME: {
-        int loop = 0;
-        for (int i = 0; i < lk->nasked; i++)
-            loop |= strcmp(lk->asked[i], a.target) == 0;
-        /* The parse already capped the hops; nasked <= hops + 1 keeps asked[] in bounds. */
-        if (loop || lk->nasked > ANSWER_MAX_CNAME) {
-            lookup_error(lk, loop ? "CNAME loop" : "CNAME chain too long");
-            break;
-        }
-        lk->name = lk->asked[lk->nasked++] = a.target;
-        a.target = NULL;
-        answer_clear(&a);
-        lookup_ask(lk);
-        return 0;
-    }
-    }
-    answer_clear(&a);
-    return 1;
-}
-
-
-static void lookup_on_reply(void *arg, enum dns_status st, const ldns_pkt *reply)
-{
-    struct lookup *lk = arg;
-    struct resolver *r = lk->r;
-    lk->q = NULL;
-    if (r->closing)
-        return; /* teardown's dns_cancel(): teardown frees lk itself */
-    enter(r);
-    int over = 1;
-    if (st == DNS_OK) {
-        ldns_pkt_rcode rc = ldns_pkt_get_rcode(reply);
-        if (rc == LDNS_RCODE_NOERROR || rc == LDNS_RCODE_NXDOMAIN)
-            r->stats.answered++;
-        else
-            r->stats.failed_rcode++;
-    } else if (st != DNS_CANCELLED) {
-        r->stats.failed_noreply++;
-    }
-    if (st != DNS_OK)
-        lookup_error(lk, dns_status_str(st));
-    else
-        over = lookup_read_reply(lk, reply);
-    if (over)
-        lk->done(r, lk);
-    leave(r);
-}
-
-static void lookup_ask(struct lookup *lk)
-{
-    struct resolver *r = lk->r;
-    switch (lk->type) {
-    case LDNS_RR_TYPE_MX:
-        r->stats.q_mx++;
-        break;
-    case LDNS_RR_TYPE_A:
-        r->stats.q_a++;
-        break;
-    case LDNS_RR_TYPE_AAAA:
-        r->stats.q_aaaa++;
-        break;
-    default:
-        r->stats.q_ptr++;
-        break;
-    }
-    lk->q = dns_query(r->dns, lk->name, lk->type, lookup_on_reply, lk);
-    if (!lk->q) {
-        /* Not a name dns.c can ask (or its client is gone): finish from the loop. */
-        lookup_error(lk, "invalid name");
-        struct deferred *d = xcalloc(1, sizeof(*d));
-        d->kind = DEFER_LOOKUP;
-        d->lk = lk;
-        defer(r, d);
-    }
-}
-
-static void lookup_start(struct resolver *r, ldns_rr_type type, const char *name,
-                         lookup_done_fn done, struct centry *entry)
-{
-    struct lookup *lk = xcalloc(1, sizeof(*lk));
-    lk->r = r;
-    lk->type = type;
-    lk->name = lk->asked[lk->nasked++] = xstrdup(name);
-    lk->done = done;
-    lk->entry = entry;
-    list_push_front(&r->lookups, &lk->link);
-    lookup_ask(lk);
 }
 
 /* ---- cache ---- */
@@ -407,7 +234,7 @@ static void entry_done(struct resolver *r, struct lookup *lk)
     memset(&lk->out, 0, sizeof(lk->out));
     e->done = 1;
     lookup_free(lk);
-    if (e->type == LDNS_RR_TYPE_MX)
+    if (per_domain(e))
         lru_touch(r, e);
     struct list_node waiters;
     list_take_all(&waiters, &e->waiters);
@@ -419,7 +246,7 @@ static void entry_done(struct resolver *r, struct lookup *lk)
         free(w);
         entry_arrived(job, idx, e); /* a no-op step once resolver_free() was called */
     }
-    if (e->type == LDNS_RR_TYPE_MX && !r->closing)
+    if (per_domain(e) && !r->closing)
         lru_trim(r); /* after the waiters: they have copied what they need */
 }
 
@@ -441,7 +268,7 @@ static void cache_get(struct resolver *r, ldns_rr_type type, const char *name, s
         d->w.job = job;
         d->w.entry = e;
         d->w.idx = idx;
-        defer(r, d);
+        resolver_defer(r, d);
         key_free(k, buf);
         return;
     }
@@ -500,11 +327,31 @@ static void job_deliver(struct job *job)
     free(job);
 }
 
-/* resolve_fill_addrs on a host's A and AAAA entries (either NULL when not asked). */
-static int fill_addrs(const struct resolve_opts *o, struct resolve_mx *m, struct centry *ent[2])
+/* resolve_fill_addrs on a host's A and AAAA entries (either NULL when not asked), and with
+ * dnssec the host's addr_dnssec from the same entries. */
+static int fill_addrs(const struct resolve_opts *o, struct resolve_mx *m, struct centry *ent[3])
 {
-    return resolve_fill_addrs(o->max_addrs, o->share_families, m, ent[0] ? &ent[0]->out : NULL,
-                              ent[1] ? &ent[1]->out : NULL);
+    struct centry *a = ent[ENT_A], *aaaa = ent[ENT_AAAA];
+    if (o->dnssec)
+        m->addr_dnssec = resolve_dnssec_combine(a ? a->out.dnssec : DNSSEC_SECURE,
+                                                aaaa ? aaaa->out.dnssec : DNSSEC_SECURE);
+    return resolve_fill_addrs(o->max_addrs, o->share_families, m, a ? &a->out : NULL,
+                              aaaa ? &aaaa->out : NULL);
+}
+
+/* With dnssec, a host whose address records are secure gets its TLSA lookup (RFC 7672
+ * §2.2.2) at _PORT._tcp.HOST for slot idx; returns 1 when it asked. */
+static int ask_tlsa(struct job *job, int idx, const struct resolve_mx *m)
+{
+    const struct resolve_opts *o = &job->r->opts;
+    if (!o->dnssec || m->addr_dnssec != DNSSEC_SECURE)
+        return 0;
+    size_t n = strlen(m->host) + 32;
+    char *name = xmalloc(n);
+    snprintf(name, n, "_%d._tcp.%s", o->tlsa_port > 0 ? o->tlsa_port : 25, m->host);
+    cache_get(job->r, LDNS_RR_TYPE_TLSA, name, job, idx);
+    free(name);
+    return 1;
 }
 
 /* Starts the address lookups for entry idx of job's host list. */
@@ -520,8 +367,11 @@ static void ask_addrs(struct job *job, int idx, const char *host)
 static void mx_answer(struct job *job)
 {
     struct resolve_result *res = job->res;
-    const struct resolve_outcome *out = &job->mx_entry->out;
+    struct centry *e = job->mx_entry;
+    const struct resolve_outcome *out = &e->out;
     job->mx_entry = NULL;
+    e->pins--; /* trimmed at the earliest by the next entry_done(), after this is copied */
+    res->mx_dnssec = out->dnssec; /* an implicit MX's is its addresses' (implicit_done) */
     switch (out->status) {
     case RESOLVE_NXDOMAIN:
         res->status = RESOLVE_NXDOMAIN;
@@ -565,9 +415,36 @@ static void mx_answer(struct job *job)
 static void addrs_done(struct job *job)
 {
     struct resolve_result *res = job->res;
+    int tlsa = 0;
     for (int i = 0; i < res->nmx; i++)
-        if (!res->mx[i].error) /* "." targets were never asked */
+        if (!res->mx[i].error) { /* "." targets were never asked */
             res->addrs_cut += fill_addrs(&job->r->opts, &res->mx[i], job->ent[i]);
+            tlsa += ask_tlsa(job, i, &res->mx[i]);
+        }
+    res->status = RESOLVE_OK;
+    job->state = tlsa ? JOB_TLSA : JOB_DONE;
+}
+
+/* The TLSA entries asked for the secure hosts have all arrived: copied into the result. */
+static void tlsa_done(struct job *job)
+{
+    struct resolve_result *res = job->res;
+    for (int i = 0; i < res->nmx; i++) {
+        const struct centry *t = job->ent[i][ENT_TLSA];
+        if (t)
+            resolve_rrset_from(&res->mx[i].tlsa, t->name, &t->out);
+    }
+    job->state = JOB_DONE;
+}
+
+/* resolve_host: the host's addresses, whatever they are, as mx[0]. */
+static void host_done(struct job *job)
+{
+    struct resolve_result *res = job->res;
+    res->mx = xcalloc(1, sizeof(*res->mx));
+    res->mx[0].host = xstrdup(res->domain);
+    res->nmx = 1;
+    res->addrs_cut = fill_addrs(&job->r->opts, &res->mx[0], job->ent[0]);
     res->status = RESOLVE_OK;
     job->state = JOB_DONE;
 }
@@ -585,6 +462,12 @@ static void implicit_done(struct job *job)
         res->mx[0] = m; /* moved */
         res->nmx = 1;
         res->addrs_cut = cut;
+        if (job->r->opts.dnssec) /* the MX is the domain's addresses (resolve_result.h) */
+            res->mx_dnssec = m.addr_dnssec;
+        if (ask_tlsa(job, 0, &res->mx[0])) {
+            job->state = JOB_TLSA;
+            return;
+        }
     } else {
         if (a->out.status == RESOLVE_DNS_ERROR ||
             (aaaa && aaaa->out.status == RESOLVE_DNS_ERROR)) {
@@ -592,6 +475,8 @@ static void implicit_done(struct job *job)
             res->status = RESOLVE_DNS_ERROR;
             res->error = xmalloc(n);
             snprintf(res->error, n, "%s (implicit MX)", m.error);
+            if (job->r->opts.dnssec) /* the implicit MX's addresses failed: bogus or unknown */
+                res->mx_dnssec = m.addr_dnssec;
         } else {
             res->status = RESOLVE_NO_MX; /* neither MX nor addresses: no mail route at all */
         }
@@ -631,6 +516,12 @@ static void job_step(struct job *job)
     case JOB_IMPLICIT:
         implicit_done(job);
         break;
+    case JOB_TLSA:
+        tlsa_done(job);
+        break;
+    case JOB_HOST:
+        host_done(job);
+        break;
     case JOB_PTR:
         ptr_done(job);
         break;
@@ -652,6 +543,8 @@ struct resolver *resolver_new(uv_loop_t *loop, struct dns_client *dns,
     if (opts)
         r->opts = *opts;
     r->lru_max = r->opts.mx_cache > 0 ? (size_t)r->opts.mx_cache : RESOLVE_MX_CACHE;
+    if (r->opts.dnssec)
+        r->lru_max *= 3; /* each domain's MX and two TXT entries */
     uv_idle_init(loop, &r->idle);
     hmap_init(&r->cache);
     list_init(&r->jobs);
@@ -672,6 +565,28 @@ int resolve_domain(struct resolver *r, const char *domain, resolve_cb cb, void *
     r->stats.domains++;
     /* Through the cache: a domain listed again (or twice at once) is asked once. */
     cache_get(r, LDNS_RR_TYPE_MX, domain, job, 0);
+    if (r->opts.dnssec) { /* with the MX, in parallel: the job steps once all three are in */
+        size_t n = strlen(domain) + sizeof("_smtp._tls.");
+        char *name = xmalloc(n);
+        snprintf(name, n, "_mta-sts.%s", domain); /* RFC 8461 §3.1 */
+        cache_get(r, LDNS_RR_TYPE_TXT, name, job, RESOLVE_IDX_STS);
+        snprintf(name, n, "_smtp._tls.%s", domain); /* RFC 8460 §3 */
+        cache_get(r, LDNS_RR_TYPE_TXT, name, job, RESOLVE_IDX_TLSRPT);
+        free(name);
+    }
+    return 0;
+}
+
+int resolve_host(struct resolver *r, const char *host, resolve_cb cb, void *arg)
+{
+    if (r->closing)
+        return -1;
+    struct job *job = job_new(r, JOB_HOST, arg);
+    job->cb = cb;
+    job->res = xcalloc(1, sizeof(*job->res));
+    job->res->domain = xstrdup(host);
+    job->ent = xcalloc(1, sizeof(*job->ent));
+    ask_addrs(job, 0, host);
     return 0;
 }
 
@@ -692,7 +607,7 @@ int resolve_ptr(struct resolver *r, const char *ip, resolve_ptr_cb cb, void *arg
         struct deferred *d = xcalloc(1, sizeof(*d));
         d->kind = DEFER_JOB;
         d->job = job;
-        defer(r, d);
+        resolver_defer(r, d);
         return 0;
     }
     cache_get(r, LDNS_RR_TYPE_PTR, rev, job, 0);

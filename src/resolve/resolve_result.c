@@ -31,9 +31,17 @@ const char *resolve_status_str(enum resolve_status st)
 
 const char *resolve_dnssec_str(enum resolve_dnssec d)
 {
-    static const char *const words[] = {[DNSSEC_UNKNOWN] = NULL, [DNSSEC_SECURE] = "secure",
-                                        [DNSSEC_INSECURE] = "insecure", [DNSSEC_BOGUS] = "bogus"};
-    return (unsigned)d < sizeof(words) / sizeof(words[0]) ? words[d] : NULL;
+    switch (d) {
+    case DNSSEC_UNKNOWN:
+        return NULL;
+    case DNSSEC_SECURE:
+        return "secure";
+    case DNSSEC_INSECURE:
+        return "insecure";
+    case DNSSEC_BOGUS:
+        return "bogus";
+    }
+    return NULL;
 }
 
 const char *resolve_type_name(ldns_rr_type t)
@@ -47,6 +55,10 @@ const char *resolve_type_name(ldns_rr_type t)
         return "AAAA";
     case LDNS_RR_TYPE_PTR:
         return "PTR";
+    case LDNS_RR_TYPE_TXT:
+        return "TXT";
+    case LDNS_RR_TYPE_TLSA:
+        return "TLSA";
     default:
         return "DNS";
     }
@@ -86,7 +98,51 @@ void resolve_mx_clear(struct resolve_mx *m)
     free(m->ips);
     free(m->host);
     free(m->error);
+    resolve_rrset_clear(&m->tlsa);
     memset(m, 0, sizeof(*m));
+}
+
+void resolve_rrset_clear(struct resolve_rrset *s)
+{
+    for (int i = 0; i < s->n; i++)
+        free(s->rr[i].data);
+    free(s->rr);
+    free(s->qname);
+    free(s->error);
+    memset(s, 0, sizeof(*s));
+}
+
+void resolve_rrset_from(struct resolve_rrset *s, const char *qname,
+                        const struct resolve_outcome *o)
+{
+    resolve_rrset_clear(s);
+    s->asked = 1;
+    s->qname = xstrdup(qname);
+    s->status = o->status;
+    s->dnssec = o->dnssec;
+    s->error = o->error ? xstrdup(o->error) : NULL;
+    if (o->status != RESOLVE_OK || o->n == 0)
+        return;
+    s->rr = xcalloc((size_t)o->n, sizeof(*s->rr));
+    for (int i = 0; i < o->n; i++) {
+        s->rr[i].len = o->rrs[i].len;
+        if (o->rrs[i].len) {
+            s->rr[i].data = xmalloc(o->rrs[i].len);
+            memcpy(s->rr[i].data, o->rrs[i].data, o->rrs[i].len);
+        }
+    }
+    s->n = o->n;
+}
+
+enum resolve_dnssec resolve_dnssec_combine(enum resolve_dnssec a, enum resolve_dnssec b)
+{
+    if (a == DNSSEC_BOGUS || b == DNSSEC_BOGUS)
+        return DNSSEC_BOGUS;
+    if (a == DNSSEC_INSECURE || b == DNSSEC_INSECURE)
+        return DNSSEC_INSECURE;
+    if (a == DNSSEC_UNKNOWN || b == DNSSEC_UNKNOWN)
+        return DNSSEC_UNKNOWN;
+    return DNSSEC_SECURE;
 }
 
 void resolve_result_free(struct resolve_result *res)
@@ -98,6 +154,8 @@ void resolve_result_free(struct resolve_result *res)
     free(res->mx);
     free(res->domain);
     free(res->error);
+    resolve_rrset_clear(&res->sts);
+    resolve_rrset_clear(&res->tlsrpt);
     free(res);
 }
 
@@ -113,8 +171,10 @@ void resolve_ptr_result_free(struct resolve_ptr_result *res)
 
 void resolve_outcome_clear(struct resolve_outcome *o)
 {
-    for (int i = 0; i < o->n; i++)
+    for (int i = 0; i < o->n; i++) {
         free(o->rrs[i].str);
+        free(o->rrs[i].data);
+    }
     free(o->rrs);
     free(o->error);
     memset(o, 0, sizeof(*o));
@@ -164,15 +224,4 @@ int resolve_fill_addrs(int max_addrs, int share_families, struct resolve_mx *m,
     else
         m->error = xstrdup("no address records");
     return cut;
-}
-
-/* TEMPORARY in the integ branch until the resolve branch lands (its versions win). */
-void resolve_rrset_clear(struct resolve_rrset *s)
-{
-    for (int i = 0; i < s->n; i++)
-        free(s->rr[i].data);
-    free(s->rr);
-    free(s->qname);
-    free(s->error);
-    memset(s, 0, sizeof(*s));
 }

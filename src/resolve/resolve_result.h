@@ -91,7 +91,9 @@ struct resolve_result {
     int addrs_cut;   /* addresses beyond resolve_opts.max_addrs, over all kept MX entries */
     /* resolve_opts.dnssec only (else unknown / not asked): */
     enum resolve_dnssec mx_dnssec; /* the MX RRset (or its NXDOMAIN / NODATA); for an implicit
-                      MX, the domain's address RRsets as resolve_mx.addr_dnssec */
+                      MX, the domain's address RRsets as resolve_mx.addr_dnssec (also when
+                      looking them up failed: a DNS error "... (implicit MX)", bogus or
+                      unknown); NO_MX without addresses: the MX NODATA's */
     struct resolve_rrset sts;    /* TXT _mta-sts.DOMAIN, asked with the MX (RFC 8461 §3.1) */
     struct resolve_rrset tlsrpt; /* TXT _smtp._tls.DOMAIN (RFC 8460 §3) */
 };
@@ -106,7 +108,8 @@ struct resolve_ptr_result {
 };
 void resolve_ptr_result_free(struct resolve_ptr_result *res);
 
-/* "MX", "A", "AAAA", "PTR"; "DNS" for another type (the prefix of an error: "A query: ..."). */
+/* "MX", "A", "AAAA", "PTR", "TXT", "TLSA"; "DNS" for another type (the prefix of an error:
+ * "A query: ..."). */
 const char *resolve_type_name(ldns_rr_type t);
 /* Frees what one MX entry holds and zeroes it. */
 void resolve_mx_clear(struct resolve_mx *m);
@@ -122,12 +125,22 @@ int resolve_addr_cap(int na, int n6, int max, int share_families, int *keep_a, i
 /* The outcome of one (name, type) lookup, kept in the resolver's cache entries. */
 struct resolve_outcome {
     enum resolve_status status; /* OK (records), NXDOMAIN, NODATA or DNS_ERROR */
-    char *error;                /* DNS_ERROR: "A query: SERVFAIL" */
+    char *error;                /* DNS_ERROR: "A query: SERVFAIL", "A query: SERVFAIL (DNSSEC
+                                   bogus)" */
     struct answer_rr *rrs;
     int n;
+    enum resolve_dnssec dnssec; /* resolve_opts.dnssec only */
 };
 /* Frees what o holds and zeroes it. */
 void resolve_outcome_clear(struct resolve_outcome *o);
+
+/* Fills s (cleared first) from the outcome of a TXT or TLSA lookup of qname: asked, copies of
+ * the name, status, DNSSEC state, error and the records' octets. */
+void resolve_rrset_from(struct resolve_rrset *s, const char *qname,
+                        const struct resolve_outcome *o);
+/* Two RRsets' DNSSEC states as one (resolve_mx.addr_dnssec's rule): bogus when either is,
+ * else insecure when either is, else unknown when either is, else secure. */
+enum resolve_dnssec resolve_dnssec_combine(enum resolve_dnssec a, enum resolve_dnssec b);
 
 /* Copies the addresses of a host's A and AAAA outcomes (either may be NULL: not asked) into m
  * (A first), as many as the cap keeps (resolve_addr_cap with max_addrs and share_families);

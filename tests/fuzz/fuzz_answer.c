@@ -1,6 +1,7 @@
 /* libFuzzer harness for the DNS answer reader (src/resolve/answer.c): arbitrary octets through
  * ldns_wire2pkt (as dns.c reads a reply off the wire), then answer_parse for MX, A, AAAA and PTR
- * against the question's name and the first answer's owner, with CNAME hops 0..ANSWER_MAX_CNAME.
+ * against the question's name and the first answer's owner, with CNAME hops 0..ANSWER_MAX_CNAME
+ * (and TXT and TLSA: octets, no text; data present exactly when the length is not 0).
  * Checks answer.h's contract: a known kind; records only with ANSWER_RECORDS (n >= 1), a target
  * only with ANSWER_CNAME, a reason only with ANSWER_ERROR; hops within the limit; names lower
  * case without a trailing dot (the root as "."), printable ASCII (ldns writes odd octets as
@@ -52,6 +53,15 @@ static void check(const ldns_pkt *pkt, const char *qname, ldns_rr_type type, int
     REQUIRE(a.hops >= 0 && a.hops <= max_hops && a.hops <= ANSWER_MAX_CNAME);
     for (int i = 0; i < a.n; i++) {
         const char *s = a.rrs[i].str;
+        if (type == LDNS_RR_TYPE_TXT || type == LDNS_RR_TYPE_TLSA) {
+            REQUIRE(!s && a.rrs[i].pref == 0 && (a.rrs[i].data != NULL) == (a.rrs[i].len > 0));
+            REQUIRE(a.rrs[i].len <= 65535);
+            if (a.rrs[i].len) { /* the whole run allocated: its ends read (ASan) */
+                volatile unsigned char ends = a.rrs[i].data[0] ^ a.rrs[i].data[a.rrs[i].len - 1];
+                (void)ends;
+            }
+            continue;
+        }
         REQUIRE(s);
         if (type == LDNS_RR_TYPE_A || type == LDNS_RR_TYPE_AAAA) {
             unsigned char bin[16];
@@ -83,8 +93,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         names[0] = ldns_rdf2str(ldns_rr_owner(ldns_rr_list_rr(ldns_pkt_question(pkt), 0)));
     if (ldns_rr_list_rr_count(ldns_pkt_answer(pkt)) > 0)
         names[1] = ldns_rdf2str(ldns_rr_owner(ldns_rr_list_rr(ldns_pkt_answer(pkt), 0)));
-    static const ldns_rr_type types[] = {LDNS_RR_TYPE_MX, LDNS_RR_TYPE_A, LDNS_RR_TYPE_AAAA,
-                                         LDNS_RR_TYPE_PTR};
+    static const ldns_rr_type types[] = {LDNS_RR_TYPE_MX,  LDNS_RR_TYPE_A,   LDNS_RR_TYPE_AAAA,
+                                         LDNS_RR_TYPE_PTR, LDNS_RR_TYPE_TXT, LDNS_RR_TYPE_TLSA};
     int hops = size ? data[size - 1] % (ANSWER_MAX_CNAME + 2) : ANSWER_MAX_CNAME;
     for (int k = 0; k < 2; k++) {
         if (!names[k])

@@ -1,15 +1,21 @@
 /* resolve_driver: drives resolve.c (and so dns.c) for tests/integration/dns_resolve.sh.
  *
- *   resolve_driver [--edns] [--aaaa] [--timeout MS] [--retries N] SERVER ITEM... [--then ITEM...]
+ *   resolve_driver [--edns] [--aaaa] [--dnssec] [--tlsa-port N] [--timeout MS] [--retries N]
+ *                  SERVER ITEM... [--then ITEM...]
  *   resolve_driver [OPTIONS] [--concurrency N] [--quiet] --file LIST SERVER
  *
  * The second form is scripts/bench-dns's: the items are the lines of LIST (one phase), at most
  * N queries on the wire (dns_opts.max_inflight, as mxsurvey scan's --dns-concurrency), and
  * --quiet prints only the counters.
  *
- * An ITEM is a domain, or "ptr:ADDRESS". The items of one phase are all started at once (so
- * shared names are coalesced); the next phase starts when every callback of the previous one
- * has come (so shared names come from the cache). Results print in item order in a stable
+ * --dnssec turns resolve_opts.dnssec on (DO bit, TXT and TLSA lookups, the CD retry): each
+ * domain then prints its DNSSEC states, per MX host the TLSA lookup (records as "USAGE
+ * SELECTOR MTYPE hex", as drill prints them) and the MTA-STS and TLSRPT TXT records (octets
+ * outside printable ASCII as \xHH), and the counters line adds the TXT, TLSA and CD queries.
+ *
+ * An ITEM is a domain, "host:NAME" (resolve_host) or "ptr:ADDRESS". The items of one phase
+ * are all started at once (so shared names are coalesced); the next phase starts when every
+ * callback of the previous one has come (so shared names come from the cache). Results print in item order in a stable
  * text form, then one line of counters per phase. Exits 1 if a handle outlives the resolver
  * and the DNS client (uv_loop_close() fails), 2 on usage errors. */
 #include <stdio.h>
@@ -27,6 +33,46 @@ struct item {
 };
 
 static int ndone; /* items done so far: a phase waits on this, not on a scan of every item */
+static int dnssec; /* --dnssec: print the DNSSEC part of each result */
+
+static const char *dnssec_word(enum resolve_dnssec d)
+{
+    return d == DNSSEC_UNKNOWN ? "unknown" : resolve_dnssec_str(d);
+}
+
+/* "    WHAT: STATUS DNSSEC QNAME (error)", then one line per record. */
+static void fmt_rrset(FILE *f, const char *what, const struct resolve_rrset *s, int tlsa)
+{
+    if (!s->asked) {
+        fprintf(f, "    %s: not-asked\n", what);
+        return;
+    }
+    fprintf(f, "    %s: %s %s %s", what, resolve_status_str(s->status), dnssec_word(s->dnssec),
+            s->qname);
+    if (s->error)
+        fprintf(f, " (%s)", s->error);
+    fprintf(f, "\n");
+    for (int i = 0; i < s->n; i++) {
+        const unsigned char *d = s->rr[i].data;
+        size_t len = s->rr[i].len, k = 0;
+        fprintf(f, "      %s ", tlsa ? "tlsa" : "txt");
+        if (tlsa && len >= 3) {
+            fprintf(f, "%u %u %u ", d[0], d[1], d[2]);
+            k = 3;
+        }
+        if (!tlsa)
+            fputc('"', f);
+        for (; k < len; k++) {
+            if (tlsa)
+                fprintf(f, "%02x", d[k]);
+            else if (d[k] >= 0x20 && d[k] < 0x7f && d[k] != '\\' && d[k] != '"')
+                fputc(d[k], f);
+            else
+                fprintf(f, "\\x%02x", d[k]);
+        }
+        fprintf(f, "%s\n", tlsa ? "" : "\"");
+    }
+}
 
 static char *fmt_domain(const struct resolve_result *res)
 {
@@ -47,6 +93,15 @@ static char *fmt_domain(const struct resolve_result *res)
         if (!m->resolved)
             fprintf(f, " - (%s)", m->error ? m->error : "?");
         fprintf(f, "\n");
+        if (dnssec) {
+            fprintf(f, "    addresses: %s\n", dnssec_word(m->addr_dnssec));
+            fmt_rrset(f, "tlsa", &m->tlsa, 1);
+        }
+    }
+    if (dnssec && res->status != RESOLVE_CANCELLED) {
+        fprintf(f, "  dnssec mx: %s\n", dnssec_word(res->mx_dnssec));
+        fmt_rrset(f, "sts", &res->sts, 0);
+        fmt_rrset(f, "tlsrpt", &res->tlsrpt, 0);
     }
     fclose(f);
     return buf;
@@ -86,6 +141,10 @@ int main(int argc, char **argv)
             dopts.edns = 1;
         else if (strcmp(argv[a], "--aaaa") == 0)
             ropts.want_aaaa = 1;
+        else if (strcmp(argv[a], "--dnssec") == 0)
+            ropts.dnssec = dnssec = 1;
+        else if (strcmp(argv[a], "--tlsa-port") == 0 && a + 1 < argc)
+            ropts.tlsa_port = atoi(argv[++a]);
         else if (strcmp(argv[a], "--timeout") == 0 && a + 1 < argc)
             dopts.timeout_ms = atoi(argv[++a]);
         else if (strcmp(argv[a], "--retries") == 0 && a + 1 < argc)
@@ -148,6 +207,8 @@ int main(int argc, char **argv)
             it->text = argv[a];
             if (strncmp(it->text, "ptr:", 4) == 0)
                 resolve_ptr(r, it->text + 4, on_ptr, it);
+            else if (strncmp(it->text, "host:", 5) == 0)
+                resolve_host(r, it->text + 5, on_domain, it);
             else
                 resolve_domain(r, it->text, on_domain, it);
         }
@@ -159,12 +220,16 @@ int main(int argc, char **argv)
         const struct resolve_stats *s = resolver_stats(r);
         const struct dns_stats *d = dns_client_stats(dns);
         printf("phase %d: queries mx=%lu a=%lu aaaa=%lu ptr=%lu; cache hits=%lu coalesced=%lu; "
-               "udp=%lu tcp=%lu truncated=%lu timeouts=%lu\n",
+               "udp=%lu tcp=%lu truncated=%lu timeouts=%lu",
                phase, s->q_mx - before.q_mx, s->q_a - before.q_a, s->q_aaaa - before.q_aaaa,
                s->q_ptr - before.q_ptr, s->cache_hits - before.cache_hits,
                s->coalesced - before.coalesced, d->udp_sent - dbefore.udp_sent,
                d->tcp_sent - dbefore.tcp_sent, d->truncated - dbefore.truncated,
                d->timeouts - dbefore.timeouts);
+        if (dnssec)
+            printf("; txt=%lu tlsa=%lu cd=%lu", s->q_txt - before.q_txt,
+                   s->q_tlsa - before.q_tlsa, s->q_cd - before.q_cd);
+        printf("\n");
         before = *s;
         dbefore = *d;
     }
@@ -188,8 +253,8 @@ int main(int argc, char **argv)
     return 0;
 
 usage:
-    fprintf(stderr, "usage: resolve_driver [--edns] [--aaaa] [--timeout MS] [--retries N] SERVER "
-                    "ITEM... [--then ITEM...]\n"
+    fprintf(stderr, "usage: resolve_driver [--edns] [--aaaa] [--dnssec] [--tlsa-port N] "
+                    "[--timeout MS] [--retries N] SERVER ITEM... [--then ITEM...]\n"
                     "       resolve_driver [OPTIONS] [--concurrency N] [--quiet] --file LIST "
                     "SERVER\n");
     return 2;

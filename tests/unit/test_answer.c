@@ -6,6 +6,7 @@
 #include "test.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 /* A reply to (qname, type) with the given RCODE and answer records (zone-file syntax). */
 static ldns_pkt *mkpkt(ldns_pkt_rcode rcode, const char *qname, ldns_rr_type type,
@@ -209,4 +210,98 @@ TEST(answer_addresses_and_ptr)
     char root[] = ".";
     answer_name_canon(root);
     CHECK_STR(root, ".");
+}
+
+/* A reply through the wire and back, as dns.c hands it over: what ldns reads from octets. */
+static void parse_wire(struct answer *a, const char *qname, ldns_rr_type type,
+                       const char *const *answers)
+{
+    ldns_pkt *p = mkpkt(LDNS_RCODE_NOERROR, qname, type, answers), *back = NULL;
+    uint8_t *w = NULL;
+    size_t len = 0;
+    CHECK(ldns_pkt2wire(&w, p, &len) == LDNS_STATUS_OK);
+    CHECK(ldns_wire2pkt(&back, w, len) == LDNS_STATUS_OK);
+    memset(a, 0, sizeof(*a));
+    if (back)
+        answer_parse(back, qname, type, ANSWER_MAX_CNAME, a);
+    free(w);
+    ldns_pkt_free(back);
+    ldns_pkt_free(p);
+}
+
+static int blob_is(const struct answer_rr *r, const void *want, size_t len)
+{
+    return r->str == NULL && r->len == len && (len == 0 || memcmp(r->data, want, len) == 0);
+}
+
+TEST(answer_txt)
+{
+    struct answer a;
+    /* Each record's strings joined without separators; records in answer order; an empty
+     * string is an empty record; octets 0x00 and 0xff kept as they are. */
+    parse_wire(&a, "_mta-sts.example", LDNS_RR_TYPE_TXT,
+               (const char *[]){"_mta-sts.example. TXT \"v=STSv1; \" \"id=2026;\"",
+                                "_mta-sts.example. TXT \"\"",
+                                "_mta-sts.example. TXT \"a\\000b\\255\" \"\" \"c\"",
+                                "_mta-sts.example. TXT \"first?\"", NULL});
+    CHECK_INT(a.kind, ANSWER_RECORDS);
+    CHECK_INT(a.n, 4);
+    if (a.n == 4) {
+        CHECK(blob_is(&a.rrs[0], "v=STSv1; id=2026;", 17));
+        CHECK(blob_is(&a.rrs[1], "", 0));
+        CHECK(blob_is(&a.rrs[2], "a\0b\xff" "c", 5));
+        CHECK(blob_is(&a.rrs[3], "first?", 6));
+    }
+    answer_clear(&a);
+
+    /* Two strings of 255 octets: one record of 510. */
+    char rr[700], want[510];
+    memset(want, 'x', 255);
+    memset(want + 255, 'y', 255);
+    snprintf(rr, sizeof(rr), "_smtp._tls.example. TXT \"%.255s\" \"%.255s\"", want, want + 255);
+    parse_wire(&a, "_smtp._tls.example", LDNS_RR_TYPE_TXT, (const char *[]){rr, NULL});
+    CHECK_INT(a.n, 1);
+    if (a.n == 1)
+        CHECK(blob_is(&a.rrs[0], want, sizeof(want)));
+    answer_clear(&a);
+
+    /* Through a CNAME, other types left out. */
+    parse_wire(&a, "_mta-sts.alias.example", LDNS_RR_TYPE_TXT,
+               (const char *[]){"_mta-sts.alias.example. CNAME _mta-sts.real.example.",
+                                "_mta-sts.real.example. A 192.0.2.1",
+                                "_mta-sts.real.example. TXT \"v=STSv1; id=1\"", NULL});
+    CHECK_INT(a.kind, ANSWER_RECORDS);
+    CHECK_INT(a.hops, 1);
+    CHECK_INT(a.n, 1);
+    if (a.n == 1)
+        CHECK(blob_is(&a.rrs[0], "v=STSv1; id=1", 13));
+    answer_clear(&a);
+}
+
+TEST(answer_tlsa)
+{
+    struct answer a;
+    /* The whole RDATA: usage, selector, matching type, data; in answer order, through a
+     * CNAME (RFC 7671 §7 allows one at the TLSA name). */
+    parse_wire(&a, "_25._tcp.mx.example", LDNS_RR_TYPE_TLSA,
+               (const char *[]){"_25._tcp.mx.example. CNAME _25._tcp.dane.example.",
+                                "_25._tcp.dane.example. TLSA 3 1 1 "
+                                "00112233445566778899AABBCCDDEEFF00112233445566778899aabbccddeeff",
+                                "_25._tcp.dane.example. TLSA 2 0 0 ff00", NULL});
+    CHECK_INT(a.kind, ANSWER_RECORDS);
+    CHECK_INT(a.n, 2);
+    static const unsigned char ee[35] = {3,    1,    1,    0x00, 0x11, 0x22, 0x33, 0x44, 0x55,
+                                         0x66, 0x77, 0x88, 0x99, 0xaa, 0xbb, 0xcc, 0xdd, 0xee,
+                                         0xff, 0x00, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77,
+                                         0x88, 0x99, 0xaa, 0xbb, 0xcc, 0xdd, 0xee, 0xff};
+    static const unsigned char ta[5] = {2, 0, 0, 0xff, 0x00};
+    if (a.n == 2) {
+        CHECK(blob_is(&a.rrs[0], ee, sizeof(ee)));
+        CHECK(blob_is(&a.rrs[1], ta, sizeof(ta)));
+    }
+    answer_clear(&a);
+
+    parse_wire(&a, "_25._tcp.none.example", LDNS_RR_TYPE_TLSA, NULL);
+    CHECK_INT(a.kind, ANSWER_NODATA);
+    answer_clear(&a);
 }

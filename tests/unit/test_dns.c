@@ -980,7 +980,8 @@ TEST(dns_resolv_conf)
 }
 
 /* dns.c builds its queries itself (no ldns packet, no 64 KiB buffer per query): octet for
- * octet what ldns_pkt_query_new + ldns_pkt2wire make of the same query. */
+ * octet what ldns_pkt_query_new + ldns_pkt2wire make of the same query, with the same flags
+ * (CD in the header, DO in the OPT record, which DO brings along without edns). */
 TEST(dns_query_wire_as_ldns)
 {
     char longest[256];
@@ -998,29 +999,35 @@ TEST(dns_query_wire_as_ldns)
             continue;
         for (size_t t = 0; t < sizeof(types) / sizeof(types[0]); t++)
             for (int edns = 0; edns <= 1; edns++)
-                for (size_t i = 0; i < sizeof(ids) / sizeof(ids[0]); i++) {
-                    ldns_pkt *p = ldns_pkt_query_new(ldns_rdf_clone(qname), types[t],
-                                                     LDNS_RR_CLASS_IN, LDNS_RD);
-                    ldns_pkt_set_id(p, ids[i]);
-                    if (edns)
-                        ldns_pkt_set_edns_udp_size(p, DNS_EDNS_BUFSIZE);
-                    uint8_t *want = NULL;
-                    size_t wantlen = 0;
-                    CHECK(ldns_pkt2wire(&want, p, &wantlen) == LDNS_STATUS_OK);
-                    uint8_t got[DNS_QUERY_WIRE_MAX];
-                    size_t len = dns_query_wire(got, sizeof(got), ids[i], qname, types[t], edns);
-                    CHECK_INT((int)len, (int)wantlen);
-                    CHECK(len == wantlen && memcmp(got, want, len) == 0);
-                    /* one octet short: nothing written past the end, 0 */
-                    CHECK_INT((int)dns_query_wire(got, wantlen - 1, ids[i], qname, types[t], edns), 0);
-                    free(want);
-                    ldns_pkt_free(p);
-                }
+                for (unsigned fl = 0; fl <= (DNS_Q_DO | DNS_Q_CD); fl++)
+                    for (size_t i = 0; i < sizeof(ids) / sizeof(ids[0]); i++) {
+                        ldns_pkt *p = ldns_pkt_query_new(ldns_rdf_clone(qname), types[t],
+                                                         LDNS_RR_CLASS_IN, LDNS_RD);
+                        ldns_pkt_set_id(p, ids[i]);
+                        if (edns || (fl & DNS_Q_DO))
+                            ldns_pkt_set_edns_udp_size(p, DNS_EDNS_BUFSIZE);
+                        ldns_pkt_set_cd(p, (fl & DNS_Q_CD) != 0);
+                        ldns_pkt_set_edns_do(p, (fl & DNS_Q_DO) != 0);
+                        uint8_t *want = NULL;
+                        size_t wantlen = 0;
+                        CHECK(ldns_pkt2wire(&want, p, &wantlen) == LDNS_STATUS_OK);
+                        uint8_t got[DNS_QUERY_WIRE_MAX];
+                        size_t len =
+                            dns_query_wire(got, sizeof(got), ids[i], qname, types[t], edns, fl);
+                        CHECK_INT((int)len, (int)wantlen);
+                        CHECK(len == wantlen && memcmp(got, want, len) == 0);
+                        /* one octet short: nothing written past the end, 0 */
+                        CHECK_INT((int)dns_query_wire(got, wantlen - 1, ids[i], qname, types[t],
+                                                      edns, fl),
+                                  0);
+                        free(want);
+                        ldns_pkt_free(p);
+                    }
         ldns_rdf_deep_free(qname);
     }
     ldns_rdf *notname = ldns_rdf_new_frm_str(LDNS_RDF_TYPE_A, "192.0.2.1");
     uint8_t got[DNS_QUERY_WIRE_MAX];
-    CHECK_INT((int)dns_query_wire(got, sizeof(got), 1, notname, LDNS_RR_TYPE_A, 0), 0);
+    CHECK_INT((int)dns_query_wire(got, sizeof(got), 1, notname, LDNS_RR_TYPE_A, 0, 0), 0);
     ldns_rdf_deep_free(notname);
 }
 
