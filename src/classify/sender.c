@@ -10,20 +10,20 @@
 
 /* ---------------------------------------------------------------- one endpoint: DANE */
 
-/* The TLSA lookup's state in sender.h's words (NULL: not asked). */
-static const char *tlsa_state(const struct resolve_rrset *t)
+/* The TLSA lookup's state (sender.h). */
+static enum sender_tlsa tlsa_state(const struct resolve_rrset *t)
 {
     if (!t || !t->asked)
-        return NULL;
+        return TLSA_NOT_ASKED;
     if (t->dnssec == DNSSEC_BOGUS)
-        return "bogus";
+        return TLSA_BOGUS;
     if (t->status == RESOLVE_DNS_ERROR)
-        return "dns-error";
+        return TLSA_DNS_ERROR;
     if (t->dnssec != DNSSEC_SECURE)
-        return "insecure"; /* RFC 7672 §2.2.3: an insecure TLSA RRset is ignored */
+        return TLSA_INSECURE; /* RFC 7672 §2.2.3: an insecure TLSA RRset is ignored */
     if (t->status == RESOLVE_OK && t->n > 0)
-        return "records";
-    return "none";
+        return TLSA_RECORDS;
+    return TLSA_NONE;
 }
 
 void sender_dane_eval(int asked, const char *mx_host, enum resolve_dnssec addr_dnssec,
@@ -38,40 +38,38 @@ void sender_dane_eval(int asked, const char *mx_host, enum resolve_dnssec addr_d
     out->verdict = DANE_NONE;
     if (!asked)
         return;
-    const char *st = tlsa_state(tlsa);
-    if (!st) {
+    switch (tlsa_state(tlsa)) {
+    case TLSA_NOT_ASKED:
         out->why = "addresses not secure";
         return;
-    }
-    if (strcmp(st, "insecure") == 0) {
+    case TLSA_INSECURE:
         out->why = "TLSA insecure";
         return;
-    }
-    if (strcmp(st, "none") == 0) {
+    case TLSA_NONE:
         out->why = "no TLSA records";
         return;
-    }
-    /* From here the host is DANE's (§2.2): a failed lookup for a host with secure addresses
-     * means the sender must not deliver to it. */
-    out->applies = 1;
-    if (strcmp(st, "bogus") == 0 || strcmp(st, "dns-error") == 0) {
+    case TLSA_BOGUS:
+    case TLSA_DNS_ERROR:
+        /* The host is DANE's (§2.2): a failed lookup for a host with secure addresses means
+         * the sender must not deliver to it. */
+        out->applies = 1;
         out->verdict = DANE_FAIL;
-        out->why = st[0] == 'b' ? "TLSA bogus" : "TLSA lookup failed";
+        out->why = tlsa->dnssec == DNSSEC_BOGUS ? "TLSA bogus" : "TLSA lookup failed";
         return;
+    case TLSA_RECORDS:
+        break;
     }
+    out->applies = 1;
     struct dane_tlsa *recs = xcalloc((size_t)tlsa->n, sizeof(*recs));
-    size_t n = 0;
-    for (int i = 0; i < tlsa->n; i++) {
+    for (int i = 0; i < tlsa->n; i++)
         /* A record too short to parse keeps its place (the index is the record's), as an
          * unusable one. */
-        if (dane_tlsa_parse(tlsa->rr[i].data, tlsa->rr[i].len, &recs[n]) < 0)
-            recs[n] = (struct dane_tlsa){.usage = 255};
-        n++;
-    }
+        if (dane_tlsa_parse(tlsa->rr[i].data, tlsa->rr[i].len, &recs[i]) < 0)
+            recs[i] = (struct dane_tlsa){.usage = 255};
     const char *refs[1] = {mx_host};
     struct cert_info *const *chain = res ? res->chain : NULL;
     size_t chain_len = res ? res->chain_len : 0;
-    dane_check(recs, n, chain, chain_len, psl, refs, 1, &out->res);
+    dane_check(recs, (size_t)tlsa->n, chain, chain_len, psl, refs, 1, &out->res);
     free(recs);
     out->verdict = out->res.verdict;
     if (out->verdict == DANE_FAIL)
@@ -101,17 +99,17 @@ static int greeted(enum probe_status s)
            s == PROBE_TLS_FAILED;
 }
 
-const char *sender_sts_check(int covered, const struct sender_ep *ep)
+enum sender_check sender_sts_check(int covered, const struct sender_ep *ep)
 {
     if (!covered)
-        return "not-covered";
+        return CHECK_NOT_COVERED;
     if (!tls_done(ep->status))
-        return "no-tls";
+        return CHECK_NO_TLS;
     if (!ep->trust_valid)
-        return "untrusted";
+        return CHECK_UNTRUSTED;
     if (!strict(ep->mx_match))
-        return "name-mismatch";
-    return "pass";
+        return CHECK_NAME_MISMATCH;
+    return CHECK_PASS;
 }
 
 /* Does ep accept delivery under policy p? */
@@ -121,7 +119,7 @@ static int ep_accepts(enum sender_policy p, int covered, const struct sender_ep 
     case SENDER_DANE_REQUIRED:
         return ep->dane == DANE_PASS || (ep->dane == DANE_UNUSABLE && tls_done(ep->status));
     case SENDER_MTA_STS_ENFORCE:
-        return strcmp(sender_sts_check(covered, ep), "pass") == 0;
+        return sender_sts_check(covered, ep) == CHECK_PASS;
     default:
         return greeted(ep->status);
     }
@@ -133,9 +131,9 @@ static const char *tlsrpt_status(const struct resolve_rrset *t, struct tlsrpt_re
     if (!t->asked)
         return NULL;
     if (t->status == RESOLVE_DNS_ERROR)
-        return "dns-error";
+        return sender_tlsrpt_str(TLSRPT_DNS_ERROR);
     if (t->status != RESOLVE_OK || t->n == 0)
-        return "none";
+        return sender_tlsrpt_str(TLSRPT_NONE);
     const char **recs = xcalloc((size_t)t->n, sizeof(*recs));
     size_t *lens = xcalloc((size_t)t->n, sizeof(*lens));
     for (int i = 0; i < t->n; i++) {
@@ -143,10 +141,12 @@ static const char *tlsrpt_status(const struct resolve_rrset *t, struct tlsrpt_re
         lens[i] = t->rr[i].len;
     }
     int k = taglist_select(recs, lens, (size_t)t->n, "v=TLSRPTv1");
-    const char *word = k == -1 ? "none" : k == -2 ? "multiple" : NULL;
+    const char *word = k == -1   ? sender_tlsrpt_str(TLSRPT_NONE)
+                       : k == -2 ? sender_tlsrpt_str(TLSRPT_MULTIPLE)
+                                 : NULL;
     if (!word) {
         enum tlsrpt_record_error e = tlsrpt_record_parse(recs[k], lens[k], rec);
-        word = e == TLSRPT_RECORD_OK ? "ok" : tlsrpt_record_error_str(e);
+        word = e == TLSRPT_RECORD_OK ? sender_tlsrpt_str(TLSRPT_OK) : tlsrpt_record_error_str(e);
     }
     free(recs);
     free(lens);
@@ -180,10 +180,10 @@ void sender_domain_eval(const struct resolve_result *rr, int has_route,
         struct sender_host *sh = &out->hosts[h];
         sh->host = m->host;
         sh->addr_dnssec = m->addr_dnssec;
-        sh->tlsa = tlsa_state(&m->tlsa);
-        int dane = sh->tlsa && m->addr_dnssec == DNSSEC_SECURE &&
-                   (strcmp(sh->tlsa, "records") == 0 || strcmp(sh->tlsa, "bogus") == 0 ||
-                    strcmp(sh->tlsa, "dns-error") == 0);
+        enum sender_tlsa ts = tlsa_state(&m->tlsa);
+        sh->tlsa = sender_tlsa_str(ts);
+        int dane = m->addr_dnssec == DNSSEC_SECURE &&
+                   (ts == TLSA_RECORDS || ts == TLSA_BOGUS || ts == TLSA_DNS_ERROR);
         sh->policy = dane ? SENDER_DANE_REQUIRED : sts_pol;
         any_dane |= dane;
         int covered = 0;
@@ -192,27 +192,28 @@ void sender_domain_eval(const struct resolve_result *rr, int has_route,
             covered = k >= 0;
             sh->sts_pattern = covered ? pol->mx[k] : NULL;
         }
-        const char *first_check = NULL;
+        enum sender_check first = CHECK_NO_ADDRESS;
         int eps_here = 0, passed = 0;
         for (size_t i = 0; i < n; i++) {
             if (strcmp(eps[i].mx_host, m->host) != 0)
                 continue;
-            eps_here++;
-            const char *c = sender_sts_check(covered, &eps[i]);
-            if (!first_check)
-                first_check = c;
-            passed |= strcmp(c, "pass") == 0;
+            enum sender_check c = sender_sts_check(covered, &eps[i]);
+            if (!eps_here++)
+                first = c;
+            passed |= c == CHECK_PASS;
             if (ep_accepts(sh->policy, covered, &eps[i]))
                 sh->accepts = 1;
         }
+        if (!eps_here && !covered)
+            first = CHECK_NOT_COVERED;
         if (checks)
-            sh->sts = !eps_here ? (covered ? "no-address" : "not-covered")
-                      : passed  ? "pass" : first_check;
+            sh->sts = sender_check_str(passed ? CHECK_PASS : first);
+        sh->sts_pass = passed;
     }
     if (checks) {
         for (size_t h = 0; h < out->nhosts && !out->sts_outcome; h++)
-            if (out->hosts[h].sts && strcmp(out->hosts[h].sts, "pass") == 0)
-                out->sts_outcome = "pass";
+            if (out->hosts[h].sts_pass)
+                out->sts_outcome = out->hosts[h].sts;
         if (!out->sts_outcome && out->nhosts)
             out->sts_outcome = out->hosts[0].sts;
     }

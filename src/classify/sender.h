@@ -147,6 +147,7 @@ struct sender_host {
     const char *sts_pattern;         /* the policy's first pattern covering it, or NULL */
     const char *sts;                 /* the MTA-STS check (see above), NULL without a policy
                                         in enforce or testing mode */
+    int sts_pass;                    /* sts is "pass" */
     enum sender_policy policy;
     int accepts;
 };
@@ -172,7 +173,28 @@ void sender_domain_eval(const struct resolve_result *rr, int has_route,
                         struct sender_domain *out);
 void sender_domain_clear(struct sender_domain *d);
 
-/* The MTA-STS check of one endpoint under policy p (covered: a pattern covers its host). */
-const char *sender_sts_check(int covered, const struct sender_ep *ep);
+/* The MTA-STS check (see above), in order of the checks; its words: sender_check_str. */
+enum sender_check {
+    CHECK_PASS,
+    CHECK_NOT_COVERED,
+    CHECK_NO_TLS,
+    CHECK_UNTRUSTED,
+    CHECK_NAME_MISMATCH,
+    CHECK_NO_ADDRESS,
+};
+const char *sender_check_str(enum sender_check c);
+/* The MTA-STS check of one endpoint (covered: a pattern of the policy covers its host). */
+enum sender_check sender_sts_check(int covered, const struct sender_ep *ep);
+
+/* A TLSA lookup's state as sender_host.tlsa says it: sender_tlsa_str's words ("records",
+ * "none", "insecure", "bogus", "dns-error"; NULL for TLSA_NOT_ASKED). */
+enum sender_tlsa { TLSA_NOT_ASKED, TLSA_RECORDS, TLSA_NONE, TLSA_INSECURE, TLSA_BOGUS,
+                   TLSA_DNS_ERROR };
+const char *sender_tlsa_str(enum sender_tlsa t);
+
+/* The TLSRPT record's status beyond tlsrpt_record.h's errors: sender_tlsrpt_str's words
+ * ("ok", "none", "multiple", "dns-error"). */
+enum sender_tlsrpt { TLSRPT_OK, TLSRPT_NONE, TLSRPT_MULTIPLE, TLSRPT_DNS_ERROR };
+const char *sender_tlsrpt_str(enum sender_tlsrpt t);
 
 #endif

@@ -54,3 +54,43 @@ const char *sender_host_policy_str(enum sender_policy p)
                ? host_policy_words[p]
                : NULL;
 }
+
+static const char *const check_words[] = {
+    [CHECK_PASS] = "pass",
+    [CHECK_NOT_COVERED] = "not-covered",
+    [CHECK_NO_TLS] = "no-tls",
+    [CHECK_UNTRUSTED] = "untrusted",
+    [CHECK_NAME_MISMATCH] = "name-mismatch",
+    [CHECK_NO_ADDRESS] = "no-address",
+};
+
+const char *sender_check_str(enum sender_check c)
+{
+    return (unsigned)c < sizeof(check_words) / sizeof(check_words[0]) ? check_words[c] : NULL;
+}
+
+static const char *const tlsa_words[] = {
+    [TLSA_NOT_ASKED] = NULL,
+    [TLSA_RECORDS] = "records",
+    [TLSA_NONE] = "none",
+    [TLSA_INSECURE] = "insecure",
+    [TLSA_BOGUS] = "bogus",
+    [TLSA_DNS_ERROR] = "dns-error",
+};
+
+const char *sender_tlsa_str(enum sender_tlsa t)
+{
+    return (unsigned)t < sizeof(tlsa_words) / sizeof(tlsa_words[0]) ? tlsa_words[t] : NULL;
+}
+
+static const char *const tlsrpt_words[] = {
+    [TLSRPT_OK] = "ok",
+    [TLSRPT_NONE] = "none",
+    [TLSRPT_MULTIPLE] = "multiple",
+    [TLSRPT_DNS_ERROR] = "dns-error",
+};
+
+const char *sender_tlsrpt_str(enum sender_tlsrpt t)
+{
+    return (unsigned)t < sizeof(tlsrpt_words) / sizeof(tlsrpt_words[0]) ? tlsrpt_words[t] : NULL;
+}

@@ -15,12 +15,11 @@
 #define KEY_UNKNOWN "unknown" /* of an unexpected type, or no word of its table */
 #define KEY_NO_POLICY "no-policy" /* pattern_x_mta_sts: no policy in force (status not ok, or
                                    * mode none) */
-/* The MTA-STS check's words (classify/sender.h), typed in sender.c without a table of their
- * own: the two the figures single out. */
-static const char sts_check_pass[] = "pass";
-static const char sts_check_not_covered[] = "not-covered";
-/* domains.jsonl dnssec.hosts[].tlsa when the host has TLSA records (sender.h). */
-static const char tlsa_records[] = "records";
+/* The words the figures single out: the MTA-STS check's pass and not-covered, and a host
+ * with TLSA records (classify/sender_words.c's tables). */
+#define sts_check_pass sender_check_str(CHECK_PASS)
+#define sts_check_not_covered sender_check_str(CHECK_NOT_COVERED)
+#define tlsa_records sender_tlsa_str(TLSA_RECORDS)
 
 static const enum dane_verdict dane_verdicts[] = {DANE_PASS, DANE_FAIL, DANE_UNUSABLE, DANE_NONE};
 static const enum mtasts_mode sts_modes[] = {MTASTS_MODE_ENFORCE, MTASTS_MODE_TESTING, MTASTS_MODE_NONE};

@@ -56,7 +56,7 @@
 #include "sched.h"
 #include "classify/trust.h"
 #include "report/record.h"
-#include "sts_fetch.h"
+#include "classify/sender.h"
 
 
 struct lineset;
@@ -120,6 +120,39 @@ struct infer_loop {
     int rng_ok;                   /* rng initialised: infer_loop_free frees it */
     unsigned long inferred, inferred_down, spot_checks, switched;
 };
+
+
+/* ---- sts_fetch: a domain's MTA-STS policy (RFC 8461 §3), the loop side, between the domain's
+ * resolution and its MSG_RESOLVED: the _mta-sts TXT record the resolver brought (classify's
+ * mtasts.h reads it), then the policy host mta-sts.DOMAIN's addresses (resolve_host, through
+ * the loop's resolver), the blocklist, the HTTPS fetch of /.well-known/mta-sts.txt
+ * (probe/https.h: pinned to the address, no redirects, a size cap, the scan's timeout, the
+ * scan's trust anchors) and the body's parse. One fetch per policy host and TXT id per run
+ * (the cache a sender keeps, §5.1): a later domain with the same policy host and id takes a
+ * copy (`shared`), and one that comes while the fetch is on the wire waits for it.
+ *
+ * Only on the loop that resolves domains (loop 0). Without --no-policy every resolved domain
+ * passes through here; its MSG_RESOLVED carries the state (struct sts_state) to the run.
+ *
+ * Ownership: a struct sts_state owns its strings and policy (sts_state_free) and passes with
+ * the message to the domain job. The loop's cache owns its entries until sts_loop_close. */
+struct sts_state {
+    struct sender_sts s;  /* borrows from the fields below */
+    char *error, *fetch_ip;
+    struct mtasts_policy policy;
+};
+void sts_state_free(struct sts_state *st);
+
+struct domain_job;
+/* The domain job j was resolved (rr, owned: it goes on with the message). Posts MSG_RESOLVED
+ * with rr and the domain's MTA-STS state, now or once the fetch is over; with --no-policy,
+ * or a cancelled rr, at once without a state. */
+void sts_resolved(struct probe_loop *lp, struct domain_job *j, struct resolve_result *rr);
+
+/* The loop closes: every domain still waiting for its policy is posted as cancelled (not
+ * reported: pending.txt), the fetches in flight are abandoned, the HTTPS client closed and
+ * the cache freed. */
+void sts_loop_close(struct probe_loop *lp);
 
 
 enum ep_state {
@@ -201,7 +234,7 @@ struct domain_job {
     unsigned long line;
     char *domain;
     struct resolve_result *rr;
-    struct sts_state *sts;       /* its MTA-STS state (sts_fetch.h), NULL with --no-policy */
+    struct sts_state *sts;       /* its MTA-STS state (sts_fetch.c), NULL with --no-policy */
     struct endpoint **eps;
     size_t neps, pending;
     LIST_ENTRY(domain_job) link; /* in run->jobs until its record is out or it is dropped */
@@ -236,7 +269,7 @@ struct run_msg {
     int has_tm;
     struct domain_job *job;     /* MSG_RESOLVED */
     struct resolve_result *rr;  /* MSG_RESOLVED (owned by the message, then by job) */
-    struct sts_state *sts;      /* MSG_RESOLVED: the domain's MTA-STS state (sts_fetch.h;
+    struct sts_state *sts;      /* MSG_RESOLVED: the domain's MTA-STS state (sts_fetch.c;
                                    owned likewise), NULL with --no-policy */
     struct loop_state st;       /* every message: the loop's state when it was posted */
     STAILQ_ENTRY(run_msg) link;

@@ -1,10 +1,9 @@
-/* sts_fetch: a domain's MTA-STS policy on the loop (see sts_fetch.h).
+/* sts_fetch: a domain's MTA-STS policy on the loop (see sched_int.h, "sts_fetch.c").
  *
  * Per domain (struct sts_op): the TXT record read at once; when it gives an id, the op waits
  * on the cache entry of (policy host, id) (struct sts_entry), which asks the policy host's
  * addresses, checks the one it will use against the blocklist, fetches and parses the body;
  * each waiter then gets its own copy of the entry's state and its MSG_RESOLVED. */
-#include "sts_fetch.h"
 
 #include <stdio.h>
 #include <stdlib.h>

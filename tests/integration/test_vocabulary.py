@@ -38,6 +38,10 @@ VOCABULARIES = {
     "mta-sts status": ("src/classify/sender_words.c", "sts_words"),
     "sender policy": ("src/classify/sender_words.c", "policy_words"),
     "sender host policy": ("src/classify/sender_words.c", "host_policy_words"),
+    "mta-sts check": ("src/classify/sender_words.c", "check_words"),
+    "tlsa state": ("src/classify/sender_words.c", "tlsa_words"),
+    "tlsrpt status": ("src/classify/sender_words.c", "tlsrpt_words"),
+    "dnssec state": ("src/resolve/resolve_result.c", "resolve_dnssec_str"),
 }
 # A word shared by two vocabularies (the probe status "blocked" and the pattern "blocked") is
 # spelled by each of their tables: two words that look alike.
@@ -57,6 +61,7 @@ MEMBER_NAMES = {
     "cert": "scan mode; also the member `cert` of hosts.jsonl (and the CSV columns cert_*)",
     "strict": "policy word; also the member `shares.strict` of summary.json and diff.json, trend.csv's column",
     "rfc9525": "policy word; also the member `shares.rfc9525` of summary.json and diff.json, trend.csv's column",
+    "records": "tlsa state; also the member `dane.tlsa.records` of hosts.jsonl",
     "dane": "sender host policy word; also the member `dane` of hosts.jsonl and summary.json `enforcement`",
     "usable": "dane record status; also the member `dane.tlsa.records[].usable` of hosts.jsonl",
 }
@@ -72,7 +77,6 @@ EXCEPTIONS = {
     ("src/report/html.c", "other"): "a chart's category for the values it does not draw one by one",
     ("src/sched/sched.c", "blocked"): "ptr_status of a blocked address (no PTR lookup made)",
     ("src/probe/smtp.c", "timeout"): "a dialogue note of check, not the probe status",
-    ("src/report/sum_enforce.c", "pass"): "the MTA-STS check's word (classify/sender.h, typed by sender.c), not the DANE verdict",
 }
 
 
