@@ -113,8 +113,6 @@ struct sender_sts {
     enum mtasts_policy_error policy_error; /* STS_POLICY */
     unsigned long policy_line;      /* the line of policy_error, 0 when none */
     const struct mtasts_policy *policy; /* STS_OK */
-    int shared;                     /* the policy was fetched for an earlier domain of this run
-                                       (cached per policy host and id) */
 };
 /* The status word ("ok", "no-txt", ..., the fetch's or the body's word). */
 const char *sender_sts_status_str(const struct sender_sts *s);

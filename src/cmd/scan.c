@@ -470,7 +470,6 @@ static int scan(int argc, char **argv, struct blocklist **blocklist)
     json_object_set_new(counts, "dns_cache_hits", json_integer((json_int_t)c.dns_cache_hits));
     json_object_set_new(counts, "dns_policy_queries", json_integer((json_int_t)c.dns_policy_queries));
     json_object_set_new(counts, "mta_sts_fetches", json_integer((json_int_t)c.sts_fetches));
-    json_object_set_new(counts, "mta_sts_shared", json_integer((json_int_t)c.sts_shared));
     json_object_set_new(counts, "chain_verifications", json_integer((json_int_t)c.chain_verifications));
     json_object_set_new(counts, "chain_cache_hits", json_integer((json_int_t)c.chain_cache_hits));
     json_object_set_new(counts, "dns_answered", json_integer((json_int_t)c.dns_answered));

@@ -381,7 +381,6 @@ static json_t *fetch_json(const struct sender_sts *s)
     json_object_set_new(o, "ip", record_text(s->fetch_ip));
     json_object_set_new(o, "status", json_string(s->fetch_status));
     json_object_set_new(o, "http_status", s->http_code ? json_integer(s->http_code) : json_null());
-    json_object_set_new(o, "shared", json_boolean(s->shared));
     return o;
 }
 

@@ -128,9 +128,9 @@ struct sched_counts {
     unsigned long version_probes; /* connections that were version probes (in probes too) */
     unsigned long dns_queries, dns_cache_hits;
     /* What the policy lookups cost (sched_opts.policy): their DNS queries (TXT, TLSA, and
-     * SERVFAILs asked again with CD; in dns_queries too), MTA-STS policy fetches made, and
-     * domains that took an earlier domain's fetch (the cache per policy host and id). */
-    unsigned long dns_policy_queries, sts_fetches, sts_shared;
+     * SERVFAILs asked again with CD; in dns_queries too) and the MTA-STS policy fetches made
+     * (one per domain with a valid TXT record and an address for its policy host). */
+    unsigned long dns_policy_queries, sts_fetches;
     /* Every DNS query that ended (cancelled ones apart) is answered or failed (resolve.h). */
     unsigned long dns_answered, dns_failed, dns_no_reply; /* no_reply: of failed, no reply */
     unsigned long chains;  /* chains/ files written */

@@ -279,7 +279,7 @@ STAILQ_HEAD(run_msg_queue, run_msg);
 
 struct loop_counts {
     unsigned long probes, retries, version_probes;
-    unsigned long sts_fetches, sts_shared; /* sts_fetch.c */
+    unsigned long sts_fetches; /* sts_fetch.c */
 };
 
 /* What the run asks of a loop (sched_thread.c). */

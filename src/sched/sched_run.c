@@ -343,7 +343,6 @@ int sched_exec(struct scan_run *s, struct sched_counts *counts, char *err, size_
                                rs->q_tlsa + rs->q_cd;
         counts->dns_policy_queries += rs->q_txt + rs->q_tlsa + rs->q_cd;
         counts->sts_fetches += lp->c.sts_fetches;
-        counts->sts_shared += lp->c.sts_shared;
         counts->dns_cache_hits += rs->cache_hits + rs->coalesced;
         counts->dns_answered += rs->answered;
         counts->dns_failed += rs->failed_rcode + rs->failed_noreply;

@@ -64,7 +64,7 @@ static const char domain[] =
     "{'domain':'a.example','status':'ok','mx':[],'pattern':'mx-exact',"
     "'dnssec':{'mx':'secure','hosts':[{'host':'mx.a.example','addresses':'secure','tlsa':'records'}]},"
     "'mta_sts':{'status':'ok','id':'id\\u001b[2J1','error':null,'line':null,"
-    "'fetch':{'ip':'127.0.0.1','status':'ok','http_status':200,'shared':false},"
+    "'fetch':{'ip':'127.0.0.1','status':'ok','http_status':200},"
     "'mode':'enforce','max_age':86400,'mx':['*.a.example'],"
     "'hosts':[{'host':'mx.a.example','pattern':'*.a.example','check':'pass'}],'outcome':'pass'},"
     "'tlsrpt':{'status':'ok','mailto':1,'https':0,'bad':0},"
@@ -100,7 +100,7 @@ TEST(out_text_policy_failures_and_off)
                         "'applies':true}}",
                         "{'domain':'b.example','status':'ok','mx':[],"
                         "'mta_sts':{'status':'http-status','id':'x1','error':'HTTP 404','line':null,"
-                        "'fetch':{'ip':'127.0.0.1','status':'http-status','http_status':404,'shared':false},"
+                        "'fetch':{'ip':'127.0.0.1','status':'http-status','http_status':404},"
                         "'mode':null,'max_age':null,'mx':null,'hosts':[],'outcome':null},"
                         "'tlsrpt':{'status':'bad-uri','mailto':0,'https':0,'bad':2},"
                         "'policy':{'name':'dane-required','delivers':false,'via':null,'hosts':[]}}");

@@ -118,7 +118,7 @@ static void fill_domain(struct sender_domain *sd, struct sender_host *hosts, str
     *pol = (struct mtasts_policy){.mode = MTASTS_MODE_ENFORCE, .max_age = 604800, .mx = patterns,
                                   .nmx = 2, .has_version = 1};
     *sts = (struct sender_sts){.asked = 1, .status = STS_OK, .fetch_status = "ok", .http_code = 200,
-                               .fetch_ip = "127.0.0.80", .policy = pol, .shared = 1};
+                               .fetch_ip = "127.0.0.80", .policy = pol};
     strcpy(sts->id, "20260101T0");
     hosts[0] = (struct sender_host){.host = "mx1.example", .addr_dnssec = DNSSEC_SECURE, .tlsa = "records",
                                     .sts_pattern = "mx1.example", .sts = "pass",
@@ -162,7 +162,7 @@ TEST(record_domain_sender_json)
     CHECK_MEMBER(o, "dnssec", "{\"mx\":\"secure\",\"hosts\":[{\"host\":\"mx1.example\",\"addresses\":\"secure\",\"tlsa\":\"records\"},"
                               "{\"host\":\"a.b.psmtp.example\",\"addresses\":\"insecure\",\"tlsa\":null}]}");
     CHECK_MEMBER(o, "mta_sts", "{\"status\":\"ok\",\"id\":\"20260101T0\",\"error\":null,\"line\":null,"
-                               "\"fetch\":{\"ip\":\"127.0.0.80\",\"status\":\"ok\",\"http_status\":200,\"shared\":true},"
+                               "\"fetch\":{\"ip\":\"127.0.0.80\",\"status\":\"ok\",\"http_status\":200},"
                                "\"mode\":\"enforce\",\"max_age\":604800,\"mx\":[\"mx1.example\",\"*.evil\\\\xff<b>.example\"],"
                                "\"hosts\":[{\"host\":\"mx1.example\",\"pattern\":\"mx1.example\",\"check\":\"pass\"},"
                                "{\"host\":\"a.b.psmtp.example\",\"pattern\":null,\"check\":\"not-covered\"}],"
@@ -221,21 +221,20 @@ TEST(record_domain_sender_states)
     sts.status = STS_FETCH;
     sts.fetch_status = "http-status";
     sts.http_code = 404;
-    sts.shared = 0;
     sts.error = "HTTP 404";
     o = domain_with(&sd, &sts);
     m = json_object_get(o, "mta_sts");
     CHECK_MEMBER(m, "status", "\"http-status\"");
     CHECK_MEMBER(m, "line", "null");
     CHECK_MEMBER(m, "mode", "null");
-    CHECK_MEMBER(m, "fetch", "{\"ip\":\"127.0.0.80\",\"status\":\"http-status\",\"http_status\":404,\"shared\":false}");
+    CHECK_MEMBER(m, "fetch", "{\"ip\":\"127.0.0.80\",\"status\":\"http-status\",\"http_status\":404}");
     json_decref(o);
     /* No reply at all: http_status null. */
     sts.fetch_status = "timeout";
     sts.http_code = 0;
     sts.fetch_ip = NULL;
     o = domain_with(&sd, &sts);
-    CHECK_MEMBER(json_object_get(o, "mta_sts"), "fetch", "{\"ip\":null,\"status\":\"timeout\",\"http_status\":null,\"shared\":false}");
+    CHECK_MEMBER(json_object_get(o, "mta_sts"), "fetch", "{\"ip\":null,\"status\":\"timeout\",\"http_status\":null}");
     json_decref(o);
 
     /* No TXT: no id, no fetch made (fetch null), no policy; its own word for each TXT state. */
