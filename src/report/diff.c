@@ -159,10 +159,42 @@ static json_t *mx_json(const struct mx_ent *e, size_t n)
 /* ------------------------------------------------------------------ a domain's values */
 
 struct view {
-    uint32_t pattern, sha;
+    uint32_t pattern, sha, policy;
     enum diff_trust trust;
     unsigned char mx[DIFF_MX_DIGEST];
 };
+
+/* What a sender enforces of a domain, as one line the diff compares and shows: the policy and
+ * whether it delivers, the MTA-STS status, mode, TXT id and outcome, the MX RRset's DNSSEC
+ * state (docs/schema.md, "Policies a sender enforces"); "-" for a null. NULL for a record
+ * without the fields (a --no-policy run, an older version): not compared. Caller frees. */
+static char *policy_view(const json_t *d)
+{
+    const json_t *pol = json_object_get(d, "policy"), *sts = json_object_get(d, "mta_sts"),
+                 *sec = json_object_get(d, "dnssec");
+    if (!json_is_object(pol) && !json_is_object(sts) && !json_is_object(sec))
+        return NULL;
+    const json_t *dl = json_object_get(pol, "delivers");
+    const char *parts[7] = {
+        json_string_value(json_object_get(pol, "name")),
+        json_is_boolean(dl) ? (json_is_true(dl) ? "yes" : "no") : NULL,
+        json_string_value(json_object_get(sts, "status")),
+        json_string_value(json_object_get(sts, "mode")),
+        json_string_value(json_object_get(sts, "id")),
+        json_string_value(json_object_get(sts, "outcome")),
+        json_string_value(json_object_get(sec, "mx")),
+    };
+    size_t n = 96;
+    for (size_t i = 0; i < 7; i++) {
+        if (!parts[i])
+            parts[i] = "-";
+        n += strlen(parts[i]);
+    }
+    char *s = xmalloc(n);
+    snprintf(s, n, "policy %s, delivers %s; mta-sts %s, mode %s, id %s, outcome %s; dnssec %s",
+             parts[0], parts[1], parts[2], parts[3], parts[4], parts[5], parts[6]);
+    return s;
+}
 
 /* What the comparison looks at in a domain record, its primary joined with the endpoint
  * table (a null, absent or dangling primary gives null trust and certificate). The MX set is
@@ -171,6 +203,9 @@ static void view_of(struct diff *x, const json_t *d, struct view *v, struct mx_e
                     size_t *nset)
 {
     v->pattern = strtab_id(&x->strs, json_string_value(json_object_get(d, "pattern")));
+    char *pv = policy_view(d);
+    v->policy = strtab_id(&x->strs, pv);
+    free(pv);
     const json_t *primary = json_object_get(d, "primary");
     const char *key = json_is_object(primary) ? ep_key(x, primary) : NULL;
     uintptr_t ep = key ? (uintptr_t)hmap_get(&x->eps, key) : 0;
@@ -216,6 +251,7 @@ static const char *add_old_domain(struct diff *x, const json_t *d, long long off
     st->pattern = v.pattern;
     st->sha = v.sha;
     st->trust = (uint8_t)v.trust;
+    st->policy = v.policy;
     memcpy(st->mx, v.mx, sizeof(st->mx));
     st->in_old = 1;
     hmap_put(&x->doms, key, st);
@@ -252,12 +288,15 @@ static const char *add_new_domain(struct diff *x, const json_t *d, long long off
     kinds |= (unsigned)(v.trust != st->trust) << DIFF_TRUST_VALID;
     kinds |= (unsigned)(v.sha != st->sha) << DIFF_CERT_SHA256;
     kinds |= (unsigned)(memcmp(v.mx, st->mx, sizeof(v.mx)) != 0) << DIFF_MX;
+    /* Compared only when both runs have the fields (a --no-policy run has none). */
+    kinds |= (unsigned)(v.policy && st->policy && v.policy != st->policy) << DIFF_POLICY;
     if (kinds) {
         st->kinds = (uint8_t)kinds;
         st->now = xcalloc(1, sizeof(*st->now));
         st->now->pattern = v.pattern;
         st->now->sha = v.sha;
         st->now->trust = (uint8_t)v.trust;
+        st->now->policy = v.policy;
         if (kinds & 1u << DIFF_MX)
             st->now->mx = mx_json(set, nset);
         x->c.changed++;

@@ -30,6 +30,7 @@ enum diff_kind {
     DIFF_TRUST_VALID, /* "trust_valid" */
     DIFF_CERT_SHA256, /* "cert_sha256" */
     DIFF_MX,          /* "mx" */
+    DIFF_POLICY,      /* "policy": what a sender enforces (diff_policy_view) */
     DIFF_NKINDS,
 };
 
@@ -76,7 +77,7 @@ enum diff_trust { TRUST_NULL, TRUST_TRUE, TRUST_FALSE }; /* a primary endpoint's
 
 /* The new values of a changed domain. */
 struct dnew {
-    uint32_t pattern, sha; /* string ids */
+    uint32_t pattern, sha, policy; /* string ids */
     uint8_t trust;         /* enum diff_trust */
     json_t *mx, *old_mx;   /* the new and old MX sets (diff.json's form), when they differ */
 };
@@ -86,6 +87,7 @@ struct dnew {
 struct dstate {
     long long off;         /* offset of its line in OLD/domains.jsonl */
     uint32_t pattern, sha; /* string ids, 0 for null */
+    uint32_t policy;       /* string id of its policy view, 0 without the fields */
     uint8_t trust;         /* enum diff_trust */
     uint8_t in_old, in_new;
     uint8_t kinds;         /* bit (1 << enum diff_kind) per kind of change */

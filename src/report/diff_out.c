@@ -26,6 +26,8 @@ const char *diff_kind_str(enum diff_kind k)
         return "cert_sha256";
     case DIFF_MX:
         return "mx";
+    case DIFF_POLICY:
+        return "policy";
     case DIFF_NKINDS:
         break;
     }
@@ -153,6 +155,9 @@ static json_t *changed_json(const struct diff *x, const struct diff_item *it)
     if (st->kinds & 1u << DIFF_MX)
         json_object_set_new(ch, "mx", change_pair(json_incref(st->now->old_mx),
                                                   json_incref(st->now->mx)));
+    if (st->kinds & 1u << DIFF_POLICY)
+        json_object_set_new(ch, "policy", change_pair(str_json(diff_str(x, st->policy)),
+                                                      str_json(diff_str(x, st->now->policy))));
     json_t *o = json_object();
     json_object_set_new(o, "domain", json_string(it->key));
     json_object_set_new(o, "changes", ch);
@@ -254,6 +259,10 @@ static void kind_text(const struct diff *x, const struct dstate *st, enum diff_k
         *old = mx_text(st->now->old_mx);
         *new = mx_text(st->now->mx);
         return;
+    case DIFF_POLICY:
+        a = diff_str(x, st->policy);
+        b = diff_str(x, st->now->policy);
+        break;
     case DIFF_NKINDS:
         break;
     }

@@ -61,6 +61,7 @@ MEMBER_NAMES = {
     "cert": "scan mode; also the member `cert` of hosts.jsonl (and the CSV columns cert_*)",
     "strict": "policy word; also the member `shares.strict` of summary.json and diff.json, trend.csv's column",
     "rfc9525": "policy word; also the member `shares.rfc9525` of summary.json and diff.json, trend.csv's column",
+    "policy": "diff kind; also the member `policy` of domains.jsonl, run.json and summary.json `enforcement`",
     "records": "tlsa state; also the member `dane.tlsa.records` of hosts.jsonl",
     "dane": "sender host policy word; also the member `dane` of hosts.jsonl and summary.json `enforcement`",
     "usable": "dane record status; also the member `dane.tlsa.records[].usable` of hosts.jsonl",

@@ -56,7 +56,8 @@ static const char *const old_domains[] = {
     "'primary':{'mx_host':'mx.a.example','ip':'192.0.2.1'}}",
     "{'domain':'b.example','status':'ok','pattern':'mx-exact','mx':[{'host':'mx.a.example','pref':10},"
     "{'host':'mx2.a.example','pref':20}],'primary':{'mx_host':'mx.a.example','ip':'192.0.2.1'}}",
-    "{'domain':'c.example','status':'ok','pattern':'mx-exact','mx':[{'host':'mx.c.example','pref':0}],"
+    "{'domain':'c.example','status':'ok','pattern':'mx-exact',"
+    "'policy':{'name':'mta-sts-enforce','delivers':true},'mta_sts':{'status':'ok','mode':'enforce','id':'1','outcome':'pass'},'dnssec':{'mx':null},'mx':[{'host':'mx.c.example','pref':0}],"
     "'primary':{'mx_host':'mx.c.example','ip':'192.0.2.3'}}",
     "{'domain':'d.example','status':'ok','pattern':'mx-wildcard','mx':[{'host':'mx.d.example','pref':5}],"
     "'primary':{'mx_host':'mx.d.example','ip':'192.0.2.4'}}",
@@ -78,7 +79,9 @@ static const char *const new_hosts[] = {
 };
 
 static const char *const new_domains[] = {
-    "{'domain':'same.example','status':'null-mx','pattern':'no-mail','mx':[],'primary':null}",
+    /* the policy fields in the new run only (the old one was --no-policy): not compared */
+    "{'domain':'same.example','status':'null-mx','pattern':'no-mail','mx':[],'primary':null,"
+    "'policy':null,'mta_sts':{'status':'no-txt','mode':null,'id':null,'outcome':null},'dnssec':{'mx':'insecure'}}",
     "{'domain':'f.example','status':'ok','pattern':'unreachable','mx':[{'host':'mx2.f.example','pref':20},"
     "{'host':'mx.f.example','pref':10}],'primary':null}",
     "{'domain':'b.example','status':'ok','pattern':'mx-exact','mx':[{'host':'mx2.a.example','pref':20},"
@@ -86,7 +89,8 @@ static const char *const new_domains[] = {
     "'primary':{'mx_host':'mx.a.example','ip':'192.0.2.1'}}",
     "{'domain':'a.example','status':'ok','pattern':'mx-wildcard','mx':[{'host':'mx.a.example','pref':10}],"
     "'primary':{'mx_host':'mx.a.example','ip':'192.0.2.1'}}",
-    "{'domain':'c.example','status':'ok','pattern':'mx-exact','mx':[{'host':'mx.c.example','pref':0}],"
+    "{'domain':'c.example','status':'ok','pattern':'mx-exact',"
+    "'policy':{'name':'mta-sts-enforce','delivers':true},'mta_sts':{'status':'ok','mode':'enforce','id':'2','outcome':'pass'},'dnssec':{'mx':null},'mx':[{'host':'mx.c.example','pref':0}],"
     "'primary':{'mx_host':'mx.c.example','ip':'192.0.2.3'}}",
     "{'domain':'d.example','status':'ok','pattern':'mx-wildcard','mx':[{'host':'mx.d.example','pref':5}],"
     "'primary':{'mx_host':'mx.d.example','ip':'192.0.2.4'}}",
@@ -163,6 +167,7 @@ TEST(diff_every_kind)
     CHECK_INT(c.kind[DIFF_TRUST_VALID], 1);
     CHECK_INT(c.kind[DIFF_CERT_SHA256], 1);
     CHECK_INT(c.kind[DIFF_MX], 1);
+    CHECK_INT(c.kind[DIFF_POLICY], 1);
     CHECK_INT(c.shares_changed, 5);
 
     /* the missing summaries were made; the outputs went to --out, not NEW */
@@ -179,7 +184,7 @@ TEST(diff_every_kind)
     check_json(json_object_get(d, "new"), want);
     check_json(json_object_get(d, "counts"),
                "{'old_domains':10,'new_domains':9,'appeared':3,'vanished':4,'changed':4,'unchanged':2,"
-               "'pattern':1,'trust_valid':1,'cert_sha256':1,'mx':1,'shares_changed':5}");
+               "'pattern':1,'trust_valid':1,'cert_sha256':1,'mx':1,'policy':1,'shares_changed':5}");
     check_json(json_object_get(d, "appeared"),
                "[{'domain':'=1+2,\\'q\\'','pattern':'no-mail'},{'domain':'e.example','pattern':'mx-exact'},"
                "{'domain':'two\\nlines','pattern':'no-mail'}]");
@@ -188,7 +193,9 @@ TEST(diff_every_kind)
                "{'domain':'@SUM(A1)','pattern':'no-mail'},{'domain':'gone.example','pattern':'no-tls'}]");
     check_json(json_object_get(d, "changed"),
                "[{'domain':'a.example','changes':{'pattern':['mx-exact','mx-wildcard']}},"
-               "{'domain':'c.example','changes':{'cert_sha256':['cc','c2']}},"
+               "{'domain':'c.example','changes':{'cert_sha256':['cc','c2'],"
+               "'policy':['policy mta-sts-enforce, delivers yes; mta-sts ok, mode enforce, id 1, outcome pass; dnssec -',"
+               "'policy mta-sts-enforce, delivers yes; mta-sts ok, mode enforce, id 2, outcome pass; dnssec -']}},"
                "{'domain':'d.example','changes':{'trust_valid':[false,true]}},"
                "{'domain':'f.example','changes':{'mx':[[{'pref':10,'host':'mx.f.example'}],"
                "[{'pref':10,'host':'mx.f.example'},{'pref':20,'host':'mx2.f.example'}]]}}]");
@@ -219,6 +226,9 @@ TEST(diff_every_kind)
                    "gone.example,vanished,no-tls,\r\n"
                    "a.example,pattern,mx-exact,mx-wildcard\r\n"
                    "c.example,cert_sha256,cc,c2\r\n"
+                   "c.example,policy,\"policy mta-sts-enforce, delivers yes; mta-sts ok, mode enforce, "
+                   "id 1, outcome pass; dnssec -\",\"policy mta-sts-enforce, delivers yes; mta-sts ok, "
+                   "mode enforce, id 2, outcome pass; dnssec -\"\r\n"
                    "d.example,trust_valid,false,true\r\n"
                    "f.example,mx,10 mx.f.example,\"10 mx.f.example, 20 mx2.f.example\"\r\n");
     free(csv);
@@ -230,6 +240,10 @@ TEST(diff_every_kind)
     CHECK(text && strstr(text, "trust_valid (1):\n  d.example  false -> true\n"));
     CHECK(text && strstr(text, "cert_sha256 (1):\n  c.example  cc -> c2\n"));
     CHECK(text && strstr(text, "mx (1):\n  f.example  10 mx.f.example -> 10 mx.f.example, 20 mx2.f.example\n"));
+    CHECK(text && strstr(text, "policy (1):\n  c.example  policy mta-sts-enforce, delivers yes; "
+                               "mta-sts ok, mode enforce, id 1, outcome pass; dnssec - -> policy "
+                               "mta-sts-enforce, delivers yes; mta-sts ok, mode enforce, id 2, "
+                               "outcome pass; dnssec -\n"));
     CHECK(text && strstr(text, "valid_chain          75.00% (3/4)"));
     CHECK(text && strstr(text, "+8.33\n"));
     CHECK(text && !strstr(text, "no changes"));
