@@ -24,7 +24,7 @@
  * (resolve_lookup.c); a cache entry owns the lookup of a domain's MX or TXT, an address, a
  * TLSA or a PTR name and the waiters for it; a job is one request (domain, host or PTR) and
  * waits on cache entries. MX and TXT entries are one per domain, so only the most recently
- * used finished ones are kept (RESOLVE_MX_CACHE per kind): memory stays bounded
+ * used finished ones are kept (those of RESOLVE_MX_CACHE domains): memory stays bounded
  * by that, not by the length of the list, while a domain listed again nearby (or a million
  * times) is asked once. Answers from a finished entry are not given
  * synchronously but through a queue drained by a uv_idle handle, so no callback ever runs
