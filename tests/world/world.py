@@ -62,8 +62,12 @@ def unbound_conf(world, wd):
     rip, rport = world.resolver
     out_ip = world.settings.get("resolver_out") or _resolver_out(rip)
     L = ["server:",
-         "  interface: %s@%d" % (rip, rport),
-         "  port: %d" % rport,
+         "  interface: %s@%d" % (rip, rport)]
+    if world.tool_resolver:
+        # a second listener on port 53 for tools that read /etc/resolv.conf (which names no
+        # port): the tests bind-mount one pointing here (tests/integration/reference.py)
+        L.append("  interface: %s@%d" % world.tool_resolver)
+    L += ["  port: %d" % rport,
          "  do-daemonize: no", "  use-syslog: no", '  logfile: ""', '  chroot: ""', '  username: ""',
          '  directory: "%s"' % wd, '  pidfile: ""',
          "  num-threads: 1", "  so-reuseport: no",
@@ -127,6 +131,10 @@ def unbound_conf(world, wd):
         server, dnssec_stubs = dnssec.unbound_lines(world, anchor)
         L += server
     L += ["  local-data: '%s'" % r for r in rr]
+    # unbound-control on a local socket (no keys): a test changes local data while the world
+    # runs (tests/integration/test_enforce.py: an MTA-STS TXT id that changes between scans)
+    L += ["remote-control:", "  control-enable: yes",
+          "  control-interface: %s" % os.path.join(wd, "unbound.ctl")]
     for s in stubs:
         L += ["stub-zone:", '  name: "%s."' % s, "  stub-addr: %s@%d" % (rip, rport)]
     L += dnssec_stubs
@@ -282,11 +290,18 @@ def cmd_up(args):
         err = port_free(rip, rport, kind)
         if err:
             taken.append("%s %s:%d (resolver): %s" % (name, rip, rport, err))
+    if world.tool_resolver:
+        tip, tport = world.tool_resolver
+        for kind, name in ((socket.SOCK_DGRAM, "udp"), (socket.SOCK_STREAM, "tcp")):
+            err = port_free(tip, tport, kind)
+            if err:
+                taken.append("%s %s:%d (resolver, tool_resolver): %s" % (name, tip, tport, err))
     if world.webs:
-        wip, wport = world.web_server
-        err = port_free(wip, wport)
-        if err:
-            taken.append("tcp %s:%d (nginx, the web server): %s" % (wip, wport, err))
+        webs = [(world.web_server, "")] + ([(world.tool_web, ", tool_web")] if world.tool_web else [])
+        for (wip, wport), what in webs:
+            err = port_free(wip, wport)
+            if err:
+                taken.append("tcp %s:%d (nginx, the web server%s): %s" % (wip, wport, what, err))
     if world.dnssec_zones:
         nip, nport = world.dnssec_server
         for kind, name in ((socket.SOCK_DGRAM, "udp"), (socket.SOCK_STREAM, "tcp")):
