@@ -513,3 +513,29 @@ def test_enforce_diff_sts_id_change(ctx):
     mine = [c for c in d["changed"] if c.get("domain") == STSID]
     assert mine and any("mta_sts" in k for k in mine[0].get("changes", {})), \
         "diff reports no MTA-STS change of %s: %s" % (STSID, mine)
+
+
+def test_enforce_scan_no_policy(ctx):
+    """--no-policy: no DO bit, no TXT or TLSA lookup, no policy fetch (nginx logs no request),
+    and every new field is JSON null: hosts.jsonl `dane`; domains.jsonl `dnssec`, `mta_sts`,
+    `tlsrpt`, `policy`; summary.json `enforcement`."""
+    log = os.path.join(ctx.world_dir, "web", "access.log")
+    before = os.path.getsize(log) if os.path.exists(log) else 0
+    out = os.path.join(tempfile.mkdtemp(prefix="mxs-nopolicy-"), "scan")
+    lst = out + ".list"
+    with open(lst, "w") as f:
+        f.write("ee%s\nexact.example\ncustomer.example\n" % D)
+    r = sh(policy_args(ctx, "--no-policy", "--out", out, lst), timeout=120)
+    assert r.returncode == 0, "scan exit %d: %s" % (r.returncode, r.stderr[-800:])
+    hosts = read_jsonl(os.path.join(out, "hosts.jsonl"))
+    domains = read_jsonl(os.path.join(out, "domains.jsonl"))
+    assert len(hosts) == 3 and len(domains) == 3, (hosts, domains)
+    assert all("dane" in h and h["dane"] is None for h in hosts), [h.get("dane") for h in hosts]
+    for d in domains:
+        got = {k: d.get(k, "absent") for k in ("dnssec", "mta_sts", "tlsrpt", "policy")}
+        assert set(got.values()) == {None}, (d["domain"], got)
+    with open(os.path.join(out, "summary.json")) as f:
+        summary = json.load(f)
+    assert "enforcement" in summary and summary["enforcement"] is None, summary.get("enforcement")
+    after = os.path.getsize(log) if os.path.exists(log) else 0
+    assert after == before, "the web server was asked %d octets' worth of requests" % (after - before)
