@@ -114,6 +114,8 @@ def posttls_dane(ctx, domain):
     verdict, on the next-hop domain's names, is not DANE's and is not read here (RFC 7672
     §2.2 makes it mandatory unauthenticated TLS; smtp(8) does so at level dane)."""
     lines = posttls_finger(ctx, domain, "dane", verbose=True)
+    # (posttls-finger stops at the first MX host it completes a session with; every DANE
+    # domain of the world has one MX host)
     hosts = {}
     for host, state, sect in _sections(lines):
         if state != "dane":

@@ -310,7 +310,8 @@ def test_enforce_scan_dane_records(ctx):
     assert (rec["usage"], rec["selector"], rec["matching_type"], rec["usable"]) == (3, 1, 1, "usable"), rec
     assert dane["matched_depth"] == 0, dane
     [p] = _endpoints_of(s["hosts"], "mx.pkix" + D)
-    assert sorted(r["usable"] for r in p["dane"]["tlsa"]["records"]) == ["pkix-usage", "pkix-usage"], p["dane"]
+    usable = sorted(r["usable"] for r in p["dane"]["tlsa"]["records"])
+    assert usable == ["pkix-usage", "pkix-usage"], p["dane"]
     assert p["dane"]["matched"] is None, p["dane"]
 
 
@@ -339,7 +340,8 @@ def test_enforce_scan_mta_sts(ctx):
         sts = (s["domains"].get(domain) or {}).get("mta_sts") or {}
         got = (sts.get("status"), sts.get("mode"), sts.get("outcome"))
         if got != (status, mode, outcome):
-            errors.append("%s: mta_sts status/mode/outcome %s, expected %s" % (domain, got, (status, mode, outcome)))
+            errors.append("%s: mta_sts status/mode/outcome %s, expected %s" %
+                          (domain, got, (status, mode, outcome)))
         checks = {h.get("host"): h.get("check") for h in sts.get("hosts") or [] if h.get("check")}
         if checks != hosts:
             errors.append("%s: mta_sts.hosts checks %s, expected %s" % (domain, checks, hosts))
