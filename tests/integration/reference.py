@@ -28,6 +28,7 @@ import subprocess
 import time
 
 from helpers import sh, tool_env
+import dnswire  # tests/world/dnswire.py (helpers puts tests/world on the path)
 
 # ------------------------------------------------------------------ the tools' namespace
 
@@ -38,6 +39,9 @@ def tool_resolv_conf(ctx):
     ip, port = ctx.world.tool_resolver
     # resolv.conf has no port: the tools can only ask port 53
     assert port == 53, "tool_resolver must listen on port 53, not %d" % port
+    # `up` leaves the listener out when it cannot have the port (and says so): say it here too
+    assert dnswire.query(ip, port, "mxsurvey-world-probe.invalid") is not None, \
+        "the world's resolver does not answer on %s:%d (see `scripts/world up`'s output)" % (ip, port)
     path = os.path.join(ctx.world_dir, "tool-resolv.conf")
     with open(path, "w") as f:
         f.write("nameserver %s\noptions trust-ad attempts:2 timeout:3\n" % ip)

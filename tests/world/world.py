@@ -290,18 +290,24 @@ def cmd_up(args):
         err = port_free(rip, rport, kind)
         if err:
             taken.append("%s %s:%d (resolver): %s" % (name, rip, rport, err))
-    if world.tool_resolver:
-        tip, tport = world.tool_resolver
-        for kind, name in ((socket.SOCK_DGRAM, "udp"), (socket.SOCK_STREAM, "tcp")):
-            err = port_free(tip, tport, kind)
-            if err:
-                taken.append("%s %s:%d (resolver, tool_resolver): %s" % (name, tip, tport, err))
     if world.webs:
-        webs = [(world.web_server, "")] + ([(world.tool_web, ", tool_web")] if world.tool_web else [])
-        for (wip, wport), what in webs:
-            err = port_free(wip, wport)
-            if err:
-                taken.append("tcp %s:%d (nginx, the web server%s): %s" % (wip, wport, what, err))
+        wip, wport = world.web_server
+        err = port_free(wip, wport)
+        if err:
+            taken.append("tcp %s:%d (nginx, the web server): %s" % (wip, wport, err))
+    # The tools' listeners serve the reference tools only (docs/world.md): when one cannot be
+    # had (taken, or a port below 1024 without root) the world comes up without it, and says so.
+    tools = [("tool_resolver", (socket.SOCK_DGRAM, socket.SOCK_STREAM))]
+    if world.webs:
+        tools.append(("tool_web", (socket.SOCK_STREAM,)))
+    for key, kinds in tools:
+        addr = getattr(world, key)
+        errs = [port_free(addr[0], addr[1], k) for k in kinds] if addr else []
+        err = next((e for e in errs if e), None)
+        if err:
+            print("world: not listening on %s:%d (%s): %s; the reference tools of test_enforce "
+                  "cannot run" % (addr + (key, err)), file=sys.stderr)
+            world.settings[key] = ""
     if world.dnssec_zones:
         nip, nport = world.dnssec_server
         for kind, name in ((socket.SOCK_DGRAM, "udp"), (socket.SOCK_STREAM, "tcp")):
