@@ -6,7 +6,9 @@
 # valgrind: a scan of the world under memcheck (tests/valgrind.sh); dnsperf and adns-tools
 # (adnshost) are the references scripts/bench-dns measures the resolve stage against; mandoc
 # and man-db: the manual page docs/mxsurvey.1 is linted by both (a Debian 12 container has no
-# man at all).
+# man at all); postfix-mta-sts-resolver is the reference MTA-STS client of test_enforce.py
+# (its daemon is started by the tests alone, never as a service: see policy-rc.d below), and
+# util-linux and mount give them unshare and mount --bind.
 # Needs root to install. Service start-ups are suppressed during the install (policy-rc.d),
 # so no system unbound or Postfix instance starts; the world starts its own private ones.
 #
@@ -18,7 +20,8 @@ set -eu
 
 PKGS="gcc make pkg-config libc6-dev
 libuv1-dev libmbedtls-dev libldns-dev libjansson-dev libpsl-dev libidn2-dev libcurl4-openssl-dev publicsuffix
-ldnsutils unbound nsd nginx-light curl postfix openssl ca-certificates python3 iproute2 procps bsdutils time
+ldnsutils unbound nsd nginx-light curl postfix postfix-mta-sts-resolver openssl ca-certificates python3
+iproute2 procps bsdutils util-linux mount time
 valgrind dnsperf adns-tools mandoc man-db
 chromium strace"
 

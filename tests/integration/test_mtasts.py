@@ -20,6 +20,7 @@ EXPECTED = {
     "mta-sts.tls10.example": ("redirect", None, None, None),
     "mta-sts.weak.example": ("too-large", None, None, None),
     "mta-sts.multi.example": ("ok", "syntax", None, None),
+    "mta-sts.stsid.example": ("ok", None, "enforce", ["mx1.exact.example"]),  # test_enforce changes it
 }
 
 

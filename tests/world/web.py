@@ -3,6 +3,8 @@
 Declared in the world file (docs/world.md):
   set web_server IP:PORT     where nginx listens (default 127.40.0.1:4443); every `web` host's
                              A record points at IP
+  set tool_web IP:PORT       a second listener for every `web` host (on web_server's IP; the
+                             bundled world: port 443, for mta-sts-query, which takes no port)
   web HOST cert=CERT [body=FILE] [status=CODE] [location=URL] [size=N]
                              an HTTPS virtual host (by SNI) with the world's certificate CERT;
                              GET /.well-known/mta-sts.txt answers data/world/mta-sts/FILE
@@ -61,8 +63,12 @@ def build(world, wd, root):
     for host, web in sorted(world.webs.items()):
         cert = world.certs[web.cert]
         L += ["  server {",
-              "    listen %s:%d ssl%s;" % (ip, port, " default_server" if first else ""),
-              "    server_name %s;" % host,
+              "    listen %s:%d ssl%s;" % (ip, port, " default_server" if first else "")]
+        if world.tool_web:
+            # the same host on the standard port, for tools that fetch https://HOST/ by name
+            # (mta-sts-query: tests/integration/reference.py)
+            L.append("    listen %s:%d ssl%s;" % (world.tool_web + (" default_server" if first else "",)))
+        L += ["    server_name %s;" % host,
               "    ssl_certificate %s;" % os.path.join(certdir, cert.name + ".chain.pem"),
               "    ssl_certificate_key %s;" % os.path.join(certdir, "leaf-%s.key" % cert.key)]
         first = False

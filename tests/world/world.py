@@ -62,8 +62,12 @@ def unbound_conf(world, wd):
     rip, rport = world.resolver
     out_ip = world.settings.get("resolver_out") or _resolver_out(rip)
     L = ["server:",
-         "  interface: %s@%d" % (rip, rport),
-         "  port: %d" % rport,
+         "  interface: %s@%d" % (rip, rport)]
+    if world.tool_resolver:
+        # a second listener on port 53 for tools that read /etc/resolv.conf (which names no
+        # port): the tests bind-mount one pointing here (tests/integration/reference.py)
+        L.append("  interface: %s@%d" % world.tool_resolver)
+    L += ["  port: %d" % rport,
          "  do-daemonize: no", "  use-syslog: no", '  logfile: ""', '  chroot: ""', '  username: ""',
          '  directory: "%s"' % wd, '  pidfile: ""',
          "  num-threads: 1", "  so-reuseport: no",
@@ -127,6 +131,10 @@ def unbound_conf(world, wd):
         server, dnssec_stubs = dnssec.unbound_lines(world, anchor)
         L += server
     L += ["  local-data: '%s'" % r for r in rr]
+    # unbound-control on a local socket (no keys): a test changes local data while the world
+    # runs (tests/integration/test_enforce.py: an MTA-STS TXT id that changes between scans)
+    L += ["remote-control:", "  control-enable: yes",
+          "  control-interface: %s" % os.path.join(wd, "unbound.ctl")]
     for s in stubs:
         L += ["stub-zone:", '  name: "%s."' % s, "  stub-addr: %s@%d" % (rip, rport)]
     L += dnssec_stubs
@@ -287,6 +295,19 @@ def cmd_up(args):
         err = port_free(wip, wport)
         if err:
             taken.append("tcp %s:%d (nginx, the web server): %s" % (wip, wport, err))
+    # The tools' listeners serve the reference tools only (docs/world.md): when one cannot be
+    # had (taken, or a port below 1024 without root) the world comes up without it, and says so.
+    tools = [("tool_resolver", (socket.SOCK_DGRAM, socket.SOCK_STREAM))]
+    if world.webs:
+        tools.append(("tool_web", (socket.SOCK_STREAM,)))
+    for key, kinds in tools:
+        addr = getattr(world, key)
+        errs = [port_free(addr[0], addr[1], k) for k in kinds] if addr else []
+        err = next((e for e in errs if e), None)
+        if err:
+            print("world: not listening on %s:%d (%s): %s; the reference tools of test_enforce "
+                  "cannot run" % (addr + (key, err)), file=sys.stderr)
+            world.settings[key] = ""
     if world.dnssec_zones:
         nip, nport = world.dnssec_server
         for kind, name in ((socket.SOCK_DGRAM, "udp"), (socket.SOCK_STREAM, "tcp")):

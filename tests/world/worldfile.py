@@ -140,7 +140,10 @@ class Web:
 class World:
     def __init__(self):
         self.settings = {"resolver": "127.53.0.1:5300", "smtp_port": "2525", "zones": "example",
-                         "dnssec_server": "127.53.0.3:5300", "web_server": "127.40.0.1:4443"}
+                         "dnssec_server": "127.53.0.3:5300", "web_server": "127.40.0.1:4443",
+                         # the same servers on the standard ports, for reference tools that
+                         # take no port (docs/world.md): none unless set
+                         "tool_resolver": "", "tool_web": ""}
         self.certs = {}
         self.endpoints = []
         self.domains = {}
@@ -164,6 +167,16 @@ class World:
     def web_server(self):
         ip, _, port = self.settings["web_server"].rpartition(":")
         return ip, int(port)
+
+    @property
+    def tool_resolver(self):
+        """(ip, port) of the resolver's second listener, or None."""
+        return _addr(self.settings["tool_resolver"])
+
+    @property
+    def tool_web(self):
+        """(ip, port) of the web server's second listener, or None."""
+        return _addr(self.settings["tool_web"])
 
     @property
     def smtp_port(self):
@@ -490,7 +503,22 @@ def _parse_tlsa(w, tok, lineno):
     w.tlsa.append(Tlsa(tok[1], int(tok[2]), int(tok[3]), int(tok[4]), of))
 
 
+def _addr(value):
+    if not value:
+        return None
+    ip, _, port = value.rpartition(":")
+    return ip, int(port)
+
+
 def _validate(w, path):
+    for key in ("tool_resolver", "tool_web"):
+        v = w.settings[key]
+        if v and not (v.rpartition(":")[2].isdigit() and v.rpartition(":")[0]):
+            raise WorldError("%s: set %s IP:PORT, not %r" % (path, key, v))
+    if w.tool_web and w.tool_web[0] != w.web_server[0]:
+        # the policy hosts' A records point at web_server's address: a tool connecting by name
+        # reaches the second listener only on that address
+        raise WorldError("%s: tool_web must be on web_server's address %s" % (path, w.web_server[0]))
     for web in w.webs.values():
         if web.cert not in w.certs:
             raise WorldError("%s: web %s names unknown cert %r" % (path, web.host, web.cert))
