@@ -500,21 +500,22 @@ def test_enforce_scan_sts_id_change(ctx):
 
 
 def test_enforce_diff_sts_id_change(ctx):
-    """FOR THE INTEGRATOR: `mxsurvey diff OLD NEW` compares pattern, trust, certificate and
-    the MX set only (src/report/diff.h), so a domain whose MTA-STS policy changed (id, mode)
-    is reported unchanged today. What a researcher needs: stsid.example under `changed`, with
-    a kind naming mta_sts in `changes` (the kind's name and its [old, new] values are the
-    integrator's to define in docs/schema.md, "diff.json"; this test asks only that some kind
-    names it)."""
+    """`mxsurvey diff OLD NEW` reports stsid.example's MTA-STS change (TXT id 2026a -> 2026b,
+    mode enforce -> testing, so the domain's policy too) under the kind `policy`
+    (docs/schema.md, "diff.json"): one line per run with the policy, the MTA-STS status, mode,
+    id and outcome, and the MX RRset's DNSSEC state."""
     s = id_change_scans(ctx)
     out = tempfile.mkdtemp(prefix="mxs-stsid-diff-")
     r = sh([ctx.mxsurvey, "diff", "--quiet", "--out", out, s["old"], s["new"]], timeout=60)
-    assert r.returncode in (0, 1), "diff exit %d: %s" % (r.returncode, r.stderr)
+    assert r.returncode == 1, "diff exit %d (1: changes): %s" % (r.returncode, r.stderr)
     with open(os.path.join(out, "diff.json")) as f:
         d = json.load(f)
     mine = [c for c in d["changed"] if c.get("domain") == STSID]
-    assert mine and any("mta_sts" in k for k in mine[0].get("changes", {})), \
-        "diff reports no MTA-STS change of %s: %s" % (STSID, mine)
+    assert mine, "diff reports no change of %s: %s" % (STSID, d["changed"])
+    old, new = mine[0]["changes"].get("policy", (None, None))
+    assert old and "mta-sts ok, mode enforce, id 2026a" in old and "policy mta-sts-enforce" in old, old
+    assert new and "mta-sts ok, mode testing, id 2026b" in new and "policy mta-sts-testing" in new, new
+    assert d["counts"]["policy"] >= 1, d["counts"]
 
 
 def test_enforce_scan_no_policy(ctx):
