@@ -25,7 +25,8 @@ def scan_args(ctx, *extra):
     ip, port = ctx.world.resolver
     return [ctx.mxsurvey, "scan", "--resolver", "%s:%d" % (ip, port), "--port", str(ctx.world.smtp_port),
             *ALLOW, "--ehlo", EHLO, "--timeout", "2", "--dns-timeout", "0.5", "--retry-delay", "0.2",
-            "--ca-file", os.path.join(ctx.certs, "ca.pem"), "--quiet", *extra]
+            "--ca-file", os.path.join(ctx.certs, "ca.pem"), "--mta-sts-port", str(ctx.world.web_server[1]),
+            "--quiet", *extra]
 
 
 def read_jsonl(path):
