@@ -29,8 +29,8 @@
 typedef void (*resolve_cb)(void *arg, struct resolve_result *res);
 typedef void (*resolve_ptr_cb)(void *arg, struct resolve_ptr_result *res);
 
-/* Finished MX answers kept (see above): about 200 octets each; with dnssec three times as many
- * entries (each domain's MX and two TXT). */
+/* Finished MX answers kept (see above): about 200 octets each; with dnssec the domains' TXT
+ * answers count in the same bound (three entries a domain). */
 #define RESOLVE_MX_CACHE 16384
 
 /* Caps (a domain owner chooses how many MX records and addresses a scan spends work on): at

@@ -112,6 +112,16 @@ void resolve_rrset_clear(struct resolve_rrset *s)
     memset(s, 0, sizeof(*s));
 }
 
+/* RFC 4034 §6.3's canonical order of RRs in an RRset: their RDATA as left-justified unsigned
+ * octet strings (a shorter one that is a prefix of a longer comes first). */
+static int cmp_blob(const void *a, const void *b)
+{
+    const struct resolve_blob *x = a, *y = b;
+    size_t n = x->len < y->len ? x->len : y->len;
+    int c = n ? memcmp(x->data, y->data, n) : 0;
+    return c ? c : (x->len > y->len) - (x->len < y->len);
+}
+
 void resolve_rrset_from(struct resolve_rrset *s, const char *qname,
                         const struct resolve_outcome *o)
 {
@@ -132,6 +142,9 @@ void resolve_rrset_from(struct resolve_rrset *s, const char *qname,
         }
     }
     s->n = o->n;
+    /* Resolvers rotate an RRset's order from one answer to the next: the canonical order makes
+     * the records (and dane.matched, an index into them) the same in every run. */
+    qsort(s->rr, (size_t)s->n, sizeof(*s->rr), cmp_blob);
 }
 
 enum resolve_dnssec resolve_dnssec_combine(enum resolve_dnssec a, enum resolve_dnssec b)

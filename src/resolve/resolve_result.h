@@ -135,7 +135,8 @@ struct resolve_outcome {
 void resolve_outcome_clear(struct resolve_outcome *o);
 
 /* Fills s (cleared first) from the outcome of a TXT or TLSA lookup of qname: asked, copies of
- * the name, status, DNSSEC state, error and the records' octets. */
+ * the name, status, DNSSEC state, error and the records' octets, in the canonical order of
+ * RFC 4034 §6.3 (not the answer's, which resolvers rotate). */
 void resolve_rrset_from(struct resolve_rrset *s, const char *qname,
                         const struct resolve_outcome *o);
 /* Two RRsets' DNSSEC states as one (resolve_mx.addr_dnssec's rule): bogus when either is,

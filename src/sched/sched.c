@@ -256,7 +256,8 @@ static void rrset_copy(struct resolve_rrset *dst, const struct resolve_rrset *sr
     for (int i = 0; i < src->n; i++) {
         dst->rr[i].len = src->rr[i].len;
         dst->rr[i].data = xmalloc(src->rr[i].len + 1);
-        memcpy(dst->rr[i].data, src->rr[i].data, src->rr[i].len);
+        if (src->rr[i].len)
+            memcpy(dst->rr[i].data, src->rr[i].data, src->rr[i].len);
     }
 }
 

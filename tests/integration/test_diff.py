@@ -13,7 +13,23 @@ import tempfile
 from helpers import sh
 from test_scan import read_jsonl, world_scan
 
-KINDS = ("pattern", "trust_valid", "cert_sha256", "mx")
+KINDS = ("pattern", "trust_valid", "cert_sha256", "mx", "policy")
+
+
+def policy_view(d):
+    """docs/schema.md, diff.json `changes.policy`: what a sender enforces as one line; None for
+    a record without the fields (not compared)."""
+    pol, sts, sec = d.get("policy"), d.get("mta_sts"), d.get("dnssec")
+    if not any(isinstance(x, dict) for x in (pol, sts, sec)):
+        return None
+
+    def w(o, k):
+        v = o.get(k) if isinstance(o, dict) else None
+        return v if isinstance(v, str) else "-"
+    dl = pol.get("delivers") if isinstance(pol, dict) else None
+    return "policy %s, delivers %s; mta-sts %s, mode %s, id %s, outcome %s; dnssec %s" % (
+        w(pol, "name"), {True: "yes", False: "no"}.get(dl, "-") if isinstance(dl, bool) else "-",
+        w(sts, "status"), w(sts, "mode"), w(sts, "id"), w(sts, "outcome"), w(sec, "mx"))
 SHARES = ("starttls", "strict", "multilabel_accepted", "rfc9525", "valid_chain")
 FORMULA = "=HYPERLINK(\"http://x.example\",\"y\")"
 NEW_SHA = "00" * 32
@@ -66,6 +82,7 @@ def views(folder):
             "trust_valid": valid if isinstance(valid, bool) else None,
             "cert_sha256": sha if isinstance(sha, str) else None,
             "mx": [{"pref": p, "host": h} for p, h in mx],
+            "policy": policy_view(d),
         }
     return out
 
@@ -77,7 +94,8 @@ def expected_diff(old_dir, new_dir):
     changed, counts = [], {k: 0 for k in KINDS}
     both = sorted(set(old) & set(new))
     for k in both:
-        ch = {kind: [old[k][kind], new[k][kind]] for kind in KINDS if old[k][kind] != new[k][kind]}
+        ch = {kind: [old[k][kind], new[k][kind]] for kind in KINDS if old[k][kind] != new[k][kind]
+              and (kind != "policy" or (old[k][kind] and new[k][kind]))}
         if ch:
             changed.append({"domain": k, "changes": ch})
             for kind in ch:
@@ -246,7 +264,7 @@ def test_diff_folder_with_itself(ctx):
         n = len({x["domain"] for x in s["domains"]})
         assert d["counts"] == {"old_domains": n, "new_domains": n, "appeared": 0, "vanished": 0,
                                "changed": 0, "unchanged": n, "pattern": 0, "trust_valid": 0,
-                               "cert_sha256": 0, "mx": 0, "shares_changed": 0}, d["counts"]
+                               "cert_sha256": 0, "mx": 0, "policy": 0, "shares_changed": 0}, d["counts"]
         assert d["appeared"] == d["vanished"] == d["changed"] == []
         for name in SHARES:
             assert d["shares"][name]["delta"] in (0, None), d["shares"]

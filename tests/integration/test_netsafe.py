@@ -134,6 +134,12 @@ class Netns:
             host.a = [ip]
             w.domains[dom.name] = dom
             w.domains[host.name] = host
+            # An MTA-STS policy host at the same address: the policy fetch goes through the
+            # blocklist too (no connection; mta_sts.status blocked).
+            sts = worldfile.Domain("mta-sts." + dom.name)
+            sts.a = [ip]
+            w.domains[sts.name] = sts
+            w.txts.append(("_mta-sts." + dom.name, "v=STSv1; id=1"))
         conf = os.path.join(d, "unbound.conf")
         with open(conf, "w") as f:
             f.write(world.unbound_conf(w, d))
@@ -253,13 +259,18 @@ def test_blocked_addresses_are_never_contacted(ctx):
                     errors.append("%s [%s] %s: %r, expected %r" % (label, ip, k, h[k], v))
             if (dom["pattern"], dom["primary"], dom["endpoints"][0]["status"]) != ("blocked", None, "blocked"):
                 errors.append("%s: domain %r" % (label, dom))
+            sts = dom["mta_sts"]
+            if (sts["status"], sts["error"], sts["fetch"]) != ("blocked", "blocked: " + REASONS[label], None):
+                errors.append("%s: mta_sts %r" % (label, sts))
         assert not errors, "\n  ".join(errors)
         with open(os.path.join(out, "run.json")) as f:
             run = json.load(f)
         c = run["counts"]
-        # No connection, no version probe, and no PTR query: MX, A and AAAA per domain only.
+        # No connection, no version probe, no policy fetch and no PTR query: MX, A and AAAA per
+        # domain, its two TXT records (_mta-sts, _smtp._tls), the policy host's A and AAAA.
         assert (c["connections"], c["version_probes"], c["blocked"]) == (0, 0, len(TARGETS)), c
-        assert c["dns_queries"] == 3 * len(TARGETS), c
+        assert (c["dns_queries"], c["dns_policy_queries"]) == (7 * len(TARGETS), 2 * len(TARGETS)), c
+        assert c["mta_sts_fetches"] == 0, c
         assert run["blocklist"]["allow"] == [] and run["blocklist"]["files"] == [], run["blocklist"]
         assert {e["range"] for e in run["blocklist"]["default"]} >= {"10.0.0.0/8", "::ffff:0:0/96", "ff00::/8"}
         with open(os.path.join(out, "summary.json")) as f:
@@ -295,7 +306,10 @@ def test_blocked_addresses_are_never_contacted(ctx):
         probed = reached | {"mapped", "nat64", "sixtofour"}
         tried = sorted({a for a, port in connects if port == PORT})
         assert tried == sorted(TARGETS[l] for l in probed), tried
-        assert all(c == RESOLVER or c[1] == PORT for c in connects), connects
+        # The MTA-STS policy fetch (port 443) goes only where the probes may go.
+        assert all(c == RESOLVER or c[1] in (PORT, 443) for c in connects), connects
+        fetched = sorted({a for a, port in connects if port == 443})
+        assert set(fetched) <= {TARGETS[l] for l in probed} and fetched, (fetched, connects)
         accepted = [l for l in ns.listener_log() if l.startswith("accept")]
         # One probe each, and no version probe (the listener offers no STARTTLS).
         assert accepted == ["accept local=::ffff:10.1.2.3 peer=::ffff:10.1.2.3"] * 2, ns.listener_log()
@@ -310,6 +324,9 @@ def test_blocked_addresses_are_never_contacted(ctx):
         for label in set(TARGETS) - probed:
             assert hosts[TARGETS[label]]["error"] == "blocked: " + REASONS[label], hosts[TARGETS[label]]
             assert doms[label]["pattern"] == "blocked", doms[label]
+            assert doms[label]["mta_sts"]["status"] == "blocked", doms[label]["mta_sts"]
+        for label in probed:  # nothing listens on 443 here, or no route
+            assert doms[label]["mta_sts"]["status"] in ("connect-failed", "timeout"), doms[label]["mta_sts"]
         with open(os.path.join(out, "run.json")) as f:
             run = json.load(f)
         assert run["blocklist"]["allow"] == ["10.0.0.0/8"] and run["options"]["allow"] == ["10.0.0.0/8"]
