@@ -297,11 +297,15 @@ static struct endpoint *endpoint_get(struct scan_run *s, const struct resolve_mx
 
 /* MSG_RESOLVED: the domain's endpoints, each met once per run (dedup), joined to it. */
 static void domain_resolved(struct domain_job *j, struct resolve_result *rr,
-                            struct sts_state *sts)
+                            struct sts_state *sts, int sts_wait)
 {
     struct scan_run *s = j->run;
     j->rr = rr;
     j->sts = sts;
+    if (sts_wait && rr->status != RESOLVE_CANCELLED) { /* its MTA-STS state comes in MSG_STS */
+        j->sts_wait = 1;
+        j->pending++;
+    }
     if (rr->status == RESOLVE_CANCELLED) { /* shutting down: this domain is not reported */
         sched_job_free(j);
         s->inflight_domains--;
@@ -331,6 +335,20 @@ static void domain_resolved(struct domain_job *j, struct resolve_result *rr,
     if (j->pending == 0)
         domain_done(j);
     sched_dns_watch(s);
+}
+
+/* MSG_STS: the domain's MTA-STS state has come (NULL: a stop cancelled the fetch, and the
+ * domain is never written: pending.txt lists its line). */
+static void domain_sts(struct domain_job *j, struct sts_state *sts)
+{
+    j->sts_wait = 0;
+    if (!sts) {
+        j->sts_lost = 1; /* pending stays above 0 */
+        return;
+    }
+    j->sts = sts;
+    if (--j->pending == 0)
+        domain_done(j);
 }
 
 static void invalid_line(struct scan_run *s, const struct input_line *l)
@@ -460,7 +478,10 @@ static void handle(struct scan_run *s, struct run_msg *m)
         endpoint_done(s, m->ep, m->has_tm ? &m->tm : NULL);
         break;
     case MSG_RESOLVED:
-        domain_resolved(m->job, m->rr, m->sts);
+        domain_resolved(m->job, m->rr, m->sts, m->sts_wait);
+        break;
+    case MSG_STS:
+        domain_sts(m->job, m->sts);
         break;
     case MSG_DNS:
         sched_dns_watch(s);

@@ -122,8 +122,8 @@ struct infer_loop {
 };
 
 
-/* ---- sts_fetch: a domain's MTA-STS policy (RFC 8461 §3), the loop side, between the domain's
- * resolution and its MSG_RESOLVED: the _mta-sts TXT record the resolver brought (classify's
+/* ---- sts_fetch: a domain's MTA-STS policy (RFC 8461 §3), the loop side, from the domain's
+ * resolution on: the _mta-sts TXT record the resolver brought (classify's
  * mtasts.h reads it), then the policy host mta-sts.DOMAIN's addresses (resolve_host, through
  * the loop's resolver), the blocklist, the HTTPS fetch of /.well-known/mta-sts.txt
  * (probe/https.h: pinned to the address, no redirects, a size cap, the scan's timeout, the
@@ -132,7 +132,10 @@ struct infer_loop {
  * copy (`shared`), and one that comes while the fetch is on the wire waits for it.
  *
  * Only on the loop that resolves domains (loop 0). Without --no-policy every resolved domain
- * passes through here; its MSG_RESOLVED carries the state (struct sts_state) to the run.
+ * passes through here. Its MSG_RESOLVED goes at once (its endpoints are probed meanwhile, and
+ * are joined in the order the domains resolve, as without the fetch): with the state (struct
+ * sts_state) when there is nothing to fetch, else with sts_wait, and the state follows in
+ * MSG_STS once the fetch is over; the domain's record waits for it.
  *
  * Ownership: a struct sts_state owns its strings and policy (sts_state_free) and passes with
  * the message to the domain job. The loop's cache owns its entries until sts_loop_close. */
@@ -145,13 +148,13 @@ void sts_state_free(struct sts_state *st);
 
 struct domain_job;
 /* The domain job j was resolved (rr, owned: it goes on with the message). Posts MSG_RESOLVED
- * with rr and the domain's MTA-STS state, now or once the fetch is over; with --no-policy,
- * or a cancelled rr, at once without a state. */
+ * with rr at once (see above), and MSG_STS later when a fetch is made; with --no-policy, or a
+ * cancelled rr, MSG_RESOLVED without a state. */
 void sts_resolved(struct probe_loop *lp, struct domain_job *j, struct resolve_result *rr);
 
-/* The loop closes: every domain still waiting for its policy is posted as cancelled (not
- * reported: pending.txt), the fetches in flight are abandoned, the HTTPS client closed and
- * the cache freed. */
+/* The loop closes: every domain still waiting for its policy gets an MSG_STS without a state
+ * (it is not reported: pending.txt), the fetches in flight are abandoned, the HTTPS client is
+ * closed. */
 void sts_loop_close(struct probe_loop *lp);
 
 
@@ -235,6 +238,8 @@ struct domain_job {
     char *domain;
     struct resolve_result *rr;
     struct sts_state *sts;       /* its MTA-STS state (sts_fetch.c), NULL with --no-policy */
+    int sts_wait;                /* its state is still to come (MSG_STS): one of pending */
+    int sts_lost;                /* a stop cancelled its fetch: it is never written */
     struct endpoint **eps;
     size_t neps, pending;
     LIST_ENTRY(domain_job) link; /* in run->jobs until its record is out or it is dropped */
@@ -244,6 +249,7 @@ struct domain_job {
 enum run_msg_kind {
     MSG_ENDPOINT, /* ep has its verdict (probe, PTR, its address's version probe): record it */
     MSG_RESOLVED, /* job's domain is resolved (rr): join it to its endpoints */
+    MSG_STS,      /* job's MTA-STS policy fetch is over (sts; NULL: cancelled by a stop) */
     MSG_DNS,      /* a DNS lookup ended: the run checks its resolvers are alive */
     MSG_LOOP,     /* the loop's state (struct loop_state) changed: the run may finish */
 };
@@ -269,8 +275,9 @@ struct run_msg {
     int has_tm;
     struct domain_job *job;     /* MSG_RESOLVED */
     struct resolve_result *rr;  /* MSG_RESOLVED (owned by the message, then by job) */
-    struct sts_state *sts;      /* MSG_RESOLVED: the domain's MTA-STS state (sts_fetch.c;
-                                   owned likewise), NULL with --no-policy */
+    struct sts_state *sts;      /* MSG_RESOLVED, MSG_STS: the domain's MTA-STS state
+                                   (sts_fetch.c; owned likewise), NULL with --no-policy */
+    int sts_wait;               /* MSG_RESOLVED: the state comes later, in MSG_STS */
     struct loop_state st;       /* every message: the loop's state when it was posted */
     STAILQ_ENTRY(run_msg) link;
 };

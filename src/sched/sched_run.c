@@ -188,6 +188,9 @@ static void release(struct scan_run *s)
             resolve_result_free(m->rr);
             sts_state_free(m->sts);
             sched_job_free(m->job);
+        } else if (m->kind == MSG_STS) {
+            sts_state_free(m->sts); /* its job was freed with its MSG_RESOLVED, or is freed
+                                       with the run's jobs */
         }
         free(m);
     }

@@ -29,8 +29,7 @@ struct sts_loop {
 struct sts_op {
     struct sts_loop *sl;
     struct list_node link;    /* in sl->ops */
-    struct domain_job *job;
-    struct resolve_result *rr;
+    struct domain_job *job;   /* its MSG_RESOLVED has gone (sts_wait) */
     struct sts_state *st;
     char *host;               /* mta-sts.DOMAIN */
 };
@@ -45,37 +44,36 @@ void sts_state_free(struct sts_state *st)
     free(st);
 }
 
-static void post(struct probe_loop *lp, struct domain_job *j, struct resolve_result *rr,
-                 struct sts_state *st)
+/* Links a state's borrowed pointers to its own fields, once it is filled. */
+static void state_link(struct sts_state *st)
 {
-    loop_post(lp, &(struct run_msg){.kind = MSG_RESOLVED, .job = j, .rr = rr, .sts = st});
-}
-
-/* The op leaves the loop's list and its domain goes to the run with its state. */
-static void op_finish(struct sts_op *op)
-{
-    struct sts_state *st = op->st;
-    list_remove(&op->link);
     st->s.asked = 1;
     st->s.error = st->error;
     st->s.fetch_ip = st->fetch_ip;
     st->s.policy = st->s.status == STS_OK ? &st->policy : NULL;
-    post(op->sl->lp, op->job, op->rr, st);
+}
+
+/* The fetch is over (st) or was cancelled by the loop's close (NULL): MSG_STS. */
+static void op_end(struct sts_op *op, struct sts_state *st)
+{
+    list_remove(&op->link);
+    if (st)
+        state_link(st);
+    else
+        sts_state_free(op->st);
+    loop_post(op->sl->lp, &(struct run_msg){.kind = MSG_STS, .job = op->job, .sts = st});
     free(op->host);
     free(op);
 }
 
-/* The loop is closing: the domain is not reported (the run sees a cancelled resolution). */
+static void op_finish(struct sts_op *op)
+{
+    op_end(op, op->st);
+}
+
 static void op_cancel(struct sts_op *op)
 {
-    list_remove(&op->link);
-    resolve_result_free(op->rr);
-    sts_state_free(op->st);
-    struct resolve_result *rr = xcalloc(1, sizeof(*rr));
-    rr->status = RESOLVE_CANCELLED;
-    post(op->sl->lp, op->job, rr, NULL);
-    free(op->host);
-    free(op);
+    op_end(op, NULL);
 }
 
 /* ---------------------------------------------------------------- the TXT record */
@@ -224,10 +222,25 @@ static void on_host(void *arg, struct resolve_result *rr)
 
 void sts_resolved(struct probe_loop *lp, struct domain_job *j, struct resolve_result *rr)
 {
+    struct run_msg m = {.kind = MSG_RESOLVED, .job = j, .rr = rr};
     if (!lp->o->policy || rr->status == RESOLVE_CANCELLED || !rr->sts.asked) {
-        post(lp, j, rr, NULL);
+        loop_post(lp, &m);
         return;
     }
+    struct sts_state *st = xcalloc(1, sizeof(*st));
+    txt_verdict(&rr->sts, st);
+    if (st->s.status != STS_OK || lp->closed) { /* no policy to fetch */
+        state_link(st);
+        m.sts = st;
+        loop_post(lp, &m);
+        return;
+    }
+    /* The host's name before the message goes: the job is the run's from then on. */
+    size_t hlen = strlen(j->domain) + sizeof("mta-sts.");
+    char *host = xmalloc(hlen);
+    snprintf(host, hlen, "mta-sts.%s", j->domain);
+    m.sts_wait = 1; /* the state follows in MSG_STS */
+    loop_post(lp, &m);
     if (!lp->sts) {
         lp->sts = xcalloc(1, sizeof(*lp->sts));
         lp->sts->lp = lp;
@@ -236,17 +249,9 @@ void sts_resolved(struct probe_loop *lp, struct domain_job *j, struct resolve_re
     struct sts_op *op = xcalloc(1, sizeof(*op));
     op->sl = lp->sts;
     op->job = j;
-    op->rr = rr;
-    op->st = xcalloc(1, sizeof(*op->st));
+    op->st = st;
     list_push_back(&lp->sts->ops, &op->link);
-    txt_verdict(&rr->sts, op->st);
-    if (op->st->s.status != STS_OK) { /* no policy to fetch */
-        op_finish(op);
-        return;
-    }
-    size_t hlen = strlen(j->domain) + sizeof("mta-sts.");
-    op->host = xmalloc(hlen);
-    snprintf(op->host, hlen, "mta-sts.%s", j->domain);
+    op->host = host;
     if (resolve_host(lp->res, op->host, on_host, op) < 0)
         op_cancel(op); /* the resolver is closing */
 }
