@@ -125,6 +125,22 @@ static int ep_accepts(enum sender_policy p, int covered, const struct sender_ep 
     }
 }
 
+int sender_txt_select(const struct resolve_rrset *t, const char *version)
+{
+    if (t->status != RESOLVE_OK || t->n <= 0)
+        return -1;
+    const char **recs = xcalloc((size_t)t->n, sizeof(*recs));
+    size_t *lens = xcalloc((size_t)t->n, sizeof(*lens));
+    for (int i = 0; i < t->n; i++) {
+        recs[i] = (const char *)t->rr[i].data;
+        lens[i] = t->rr[i].len;
+    }
+    int k = taglist_select(recs, lens, (size_t)t->n, version);
+    free(recs);
+    free(lens);
+    return k;
+}
+
 /* The TLSRPT record's status word, with its URIs counted into rec. */
 static const char *tlsrpt_status(const struct resolve_rrset *t, struct tlsrpt_record *rec)
 {
@@ -132,25 +148,14 @@ static const char *tlsrpt_status(const struct resolve_rrset *t, struct tlsrpt_re
         return NULL;
     if (t->status == RESOLVE_DNS_ERROR)
         return sender_tlsrpt_str(TLSRPT_DNS_ERROR);
-    if (t->status != RESOLVE_OK || t->n == 0)
+    int k = sender_txt_select(t, "v=TLSRPTv1");
+    if (k == -1)
         return sender_tlsrpt_str(TLSRPT_NONE);
-    const char **recs = xcalloc((size_t)t->n, sizeof(*recs));
-    size_t *lens = xcalloc((size_t)t->n, sizeof(*lens));
-    for (int i = 0; i < t->n; i++) {
-        recs[i] = (const char *)t->rr[i].data;
-        lens[i] = t->rr[i].len;
-    }
-    int k = taglist_select(recs, lens, (size_t)t->n, "v=TLSRPTv1");
-    const char *word = k == -1   ? sender_tlsrpt_str(TLSRPT_NONE)
-                       : k == -2 ? sender_tlsrpt_str(TLSRPT_MULTIPLE)
-                                 : NULL;
-    if (!word) {
-        enum tlsrpt_record_error e = tlsrpt_record_parse(recs[k], lens[k], rec);
-        word = e == TLSRPT_RECORD_OK ? sender_tlsrpt_str(TLSRPT_OK) : tlsrpt_record_error_str(e);
-    }
-    free(recs);
-    free(lens);
-    return word;
+    if (k == -2)
+        return sender_tlsrpt_str(TLSRPT_MULTIPLE);
+    enum tlsrpt_record_error e =
+        tlsrpt_record_parse((const char *)t->rr[k].data, t->rr[k].len, rec);
+    return e == TLSRPT_RECORD_OK ? sender_tlsrpt_str(TLSRPT_OK) : tlsrpt_record_error_str(e);
 }
 
 void sender_domain_eval(const struct resolve_result *rr, int has_route,

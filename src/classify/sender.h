@@ -171,6 +171,11 @@ void sender_domain_eval(const struct resolve_result *rr, int has_route,
                         struct sender_domain *out);
 void sender_domain_clear(struct sender_domain *d);
 
+/* Of a TXT lookup's records, the one that begins with the version field (taglist_select's
+ * rule: RFC 8461 §3.1, RFC 8460 §3): its index into t->rr, -1 when none does (or the lookup
+ * has no records), -2 when more than one does. */
+int sender_txt_select(const struct resolve_rrset *t, const char *version);
+
 /* The MTA-STS check (see above), in order of the checks; its words: sender_check_str. */
 enum sender_check {
     CHECK_PASS,

@@ -10,7 +10,6 @@
 #include <string.h>
 
 #include "classify/mtasts.h"
-#include "classify/taglist.h"
 #include "core/list.h"
 #include "core/util.h"
 #include "core/version.h"
@@ -86,41 +85,30 @@ static void txt_verdict(const struct resolve_rrset *t, struct sts_state *st)
         st->error = xstrdup(t->error ? t->error : "TXT query failed");
         return;
     }
-    if (t->status != RESOLVE_OK || t->n == 0) {
+    int k = sender_txt_select(t, "v=STSv1");
+    if (k == -1) {
         s->status = STS_NO_TXT;
         return;
     }
-    const char **recs = xcalloc((size_t)t->n, sizeof(*recs));
-    size_t *lens = xcalloc((size_t)t->n, sizeof(*lens));
-    for (int i = 0; i < t->n; i++) {
-        recs[i] = (const char *)t->rr[i].data;
-        lens[i] = t->rr[i].len;
-    }
-    int k = taglist_select(recs, lens, (size_t)t->n, "v=STSv1");
-    if (k == -1) {
-        s->status = STS_NO_TXT;
-    } else if (k == -2) {
+    if (k == -2) {
         s->status = STS_TXT_MULTIPLE;
-    } else {
-        switch (mtasts_txt_parse(recs[k], lens[k], s->id)) {
-        case MTASTS_TXT_OK:
-            s->status = STS_OK; /* for now: the policy decides */
-            break;
-        case MTASTS_TXT_SYNTAX:
-            s->status = STS_TXT_SYNTAX;
-            break;
-        case MTASTS_TXT_NO_ID:
-            s->status = STS_TXT_NO_ID;
-            break;
-        case MTASTS_TXT_BAD_ID:
-            s->status = STS_TXT_BAD_ID;
-            break;
-        }
-        if (s->status != STS_OK)
-            s->id[0] = 0;
+        return;
     }
-    free(recs);
-    free(lens);
+    switch (mtasts_txt_parse((const char *)t->rr[k].data, t->rr[k].len, s->id)) {
+    case MTASTS_TXT_OK:
+        s->status = STS_OK; /* for now: the policy decides */
+        return;
+    case MTASTS_TXT_SYNTAX:
+        s->status = STS_TXT_SYNTAX;
+        break;
+    case MTASTS_TXT_NO_ID:
+        s->status = STS_TXT_NO_ID;
+        break;
+    case MTASTS_TXT_BAD_ID:
+        s->status = STS_TXT_BAD_ID;
+        break;
+    }
+    s->id[0] = 0;
 }
 
 /* ---------------------------------------------------------------- the fetch */

@@ -25,7 +25,8 @@ static void tlsa_one(struct resolve_rrset *t, enum resolve_dnssec sec, unsigned 
     t->rr[0].data[0] = (unsigned char)u;
     t->rr[0].data[1] = (unsigned char)s;
     t->rr[0].data[2] = (unsigned char)m;
-    memcpy(t->rr[0].data + 3, data, len);
+    if (len)
+        memcpy(t->rr[0].data + 3, data, len);
     t->rr[0].len = len + 3;
     t->n = 1;
 }
