@@ -147,6 +147,21 @@ void resolve_rrset_from(struct resolve_rrset *s, const char *qname,
     qsort(s->rr, (size_t)s->n, sizeof(*s->rr), cmp_blob);
 }
 
+void resolve_rrset_copy(struct resolve_rrset *dst, const struct resolve_rrset *src)
+{
+    *dst = *src;
+    dst->qname = src->qname ? xstrdup(src->qname) : NULL;
+    dst->error = src->error ? xstrdup(src->error) : NULL;
+    dst->rr = src->n > 0 ? xcalloc((size_t)src->n, sizeof(*dst->rr)) : NULL;
+    for (int i = 0; i < src->n; i++) {
+        dst->rr[i].len = src->rr[i].len;
+        if (src->rr[i].len) {
+            dst->rr[i].data = xmalloc(src->rr[i].len);
+            memcpy(dst->rr[i].data, src->rr[i].data, src->rr[i].len);
+        }
+    }
+}
+
 enum resolve_dnssec resolve_dnssec_combine(enum resolve_dnssec a, enum resolve_dnssec b)
 {
     if (a == DNSSEC_BOGUS || b == DNSSEC_BOGUS)

@@ -141,6 +141,8 @@ void resolve_rrset_from(struct resolve_rrset *s, const char *qname,
                         const struct resolve_outcome *o);
 /* Two RRsets' DNSSEC states as one (resolve_mx.addr_dnssec's rule): bogus when either is,
  * else insecure when either is, else unknown when either is, else secure. */
+/* dst (uninitialised) becomes a deep copy of src. */
+void resolve_rrset_copy(struct resolve_rrset *dst, const struct resolve_rrset *src);
 enum resolve_dnssec resolve_dnssec_combine(enum resolve_dnssec a, enum resolve_dnssec b);
 
 /* Copies the addresses of a host's A and AAAA outcomes (either may be NULL: not asked) into m

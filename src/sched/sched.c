@@ -246,21 +246,6 @@ struct endpoint *sched_endpoint_add(struct scan_run *s, const char *host, const 
     return ep;
 }
 
-/* A copy of a TLSA lookup's outcome, for an endpoint to keep until its record is out. */
-static void rrset_copy(struct resolve_rrset *dst, const struct resolve_rrset *src)
-{
-    *dst = *src;
-    dst->qname = src->qname ? xstrdup(src->qname) : NULL;
-    dst->error = src->error ? xstrdup(src->error) : NULL;
-    dst->rr = src->n > 0 ? xcalloc((size_t)src->n, sizeof(*dst->rr)) : NULL;
-    for (int i = 0; i < src->n; i++) {
-        dst->rr[i].len = src->rr[i].len;
-        dst->rr[i].data = xmalloc(src->rr[i].len + 1);
-        if (src->rr[i].len)
-            memcpy(dst->rr[i].data, src->rr[i].data, src->rr[i].len);
-    }
-}
-
 static struct endpoint *endpoint_get(struct scan_run *s, const struct resolve_mx *m,
                                      const char *ip, const char *domain, unsigned long line)
 {
@@ -280,7 +265,7 @@ static struct endpoint *endpoint_get(struct scan_run *s, const struct resolve_mx
     }
     ep = sched_endpoint_add(s, host, ip);
     ep->addr_dnssec = m->addr_dnssec;
-    rrset_copy(&ep->tlsa, &m->tlsa);
+    resolve_rrset_copy(&ep->tlsa, &m->tlsa); /* kept until its record is out */
     ep->first_domain = xstrdup(domain);
     ep->first_line = line;
     s->c->endpoints++;

@@ -64,8 +64,7 @@ struct probe_loop *loop_new(const struct sched_opts *o, struct scan_run *run, in
                                          .ctx = lp->pctx};
     }
     struct dns_opts dopts = {.timeout_ms = o->dns_timeout_ms, .retries = o->dns_retries,
-                             .max_inflight = loop_share(o->dns_concurrency, nloops, index),
-                             .dnssec = o->policy};
+                             .max_inflight = loop_share(o->dns_concurrency, nloops, index)};
     lp->dns = dns_client_new(&lp->loop, o->resolvers, o->nresolvers, &dopts);
     if (!lp->dns) {
         snprintf(err, errlen, "cannot set up the DNS client (no usable resolver address, or "

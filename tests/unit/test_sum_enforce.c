@@ -25,27 +25,9 @@ static json_t *parse(const char *fixture)
     return j;
 }
 
-static json_t *at(json_t *root, const char *path)
-{
-    char buf[256];
-    snprintf(buf, sizeof(buf), "%s", path);
-    json_t *v = root;
-    for (char *save, *k = strtok_r(buf, ".", &save); k && v; k = strtok_r(NULL, ".", &save))
-        v = json_object_get(v, k);
-    return v;
-}
-
-static long long num(json_t *root, const char *path)
-{
-    json_t *v = at(root, path);
-    if (!json_is_integer(v))
-        fprintf(stderr, "  no integer at %s\n", path);
-    return json_is_integer(v) ? (long long)json_integer_value(v) : -1;
-}
-
 static void check_map(json_t *root, const char *path, const char *want)
 {
-    char *s = json_dumps(at(root, path), JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
+    char *s = json_dumps(tfs_json_at(root, path), JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
     char *w = tfs_unquote(want);
     CHECK_STR(s, w);
     free(s);
@@ -56,11 +38,11 @@ static void check_share(json_t *e, const char *name, long long n, long long d)
 {
     char p[128];
     snprintf(p, sizeof(p), "shares.%s.numerator", name);
-    CHECK_INT(num(e, p), n);
+    CHECK_INT(tfs_json_int(e, p), n);
     snprintf(p, sizeof(p), "shares.%s.denominator", name);
-    CHECK_INT(num(e, p), d);
+    CHECK_INT(tfs_json_int(e, p), d);
     snprintf(p, sizeof(p), "shares.%s.share", name);
-    json_t *v = at(e, p);
+    json_t *v = tfs_json_at(e, p);
     CHECK(d ? json_is_real(v) && json_real_value(v) == (double)n / (double)d : json_is_null(v));
 }
 
@@ -138,20 +120,20 @@ TEST(summary_enforcement_counts)
     json_t *s = summary_of(hosts, domains);
     json_t *e = json_object_get(s, "enforcement");
     CHECK(json_is_object(e));
-    CHECK_INT(num(e, "domains"), 7);
+    CHECK_INT(tfs_json_int(e, "domains"), 7);
     check_map(e, "dnssec_mx", "{'bogus':1,'insecure':1,'secure':3,'unknown':2}");
-    CHECK_INT(num(e, "dane.domains_with_tlsa"), 2);
-    CHECK_INT(num(e, "dane.domains_dane_required"), 2);
-    CHECK_INT(num(e, "dane.domains_dane_delivers"), 1);
+    CHECK_INT(tfs_json_int(e, "dane.domains_with_tlsa"), 2);
+    CHECK_INT(tfs_json_int(e, "dane.domains_dane_required"), 2);
+    CHECK_INT(tfs_json_int(e, "dane.domains_dane_delivers"), 1);
     check_map(e, "dane.endpoints", "{'fail':1,'none':1,'pass':1,'unknown':1,'unusable':1}");
-    CHECK_INT(num(e, "mta_sts.present"), 4);
+    CHECK_INT(tfs_json_int(e, "mta_sts.present"), 4);
     check_map(e, "mta_sts.status", "{'bad-certificate':1,'no-txt':2,'ok':4}");
     check_map(e, "mta_sts.mode", "{'enforce':2,'none':1,'testing':1}");
-    CHECK_INT(num(e, "mta_sts.fetch_failures"), 1);
-    CHECK_INT(num(e, "mta_sts.mx_not_covered"), 1);
-    CHECK_INT(num(e, "mta_sts.would_fail"), 2);
+    CHECK_INT(tfs_json_int(e, "mta_sts.fetch_failures"), 1);
+    CHECK_INT(tfs_json_int(e, "mta_sts.mx_not_covered"), 1);
+    CHECK_INT(tfs_json_int(e, "mta_sts.would_fail"), 2);
     check_map(e, "mta_sts.outcome", "{'not-covered':2,'pass':1}");
-    CHECK_INT(num(e, "tlsrpt.present"), 3);
+    CHECK_INT(tfs_json_int(e, "tlsrpt.present"), 3);
     check_map(e, "tlsrpt.status", "{'dns-error':1,'none':2,'ok':3,'syntax':1}");
     check_map(e, "policy", "{'dane-required':{'delivers':1,'domains':2},'mta-sts-enforce':{'delivers':0,'domains':1},"
                            "'mta-sts-testing':{'delivers':1,'domains':1},'opportunistic':{'delivers':2,'domains':3}}");
@@ -200,8 +182,8 @@ TEST(summary_enforcement_null_without_fields)
     json_decref(s);
     s = summary_of(hosts, NULL);
     json_t *e = json_object_get(s, "enforcement");
-    CHECK_INT(num(e, "domains"), 0);
-    CHECK_INT(num(e, "dane.endpoints.pass"), 1);
+    CHECK_INT(tfs_json_int(e, "domains"), 0);
+    CHECK_INT(tfs_json_int(e, "dane.endpoints.pass"), 1);
     check_share(e, "dnssec_mx", 0, 0);
     json_decref(s);
 }
@@ -230,7 +212,7 @@ TEST(summary_enforcement_report_old_folder)
     CHECK_INT(tfs_run(cmd_report, "report", dir, "--quiet", (const char *)NULL), 0);
     json_t *s = tfs_load_json(dir, "summary.json");
     CHECK(json_is_null(json_object_get(s, "enforcement")));
-    CHECK_INT(num(s, "domains.total"), 1);
+    CHECK_INT(tfs_json_int(s, "domains.total"), 1);
     json_decref(s);
     char *html = tfs_read(dir, "report.html");
     CHECK(html && !strstr(html, "id=\"enforcement\""));

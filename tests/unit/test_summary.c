@@ -22,28 +22,10 @@ static void write_text(const char *dir, const char *name, const char *text)
     tfs_write_lines(dir, name, lines);
 }
 
-/* The value at a dotted path ("domains.by_pattern.mx-exact"); keys holding dots need get(). */
-static json_t *at(json_t *root, const char *path)
-{
-    char buf[256];
-    snprintf(buf, sizeof(buf), "%s", path);
-    json_t *v = root;
-    for (char *save, *k = strtok_r(buf, ".", &save); k && v; k = strtok_r(NULL, ".", &save))
-        v = json_object_get(v, k);
-    return v;
-}
-
-/* The integer at path, or -1 when it is missing or not an integer. */
-static long long num(json_t *root, const char *path)
-{
-    json_t *v = at(root, path);
-    return json_is_integer(v) ? (long long)json_integer_value(v) : -1;
-}
-
 /* The number of keys (object) or elements (array) at path, -1 when neither. */
 static long long size_at(json_t *root, const char *path)
 {
-    json_t *v = at(root, path);
+    json_t *v = tfs_json_at(root, path);
     return json_is_object(v) ? (long long)json_object_size(v)
            : json_is_array(v) ? (long long)json_array_size(v)
                               : -1;
@@ -53,11 +35,11 @@ static void check_share(json_t *s, const char *name, long long n, long long d)
 {
     char p[128];
     snprintf(p, sizeof(p), "shares.%s.numerator", name);
-    CHECK_INT(num(s, p), n);
+    CHECK_INT(tfs_json_int(s, p), n);
     snprintf(p, sizeof(p), "shares.%s.denominator", name);
-    CHECK_INT(num(s, p), d);
+    CHECK_INT(tfs_json_int(s, p), d);
     snprintf(p, sizeof(p), "shares.%s.share", name);
-    json_t *v = at(s, p);
+    json_t *v = tfs_json_at(s, p);
     if (d == 0) {
         CHECK(json_is_null(v));
     } else {
@@ -163,75 +145,75 @@ TEST(summary_counts_and_shares)
     }
 
     /* meta: run.json copied, including the interruption */
-    CHECK(json_is_true(at(s, "meta.interrupted")));
-    CHECK_STR(json_string_value(at(s, "meta.tool")), "mxsurvey");
-    CHECK_STR(json_string_value(at(s, "meta.started")), "2026-01-02T03:04:05Z");
-    CHECK_STR(json_string_value(at(s, "meta.input")), "list.txt");
-    CHECK(json_is_null(at(s, "meta.input_sha256")));
-    CHECK_STR(json_string_value(at(s, "meta.options.port")), "2525");
-    CHECK_INT(num(s, "meta.counts.lines"), 12);
-    CHECK(json_is_true(at(s, "meta.dns_errors.exceeded")));
-    CHECK_STR(json_string_value(at(s, "meta.dns_errors.message")), "50.0% of DNS queries failed");
-    CHECK(json_is_null(at(s, "meta.mode"))); /* a run.json from before --mode */
+    CHECK(json_is_true(tfs_json_at(s, "meta.interrupted")));
+    CHECK_STR(json_string_value(tfs_json_at(s, "meta.tool")), "mxsurvey");
+    CHECK_STR(json_string_value(tfs_json_at(s, "meta.started")), "2026-01-02T03:04:05Z");
+    CHECK_STR(json_string_value(tfs_json_at(s, "meta.input")), "list.txt");
+    CHECK(json_is_null(tfs_json_at(s, "meta.input_sha256")));
+    CHECK_STR(json_string_value(tfs_json_at(s, "meta.options.port")), "2525");
+    CHECK_INT(tfs_json_int(s, "meta.counts.lines"), 12);
+    CHECK(json_is_true(tfs_json_at(s, "meta.dns_errors.exceeded")));
+    CHECK_STR(json_string_value(tfs_json_at(s, "meta.dns_errors.message")), "50.0% of DNS queries failed");
+    CHECK(json_is_null(tfs_json_at(s, "meta.mode"))); /* a run.json from before --mode */
     CHECK_INT(size_at(s, "meta"), 13);
-    const char *gen = json_string_value(at(s, "meta.generated"));
+    const char *gen = json_string_value(tfs_json_at(s, "meta.generated"));
     CHECK(gen && strlen(gen) == 20 && gen[10] == 'T' && gen[19] == 'Z');
-    CHECK(json_is_string(at(s, "meta.generator_version")));
+    CHECK(json_is_string(tfs_json_at(s, "meta.generator_version")));
 
     /* domains */
-    CHECK_INT(num(s, "domains.total"), 10);
-    CHECK_INT(num(s, "domains.by_status.ok"), 8);
-    CHECK_INT(num(s, "domains.by_status.null-mx"), 1);
-    CHECK_INT(num(s, "domains.by_status.invalid"), 1);
+    CHECK_INT(tfs_json_int(s, "domains.total"), 10);
+    CHECK_INT(tfs_json_int(s, "domains.by_status.ok"), 8);
+    CHECK_INT(tfs_json_int(s, "domains.by_status.null-mx"), 1);
+    CHECK_INT(tfs_json_int(s, "domains.by_status.invalid"), 1);
     CHECK_INT(size_at(s, "domains.by_status"), 3);
-    CHECK_INT(num(s, "domains.by_pattern.mx-exact"), 2);
-    CHECK_INT(num(s, "domains.by_pattern.mx-wildcard"), 1);
-    CHECK_INT(num(s, "domains.by_pattern.mx-multilabel"), 1);
-    CHECK_INT(num(s, "domains.by_pattern.provider"), 1);
-    CHECK_INT(num(s, "domains.by_pattern.no-tls"), 1);
-    CHECK_INT(num(s, "domains.by_pattern.unreachable"), 1);
-    CHECK_INT(num(s, "domains.by_pattern.no-mail"), 1);
-    CHECK_INT(num(s, "domains.by_pattern.null"), 2); /* absent (older record) and null */
+    CHECK_INT(tfs_json_int(s, "domains.by_pattern.mx-exact"), 2);
+    CHECK_INT(tfs_json_int(s, "domains.by_pattern.mx-wildcard"), 1);
+    CHECK_INT(tfs_json_int(s, "domains.by_pattern.mx-multilabel"), 1);
+    CHECK_INT(tfs_json_int(s, "domains.by_pattern.provider"), 1);
+    CHECK_INT(tfs_json_int(s, "domains.by_pattern.no-tls"), 1);
+    CHECK_INT(tfs_json_int(s, "domains.by_pattern.unreachable"), 1);
+    CHECK_INT(tfs_json_int(s, "domains.by_pattern.no-mail"), 1);
+    CHECK_INT(tfs_json_int(s, "domains.by_pattern.null"), 2); /* absent (older record) and null */
     CHECK_INT(size_at(s, "domains.by_pattern"), 8);
-    CHECK_INT(num(s, "domains.consistent.true"), 6);
-    CHECK_INT(num(s, "domains.consistent.false"), 2);
-    CHECK_INT(num(s, "domains.consistent.null"), 2);
+    CHECK_INT(tfs_json_int(s, "domains.consistent.true"), 6);
+    CHECK_INT(tfs_json_int(s, "domains.consistent.false"), 2);
+    CHECK_INT(tfs_json_int(s, "domains.consistent.null"), 2);
     CHECK_INT(size_at(s, "domains.consistent"), 3);
 
     /* endpoints */
-    CHECK_INT(num(s, "endpoints.total"), 7);
-    CHECK_INT(num(s, "endpoints.by_status.ok"), 4);
-    CHECK_INT(num(s, "endpoints.by_status.no-starttls"), 1);
-    CHECK_INT(num(s, "endpoints.by_status.connect-failed"), 1);
-    CHECK_INT(num(s, "endpoints.by_status.timeout"), 1);
+    CHECK_INT(tfs_json_int(s, "endpoints.total"), 7);
+    CHECK_INT(tfs_json_int(s, "endpoints.by_status.ok"), 4);
+    CHECK_INT(tfs_json_int(s, "endpoints.by_status.no-starttls"), 1);
+    CHECK_INT(tfs_json_int(s, "endpoints.by_status.connect-failed"), 1);
+    CHECK_INT(tfs_json_int(s, "endpoints.by_status.timeout"), 1);
     CHECK_INT(size_at(s, "endpoints.by_status"), 4);
-    CHECK_INT(num(s, "endpoints.by_wildcard.none"), 2);
-    CHECK_INT(num(s, "endpoints.by_wildcard.leftmost"), 1);
-    CHECK_INT(num(s, "endpoints.by_wildcard.bare"), 1);
-    CHECK_INT(num(s, "endpoints.by_wildcard.null"), 3);
+    CHECK_INT(tfs_json_int(s, "endpoints.by_wildcard.none"), 2);
+    CHECK_INT(tfs_json_int(s, "endpoints.by_wildcard.leftmost"), 1);
+    CHECK_INT(tfs_json_int(s, "endpoints.by_wildcard.bare"), 1);
+    CHECK_INT(tfs_json_int(s, "endpoints.by_wildcard.null"), 3);
     CHECK_INT(size_at(s, "endpoints.by_wildcard"), 4);
-    CHECK_INT(num(s, "endpoints.by_trust.valid"), 1);
-    CHECK_INT(num(s, "endpoints.by_trust.invalid"), 2);
-    CHECK_INT(num(s, "endpoints.by_trust.null"), 3);
-    CHECK_INT(num(s, "endpoints.by_trust.unknown"), 1);
+    CHECK_INT(tfs_json_int(s, "endpoints.by_trust.valid"), 1);
+    CHECK_INT(tfs_json_int(s, "endpoints.by_trust.invalid"), 2);
+    CHECK_INT(tfs_json_int(s, "endpoints.by_trust.null"), 3);
+    CHECK_INT(tfs_json_int(s, "endpoints.by_trust.unknown"), 1);
     CHECK_INT(size_at(s, "endpoints.by_trust"), 4);
-    CHECK_INT(num(s, "endpoints.by_reason.expired"), 1);
-    CHECK_INT(num(s, "endpoints.by_reason.self-signed"), 1);
-    CHECK_INT(num(s, "endpoints.by_reason.weak-key"), 1); /* listed twice, one endpoint */
-    CHECK_INT(num(s, "endpoints.by_reason.unknown"), 1);  /* a reason that is not a string */
+    CHECK_INT(tfs_json_int(s, "endpoints.by_reason.expired"), 1);
+    CHECK_INT(tfs_json_int(s, "endpoints.by_reason.self-signed"), 1);
+    CHECK_INT(tfs_json_int(s, "endpoints.by_reason.weak-key"), 1); /* listed twice, one endpoint */
+    CHECK_INT(tfs_json_int(s, "endpoints.by_reason.unknown"), 1);  /* a reason that is not a string */
     CHECK_INT(size_at(s, "endpoints.by_reason"), 4);
-    json_t *tv = at(s, "endpoints.by_tls_version");
+    json_t *tv = tfs_json_at(s, "endpoints.by_tls_version");
     CHECK_INT(json_integer_value(json_object_get(tv, "TLSv1.2")), 3);
     CHECK_INT(json_integer_value(json_object_get(tv, "TLSv1.0")), 1);
     CHECK_INT(json_integer_value(json_object_get(tv, "null")), 3);
     CHECK_INT(json_object_size(tv), 3);
-    CHECK_INT(num(s, "endpoints.by_key_type.RSA 2048"), 1);
-    CHECK_INT(num(s, "endpoints.by_key_type.RSA 1024"), 1);
-    CHECK_INT(num(s, "endpoints.by_key_type.EC 256"), 1);
-    CHECK_INT(num(s, "endpoints.by_key_type.unknown"), 1); /* unparsable certificate */
-    CHECK_INT(num(s, "endpoints.by_key_type.null"), 3);
+    CHECK_INT(tfs_json_int(s, "endpoints.by_key_type.RSA 2048"), 1);
+    CHECK_INT(tfs_json_int(s, "endpoints.by_key_type.RSA 1024"), 1);
+    CHECK_INT(tfs_json_int(s, "endpoints.by_key_type.EC 256"), 1);
+    CHECK_INT(tfs_json_int(s, "endpoints.by_key_type.unknown"), 1); /* unparsable certificate */
+    CHECK_INT(tfs_json_int(s, "endpoints.by_key_type.null"), 3);
     CHECK_INT(size_at(s, "endpoints.by_key_type"), 5);
-    json_t *rpt = at(s, "endpoints.by_tlsrpt");
+    json_t *rpt = tfs_json_at(s, "endpoints.by_tlsrpt");
     CHECK_INT(json_integer_value(json_object_get(rpt, "v=TLSRPTv1; rua=mailto:tls@prov-a.example")), 1);
     CHECK_INT(json_integer_value(json_object_get(rpt, "v=TLSRPTv1; rua=mailto:tls@prov-b.example")), 1);
     CHECK_INT(json_integer_value(json_object_get(rpt, "null")), 5);
@@ -253,20 +235,20 @@ TEST(summary_counts_and_shares)
         {"prov-a.example", 2, 2}, {"prov-b.example", 2, 2}, {"dead.example", 1, 1},
         {"old.example", 1, 0},    {"prov-c.example", 1, 0},
     };
-    json_t *provs = at(s, "providers");
+    json_t *provs = tfs_json_at(s, "providers");
     for (size_t i = 0; i < ARRAY_LEN(want); i++) {
         json_t *p = json_array_get(provs, i);
         CHECK_STR(json_string_value(json_object_get(p, "provider")), want[i].name);
-        CHECK_INT(num(p, "domains"), want[i].domains);
-        CHECK_INT(num(p, "endpoints"), want[i].endpoints);
+        CHECK_INT(tfs_json_int(p, "domains"), want[i].domains);
+        CHECK_INT(tfs_json_int(p, "endpoints"), want[i].endpoints);
     }
     json_t *p0 = json_array_get(provs, 0), *p1 = json_array_get(provs, 1);
-    CHECK_INT(num(p0, "by_pattern.mx-exact"), 1);
-    CHECK_INT(num(p0, "by_pattern.mx-wildcard"), 1);
+    CHECK_INT(tfs_json_int(p0, "by_pattern.mx-exact"), 1);
+    CHECK_INT(tfs_json_int(p0, "by_pattern.mx-wildcard"), 1);
     CHECK_INT(size_at(p0, "by_pattern"), 2);
-    CHECK_INT(num(p1, "by_pattern.mx-exact"), 1);
-    CHECK_INT(num(p1, "by_pattern.mx-multilabel"), 1);
-    CHECK_INT(num(json_array_get(provs, 3), "by_pattern.no-tls"), 1);
+    CHECK_INT(tfs_json_int(p1, "by_pattern.mx-exact"), 1);
+    CHECK_INT(tfs_json_int(p1, "by_pattern.mx-multilabel"), 1);
+    CHECK_INT(tfs_json_int(json_array_get(provs, 3), "by_pattern.no-tls"), 1);
     json_decref(s);
     tfs_rmtree(dir);
     free(dir);
@@ -305,7 +287,7 @@ TEST(summary_top_providers)
     char err[512] = "";
     CHECK_INT(summary_write(dir, err, sizeof(err)), SUMMARY_OK);
     json_t *s = tfs_load_json(dir, "summary.json");
-    json_t *provs = at(s, "providers");
+    json_t *provs = tfs_json_at(s, "providers");
     CHECK_INT(json_array_size(provs), SUMMARY_TOP_PROVIDERS);
     /* 15 with 4 domains (p03, p07, ... p59), 15 with 3, 15 with 2, then 5 of the 15 with 1. */
     static const struct {
@@ -320,14 +302,14 @@ TEST(summary_top_providers)
     for (size_t i = 0; i < ARRAY_LEN(want); i++) {
         json_t *p = json_array_get(provs, want[i].index);
         CHECK_STR(json_string_value(json_object_get(p, "provider")), want[i].name);
-        CHECK_INT(num(p, "domains"), want[i].domains);
+        CHECK_INT(tfs_json_int(p, "domains"), want[i].domains);
     }
     json_t *p59 = json_array_get(provs, 14);
-    CHECK_INT(num(p59, "endpoints"), 2); /* a repeated record counts once */
-    CHECK_INT(num(p59, "by_pattern.mx-exact"), 1);
-    CHECK_INT(num(p59, "by_pattern.unrelated"), 3);
-    CHECK_INT(num(s, "domains.total"), 152);
-    CHECK_INT(num(s, "endpoints.total"), 3);
+    CHECK_INT(tfs_json_int(p59, "endpoints"), 2); /* a repeated record counts once */
+    CHECK_INT(tfs_json_int(p59, "by_pattern.mx-exact"), 1);
+    CHECK_INT(tfs_json_int(p59, "by_pattern.unrelated"), 3);
+    CHECK_INT(tfs_json_int(s, "domains.total"), 152);
+    CHECK_INT(tfs_json_int(s, "endpoints.total"), 3);
     check_share(s, "starttls", 150, 150);
     check_share(s, "strict", 60, 150);
     json_decref(s);
@@ -348,16 +330,16 @@ TEST(summary_empty_folder)
     char err[512] = "";
     CHECK_INT(summary_write(dir, err, sizeof(err)), SUMMARY_OK);
     json_t *s = tfs_load_json(dir, "summary.json");
-    CHECK_INT(num(s, "domains.total"), 0);
-    CHECK_INT(num(s, "endpoints.total"), 0);
+    CHECK_INT(tfs_json_int(s, "domains.total"), 0);
+    CHECK_INT(tfs_json_int(s, "endpoints.total"), 0);
     CHECK_INT(size_at(s, "domains.by_status"), 0);
     CHECK_INT(size_at(s, "domains.by_pattern"), 0);
     CHECK_INT(size_at(s, "domains.consistent"), 2);
-    CHECK_INT(num(s, "domains.consistent.true"), 0);
-    CHECK_INT(num(s, "domains.consistent.false"), 0);
+    CHECK_INT(tfs_json_int(s, "domains.consistent.true"), 0);
+    CHECK_INT(tfs_json_int(s, "domains.consistent.false"), 0);
     CHECK_INT(size_at(s, "endpoints.by_trust"), 2);
-    CHECK_INT(num(s, "endpoints.by_trust.valid"), 0);
-    CHECK_INT(num(s, "endpoints.by_trust.invalid"), 0);
+    CHECK_INT(tfs_json_int(s, "endpoints.by_trust.valid"), 0);
+    CHECK_INT(tfs_json_int(s, "endpoints.by_trust.invalid"), 0);
     CHECK_INT(size_at(s, "endpoints.by_reason"), 0);
     CHECK_INT(size_at(s, "endpoints.by_key_type"), 0);
     static const char *const shares[] = {"starttls", "strict", "multilabel_accepted", "rfc9525",
@@ -366,10 +348,10 @@ TEST(summary_empty_folder)
         check_share(s, shares[i], 0, 0);
     CHECK_INT(size_at(s, "providers"), 0);
     /* no run.json: its fields are null */
-    CHECK(json_is_null(at(s, "meta.tool")));
-    CHECK(json_is_null(at(s, "meta.interrupted")));
-    CHECK(json_is_null(at(s, "meta.counts")));
-    CHECK(json_is_string(at(s, "meta.generated")));
+    CHECK(json_is_null(tfs_json_at(s, "meta.tool")));
+    CHECK(json_is_null(tfs_json_at(s, "meta.interrupted")));
+    CHECK(json_is_null(tfs_json_at(s, "meta.counts")));
+    CHECK(json_is_string(tfs_json_at(s, "meta.generated")));
     json_decref(s);
     tfs_rmtree(dir);
     free(dir);
@@ -401,8 +383,8 @@ TEST(summary_blocked_in_no_share)
     char err[512] = "";
     CHECK_INT(summary_write(dir, err, sizeof(err)), SUMMARY_OK);
     json_t *s = tfs_load_json(dir, "summary.json");
-    CHECK_INT(num(s, "domains.by_pattern.blocked"), 1);
-    CHECK_INT(num(s, "endpoints.by_status.blocked"), 1);
+    CHECK_INT(tfs_json_int(s, "domains.by_pattern.blocked"), 1);
+    CHECK_INT(tfs_json_int(s, "endpoints.by_status.blocked"), 1);
     check_share(s, "starttls", 1, 2); /* a.example of a.example and c.example */
     check_share(s, "strict", 1, 1);
     check_share(s, "valid_chain", 1, 1);
@@ -672,7 +654,7 @@ TEST(report_command)
         return;
     CHECK_INT(run_report(dir, "--quiet"), 0);
     json_t *s = tfs_load_json(dir, "summary.json");
-    CHECK_INT(num(s, "domains.total"), 10);
+    CHECK_INT(tfs_json_int(s, "domains.total"), 10);
     json_decref(s);
     /* An unfinished scan is refused before anything is made from it. */
     tfs_unlink(dir, "summary.json");
@@ -737,37 +719,37 @@ TEST(summary_issuers)
     json_t *s = NULL;
     CHECK_INT(summary_build(dir, &s, err, sizeof(err)), SUMMARY_OK);
     json_t *is = json_object_get(s, "issuers");
-    CHECK_INT(num(is, "endpoints"), 4); /* the four with a certificate */
-    CHECK_INT(num(is, "domains"), 4);   /* d.example's primary is dangling */
-    CHECK_INT(num(is, "issuers"), 1);
+    CHECK_INT(tfs_json_int(is, "endpoints"), 4); /* the four with a certificate */
+    CHECK_INT(tfs_json_int(is, "domains"), 4);   /* d.example's primary is dangling */
+    CHECK_INT(tfs_json_int(is, "issuers"), 1);
     CHECK_INT(size_at(is, "top"), 1);
     json_t *acme = json_array_get(json_object_get(is, "top"), 0);
     CHECK_STR(json_string_value(json_object_get(acme, "o")), "Acme");
     CHECK_STR(json_string_value(json_object_get(acme, "cn")), "Acme CA");
-    CHECK_INT(num(acme, "endpoints"), 1);
-    CHECK_INT(num(acme, "domains"), 2);
-    CHECK_INT(num(acme, "by_root.Acme Root"), 1);
-    CHECK_INT(num(acme, "by_wildcard.none"), 1);
-    CHECK_INT(num(acme, "by_pattern.mx-exact"), 1);
-    CHECK_INT(num(acme, "by_pattern.provider"), 1);
-    CHECK_INT(num(acme, "strict.numerator"), 1);
-    CHECK_INT(num(acme, "strict.denominator"), 2);
-    CHECK(json_real_value(at(acme, "strict.share")) == 0.5);
+    CHECK_INT(tfs_json_int(acme, "endpoints"), 1);
+    CHECK_INT(tfs_json_int(acme, "domains"), 2);
+    CHECK_INT(tfs_json_int(acme, "by_root.Acme Root"), 1);
+    CHECK_INT(tfs_json_int(acme, "by_wildcard.none"), 1);
+    CHECK_INT(tfs_json_int(acme, "by_pattern.mx-exact"), 1);
+    CHECK_INT(tfs_json_int(acme, "by_pattern.provider"), 1);
+    CHECK_INT(tfs_json_int(acme, "strict.numerator"), 1);
+    CHECK_INT(tfs_json_int(acme, "strict.denominator"), 2);
+    CHECK(json_real_value(tfs_json_at(acme, "strict.share")) == 0.5);
     /* mx2.prov-a.example signs itself: its own row whatever its names; b.example's. */
-    CHECK_INT(num(is, "self_signed.endpoints"), 1);
-    CHECK_INT(num(is, "self_signed.domains"), 1);
-    CHECK_INT(num(is, "self_signed.by_wildcard.leftmost"), 1);
-    CHECK_INT(num(is, "self_signed.strict.numerator"), 1);
-    CHECK(at(is, "self_signed.o") == NULL);
+    CHECK_INT(tfs_json_int(is, "self_signed.endpoints"), 1);
+    CHECK_INT(tfs_json_int(is, "self_signed.domains"), 1);
+    CHECK_INT(tfs_json_int(is, "self_signed.by_wildcard.leftmost"), 1);
+    CHECK_INT(tfs_json_int(is, "self_signed.strict.numerator"), 1);
+    CHECK(tfs_json_at(is, "self_signed.o") == NULL);
     /* A record from before `issuer`, and an unparsable leaf: unknown; c.example's. */
-    CHECK_INT(num(is, "unknown.endpoints"), 2);
-    CHECK_INT(num(is, "unknown.domains"), 1);
-    CHECK_INT(num(is, "unknown.by_pattern.mx-multilabel"), 1);
-    CHECK_INT(num(is, "unknown.strict.numerator"), 0);
-    CHECK_INT(num(is, "unknown.strict.denominator"), 1);
-    CHECK_INT(num(is, "others.endpoints"), 0);
-    CHECK_INT(num(is, "others.issuers"), 0);
-    CHECK(json_is_null(at(is, "others.strict.share")));
+    CHECK_INT(tfs_json_int(is, "unknown.endpoints"), 2);
+    CHECK_INT(tfs_json_int(is, "unknown.domains"), 1);
+    CHECK_INT(tfs_json_int(is, "unknown.by_pattern.mx-multilabel"), 1);
+    CHECK_INT(tfs_json_int(is, "unknown.strict.numerator"), 0);
+    CHECK_INT(tfs_json_int(is, "unknown.strict.denominator"), 1);
+    CHECK_INT(tfs_json_int(is, "others.endpoints"), 0);
+    CHECK_INT(tfs_json_int(is, "others.issuers"), 0);
+    CHECK(json_is_null(tfs_json_at(is, "others.strict.share")));
     json_decref(s);
     tfs_rmtree(dir);
     free(dir);
@@ -797,20 +779,20 @@ TEST(summary_issuers_top_and_other)
     json_decref(d);
     json_t *s = summary_finish(a, NULL);
     json_t *is = json_object_get(s, "issuers");
-    CHECK_INT(num(is, "issuers"), 33);
+    CHECK_INT(tfs_json_int(is, "issuers"), 33);
     CHECK_INT(size_at(is, "top"), SUM_ISSUERS_TOP);
     json_t *top = json_object_get(is, "top");
     CHECK_STR(json_string_value(json_object_get(json_array_get(top, 0), "o")), "</td><script>0");
-    CHECK_INT(num(json_array_get(top, 0), "endpoints"), 40);
+    CHECK_INT(tfs_json_int(json_array_get(top, 0), "endpoints"), 40);
     CHECK(json_is_null(json_object_get(json_array_get(top, 5), "cn")));
-    CHECK_INT(num(json_array_get(top, 29), "endpoints"), 11);
+    CHECK_INT(tfs_json_int(json_array_get(top, 29), "endpoints"), 11);
     /* issuers 30, 31, 32: 10 + 9 + 8 endpoints, and x.example (served by issuer 32) */
-    CHECK_INT(num(is, "others.issuers"), 3);
-    CHECK_INT(num(is, "others.endpoints"), 27);
-    CHECK_INT(num(is, "others.domains"), 1);
-    CHECK_INT(num(is, "others.by_wildcard.none"), 27);
-    CHECK_INT(num(is, "others.strict.numerator"), 1);
-    CHECK_INT(num(is, "endpoints"), 40 * 33 - (32 * 33) / 2);
+    CHECK_INT(tfs_json_int(is, "others.issuers"), 3);
+    CHECK_INT(tfs_json_int(is, "others.endpoints"), 27);
+    CHECK_INT(tfs_json_int(is, "others.domains"), 1);
+    CHECK_INT(tfs_json_int(is, "others.by_wildcard.none"), 27);
+    CHECK_INT(tfs_json_int(is, "others.strict.numerator"), 1);
+    CHECK_INT(tfs_json_int(is, "endpoints"), 40 * 33 - (32 * 33) / 2);
     json_decref(s);
     summary_free(a);
 }

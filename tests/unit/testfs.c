@@ -302,3 +302,21 @@ struct cert_info *tfs_load_cert(const char *path)
     mbedtls_x509_crt_free(&crt);
     return ci;
 }
+
+json_t *tfs_json_at(json_t *root, const char *path)
+{
+    char buf[256];
+    snprintf(buf, sizeof(buf), "%s", path);
+    json_t *v = root;
+    for (char *save, *k = strtok_r(buf, ".", &save); k && v; k = strtok_r(NULL, ".", &save))
+        v = json_object_get(v, k);
+    return v;
+}
+
+long long tfs_json_int(json_t *root, const char *path)
+{
+    json_t *v = tfs_json_at(root, path);
+    if (!json_is_integer(v))
+        fprintf(stderr, "  no integer at %s\n", path);
+    return json_is_integer(v) ? (long long)json_integer_value(v) : -1;
+}

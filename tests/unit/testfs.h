@@ -47,6 +47,11 @@ struct cert_info *tfs_load_cert(const char *path);
 
 /* dir/name parsed as JSON (caller decrefs); NULL, with the parse error on stderr, otherwise. */
 json_t *tfs_load_json(const char *dir, const char *name);
+/* The value at a dotted path of root ("domains.by_pattern.mx-exact"), or NULL; keys holding
+ * dots need json_object_get. */
+json_t *tfs_json_at(json_t *root, const char *path);
+/* The integer at path, or -1 when it is missing or not an integer (which is said on stderr). */
+long long tfs_json_int(json_t *root, const char *path);
 /* The backticked names in the first column of the table rows of docs/schema.md's section
  * "## <section>" (the header line exactly), in order, as a JSON array (caller decrefs). */
 json_t *tfs_schema_names(const char *section);
