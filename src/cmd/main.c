@@ -20,6 +20,9 @@ struct subcommand {
 
 static const struct subcommand subcommands[] = {
     {.name = "scan", .summary = "scan a list of domains (FILE or -) and write records", .run = cmd_scan},
+    {.name = "resolve", .summary = "survey stage 1: a list's domains (a shard of them) to targets (docs/cluster.md)", .run = cmd_resolve},
+    {.name = "probe", .summary = "survey stage 2: the targets' endpoints of one address shard probed", .run = cmd_probe},
+    {.name = "merge", .summary = "survey stage 3: targets and probe shards joined into a scan folder", .run = cmd_merge},
     {.name = "check", .summary = "scan one domain and show the dialogue and findings", .run = cmd_check},
     {.name = "report", .summary = "(re)generate summary.json, the CSVs and report.html of a scan folder", .run = cmd_report},
     {.name = "diff", .summary = "compare two scan folders domain by domain; write diff.json, diff.csv", .run = cmd_diff},

@@ -89,7 +89,7 @@ static void scan_usage(FILE *f)
 }
 
 /* Now in UTC: "20261129T122205Z" (compact, for folder names) or ISO 8601. */
-static void utc_now(char *buf, size_t len, int compact)
+void scan_utc_now(char *buf, size_t len, int compact)
 {
     time_t t = time(NULL);
     struct tm tm;
@@ -101,7 +101,7 @@ static void utc_now(char *buf, size_t len, int compact)
 }
 
 /* SHA-256 of a file, hex; "" when it cannot be read (standard input). */
-static void file_sha256(const char *path, char out[65])
+void scan_file_sha256(const char *path, char out[65])
 {
     out[0] = '\0';
     FILE *f = strcmp(path, "-") == 0 ? NULL : fopen(path, "rb");
@@ -123,7 +123,7 @@ static void file_sha256(const char *path, char out[65])
 
 /* run.json is written whole or not at all (outfile.c), at the start and again at the end.
  * Returns 0, or -1 with err set (err may be NULL). */
-static int write_run_json(const char *dir, json_t *run, char *err, size_t errlen)
+int scan_write_run_json(const char *dir, json_t *run, char *err, size_t errlen)
 {
     struct outfile o;
     char buf[4400];
@@ -153,7 +153,7 @@ static void add_reason(char *buf, size_t len, const char *why)
 
 /* The resolvers' health: run.json's counts.dns_* and its `dns_errors` object (docs/schema.md).
  * Returns 1 when the run must fail for it, with the reason in why. */
-static int dns_verdict(const struct sched_counts *c, double limit_pct, json_t *run, char *why,
+int scan_dns_verdict(const struct sched_counts *c, double limit_pct, json_t *run, char *why,
                        size_t whylen)
 {
     unsigned long total = c->dns_answered + c->dns_failed;
@@ -280,7 +280,7 @@ static int pending_end(const char *dir, const char *input, int complete, json_t 
  * hosts.csv and domains.csv are written already (the output `csv`). After a failed write
  * the records the outputs saw are not those the JSONL files kept (linebuf cut them back):
  * then everything is remade from the files, as `mxsurvey report` does. */
-static int end_reports(const char *dir, struct summary_acc *acc, int output_error, char *err,
+int scan_end_reports(const char *dir, struct summary_acc *acc, int output_error, char *err,
                        size_t errlen)
 {
     if (output_error)
@@ -303,6 +303,64 @@ static int end_reports(const char *dir, struct summary_acc *acc, int output_erro
     json_decref(sum);
     json_decref(run);
     return rc;
+}
+
+/* run.json's fields that say what a run is (docs/schema.md): the tool, when it started, the
+ * list and its SHA-256, the options and what they came to, the lists in force, the caps. */
+json_t *scan_run_header(const struct scan_args *ap, const char *started, const char *sha)
+{
+    const struct scan_args a = *ap;
+    json_t *run = json_object();
+    json_object_set_new(run, "tool", json_string("mxsurvey"));
+    json_object_set_new(run, "version", json_string(MXSURVEY_VERSION));
+    json_object_set_new(run, "started", json_string(started));
+    json_object_set_new(run, "input", json_string(a.operand));
+    json_object_set_new(run, "input_sha256", sha[0] ? json_string(sha) : json_null());
+    json_object_set_new(run, "options", json_incref(a.options));
+    /* What the options came to: the EHLO argument sent, and whether tls_max was measured. */
+    json_object_set_new(run, "ehlo", json_string(a.o.ehlo ? a.o.ehlo : "address-literal"));
+    json_object_set_new(run, "version_probe", json_boolean(a.o.version_probe));
+    /* DNSSEC, DANE, MTA-STS, TLSRPT (--no-policy: none), and where policies were fetched. */
+    json_object_set_new(run, "policy", json_boolean(a.o.policy));
+    json_object_set_new(run, "mta_sts_port", json_integer(a.o.mta_sts_port));
+    json_object_set_new(run, "mode", json_string(scan_mode_str(a.mode)));
+    /* What is never probed (the lists in force), and the caps. */
+    json_object_set_new(run, "blocklist", blocklist_json(a.blocklist));
+    json_object_set_new(run, "max_mx", json_integer(a.o.max_mx));
+    json_object_set_new(run, "max_addrs", json_integer(a.o.max_addrs));
+    return run;
+}
+
+/* run.json's `counts` of a run's figures (docs/schema.md); pending is added at the end. */
+json_t *scan_counts_json(const struct sched_counts *cp)
+{
+    const struct sched_counts c = *cp;
+    json_t *counts = json_object();
+    json_object_set_new(counts, "lines", json_integer((json_int_t)c.lines));
+    json_object_set_new(counts, "domains", json_integer((json_int_t)c.domains_done));
+    json_object_set_new(counts, "invalid", json_integer((json_int_t)c.invalid));
+    json_object_set_new(counts, "duplicates", json_integer((json_int_t)c.duplicates));
+    json_object_set_new(counts, "endpoints", json_integer((json_int_t)c.endpoints_done));
+    json_object_set_new(counts, "connections", json_integer((json_int_t)c.probes));
+    json_object_set_new(counts, "retries", json_integer((json_int_t)c.retries));
+    json_object_set_new(counts, "version_probes", json_integer((json_int_t)c.version_probes));
+    json_object_set_new(counts, "blocked", json_integer((json_int_t)c.blocked));
+    /* One handshake per server (docs/architecture.md, "How endpoints are inferred"). */
+    json_object_set_new(counts, "probed", json_integer((json_int_t)c.probed));
+    json_object_set_new(counts, "inferred", json_integer((json_int_t)c.inferred));
+    json_object_set_new(counts, "inferred_down", json_integer((json_int_t)c.inferred_down));
+    json_object_set_new(counts, "spot_checked", json_integer((json_int_t)c.spot_checks));
+    json_object_set_new(counts, "infer_switched", json_integer((json_int_t)c.switched));
+    json_object_set_new(counts, "dns_queries", json_integer((json_int_t)c.dns_queries));
+    json_object_set_new(counts, "dns_cache_hits", json_integer((json_int_t)c.dns_cache_hits));
+    json_object_set_new(counts, "dns_policy_queries", json_integer((json_int_t)c.dns_policy_queries));
+    json_object_set_new(counts, "mta_sts_fetches", json_integer((json_int_t)c.sts_fetches));
+    json_object_set_new(counts, "chain_verifications", json_integer((json_int_t)c.chain_verifications));
+    json_object_set_new(counts, "chain_cache_hits", json_integer((json_int_t)c.chain_cache_hits));
+    json_object_set_new(counts, "dns_answered", json_integer((json_int_t)c.dns_answered));
+    json_object_set_new(counts, "dns_failed", json_integer((json_int_t)c.dns_failed));
+    json_object_set_new(counts, "dns_no_reply", json_integer((json_int_t)c.dns_no_reply));
+    return counts;
 }
 
 /* The scan proper; cmd_scan() has blocked SIGINT and SIGTERM, and frees *blocklist. */
@@ -328,7 +386,7 @@ static int scan(int argc, char **argv, struct blocklist **blocklist)
         a.out = a.resume;
     } else if (!a.out) {
         char stamp[32];
-        utc_now(stamp, sizeof(stamp), 1);
+        scan_utc_now(stamp, sizeof(stamp), 1);
         snprintf(outbuf, sizeof(outbuf), "reports/%s", stamp);
         a.out = outbuf;
     }
@@ -376,8 +434,8 @@ static int scan(int argc, char **argv, struct blocklist **blocklist)
     int lock = -1;
     json_t *run = NULL;
     struct lineset done = {0};
-    utc_now(started, sizeof(started), 0);
-    file_sha256(input, sha); /* for standard input, of the copy: what is scanned */
+    scan_utc_now(started, sizeof(started), 0);
+    scan_file_sha256(input, sha); /* for standard input, of the copy: what is scanned */
     int e = 0;
     if (s && a.resume) {
         if ((lock = scanfs_lock(a.out, err, sizeof(err))) < 0 ||
@@ -389,29 +447,12 @@ static int scan(int argc, char **argv, struct blocklist **blocklist)
             snprintf(err, sizeof(err), "cannot create %s: %s", a.out, strerror(-e));
         else if ((lock = scanfs_lock(a.out, err, sizeof(err))) < 0)
             e = -1;
-        run = json_object();
-        json_object_set_new(run, "tool", json_string("mxsurvey"));
-        json_object_set_new(run, "version", json_string(MXSURVEY_VERSION));
-        json_object_set_new(run, "started", json_string(started));
-        json_object_set_new(run, "input", json_string(a.operand));
-        json_object_set_new(run, "input_sha256", sha[0] ? json_string(sha) : json_null());
-        json_object_set_new(run, "options", json_incref(a.options));
-        /* What the options came to: the EHLO argument sent, and whether tls_max was measured. */
-        json_object_set_new(run, "ehlo", json_string(a.o.ehlo ? a.o.ehlo : "address-literal"));
-        json_object_set_new(run, "version_probe", json_boolean(a.o.version_probe));
-        /* DNSSEC, DANE, MTA-STS, TLSRPT (--no-policy: none), and where policies were fetched. */
-        json_object_set_new(run, "policy", json_boolean(a.o.policy));
-        json_object_set_new(run, "mta_sts_port", json_integer(a.o.mta_sts_port));
-        json_object_set_new(run, "mode", json_string(scan_mode_str(a.mode)));
-        /* What is never probed (the lists in force), and the caps. */
-        json_object_set_new(run, "blocklist", blocklist_json(a.blocklist));
-        json_object_set_new(run, "max_mx", json_integer(a.o.max_mx));
-        json_object_set_new(run, "max_addrs", json_integer(a.o.max_addrs));
+        run = scan_run_header(&a, started, sha);
         json_object_set_new(run, "finished", json_null());
     }
     /* run.json first: a run that dies still says what it was, and that it never finished. */
     struct sched_counts c;
-    if (!s || e < 0 || write_run_json(a.out, run, err, sizeof(err)) < 0) {
+    if (!s || e < 0 || scan_write_run_json(a.out, run, err, sizeof(err)) < 0) {
         sched_free(s);
         rc = 2;
     } else {
@@ -447,36 +488,12 @@ static int scan(int argc, char **argv, struct blocklist **blocklist)
     }
 
     char why[16384] = "", dns_why[1024];
-    utc_now(finished, sizeof(finished), 0);
+    scan_utc_now(finished, sizeof(finished), 0);
     json_object_set_new(run, "finished", json_string(finished));
     json_object_set_new(run, "interrupted", json_boolean(c.interrupted));
-    json_t *counts = json_object();
-    json_object_set_new(counts, "lines", json_integer((json_int_t)c.lines));
-    json_object_set_new(counts, "domains", json_integer((json_int_t)c.domains_done));
-    json_object_set_new(counts, "invalid", json_integer((json_int_t)c.invalid));
-    json_object_set_new(counts, "duplicates", json_integer((json_int_t)c.duplicates));
-    json_object_set_new(counts, "endpoints", json_integer((json_int_t)c.endpoints_done));
-    json_object_set_new(counts, "connections", json_integer((json_int_t)c.probes));
-    json_object_set_new(counts, "retries", json_integer((json_int_t)c.retries));
-    json_object_set_new(counts, "version_probes", json_integer((json_int_t)c.version_probes));
-    json_object_set_new(counts, "blocked", json_integer((json_int_t)c.blocked));
-    /* One handshake per server (docs/architecture.md, "How endpoints are inferred"). */
-    json_object_set_new(counts, "probed", json_integer((json_int_t)c.probed));
-    json_object_set_new(counts, "inferred", json_integer((json_int_t)c.inferred));
-    json_object_set_new(counts, "inferred_down", json_integer((json_int_t)c.inferred_down));
-    json_object_set_new(counts, "spot_checked", json_integer((json_int_t)c.spot_checks));
-    json_object_set_new(counts, "infer_switched", json_integer((json_int_t)c.switched));
-    json_object_set_new(counts, "dns_queries", json_integer((json_int_t)c.dns_queries));
-    json_object_set_new(counts, "dns_cache_hits", json_integer((json_int_t)c.dns_cache_hits));
-    json_object_set_new(counts, "dns_policy_queries", json_integer((json_int_t)c.dns_policy_queries));
-    json_object_set_new(counts, "mta_sts_fetches", json_integer((json_int_t)c.sts_fetches));
-    json_object_set_new(counts, "chain_verifications", json_integer((json_int_t)c.chain_verifications));
-    json_object_set_new(counts, "chain_cache_hits", json_integer((json_int_t)c.chain_cache_hits));
-    json_object_set_new(counts, "dns_answered", json_integer((json_int_t)c.dns_answered));
-    json_object_set_new(counts, "dns_failed", json_integer((json_int_t)c.dns_failed));
-    json_object_set_new(counts, "dns_no_reply", json_integer((json_int_t)c.dns_no_reply));
+    json_t *counts = scan_counts_json(&c);
     json_object_set_new(run, "counts", counts);
-    int dns_bad = dns_verdict(&c, a.max_dns_errors, run, dns_why, sizeof(dns_why));
+    int dns_bad = scan_dns_verdict(&c, a.max_dns_errors, run, dns_why, sizeof(dns_why));
     /* What the run did not get to: pending.txt (before the copy of standard input goes). */
     unsigned long npending = 0;
     char perr[4400] = "";
@@ -498,7 +515,7 @@ static int scan(int argc, char **argv, struct blocklist **blocklist)
                                      "records only; once there is room, mxsurvey scan --resume %s "
                                      "%s goes on)", a.out,
                  c.output_errno ? strerror(c.output_errno) : "disk full?", a.out, a.operand);
-    if (write_run_json(a.out, run, c.output_error ? NULL : werr, sizeof(werr)) < 0)
+    if (scan_write_run_json(a.out, run, c.output_error ? NULL : werr, sizeof(werr)) < 0)
         c.output_error = 1;
     json_decref(run);
     if (c.output_error) {
@@ -525,7 +542,7 @@ static int scan(int argc, char **argv, struct blocklist **blocklist)
                         "scanned once each, written with status duplicate\n",
                 c.duplicates, c.duplicates == 1 ? "" : "s");
     char serr[4400];
-    int reports = end_reports(a.out, acc, c.output_error, serr, sizeof(serr)) == SUMMARY_OK;
+    int reports = scan_end_reports(a.out, acc, c.output_error, serr, sizeof(serr)) == SUMMARY_OK;
     summary_free(acc);
     if (!reports) {
         fprintf(stderr, "mxsurvey scan: %s\n", serr);

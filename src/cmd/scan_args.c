@@ -23,7 +23,7 @@
 #include "sched/sched.h"
 
 enum {
-    OPT_HELP, OPT_RESOLVER, OPT_PORT, OPT_EHLO, OPT_TIMEOUT, OPT_RETRIES, OPT_RETRY_DELAY,
+    OPT_HELP, OPT_SHARD, OPT_RESOLVER, OPT_PORT, OPT_EHLO, OPT_TIMEOUT, OPT_RETRIES, OPT_RETRY_DELAY,
     OPT_PER_IP, OPT_CONCURRENCY, OPT_RATE, OPT_IPV6, OPT_OUT, OPT_QUIET, OPT_DNS_TIMEOUT,
     OPT_MAX_DOMAINS, OPT_CERT_ONLY, OPT_CA_FILE, OPT_DNS_CONCURRENCY, OPT_NO_VERSION_PROBE,
     OPT_CA_PATH, OPT_MAX_DNS_ERRORS, OPT_RESUME, OPT_ALLOW, OPT_BLOCKLIST, OPT_MAX_MX,
@@ -49,7 +49,7 @@ static const struct cli_opt scan_opts[] = {
     {.name = "concurrency", .arg = "N", .help = "endpoints probed at once (default 500)", .id = OPT_CONCURRENCY},
     {.name = "rate", .arg = "N", .help = "new connections per second at most (default: no limit)", .id = OPT_RATE},
     /* One probe loop per core (sched/sched_thread.c): the limits above are divided. */
-    {.name = "threads", .arg = "N", .help = "probe loops, each on a thread of its own, addresses shared out among them (1-64; default: the CPUs this process may use; scan only); --concurrency, --rate and --dns-concurrency are divided among them, at least 1 each, --per-ip holds as it is", .id = OPT_THREADS},
+    {.name = "threads", .arg = "N", .help = "probe loops, each on a thread of its own, addresses shared out among them (1-64; default: the CPUs this process may use; scan and probe, the other stages run one); --concurrency, --rate and --dns-concurrency are divided among them, at least 1 each, --per-ip holds as it is", .id = OPT_THREADS},
     {.name = "max-domains", .arg = "N", .help = "domains in flight at once (default 1000)", .id = OPT_MAX_DOMAINS},
     {.name = "ca-file", .arg = "FILE", .help = "trust anchors for chain checks, PEM or DER (default /etc/ssl/certs/ca-certificates.crt)", .id = OPT_CA_FILE},
     {.name = "ca-path", .arg = "DIR", .help = "trust anchors: every certificate file in DIR (hashed or not); with --ca-file, both", .id = OPT_CA_PATH},
@@ -72,6 +72,7 @@ static const struct cli_opt scan_opts[] = {
     {.name = "mta-sts-port", .arg = "N", .help = "port of the MTA-STS policy fetch from https://mta-sts.DOMAIN (default 443; the local world: 4443)", .id = OPT_MTA_STS_PORT},
     {.name = "out", .short_name = 'o', .arg = "DIR", .help = "output folder (default reports/<UTC date-time>/)", .id = OPT_OUT},
     {.name = "resume", .arg = "DIR", .help = "continue the stopped or killed scan in DIR, with its FILE and options (those that set the pace may differ)", .id = OPT_RESUME},
+    {.name = "shard", .arg = "I/N", .help = "resolve, probe: shard I (0-based) of N of a survey (auto/N: I from SLURM_ARRAY_TASK_ID, else JOB_COMPLETION_INDEX); docs/cluster.md", .id = OPT_SHARD},
     {.name = "quiet", .short_name = 'q', .help = "print nothing but errors (no progress line, no figures)", .id = OPT_QUIET},
     CLI_OPT_HELP(OPT_HELP),
 };
@@ -308,6 +309,48 @@ static void record_option(json_t *options, const struct cli_opt *opt, const char
     }
 }
 
+/* --shard I/N or auto/N (the index from the batch system: Slurm's job arrays, Kubernetes'
+ * Indexed Jobs). -1 to go on, or an exit code after saying why. */
+static int shard_option(const struct scan_parse *sp, const struct cli_opt *opt, const char *arg)
+{
+    struct scan_args *a = sp->a;
+    if (strcmp(sp->prog, "mxsurvey resolve") != 0 && strcmp(sp->prog, "mxsurvey probe") != 0)
+        return bad(sp, opt, arg, "only the survey's stages resolve and probe take a shard "
+                                 "(docs/cluster.md)");
+    const char *slash = strchr(arg, '/');
+    long i = -1, n;
+    if (!slash || parse_int(slash + 1, 1, 1000000, &n) < 0)
+        return bad(sp, opt, arg, "want I/N or auto/N, N a whole number 1-1000000");
+    char idx[32];
+    size_t ilen = (size_t)(slash - arg);
+    if (ilen == 4 && strncmp(arg, "auto", 4) == 0) {
+        const char *env = getenv("SLURM_ARRAY_TASK_ID"), *from = "SLURM_ARRAY_TASK_ID";
+        if (!env || !*env) {
+            env = getenv("JOB_COMPLETION_INDEX");
+            from = "JOB_COMPLETION_INDEX";
+        }
+        if (!env || !*env)
+            return bad(sp, opt, arg, "auto: neither SLURM_ARRAY_TASK_ID (a Slurm job array) nor "
+                                     "JOB_COMPLETION_INDEX (a Kubernetes Indexed Job) is set");
+        if (parse_int(env, 0, n - 1, &i) < 0) {
+            fprintf(stderr, "%s: --shard %s: %s=%s is not a shard index 0-%ld\n", sp->prog, arg,
+                    from, env, n - 1);
+            return CLI_EXIT_USAGE;
+        }
+    } else {
+        if (ilen == 0 || ilen >= sizeof(idx))
+            return bad(sp, opt, arg, "want I/N or auto/N");
+        memcpy(idx, arg, ilen);
+        idx[ilen] = '\0';
+        if (parse_int(idx, 0, n - 1, &i) < 0)
+            return bad(sp, opt, arg, "I must be a whole number from 0 to N-1");
+    }
+    a->shard = (unsigned)i;
+    a->nshards = (unsigned)n;
+    a->shard_given = 1;
+    return -1;
+}
+
 static int scan_option(void *ctx, const struct cli_opt *opt, const char *arg)
 {
     const struct scan_parse *sp = ctx;
@@ -315,6 +358,8 @@ static int scan_option(void *ctx, const struct cli_opt *opt, const char *arg)
     struct sched_opts *o = &a->o;
     long v;
     int rc = -1;
+    if (opt->id == OPT_SHARD) /* not in `options`: every shard of a survey records the same */
+        return shard_option(sp, opt, arg);
     record_option(a->options, opt, arg);
     switch (opt->id) {
     case OPT_RESOLVER:
@@ -424,8 +469,8 @@ static int scan_option(void *ctx, const struct cli_opt *opt, const char *arg)
         rc = opt_int(sp, opt, arg, 1, 65535, "expected a port, 1-65535", &o->mta_sts_port);
         break;
     case OPT_THREADS:
-        if (strcmp(sp->prog, "mxsurvey scan") != 0) /* check prints one dialogue in order */
-            rc = bad(sp, opt, arg, "only mxsurvey scan runs probe threads");
+        if (strcmp(sp->prog, "mxsurvey check") == 0) /* check prints one dialogue in order */
+            rc = bad(sp, opt, arg, "only mxsurvey scan and probe run probe threads");
         else
             rc = opt_int(sp, opt, arg, 1, SCAN_MAX_THREADS, "expected 1-64", &o->threads);
         break;
@@ -458,8 +503,9 @@ int scan_parse_args(const char *prog, const char *operand, int argc, char **argv
     };
     struct scan_parse sp = {.prog = prog, .a = a};
     sched_opts_default(&a->o);
-    if (strcmp(prog, "mxsurvey scan") == 0) /* one probe loop per CPU it may use */
-        a->o.threads = scan_default_threads();
+    if (strcmp(prog, "mxsurvey scan") == 0 || strcmp(prog, "mxsurvey probe") == 0)
+        a->o.threads = scan_default_threads(); /* one probe loop per CPU it may use */
+    a->nshards = 1;
     a->max_dns_errors = SCAN_DEFAULT_MAX_DNS_ERRORS;
     a->options = json_object();
     a->blocklist = blocklist_new();

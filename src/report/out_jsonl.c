@@ -13,25 +13,36 @@
 
 struct jsonl {
     struct linebuf hosts, domains;
+    int has_hosts, has_domains; /* a stage of a survey writes one kind (struct out_jsonl_files) */
 };
 
 static int jsonl_open(void **state, const struct output_where *w, char *err, size_t errlen)
 {
     const char *dir = w->dir;
     int append = w->append;
+    const struct out_jsonl_files *f = w->arg;
+    const char *hosts = f ? f->hosts : "hosts.jsonl", *domains = f ? f->domains : "domains.jsonl";
     struct jsonl *j = xcalloc(1, sizeof(*j));
     char path[4096];
     int rc;
-    snprintf(path, sizeof(path), "%s/hosts.jsonl", dir);
-    if ((rc = append ? linebuf_open_append(&j->hosts, path, NULL) : linebuf_open(&j->hosts, path)) < 0)
-        goto fail;
-    snprintf(path, sizeof(path), "%s/domains.jsonl", dir);
-    if ((rc = append ? linebuf_open_append(&j->domains, path, NULL)
-                     : linebuf_open(&j->domains, path)) < 0) {
-        linebuf_close(&j->hosts);
-        goto fail;
+    if (hosts) {
+        snprintf(path, sizeof(path), "%s/%s", dir, hosts);
+        if ((rc = append ? linebuf_open_append(&j->hosts, path, NULL) : linebuf_open(&j->hosts, path)) < 0)
+            goto fail;
+        j->has_hosts = 1;
     }
-    j->domains.first = &j->hosts;
+    if (domains) {
+        snprintf(path, sizeof(path), "%s/%s", dir, domains);
+        if ((rc = append ? linebuf_open_append(&j->domains, path, NULL)
+                         : linebuf_open(&j->domains, path)) < 0) {
+            if (j->has_hosts)
+                linebuf_close(&j->hosts);
+            goto fail;
+        }
+        j->has_domains = 1;
+        if (j->has_hosts)
+            j->domains.first = &j->hosts;
+    }
     *state = j;
     return 0;
 fail:
@@ -53,19 +64,21 @@ static int put(struct linebuf *lb, json_t *rec)
 
 static int jsonl_endpoint(void *state, json_t *rec)
 {
-    return put(&((struct jsonl *)state)->hosts, rec);
+    struct jsonl *j = state;
+    return j->has_hosts ? put(&j->hosts, rec) : 0;
 }
 
 static int jsonl_domain(void *state, json_t *rec)
 {
-    return put(&((struct jsonl *)state)->domains, rec);
+    struct jsonl *j = state;
+    return j->has_domains ? put(&j->domains, rec) : 0;
 }
 
 static int jsonl_flush(void *state)
 {
     struct jsonl *j = state;
-    int a = linebuf_flush(&j->hosts);
-    int b = linebuf_flush(&j->domains);
+    int a = j->has_hosts ? linebuf_flush(&j->hosts) : 0;
+    int b = j->has_domains ? linebuf_flush(&j->domains) : 0;
     return a ? a : b;
 }
 
@@ -73,8 +86,8 @@ static int jsonl_close(void *state)
 {
     struct jsonl *j = state;
     /* domains first: its flush takes hosts.jsonl's lines out before its own */
-    int b = linebuf_close(&j->domains);
-    int a = linebuf_close(&j->hosts);
+    int b = j->has_domains ? linebuf_close(&j->domains) : 0;
+    int a = j->has_hosts ? linebuf_close(&j->hosts) : 0;
     free(j);
     return a ? a : b;
 }

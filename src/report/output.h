@@ -4,7 +4,8 @@
  * output by name: the command picks them from output_table (output_find).
  *
  *   name      what                                                 file
- *   "jsonl"   hosts.jsonl and domains.jsonl (linebuf: whole lines)  out_jsonl.c
+ *   "jsonl"   hosts.jsonl and domains.jsonl (linebuf: whole lines;  out_jsonl.c
+ *             or the files struct out_jsonl_files names)
  *   "chains"  chains/<leaf sha256>.pem, one per distinct leaf        out_chains.c
  *             (outfile: whole files or none)
  *   "text"    check's printer: the records for a person, on stdout  out_text.c
@@ -49,6 +50,13 @@ struct output_ops {
     int (*flush)(void *state);
     /* Flushes and closes; frees state. Returns 0 or the first -errno seen. */
     int (*close)(void *state);
+};
+
+/* out_jsonl's argument (NULL: hosts.jsonl and domains.jsonl): the files, relative to the
+ * folder, its endpoint and its domain records go to; NULL: that kind is not written (a stage
+ * of a survey: the probe stage's probe/hosts.I.jsonl, the resolve stage's targets). */
+struct out_jsonl_files {
+    const char *hosts, *domains;
 };
 
 /* What out_text saw: tls_ok is set when an endpoint record has status "ok", or "cert-seen"

@@ -38,18 +38,19 @@ static void value_words(const json_t *v, char *buf, size_t len)
 }
 
 static void add_diff(char *out, size_t outlen, const char *what, const json_t *then,
-                     const json_t *now)
+                     const json_t *now, const char *where)
 {
     char a[300], b[300];
     value_words(then, a, sizeof(a));
     value_words(now, b, sizeof(b));
     size_t n = strlen(out);
-    snprintf(out + n, outlen - n, "%s%s: %s in run.json, %s now", n ? "; " : "", what, a, b);
+    snprintf(out + n, outlen - n, "%s%s: %s %s, %s now", n ? "; " : "", what, a, where, b);
 }
 
 struct diff_words {
     char *out;
     size_t len;
+    const char *where;
 };
 
 static void one_diff(void *arg, const char *option, const json_t *then_v, const json_t *now_v)
@@ -57,14 +58,16 @@ static void one_diff(void *arg, const char *option, const json_t *then_v, const 
     struct diff_words *d = arg;
     char what[128];
     snprintf(what, sizeof(what), "--%s", option);
-    add_diff(d->out, d->len, what, then_v, now_v);
+    add_diff(d->out, d->len, what, then_v, now_v, d->where);
 }
 
 /* Every verdict-changing option whose value differs, into diffs ("" when none); an older
  * run.json's "10" equals a 10 now (runopt_equal). */
-static void option_diffs(const json_t *old, const json_t *now, char *diffs, size_t len)
+void resume_option_diffs(const json_t *old, const json_t *now, const char *where, char *diffs,
+                         size_t len)
 {
-    struct diff_words d = {diffs, len};
+    diffs[0] = '\0';
+    struct diff_words d = {diffs, len, where};
     runopt_diffs(old, now, one_diff, &d);
 }
 
@@ -100,15 +103,15 @@ int resume_check(const struct resume_req *rq, json_t **run, char *err, size_t er
                  rq->input_sha256, sha);
     } else {
         char diffs[3000] = "";
-        option_diffs(options, rq->options, diffs, sizeof(diffs));
+        resume_option_diffs(options, rq->options, "in run.json", diffs, sizeof(diffs));
         const json_t *ehlo = json_object_get(old, "ehlo");
         json_t *ehlo_now = json_string(rq->ehlo);
         if (json_is_string(ehlo) && !json_equal(ehlo, ehlo_now))
-            add_diff(diffs, sizeof(diffs), "EHLO sent", ehlo, ehlo_now);
+            add_diff(diffs, sizeof(diffs), "EHLO sent", ehlo, ehlo_now, "in run.json");
         json_decref(ehlo_now);
         const json_t *vp = json_object_get(old, "version_probe");
         if (json_is_boolean(vp) && json_is_true(vp) != !!rq->version_probe)
-            add_diff(diffs, sizeof(diffs), "version probe", vp, rq->version_probe ? json_true() : json_false());
+            add_diff(diffs, sizeof(diffs), "version probe", vp, rq->version_probe ? json_true() : json_false(), "in run.json");
         if (diffs[0])
             snprintf(err, errlen, "--resume %s: the options must be the scan's, but for those that "
                                   "only change its pace (--concurrency, --rate, --per-ip, "

@@ -41,6 +41,10 @@ struct resume_req {
  * `finished` null, its end (`finished`, `interrupted`, `counts`, `dns_errors`) moved into a
  * new last element of `resumed`. Returns 0, or -1 with err set (nothing changed). */
 int resume_check(const struct resume_req *rq, json_t **run, char *err, size_t errlen);
+/* Every verdict-changing option whose value differs between old and now (core/runopts.h), in
+ * words into diffs ("--port: 25 WHERE, 2525 now; ..."; "" when none). */
+void resume_option_diffs(const json_t *old, const json_t *now, const char *where, char *diffs,
+                         size_t len);
 
 /* What domains.jsonl holds: the lines with a record, how many records and how many invalid
  * and duplicate ones, and the octets of a cut last line (ignored: the record a killed scan

@@ -14,6 +14,7 @@
 #include "classify/classify.h"
 #include "input/lineset.h"
 #include "report/record.h"
+#include "targets.h"
 #include "core/util.h"
 
 /* ------------------------------------------------------------------ outputs */
@@ -84,9 +85,30 @@ void sched_job_free(struct domain_job *j)
     free(j);
 }
 
+/* A domain job is over without a domain record of this run's own: the resolve stage writes
+ * its target instead, the probe stage nothing (merge writes it). */
+static void domain_staged(struct domain_job *j)
+{
+    struct scan_run *s = j->run;
+    if (s->o->stage == SCHED_RESOLVE) {
+        json_t *rec = targets_domain_json(j->line, j->domain, j->rr, j->sts);
+        emit_domain(s, rec);
+        json_decref(rec);
+    }
+    s->c->domains_done++;
+    s->inflight_domains--;
+    sched_job_free(j);
+    sched_fill(s);
+    sched_maybe_finish(s);
+}
+
 static void domain_done(struct domain_job *j)
 {
     struct scan_run *s = j->run;
+    if (s->o->stage == SCHED_RESOLVE || s->o->stage == SCHED_PROBE) {
+        domain_staged(j);
+        return;
+    }
     size_t n = j->neps ? j->neps : 1;
     struct domain_ep_ref *refs = xcalloc(n, sizeof(*refs));
     struct assess_domain_ep *aeps = xcalloc(n, sizeof(*aeps));
@@ -263,6 +285,10 @@ static struct endpoint *endpoint_get(struct scan_run *s, const struct resolve_mx
         }
         return ep;
     }
+    if (s->o->stage == SCHED_MERGE) { /* no probe shard recorded it: never probed here */
+        s->c->missing++;
+        return NULL;
+    }
     ep = sched_endpoint_add(s, host, ip);
     ep->addr_dnssec = m->addr_dnssec;
     resolve_rrset_copy(&ep->tlsa, &m->tlsa); /* kept until its record is out */
@@ -297,15 +323,20 @@ static void domain_resolved(struct domain_job *j, struct resolve_result *rr,
         return;
     }
     size_t n = 0;
-    for (int i = 0; i < rr->nmx; i++)
-        n += (size_t)rr->mx[i].nips;
+    for (int i = 0; i < rr->nmx && s->o->stage != SCHED_RESOLVE; i++)
+        n += (size_t)rr->mx[i].nips; /* the resolve stage makes no endpoint */
     j->eps = xcalloc(n ? n : 1, sizeof(*j->eps));
-    for (int i = 0; i < rr->nmx; i++) {
+    for (int i = 0; i < rr->nmx && s->o->stage != SCHED_RESOLVE; i++) {
         const struct resolve_mx *m = &rr->mx[i];
         for (int k = 0; k < m->nips; k++) {
             if (strchr(m->ips[k], ':') && !s->o->ipv6)
                 continue; /* listed in the MX entry, probed only with --ipv6 */
+            if (s->o->stage == SCHED_PROBE &&
+                survey_shard(m->ips[k], strlen(m->ips[k]), s->o->nshards) != s->o->shard)
+                continue; /* another probe shard's address */
             struct endpoint *ep = endpoint_get(s, m, m->ips[k], j->domain, j->line);
+            if (!ep)
+                continue; /* merge: no record of it (counted: the merge fails) */
             int dup = 0;
             for (size_t x = 0; x < j->neps; x++)
                 dup |= j->eps[x] == ep;
@@ -336,8 +367,26 @@ static void domain_sts(struct domain_job *j, struct sts_state *sts)
         domain_done(j);
 }
 
+/* The resolve stage: an invalid or duplicate line's target, for merge to write its record. */
+static void line_staged(struct scan_run *s, const struct input_line *l)
+{
+    json_t *rec = targets_line_json(l);
+    emit_domain(s, rec);
+    json_decref(rec);
+    if (l->status == INPUT_INVALID)
+        s->c->invalid++;
+    else
+        s->c->duplicates++;
+    s->c->domains_done++;
+}
+
 static void invalid_line(struct scan_run *s, const struct input_line *l)
 {
+    if (s->o->stage == SCHED_RESOLVE || s->o->stage == SCHED_PROBE) {
+        if (s->o->stage == SCHED_RESOLVE)
+            line_staged(s, l);
+        return;
+    }
     /* The raw octets, NUL included, go to the record as they are (domain_len): the text
      * notation writes a NUL as \x00 and invalid UTF-8 as \xHH, so the line decodes back. */
     struct resolve_result none = {.status = RESOLVE_DNS_ERROR};
@@ -360,6 +409,11 @@ static void invalid_line(struct scan_run *s, const struct input_line *l)
  * of a record that was not scanned and no verdict of its own (pattern null). */
 static void duplicate_line(struct scan_run *s, const struct input_line *l)
 {
+    if (s->o->stage == SCHED_RESOLVE || s->o->stage == SCHED_PROBE) {
+        if (s->o->stage == SCHED_RESOLVE)
+            line_staged(s, l);
+        return;
+    }
     struct resolve_result none = {.status = RESOLVE_DNS_ERROR};
     struct domain_rec r = {.line = l->lineno, .domain = l->name,
                            .status = input_status_str(INPUT_DUPLICATE), .rr = &none,
@@ -385,9 +439,81 @@ static void start_domain(struct scan_run *s, unsigned long line, const char *nam
     }
 }
 
+/* The probe and merge stages: the next target instead of the next line of the list (a
+ * resolved domain goes straight to its join, as its MSG_RESOLVED would). 0 at the end. */
+static int fill_target(struct scan_run *s)
+{
+    struct target t;
+    char err[4400];
+    int rc = targets_next(s->tr, &t, err, sizeof(err));
+    if (rc <= 0) {
+        if (rc < 0) {
+            fprintf(stderr, "mxsurvey: %s\n", err);
+            s->c->input_error = 1; /* the targets after it were never read */
+        }
+        return 0;
+    }
+    s->c->lines++;
+    if (t.kind == TARGET_DOMAIN) {
+        struct domain_job *j = xcalloc(1, sizeof(*j));
+        j->run = s;
+        j->line = t.line;
+        j->domain = t.domain;
+        t.domain = NULL;
+        LIST_INSERT_HEAD(&s->jobs, j, link);
+        s->inflight_domains++;
+        struct resolve_result *rr = t.rr;
+        struct sts_state *sts = t.sts;
+        t.rr = NULL;
+        t.sts = NULL;
+        domain_resolved(j, rr, sts, 0);
+    } else {
+        struct input_line l = {.lineno = t.line, .raw = t.raw, .raw_len = t.raw_len,
+                               .name = t.domain ? t.domain : "", .why = t.why,
+                               .dup_of = t.dup_of};
+        l.status = t.kind == TARGET_INVALID ? INPUT_INVALID : INPUT_DUPLICATE;
+        if (l.status == INPUT_INVALID)
+            invalid_line(s, &l);
+        else
+            duplicate_line(s, &l);
+    }
+    target_clear(&t);
+    return 1;
+}
+
+/* The resolve stage's shard of the list: a line's name (an invalid line's octets) decides. */
+static int line_in_shard(const struct scan_run *s, const struct input_line *l)
+{
+    if (s->o->stage != SCHED_RESOLVE || s->o->nshards <= 1)
+        return 1;
+    if (l->status == INPUT_INVALID)
+        return survey_shard(l->raw, l->raw_len, s->o->nshards) == s->o->shard;
+    return survey_shard(l->name, strlen(l->name), s->o->nshards) == s->o->shard;
+}
+
+/* The targets a fill reads at most before the run's loop turns again: in merge every domain
+ * is written as it is read, so a fill without a bound would read them all before a signal, a
+ * flush or the progress line had a turn. */
+#define SCHED_FILL_BATCH 512
+
 void sched_fill(struct scan_run *s)
 {
+    /* A domain written while filling (merge: at once) calls back here: the fill under way
+     * goes on reading, not a second one inside it (the stack would grow with the list). */
+    if (s->filling)
+        return;
+    s->filling = 1;
+    unsigned batch = 0;
     while (!s->eof && !s->stopping && s->inflight_domains < (unsigned long)s->o->max_domains) {
+        if (s->tr) {
+            if (++batch > SCHED_FILL_BATCH) {
+                sched_fill_later(s);
+                break;
+            }
+            if (!fill_target(s))
+                s->eof = 1;
+            continue;
+        }
         if (s->one_domain) {
             char name[INPUT_NAME_MAX + 1];
             const char *why = NULL;
@@ -412,7 +538,7 @@ void sched_fill(struct scan_run *s)
             s->eof = 1;
             break;
         }
-        if (l.status == INPUT_SKIP)
+        if (l.status == INPUT_SKIP || !line_in_shard(s, &l))
             continue;
         s->c->lines++;
         if (s->done_lines && lineset_has(s->done_lines, l.lineno))
@@ -424,6 +550,7 @@ void sched_fill(struct scan_run *s)
         else
             start_domain(s, l.lineno, l.name);
     }
+    s->filling = 0;
 }
 
 void sched_endpoint_free(void *v)

@@ -50,7 +50,25 @@ struct probe_iface {
     void *ctx; /* start's first argument (the probe context) */
 };
 
+/* What a run does with its input (docs/cluster.md: a survey in stages, each shardable):
+ *   SCHED_SCAN     the domain list, through DNS and the probes, to every record (scan, check)
+ *   SCHED_RESOLVE  the domain list (the lines whose name is in shard `shard` of `nshards`)
+ *                  to the records of targets.h, one per line, given to the outputs as domain
+ *                  records: no endpoint, no probe, no PTR query
+ *   SCHED_PROBE    the targets files: the endpoints whose address is in shard `shard` of
+ *                  `nshards` (targets.h survey_shard), probed as in a scan (PTR, version
+ *                  probe, inference, limits), their records to the outputs; no domain record
+ *   SCHED_MERGE    the targets files joined with the endpoints read back first (sched_resume
+ *                  from the probe shards' records, all of them): every domain record, and no
+ *                  connection and no DNS query at all */
+enum sched_stage { SCHED_SCAN, SCHED_RESOLVE, SCHED_PROBE, SCHED_MERGE };
+
 struct sched_opts {
+    enum sched_stage stage;
+    unsigned shard, nshards;     /* SCHED_RESOLVE, SCHED_PROBE: 0 of 1 when not sharded */
+    const char *const *targets;  /* SCHED_PROBE, SCHED_MERGE: the targets files, read in order
+                                    (the input_path of sched_new is not read) */
+    size_t ntargets;
     struct sockaddr_storage resolvers[SCHED_MAX_RESOLVERS];
     int nresolvers;
     int dns_timeout_ms;   /* per DNS try */
@@ -149,6 +167,9 @@ struct sched_counts {
     int output_error;     /* a write failed (disk full ...) */
     int output_errno;     /* the first write error's errno, when known (0 otherwise) */
     int input_error;      /* the input could not be read to its end (message on stderr) */
+    /* SCHED_MERGE: endpoints the targets name that no probe shard recorded (their domains
+     * are written without them: the merge fails) */
+    unsigned long missing;
 };
 
 struct scan_run;
@@ -176,6 +197,12 @@ int sched_exec(struct scan_run *s, struct sched_counts *counts, char *err, size_
  * read, *torn the octets of a cut last line of hosts.jsonl. Returns 0, or -1 with err naming file:line (a damaged line, or a
  * record this version does not write). */
 struct lineset;
+/* The endpoint records of path (hosts.jsonl's schema; whole lines, a cut last line ignored)
+ * into the endpoint table, as sched_resume does, and the outputs then append: `probe`
+ * continues its shard's file, `merge` reads every shard's. *kept gets the records read,
+ * *torn the octets of a cut last line. A missing file is no record. 0, or -1 with err. */
+int sched_resume_hosts(struct scan_run *s, const char *path, unsigned long *kept, long long *torn,
+                       char *err, size_t errlen);
 int sched_resume(struct scan_run *s, const struct lineset *done, unsigned long kept_domains,
                  unsigned long kept_invalid, unsigned long kept_duplicates,
                  unsigned long *kept_endpoints, long long *torn, char *err, size_t errlen);

@@ -145,6 +145,9 @@ struct sts_state {
     struct mtasts_policy policy;
 };
 void sts_state_free(struct sts_state *st);
+/* Links a filled state's borrowed pointers (s.error, s.fetch_ip, s.policy) to its own fields,
+ * and sets s.asked: when the fetch is over, and when targets.c reads a state back. */
+void sts_state_link(struct sts_state *st);
 
 struct domain_job;
 /* The domain job j was resolved (rr, owned: it goes on with the message). Posts MSG_RESOLVED
@@ -357,6 +360,7 @@ struct scan_run {
     struct trust_ctx *trust;
     psl_ctx_t *psl;
     struct input_reader *in;
+    struct targets_reader *tr;      /* SCHED_PROBE, SCHED_MERGE: the targets (targets.h) */
     const char *one_domain;         /* sched_run_one */
     int eof;
     struct hmap endpoints;          /* dedup: "host|ip" -> struct endpoint */
@@ -366,7 +370,9 @@ struct scan_run {
     struct run_msg_queue queue;     /* the loops' messages, in order (threaded: under mu);
                                        sched_new inits */
     int draining;
+    int filling;                    /* sched_fill is under way */
     uv_timer_t progress_timer, flush_timer; /* on the run's uv loop */
+    uv_timer_t fill_timer;          /* the next batch of targets (sched_fill_later) */
     uv_signal_t sigint, sigterm;
     sigset_t entry_mask;            /* the caller's signal mask, restored when the run ends */
     int stopping, closed;
@@ -469,6 +475,7 @@ int loop_share(int total, int n, int i);
 void run_drain(struct scan_run *run);           /* handles the queued messages */
 void sched_output_failed(struct sched_counts *c, int rc); /* rc: -errno, or -1 */
 void sched_fill(struct scan_run *run);          /* reads input while domains may be in flight */
+void sched_fill_later(struct scan_run *run);    /* sched_fill at the run loop's next turn */
 void sched_job_free(struct domain_job *j);      /* unlinks and frees a domain job */
 void sched_endpoint_free(void *v);              /* hmap free callbacks */
 void sched_ip_slot_free(void *v);

@@ -222,19 +222,16 @@ static int host_cb(void *arg, const struct jsonl_rec *r, char *why, size_t whyle
     return 0;
 }
 
-int sched_resume(struct scan_run *s, const struct lineset *done, unsigned long kept_domains,
-                 unsigned long kept_invalid, unsigned long kept_duplicates,
-                 unsigned long *kept_endpoints, long long *torn, char *err, size_t errlen)
+int sched_resume_hosts(struct scan_run *s, const char *path, unsigned long *kept, long long *torn,
+                       char *err, size_t errlen)
 {
-    char path[4200];
-    snprintf(path, sizeof(path), "%s/hosts.jsonl", s->o->out_dir);
     struct resume_ctx x = {.s = s, .versions.fn = version_name, .ciphers.fn = cipher_name,
                            .groups.fn = group_name};
     struct names *tables[] = {&x.versions, &x.ciphers, &x.groups};
     for (size_t i = 0; i < ARRAY_LEN(tables); i++)
         hmap_init(&tables[i]->m);
     struct jsonl_opts jo = {.whole_lines_only = 1};
-    /* No hosts.jsonl: a round killed before it made its files wrote nothing. */
+    /* No file: a round killed before it made its files wrote nothing. */
     int rc = access(path, F_OK) < 0 && errno == ENOENT ? JSONL_OK
                                                       : jsonl_each(path, &jo, host_cb, &x, err, errlen);
     for (size_t i = 0; i < ARRAY_LEN(tables); i++)
@@ -242,12 +239,23 @@ int sched_resume(struct scan_run *s, const struct lineset *done, unsigned long k
     if (rc != JSONL_OK)
         return -1;
     *torn = jo.torn;
-    *kept_endpoints = x.endpoints;
+    *kept = x.endpoints;
     s->append = 1;
+    s->kept_endpoints = x.endpoints;
+    return 0;
+}
+
+int sched_resume(struct scan_run *s, const struct lineset *done, unsigned long kept_domains,
+                 unsigned long kept_invalid, unsigned long kept_duplicates,
+                 unsigned long *kept_endpoints, long long *torn, char *err, size_t errlen)
+{
+    char path[4200];
+    snprintf(path, sizeof(path), "%s/hosts.jsonl", s->o->out_dir);
+    if (sched_resume_hosts(s, path, kept_endpoints, torn, err, errlen) < 0)
+        return -1;
     s->done_lines = done;
     s->kept_domains = kept_domains;
     s->kept_invalid = kept_invalid;
     s->kept_duplicates = kept_duplicates;
-    s->kept_endpoints = x.endpoints;
     return 0;
 }

@@ -15,6 +15,7 @@
 #include "classify/chaincache.h"
 #include "classify/classify.h"
 #include "progress.h"
+#include "targets.h"
 #include "resolve/dns.h"
 #include "core/util.h"
 
@@ -125,6 +126,20 @@ void sched_dns_watch(struct scan_run *s)
     stop(s);
 }
 
+static void fill_fire(uv_timer_t *t)
+{
+    struct scan_run *s = t->data;
+    sched_fill(s);
+    run_send_dispatch(s);
+    sched_maybe_finish(s);
+}
+
+void sched_fill_later(struct scan_run *s)
+{
+    if (!s->closed)
+        uv_timer_start(&s->fill_timer, fill_fire, 0, 0);
+}
+
 void sched_maybe_finish(struct scan_run *s)
 {
     if (s->closed || s->draining || !s->c) /* a drain calls again once the queue is empty */
@@ -151,6 +166,7 @@ void sched_maybe_finish(struct scan_run *s)
     run_send_all(s, CMD_CLOSE);
     uv_close((uv_handle_t *)&s->progress_timer, close_noop);
     uv_close((uv_handle_t *)&s->flush_timer, close_noop);
+    uv_close((uv_handle_t *)&s->fill_timer, close_noop);
     run_async_close(s);
 }
 
@@ -198,6 +214,7 @@ static void release(struct scan_run *s)
     if (s->psl)
         psl_free(s->psl);
     input_reader_close(s->in);
+    targets_reader_close(s->tr);
     while (!LIST_EMPTY(&s->jobs)) /* a stop left them waiting on endpoints never probed */
         sched_job_free(LIST_FIRST(&s->jobs));
     hmap_free(&s->endpoints, sched_endpoint_free);
@@ -249,7 +266,11 @@ struct scan_run *sched_new(const struct sched_opts *o, const char *input_path, c
         snprintf(err, errlen, "no public suffix list (install the publicsuffix package)");
         goto fail;
     }
-    if (!domain) {
+    if (o->stage == SCHED_PROBE || o->stage == SCHED_MERGE) { /* the targets, not the list */
+        s->tr = targets_reader_open(o->targets, o->ntargets, err, errlen);
+        if (!s->tr)
+            goto fail;
+    } else if (!domain) {
         s->in = input_reader_open(input_path, err, errlen);
         if (!s->in)
             goto fail;
@@ -301,6 +322,8 @@ int sched_exec(struct scan_run *s, struct sched_counts *counts, char *err, size_
     }
     uv_timer_init(loop, &s->progress_timer);
     uv_timer_init(loop, &s->flush_timer);
+    uv_timer_init(loop, &s->fill_timer);
+    s->fill_timer.data = s;
     uv_signal_init(loop, &s->sigint);
     uv_signal_init(loop, &s->sigterm);
     s->sigint.data = s->sigterm.data = s;
