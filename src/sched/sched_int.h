@@ -361,6 +361,8 @@ struct scan_run {
     psl_ctx_t *psl;
     struct input_reader *in;
     struct targets_reader *tr;      /* SCHED_PROBE, SCHED_MERGE: the targets (targets.h) */
+    struct hmap first_lines;        /* SCHED_PROBE: "host|ip" of the shard's endpoints -> the
+                                       earliest target naming it (sched_first_lines) */
     const char *one_domain;         /* sched_run_one */
     int eof;
     struct hmap endpoints;          /* dedup: "host|ip" -> struct endpoint */
@@ -480,6 +482,10 @@ void sched_job_free(struct domain_job *j);      /* unlinks and frees a domain jo
 void sched_endpoint_free(void *v);              /* hmap free callbacks */
 void sched_ip_slot_free(void *v);
 /* A new endpoint in the table (key "host|ip"), nothing started for it. */
+/* SCHED_PROBE: reads every target once before the run (its own reader) and keeps, for each
+ * endpoint of the shard, the earliest line naming it and that line's domain, which
+ * endpoint_get gives the endpoint as its first_domain. 0, or -1 with err. */
+int sched_first_lines(struct scan_run *s, char *err, size_t errlen);
 struct endpoint *sched_endpoint_add(struct scan_run *run, const char *host, const char *ip);
 
 /* ---- sched_run.c */

@@ -219,6 +219,7 @@ static void release(struct scan_run *s)
         sched_job_free(LIST_FIRST(&s->jobs));
     hmap_free(&s->endpoints, sched_endpoint_free);
     hmap_free(&s->chains_named, NULL);
+    hmap_free(&s->first_lines, free);
     if (s->threaded) { /* the signal handles and the wake-up close; the loops' threads ended */
         uv_run(&s->own_loop, UV_RUN_DEFAULT);
         if (uv_loop_close(&s->own_loop) != 0)
@@ -244,6 +245,7 @@ struct scan_run *sched_new(const struct sched_opts *o, const char *input_path, c
     s->one_domain = domain;
     hmap_init(&s->endpoints);
     hmap_init(&s->chains_named);
+    hmap_init(&s->first_lines);
     LIST_INIT(&s->jobs);
     STAILQ_INIT(&s->queue);
     int n = o->threads > 1 ? o->threads : 1;
@@ -268,7 +270,7 @@ struct scan_run *sched_new(const struct sched_opts *o, const char *input_path, c
     }
     if (o->stage == SCHED_PROBE || o->stage == SCHED_MERGE) { /* the targets, not the list */
         s->tr = targets_reader_open(o->targets, o->ntargets, err, errlen);
-        if (!s->tr)
+        if (!s->tr || (o->stage == SCHED_PROBE && sched_first_lines(s, err, errlen) < 0))
             goto fail;
     } else if (!domain) {
         s->in = input_reader_open(input_path, err, errlen);
