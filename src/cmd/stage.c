@@ -187,8 +187,10 @@ static int resolve_cmd(int argc, char **argv, struct blocklist **bl)
     struct scan_args a = {0};
     int rc = scan_parse_args(prog, "exactly one FILE, the domain list", argc, argv, &a,
                              resolve_usage);
-    if (rc >= 0)
+    if (rc >= 0) { /* a usage error, or --help: options was made all the same */
+        json_decref(a.options);
         return rc;
+    }
     *bl = a.blocklist;
     char err[4400] = "";
     if (!a.out || strcmp(a.operand, "-") == 0) {
@@ -267,8 +269,10 @@ static int probe_cmd(int argc, char **argv, struct blocklist **bl)
     struct scan_args a = {0};
     int rc = scan_parse_args(prog, "exactly one DIR, the survey's folder", argc, argv, &a,
                              probe_usage);
-    if (rc >= 0)
+    if (rc >= 0) { /* a usage error, or --help: options was made all the same */
+        json_decref(a.options);
         return rc;
+    }
     *bl = a.blocklist;
     const char *dir = a.operand;
     char err[4400] = "";
@@ -436,8 +440,10 @@ static int merge_cmd(int argc, char **argv, struct blocklist **bl)
     struct scan_args a = {0};
     int rc = scan_parse_args(prog, "exactly one DIR, the survey's folder", argc, argv, &a,
                              merge_usage);
-    if (rc >= 0)
+    if (rc >= 0) { /* a usage error, or --help: options was made all the same */
+        json_decref(a.options);
         return rc;
+    }
     *bl = a.blocklist;
     const char *dir = a.operand;
     char err[4400] = "";
