@@ -369,21 +369,18 @@ out:
 
 /* ------------------------------------------------------------------ merge */
 
-/* The counts the resolve and probe shards gathered (DNS queries, connections, probes,
- * inference, chain verifications) added to the merge's own (which counts the records: lines,
- * domains, invalid, duplicates, endpoints), in run.json's `counts`; tot gets the DNS tallies
- * for the resolvers' verdict. */
-static void add_shard_counts(json_t *counts, const json_t *shard, struct sched_counts *tot)
+/* The counts of run.json: the merge counts the records (lines, domains, invalid, duplicates,
+ * endpoints) and makes no connection and no DNS query, so every count it left at 0 is the sum
+ * of the shards' (connections, probes, inference, DNS queries, chain verifications). A count
+ * the merge has is never a shard's: the resolve and the probe shards each count the same
+ * lines again. tot gets the DNS tallies, for the resolvers' verdict. */
+static void add_shard_counts(json_t *counts, const json_t *mine, const json_t *shard,
+                             struct sched_counts *tot)
 {
-    static const char *const own[] = {"lines", "domains", "invalid", "duplicates", "endpoints",
-                                      "pending"};
     const char *key;
     json_t *v;
     json_object_foreach((json_t *)shard, key, v) {
-        int skip = !json_is_integer(v);
-        for (size_t i = 0; i < ARRAY_LEN(own); i++)
-            skip |= strcmp(key, own[i]) == 0;
-        if (skip)
+        if (!json_is_integer(v) || json_integer_value(json_object_get(mine, key)) != 0)
             continue;
         json_int_t was = json_integer_value(json_object_get(counts, key));
         json_object_set_new(counts, key, json_integer(was + json_integer_value(v)));
@@ -397,16 +394,20 @@ static void add_shard_counts(json_t *counts, const json_t *shard, struct sched_c
 static int sum_shards(const char *dir, unsigned nt, unsigned np, json_t *counts,
                       struct sched_counts *tot, char *err, size_t errlen)
 {
+    json_t *mine = json_deep_copy(counts);
     for (int k = 0; k < 2; k++) {
         unsigned n = k ? np : nt;
         for (unsigned i = 0; i < n; i++) {
             json_t *m = stagefs_read_marker(dir, k ? "probe" : "resolve", i, n, err, errlen);
-            if (!m)
+            if (!m) {
+                json_decref(mine);
                 return -1;
-            add_shard_counts(counts, json_object_get(m, "counts"), tot);
+            }
+            add_shard_counts(counts, mine, json_object_get(m, "counts"), tot);
             json_decref(m);
         }
     }
+    json_decref(mine);
     return 0;
 }
 
