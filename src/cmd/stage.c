@@ -203,6 +203,24 @@ static int resolve_cmd(int argc, char **argv, struct blocklist **bl)
         json_decref(a.options);
         return CLI_EXIT_USAGE;
     }
+    /* The shards of one survey read one list with one set of options: a shard run against
+     * another (or with options that change verdicts) would mix two surveys in one folder. */
+    char sha[65];
+    scan_file_sha256(a.operand, sha);
+    json_t *other = stagefs_any_marker(a.out, "resolve");
+    const char *osha = json_string_value(json_object_get(other, "input_sha256"));
+    if (other && (!osha || strcmp(osha, sha) != 0))
+        snprintf(err, sizeof(err), "%s holds resolve shards of another list (input_sha256 "
+                                   "%.12s..., %s is %.12s...): use another folder", a.out,
+                 osha ? osha : "null", a.operand, sha);
+    else if (other)
+        stagefs_same_options(json_object_get(other, "options"), a.options, err, sizeof(err));
+    json_decref(other);
+    if (err[0]) {
+        fprintf(stderr, "%s: %s\n", prog, err);
+        json_decref(a.options);
+        return CLI_EXIT_USAGE;
+    }
     if (already(prog, a.out, "resolve", a.shard, a.nshards, a.quiet)) {
         json_decref(a.options);
         return CLI_EXIT_OK;
@@ -217,7 +235,7 @@ static int resolve_cmd(int argc, char **argv, struct blocklist **bl)
         json_decref(a.options);
         return CLI_EXIT_USAGE;
     }
-    char tname[64], started[32], sha[65];
+    char tname[64], started[32];
     stagefs_targets_name(tname, sizeof(tname), a.shard, a.nshards);
     struct out_jsonl_files files = {.hosts = NULL, .domains = tname};
     a.o.stage = SCHED_RESOLVE;
@@ -228,7 +246,6 @@ static int resolve_cmd(int argc, char **argv, struct blocklist **bl)
     a.o.outputs[a.o.noutputs++] = (struct output_use){output_find("jsonl"), &files};
     a.o.progress = !a.quiet && isatty(2);
     scan_utc_now(started, sizeof(started), 0);
-    scan_file_sha256(a.operand, sha);
     struct sched_counts c;
     struct scan_run *s = sched_new(&a.o, a.operand, NULL, err, sizeof(err));
     if (s) {
