@@ -145,6 +145,9 @@ struct sts_state {
     struct mtasts_policy policy;
 };
 void sts_state_free(struct sts_state *st);
+/* Links a filled state's borrowed pointers (s.error, s.fetch_ip, s.policy) to its own fields,
+ * and sets s.asked: when the fetch is over, and when targets.c reads a state back. */
+void sts_state_link(struct sts_state *st);
 
 struct domain_job;
 /* The domain job j was resolved (rr, owned: it goes on with the message). Posts MSG_RESOLVED
