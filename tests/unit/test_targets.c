@@ -685,6 +685,63 @@ TEST(targets_parse_refusals)
     refused(rec, "duplicate_of: missing");
 }
 
+/* Every member of a full record (and every array entry), in turn, replaced by each kind of
+ * JSON value: read, or refused with a why that begins with that member's path (never a crash,
+ * nothing leaked: the sanitizer build checks). */
+static void each_path(const json_t *v, const char *path, json_t *out)
+{
+    char p[160];
+    const char *k;
+    json_t *m;
+    size_t i;
+    if (json_is_object(v))
+        json_object_foreach((json_t *)v, k, m) {
+            snprintf(p, sizeof(p), "%s%s%s", path, *path ? "." : "", k);
+            json_array_append_new(out, json_string(p));
+            each_path(m, p, out);
+        }
+    else if (json_is_array(v))
+        json_array_foreach(v, i, m) {
+            snprintf(p, sizeof(p), "%s[%zu]", path, i);
+            json_array_append_new(out, json_string(p));
+            each_path(m, p, out);
+        }
+}
+
+TEST(targets_parse_every_member_damaged)
+{
+    json_t *rec = full_record(), *paths = json_array();
+    each_path(rec, "", paths);
+    json_decref(rec);
+    CHECK(json_array_size(paths) > 60);
+    size_t i, refusals = 0;
+    json_t *pv;
+    json_array_foreach(paths, i, pv) {
+        const char *path = json_string_value(pv);
+        for (int kind = 0; kind < 6; kind++) {
+            json_t *v = kind == 0 ? json_null() : kind == 1 ? json_integer(-5) : kind == 2 ? json_string("x\\x00")
+                      : kind == 3 ? json_array() : kind == 4 ? json_object() : json_true();
+            rec = full_record();
+            set_at(rec, path, v);
+            struct target t;
+            char why[256] = "";
+            if (targets_parse(rec, &t, why, sizeof(why)) == 0) {
+                target_clear(&t);
+            } else {
+                refusals++;
+                size_t n = strlen(path);
+                int named = strncmp(why, path, n) == 0 && (why[n] == ':' || why[n] == '.' || why[n] == '[');
+                if (!named)
+                    fprintf(stderr, "  %s replaced (%d): why \"%s\"\n", path, kind, why);
+                CHECK(named);
+            }
+            json_decref(rec);
+        }
+    }
+    CHECK(refusals > 5 * json_array_size(paths)); /* nearly every change is refused */
+    json_decref(paths);
+}
+
 /* ------------------------------------------------------------------ docs/schema.md */
 
 /* Every key the three kinds of record write is in docs/schema.md's section, and nothing more. */
