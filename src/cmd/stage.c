@@ -205,6 +205,24 @@ static int resolve_cmd(int argc, char **argv, struct blocklist **bl)
         json_decref(a.options);
         return CLI_EXIT_USAGE;
     }
+    /* The shards of one survey read one list with one set of options: a shard run against
+     * another (or with options that change verdicts) would mix two surveys in one folder. */
+    char sha[65];
+    scan_file_sha256(a.operand, sha);
+    json_t *other = stagefs_any_marker(a.out, "resolve");
+    const char *osha = json_string_value(json_object_get(other, "input_sha256"));
+    if (other && (!osha || strcmp(osha, sha) != 0))
+        snprintf(err, sizeof(err), "%s holds resolve shards of another list (input_sha256 "
+                                   "%.12s..., %s is %.12s...): use another folder", a.out,
+                 osha ? osha : "null", a.operand, sha);
+    else if (other)
+        stagefs_same_options(json_object_get(other, "options"), a.options, err, sizeof(err));
+    json_decref(other);
+    if (err[0]) {
+        fprintf(stderr, "%s: %s\n", prog, err);
+        json_decref(a.options);
+        return CLI_EXIT_USAGE;
+    }
     if (already(prog, a.out, "resolve", a.shard, a.nshards, a.quiet)) {
         json_decref(a.options);
         return CLI_EXIT_OK;
@@ -219,7 +237,7 @@ static int resolve_cmd(int argc, char **argv, struct blocklist **bl)
         json_decref(a.options);
         return CLI_EXIT_USAGE;
     }
-    char tname[64], started[32], sha[65];
+    char tname[64], started[32];
     stagefs_targets_name(tname, sizeof(tname), a.shard, a.nshards);
     struct out_jsonl_files files = {.hosts = NULL, .domains = tname};
     a.o.stage = SCHED_RESOLVE;
@@ -230,7 +248,6 @@ static int resolve_cmd(int argc, char **argv, struct blocklist **bl)
     a.o.outputs[a.o.noutputs++] = (struct output_use){output_find("jsonl"), &files};
     a.o.progress = !a.quiet && isatty(2);
     scan_utc_now(started, sizeof(started), 0);
-    scan_file_sha256(a.operand, sha);
     struct sched_counts c;
     struct scan_run *s = sched_new(&a.o, a.operand, NULL, err, sizeof(err));
     if (s) {
@@ -373,21 +390,18 @@ out:
 
 /* ------------------------------------------------------------------ merge */
 
-/* The counts the resolve and probe shards gathered (DNS queries, connections, probes,
- * inference, chain verifications) added to the merge's own (which counts the records: lines,
- * domains, invalid, duplicates, endpoints), in run.json's `counts`; tot gets the DNS tallies
- * for the resolvers' verdict. */
-static void add_shard_counts(json_t *counts, const json_t *shard, struct sched_counts *tot)
+/* The counts of run.json: the merge counts the records (lines, domains, invalid, duplicates,
+ * endpoints) and makes no connection and no DNS query, so every count it left at 0 is the sum
+ * of the shards' (connections, probes, inference, DNS queries, chain verifications). A count
+ * the merge has is never a shard's: the resolve and the probe shards each count the same
+ * lines again. tot gets the DNS tallies, for the resolvers' verdict. */
+static void add_shard_counts(json_t *counts, const json_t *mine, const json_t *shard,
+                             struct sched_counts *tot)
 {
-    static const char *const own[] = {"lines", "domains", "invalid", "duplicates", "endpoints",
-                                      "pending"};
     const char *key;
     json_t *v;
     json_object_foreach((json_t *)shard, key, v) {
-        int skip = !json_is_integer(v);
-        for (size_t i = 0; i < ARRAY_LEN(own); i++)
-            skip |= strcmp(key, own[i]) == 0;
-        if (skip)
+        if (!json_is_integer(v) || json_integer_value(json_object_get(mine, key)) != 0)
             continue;
         json_int_t was = json_integer_value(json_object_get(counts, key));
         json_object_set_new(counts, key, json_integer(was + json_integer_value(v)));
@@ -401,16 +415,20 @@ static void add_shard_counts(json_t *counts, const json_t *shard, struct sched_c
 static int sum_shards(const char *dir, unsigned nt, unsigned np, json_t *counts,
                       struct sched_counts *tot, char *err, size_t errlen)
 {
+    json_t *mine = json_deep_copy(counts);
     for (int k = 0; k < 2; k++) {
         unsigned n = k ? np : nt;
         for (unsigned i = 0; i < n; i++) {
             json_t *m = stagefs_read_marker(dir, k ? "probe" : "resolve", i, n, err, errlen);
-            if (!m)
+            if (!m) {
+                json_decref(mine);
                 return -1;
-            add_shard_counts(counts, json_object_get(m, "counts"), tot);
+            }
+            add_shard_counts(counts, mine, json_object_get(m, "counts"), tot);
             json_decref(m);
         }
     }
+    json_decref(mine);
     return 0;
 }
 

@@ -223,3 +223,26 @@ int stagefs_concat(const char *dir, const char *const *files, size_t n, const ch
     }
     return outfile_commit(&o, err, errlen);
 }
+
+json_t *stagefs_any_marker(const char *dir, const char *stage)
+{
+    char path[4400];
+    snprintf(path, sizeof(path), "%s/done", dir);
+    DIR *d = opendir(path);
+    if (!d)
+        return NULL;
+    json_t *m = NULL;
+    size_t slen = strlen(stage);
+    struct dirent *e;
+    while (!m && (e = readdir(d))) {
+        unsigned i, n;
+        char tail[8];
+        if (strncmp(e->d_name, stage, slen) == 0 && e->d_name[slen] == '.' &&
+            sscanf(e->d_name + slen + 1, "%u-of-%u.jso%1[n]", &i, &n, tail) == 3) {
+            char err[16];
+            m = stagefs_read_marker(dir, stage, i, n, err, sizeof(err));
+        }
+    }
+    closedir(d);
+    return m;
+}

@@ -29,6 +29,9 @@ unsigned stagefs_complete(const char *dir, const char *stage, char *err, size_t 
 json_t *stagefs_read_marker(const char *dir, const char *stage, unsigned i, unsigned n, char *err,
                             size_t errlen);
 
+/* A marker of any shard of stage (the first found, read), or NULL when there is none. */
+json_t *stagefs_any_marker(const char *dir, const char *stage);
+
 /* Takes the lock of shard i of n of stage (flock on DIR/done/.STAGE.I-of-N.lock, held while
  * the descriptor is open: a killed shard's lock goes with it). The descriptor, or -1 with err
  * ("another mxsurvey probe is running shard 1 of 3 in DIR"). */

@@ -57,6 +57,7 @@
 #include "classify/trust.h"
 #include "report/record.h"
 #include "classify/sender.h"
+#include "sts_state.h"
 
 
 struct lineset;
@@ -137,17 +138,9 @@ struct infer_loop {
  * sts_state) when there is nothing to fetch, else with sts_wait, and the state follows in
  * MSG_STS once the fetch is over; the domain's record waits for it.
  *
- * Ownership: a struct sts_state owns its strings and policy (sts_state_free) and passes with
- * the message to the domain job. The loop's cache owns its entries until sts_loop_close. */
-struct sts_state {
-    struct sender_sts s;  /* borrows from the fields below */
-    char *error, *fetch_ip;
-    struct mtasts_policy policy;
-};
-void sts_state_free(struct sts_state *st);
-/* Links a filled state's borrowed pointers (s.error, s.fetch_ip, s.policy) to its own fields,
- * and sets s.asked: when the fetch is over, and when targets.c reads a state back. */
-void sts_state_link(struct sts_state *st);
+ * Ownership: a struct sts_state (sts_state.h) owns its strings and policy (sts_state_free)
+ * and passes with the message to the domain job. The loop's cache owns its entries until
+ * sts_loop_close. */
 
 struct domain_job;
 /* The domain job j was resolved (rr, owned: it goes on with the message). Posts MSG_RESOLVED

@@ -43,8 +43,7 @@ void sts_state_free(struct sts_state *st)
     free(st);
 }
 
-/* Links a state's borrowed pointers to its own fields, once it is filled. */
-static void state_link(struct sts_state *st)
+void sts_state_link(struct sts_state *st)
 {
     st->s.asked = 1;
     st->s.error = st->error;
@@ -57,7 +56,7 @@ static void op_end(struct sts_op *op, struct sts_state *st)
 {
     list_remove(&op->link);
     if (st)
-        state_link(st);
+        sts_state_link(st);
     else
         sts_state_free(op->st);
     loop_post(op->sl->lp, &(struct run_msg){.kind = MSG_STS, .job = op->job, .sts = st});
@@ -218,7 +217,7 @@ void sts_resolved(struct probe_loop *lp, struct domain_job *j, struct resolve_re
     struct sts_state *st = xcalloc(1, sizeof(*st));
     txt_verdict(&rr->sts, st);
     if (st->s.status != STS_OK || lp->closed) { /* no policy to fetch */
-        state_link(st);
+        sts_state_link(st);
         m.sts = st;
         loop_post(lp, &m);
         return;
