@@ -10,7 +10,8 @@
 # (its daemon is started by the tests alone, never as a service: see policy-rc.d below), and
 # util-linux and mount give them unshare and mount --bind; slurm-wlm and munge are the one-node
 # Slurm of tests/integration/test_slurm.py (started by the test from a temporary folder, as root,
-# never as services: the postinst's munge key and /etc/slurm go unused).
+# never as services: the postinst's munge key and /etc/slurm go unused), and python3-yaml
+# parses docs/cluster.md's Kubernetes manifests there.
 # Needs root to install. Service start-ups are suppressed during the install (policy-rc.d),
 # so no system unbound or Postfix instance starts; the world starts its own private ones.
 #
@@ -26,7 +27,7 @@ ldnsutils unbound nsd nginx-light curl postfix postfix-mta-sts-resolver openssl 
 iproute2 procps bsdutils util-linux mount time
 valgrind dnsperf adns-tools mandoc man-db
 chromium strace
-slurm-wlm munge"
+slurm-wlm munge python3-yaml"
 
 for arg in "$@"; do
     case $arg in

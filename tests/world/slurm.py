@@ -63,7 +63,8 @@ def node_hardware():
     return " ".join(f for f in line if f.startswith(keep))
 
 
-def slurm_conf(base, ctld_port, slurmd_port, hardware):
+def slurm_conf(base, ctld_port, slurmd_port, hardware, extra=()):
+    """slurm.conf's text; `extra` lines go at the end (a later key wins)."""
     d = lambda *p: os.path.join(base, *p)  # noqa: E731
     return "\n".join([
         "# One-node test cluster written by tests/world/slurm.py; removed with its folder.",
@@ -109,10 +110,12 @@ def slurm_conf(base, ctld_port, slurmd_port, hardware):
         "SlurmdPidFile=%s" % d("slurmd.pid"),
         "SlurmctldLogFile=%s" % d("log", "slurmctld.log"),
         "SlurmdLogFile=%s" % d("log", "slurmd.log"),
+        "MailProg=/bin/true",  # no mail is sent; the default (/bin/mail) is not installed
         "SlurmctldDebug=info",
         "SlurmdDebug=info",
         "NodeName=localhost NodeAddr=127.0.0.1 %s State=UNKNOWN" % hardware,
         "PartitionName=test Nodes=localhost Default=YES MaxTime=INFINITE State=UP",
+        *extra,
         "",
     ])
 
@@ -139,12 +142,14 @@ class Slurm:
     """start() brings the cluster up (or raises SlurmError with the daemons' logs and leaves
     nothing running); env() is the environment for sbatch, scontrol and the rest; stop()
     cancels what is left, stops the daemons by their PIDs and removes the folder. Also a
-    context manager."""
+    context manager. `extra_conf`: lines added to slurm.conf (a test's broken setting)."""
 
-    def __init__(self, parent=None):
-        self.base = None
+    def __init__(self, parent=None, extra_conf=()):
+        self.base = None  # the folder, kept after stop() removed it (a test checks it is gone)
+        self.removed = False
         self.parent = parent
-        self.pids = []  # (name, Popen)
+        self.extra_conf = list(extra_conf)
+        self.pids = []  # (name, Popen), kept after stop()
 
     # ---------------------------------------------------------------- paths and environment
     def path(self, *p):
@@ -195,14 +200,15 @@ class Slurm:
         try:
             self._start_munge(timeout)
             with open(self.conf, "w") as f:
-                f.write(slurm_conf(self.base, free_port(), free_port(), node_hardware()))
+                f.write(slurm_conf(self.base, free_port(), free_port(), node_hardware(),
+                                   self.extra_conf))
             self._spawn("slurmctld", ["slurmctld", "-D", "-f", self.conf])
             self._wait(lambda: self.run("scontrol", "ping").stdout.find("is UP") >= 0,
                        "slurmctld answering scontrol ping", timeout)
             self._spawn("slurmd", ["slurmd", "-D", "-N", "localhost", "-f", self.conf])
             self._wait(self._node_idle, "the node localhost idle in sinfo", timeout)
         except BaseException as e:
-            logs = self.logs() if self.base else ""
+            logs = self.logs()
             self.stop()
             if isinstance(e, SlurmError):
                 raise SlurmError("%s\n%s" % (e, logs)) from None
@@ -292,7 +298,7 @@ class Slurm:
         """Cancels every job of this cluster, stops the daemons by their PIDs (slurmd, then
         slurmctld, then munged: SIGTERM, SIGKILL after `timeout`) and removes the folder.
         Returns what it could not stop (empty when all went)."""
-        if not self.base:
+        if not self.base or self.removed:
             return []
         alive = {n for n, p in self.pids if p.poll() is None}
         if {"slurmctld", "slurmd"} <= alive:
@@ -321,8 +327,7 @@ class Slurm:
                     left.append((name, p.pid))
         if not left:
             shutil.rmtree(self.base, ignore_errors=True)
-            self.base = None
-            self.pids = []
+            self.removed = True
         return left
 
     def __enter__(self):
