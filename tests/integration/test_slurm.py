@@ -15,8 +15,9 @@ Owned by the cluster work of issue 14.
   files and markers, and hosts.jsonl, domains.jsonl and chains/ equal to a one-process `scan`
   of the same list with the same options (timing fields aside, as test_threads compares);
   `mxsurvey report DIR` works on the folder.
-- The whole survey resubmitted into the finished folder: every job COMPLETED, each stage says
-  "already complete", and no file of the folder changed (content and mtime).
+- The whole survey resubmitted into the finished folder (without --quiet, a pace option): every
+  job COMPLETED, each stage says "already complete", and no file of the folder changed
+  (content and mtime; the new jobs' output files in DIR/slurm/ aside).
 """
 import glob
 import hashlib
@@ -353,9 +354,12 @@ def test_slurm_survey_resubmitted_is_a_no_op(ctx):
     d = s["dir"]
     assert os.path.isfile(os.path.join(d, "done", "merge.json")), _job_logs(d)
     before = _snapshot(d)
+    # Without --quiet (a pace option: it may differ from the first submission), so that each
+    # stage says what it did.
+    opts = [o for o in _world_options(ctx) if o != "--quiet"]
     with slurm.Slurm() as cluster:
         ids = _submit(ctx, cluster, os.path.join(ctx.root, "data/world/domains.txt"), d,
-                      "--shards", "3", "--", *_world_options(ctx))
+                      "--shards", "3", "--", *opts)
         states = _wait(cluster, ids, d, timeout=90)
     _assert_completed(states, ids, d, {"resolve": {"0"}, "probe": {"0", "1", "2"},
                                        "merge": {ids["merge"]}})
