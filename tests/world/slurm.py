@@ -199,8 +199,12 @@ class Slurm:
             os.mkdir(self.path(sub), 0o700)
         try:
             self._start_munge(timeout)
+            ctld_port = free_port()
+            slurmd_port = free_port()
+            while slurmd_port == ctld_port:  # each was free, but the kernel may hand one out twice
+                slurmd_port = free_port()
             with open(self.conf, "w") as f:
-                f.write(slurm_conf(self.base, free_port(), free_port(), node_hardware(),
+                f.write(slurm_conf(self.base, ctld_port, slurmd_port, node_hardware(),
                                    self.extra_conf))
             self._spawn("slurmctld", ["slurmctld", "-D", "-f", self.conf])
             self._wait(lambda: self.run("scontrol", "ping").stdout.find("is UP") >= 0,
