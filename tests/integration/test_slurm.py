@@ -8,7 +8,8 @@ Owned by the cluster work of issue 14.
 - The job chain with a stand-in binary that records how it was called: every resolve task ends
   before any probe task starts, every probe task before merge; each task gets its shard from
   SLURM_ARRAY_TASK_ID, runs in DIR, and sees SCAN_OPTIONS word for word (quotes, spaces, $).
-  A resolve task that fails: probe and merge are cancelled, never run.
+  A resolve task that fails: probe and merge are cancelled, never run. A job sbatch refuses:
+  exit 1, and the job submitted before it cancelled.
 - The harness's own failure: a daemon that does not come up gives its log in the message, and
   nothing is left running or on disk.
 - The world surveyed with --shards 3 through Slurm: every job COMPLETED, three probe shard
@@ -267,6 +268,18 @@ def test_slurm_survey_job_chain(ctx):
             for stage in ("probe", "merge"):
                 assert {s for s, _ in states[ids[stage]].values()} == {"CANCELLED"}, (stage, states)
             assert sorted(_calls(calls)) == ["resolve.0", "resolve.1"], sorted(_calls(calls))
+
+            # sbatch refuses the probe job (no such partition): the resolve job already
+            # submitted is cancelled, exit 1.
+            r = sh([_script(ctx), lst, d, "--shards", "3", "--probe-opt", "--partition=nope",
+                    "--", *opts], env=cluster.env(MXSURVEY=stub, STUB_CALLS=calls), timeout=60)
+            assert r.returncode == 1 and r.stdout == "", (r.returncode, r.stdout, r.stderr)
+            assert "sbatch refused the probe job: " in r.stderr and "partition" in r.stderr, r.stderr
+            m = re.search(r"^mxsurvey-survey: cancelled the jobs already submitted: (\d+)$",
+                          r.stderr, re.M)
+            assert m, r.stderr
+            states = cluster.wait_jobs([m.group(1)], 30)[m.group(1)]
+            assert {st for st, _ in states.values()} == {"CANCELLED"}, states
         print("    resolve x2 -> probe x3 (one at a time) -> merge in %.1f s; a failed resolve task "
               "cancels probe and merge" % took)
 
