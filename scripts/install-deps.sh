@@ -8,7 +8,10 @@
 # and man-db: the manual page docs/mxsurvey.1 is linted by both (a Debian 12 container has no
 # man at all); postfix-mta-sts-resolver is the reference MTA-STS client of test_enforce.py
 # (its daemon is started by the tests alone, never as a service: see policy-rc.d below), and
-# util-linux and mount give them unshare and mount --bind.
+# util-linux and mount give them unshare and mount --bind; slurm-wlm and munge are the one-node
+# Slurm of tests/integration/test_slurm.py (started by the test from a temporary folder, as root,
+# never as services: the postinst's munge key and /etc/slurm go unused), and python3-yaml
+# parses docs/cluster.md's Kubernetes manifests there.
 # Needs root to install. Service start-ups are suppressed during the install (policy-rc.d),
 # so no system unbound or Postfix instance starts; the world starts its own private ones.
 #
@@ -23,7 +26,8 @@ libuv1-dev libmbedtls-dev libldns-dev libjansson-dev libpsl-dev libidn2-dev libc
 ldnsutils unbound nsd nginx-light curl postfix postfix-mta-sts-resolver openssl ca-certificates python3
 iproute2 procps bsdutils util-linux mount time
 valgrind dnsperf adns-tools mandoc man-db
-chromium strace"
+chromium strace
+slurm-wlm munge python3-yaml"
 
 for arg in "$@"; do
     case $arg in
