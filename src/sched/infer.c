@@ -12,6 +12,10 @@ int infer_loop_init(struct infer_loop *il, const struct sched_opts *o)
     memset(il, 0, sizeof(*il));
     il->on = o->infer;
     il->check_share = o->infer_check_pct / 100.0;
+    /* Held to the end only where the run can set the waiting domains aside (sched_spill.c):
+     * a scan into a folder, or the probe stage; a run without a folder (one domain) writes
+     * them once the checks so far agree. */
+    il->final = !(o->stage == SCHED_PROBE || (o->stage == SCHED_SCAN && o->out_dir));
     /* Which names are spot-checked must not be guessable from the list alone (a server cannot
      * arrange for them): the project's CTR_DRBG, seeded afresh each run. */
     if (rng_init(&il->rng) != 0)
@@ -182,10 +186,17 @@ void infer_admit(struct probe_loop *lp, struct ip_slot *slot, struct endpoint *e
             }
             ep->infer_role = INF_ROLE_INFER;
         }
-        if (a->checks_pending > 0)
-            hold(a, ep); /* until every check so far has said the same */
-        else
+        if (a->checks_pending > 0 || !lp->inf.final) {
+            /* Until the input is over and every check has said the same: a check still to
+             * come may differ, and then this name is probed too. */
+            hold(a, ep);
+            if (!ep->held_told) {
+                ep->held_told = 1;
+                loop_post(lp, &(struct run_msg){.kind = MSG_HELD, .ep = ep});
+            }
+        } else {
             infer_as(lp, a, ep, RECORD_SNI_INSENSITIVE);
+        }
         return;
     case INF_SENSITIVE:
         ep->infer_role = INF_ROLE_NONE;
@@ -247,8 +258,44 @@ void infer_probed(struct probe_loop *lp, struct ip_slot *slot, struct endpoint *
     }
     if (lp->stopping)
         return; /* nothing new starts: what is held is not reported */
-    if (a->phase != was || (a->phase == INF_INSENSITIVE && a->checks_pending == 0))
+    if (a->phase != was || (a->phase == INF_INSENSITIVE && a->checks_pending == 0 && lp->inf.final))
         release_held(lp, slot);
+}
+
+struct final_walk {
+    struct ip_slot **slots;
+    size_t n, cap;
+};
+
+static void collect_ready(void *arg, const char *key, void *val)
+{
+    (void)key;
+    struct final_walk *w = arg;
+    struct ip_slot *slot = val;
+    if (slot->inf.phase != INF_INSENSITIVE || slot->inf.checks_pending > 0 ||
+        STAILQ_EMPTY(&slot->inf.held))
+        return;
+    if (w->n == w->cap) {
+        w->cap = w->cap ? w->cap * 2 : 16;
+        w->slots = xrealloc(w->slots, w->cap * sizeof(*w->slots));
+    }
+    w->slots[w->n++] = slot;
+}
+
+void infer_final(struct probe_loop *lp)
+{
+    if (lp->inf.final)
+        return;
+    lp->inf.final = 1;
+    if (!lp->inf.on || lp->stopping)
+        return;
+    /* The addresses first, then their release: releasing hands verdicts to the run, which
+     * must not find the table being walked. */
+    struct final_walk w = {0};
+    hmap_foreach(&lp->ips, collect_ready, &w);
+    for (size_t i = 0; i < w.n; i++)
+        release_held(lp, w.slots[i]);
+    free(w.slots);
 }
 
 int infer_skip(struct probe_loop *lp, struct ip_slot *slot, struct endpoint *ep)

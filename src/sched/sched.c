@@ -102,6 +102,19 @@ static void domain_staged(struct domain_job *j)
     sched_maybe_finish(s);
 }
 
+void sched_job_aside(struct domain_job *j)
+{
+    struct scan_run *s = j->run;
+    if (s->o->stage == SCHED_PROBE) { /* it has no record here: merge writes it */
+        domain_staged(j);
+        return;
+    }
+    s->inflight_domains--; /* back with spill_rejoin */
+    sched_job_free(j);
+    sched_fill(s);
+    sched_maybe_finish(s);
+}
+
 static void domain_done(struct domain_job *j)
 {
     struct scan_run *s = j->run;
@@ -164,6 +177,7 @@ static void endpoint_done(struct scan_run *s, struct endpoint *ep, const struct 
     if (ep->recorded)
         return;
     ep->recorded = 1;
+    ep->held_end = 0;
     char *chain = emit_chain(s, ep->res);
     struct assess_endpoint as;
     assess_endpoint(s->psl, s->trust, ep->mx_host, ep->ptr, ep->first_domain, ep->res, &as);
@@ -205,9 +219,12 @@ static void endpoint_done(struct scan_run *s, struct endpoint *ep, const struct 
     size_t n = ep->nwait;
     ep->waiters = NULL;
     ep->nwait = ep->capwait = 0;
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = 0; i < n; i++) {
         if (--w[i]->pending == 0)
             domain_done(w[i]);
+        else
+            spill_maybe(w[i]); /* what it still waits for may all be held to the end */
+    }
     free(w);
 }
 
@@ -402,6 +419,8 @@ static void domain_resolved(struct domain_job *j, struct resolve_result *rr,
     run_send_dispatch(s);
     if (j->pending == 0)
         domain_done(j);
+    else
+        spill_maybe(j);
     sched_dns_watch(s);
 }
 
@@ -505,7 +524,8 @@ static int fill_target(struct scan_run *s)
         }
         return 0;
     }
-    s->c->lines++;
+    if (!s->rejoining) /* a domain set aside was counted when its line was read */
+        s->c->lines++;
     if (t.kind == TARGET_DOMAIN) {
         struct domain_job *j = xcalloc(1, sizeof(*j));
         j->run = s;
@@ -651,6 +671,9 @@ static void handle(struct scan_run *s, struct run_msg *m)
         sched_dns_watch(s);
         break;
     case MSG_LOOP: /* the drain's end asks whether the run is done */
+        break;
+    case MSG_HELD:
+        spill_held(s, m->ep);
         break;
     }
 }

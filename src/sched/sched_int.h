@@ -46,6 +46,7 @@
 #define MXS_SCHED_INT_H
 #include <signal.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <sys/queue.h>
 
 #include "classify/assess.h"
@@ -77,9 +78,13 @@ struct probe_loop;
  *                    (record: `inference` sni-insensitive, `inferred_from` its MX host); a
  *                    sample of them is still probed (spot checks: the first after the pair,
  *                    then --infer-check percent at random), and an inferred endpoint is held
- *                    until every check chosen so far has answered the same;
+ *                    until the input is over (the run's CMD_FINAL) and every check of its
+ *                    address has answered the same: a later check that differs can still
+ *                    turn it into a probe, so no inferred record is ever written that a
+ *                    switch would have had to take back (the run sets the domains waiting for
+ *                    it aside meanwhile: sched_spill.c);
  *   INF_SENSITIVE    the pair, or a spot check, differed: every endpoint is probed (those
- *                    held, inferred but not yet written, included);
+ *                    held, inferred and not written, included: all of them);
  *   INF_DOWN         two endpoints failed the same way without a greeting (connection refused,
  *                    connect timeout, no greeting in time): the others take that result
  *                    (`inference` address-down) without a connection.
@@ -119,6 +124,8 @@ struct infer_loop {
     double check_share;           /* --infer-check / 100 */
     struct rng rng;               /* the spot checks' draws (core/rng.h) */
     int rng_ok;                   /* rng initialised: infer_loop_free frees it */
+    int final;                    /* inferred endpoints may be written: the input is over
+                                     (CMD_FINAL), or the run cannot set domains aside */
     unsigned long inferred, inferred_down, spot_checks, switched;
 };
 
@@ -192,6 +199,8 @@ struct endpoint {
     enum infer_role infer_role;
     char *inferred_from;
     enum record_inference inference;
+    int held_told;  /* the loop's: MSG_HELD was posted for it */
+    int held_end;   /* the run's: it waits for the end of the input (MSG_HELD), not yet out */
     /* The run's: its MX host's DNSSEC and TLSA (a copy of the first resolution that reached
      * it; kept until its record is out), then its DANE verdict for later domains
      * (classify/sender.h). */
@@ -248,6 +257,7 @@ enum run_msg_kind {
     MSG_STS,      /* job's MTA-STS policy fetch is over (sts; NULL: cancelled by a stop) */
     MSG_DNS,      /* a DNS lookup ended: the run checks its resolvers are alive */
     MSG_LOOP,     /* the loop's state (struct loop_state) changed: the run may finish */
+    MSG_HELD,     /* ep is to be inferred once the input is over: its domains may be set aside */
 };
 
 /* What the run knows of a loop's work, from its messages (every message carries it), so that
@@ -255,9 +265,11 @@ enum run_msg_kind {
 struct loop_state {
     int stopped; /* it has taken the run's stop: it starts nothing more */
     int busy;   /* probes on the wire */
-    int idle;   /* nothing on the wire, nothing ready to start */
+    int idle;   /* nothing on the wire, nothing ready to start, no retry waiting */
     int active; /* how many probes are on the wire (for the progress line: MSG_LOOP is not
                    sent for a change of this alone) */
+    int final;  /* it has taken CMD_FINAL and posted what that released (a held endpoint
+                   whose address still has checks on the wire goes when they answer) */
     /* its resolver's tallies (resolve.h struct resolve_stats), for the dead-resolver stop */
     unsigned long dns_answered, dns_failed_rcode, dns_failed_noreply;
 };
@@ -291,6 +303,7 @@ enum loop_cmd_kind {
     CMD_ENDPOINT, /* ep is the loop's to probe (MSG_ENDPOINT comes back, unless dropped) */
     CMD_STOP,     /* loop_stop (MSG_LOOP with stopped comes back) */
     CMD_ABORT,    /* loop_abort_all */
+    CMD_FINAL,    /* the input is over: inferred endpoints held for it go (infer_final) */
     CMD_CLOSE,    /* the run is done: close every handle; the thread then ends */
 };
 
@@ -317,6 +330,8 @@ struct probe_loop {
     struct endpoint **eps;          /* every endpoint handed to this loop (borrowed) */
     size_t neps, capeps;
     int active_probes;
+    int backing_off;                /* endpoints waiting for a retry (EP_BACKOFF): not idle */
+    int final_told;                 /* CMD_FINAL done: what it released is posted */
     double next_conn_ms;
     const struct sched_clock *clock; /* o->clock, or the real one */
     struct sched_timer rate_timer, stop_timer;
@@ -366,6 +381,13 @@ struct scan_run {
                                        sched_new inits */
     int draining;
     int filling;                    /* sched_fill is under way */
+    /* sched_spill.c: domains set aside while their endpoints wait for the end of the input */
+    int final_sent;                 /* CMD_FINAL went to the loops */
+    char *spill_path;               /* SCHED_SCAN with a folder: where they go; NULL: none */
+    FILE *spill;                    /* open for writing while domains are set aside */
+    unsigned long spilled;          /* domains set aside and not yet joined again */
+    int rejoining;                  /* s->tr reads spill_path back: no line is counted again */
+    const char *spill_paths[1];     /* spill_path, as targets_reader_open takes its files */
     uv_timer_t progress_timer, flush_timer; /* on the run's uv loop */
     uv_timer_t fill_timer;          /* the next batch of targets (sched_fill_later) */
     uv_signal_t sigint, sigterm;
@@ -431,6 +453,9 @@ void infer_probed(struct probe_loop *lp, struct ip_slot *slot, struct endpoint *
 int infer_skip(struct probe_loop *lp, struct ip_slot *slot, struct endpoint *ep);
 /* Connections the address may have at once. */
 int infer_cap(const struct ip_slot *slot, int per_ip);
+/* CMD_FINAL: the input is over; every inferred endpoint held for it whose address has no
+ * check pending takes its result (the others when their checks answer). */
+void infer_final(struct probe_loop *lp);
 
 /* The rule above: a and b show the same server. */
 int infer_same(const struct probe_result *a, const struct probe_result *b);
@@ -480,6 +505,21 @@ void sched_ip_slot_free(void *v);
  * endpoint_get gives the endpoint as its first_domain. 0, or -1 with err. */
 int sched_first_lines(struct scan_run *s, char *err, size_t errlen);
 struct endpoint *sched_endpoint_add(struct scan_run *run, const char *host, const char *ip);
+
+/* ---- sched_spill.c: domains set aside (see infer.c's INF_INSENSITIVE)
+ * An inferred endpoint waits for the end of the input; a domain whose only unfinished
+ * endpoints are such is set aside, so that it holds no place among --max-domains and no
+ * memory: in a scan, as a target line (targets.h, the staged survey's codec) in a temporary
+ * file of the folder, joined again once the loops have released them (spill_rejoin); in the
+ * probe stage, which writes no domain record, it is simply over. */
+void spill_open(struct scan_run *s);              /* SCHED_SCAN with a folder: spill_path */
+void spill_maybe(struct domain_job *j);          /* sets j aside when it only waits for such */
+void spill_held(struct scan_run *s, struct endpoint *ep); /* MSG_HELD */
+/* The loops took CMD_FINAL: 1 when set-aside domains are now read back (s->tr), else 0. */
+int spill_rejoin(struct scan_run *s);
+void spill_close(struct scan_run *s);            /* the file closed and removed */
+/* sched.c: j is over without a record now (set aside: SCHED_SCAN joins it again later). */
+void sched_job_aside(struct domain_job *j);
 
 /* ---- sched_run.c */
 void sched_maybe_finish(struct scan_run *run);  /* closes down once everything is out */

@@ -131,8 +131,9 @@ void loop_free(struct probe_loop *lp)
 static struct loop_state loop_state_now(const struct probe_loop *lp)
 {
     struct loop_state st = {.stopped = lp->stopping, .busy = lp->active_probes > 0,
-                            .idle = lp->active_probes == 0 && STAILQ_EMPTY(&lp->ready),
-                            .active = lp->active_probes};
+                            .idle = lp->active_probes == 0 && STAILQ_EMPTY(&lp->ready) &&
+                                    lp->backing_off == 0,
+                            .active = lp->active_probes, .final = lp->final_told};
     if (lp->res) {
         const struct resolve_stats *rs = resolver_stats(lp->res);
         st.dns_answered = rs->answered;
@@ -153,7 +154,8 @@ void loop_post(struct probe_loop *lp, const struct run_msg *m)
 void loop_report(struct probe_loop *lp)
 {
     struct loop_state st = loop_state_now(lp);
-    if (st.busy != lp->told.busy || st.idle != lp->told.idle || st.stopped != lp->told.stopped)
+    if (st.busy != lp->told.busy || st.idle != lp->told.idle || st.stopped != lp->told.stopped ||
+        st.final != lp->told.final)
         loop_post(lp, &(struct run_msg){.kind = MSG_LOOP});
 }
 
@@ -474,6 +476,7 @@ static void backoff_fire(struct sched_timer *t)
     struct backoff *b = container_of(t, struct backoff, timer);
     struct endpoint *ep = b->ep;
     ep->backoff = NULL;
+    ep->lp->backing_off--;
     sched_timer_close(t, backoff_closed);
     enqueue(ep->lp, ep);
     loop_dispatch(ep->lp);
@@ -505,6 +508,7 @@ static void on_probe(void *arg, struct probe_result *res)
         ep->state = EP_BACKOFF;
         ep->backoff = xcalloc(1, sizeof(*ep->backoff));
         ep->backoff->ep = ep;
+        lp->backing_off++;
         sched_timer_init(&lp->loop, lp->clock, &ep->backoff->timer);
         uint64_t delay = (uint64_t)lp->o->retry_delay_ms << (ep->attempts - 1);
         sched_timer_start(&ep->backoff->timer, backoff_fire, delay);
@@ -592,6 +596,7 @@ void loop_stop(struct probe_loop *lp)
         if (ep->state == EP_BACKOFF && ep->backoff) {
             sched_timer_close(&ep->backoff->timer, backoff_closed);
             ep->backoff = NULL;
+            lp->backing_off--;
             if (ep->version_probe) {
                 struct ip_slot *slot = hmap_get(&lp->ips, ep->ip);
                 if (slot->vp_state == VP_PENDING)

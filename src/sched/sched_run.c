@@ -151,6 +151,24 @@ void sched_maybe_finish(struct scan_run *s)
         return;
     if (!s->stopping && (s->inflight_domains > 0 || !s->lp_state.idle))
         return;
+    if (!s->stopping) {
+        /* The input is over: the inferred endpoints held for it go (CMD_FINAL), and then the
+         * domains set aside for them are joined again (sched_spill.c). */
+        if (!s->final_sent) {
+            s->final_sent = 1;
+            s->draining = 1; /* one loop: its answers wait for this call's end */
+            run_send_all(s, CMD_FINAL);
+            s->draining = 0;
+            run_drain(s); /* asks again at its end */
+            return;
+        }
+        if (!s->lp_state.final)
+            return;
+        if (spill_rejoin(s)) { /* it read the first of them: perhaps all, and all written */
+            sched_maybe_finish(s);
+            return;
+        }
+    }
     /* Everything is out (or we are stopping and nothing is on the wire): close down. The
      * signal handles stay (unreferenced, they do not keep the loop alive) until sched_exec
      * has blocked the signals: closed here, they would give the default action back while
@@ -215,6 +233,7 @@ static void release(struct scan_run *s)
         psl_free(s->psl);
     input_reader_close(s->in);
     targets_reader_close(s->tr);
+    spill_close(s);
     while (!LIST_EMPTY(&s->jobs)) /* a stop left them waiting on endpoints never probed */
         sched_job_free(LIST_FIRST(&s->jobs));
     hmap_free(&s->endpoints, sched_endpoint_free);
@@ -309,6 +328,7 @@ int sched_exec(struct scan_run *s, struct sched_counts *counts, char *err, size_
             return 2;
         }
     }
+    spill_open(s); /* the outputs are open: the folder is there */
 
     uv_loop_t *loop = s->uvl;
     for (int i = 0; i < s->nloops; i++)

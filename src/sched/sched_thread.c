@@ -51,12 +51,13 @@ int run_take_queue(struct scan_run *s, struct run_msg_queue *out)
 void run_take_state(struct scan_run *s, int i, const struct loop_state *st)
 {
     s->lp_states[i] = *st;
-    struct loop_state sum = {.stopped = 1, .idle = 1};
+    struct loop_state sum = {.stopped = 1, .idle = 1, .final = 1};
     for (int k = 0; k < s->nloops; k++) {
         const struct loop_state *l = &s->lp_states[k];
         sum.stopped &= l->stopped;
         sum.busy |= l->busy;
         sum.idle &= l->idle;
+        sum.final &= l->final;
         sum.active += l->active;
         sum.dns_answered += l->dns_answered;
         sum.dns_failed_rcode += l->dns_failed_rcode;
@@ -166,6 +167,14 @@ static void loop_exec(struct probe_loop *lp, struct loop_cmd *c)
         break;
     case CMD_ABORT:
         loop_abort_all(lp);
+        break;
+    case CMD_FINAL:
+        if (!lp->closed) {
+            infer_final(lp);
+            lp->final_told = 1; /* after what it released was posted: the run waits for it */
+            loop_dispatch(lp);
+            loop_report(lp);
+        }
         break;
     case CMD_CLOSE:
         if (lp->threaded)

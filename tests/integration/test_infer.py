@@ -10,6 +10,11 @@ are inferred"; src/sched/infer.c).
   names get the default certificate, the first spot check (always made) gets another one.
 - The address whose one name with its own certificate comes last: --infer-check 100 finds it;
   --infer-check 0 shows the documented risk (that name takes the default certificate's record).
+- A switch found after names were inferred: sixty names with their own certificate, one
+  domain at a time after the first spot check, at --infer-check 20: the names not checked wait
+  for the end of the input, so the check that finds the switch turns them into probes, and
+  every record is the name's own (before, those written before the switch kept the default
+  certificate's record).
 - A dead address is contacted at most twice (the fixture's connection log; attempts).
 - run.json's counts add up."""
 import json
@@ -29,11 +34,15 @@ SNILATE = "127.10.0.41"
 SILENT = "127.10.0.42"
 REFUSED = "127.10.0.43"
 BIGPROV = "127.10.0.44"
+SNIMANY = "127.10.0.46"
+SNIMANY_NAMES = ["mx%d.snimany.example" % i for i in (1, 2, 3)] + [
+    "own%d.snimany.example" % i for i in range(1, 61)]
 EXTRA = (["sniswitch.example", "silentmany.example", "refusedmany.example"] +
          ["cust%d.example" % i for i in range(1, 9)])
 # The world's domains of these shapes: not in data/world/domains.txt (each scan of that list
 # would wait out the silent address, and spot checks are random), scanned here only.
-WORLD_INFER_DOMAINS = EXTRA + ["snilate.example"]
+WORLD_INFER_DOMAINS = EXTRA + ["snilate.example"] + [
+    "snimany%d.example" % i for i in range(1, 64)]
 
 
 def _scan(ctx, domains, *extra):
@@ -45,7 +54,7 @@ def _scan(ctx, domains, *extra):
         f.write("".join(d + "\n" for d in domains))
     r = sh(scan_args(ctx, "--out", os.path.join(out, "scan"), *extra, lst), timeout=180)
     assert r.returncode == 0, "scan %s exit %d: %s" % (" ".join(extra), r.returncode, r.stderr)
-    d = os.path.join(out, "scan")
+    d = _scan.last = os.path.join(out, "scan")
     hosts = {(h["mx_host"], h["ip"]): h for h in read_jsonl(os.path.join(d, "hosts.jsonl"))}
     doms = {x["line"]: x for x in read_jsonl(os.path.join(d, "domains.jsonl"))}
     with open(os.path.join(d, "run.json")) as f:
@@ -141,6 +150,33 @@ def test_spot_checks_find_a_late_name(ctx):
     assert late["match"]["mx_host"] == "none", late["match"]
     c = run["counts"]
     assert (c["probed"], c["inferred"], c["spot_checked"]) == (3, 2, 1), c
+
+
+def test_switch_after_inferred_names_probes_them(ctx):
+    # snimanyN.example's one MX is SNIMANY_NAMES[N-1]; one domain at a time, so each name
+    # comes after the checks before it have answered (the pair, then mx3: always checked and
+    # the same). own1 is checked with chance 0.2: with 0.8 it and maybe more are inferred
+    # first; that no own name at all is checked has chance 0.8^60 (2e-6).
+    doms = ["snimany%d.example" % i for i in range(1, len(SNIMANY_NAMES) + 1)]
+    hosts, domains, run = _scan(ctx, doms, "--max-domains", "1", "--infer-check", "20")
+    rc, out, err = s_client(ctx, SNIMANY, "own7.snimany.example")  # the world serves it
+    assert rc == 0 and cert_names(pem_blocks(out)[0])[0] == "own.snimany.example", err[-200:]
+    wrong = []
+    for line, name in enumerate(SNIMANY_NAMES, 1):
+        h = hosts[(name, SNIMANY)]
+        own = name.startswith("own")
+        want = "own.snimany.example" if own else "default.sniswitch.example"
+        if _cn(h) != want or (own and (h["inference"] is not None or h["attempts"] != 1)):
+            wrong.append((name, _cn(h), h["inference"]))
+        pattern = domains[line]["pattern"]
+        if own and pattern != "mx-wildcard":
+            wrong.append((doms[line - 1], pattern))
+    assert not wrong, wrong
+    c = run["counts"]
+    assert c["infer_switched"] == 1 and c["inferred"] == 0, c
+    assert c["probed"] == len(SNIMANY_NAMES), c
+    # the domains set aside meanwhile were in a temporary file of the folder: gone
+    assert not [f for f in os.listdir(_scan.last) if f.startswith(".")], os.listdir(_scan.last)
 
 
 def _accepts(ctx, ip):
