@@ -192,9 +192,15 @@ char *cert_info_pem(const struct cert_info *info)
     return der_to_pem(info->der, info->der_len);
 }
 
+struct cert_info *cert_info_ref(struct cert_info *info)
+{
+    __atomic_add_fetch(&info->refs, 1, __ATOMIC_RELAXED);
+    return info;
+}
+
 void cert_info_free(struct cert_info *info)
 {
-    if (!info)
+    if (!info || __atomic_fetch_sub(&info->refs, 1, __ATOMIC_ACQ_REL) > 0)
         return;
     free(info->subject_cn);
     for (size_t i = 0; i < info->nsan; i++)

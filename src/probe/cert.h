@@ -38,6 +38,9 @@ struct cert_info {
     size_t der_len;
     char *error;        /* NULL when parsed; else why mbedTLS could not parse it, and only
                          * sha256 and der are filled */
+    int refs;           /* holders besides the first (cert_info_ref): an inferred record shares
+                         * its address's chain instead of parsing it again; atomic, since the
+                         * holders may be on two threads. Nothing else changes after parsing. */
 };
 
 /* The last attribute oid (oidlen octets, e.g. MBEDTLS_OID_AT_CN) of the name dn, the most
@@ -51,7 +54,9 @@ struct cert_info *cert_info_from_der(const unsigned char *der, size_t len);
  * base64 characters a line), made from der: for outputs only (the chain files). Newly
  * allocated; caller frees. */
 char *cert_info_pem(const struct cert_info *info);
-/* Frees info and everything it owns; NULL is fine. */
+/* One more holder of info (read-only from now on); returns info. */
+struct cert_info *cert_info_ref(struct cert_info *info);
+/* Drops a holder: the last one frees info and everything it owns; NULL is fine. */
 void cert_info_free(struct cert_info *info);
 
 #endif
