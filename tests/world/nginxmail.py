@@ -25,13 +25,14 @@ web server's, so that they read the world's folder wherever the checkout is.
 """
 import os
 
+from postfix import PROTO  # world-file TLS version -> OpenSSL's protocol name, as Postfix's
+
 MODULE = "/usr/lib/nginx/modules/ngx_mail_module.so"
 # No server of the world listens here (loopback port 9, discard, is never started).
 AUTH_HTTP = "127.0.0.1:9/mxsurvey-world-no-auth"
 # The bench world's resolver and addresses: apart from every other world's (docs/world.md).
 TLS_RESOLVER = "127.53.12.1:5300"
 PROVIDERS = 8
-_VERSIONS = {"1.0": "TLSv1", "1.1": "TLSv1.1", "1.2": "TLSv1.2", "1.3": "TLSv1.3"}
 
 
 class NginxMailError(Exception):
@@ -44,7 +45,7 @@ def endpoints(world):
 
 def _protocols(ep):
     lo, hi = ep.tls_range
-    return " ".join(v for k, v in sorted(_VERSIONS.items()) if lo <= k <= hi)
+    return " ".join(v for k, v in sorted(PROTO.items()) if lo <= k <= hi)
 
 
 def build(world, wd):
