@@ -23,7 +23,7 @@ set -eu
 
 PKGS="gcc make pkg-config libc6-dev
 libuv1-dev libmbedtls-dev libldns-dev libjansson-dev libpsl-dev libidn2-dev libcurl4-openssl-dev publicsuffix
-ldnsutils unbound nsd nginx-light curl postfix postfix-mta-sts-resolver openssl ca-certificates python3
+ldnsutils unbound nsd nginx-light libnginx-mod-mail curl postfix postfix-mta-sts-resolver openssl ca-certificates python3
 iproute2 procps bsdutils util-linux mount time
 valgrind dnsperf adns-tools mandoc man-db
 chromium strace

@@ -10,6 +10,8 @@ down    stop exactly the PIDs recorded by `up` (never anything found by name), w
         are gone, remove Postfix's runtime folder.
 status  one line per recorded server: alive or not, and whether its listeners answer.
 gen-scale  write a large world file and its domain list (for benchmarks).
+gen-tls    write the CPU-bound bench world: one MX name per address, nginx's mail proxy
+           (OpenSSL) serving every address (tests/world/nginxmail.py).
 
 Environment: MXS_WORLD_FILE (default data/world/world.conf), MXS_WORLD_DIR (default build/world),
 MXS_BUILD (default build: where mxsurvey-fixture is), MXS_WORLD_RUN (Postfix's runtime folder,
@@ -28,6 +30,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import certs  # noqa: E402
 import dnssec  # noqa: E402
 import dnswire  # noqa: E402
+import nginxmail  # noqa: E402
 import postfix  # noqa: E402
 import web  # noqa: E402
 import worldfile  # noqa: E402
@@ -360,6 +363,14 @@ def cmd_up(args):
                      os.path.join(wd, "unbound.log"), lambda: dns_answers(rip, rport),
                      timeout=ub_timeout)
 
+        mail = nginxmail.endpoints(world)
+        if mail:
+            conf = nginxmail.build(world, wd)
+            start_server(wd, pids, "nginx-mail",
+                         ["nginx", "-c", conf, "-e", os.path.join(wd, "nginx-mail", "error.log")],
+                         os.path.join(wd, "nginx-mail", "nginx.out"),
+                         lambda: all(tcp_answers(ep.ip, world.smtp_port) for ep in mail))
+
         if any(ep.server == "fixture" for ep in world.endpoints):
             pidfile = os.path.join(wd, "fixture.pid")
             if os.path.exists(pidfile):
@@ -379,7 +390,7 @@ def cmd_up(args):
             for ep in postfix.endpoints(world):
                 wait_for(lambda: tcp_answers(ep.ip, world.smtp_port),
                          "postfix smtpd listener %s:%d" % (ep.ip, world.smtp_port))
-    except RuntimeError as e:
+    except (RuntimeError, nginxmail.NginxMailError) as e:
         stop(wd)
         fail(str(e))
     print("world: up in %.1f s: resolver %s:%d, %d endpoints on port %d (%s), pids in %s" %
@@ -466,6 +477,10 @@ def cmd_gen_scale(args):
     scale.generate(args)
 
 
+def cmd_gen_tls(args):
+    nginxmail.generate(args)
+
+
 def main():
     ap = argparse.ArgumentParser(prog="scripts/world", description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -479,6 +494,13 @@ def main():
     g.add_argument("--out", required=True, help="world file to write")
     g.add_argument("--list", required=True, help="domain list to write")
     g.set_defaults(fn=cmd_gen_scale)
+    g = sub.add_parser("gen-tls", help="write the CPU-bound bench world (nginx mail, one name an address)")
+    g.add_argument("--addresses", type=int, default=2000)
+    g.add_argument("--key", default="rsa2048", choices=("rsa2048", "ec256"),
+                   help="the certificates' key (ec256: the server signs ~15x cheaper)")
+    g.add_argument("--out", required=True, help="world file to write")
+    g.add_argument("--list", required=True, help="domain list to write")
+    g.set_defaults(fn=cmd_gen_tls)
     args = ap.parse_args()
     args.fn(args)
 

@@ -7,12 +7,13 @@ model to know what each reference tool must see. Python standard library only.
 import ipaddress
 import re
 
-SERVERS = ("fixture", "postfix", "none")
+SERVERS = ("fixture", "postfix", "nginx", "none")
 ISSUERS = ("inter", "root", "untrusted", "self")
 KEYS = ("rsa2048", "rsa1024", "ec256")
 TLS_VERSIONS = ("1.0", "1.1", "1.2", "1.3")
 # The fixture server is mbedTLS 2.28: TLS 1.2 at most. Postfix (OpenSSL 3) also speaks TLS 1.3.
-TLS_MAX = {"fixture": "1.2", "postfix": "1.3"}
+# nginx's mail proxy (tests/world/nginxmail.py) is OpenSSL 3 too.
+TLS_MAX = {"fixture": "1.2", "postfix": "1.3", "nginx": "1.3"}
 # Endpoint keys handed to the fixture server as they are (docs/fixture.md).
 FIXTURE_KEYS = ("banner", "ehlo", "starttls", "starttls_reply", "greeting", "greeting_lines",
                 "silent", "delay_ms", "tls_min", "tls_max", "close_after_starttls",
@@ -20,6 +21,8 @@ FIXTURE_KEYS = ("banner", "ehlo", "starttls", "starttls_reply", "greeting", "gre
 # Behaviour keys a Postfix endpoint understands (world.py turns them into smtpd settings);
 # anything else goes through `postfix.PARAMETER=VALUE`, a master.cf `-o` override.
 POSTFIX_KEYS = ("tls_min", "tls_max")
+# What nginx's mail proxy can be told (nginxmail.py): its server_name is greeting and EHLO name.
+NGINX_KEYS = ("banner", "starttls", "tls_min", "tls_max")
 _POSTFIX_PARAM_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 DNS_MODES = ("refuse", "drop", "servfail")
 # The DNSSEC tree (tests/world/dnssec.py): how a zone is served.
@@ -383,7 +386,10 @@ def _check_endpoint(ep, lineno):
         if other:
             raise WorldError("line %d: %s: on a Postfix endpoint only %s and postfix.PARAMETER=VALUE "
                              "apply" % (lineno, ", ".join(other), ", ".join(POSTFIX_KEYS)))
-    else:
+    elif ep.server == "nginx" and set(ep.opts) - set(NGINX_KEYS):
+        raise WorldError("line %d: %s: on an nginx endpoint only %s apply" %
+                         (lineno, ", ".join(sorted(set(ep.opts) - set(NGINX_KEYS))), ", ".join(NGINX_KEYS)))
+    if ep.server != "postfix":
         if ep.postfix:
             raise WorldError("line %d: postfix.* keys apply to server=postfix only" % lineno)
         if len(ep.certs) > 1:
