@@ -26,8 +26,6 @@
 #include "core/util.h"
 #include "core/version.h"
 #include "report.h"
-#include "report/csv_tidy.h"
-#include "report/out_csv.h"
 #include "report/summary.h"
 #include "scan.h"
 #include "scanfs.h"
@@ -586,14 +584,8 @@ static int merge_cmd(int argc, char **argv, struct blocklist **bl)
         json_decref(m);
     }
     if (end.complete && !a.quiet) {
-        const char *files[CSV_NTABLES + 8] = {"hosts.jsonl", "domains.jsonl", "run.json",
-                                              "summary.json"};
-        size_t n = 4;
-        for (int t = 0; t < CSV_NTABLES; t++)
-            files[n++] = csv_table_file((enum csv_table)t);
-        files[n++] = CSV_TIDY_FILE;
-        files[n++] = "report.html";
-        files[n] = NULL;
+        const char *files[REPORT_FILES_MAX];
+        report_files(files, 1, NULL);
         report_print(stdout, prog, dir, files, (long)c.chains);
         printf("%s: complete: %u resolve and %u probe shards merged; results in %s\n", prog, nt,
                np, dir);
