@@ -291,10 +291,24 @@ def test_stages_shard_option(ctx):
     assert r.returncode == 2 and "SLURM_ARRAY_TASK_ID=3" in r.stderr, (r.returncode, r.stderr)
     r = resolve(out, "auto/3", JOB_COMPLETION_INDEX="x")
     assert r.returncode == 2 and "JOB_COMPLETION_INDEX=x" in r.stderr, (r.returncode, r.stderr)
-    for bad in ("3/3", "x/2", "1/0", "-1/2", "0/", "/2", "1/2/3", "auto", "0/1000001", "1"):
+    # digits only: strtol alone would take a sign or leading white space as shard 0 or 1
+    for env in (" 1", "+1", "1 ", "-0", "0x1"):
+        r = resolve(out, "auto/3", SLURM_ARRAY_TASK_ID=env)
+        assert r.returncode == 2 and "SLURM_ARRAY_TASK_ID=%s is not a shard index" % env in r.stderr, \
+            (env, r.returncode, r.stderr)
+    for bad in ("3/3", "x/2", "1/0", "-1/2", "0/", "/2", "1/2/3", "auto", "0/1000001", "1",
+                " 0/2", "+0/2", "0/ 2", "0/2 ", "0/+2", "\t0/2", "-0/2", "0/-2", "auto/ 3",
+                "auto/+3", "1/02 ", "0x1/2", "0/0x2"):
         r = resolve(out, bad)
         assert r.returncode == 2 and "--shard" in r.stderr, (bad, r.returncode, r.stderr)
     assert not os.path.exists(out), "a refused --shard made the folder"
+    # leading zeros are digits, read as decimal: 00/2 is shard 0 of 2, 010/011 shard 10 of 11
+    for spelt, want in (("00/2", (0, 2)), ("010/011", (10, 11))):
+        zeros = tempfile.mkdtemp(prefix="zeros-", dir=d)
+        r = resolve(zeros, spelt)
+        assert r.returncode == 0, (spelt, r.stderr)
+        made = [m for m in os.listdir(os.path.join(zeros, "done")) if not m.startswith(".")]
+        assert made == ["resolve.%d-of-%d.json" % want], (spelt, made)
     # not an option of scan, check or merge
     r = sh(scan_args(ctx, "--shard", "0/2", "--out", out, lst), timeout=60)
     assert r.returncode == 2 and "--shard" in r.stderr, (r.returncode, r.stderr)
