@@ -221,11 +221,42 @@ static unsigned targets_of(const char *prog, const char *dir, char ***names, jso
     return n;
 }
 
+/* The start the stages that read the targets share (probe, merge): every resolve shard's
+ * targets file (targets_of: *names, *nt, *first, the caller's to free whatever this returns),
+ * the options checked against the resolve stage's, then the shard's own marker. -1 to go on;
+ * CLI_EXIT_OK when the shard is complete already; CLI_EXIT_USAGE after saying why. */
+static int reads_targets(const struct stage_id *id, const json_t *options, char ***names,
+                         unsigned *nt, json_t **first)
+{
+    char err[4400];
+    if (!(*nt = targets_of(id->prog, id->dir, names, first)))
+        return CLI_EXIT_USAGE;
+    if (stagefs_same_options(json_object_get(*first, "options"), options, err, sizeof(err)) < 0) {
+        fprintf(stderr, "%s: %s\n", id->prog, err);
+        return CLI_EXIT_USAGE;
+    }
+    return already(id) ? CLI_EXIT_OK : -1;
+}
+
 static void free_names(char **names, unsigned n)
 {
     for (unsigned i = 0; names && i < n; i++)
         free(names[i]);
     free(names);
+}
+
+/* A stage's options and operand (scan_parse_args), *bl the blocklist they made (the caller
+ * frees it). -1 to go on, or the exit code of a usage error or --help. */
+static int stage_args(const char *prog, const char *operands, int argc, char **argv,
+                      struct scan_args *a, void (*usage)(FILE *), struct blocklist **bl)
+{
+    int rc = scan_parse_args(prog, operands, argc, argv, a, usage);
+    if (rc >= 0) { /* options was made all the same */
+        json_decref(a->options);
+        return rc;
+    }
+    *bl = a->blocklist;
+    return -1;
 }
 
 /* ------------------------------------------------------------------ resolve */
@@ -234,13 +265,10 @@ static int resolve_cmd(int argc, char **argv, struct blocklist **bl)
 {
     const char *prog = "mxsurvey resolve";
     struct scan_args a = {0};
-    int rc = scan_parse_args(prog, "exactly one FILE, the domain list", argc, argv, &a,
-                             resolve_usage);
-    if (rc >= 0) { /* a usage error, or --help: options was made all the same */
-        json_decref(a.options);
+    int rc = stage_args(prog, "exactly one FILE, the domain list", argc, argv, &a,
+                        resolve_usage, bl);
+    if (rc >= 0)
         return rc;
-    }
-    *bl = a.blocklist;
     char err[4400] = "";
     if (!a.out || strcmp(a.operand, "-") == 0) {
         fprintf(stderr, "%s: %s\n", prog, !a.out ? "--out DIR is needed: the survey's folder"
@@ -327,13 +355,10 @@ static int probe_cmd(int argc, char **argv, struct blocklist **bl)
 {
     const char *prog = "mxsurvey probe";
     struct scan_args a = {0};
-    int rc = scan_parse_args(prog, "exactly one DIR, the survey's folder", argc, argv, &a,
-                             probe_usage);
-    if (rc >= 0) { /* a usage error, or --help: options was made all the same */
-        json_decref(a.options);
+    int rc = stage_args(prog, "exactly one DIR, the survey's folder", argc, argv, &a,
+                        probe_usage, bl);
+    if (rc >= 0)
         return rc;
-    }
-    *bl = a.blocklist;
     const char *dir = a.operand;
     char err[4400] = "";
     char **names = NULL;
@@ -345,18 +370,10 @@ static int probe_cmd(int argc, char **argv, struct blocklist **bl)
         fprintf(stderr, "%s: writes into DIR: no --out\n", prog);
         goto out;
     }
-    nt = targets_of(prog, dir, &names, &first);
-    if (!nt)
-        goto out;
-    if (stagefs_same_options(json_object_get(first, "options"), a.options, err, sizeof(err)) < 0) {
-        fprintf(stderr, "%s: %s\n", prog, err);
-        goto out;
-    }
     struct stage_id id = {prog, dir, "probe", a.shard, a.nshards, a.quiet};
-    if (already(&id)) {
-        rc = CLI_EXIT_OK;
+    if ((rc = reads_targets(&id, a.options, &names, &nt, &first)) >= 0)
         goto out;
-    }
+    rc = CLI_EXIT_USAGE;
     char pdir[4400];
     snprintf(pdir, sizeof(pdir), "%s/probe", dir);
     if (mkdir(pdir, 0755) < 0 && errno != EEXIST) {
@@ -491,13 +508,10 @@ static int merge_cmd(int argc, char **argv, struct blocklist **bl)
 {
     const char *prog = "mxsurvey merge";
     struct scan_args a = {0};
-    int rc = scan_parse_args(prog, "exactly one DIR, the survey's folder", argc, argv, &a,
-                             merge_usage);
-    if (rc >= 0) { /* a usage error, or --help: options was made all the same */
-        json_decref(a.options);
+    int rc = stage_args(prog, "exactly one DIR, the survey's folder", argc, argv, &a,
+                        merge_usage, bl);
+    if (rc >= 0)
         return rc;
-    }
-    *bl = a.blocklist;
     const char *dir = a.operand;
     char err[4400] = "";
     char **names = NULL, **hosts = NULL;
@@ -511,18 +525,10 @@ static int merge_cmd(int argc, char **argv, struct blocklist **bl)
                                                 : "merges every shard: no --shard");
         goto out;
     }
-    nt = targets_of(prog, dir, &names, &first);
-    if (!nt)
-        goto out;
-    if (stagefs_same_options(json_object_get(first, "options"), a.options, err, sizeof(err)) < 0) {
-        fprintf(stderr, "%s: %s\n", prog, err);
-        goto out;
-    }
     struct stage_id id = {prog, dir, "merge", 0, 1, a.quiet};
-    if (already(&id)) {
-        rc = CLI_EXIT_OK;
+    if ((rc = reads_targets(&id, a.options, &names, &nt, &first)) >= 0)
         goto out;
-    }
+    rc = CLI_EXIT_USAGE;
     if (!(np = stagefs_complete(dir, "probe", err, sizeof(err)))) {
         fprintf(stderr, "%s: %s\n", prog, err);
         goto out;
