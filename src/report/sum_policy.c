@@ -8,10 +8,10 @@
 #include "core/util.h"
 #include "core/words.h"
 
-/* A match verdict as the records spell it (match_result_str): MATCH_NULL for null or absent,
- * MATCH_NONE for any other value (an older or hand-written file: no match). */
 WORDS_OF(w_match, match_result_str, enum match_result)
 
+/* A match verdict as the records spell it (match_result_str): MATCH_NULL for null or absent,
+ * MATCH_NONE for any other value (an older or hand-written file: no match). */
 static enum match_result verdict(const json_t *v)
 {
     const char *s = json_string_value(v);
