@@ -1,9 +1,9 @@
 /* report: `mxsurvey report DIR`: (re)generates DIR/summary.json from the folder's
  * hosts.jsonl, domains.jsonl and run.json through the aggregator the scan feeds as it goes
- * (summary.h), then the CSVs (the rows the scan's output csv writes) and report.html, and prints the headline figures and the
- * files written (report_print, which the scan prints too). The figures are defined in
- * docs/schema.md ("summary.json"). A folder whose scan has not finished is refused
- * (rundir.h). */
+ * (summary.h), then the CSVs (the rows the scan's output csv writes) and report.html, and
+ * prints the headline figures and the files written (report_print and report_files, which
+ * scan and merge print too). The figures are defined in docs/schema.md ("summary.json"). A
+ * folder whose scan has not finished is refused (rundir.h). */
 #include "report.h"
 
 #include <stdio.h>
@@ -71,6 +71,24 @@ int report_print(FILE *f, const char *prog, const char *dir, const char *const *
     if (chains >= 0)
         fprintf(f, "  %s/chains/ (%ld file%s)\n", dir, chains, chains == 1 ? "" : "s");
     return 0;
+}
+
+void report_files(const char **files, int records, const char *extra)
+{
+    size_t n = 0;
+    if (records) {
+        files[n++] = "hosts.jsonl";
+        files[n++] = "domains.jsonl";
+        files[n++] = "run.json";
+    }
+    files[n++] = "summary.json";
+    for (int t = 0; t < CSV_NTABLES; t++)
+        files[n++] = csv_table_file((enum csv_table)t);
+    files[n++] = CSV_TIDY_FILE;
+    files[n++] = "report.html";
+    if (extra)
+        files[n++] = extra;
+    files[n] = NULL;
 }
 
 enum { OPT_HELP, OPT_QUIET, OPT_LENIENT };
@@ -157,13 +175,8 @@ int cmd_report(int argc, char **argv)
         return st == SUMMARY_INPUT_ERROR ? CLI_EXIT_USAGE : CLI_EXIT_FAIL;
     }
     if (!a.quiet) {
-        const char *files[CSV_NTABLES + 4] = {"summary.json"};
-        size_t n = 1;
-        for (int t = 0; t < CSV_NTABLES; t++)
-            files[n++] = csv_table_file((enum csv_table)t);
-        files[n++] = CSV_TIDY_FILE;
-        files[n++] = "report.html";
-        files[n] = NULL;
+        const char *files[REPORT_FILES_MAX];
+        report_files(files, 0, NULL);
         report_print(stdout, "mxsurvey report", dir, files, -1);
         if (fflush(stdout) != 0) {
             fprintf(stderr, "mxsurvey report: writing to standard output failed\n");

@@ -550,16 +550,8 @@ static int scan(int argc, char **argv, struct blocklist **blocklist)
         rc = CLI_EXIT_FAIL;
     }
     if (reports && !a.quiet) {
-        const char *files[CSV_NTABLES + 8] = {"hosts.jsonl", "domains.jsonl", "run.json",
-                                              "summary.json"};
-        size_t n = 4;
-        for (int t = 0; t < CSV_NTABLES; t++)
-            files[n++] = csv_table_file((enum csv_table)t);
-        files[n++] = CSV_TIDY_FILE;
-        files[n++] = "report.html";
-        if (!complete && pending_bad == 0)
-            files[n++] = "pending.txt";
-        files[n] = NULL;
+        const char *files[REPORT_FILES_MAX];
+        report_files(files, 1, !complete && pending_bad == 0 ? "pending.txt" : NULL);
         report_print(stdout, "mxsurvey scan", a.out, files, (long)c.chains);
     }
     fflush(stdout);

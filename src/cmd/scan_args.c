@@ -309,6 +309,16 @@ static void record_option(json_t *options, const struct cli_opt *opt, const char
     }
 }
 
+/* A shard's index or count: decimal digits only (leading zeros read as decimal: "010" is 10),
+ * in [lo, hi]. strtol alone would also take " 1", "+1" and "\t1": a --shard spelt so is
+ * likely a script's mistake, and a shard run as another than meant writes another's files. */
+static int parse_shard_number(const char *s, long lo, long hi, long *out)
+{
+    if (!*s || strspn(s, "0123456789") != strlen(s))
+        return -1;
+    return parse_int(s, lo, hi, out);
+}
+
 /* --shard I/N or auto/N (the index from the batch system: Slurm's job arrays, Kubernetes'
  * Indexed Jobs). -1 to go on, or an exit code after saying why. */
 static int shard_option(const struct scan_parse *sp, const struct cli_opt *opt, const char *arg)
@@ -319,7 +329,7 @@ static int shard_option(const struct scan_parse *sp, const struct cli_opt *opt, 
                                  "(docs/cluster.md)");
     const char *slash = strchr(arg, '/');
     long i = -1, n;
-    if (!slash || parse_int(slash + 1, 1, 1000000, &n) < 0)
+    if (!slash || parse_shard_number(slash + 1, 1, 1000000, &n) < 0)
         return bad(sp, opt, arg, "want I/N or auto/N, N a whole number 1-1000000");
     char idx[32];
     size_t ilen = (size_t)(slash - arg);
@@ -332,7 +342,7 @@ static int shard_option(const struct scan_parse *sp, const struct cli_opt *opt, 
         if (!env || !*env)
             return bad(sp, opt, arg, "auto: neither SLURM_ARRAY_TASK_ID (a Slurm job array) nor "
                                      "JOB_COMPLETION_INDEX (a Kubernetes Indexed Job) is set");
-        if (parse_int(env, 0, n - 1, &i) < 0) {
+        if (parse_shard_number(env, 0, n - 1, &i) < 0) {
             fprintf(stderr, "%s: --shard %s: %s=%s is not a shard index 0-%ld\n", sp->prog, arg,
                     from, env, n - 1);
             return CLI_EXIT_USAGE;
@@ -342,7 +352,7 @@ static int shard_option(const struct scan_parse *sp, const struct cli_opt *opt, 
             return bad(sp, opt, arg, "want I/N or auto/N");
         memcpy(idx, arg, ilen);
         idx[ilen] = '\0';
-        if (parse_int(idx, 0, n - 1, &i) < 0)
+        if (parse_shard_number(idx, 0, n - 1, &i) < 0)
             return bad(sp, opt, arg, "I must be a whole number from 0 to N-1");
     }
     a->shard = (unsigned)i;

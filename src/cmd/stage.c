@@ -14,6 +14,7 @@
  * the options that change verdicts are the resolve stage's throughout. */
 #include <errno.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -26,8 +27,6 @@
 #include "core/util.h"
 #include "core/version.h"
 #include "report.h"
-#include "report/csv_tidy.h"
-#include "report/out_csv.h"
 #include "report/summary.h"
 #include "scan.h"
 #include "scanfs.h"
@@ -90,6 +89,15 @@ struct stage_end {
     char why[8400];
 };
 
+/* A step of the stage's end failed (after the run, or the run itself): the shard is not
+ * complete, so it gets no marker and exits 1. */
+static void stage_failed(const char *prog, struct stage_end *e, const char *why)
+{
+    fprintf(stderr, "%s: FAILED: %s\n", prog, why);
+    e->complete = 0;
+    e->rc = CLI_EXIT_FAIL;
+}
+
 static int stage_outcome(const char *prog, const struct sched_counts *c, double max_dns, json_t *rec,
                          struct stage_end *e)
 {
@@ -109,11 +117,9 @@ static int stage_outcome(const char *prog, const struct sched_counts *c, double 
         snprintf(e->why, sizeof(e->why), "%lu endpoints the targets name have no record in any "
                                          "probe shard's file (shards of another resolve?)",
                  c->missing);
-    e->complete = !e->why[0];
-    if (!e->complete) {
-        fprintf(stderr, "%s: FAILED: %s\n", prog, e->why);
-        e->rc = CLI_EXIT_FAIL;
-    }
+    e->complete = 1;
+    if (e->why[0])
+        stage_failed(prog, e, e->why);
     return e->rc;
 }
 
@@ -132,17 +138,60 @@ static json_t *marker_rec(const struct scan_args *a, const char *stage, const ch
     return m;
 }
 
-static int already(const char *prog, const char *dir, const char *stage, unsigned i, unsigned n,
-                   int quiet)
+/* Which shard of which stage a run is, for its marker and its last line. */
+struct stage_id {
+    const char *prog, *dir, *stage; /* stage: "resolve", "probe" or "merge" */
+    unsigned shard, nshards;        /* merge: 0 of 1 */
+    int quiet;
+};
+
+/* The end every stage shares, once its run came to e (stage_outcome, and the merge's own
+ * steps): when complete, the marker m (done/STAGE.I-of-N.json; its writing failed: not
+ * complete) and, unless quiet, the last line: "<prog>: shard I of N complete: " (merge:
+ * "<prog>: complete: ") and fmt, what the shard did and where its results are. The merge,
+ * which writes a scan folder, prints its figures and files first (report_print, its chains
+ * count chains), as scan does. Takes m; returns the exit code. */
+static int stage_finish(const struct stage_id *id, json_t *m, struct stage_end *e, long chains,
+                        const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+static int stage_finish(const struct stage_id *id, json_t *m, struct stage_end *e, long chains,
+                        const char *fmt, ...)
 {
-    if (!stagefs_done(dir, stage, i, n))
+    char err[4400];
+    if (e->complete &&
+        stagefs_mark(id->dir, id->stage, id->shard, id->nshards, m, err, sizeof(err)) < 0)
+        stage_failed(id->prog, e, err);
+    json_decref(m);
+    if (!e->complete || id->quiet)
+        return e->rc;
+    if (strcmp(id->stage, "merge") == 0) {
+        const char *files[REPORT_FILES_MAX];
+        report_files(files, 1, NULL);
+        report_print(stdout, id->prog, id->dir, files, chains);
+        printf("%s: complete: ", id->prog);
+    } else {
+        printf("%s: shard %u of %u complete: ", id->prog, id->shard, id->nshards);
+    }
+    va_list ap;
+    va_start(ap, fmt);
+    vprintf(fmt, ap);
+    va_end(ap);
+    return e->rc;
+}
+
+/* 1 (said unless quiet) when the shard has its marker: it ran to its end before, and running
+ * it again changes nothing. */
+static int already(const struct stage_id *id)
+{
+    if (!stagefs_done(id->dir, id->stage, id->shard, id->nshards))
         return 0;
-    if (!quiet) {
-        if (strcmp(stage, "merge") == 0)
-            printf("%s: %s: already complete (done/merge.json): nothing to do\n", prog, dir);
+    if (!id->quiet) {
+        if (strcmp(id->stage, "merge") == 0)
+            printf("%s: %s: already complete (done/merge.json): nothing to do\n", id->prog,
+                   id->dir);
         else
             printf("%s: %s: shard %u of %u already complete (done/%s.%u-of-%u.json): nothing "
-                   "to do\n", prog, dir, i, n, stage, i, n);
+                   "to do\n", id->prog, id->dir, id->shard, id->nshards, id->stage, id->shard,
+                   id->nshards);
     }
     return 1;
 }
@@ -172,11 +221,42 @@ static unsigned targets_of(const char *prog, const char *dir, char ***names, jso
     return n;
 }
 
+/* The start the stages that read the targets share (probe, merge): every resolve shard's
+ * targets file (targets_of: *names, *nt, *first, the caller's to free whatever this returns),
+ * the options checked against the resolve stage's, then the shard's own marker. -1 to go on;
+ * CLI_EXIT_OK when the shard is complete already; CLI_EXIT_USAGE after saying why. */
+static int reads_targets(const struct stage_id *id, const json_t *options, char ***names,
+                         unsigned *nt, json_t **first)
+{
+    char err[4400];
+    if (!(*nt = targets_of(id->prog, id->dir, names, first)))
+        return CLI_EXIT_USAGE;
+    if (stagefs_same_options(json_object_get(*first, "options"), options, err, sizeof(err)) < 0) {
+        fprintf(stderr, "%s: %s\n", id->prog, err);
+        return CLI_EXIT_USAGE;
+    }
+    return already(id) ? CLI_EXIT_OK : -1;
+}
+
 static void free_names(char **names, unsigned n)
 {
     for (unsigned i = 0; names && i < n; i++)
         free(names[i]);
     free(names);
+}
+
+/* A stage's options and operand (scan_parse_args), *bl the blocklist they made (the caller
+ * frees it). -1 to go on, or the exit code of a usage error or --help. */
+static int stage_args(const char *prog, const char *operands, int argc, char **argv,
+                      struct scan_args *a, void (*usage)(FILE *), struct blocklist **bl)
+{
+    int rc = scan_parse_args(prog, operands, argc, argv, a, usage);
+    if (rc >= 0) { /* options was made all the same */
+        json_decref(a->options);
+        return rc;
+    }
+    *bl = a->blocklist;
+    return -1;
 }
 
 /* ------------------------------------------------------------------ resolve */
@@ -185,13 +265,10 @@ static int resolve_cmd(int argc, char **argv, struct blocklist **bl)
 {
     const char *prog = "mxsurvey resolve";
     struct scan_args a = {0};
-    int rc = scan_parse_args(prog, "exactly one FILE, the domain list", argc, argv, &a,
-                             resolve_usage);
-    if (rc >= 0) { /* a usage error, or --help: options was made all the same */
-        json_decref(a.options);
+    int rc = stage_args(prog, "exactly one FILE, the domain list", argc, argv, &a,
+                        resolve_usage, bl);
+    if (rc >= 0)
         return rc;
-    }
-    *bl = a.blocklist;
     char err[4400] = "";
     if (!a.out || strcmp(a.operand, "-") == 0) {
         fprintf(stderr, "%s: %s\n", prog, !a.out ? "--out DIR is needed: the survey's folder"
@@ -223,7 +300,8 @@ static int resolve_cmd(int argc, char **argv, struct blocklist **bl)
         json_decref(a.options);
         return CLI_EXIT_USAGE;
     }
-    if (already(prog, a.out, "resolve", a.shard, a.nshards, a.quiet)) {
+    struct stage_id id = {prog, a.out, "resolve", a.shard, a.nshards, a.quiet};
+    if (already(&id)) {
         json_decref(a.options);
         return CLI_EXIT_OK;
     }
@@ -263,19 +341,12 @@ static int resolve_cmd(int argc, char **argv, struct blocklist **bl)
     json_t *m = marker_rec(&a, "resolve", started, sha, &c);
     struct stage_end end;
     stage_outcome(prog, &c, a.max_dns_errors, m, &end);
-    if (end.complete && stagefs_mark(a.out, "resolve", a.shard, a.nshards, m, err, sizeof(err)) < 0) {
-        fprintf(stderr, "%s: FAILED: %s\n", prog, err);
-        end.rc = CLI_EXIT_FAIL;
-        end.complete = 0;
-    }
-    if (end.complete && !a.quiet)
-        printf("%s: shard %u of %u complete: %lu lines (%lu invalid, %lu duplicates), %lu DNS "
-               "queries; targets in %s/%s\n", prog, a.shard, a.nshards, c.lines, c.invalid,
-               c.duplicates, c.dns_queries, a.out, tname);
-    json_decref(m);
+    rc = stage_finish(&id, m, &end, -1, "%lu lines (%lu invalid, %lu duplicates), %lu DNS "
+                      "queries; targets in %s/%s\n", c.lines, c.invalid, c.duplicates,
+                      c.dns_queries, a.out, tname);
     json_decref(a.options);
     close(lock);
-    return end.rc;
+    return rc;
 }
 
 /* ------------------------------------------------------------------ probe */
@@ -284,13 +355,10 @@ static int probe_cmd(int argc, char **argv, struct blocklist **bl)
 {
     const char *prog = "mxsurvey probe";
     struct scan_args a = {0};
-    int rc = scan_parse_args(prog, "exactly one DIR, the survey's folder", argc, argv, &a,
-                             probe_usage);
-    if (rc >= 0) { /* a usage error, or --help: options was made all the same */
-        json_decref(a.options);
+    int rc = stage_args(prog, "exactly one DIR, the survey's folder", argc, argv, &a,
+                        probe_usage, bl);
+    if (rc >= 0)
         return rc;
-    }
-    *bl = a.blocklist;
     const char *dir = a.operand;
     char err[4400] = "";
     char **names = NULL;
@@ -302,17 +370,10 @@ static int probe_cmd(int argc, char **argv, struct blocklist **bl)
         fprintf(stderr, "%s: writes into DIR: no --out\n", prog);
         goto out;
     }
-    nt = targets_of(prog, dir, &names, &first);
-    if (!nt)
+    struct stage_id id = {prog, dir, "probe", a.shard, a.nshards, a.quiet};
+    if ((rc = reads_targets(&id, a.options, &names, &nt, &first)) >= 0)
         goto out;
-    if (stagefs_same_options(json_object_get(first, "options"), a.options, err, sizeof(err)) < 0) {
-        fprintf(stderr, "%s: %s\n", prog, err);
-        goto out;
-    }
-    if (already(prog, dir, "probe", a.shard, a.nshards, a.quiet)) {
-        rc = CLI_EXIT_OK;
-        goto out;
-    }
+    rc = CLI_EXIT_USAGE;
     char pdir[4400];
     snprintf(pdir, sizeof(pdir), "%s/probe", dir);
     if (mkdir(pdir, 0755) < 0 && errno != EEXIST) {
@@ -367,18 +428,9 @@ static int probe_cmd(int argc, char **argv, struct blocklist **bl)
     json_object_set_new(m, "kept_endpoints", json_integer((json_int_t)kept));
     struct stage_end end;
     stage_outcome(prog, &c, a.max_dns_errors, m, &end);
-    if (end.complete && stagefs_mark(dir, "probe", a.shard, a.nshards, m, err, sizeof(err)) < 0) {
-        fprintf(stderr, "%s: FAILED: %s\n", prog, err);
-        end.rc = CLI_EXIT_FAIL;
-        end.complete = 0;
-    }
-    if (end.complete && !a.quiet)
-        printf("%s: shard %u of %u complete: %lu endpoints (%lu probed, %lu inferred, %lu blocked), "
-               "%lu connections; records in %s/%s\n", prog, a.shard, a.nshards,
-               c.endpoints_done, c.probed, c.inferred + c.inferred_down, c.blocked, c.probes, dir,
-               hname);
-    json_decref(m);
-    rc = end.rc;
+    rc = stage_finish(&id, m, &end, -1, "%lu endpoints (%lu probed, %lu inferred, %lu "
+                      "blocked), %lu connections; records in %s/%s\n", c.endpoints_done,
+                      c.probed, c.inferred + c.inferred_down, c.blocked, c.probes, dir, hname);
 out:
     free_names(names, nt);
     json_decref(first);
@@ -456,13 +508,10 @@ static int merge_cmd(int argc, char **argv, struct blocklist **bl)
 {
     const char *prog = "mxsurvey merge";
     struct scan_args a = {0};
-    int rc = scan_parse_args(prog, "exactly one DIR, the survey's folder", argc, argv, &a,
-                             merge_usage);
-    if (rc >= 0) { /* a usage error, or --help: options was made all the same */
-        json_decref(a.options);
+    int rc = stage_args(prog, "exactly one DIR, the survey's folder", argc, argv, &a,
+                        merge_usage, bl);
+    if (rc >= 0)
         return rc;
-    }
-    *bl = a.blocklist;
     const char *dir = a.operand;
     char err[4400] = "";
     char **names = NULL, **hosts = NULL;
@@ -476,17 +525,10 @@ static int merge_cmd(int argc, char **argv, struct blocklist **bl)
                                                 : "merges every shard: no --shard");
         goto out;
     }
-    nt = targets_of(prog, dir, &names, &first);
-    if (!nt)
+    struct stage_id id = {prog, dir, "merge", 0, 1, a.quiet};
+    if ((rc = reads_targets(&id, a.options, &names, &nt, &first)) >= 0)
         goto out;
-    if (stagefs_same_options(json_object_get(first, "options"), a.options, err, sizeof(err)) < 0) {
-        fprintf(stderr, "%s: %s\n", prog, err);
-        goto out;
-    }
-    if (already(prog, dir, "merge", 0, 1, a.quiet)) {
-        rc = CLI_EXIT_OK;
-        goto out;
-    }
+    rc = CLI_EXIT_USAGE;
     if (!(np = stagefs_complete(dir, "probe", err, sizeof(err)))) {
         fprintf(stderr, "%s: %s\n", prog, err);
         goto out;
@@ -560,45 +602,19 @@ static int merge_cmd(int argc, char **argv, struct blocklist **bl)
     struct stage_end end;
     stage_outcome(prog, &tot, a.max_dns_errors, run, &end);
     json_object_set_new(counts, "pending", end.complete ? json_integer(0) : json_null());
-    if (scan_write_run_json(dir, run, err, sizeof(err)) < 0) {
-        fprintf(stderr, "%s: FAILED: %s\n", prog, err);
-        end.complete = 0;
-        end.rc = CLI_EXIT_FAIL;
-    }
+    if (scan_write_run_json(dir, run, err, sizeof(err)) < 0)
+        stage_failed(prog, &end, err);
     if (end.complete &&
-        scan_end_reports(dir, acc, c.output_error, err, sizeof(err)) != SUMMARY_OK) {
-        fprintf(stderr, "%s: FAILED: %s\n", prog, err);
-        end.complete = 0;
-        end.rc = CLI_EXIT_FAIL;
-    }
-    if (end.complete) {
-        json_t *m = json_object();
-        json_object_set_new(m, "stage", json_string("merge"));
-        json_object_set_new(m, "finished", json_string(finished));
-        json_object_set_new(m, "resolve_shards", json_integer(nt));
-        json_object_set_new(m, "probe_shards", json_integer(np));
-        json_object_set_new(m, "counts", json_incref(counts));
-        if (stagefs_mark(dir, "merge", 0, 1, m, err, sizeof(err)) < 0) {
-            fprintf(stderr, "%s: FAILED: %s\n", prog, err);
-            end.complete = 0;
-            end.rc = CLI_EXIT_FAIL;
-        }
-        json_decref(m);
-    }
-    if (end.complete && !a.quiet) {
-        const char *files[CSV_NTABLES + 8] = {"hosts.jsonl", "domains.jsonl", "run.json",
-                                              "summary.json"};
-        size_t n = 4;
-        for (int t = 0; t < CSV_NTABLES; t++)
-            files[n++] = csv_table_file((enum csv_table)t);
-        files[n++] = CSV_TIDY_FILE;
-        files[n++] = "report.html";
-        files[n] = NULL;
-        report_print(stdout, prog, dir, files, (long)c.chains);
-        printf("%s: complete: %u resolve and %u probe shards merged; results in %s\n", prog, nt,
-               np, dir);
-    }
-    rc = end.rc;
+        scan_end_reports(dir, acc, c.output_error, err, sizeof(err)) != SUMMARY_OK)
+        stage_failed(prog, &end, err);
+    json_t *m = json_object();
+    json_object_set_new(m, "stage", json_string("merge"));
+    json_object_set_new(m, "finished", json_string(finished));
+    json_object_set_new(m, "resolve_shards", json_integer(nt));
+    json_object_set_new(m, "probe_shards", json_integer(np));
+    json_object_set_new(m, "counts", json_incref(counts));
+    rc = stage_finish(&id, m, &end, (long)c.chains,
+                      "%u resolve and %u probe shards merged; results in %s\n", nt, np, dir);
 out:
     summary_free(acc);
     free_names(names, nt);

@@ -6,6 +6,9 @@
 
 #include "classify/classify.h"
 #include "core/util.h"
+#include "core/words.h"
+
+WORDS_OF(w_match, match_result_str, enum match_result)
 
 /* A match verdict as the records spell it (match_result_str): MATCH_NULL for null or absent,
  * MATCH_NONE for any other value (an older or hand-written file: no match). */
@@ -14,10 +17,8 @@ static enum match_result verdict(const json_t *v)
     const char *s = json_string_value(v);
     if (!s)
         return MATCH_NULL;
-    for (int m = MATCH_NONE; m <= MATCH_EXACT; m++)
-        if (strcmp(s, match_result_str((enum match_result)m)) == 0)
-            return (enum match_result)m;
-    return MATCH_NONE;
+    int m = word_index(w_match, MATCH_EXACT + 1, s);
+    return m < 0 ? MATCH_NONE : (enum match_result)m;
 }
 
 /* The packing: three verdicts of 3 bits, then names_from cn, then trust.valid. */

@@ -19,6 +19,7 @@
 #include "core/text.h"
 #include "probe/tlshello.h"
 #include "core/util.h"
+#include "core/words.h"
 
 /* A notation string (text.h) back to its octets, as a C string; NULL when absent, not a
  * string, or holding a NUL (no name the scan uses does). Caller frees. */
@@ -36,23 +37,23 @@ static char *decoded(const json_t *v)
     return (char *)o;
 }
 
+WORDS_OF(w_status, probe_status_str, enum probe_status)
+WORDS_OF(w_match, match_result_str, enum match_result)
+WORDS_OF(w_dane, dane_verdict_str, enum dane_verdict)
+
 static int status_of(const char *s, enum probe_status *out)
 {
-    for (int i = 0; s && i < 64; i++)
-        if (strcmp(probe_status_str((enum probe_status)i), s) == 0) {
-            *out = (enum probe_status)i;
-            return 0;
-        }
-    return -1;
+    int i = s ? word_index(w_status, PROBE_CERT_SEEN + 1, s) : -1;
+    if (i >= 0)
+        *out = (enum probe_status)i;
+    return i < 0 ? -1 : 0;
 }
 
+/* null, absent or an unknown word: MATCH_NULL (whose word is NULL). */
 static enum match_result match_of(const json_t *v)
 {
-    const char *s = json_string_value(v);
-    for (int i = MATCH_NONE; s && i <= MATCH_EXACT; i++)
-        if (strcmp(match_result_str((enum match_result)i), s) == 0)
-            return (enum match_result)i;
-    return MATCH_NULL;
+    int i = word_index(w_match, MATCH_EXACT + 1, json_string_value(v));
+    return i < 0 ? MATCH_NULL : (enum match_result)i;
 }
 
 static const char *version_name(uint16_t v, char *buf, size_t len)
@@ -171,9 +172,9 @@ static void seed_names(struct scan_run *s, struct endpoint *ep, const json_t *h)
 static void seed_dane(struct endpoint *ep, const json_t *dane)
 {
     const char *v = json_string_value(json_object_get(dane, "verdict"));
-    for (int d = DANE_NONE; v && d <= DANE_FAIL; d++)
-        if (strcmp(v, dane_verdict_str((enum dane_verdict)d)) == 0)
-            ep->dane = (enum dane_verdict)d;
+    int d = v ? word_index(w_dane, DANE_FAIL + 1, v) : -1;
+    if (d >= 0)
+        ep->dane = (enum dane_verdict)d;
     ep->dane_applies = json_is_true(json_object_get(dane, "applies"));
 }
 

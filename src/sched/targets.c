@@ -3,8 +3,8 @@
  * reads back is what `resolve` had (targets_parse(targets_domain_json(x)) == x).
  *
  * Words (statuses, DNSSEC states, the MTA-STS mode, ...) are written with their modules' own
- * *_str functions and read back by trying every member of the enum with the same function:
- * one table per word, in its module, and a word read back is the module's own static pointer
+ * *_str functions and read back with the same function (word_index, core/words.h): one table
+ * per word, in its module, and a word read back is the module's own static pointer
  * (sender_sts.fetch_status is compared by pointer, as https_status_str gives it).
  *
  * The reader of the files is targets_reader.c.
@@ -25,6 +25,7 @@
 #include "core/hmap.h"
 #include "core/text.h"
 #include "core/util.h"
+#include "core/words.h"
 #include "probe/https.h"
 #include "report/record.h"
 #include "sts_state.h"
@@ -66,15 +67,15 @@ unsigned survey_shard(const char *key, size_t len, unsigned n)
 /* Each module's word function over an int, and the number of members of its enum (its last
  * member + 1: update when an enum grows; test_targets.c reads every word back). */
 struct words {
-    const char *(*str)(int i);
+    word_fn str;
     int n;
 };
 
-static const char *w_resolve(int i) { return resolve_status_str((enum resolve_status)i); }
-static const char *w_dnssec(int i) { return resolve_dnssec_str((enum resolve_dnssec)i); }
-static const char *w_https(int i) { return https_status_str((enum https_status)i); }
-static const char *w_mode(int i) { return mtasts_mode_str((enum mtasts_mode)i); }
-static const char *w_perr(int i) { return mtasts_policy_error_str((enum mtasts_policy_error)i); }
+WORDS_OF(w_resolve, resolve_status_str, enum resolve_status)
+WORDS_OF(w_dnssec, resolve_dnssec_str, enum resolve_dnssec)
+WORDS_OF(w_https, https_status_str, enum https_status)
+WORDS_OF(w_mode, mtasts_mode_str, enum mtasts_mode)
+WORDS_OF(w_perr, mtasts_policy_error_str, enum mtasts_policy_error)
 /* A record's kind: "domain", or the input reader's word for the line's status. */
 static const char *w_kind(int i)
 {
@@ -348,13 +349,8 @@ static int word_of(struct pc *c, const json_t *v, const struct words *w, int nul
     const char *s = json_is_string(v) ? json_string_value(v) : NULL;
     if (!s && !json_is_null(v))
         return fail(c, path, key, "not a string");
-    for (int i = 0; i < w->n; i++) {
-        const char *word = w->str(i);
-        if (s ? word && strcmp(word, s) == 0 : !word) {
-            *out = i;
-            return 0;
-        }
-    }
+    if ((*out = word_index(w->str, w->n, s)) >= 0)
+        return 0;
     if (!s && nullable) {
         *out = -1;
         return 0;

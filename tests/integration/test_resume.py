@@ -11,7 +11,6 @@
   a folder that is no scan, a folder another scan is writing, a damaged line; and accepts an
   option that only sets the pace."""
 import collections
-import hashlib
 import json
 import os
 import random
@@ -22,7 +21,7 @@ import subprocess
 import tempfile
 import time
 
-from helpers import sh
+from helpers import folder_state, sh
 from test_scan import read_jsonl, scan_args
 from test_schema import documented, paths
 
@@ -58,17 +57,6 @@ def comparable_summary(path):
     # What the folder holds is the same; the work done to get it (connections, queries) is not.
     m["counts"] = {k: m["counts"].get(k) for k in ("lines", "domains", "invalid", "endpoints", "pending")}
     return s
-
-
-def folder_state(d):
-    """Every file under d with its content digest: to show that nothing changed."""
-    out = {}
-    for root, _, files in os.walk(d):
-        for n in files:
-            p = os.path.join(root, n)
-            with open(p, "rb") as f:
-                out[os.path.relpath(p, d)] = hashlib.sha256(f.read()).hexdigest()
-    return out
 
 
 def whole_lines(path):

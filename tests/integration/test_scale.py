@@ -8,17 +8,8 @@ import subprocess
 import tempfile
 import time
 
-from helpers import sh
+from helpers import own_world, scale_world
 from test_scan import ALLOW
-
-
-def _world(ctx, name, text):
-    d = tempfile.mkdtemp(prefix="mxs-%s-" % name)
-    wf = os.path.join(d, "world.conf")
-    with open(wf, "w") as f:
-        f.write(text)
-    env = dict(MXS_WORLD_FILE=wf, MXS_WORLD_DIR=os.path.join(ctx.build, "world-" + name))
-    return d, env
 
 
 def _scan(ctx, resolver, lst, out, *extra, timeout=600):
@@ -40,7 +31,7 @@ def test_silent_servers_do_not_serialise(ctx):
     for i in range(n):
         lines.append("endpoint 127.71.%d.%d host=s%d.silent.example silent=yes" % (i // 250, i % 250 + 1, i))
         lines.append("domain d%d.silent.example mx=10:s%d.silent.example" % (i, i))
-    d, env = _world(ctx, "silent", "\n".join(lines) + "\n")
+    d, env = own_world(ctx, "silent", "\n".join(lines) + "\n")
     r = ctx.world_cmd("up", **env)
     assert r.returncode == 0, r.stderr
     try:
@@ -65,15 +56,7 @@ def test_memory_follows_work_in_flight(ctx):
     """20,000 domains over 200 MX hosts: the scan's peak RSS follows the work in flight
     (--max-domains, --concurrency), not the length of the list: it is the same for a list 4x
     shorter, and stays under a fixed bound while the records written grow."""
-    d = tempfile.mkdtemp(prefix="mxs-scale-")
-    wf, lst = os.path.join(d, "world.conf"), os.path.join(d, "list.txt")
-    r = sh([os.path.join(ctx.root, "scripts/world"), "gen-scale", "--domains", "20000", "--hosts", "200",
-            "--out", wf, "--list", lst], check=True)
-    with open(wf) as f:
-        text = f.read().replace("127.53.1.1:5300", "127.53.3.1:5300")
-    with open(wf, "w") as f:
-        f.write(text)
-    env = dict(MXS_WORLD_FILE=wf, MXS_WORLD_DIR=os.path.join(ctx.build, "world-scale-test"))
+    d, lst, env = scale_world(ctx, "scale-test", 20000, 200, "127.53.3.1:5300")
     r = ctx.world_cmd("up", timeout=300, **env)
     assert r.returncode == 0, r.stderr
     try:
@@ -119,7 +102,7 @@ def test_per_ip_and_rate_limits(ctx):
     lines = ["set resolver 127.53.4.1:5300", "set smtp_port 2525", "set zones example",
              "endpoint 127.72.0.1 host=%s silent=yes" % ",".join("s%d.oneip.example" % i for i in range(n))]
     lines += ["domain d%d.oneip.example mx=10:s%d.oneip.example" % (i, i) for i in range(n)]
-    d, env = _world(ctx, "oneip", "\n".join(lines) + "\n")
+    d, env = own_world(ctx, "oneip", "\n".join(lines) + "\n")
     r = ctx.world_cmd("up", **env)
     assert r.returncode == 0, r.stderr
     try:

@@ -25,7 +25,6 @@ Owned by the cluster work of issue 14.
   script as written (--dry-run).
 """
 import glob
-import hashlib
 import json
 import os
 import re
@@ -36,9 +35,9 @@ import sys
 import tempfile
 import time
 
-from helpers import sh
+from helpers import chains_of, folder_state, sh
 from test_scan import read_jsonl, scan_args
-from test_threads import _chains, _records
+from test_threads import _records
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "world"))
 import slurm  # noqa: E402  (tests/world/slurm.py)
@@ -331,14 +330,14 @@ def test_slurm_survey_of_the_world_equals_scan(ctx):
         r = sh([ctx.mxsurvey, "scan", *_world_options(ctx), "--out", out,
                 os.path.join(ctx.root, "data/world/domains.txt")], timeout=300)
         assert r.returncode == 0, "scan exit %d: %s" % (r.returncode, r.stderr[-2000:])
-        (hosts1, doms1), chains1 = _records(out), _chains(out)
+        (hosts1, doms1), chains1 = _records(out), chains_of(out)
     hosts, doms = _records(d)
     assert len(hosts1) > 20 and len(doms1) > 20, (len(hosts1), len(doms1))
     assert set(hosts) == set(hosts1), set(hosts) ^ set(hosts1)
     for k in hosts1:
         assert hosts[k] == hosts1[k], (k, hosts[k], hosts1[k])
     assert doms == doms1, [k for k in doms1 if doms.get(k) != doms1[k]]
-    assert _chains(d) == chains1, "chains/ differ"
+    assert chains_of(d) == chains1, "chains/ differ"
     # every endpoint in exactly one probe shard
     shard_keys = []
     for i in range(3):
@@ -352,25 +351,11 @@ def test_slurm_survey_of_the_world_equals_scan(ctx):
           "%.1f s: the records of one `scan`" % (len(hosts1), len(doms1), s["took"]))
 
 
-def _snapshot(d):
-    """{path under DIR: (sha256, mtime_ns)} of every file but the job logs (DIR/slurm/)."""
-    out = {}
-    for root, dirs, files in os.walk(d):
-        if os.path.relpath(root, d) == ".":
-            dirs[:] = [x for x in dirs if x != "slurm"]
-        for n in files:
-            p = os.path.join(root, n)
-            with open(p, "rb") as f:
-                out[os.path.relpath(p, d)] = (hashlib.sha256(f.read()).hexdigest(),
-                                              os.stat(p).st_mtime_ns)
-    return out
-
-
 def test_slurm_survey_resubmitted_is_a_no_op(ctx):
     s = _world_survey(ctx)
     d = s["dir"]
     assert os.path.isfile(os.path.join(d, "done", "merge.json")), _job_logs(d)
-    before = _snapshot(d)
+    before = folder_state(d, mtimes=True, skip=("slurm",))
     # Without --quiet (a pace option: it may differ from the first submission), so that each
     # stage says what it did.
     opts = [o for o in _world_options(ctx) if o != "--quiet"]
@@ -386,7 +371,7 @@ def test_slurm_survey_resubmitted_is_a_no_op(ctx):
         with open(os.path.join(d, "slurm", name)) as f:
             text = f.read()
         assert "already complete" in text, "%s: %r" % (name, text)
-    after = _snapshot(d)
+    after = folder_state(d, mtimes=True, skip=("slurm",))
     changed = sorted(k for k in set(before) | set(after) if before.get(k) != after.get(k))
     assert not changed, "resubmitting changed %s" % changed
     shutil.rmtree(os.path.dirname(d))  # kept for a look when a test of it failed

@@ -25,20 +25,17 @@ modes): `mxsurvey resolve [--shard I/N] --out DIR LIST`, `mxsurvey probe [--shar
   equals scan record for record."""
 import collections
 import csv
-import hashlib
 import json
 import os
 import re
-import shutil
 import signal
 import subprocess
 import tempfile
 import time
 
-from helpers import sh
+from helpers import (TIMING, chains_of, folder_state, max_at_once, scale_world, sh, silent_names_world,
+                     strip_timing)
 from test_scan import ALLOW, read_jsonl, scan_args
-from test_scale import _world
-from test_threads import TIMING, _chains, _max_at_once, _strip
 
 STAGE_TIMEOUT = 300
 
@@ -117,7 +114,7 @@ def _comparable_summary(d):
     return s, {k: m["counts"].get(k) for k in SAME_COUNTS}
 
 
-def assert_same_as_scan(scan_dir, staged_dir, strip=_strip, norm=lambda col, v: v):
+def assert_same_as_scan(scan_dir, staged_dir, strip=strip_timing, norm=lambda col, v: v):
     """The staged folder holds what the scan's holds: records, chains, CSV rows, summary."""
     h1, h2 = _hosts(scan_dir, strip), _hosts(staged_dir, strip)
     assert set(h1) == set(h2), ("endpoints", set(h1) ^ set(h2))
@@ -129,7 +126,7 @@ def assert_same_as_scan(scan_dir, staged_dir, strip=_strip, norm=lambda col, v: 
     bad = [k for k in d1 if d1[k] != d2[k]]
     assert not bad, "%d domain records differ, e.g. line %s:\n scan   %s\n staged %s" % (
         len(bad), bad[0], d1[bad[0]], d2[bad[0]])
-    assert _chains(scan_dir) == _chains(staged_dir), "chains/ differ"
+    assert chains_of(scan_dir) == chains_of(staged_dir), "chains/ differ"
     for name in ("hosts.csv", "domains.csv", "endpoints_by_domain.csv", "providers.csv"):
         c1 = _csv_rows(os.path.join(scan_dir, name), norm)
         c2 = _csv_rows(os.path.join(staged_dir, name), norm)
@@ -291,10 +288,24 @@ def test_stages_shard_option(ctx):
     assert r.returncode == 2 and "SLURM_ARRAY_TASK_ID=3" in r.stderr, (r.returncode, r.stderr)
     r = resolve(out, "auto/3", JOB_COMPLETION_INDEX="x")
     assert r.returncode == 2 and "JOB_COMPLETION_INDEX=x" in r.stderr, (r.returncode, r.stderr)
-    for bad in ("3/3", "x/2", "1/0", "-1/2", "0/", "/2", "1/2/3", "auto", "0/1000001", "1"):
+    # digits only: strtol alone would take a sign or leading white space as shard 0 or 1
+    for env in (" 1", "+1", "1 ", "-0", "0x1"):
+        r = resolve(out, "auto/3", SLURM_ARRAY_TASK_ID=env)
+        assert r.returncode == 2 and "SLURM_ARRAY_TASK_ID=%s is not a shard index" % env in r.stderr, \
+            (env, r.returncode, r.stderr)
+    for bad in ("3/3", "x/2", "1/0", "-1/2", "0/", "/2", "1/2/3", "auto", "0/1000001", "1",
+                " 0/2", "+0/2", "0/ 2", "0/2 ", "0/+2", "\t0/2", "-0/2", "0/-2", "auto/ 3",
+                "auto/+3", "1/02 ", "0x1/2", "0/0x2"):
         r = resolve(out, bad)
         assert r.returncode == 2 and "--shard" in r.stderr, (bad, r.returncode, r.stderr)
     assert not os.path.exists(out), "a refused --shard made the folder"
+    # leading zeros are digits, read as decimal: 00/2 is shard 0 of 2, 010/011 shard 10 of 11
+    for spelt, want in (("00/2", (0, 2)), ("010/011", (10, 11))):
+        zeros = tempfile.mkdtemp(prefix="zeros-", dir=d)
+        r = resolve(zeros, spelt)
+        assert r.returncode == 0, (spelt, r.stderr)
+        made = [m for m in os.listdir(os.path.join(zeros, "done")) if not m.startswith(".")]
+        assert made == ["resolve.%d-of-%d.json" % want], (spelt, made)
     # not an option of scan, check or merge
     r = sh(scan_args(ctx, "--shard", "0/2", "--out", out, lst), timeout=60)
     assert r.returncode == 2 and "--shard" in r.stderr, (r.returncode, r.stderr)
@@ -307,17 +318,6 @@ def test_stages_shard_option(ctx):
 
 # ------------------------------------------------------------------ order and restarts
 
-def _snapshot(d):
-    """Every file under d (the locks too) with its content's hash and its mtime."""
-    snap = {}
-    for root, _, files in os.walk(d):
-        for n in files:
-            p = os.path.join(root, n)
-            with open(p, "rb") as f:
-                snap[os.path.relpath(p, d)] = (hashlib.sha256(f.read()).hexdigest(), os.stat(p).st_mtime_ns)
-    return snap
-
-
 def test_stages_order(ctx):
     d = tempfile.mkdtemp(prefix="mxs-stages-order-")
     out = os.path.join(d, "survey")
@@ -329,30 +329,30 @@ def test_stages_order(ctx):
         assert not os.path.exists(out), "%s made the folder" % stage
     r = sh(stage_args(ctx, "resolve", "--ipv6", "--shard", "0/2", "--out", out, lst), timeout=120)
     assert r.returncode == 0, r.stderr
-    before = _snapshot(out)
+    before = folder_state(out, mtimes=True)
     for stage, extra in (("probe", ["--shard", "1/3"]), ("probe", []), ("merge", [])):
         r = sh(stage_args(ctx, stage, "--ipv6", *extra, out), timeout=60)
         assert r.returncode == 2, (stage, r.returncode, r.stderr)
         assert "resolve shard 1 of 2 is not complete" in r.stderr, (stage, r.stderr)
-        assert _snapshot(out) == before, "%s changed the folder" % stage
+        assert folder_state(out, mtimes=True) == before, "%s changed the folder" % stage
     r = sh(stage_args(ctx, "resolve", "--ipv6", "--shard", "1/2", "--out", out, lst), timeout=120)
     assert r.returncode == 0, r.stderr
     # probe shards 0 and 2 of 3 done, 1 not: merge names it and writes nothing
     for i in (0, 2):
         r = sh(stage_args(ctx, "probe", "--ipv6", "--shard", "%d/3" % i, out), timeout=120)
         assert r.returncode == 0, r.stderr
-    before = _snapshot(out)
+    before = folder_state(out, mtimes=True)
     r = sh(stage_args(ctx, "merge", "--ipv6", out), timeout=60)
     assert r.returncode == 2, (r.returncode, r.stderr)
     assert "probe shard 1 of 3 is not complete" in r.stderr, r.stderr
-    assert _snapshot(out) == before, "merge changed the folder"
+    assert folder_state(out, mtimes=True) == before, "merge changed the folder"
     for name in ("hosts.jsonl", "domains.jsonl", "run.json", "summary.json"):
         assert not os.path.exists(os.path.join(out, name)), name
 
 
 def test_stages_rerun_is_no_op(ctx):
     out = staged_world(ctx)
-    before = _snapshot(out)
+    before = folder_state(out, mtimes=True)
     assert "done/merge.json" in before and "report.html" in before, sorted(before)
     runs = [stage_args(ctx, "resolve", "--ipv6", "--shard", "%d/2" % i, "--out", out, world_list(ctx), quiet=False)
             for i in range(2)]
@@ -365,11 +365,11 @@ def test_stages_rerun_is_no_op(ctx):
         assert "already complete" in r.stdout, (args[1], r.stdout)
         assert r.stderr == "", (args[1], r.stderr)
         assert time.time() - t0 < 5, "%s took %.1f s to do nothing" % (args[1], time.time() - t0)
-        assert _snapshot(out) == before, "%s %s changed the folder" % (args[1], args[-1])
+        assert folder_state(out, mtimes=True) == before, "%s %s changed the folder" % (args[1], args[-1])
     # --quiet: the same, silently
     r = sh(stage_args(ctx, "merge", "--ipv6", out), timeout=60)
     assert r.returncode == 0 and r.stdout == "" and r.stderr == "", r
-    assert _snapshot(out) == before
+    assert folder_state(out, mtimes=True) == before
 
 
 def _lines(path):
@@ -459,14 +459,14 @@ def test_stages_verdict_options_must_match(ctx):
         f.write("exact.example\nwildcard.example\n")
     r = sh(stage_args(ctx, "resolve", "--out", out, lst), timeout=60)
     assert r.returncode == 0, r.stderr
-    before = _snapshot(out)
+    before = folder_state(out, mtimes=True)
     for stage, extra, name in (("probe", ["--port", "2526"], "--port"), ("probe", ["--no-policy"], "--no-policy"),
                                ("probe", ["--ipv6"], "--ipv6"), ("merge", ["--timeout", "3"], "--timeout"),
                                ("probe", ["--mode", "cert"], "--mode")):
         r = sh(stage_args(ctx, stage, *extra, out), timeout=60)
         assert r.returncode == 2, (stage, extra, r.returncode, r.stderr)
         assert name in r.stderr and "resolve stage" in r.stderr, (stage, extra, r.stderr)
-        assert _snapshot(out) == before, "%s %s changed the folder" % (stage, extra)
+        assert folder_state(out, mtimes=True) == before, "%s %s changed the folder" % (stage, extra)
     # the pace may differ
     r = sh(stage_args(ctx, "probe", "--concurrency", "7", "--per-ip", "1", "--rate", "50", "--threads", "2", out),
            timeout=60)
@@ -489,18 +489,10 @@ def test_stages_per_ip_across_shards(ctx):
     """Six silent names on each of six addresses, three probe shards at once with --per-ip 2:
     each address in one shard, and at most two connections to it at once."""
     n_addr, names = 6, 6
-    lines = ["set resolver 127.53.8.1:5300", "set smtp_port 2525", "set zones example"]
-    for a in range(n_addr):
-        hosts = ",".join("s%d-%d.stperip.example" % (a, i) for i in range(names))
-        lines.append("endpoint 127.74.0.%d host=%s silent=yes" % (a + 1, hosts))
-        lines += ["domain d%d-%d.stperip.example mx=10:s%d-%d.stperip.example" % (a, i, a, i) for i in range(names)]
-    d, env = _world(ctx, "stperip", "\n".join(lines) + "\n")
+    d, lst, env = silent_names_world(ctx, "stperip", "127.53.8.1:5300", "127.74.0", n_addr, names)
     r = ctx.world_cmd("up", **env)
     assert r.returncode == 0, r.stderr
     try:
-        lst = os.path.join(d, "list.txt")
-        with open(lst, "w") as f:
-            f.write("".join("d%d-%d.stperip.example\n" % (a, i) for a in range(n_addr) for i in range(names)))
         out = os.path.join(d, "survey")
         common = ["--resolver", "127.53.8.1:5300", "--port", "2525", *ALLOW, "--quiet", "--timeout", "1",
                   "--no-infer", "--no-version-probe", "--no-policy", "--per-ip", "2"]
@@ -514,7 +506,7 @@ def test_stages_per_ip_across_shards(ctx):
         assert len(owner) == n_addr and len(set(owner.values())) > 1, owner
         hosts = read_jsonl(os.path.join(out, "hosts.jsonl"))
         assert len(hosts) == n_addr * names and {h["status"] for h in hosts} == {"timeout"}, hosts
-        most = _max_at_once(os.path.join(env["MXS_WORLD_DIR"], "fixture-conn.log"), 2525)
+        most = max_at_once(os.path.join(env["MXS_WORLD_DIR"], "fixture-conn.log"), 2525)
         assert len(most) == n_addr, most
         assert all(v == 2 for v in most.values()), "connections at once per address: %s" % most
         print("    %d addresses x %d silent names in shards %s, --per-ip 2: %s at once, %.1f s" %
@@ -526,7 +518,7 @@ def test_stages_per_ip_across_shards(ctx):
 # ------------------------------------------------------------------ the scale world
 
 # Which name of an address the version probe went with, when its first session did not reach
-# TLS, is as much a matter of timing as tls_max_from (test_threads.TIMING): two scans differ.
+# TLS, is as much a matter of timing as tls_max_from (helpers.TIMING): two scans differ.
 _TLS_MAX_WHO = re.compile(r"the session with \S+ did not")
 # With inference, which names of an address are probed, inferred or spot-checked depends on
 # the order they come in: two scans of the scale world differ in these, and only these.
@@ -535,7 +527,7 @@ INFER_FIELDS = ("inferred_from", "inference", "attempts")
 
 def _scale_strip(drop):
     def strip(v):
-        v = _strip(v)
+        v = strip_timing(v)
         if isinstance(v, dict) and "mx_host" in v:
             if isinstance(v.get("tls_max_error"), str):
                 v["tls_max_error"] = _TLS_MAX_WHO.sub("the session with * did not", v["tls_max_error"])
@@ -558,15 +550,7 @@ def test_stages_scale_world(ctx):
     --no-infer record for record; with inference (the default) the same but for which names
     were probed, inferred or spot-checked (INFER_FIELDS). --per-ip 120: the silent address's
     110 names wait out one --timeout together, not 55 rounds of it."""
-    d = tempfile.mkdtemp(prefix="mxs-stages-scale-")
-    wf, lst = os.path.join(d, "world.conf"), os.path.join(d, "list.txt")
-    sh([os.path.join(ctx.root, "scripts/world"), "gen-scale", "--domains", "3000", "--hosts", "150",
-        "--out", wf, "--list", lst], check=True)
-    with open(wf) as f:
-        text = f.read().replace("127.53.1.1:5300", "127.53.7.1:5300")
-    with open(wf, "w") as f:
-        f.write(text)
-    env = dict(MXS_WORLD_FILE=wf, MXS_WORLD_DIR=os.path.join(ctx.build, "world-stages-scale"))
+    d, lst, env = scale_world(ctx, "stages-scale", 3000, 150, "127.53.7.1:5300")
     r = ctx.world_cmd("up", timeout=300, **env)
     assert r.returncode == 0, r.stderr
     try:

@@ -18,33 +18,9 @@ import subprocess
 import tempfile
 import time
 
-from helpers import sh
+from helpers import chains_of, max_at_once, scale_world, sh, silent_names_world, strip_timing
 from test_scan import ALLOW, read_jsonl, scan_args
 from test_resume import non_skip_lines
-from test_scale import _world
-
-# Fields that say when or how fast (compare-scans' list), and which endpoint of an address
-# finished first (it names the version probe's SNI: timing, in any run).
-TIMING = {"elapsed_ms", "started", "finished", "duration_ms", "time_ms", "tls_max_from"}
-
-
-def _strip(v):
-    if isinstance(v, dict):
-        return {k: _strip(x) for k, x in v.items() if k not in TIMING}
-    if isinstance(v, list):
-        return [_strip(x) for x in v]
-    return v
-
-
-def _chains(d):
-    c = os.path.join(d, "chains")
-    if not os.path.isdir(c):
-        return {}
-    out = {}
-    for n in sorted(os.listdir(c)):
-        with open(os.path.join(c, n)) as f:
-            out[n] = f.read()
-    return out
 
 
 def _world_scan(ctx, threads, binary=None, env=None):
@@ -58,8 +34,9 @@ def _world_scan(ctx, threads, binary=None, env=None):
 
 
 def _records(out):
-    hosts = {(h["mx_host"], h["ip"]): _strip(h) for h in read_jsonl(os.path.join(out, "hosts.jsonl"))}
-    doms = {x["line"]: _strip(x) for x in read_jsonl(os.path.join(out, "domains.jsonl"))}
+    """A folder's records without their timing: endpoints by (mx_host, ip), domains by line."""
+    hosts = {(h["mx_host"], h["ip"]): strip_timing(h) for h in read_jsonl(os.path.join(out, "hosts.jsonl"))}
+    doms = {x["line"]: strip_timing(x) for x in read_jsonl(os.path.join(out, "domains.jsonl"))}
     return hosts, doms
 
 
@@ -71,7 +48,7 @@ def test_threads_same_records(ctx):
         with open(os.path.join(out, "run.json")) as f:
             run = json.load(f)
         assert run["options"]["threads"] == n, run["options"]
-        res[n] = (_records(out), _chains(out), run["counts"])
+        res[n] = (_records(out), chains_of(out), run["counts"])
     (hosts1, doms1), chains1, counts1 = res[1]
     assert len(hosts1) > 20 and len(doms1) > 20, (len(hosts1), len(doms1))
     for n in (2, 3):
@@ -89,15 +66,7 @@ def test_threads_same_records(ctx):
 
 
 def test_threads_scale_world_every_line(ctx):
-    d = tempfile.mkdtemp(prefix="mxs-threads-scale-")
-    wf, lst = os.path.join(d, "world.conf"), os.path.join(d, "list.txt")
-    sh([os.path.join(ctx.root, "scripts/world"), "gen-scale", "--domains", "3000", "--hosts", "150",
-        "--out", wf, "--list", lst], check=True)
-    with open(wf) as f:
-        text = f.read().replace("127.53.1.1:5300", "127.53.5.1:5300")
-    with open(wf, "w") as f:
-        f.write(text)
-    env = dict(MXS_WORLD_FILE=wf, MXS_WORLD_DIR=os.path.join(ctx.build, "world-threads-scale"))
+    d, lst, env = scale_world(ctx, "threads-scale", 3000, 150, "127.53.5.1:5300")
     r = ctx.world_cmd("up", timeout=300, **env)
     assert r.returncode == 0, r.stderr
     try:
@@ -127,55 +96,12 @@ def test_threads_scale_world_every_line(ctx):
         ctx.world_cmd("down", **env)
 
 
-def _max_at_once(log, port):
-    """Per listener address, the most connections open at once, from the fixture's log
-    (accept ... finish). A connection the scanner closed is seen closed by the fixture a little
-    later: each one counts from its accept until SLACK before its finish, so that a close and
-    the next accept in the same instant do not look like two at once; a silent connection
-    lasts the scanner's whole --timeout, far longer."""
-    slack = 0.3
-    conns = {}
-    with open(log, errors="replace") as f:
-        for line in f:
-            p = line.split(" ", 3)
-            if len(p) < 4 or not p[1].startswith("c"):
-                continue
-            addr, cid, ts, what = p[0], p[1], float(p[2]), p[3]
-            if not addr.endswith(":%d" % port):
-                continue
-            if what.startswith("accept from "):
-                conns[(addr, cid)] = [ts, None]
-            elif what.startswith("finish ") and (addr, cid) in conns:
-                conns[(addr, cid)][1] = ts
-    events = collections.defaultdict(list)
-    for (addr, _), (t0, t1) in conns.items():
-        assert t1 is not None, "a connection to %s never finished" % addr
-        events[addr] += [(t0, 1), (max(t0, t1 - slack), -1)]
-    most = {}
-    for addr, ev in events.items():
-        cur = top = 0
-        for _, step in sorted(ev, key=lambda e: (e[0], e[1])):
-            cur += step
-            top = max(top, cur)
-        most[addr] = top
-    return most
-
-
 def test_threads_keep_per_ip(ctx):
     n_addr, names = 4, 6
-    lines = ["set resolver 127.53.6.1:5300", "set smtp_port 2525", "set zones example"]
-    for a in range(n_addr):
-        hosts = ",".join("s%d-%d.perip.example" % (a, i) for i in range(names))
-        lines.append("endpoint 127.73.0.%d host=%s silent=yes" % (a + 1, hosts))
-        lines += ["domain d%d-%d.perip.example mx=10:s%d-%d.perip.example" % (a, i, a, i)
-                  for i in range(names)]
-    d, env = _world(ctx, "perip", "\n".join(lines) + "\n")
+    d, lst, env = silent_names_world(ctx, "perip", "127.53.6.1:5300", "127.73.0", n_addr, names)
     r = ctx.world_cmd("up", **env)
     assert r.returncode == 0, r.stderr
     try:
-        lst = os.path.join(d, "list.txt")
-        with open(lst, "w") as f:
-            f.write("".join("d%d-%d.perip.example\n" % (a, i) for a in range(n_addr) for i in range(names)))
         out = os.path.join(d, "out")
         t0 = time.time()
         r = sh([ctx.mxsurvey, "scan", "--resolver", "127.53.6.1:5300", "--port", "2525", *ALLOW,
@@ -185,7 +111,7 @@ def test_threads_keep_per_ip(ctx):
         assert r.returncode == 0, r.stderr
         hosts = read_jsonl(os.path.join(out, "hosts.jsonl"))
         assert len(hosts) == n_addr * names and {h["status"] for h in hosts} == {"timeout"}, hosts
-        most = _max_at_once(os.path.join(env["MXS_WORLD_DIR"], "fixture-conn.log"), 2525)
+        most = max_at_once(os.path.join(env["MXS_WORLD_DIR"], "fixture-conn.log"), 2525)
         assert len(most) == n_addr, most
         assert all(v == 2 for v in most.values()), "connections at once per address: %s" % most
         # six names two at a time: three rounds of the 1 s timeout, the addresses side by side

@@ -24,7 +24,7 @@ Where things live (BASE: a mkdtemp folder, removed by stop()):
   state/      StateSaveLocation;  spool/  SlurmdSpoolDir
   log/        slurmctld.log, slurmd.log (and each daemon's stdout: *.out)
 
-Python standard library only.
+Python standard library only (and world.py beside it, for its wait_for).
 """
 import os
 import shutil
@@ -34,6 +34,9 @@ import subprocess
 import sys
 import tempfile
 import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import world  # noqa: E402  (tests/world/world.py: its wait_for)
 
 START_TIMEOUT = 30.0
 # Finished jobs stay visible to `scontrol show job` this long (no accounting database).
@@ -118,20 +121,6 @@ def slurm_conf(base, ctld_port, slurmd_port, hardware, extra=()):
         *extra,
         "",
     ])
-
-
-def pid_alive(pid):
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    try:  # a zombie child of ours counts as gone
-        with open("/proc/%d/stat" % pid) as f:
-            return f.read().split(")")[-1].split()[0] != "Z"
-    except OSError:
-        return False
 
 
 class SlurmError(RuntimeError):
@@ -257,16 +246,20 @@ class Slurm:
         return p
 
     def _wait(self, pred, what, timeout):
-        t0 = time.time()
-        while time.time() - t0 < timeout:
+        """Until pred() (world.py's wait_for), or a SlurmError when a daemon exits first or
+        the timeout passes. Every 0.2 s: each try runs a client (scontrol, sinfo, munge)."""
+        def ready():
             for name, p in self.pids:
                 if p.poll() is not None:
                     raise SlurmError("%s exited with status %d while waiting for %s"
                                      % (name, p.returncode, what))
-            if pred():
-                return
-            time.sleep(0.2)
-        raise SlurmError("no %s after %.0f s" % (what, timeout))
+            return pred()
+        try:
+            world.wait_for(ready, what, timeout=timeout, interval=0.2)
+        except SlurmError:
+            raise
+        except RuntimeError:
+            raise SlurmError("no %s after %.0f s" % (what, timeout)) from None
 
     # ---------------------------------------------------------------- jobs
     def job_states(self, jobid):

@@ -244,7 +244,10 @@ def write_pids(wd, pids):
     os.replace(tmp, os.path.join(wd, "pids"))
 
 
-def wait_for(pred, what, timeout=START_TIMEOUT, proc=None, log=None):
+def wait_for(pred, what, timeout=START_TIMEOUT, proc=None, log=None, interval=0.05):
+    """Returns once pred() is true, trying every `interval` seconds; raises RuntimeError when
+    proc (if given) exits first, with log's tail, or after `timeout` seconds. slurm.py uses
+    it too."""
     t0 = time.time()
     while time.time() - t0 < timeout:
         if pred():
@@ -255,7 +258,7 @@ def wait_for(pred, what, timeout=START_TIMEOUT, proc=None, log=None):
                 with open(log, errors="replace") as f:
                     tail = "".join(f.readlines()[-5:])
             raise RuntimeError("%s exited with code %s\n%s" % (what, proc.returncode, tail))
-        time.sleep(0.05)
+        time.sleep(interval)
     raise RuntimeError("%s did not come up within %.0f s" % (what, timeout))
 
 
