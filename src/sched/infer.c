@@ -259,8 +259,29 @@ void infer_probed(struct probe_loop *lp, struct ip_slot *slot, struct endpoint *
     }
     if (lp->stopping)
         return; /* nothing new starts: what is held is not reported */
-    if (a->phase != was || (a->phase == INF_INSENSITIVE && a->checks_pending == 0 && lp->inf.final))
+    if (a->phase != was)
         release_held(lp, slot);
+    else if (a->phase == INF_INSENSITIVE && a->checks_pending == 0 && lp->inf.final &&
+             !STAILQ_EMPTY(&a->held))
+        infer_release_more(lp); /* its last check answered after CMD_FINAL: in batches too */
+}
+
+/* Up to max of the address's held endpoints take its result; how many did. */
+static size_t release_some(struct probe_loop *lp, struct ip_slot *slot, size_t max)
+{
+    STAILQ_HEAD(, endpoint) list = STAILQ_HEAD_INITIALIZER(list);
+    size_t n = 0;
+    struct endpoint *ep;
+    while (n < max && (ep = STAILQ_FIRST(&slot->inf.held))) {
+        STAILQ_REMOVE_HEAD(&slot->inf.held, link);
+        STAILQ_INSERT_TAIL(&list, ep, link);
+        n++;
+    }
+    while ((ep = STAILQ_FIRST(&list))) {
+        STAILQ_REMOVE_HEAD(&list, link);
+        infer_admit(lp, slot, ep);
+    }
+    return n;
 }
 
 struct final_walk {
@@ -283,20 +304,31 @@ static void collect_ready(void *arg, const char *key, void *val)
     w->slots[w->n++] = slot;
 }
 
-void infer_final(struct probe_loop *lp)
+int infer_final(struct probe_loop *lp, size_t budget)
 {
-    if (lp->inf.final)
-        return;
     lp->inf.final = 1;
     if (!lp->inf.on || lp->stopping)
-        return;
+        return 0;
     /* The addresses first, then their release: releasing hands verdicts to the run, which
      * must not find the table being walked. */
     struct final_walk w = {0};
     hmap_foreach(&lp->ips, collect_ready, &w);
-    for (size_t i = 0; i < w.n; i++)
-        release_held(lp, w.slots[i]);
+    for (size_t i = 0; i < w.n && budget > 0; i++)
+        budget -= release_some(lp, w.slots[i], budget);
+    int more = 0;
+    for (size_t i = 0; i < w.n && !more; i++)
+        more = !STAILQ_EMPTY(&w.slots[i]->inf.held);
     free(w.slots);
+    return more;
+}
+
+void infer_release_more(struct probe_loop *lp)
+{
+    if (lp->inf.asked)
+        return; /* a CMD_FINAL is on its way */
+    lp->inf.asked = 1;
+    lp->final_told = 0;
+    loop_post(lp, &(struct run_msg){.kind = MSG_FINAL_MORE});
 }
 
 int infer_skip(struct probe_loop *lp, struct ip_slot *slot, struct endpoint *ep)

@@ -675,6 +675,10 @@ static void handle(struct scan_run *s, struct run_msg *m)
     case MSG_HELD:
         spill_held(s, m->ep);
         break;
+    case MSG_FINAL_MORE: /* the verdicts of its last batch are handled: the next */
+        if (!s->stopping)
+            run_send_final(s, m->from);
+        break;
     }
 }
 

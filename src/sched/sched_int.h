@@ -126,6 +126,7 @@ struct infer_loop {
     int rng_ok;                   /* rng initialised: infer_loop_free frees it */
     int final;                    /* inferred endpoints may be written: the input is over
                                      (CMD_FINAL), or the run cannot set domains aside */
+    int asked;                    /* MSG_FINAL_MORE posted, its CMD_FINAL not yet come */
     unsigned long inferred, inferred_down, spot_checks, switched;
 };
 
@@ -258,6 +259,8 @@ enum run_msg_kind {
     MSG_DNS,      /* a DNS lookup ended: the run checks its resolvers are alive */
     MSG_LOOP,     /* the loop's state (struct loop_state) changed: the run may finish */
     MSG_HELD,     /* ep is to be inferred once the input is over: its domains may be set aside */
+    MSG_FINAL_MORE,     /* the loop has held endpoints to release: another CMD_FINAL, please (so that
+                     a batch at a time waits for the run, not tens of thousands at once) */
 };
 
 /* What the run knows of a loop's work, from its messages (every message carries it), so that
@@ -453,9 +456,15 @@ void infer_probed(struct probe_loop *lp, struct ip_slot *slot, struct endpoint *
 int infer_skip(struct probe_loop *lp, struct ip_slot *slot, struct endpoint *ep);
 /* Connections the address may have at once. */
 int infer_cap(const struct ip_slot *slot, int per_ip);
-/* CMD_FINAL: the input is over; every inferred endpoint held for it whose address has no
- * check pending takes its result (the others when their checks answer). */
-void infer_final(struct probe_loop *lp);
+/* CMD_FINAL: the input is over; inferred endpoints held for it whose address has no check
+ * pending take its result, at most budget of them (the others when their checks answer).
+ * 1 when some such are left: the loop asks for another CMD_FINAL (MSG_FINAL_MORE), which comes
+ * after the run has handled this batch's verdicts. */
+int infer_final(struct probe_loop *lp, size_t budget);
+/* Asks the run for another CMD_FINAL (MSG_FINAL_MORE), once until it comes. */
+void infer_release_more(struct probe_loop *lp);
+/* Held endpoints released per CMD_FINAL. */
+#define INFER_FINAL_BATCH 512
 
 /* The rule above: a and b show the same server. */
 int infer_same(const struct probe_result *a, const struct probe_result *b);
@@ -475,6 +484,7 @@ void run_send_endpoint(struct scan_run *s, struct endpoint *ep);
 void run_send_dispatch(struct scan_run *s);     /* one loop: loop_dispatch (threaded: the
                                                    loops dispatch after each command batch) */
 void run_send_all(struct scan_run *s, enum loop_cmd_kind kind); /* CMD_STOP, _ABORT, _CLOSE */
+void run_send_final(struct scan_run *s, int i);  /* CMD_FINAL to loop i again (MSG_FINAL_MORE) */
 /* Threaded: the run's queue and wake-up, and the loops' threads (started with the stop
  * signals blocked, so only the run's thread takes them); 0 or -1 with err. */
 int run_threads_start(struct scan_run *s, char *err, size_t errlen);

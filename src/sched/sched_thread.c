@@ -126,6 +126,11 @@ void run_send_dispatch(struct scan_run *s)
         loop_dispatch(s->lps[0]);
 }
 
+void run_send_final(struct scan_run *s, int i)
+{
+    loop_send(s->lps[i], &(struct loop_cmd){.kind = CMD_FINAL});
+}
+
 void run_send_all(struct scan_run *s, enum loop_cmd_kind kind)
 {
     for (int i = 0; i < s->nloops; i++)
@@ -170,8 +175,11 @@ static void loop_exec(struct probe_loop *lp, struct loop_cmd *c)
         break;
     case CMD_FINAL:
         if (!lp->closed) {
-            infer_final(lp);
-            lp->final_told = 1; /* after what it released was posted: the run waits for it */
+            lp->inf.asked = 0;
+            if (infer_final(lp, INFER_FINAL_BATCH))
+                infer_release_more(lp);
+            else
+                lp->final_told = 1; /* after what it released was posted: the run waits */
             loop_dispatch(lp);
             loop_report(lp);
         }
