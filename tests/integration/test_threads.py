@@ -8,8 +8,10 @@
 - --per-ip stays exact with endpoints sharded over the loops: silent names on a few addresses,
   the fixture's connection log shows at most --per-ip connections per address at once.
 - SIGINT with --threads 2: exit 1, whole files, pending.txt, and --resume completes the folder.
-- The ThreadSanitizer build (make tsan, build/tsan) scans the world with --threads 2 and 3, and
-  once stopped by SIGINT twice (stop, abort, close with work in flight), and reports nothing."""
+- The ThreadSanitizer build (make tsan, build/tsan) scans the world with --threads 2 and 3, the
+  inference shapes with 2 (held endpoints, CMD_FINAL's batches, domains set aside, chains
+  shared between the threads), and once stopped by SIGINT twice (stop, abort, close with work
+  in flight), and reports nothing."""
 import collections
 import json
 import os
@@ -23,10 +25,10 @@ from test_scan import ALLOW, read_jsonl, scan_args
 from test_resume import non_skip_lines
 
 
-def _world_scan(ctx, threads, binary=None, env=None):
+def _world_scan(ctx, threads, binary=None, env=None, lst=None):
     out = tempfile.mkdtemp(prefix="mxs-threads%d-" % threads)
     args = scan_args(ctx, "--ipv6", "--threads", str(threads), "--out", out,
-                     os.path.join(ctx.root, "data/world/domains.txt"))
+                     lst or os.path.join(ctx.root, "data/world/domains.txt"))
     if binary:
         args[0] = binary
     r = sh(args, timeout=600, env=env)
@@ -170,17 +172,28 @@ def test_threads_under_thread_sanitizer(ctx):
     tsan = os.path.join(ctx.root, "build/tsan/mxsurvey")
     assert os.access(tsan, os.X_OK), "no %s: make tsan (tests/run builds it)" % tsan
     logdir = tempfile.mkdtemp(prefix="mxs-tsan-")
-    for n in (2, 3):
-        log = os.path.join(logdir, "tsan-%d" % n)
+    # The inference shapes too (addresses with many names: the held endpoints, CMD_FINAL's
+    # batches, the domains set aside, the shared chains), which domains.txt leaves out.
+    from test_infer import WORLD_INFER_DOMAINS
+    infer_list = os.path.join(logdir, "infer.txt")
+    with open(infer_list, "w") as f:
+        f.write("".join(d + "\n" for d in WORLD_INFER_DOMAINS))
+    for n, lst in ((2, None), (3, None), (2, infer_list)):
+        tag = "%d%s" % (n, "-infer" if lst else "")
+        log = os.path.join(logdir, "tsan-%s" % tag)
         env = dict(os.environ, TSAN_OPTIONS="halt_on_error=1 exitcode=66 log_path=%s suppressions=%s" % (
             log, SUPP))
-        r, out = _world_scan(ctx, n, binary=tsan, env=env)
-        reports = [os.path.join(logdir, f) for f in os.listdir(logdir) if f.startswith("tsan-%d." % n)]
+        r, out = _world_scan(ctx, n, binary=tsan, env=env, lst=lst)
+        reports = [os.path.join(logdir, f) for f in os.listdir(logdir) if f.startswith("tsan-%s." % tag)]
         text = "".join(open(p, errors="replace").read() for p in reports)
-        assert not text, "ThreadSanitizer, --threads %d:\n%s" % (n, text[:6000])
-        assert r.returncode == 0, "--threads %d under tsan: exit %d: %s" % (n, r.returncode, r.stderr[-3000:])
+        assert not text, "ThreadSanitizer, --threads %s:\n%s" % (tag, text[:6000])
+        assert r.returncode == 0, "--threads %s under tsan: exit %d: %s" % (tag, r.returncode, r.stderr[-3000:])
         hosts, doms = _records(out)
         assert len(hosts) > 20 and len(doms) > 20, (len(hosts), len(doms))
+        if lst:
+            inferred = [h for h in hosts.values() if h["inference"] == "sni-insensitive"]
+            assert inferred, "no inferred record: the inference paths were not exercised"
+            assert not [f for f in os.listdir(out) if f.startswith(".")], os.listdir(out)
     # the stop's paths: SIGINT (stop, grace), a second one (abort), the close with probes and
     # lookups in flight, across the threads
     with tempfile.TemporaryDirectory() as d:
@@ -204,4 +217,4 @@ def test_threads_under_thread_sanitizer(ctx):
         text = "".join(open(x, errors="replace").read() for x in reports)
         assert not text, "ThreadSanitizer, SIGINT twice:\n%s" % text[:6000]
         assert p.returncode == 1, (p.returncode, err[-3000:])
-    print("    build/tsan: world scans with --threads 2 and 3, and one stopped by SIGINT twice: no report")
+    print("    build/tsan: world scans with --threads 2 and 3, the inference shapes with 2, and one stopped by SIGINT twice: no report")
