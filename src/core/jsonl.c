@@ -229,3 +229,22 @@ struct jsonl_count *jsonl_counts_sorted(const json_t *map, size_t *n)
     *n = k;
     return c;
 }
+
+json_t *jsonl_hex(const unsigned char *p, size_t n)
+{
+    static const char digits[] = "0123456789abcdef";
+    char *s = xmalloc(2 * n + 1);
+    for (size_t i = 0; i < n; i++) {
+        s[2 * i] = digits[p[i] >> 4];
+        s[2 * i + 1] = digits[p[i] & 15];
+    }
+    s[2 * n] = '\0';
+    json_t *j = json_string(s);
+    free(s);
+    return j;
+}
+
+json_t *jsonl_word(const char *w)
+{
+    return w ? json_string(w) : json_null();
+}

@@ -71,6 +71,12 @@ int jsonl_each(const char *path, struct jsonl_opts *o, jsonl_cb cb, void *arg, c
  * fuzzing harness). Caller decrefs. */
 json_t *jsonl_parse(const char *line, size_t len, int newline, char *why, size_t whylen);
 
+/* For the writers of records (report/record.c) and targets (sched/targets.c), one spelling of
+ * each: the octets as lowercase hex (TLSA data as dig and the RFCs print it), and a word or
+ * null. New references; caller owns them. */
+json_t *jsonl_hex(const unsigned char *p, size_t n);
+json_t *jsonl_word(const char *w);
+
 /* The record whose line starts at offset in path (an offset jsonl_each gave), for a reader
  * that comes back to a line it has seen. Returns a new object (caller decrefs), or NULL with
  * err set. */

@@ -8,6 +8,7 @@
 #include "probe/cert.h"
 #include "core/text.h"
 #include "probe/tlshello.h"
+#include "core/jsonl.h"
 #include "core/util.h"
 
 /* What a policy-enforcing sender would do (classify/sender.h): written at the end of this file. */
@@ -276,26 +277,6 @@ json_t *record_domain_json(const struct domain_rec *r)
 
 /* ------------------------------------------------------------------ what a sender enforces */
 
-/* The octets as lowercase hex (the TLSA association data as dig and the RFCs print it). */
-static json_t *hex_json(const unsigned char *p, size_t n)
-{
-    static const char digits[] = "0123456789abcdef";
-    char *s = xmalloc(2 * n + 1);
-    for (size_t i = 0; i < n; i++) {
-        s[2 * i] = digits[p[i] >> 4];
-        s[2 * i + 1] = digits[p[i] & 15];
-    }
-    s[2 * n] = '\0';
-    json_t *j = json_string(s);
-    free(s);
-    return j;
-}
-
-static json_t *word_json(const char *w)
-{
-    return w ? json_string(w) : json_null();
-}
-
 /* One TLSA record as dane.h reads it; an RDATA shorter than its three fixed octets has no
  * fields, only what octets there are. */
 static json_t *tlsa_record_json(const struct resolve_blob *b)
@@ -306,14 +287,14 @@ static json_t *tlsa_record_json(const struct resolve_blob *b)
         json_object_set_new(o, "usage", json_null());
         json_object_set_new(o, "selector", json_null());
         json_object_set_new(o, "matching_type", json_null());
-        json_object_set_new(o, "data", hex_json(b->data, b->len));
+        json_object_set_new(o, "data", jsonl_hex(b->data, b->len));
         json_object_set_new(o, "usable", json_string(dane_record_status_str(DANE_REC_BAD_LENGTH)));
         return o;
     }
     json_object_set_new(o, "usage", json_integer(t.usage));
     json_object_set_new(o, "selector", json_integer(t.selector));
     json_object_set_new(o, "matching_type", json_integer(t.mtype));
-    json_object_set_new(o, "data", hex_json(t.data, t.len));
+    json_object_set_new(o, "data", jsonl_hex(t.data, t.len));
     json_object_set_new(o, "usable", json_string(dane_record_status_str(dane_record_status(&t))));
     return o;
 }
@@ -325,7 +306,7 @@ static json_t *tlsa_json(const struct resolve_rrset *s)
     json_t *o = json_object(), *recs = json_array();
     json_object_set_new(o, "name", record_text(s->qname));
     json_object_set_new(o, "status", json_string(resolve_status_str(s->status)));
-    json_object_set_new(o, "dnssec", word_json(resolve_dnssec_str(s->dnssec)));
+    json_object_set_new(o, "dnssec", jsonl_word(resolve_dnssec_str(s->dnssec)));
     json_object_set_new(o, "error", record_text(s->error));
     if (s->status == RESOLVE_OK)
         for (int i = 0; i < s->n; i++)
@@ -342,7 +323,7 @@ static json_t *dane_json(const struct sender_dane *d)
     json_t *o = json_object();
     json_object_set_new(o, "verdict", json_string(dane_verdict_str(d->verdict)));
     json_object_set_new(o, "why", record_text(d->why));
-    json_object_set_new(o, "addresses", word_json(resolve_dnssec_str(d->addr_dnssec)));
+    json_object_set_new(o, "addresses", jsonl_word(resolve_dnssec_str(d->addr_dnssec)));
     json_object_set_new(o, "tlsa", tlsa_json(d->tlsa));
     json_object_set_new(o, "matched", d->res.matched >= 0 ? json_integer(d->res.matched) : json_null());
     json_object_set_new(o, "matched_depth",
@@ -360,13 +341,13 @@ static void record_endpoint_dane(json_t *o, const struct endpoint_rec *r)
 static json_t *dnssec_json(const struct sender_domain *sd)
 {
     json_t *o = json_object(), *hosts = json_array();
-    json_object_set_new(o, "mx", word_json(resolve_dnssec_str(sd->mx_dnssec)));
+    json_object_set_new(o, "mx", jsonl_word(resolve_dnssec_str(sd->mx_dnssec)));
     for (size_t i = 0; i < sd->nhosts; i++) {
         const struct sender_host *h = &sd->hosts[i];
         json_t *e = json_object();
         json_object_set_new(e, "host", record_text(h->host));
-        json_object_set_new(e, "addresses", word_json(resolve_dnssec_str(h->addr_dnssec)));
-        json_object_set_new(e, "tlsa", word_json(h->tlsa));
+        json_object_set_new(e, "addresses", jsonl_word(resolve_dnssec_str(h->addr_dnssec)));
+        json_object_set_new(e, "tlsa", jsonl_word(h->tlsa));
         json_array_append_new(hosts, e);
     }
     json_object_set_new(o, "hosts", hosts);
@@ -396,7 +377,7 @@ static json_t *mta_sts_json(const struct sender_sts *s, const struct sender_doma
                                        ? json_integer((json_int_t)s->policy_line)
                                        : json_null());
     json_object_set_new(o, "fetch", fetch_json(s));
-    json_object_set_new(o, "mode", word_json(p ? mtasts_mode_str(p->mode) : NULL));
+    json_object_set_new(o, "mode", jsonl_word(p ? mtasts_mode_str(p->mode) : NULL));
     json_object_set_new(o, "max_age", p && p->max_age >= 0 ? json_integer(p->max_age) : json_null());
     if (p) {
         json_t *mx = json_array();
@@ -412,11 +393,11 @@ static json_t *mta_sts_json(const struct sender_sts *s, const struct sender_doma
         json_t *e = json_object();
         json_object_set_new(e, "host", record_text(h->host));
         json_object_set_new(e, "pattern", record_text(h->sts_pattern));
-        json_object_set_new(e, "check", word_json(h->sts));
+        json_object_set_new(e, "check", jsonl_word(h->sts));
         json_array_append_new(hosts, e);
     }
     json_object_set_new(o, "hosts", hosts);
-    json_object_set_new(o, "outcome", word_json(sd ? sd->sts_outcome : NULL));
+    json_object_set_new(o, "outcome", jsonl_word(sd ? sd->sts_outcome : NULL));
     return o;
 }
 
@@ -440,7 +421,7 @@ static json_t *policy_json(const struct sender_domain *sd)
         const struct sender_host *h = &sd->hosts[i];
         json_t *e = json_object();
         json_object_set_new(e, "host", record_text(h->host));
-        json_object_set_new(e, "policy", word_json(sender_host_policy_str(h->policy)));
+        json_object_set_new(e, "policy", jsonl_word(sender_host_policy_str(h->policy)));
         json_object_set_new(e, "accepts", json_boolean(h->accepts));
         json_array_append_new(hosts, e);
     }

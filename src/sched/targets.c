@@ -24,6 +24,7 @@
 #include "classify/sender.h"
 #include "core/hmap.h"
 #include "core/text.h"
+#include "core/jsonl.h"
 #include "core/util.h"
 #include "core/words.h"
 #include "probe/https.h"
@@ -91,26 +92,7 @@ static const struct words MODE_WORDS = {w_mode, MTASTS_MODE_ENFORCE + 1};
 static const struct words PERR_WORDS = {w_perr, MTASTS_POLICY_NO_MX + 1};
 static const struct words KIND_WORDS = {w_kind, TARGET_DUPLICATE + 1};
 
-static json_t *word_json(const char *w)
-{
-    return w ? json_string(w) : json_null();
-}
-
 /* ---------------------------------------------------------------- writing */
-
-static json_t *hex_json(const unsigned char *p, size_t n)
-{
-    static const char digits[] = "0123456789abcdef";
-    char *s = xmalloc(2 * n + 1);
-    for (size_t i = 0; i < n; i++) {
-        s[2 * i] = digits[p[i] >> 4];
-        s[2 * i + 1] = digits[p[i] & 15];
-    }
-    s[2 * n] = '\0';
-    json_t *j = json_string(s);
-    free(s);
-    return j;
-}
 
 /* A TXT or TLSA lookup: null when it was not made. */
 static json_t *rrset_json(const struct resolve_rrset *s)
@@ -120,10 +102,10 @@ static json_t *rrset_json(const struct resolve_rrset *s)
     json_t *o = json_object(), *rr = json_array();
     json_object_set_new(o, "qname", record_text(s->qname));
     json_object_set_new(o, "status", json_string(resolve_status_str(s->status)));
-    json_object_set_new(o, "dnssec", word_json(resolve_dnssec_str(s->dnssec)));
+    json_object_set_new(o, "dnssec", jsonl_word(resolve_dnssec_str(s->dnssec)));
     json_object_set_new(o, "error", record_text(s->error));
     for (int i = 0; i < s->n; i++)
-        json_array_append_new(rr, hex_json(s->rr[i].data, s->rr[i].len));
+        json_array_append_new(rr, jsonl_hex(s->rr[i].data, s->rr[i].len));
     json_object_set_new(o, "rr", rr);
     return o;
 }
@@ -138,7 +120,7 @@ static json_t *mx_json(const struct resolve_mx *m)
     json_object_set_new(o, "ips", ips);
     json_object_set_new(o, "resolved", json_boolean(m->resolved));
     json_object_set_new(o, "error", record_text(m->error));
-    json_object_set_new(o, "addr_dnssec", word_json(resolve_dnssec_str(m->addr_dnssec)));
+    json_object_set_new(o, "addr_dnssec", jsonl_word(resolve_dnssec_str(m->addr_dnssec)));
     json_object_set_new(o, "tlsa", rrset_json(&m->tlsa));
     return o;
 }
@@ -151,7 +133,7 @@ static json_t *resolve_json(const struct resolve_result *rr)
     json_object_set_new(o, "implicit_mx", json_boolean(rr->implicit_mx));
     json_object_set_new(o, "mx_cut", json_integer(rr->mx_cut));
     json_object_set_new(o, "addrs_cut", json_integer(rr->addrs_cut));
-    json_object_set_new(o, "mx_dnssec", word_json(resolve_dnssec_str(rr->mx_dnssec)));
+    json_object_set_new(o, "mx_dnssec", jsonl_word(resolve_dnssec_str(rr->mx_dnssec)));
     for (int i = 0; i < rr->nmx; i++)
         json_array_append_new(mx, mx_json(&rr->mx[i]));
     json_object_set_new(o, "mx", mx);
@@ -163,7 +145,7 @@ static json_t *resolve_json(const struct resolve_result *rr)
 static json_t *policy_json(const struct mtasts_policy *p)
 {
     json_t *o = json_object(), *mx = json_array();
-    json_object_set_new(o, "mode", word_json(mtasts_mode_str(p->mode)));
+    json_object_set_new(o, "mode", jsonl_word(mtasts_mode_str(p->mode)));
     json_object_set_new(o, "max_age", json_integer(p->max_age));
     for (size_t i = 0; i < p->nmx; i++)
         json_array_append_new(mx, record_text(p->mx[i]));
@@ -181,13 +163,13 @@ static json_t *sts_json(const struct sts_state *st)
     const struct sender_sts *s = &st->s;
     json_t *o = json_object();
     /* domains.jsonl's word; fetch_status and policy_error tell which kind of failure it is */
-    json_object_set_new(o, "status", word_json(sender_sts_status_str(s)));
+    json_object_set_new(o, "status", jsonl_word(sender_sts_status_str(s)));
     json_object_set_new(o, "id", s->id[0] ? record_text(s->id) : json_null());
     json_object_set_new(o, "error", record_text(st->error));
-    json_object_set_new(o, "fetch_ip", word_json(st->fetch_ip));
-    json_object_set_new(o, "fetch_status", word_json(s->fetch_status));
+    json_object_set_new(o, "fetch_ip", jsonl_word(st->fetch_ip));
+    json_object_set_new(o, "fetch_status", jsonl_word(s->fetch_status));
     json_object_set_new(o, "http_code", json_integer(s->http_code));
-    json_object_set_new(o, "policy_error", word_json(mtasts_policy_error_str(s->policy_error)));
+    json_object_set_new(o, "policy_error", jsonl_word(mtasts_policy_error_str(s->policy_error)));
     json_object_set_new(o, "policy_line", json_integer((json_int_t)s->policy_line));
     json_object_set_new(o, "policy", s->status == STS_OK ? policy_json(&st->policy) : json_null());
     return o;
