@@ -2,6 +2,7 @@
  * the loop's own functions (loop_enqueue, loop_probed), never to the run directly. */
 #include "sched_int.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -209,18 +210,31 @@ void infer_admit(struct probe_loop *lp, struct ip_slot *slot, struct endpoint *e
     }
 }
 
-/* The held endpoints, admitted again under the address's new phase (or released once the
- * checks agreed). The list is taken first: admitting may run the run's side (a verdict written,
- * a domain done, new domains read), which may bring new endpoints of this address. */
-static void release_held(struct probe_loop *lp, struct ip_slot *slot)
+/* Up to max of the address's held endpoints, admitted again under its phase now (probed
+ * after a switch, or given its result at the end); how many. They are taken off first:
+ * admitting may run the run's side (a verdict written, a domain done, new domains read), which
+ * may bring new endpoints of this address, and one held again goes back on the list. */
+static size_t release_some(struct probe_loop *lp, struct ip_slot *slot, size_t max)
 {
     STAILQ_HEAD(, endpoint) list = STAILQ_HEAD_INITIALIZER(list);
-    STAILQ_CONCAT(&list, &slot->inf.held);
+    size_t n = 0;
     struct endpoint *ep;
+    while (n < max && (ep = STAILQ_FIRST(&slot->inf.held))) {
+        STAILQ_REMOVE_HEAD(&slot->inf.held, link);
+        STAILQ_INSERT_TAIL(&list, ep, link);
+        n++;
+    }
     while ((ep = STAILQ_FIRST(&list))) {
         STAILQ_REMOVE_HEAD(&list, link);
         infer_admit(lp, slot, ep);
     }
+    return n;
+}
+
+/* All of them: the address's phase changed (the pair decided, or a check found a switch). */
+static void release_held(struct probe_loop *lp, struct ip_slot *slot)
+{
+    release_some(lp, slot, SIZE_MAX);
 }
 
 void infer_probed(struct probe_loop *lp, struct ip_slot *slot, struct endpoint *ep)
@@ -264,24 +278,6 @@ void infer_probed(struct probe_loop *lp, struct ip_slot *slot, struct endpoint *
     else if (a->phase == INF_INSENSITIVE && a->checks_pending == 0 && lp->inf.final &&
              !STAILQ_EMPTY(&a->held))
         infer_release_more(lp); /* its last check answered after CMD_FINAL: in batches too */
-}
-
-/* Up to max of the address's held endpoints take its result; how many did. */
-static size_t release_some(struct probe_loop *lp, struct ip_slot *slot, size_t max)
-{
-    STAILQ_HEAD(, endpoint) list = STAILQ_HEAD_INITIALIZER(list);
-    size_t n = 0;
-    struct endpoint *ep;
-    while (n < max && (ep = STAILQ_FIRST(&slot->inf.held))) {
-        STAILQ_REMOVE_HEAD(&slot->inf.held, link);
-        STAILQ_INSERT_TAIL(&list, ep, link);
-        n++;
-    }
-    while ((ep = STAILQ_FIRST(&list))) {
-        STAILQ_REMOVE_HEAD(&list, link);
-        infer_admit(lp, slot, ep);
-    }
-    return n;
 }
 
 struct final_walk {

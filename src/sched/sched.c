@@ -85,34 +85,36 @@ void sched_job_free(struct domain_job *j)
     free(j);
 }
 
-/* A domain job is over without a domain record of this run's own: the resolve stage writes
- * its target instead, the probe stage nothing (merge writes it). */
-static void domain_staged(struct domain_job *j)
+/* j leaves the domains in flight (done: counted as done; else set aside, back with
+ * spill_rejoin): freed, and its place goes to the next line. */
+static void job_over(struct domain_job *j, int done)
 {
     struct scan_run *s = j->run;
-    if (s->o->stage == SCHED_RESOLVE) {
-        json_t *rec = targets_domain_json(j->line, j->domain, j->rr, j->sts);
-        emit_domain(s, rec);
-        json_decref(rec);
-    }
-    s->c->domains_done++;
+    s->c->domains_done += done;
     s->inflight_domains--;
     sched_job_free(j);
     sched_fill(s);
     sched_maybe_finish(s);
 }
 
+/* A domain job is over without a domain record of this run's own: the resolve stage writes
+ * its target instead, the probe stage nothing (merge writes it). */
+static void domain_staged(struct domain_job *j)
+{
+    if (j->run->o->stage == SCHED_RESOLVE) {
+        json_t *rec = targets_domain_json(j->line, j->domain, j->rr, j->sts);
+        emit_domain(j->run, rec);
+        json_decref(rec);
+    }
+    job_over(j, 1);
+}
+
 void sched_job_aside(struct domain_job *j)
 {
-    struct scan_run *s = j->run;
-    if (s->o->stage == SCHED_PROBE) { /* it has no record here: merge writes it */
+    if (j->run->o->stage == SCHED_PROBE) /* it has no record here: merge writes it */
         domain_staged(j);
-        return;
-    }
-    s->inflight_domains--; /* back with spill_rejoin */
-    sched_job_free(j);
-    sched_fill(s);
-    sched_maybe_finish(s);
+    else
+        job_over(j, 0);
 }
 
 static void domain_done(struct domain_job *j)
@@ -163,11 +165,7 @@ static void domain_done(struct domain_job *j)
     free(seps);
     free(aeps);
     free(refs);
-    s->c->domains_done++;
-    s->inflight_domains--;
-    sched_job_free(j);
-    sched_fill(s);
-    sched_maybe_finish(s);
+    job_over(j, 1);
 }
 
 /* ep has its verdict (MSG_ENDPOINT, or blocked): its record, then the domains waiting for it.

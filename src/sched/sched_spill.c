@@ -97,7 +97,9 @@ static int spill_write(struct scan_run *s, const struct domain_job *j)
 void spill_maybe(struct domain_job *j)
 {
     struct scan_run *s = j->run;
-    if (s->stopping || s->o->stage == SCHED_MERGE || !only_held(j))
+    /* Called for every domain still waiting when one of its endpoints is done: without
+     * inference nothing is ever held, and the endpoints are not walked. */
+    if (!s->o->infer || s->stopping || s->o->stage == SCHED_MERGE || !only_held(j))
         return;
     if (s->o->stage == SCHED_SCAN) {
         if (!s->spill_path || spill_write(s, j) < 0)
