@@ -1,7 +1,8 @@
 """The bench's floor (tests/integration/tlsfloor_driver.c, BUILD/drivers/tlsfloor_driver): bare
 STARTTLS + mbedTLS handshakes with the scanner's own TLS configuration. scripts/bench-tls
 divides the scanner's CPU per handshake by its figure, so it must negotiate what the scanner
-negotiates with the same server, finish every handshake it counts, and say when it could not."""
+negotiates with the same server, finish every handshake it counts, and say when it could not.
+Beside it, the bench's measure of what a second thread costs mbedTLS (eccthreads_driver)."""
 import json
 import os
 import tempfile
@@ -44,3 +45,21 @@ def test_tlsfloor_says_what_failed(ctx):
     """An address nobody listens on: every handshake fails, exit 1, the first error named."""
     rc, res = floor(ctx, "-n", "2", "127.0.0.1", "9")
     assert rc == 1 and res["failed"] == 2 and "connect 127.0.0.1:9" in res["error"], res
+
+
+def test_eccthreads_times_one_thread_two_threads_two_processes(ctx):
+    """The bench's measure of what a second thread costs mbedTLS's curve arithmetic
+    (tests/integration/eccthreads_driver.c): three figures, each a positive CPU time per X25519
+    key generation; bad arguments are a usage error. No timing is asserted: the bench prints them."""
+    driver = os.path.join(ctx.build, "drivers", "eccthreads_driver")
+    assert os.access(driver, os.X_OK), "%s missing; run make" % driver
+    r = sh([driver, "-n", "20", "-r", "2"], timeout=120, env=dict(os.environ, ASAN_OPTIONS="detect_leaks=1"))
+    assert r.returncode == 0 and not r.stderr.strip(), (r.returncode, r.stderr[-1500:])
+    res = json.loads(r.stdout)
+    assert res["op"] == "x25519-keygen" and res["n"] == 20 and res["rounds"] == 2, res
+    for k in ("one_thread_us", "two_threads_us", "two_processes_us"):
+        # mbedTLS's X25519 takes hundreds of microseconds here; 1 us or a minute is a broken clock
+        assert 1 < res[k] < 60e6, (k, res)
+    for bad in (["-r", "0"], ["-n", "0"], ["extra"]):
+        r = sh([driver, *bad], timeout=30)
+        assert r.returncode == 2 and "usage: eccthreads_driver" in r.stderr, (bad, r.returncode, r.stderr)
