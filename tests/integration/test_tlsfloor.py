@@ -39,12 +39,22 @@ def test_tlsfloor_negotiates_what_the_scanner_does(ctx):
         # -c: stops after the Certificate message: no session, nothing negotiated to report
         rc, res = floor(ctx, "-c", "-n", "2", "-s", h["mx_host"], h["ip"], port)
         assert rc == 0 and res["failed"] == 0 and res["version"] is None, res
+        # -t: threads at once, each with its own configuration, sharing the handshakes
+        rc, res = floor(ctx, "-t", "2", "-n", "5", "-s", h["mx_host"], h["ip"], port)
+        assert rc == 0 and res["threads"] == 2 and res["handshakes"] == 5 and res["failed"] == 0, res
+        assert res["version"] == h["tls"]["version"] and res["cpu_ms_per_handshake"] > 0, res
 
 
 def test_tlsfloor_says_what_failed(ctx):
     """An address nobody listens on: every handshake fails, exit 1, the first error named."""
     rc, res = floor(ctx, "-n", "2", "127.0.0.1", "9")
     assert rc == 1 and res["failed"] == 2 and "connect 127.0.0.1:9" in res["error"], res
+    rc, res = floor(ctx, "-t", "3", "-n", "7", "127.0.0.1", "9")
+    assert rc == 1 and res["failed"] == 7 and res["threads"] == 3 and "connect 127.0.0.1:9" in res["error"], res
+    driver = os.path.join(ctx.build, "drivers", "tlsfloor_driver")
+    for bad in (["-t", "0"], ["-t", "65"], ["-n", "0"]):
+        r = sh([driver, *bad, "127.0.0.1", "9"], timeout=30)
+        assert r.returncode == 2 and "usage: tlsfloor_driver" in r.stderr, (bad, r.returncode, r.stderr)
 
 
 def test_eccthreads_times_one_thread_two_threads_two_processes(ctx):

@@ -2,23 +2,30 @@
  * handshakes one after another with nothing but blocking sockets and mbedTLS, configured by
  * the scanner's own tls_config_new (src/probe/tls.c: the same offered versions, suites, curves
  * and signature hashes, so the same key exchange is negotiated), and prints the client CPU
- * (user + system, getrusage) per handshake. scripts/bench-tls divides the scanner's CPU per
- * handshake by this figure, measured in the same run against the same servers: what is above
- * 1 is the scanner's own overhead (event loop, DNS, parsing, classification, records).
+ * (user + system, CLOCK_THREAD_CPUTIME_ID) per handshake. scripts/bench-tls divides the
+ * scanner's CPU per handshake by this figure, measured in the same run against the same
+ * servers: what is above 1 is the scanner's own overhead (event loop, DNS, parsing,
+ * classification, records).
  *
- *   tlsfloor_driver [-n N] [-c] [-s SNI] [-e EHLO] IP PORT [IP PORT ...]
+ *   tlsfloor_driver [-n N] [-t T] [-c] [-s SNI] [-e EHLO] IP PORT [IP PORT ...]
  *     -n N     handshakes in all (default 100), spread round-robin over the endpoints
+ *     -t T     T threads at once (default 1), each with its own TLS configuration and DRBG
+ *              (tls_config_new, as each of the scanner's probe loops has), sharing the N
+ *              handshakes: the floor of a scan with --threads T, which pays what the library
+ *              costs threads that run at once (docs/performance.md: Debian's mbedTLS counts
+ *              curve multiplications in one process-wide variable)
  *     -c       stop after the server's Certificate message (the floor of --mode cert)
  *     -s SNI   server name to send (default: none)
  *     -e EHLO  EHLO argument (default floor.invalid)
  *
- * Output, one JSON object: {"handshakes":N,"failed":N,"cpu_ms_per_handshake":X,
- * "wall_ms_per_handshake":X,"version":"TLSv1.2","ciphersuite":"...","error":"..."|null}.
+ * Output, one JSON object: {"handshakes":N,"threads":T,"failed":N,"cpu_ms_per_handshake":X,
+ * "wall_ms_per_handshake":X,"version":"TLSv1.2","ciphersuite":"...","error":"..."|null}: CPU is
+ * the threads' user + system time from their first handshake to their last, over N.
  * Exit 0 when every handshake succeeded, 1 when some failed, 2 for usage errors. */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <unistd.h>
 
 #include <mbedtls/error.h>
@@ -29,6 +36,7 @@
 #include "probe/tls.h"
 
 #define TIMEOUT_MS 10000
+#define MAX_THREADS 64
 
 struct bio {
     int fd;
@@ -50,12 +58,13 @@ static int bio_recv(void *ctx, unsigned char *buf, size_t len)
     return n == 0 ? MBEDTLS_ERR_NET_CONN_RESET : (int)n;
 }
 
-static double cpu_ms(void)
+/* The calling thread's CPU time (user + system), from its first handshake on: the setup of its
+ * TLS configuration (the system's trust anchors parsed) is no part of a handshake. */
+static double thread_cpu_ms(void)
 {
-    struct rusage ru;
-    getrusage(RUSAGE_SELF, &ru);
-    return (ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000.0 +
-           (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1000.0;
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
 }
 
 /* One handshake; 0, or -1 with why in err. version/suite: what was negotiated. */
@@ -102,55 +111,112 @@ static int one(const struct tls_config *cfg, const char *ip, int port, const cha
 
 static void usage(void)
 {
-    fprintf(stderr, "usage: tlsfloor_driver [-n N] [-c] [-s SNI] [-e EHLO] IP PORT [IP PORT ...]\n");
+    fprintf(stderr, "usage: tlsfloor_driver [-n N] [-t T] [-c] [-s SNI] [-e EHLO] IP PORT [IP PORT ...]\n");
     exit(2);
+}
+
+/* What the threads share (read only, but the counters under mu) and what each one is. */
+struct run {
+    char **eps; /* IP PORT pairs */
+    int neps, cert_only;
+    const char *sni, *ehlo;
+    long n, next;        /* handshakes in all, and the next one to make (under mu) */
+    long failed;         /* under mu */
+    double cpu_ms;       /* the threads' CPU over their handshakes (under mu) */
+    char version[32], suite[128], first_err[512]; /* under mu */
+    pthread_mutex_t mu;
+};
+
+struct worker {
+    struct run *r;
+    pthread_t t;
+    int setup_failed;
+};
+
+static void *worker_main(void *arg)
+{
+    struct worker *w = arg;
+    struct run *r = w->r;
+    char err[512] = "", version[32] = "", suite[128] = "";
+    struct tls_config *cfg = tls_config_new(err, sizeof(err));
+    if (!cfg) {
+        fprintf(stderr, "tlsfloor_driver: %s\n", err);
+        w->setup_failed = 1;
+        return NULL;
+    }
+    double c0 = thread_cpu_ms();
+    for (;;) {
+        pthread_mutex_lock(&r->mu);
+        long i = r->next < r->n ? r->next++ : -1;
+        pthread_mutex_unlock(&r->mu);
+        if (i < 0)
+            break;
+        int k = (int)(i % r->neps);
+        int rc = one(cfg, r->eps[2 * k], atoi(r->eps[2 * k + 1]), r->sni, r->ehlo, r->cert_only, err,
+                     sizeof(err), version, suite);
+        pthread_mutex_lock(&r->mu);
+        if (rc != 0 && !r->failed++)
+            snprintf(r->first_err, sizeof(r->first_err), "%s", err);
+        if (rc == 0 && version[0]) {
+            memcpy(r->version, version, sizeof(version));
+            memcpy(r->suite, suite, sizeof(suite));
+        }
+        pthread_mutex_unlock(&r->mu);
+    }
+    double used = thread_cpu_ms() - c0;
+    pthread_mutex_lock(&r->mu);
+    r->cpu_ms += used;
+    pthread_mutex_unlock(&r->mu);
+    tls_config_free(cfg);
+    return NULL;
 }
 
 int main(int argc, char **argv)
 {
-    long n = 100;
-    int cert_only = 0, opt;
-    const char *sni = NULL, *ehlo = "floor.invalid";
-    while ((opt = getopt(argc, argv, "n:cs:e:")) != -1) {
+    struct run r = {.n = 100, .ehlo = "floor.invalid"};
+    int threads = 1, opt;
+    while ((opt = getopt(argc, argv, "n:t:cs:e:")) != -1) {
         switch (opt) {
-        case 'n': n = atol(optarg); break;
-        case 'c': cert_only = 1; break;
-        case 's': sni = optarg; break;
-        case 'e': ehlo = optarg; break;
+        case 'n': r.n = atol(optarg); break;
+        case 't': threads = atoi(optarg); break;
+        case 'c': r.cert_only = 1; break;
+        case 's': r.sni = optarg; break;
+        case 'e': r.ehlo = optarg; break;
         default: usage();
         }
     }
-    int neps = (argc - optind) / 2;
-    if (n < 1 || neps < 1 || (argc - optind) % 2 != 0)
+    r.neps = (argc - optind) / 2;
+    r.eps = argv + optind;
+    if (r.n < 1 || threads < 1 || threads > MAX_THREADS || r.neps < 1 || (argc - optind) % 2 != 0)
         usage();
-    char err[512] = "";
-    struct tls_config *cfg = tls_config_new(err, sizeof(err));
-    if (!cfg) {
-        fprintf(stderr, "tlsfloor_driver: %s\n", err);
-        return 2;
-    }
-    char version[32] = "", suite[128] = "", first_err[512] = "";
-    long failed = 0;
-    double c0 = cpu_ms();
+    pthread_mutex_init(&r.mu, NULL);
+    struct worker w[MAX_THREADS] = {{0}};
     long long w0 = now_ms();
-    for (long i = 0; i < n; i++) {
-        int k = (int)(i % neps);
-        if (one(cfg, argv[optind + 2 * k], atoi(argv[optind + 2 * k + 1]), sni, ehlo, cert_only,
-                err, sizeof(err), version, suite) != 0) {
-            if (!failed++)
-                snprintf(first_err, sizeof(first_err), "%s", err);
+    int started = 0, setup_failed = 0;
+    for (; started < threads; started++) {
+        w[started].r = &r;
+        if (pthread_create(&w[started].t, NULL, worker_main, &w[started]) != 0) {
+            fprintf(stderr, "tlsfloor_driver: cannot start a thread\n");
+            setup_failed = 1;
+            break;
         }
     }
-    double cpu = cpu_ms() - c0;
+    for (int i = 0; i < started; i++) {
+        pthread_join(w[i].t, NULL);
+        setup_failed |= w[i].setup_failed;
+    }
+    double cpu = r.cpu_ms;
     long long wall = now_ms() - w0;
+    pthread_mutex_destroy(&r.mu);
+    if (setup_failed)
+        return 2;
     /* every string printed is our own or mbedTLS's static text, or an address we were given */
-    printf("{\"handshakes\":%ld,\"failed\":%ld,\"cpu_ms_per_handshake\":%.4f,"
+    printf("{\"handshakes\":%ld,\"threads\":%d,\"failed\":%ld,\"cpu_ms_per_handshake\":%.4f,"
            "\"wall_ms_per_handshake\":%.4f,\"version\":%s%s%s,\"ciphersuite\":%s%s%s,"
            "\"error\":%s%s%s}\n",
-           n, failed, cpu / (double)n, (double)wall / (double)n, version[0] ? "\"" : "",
-           version[0] ? version : "null", version[0] ? "\"" : "", suite[0] ? "\"" : "",
-           suite[0] ? suite : "null", suite[0] ? "\"" : "", first_err[0] ? "\"" : "",
-           first_err[0] ? first_err : "null", first_err[0] ? "\"" : "");
-    tls_config_free(cfg);
-    return failed ? 1 : 0;
+           r.n, threads, r.failed, cpu / (double)r.n, (double)wall / (double)r.n, r.version[0] ? "\"" : "",
+           r.version[0] ? r.version : "null", r.version[0] ? "\"" : "", r.suite[0] ? "\"" : "",
+           r.suite[0] ? r.suite : "null", r.suite[0] ? "\"" : "", r.first_err[0] ? "\"" : "",
+           r.first_err[0] ? r.first_err : "null", r.first_err[0] ? "\"" : "");
+    return r.failed ? 1 : 0;
 }
