@@ -30,6 +30,9 @@ void infer_loop_free(struct infer_loop *il)
     if (il->rng_ok)
         rng_free(&il->rng);
     il->rng_ok = 0;
+    free(il->ready);
+    il->ready = NULL;
+    il->nready = il->capready = 0;
 }
 
 /* A number in [0, 1): 53 random bits. */
@@ -210,6 +213,25 @@ void infer_admit(struct probe_loop *lp, struct ip_slot *slot, struct endpoint *e
     }
 }
 
+/* Its held endpoints may take its result now (once the input is over): the pair agreed, and
+ * no check is on the wire. */
+static int releasable(const struct infer_addr *a)
+{
+    return a->phase == INF_INSENSITIVE && a->checks_pending == 0 && !STAILQ_EMPTY(&a->held);
+}
+
+static void queue_ready(struct infer_loop *il, struct ip_slot *slot)
+{
+    if (slot->inf.ready)
+        return;
+    if (il->nready == il->capready) {
+        il->capready = il->capready ? il->capready * 2 : 16;
+        il->ready = xrealloc(il->ready, il->capready * sizeof(*il->ready));
+    }
+    il->ready[il->nready++] = slot;
+    slot->inf.ready = 1;
+}
+
 /* Up to max of the address's held endpoints, admitted again under its phase now (probed
  * after a switch, or given its result at the end); how many. They are taken off first:
  * admitting may run the run's side (a verdict written, a domain done, new domains read), which
@@ -275,47 +297,43 @@ void infer_probed(struct probe_loop *lp, struct ip_slot *slot, struct endpoint *
         return; /* nothing new starts: what is held is not reported */
     if (a->phase != was)
         release_held(lp, slot);
-    else if (a->phase == INF_INSENSITIVE && a->checks_pending == 0 && lp->inf.final &&
-             !STAILQ_EMPTY(&a->held))
-        infer_release_more(lp); /* its last check answered after CMD_FINAL: in batches too */
+    else if (lp->inf.final && releasable(a)) { /* its last check answered after CMD_FINAL */
+        queue_ready(&lp->inf, slot);
+        infer_release_more(lp); /* in batches too */
+    }
 }
-
-struct final_walk {
-    struct ip_slot **slots;
-    size_t n, cap;
-};
 
 static void collect_ready(void *arg, const char *key, void *val)
 {
     (void)key;
-    struct final_walk *w = arg;
     struct ip_slot *slot = val;
-    if (slot->inf.phase != INF_INSENSITIVE || slot->inf.checks_pending > 0 ||
-        STAILQ_EMPTY(&slot->inf.held))
-        return;
-    if (w->n == w->cap) {
-        w->cap = w->cap ? w->cap * 2 : 16;
-        w->slots = xrealloc(w->slots, w->cap * sizeof(*w->slots));
-    }
-    w->slots[w->n++] = slot;
+    if (releasable(&slot->inf))
+        queue_ready(arg, slot);
 }
 
 int infer_final(struct probe_loop *lp, size_t budget)
 {
+    int first = !lp->inf.final;
     lp->inf.final = 1;
     if (!lp->inf.on || lp->stopping)
         return 0;
-    /* The addresses first, then their release: releasing hands verdicts to the run, which
-     * must not find the table being walked. */
-    struct final_walk w = {0};
-    hmap_foreach(&lp->ips, collect_ready, &w);
-    for (size_t i = 0; i < w.n && budget > 0; i++)
-        budget -= release_some(lp, w.slots[i], budget);
-    int more = 0;
-    for (size_t i = 0; i < w.n && !more; i++)
-        more = !STAILQ_EMPTY(&w.slots[i]->inf.held);
-    free(w.slots);
-    return more;
+    /* The table is walked once, at the first CMD_FINAL (later ones take the queue): the
+     * addresses first, then their release, which hands verdicts to the run, and the run must
+     * not find the table being walked. */
+    if (first)
+        hmap_foreach(&lp->ips, collect_ready, &lp->inf);
+    struct infer_loop *il = &lp->inf;
+    while (il->nready > 0 && budget > 0) {
+        /* Off the queue before its release (which may queue others), back if some are left. */
+        struct ip_slot *slot = il->ready[--il->nready];
+        slot->inf.ready = 0;
+        if (!releasable(&slot->inf))
+            continue; /* a check chosen meanwhile: its answer queues it again */
+        budget -= release_some(lp, slot, budget);
+        if (releasable(&slot->inf))
+            queue_ready(il, slot);
+    }
+    return il->nready > 0;
 }
 
 void infer_release_more(struct probe_loop *lp)

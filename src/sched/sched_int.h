@@ -116,6 +116,7 @@ struct infer_addr {
     int checks_pending;           /* spot checks chosen and not finished */
     unsigned long after_pair;     /* endpoints that came after the pair (the sample's base) */
     STAILQ_HEAD(, endpoint) held; /* waiting for the pair or for the checks; infer_addr_init */
+    int ready;                    /* on infer_loop.ready (its held ones go at CMD_FINAL) */
 };
 
 /* The loop's share of it: the options, the sample's random numbers, the counts. */
@@ -127,6 +128,11 @@ struct infer_loop {
     int final;                    /* inferred endpoints may be written: the input is over
                                      (CMD_FINAL), or the run cannot set domains aside */
     int asked;                    /* MSG_FINAL_MORE posted, its CMD_FINAL not yet come */
+    /* From the first CMD_FINAL on: the addresses whose held endpoints may go (each once;
+     * found by one walk of the table then, and added as their last checks answer), so that
+     * each batch of INFER_FINAL_BATCH does not walk every address again. */
+    struct ip_slot **ready;
+    size_t nready, capready;
     unsigned long inferred, inferred_down, spot_checks, switched;
 };
 
